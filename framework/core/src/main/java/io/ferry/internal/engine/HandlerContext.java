@@ -1,0 +1,88 @@
+package io.ferry.internal.engine;
+
+import io.ferry.machine.DirtyBitmap;
+import io.ferry.machine.Machine;
+import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.SectionId;
+import io.ferry.pipeline.Stage;
+import io.ferry.pipeline.StageContext;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/** The {@link StageContext} of one handler call. */
+final class HandlerContext implements StageContext {
+    private final HandlerRegistration handler;
+    private final int pass;
+    private final Machine machine;
+    private final DirtyBitmap bitmap;
+    private final long budget;
+    private final ChunkSink sink;
+    private final BooleanSupplier cancelled;
+    private final Counters counters;
+
+    HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
+            ChunkSink sink, BooleanSupplier cancelled, Counters counters) {
+        this.handler = handler;
+        this.pass = pass;
+        this.machine = machine;
+        this.bitmap = bitmap;
+        this.budget = budget;
+        this.sink = sink;
+        this.cancelled = cancelled;
+        this.counters = counters;
+    }
+
+    @Override
+    public Stage stage() {
+        return handler.stage();
+    }
+
+    @Override
+    public int pass() {
+        return pass;
+    }
+
+    @Override
+    public Machine machine() {
+        return machine;
+    }
+
+    @Override
+    public Optional<SectionId> section() {
+        return handler.section();
+    }
+
+    @Override
+    public DirtyBitmap migrationBitmap() {
+        if (bitmap == null) {
+            throw new IllegalStateException("the migration bitmap exists on the source only");
+        }
+        return bitmap;
+    }
+
+    @Override
+    public long budget() {
+        return budget;
+    }
+
+    @Override
+    public ChunkSink chunks() {
+        if (sink == null) {
+            throw new IllegalStateException("handler " + handler.id() + " cannot emit chunks at " + handler.stage()
+                    + (handler.section().isEmpty() ? ": it was registered without a section" : ""));
+        }
+        return sink;
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelled.getAsBoolean();
+    }
+
+    @Override
+    public void recordPages(long normal, long zero) {
+        counters.normalPages += normal;
+        counters.zeroPages += zero;
+    }
+}

@@ -1,0 +1,370 @@
+package io.ferry.internal.engine;
+
+import com.google.common.collect.ImmutableMap;
+import io.ferry.machine.DirtyBitmap;
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.migration.DestinationFailedException;
+import io.ferry.migration.LateDirtyException;
+import io.ferry.migration.MigrationCancelledException;
+import io.ferry.migration.MigrationException;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.PassProgress;
+import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.pipeline.Pipeline;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.SectionId;
+import io.ferry.pipeline.Side;
+import io.ferry.pipeline.Stage;
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.MalformedFrameException;
+import io.ferry.stream.StreamHeader;
+import io.ferry.transport.MigrationChannel;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The source side: SETUP, passes of DIRTY_SYNC + ITERATE until the pending estimate fits the
+ * downtime limit (or the iteration cap), then stop the machine, COMPLETE, END, wait for the
+ * destination's ACK, COMMIT. Any failure or cancel before COMMIT resumes the machine.
+ */
+public final class SourceMigration extends MigrationBase {
+    /** Opens the connection; called on the migration thread so connecting is part of SETUP. */
+    @FunctionalInterface
+    public interface ChannelOpener {
+        MigrationChannel open() throws IOException;
+    }
+
+    private static final int RETURN_PATH_FRAME = 64 << 10;
+
+    private final Machine machine;
+    private final PluginRegistry registry;
+    private final MigrationParameters params;
+    private final ChannelOpener opener;
+    private final String target;
+    private final PluginRegistry.Listener leaveListener = this::pluginLeft;
+    private volatile MigrationChannel channel;
+    private volatile boolean cancelRequested;
+    private volatile MigrationException abortReason;
+    private boolean committed; // guarded by this
+
+    private Pipeline pipeline;
+    private DirtyBitmap bitmap;
+    private FrameWriter writer;
+    private Throttle throttle;
+    private final Map<String, SectionSink> sinks = new HashMap<>();
+
+    public SourceMigration(Machine machine, PluginRegistry registry, MigrationParameters params, ChannelOpener opener,
+            String target) {
+        this.machine = machine;
+        this.registry = registry;
+        this.params = params;
+        this.opener = opener;
+        this.target = target;
+    }
+
+    /** Starts the migration on its own thread. */
+    public SourceMigration start() {
+        startThread("ferry-migrate-" + machine.name(), this::run);
+        return this;
+    }
+
+    @Override
+    public Side side() {
+        return Side.SOURCE;
+    }
+
+    @Override
+    public boolean cancel() {
+        synchronized (this) {
+            if (committed || status().isTerminal() || cancelRequested) {
+                return false;
+            }
+            cancelRequested = true;
+        }
+        setStatus(MigrationStatus.CANCELLING);
+        closeChannel();
+        return true;
+    }
+
+    private void pluginLeft(MigrationPlugin plugin) {
+        Pipeline p = pipeline().orElse(null);
+        if (p != null && p.plugins().contains(plugin.name())) {
+            abort(new MigrationException("plugin " + plugin.name() + " left during the migration", null));
+        }
+    }
+
+    private void abort(MigrationException reason) {
+        synchronized (this) {
+            if (committed || status().isTerminal() || abortReason != null) {
+                return;
+            }
+            abortReason = reason;
+        }
+        closeChannel();
+    }
+
+    private boolean isAborted() {
+        return cancelRequested || abortReason != null;
+    }
+
+    private void checkAborted() throws MigrationException {
+        if (abortReason != null) {
+            throw abortReason;
+        }
+        if (cancelRequested) {
+            throw new MigrationCancelledException("migration to " + target + " cancelled");
+        }
+    }
+
+    private void run() {
+        RunState before = machine.runState();
+        registry.addListener(leaveListener);
+        MigrationException failure = null;
+        try {
+            migrate();
+        } catch (Throwable t) {
+            failure = classify(t);
+        }
+        cleanup();
+        if (failure == null) {
+            setStatus(MigrationStatus.COMPLETED);
+            return;
+        }
+        fail(failure);
+        LOG.log(Level.INFO, "migration of " + machine.name() + " to " + target + " ended: " + failure.getMessage());
+        if (machine.runState() == RunState.FINISH_MIGRATE) {
+            machine.changeRunState(before == RunState.FINISH_MIGRATE ? RunState.PAUSED : before);
+        }
+        setStatus(cancelRequested && abortReason == null ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+    }
+
+    private void migrate() throws Exception {
+        setStatus(MigrationStatus.SETUP);
+        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
+        pin(pipeline);
+        checkAborted();
+        MigrationChannel ch = opener.open();
+        channel = ch;
+        checkAborted();
+        writer = new FrameWriter(ch.output(), params.maxFrameSize());
+        throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
+        bitmap = machine.memory().newBitmap();
+        writer.writeHeader(StreamHeader.singleChannel(ThreadLocalRandom.current().nextLong()));
+        List<SectionId> sections = pipeline.sections();
+        writer.writeManifest(new Frame.Manifest(sections));
+        for (int i = 0; i < sections.size(); i++) {
+            sinks.put(key(sections.get(i)), new SectionSink(writer, i, throttle, counters));
+        }
+
+        runStage(Stage.SETUP, 0);
+        endPass(0);
+        counters.setupNanos = System.nanoTime() - counters.startNanos();
+        setStatus(MigrationStatus.ACTIVE);
+
+        int pass = iterate();
+
+        checkAborted();
+        setStatus(MigrationStatus.DEVICE);
+        long stopped = System.nanoTime();
+        machine.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
+        complete(pass + 1);
+        endPass(pass + 1);
+        Frame.End end = writer.writeEnd();
+        counters.transferredBytes = writer.bytesWritten();
+        switchover(end);
+        counters.downtimeNanos = System.nanoTime() - stopped;
+        machine.changeRunState(RunState.POSTMIGRATE);
+    }
+
+    /** Passes of DIRTY_SYNC + ITERATE until converged or capped; returns the last pass number. */
+    private int iterate() throws Exception {
+        long lastSync = System.nanoTime();
+        long iterBytes = 0;
+        long iterNanos = 0;
+        for (int pass = 1; ; pass++) {
+            checkAborted();
+            long dirtyBefore = bitmap.count();
+            runStage(Stage.DIRTY_SYNC, pass);
+            long now = System.nanoTime();
+            counters.dirtyPagesRate = (bitmap.count() - dirtyBefore) * 1_000_000_000L / Math.max(1, now - lastSync);
+            lastSync = now;
+
+            long bytesBefore = writer.bytesWritten();
+            long started = System.nanoTime();
+            // With a bandwidth limit a pass carries at most one second's worth, so convergence is re-judged often.
+            long budget = throttle.isLimited() ? params.maxBandwidth() : Long.MAX_VALUE;
+            for (HandlerRegistration h : pipeline.handlers(Stage.ITERATE)) {
+                checkAborted();
+                long b0 = writer.bytesWritten();
+                invoke(h, context(h, pass, Math.max(0, budget)));
+                budget -= writer.bytesWritten() - b0;
+            }
+            endPass(pass);
+            iterBytes += writer.bytesWritten() - bytesBefore;
+            iterNanos += System.nanoTime() - started;
+
+            long pending = pendingBytes();
+            double bytesPerNano = iterNanos == 0 ? 0 : (double) iterBytes / iterNanos;
+            long expected = pending == 0 ? 0 : bytesPerNano == 0 ? Long.MAX_VALUE : (long) (pending / bytesPerNano);
+            counters.remainingBytes = pending;
+            counters.expectedDowntimeNanos = expected;
+            counters.iterations = pass;
+            publishPass(pass);
+            if (expected <= params.downtimeLimit().toNanos() || pass >= params.iterationCap()) {
+                return pass;
+            }
+        }
+    }
+
+    private long pendingBytes() {
+        long sum = 0;
+        for (HandlerRegistration h : pipeline.handlers(Stage.ITERATE)) {
+            OptionalLong p = h.pending();
+            if (p.isPresent()) {
+                sum += p.getAsLong();
+            }
+        }
+        return sum;
+    }
+
+    /** COMPLETE in priority order; once RAM's final pass has run, any handler that dirties guest RAM fails. */
+    private void complete(int pass) throws Exception {
+        HandlerRegistration ramFinal = null;
+        for (HandlerRegistration h : pipeline.handlers(Stage.COMPLETE)) {
+            checkAborted();
+            invoke(h, context(h, pass, Long.MAX_VALUE));
+            long dirty = machine.memory().dirtyLog().peekCount() + bitmap.count();
+            if (ramFinal != null && dirty > 0) {
+                throw new LateDirtyException(h, dirty);
+            }
+            if (h.ramFinalPass()) {
+                ramFinal = h;
+                if (dirty > 0) {
+                    throw new MigrationException("RAM's final pass " + h.id() + " left " + dirty + " dirty page(s) unsent",
+                            null);
+                }
+            }
+        }
+        counters.remainingBytes = 0;
+    }
+
+    /** Waits for the destination's ACK, checks its totals, then commits. */
+    private void switchover(Frame.End end) throws Exception {
+        if (channel.hasReturnPath()) {
+            FrameReader answers = new FrameReader(channel.input(), RETURN_PATH_FRAME);
+            Frame answer;
+            try (Watchdog w = Watchdog.arm(params.switchoverTimeout(), this::timeOut)) {
+                answer = answers.next();
+            }
+            if (answer instanceof Frame.Error e) {
+                throw new DestinationFailedException(e.message());
+            }
+            if (!(answer instanceof Frame.Ack ack)) {
+                throw new MalformedFrameException(0, 0, "return path: expected ACK or ERROR, found " + answer.type());
+            }
+            if (ack.frames() != end.frames() || ack.chunkBytes() != end.chunkBytes()) {
+                throw new MigrationException("destination acknowledged " + ack.frames() + " frames / " + ack.chunkBytes()
+                        + " chunk bytes, but " + end.frames() + " / " + end.chunkBytes() + " were sent", null);
+            }
+        }
+        synchronized (this) {
+            checkAborted();
+            committed = true;
+        }
+        if (channel.hasReturnPath()) {
+            writer.writeCommit();
+        }
+    }
+
+    private void timeOut() {
+        abort(new MigrationException("no answer from the destination within " + params.switchoverTimeout().toMillis()
+                + " ms after the end of the stream", null));
+    }
+
+    private void runStage(Stage stage, int pass) throws Exception {
+        for (HandlerRegistration h : pipeline.handlers(stage)) {
+            checkAborted();
+            invoke(h, context(h, pass, Long.MAX_VALUE));
+        }
+    }
+
+    private HandlerContext context(HandlerRegistration h, int pass, long budget) {
+        SectionSink sink = h.stage().emitsChunks() ? h.section().map(s -> sinks.get(key(s))).orElse(null) : null;
+        return new HandlerContext(h, pass, machine, bitmap, budget, sink, this::isAborted, counters);
+    }
+
+    private void endPass(int pass) throws IOException {
+        writer.writePass(new Frame.Pass(pass));
+        counters.transferredBytes = writer.bytesWritten();
+        if (pass == 0) {
+            publishPass(0);
+        }
+    }
+
+    private void publishPass(int pass) {
+        ImmutableMap.Builder<String, Long> bytes = ImmutableMap.builder();
+        Map<String, Long> merged = new HashMap<>();
+        sinks.forEach((k, sink) -> merged.merge(k.substring(0, k.indexOf('/')), sink.takeEmitted(), Long::sum));
+        merged.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> bytes.put(e.getKey(), e.getValue()));
+        publish(new PassProgress(pass, bytes.build(), figures()));
+    }
+
+    private void cleanup() {
+        if (pipeline != null) {
+            for (HandlerRegistration h : pipeline.handlers(Stage.CLEANUP)) {
+                try {
+                    invoke(h, context(h, counters.iterations + 1, Long.MAX_VALUE));
+                } catch (MigrationException e) {
+                    LOG.log(Level.WARNING, e.getMessage(), e.getCause());
+                }
+            }
+        }
+        machine.memory().dirtyLog().disable();
+        closeChannel();
+        registry.removeListener(leaveListener);
+        if (writer != null) {
+            counters.transferredBytes = writer.bytesWritten();
+        }
+    }
+
+    private MigrationException classify(Throwable t) {
+        if (abortReason != null) {
+            return abortReason;
+        }
+        if (cancelRequested) {
+            return new MigrationCancelledException("migration to " + target + " cancelled");
+        }
+        if (t instanceof MigrationException m) {
+            return m;
+        }
+        if (t instanceof Error e && !(e instanceof LinkageError || e instanceof AssertionError)) {
+            LOG.log(Level.ERROR, "migration of " + machine.name() + " hit " + e, e);
+        }
+        return new MigrationException("migration to " + target + " failed: " + describe(t), t);
+    }
+
+    private void closeChannel() {
+        MigrationChannel ch = channel;
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "closing " + ch.describe(), e);
+            }
+        }
+    }
+
+    private static String key(SectionId s) {
+        return s.name() + "/" + s.instance();
+    }
+}

@@ -1,0 +1,35 @@
+package io.ferry.internal.engine;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Runs an action once after a timeout unless disarmed first: bounds a blocking wait by closing what it waits on. */
+final class Watchdog implements AutoCloseable {
+    private final AtomicBoolean armed = new AtomicBoolean(true);
+    private final AtomicBoolean fired = new AtomicBoolean();
+
+    private Watchdog() {}
+
+    static Watchdog arm(Duration timeout, Runnable onExpiry) {
+        Watchdog w = new Watchdog();
+        CompletableFuture.runAsync(() -> {
+            if (w.armed.compareAndSet(true, false)) {
+                w.fired.set(true);
+                onExpiry.run();
+            }
+        }, CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        return w;
+    }
+
+    /** Whether the timeout expired and the action ran. */
+    boolean fired() {
+        return fired.get();
+    }
+
+    @Override
+    public void close() {
+        armed.set(false);
+    }
+}

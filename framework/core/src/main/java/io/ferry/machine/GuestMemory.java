@@ -1,0 +1,189 @@
+package io.ferry.machine;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.google.common.collect.ImmutableList;
+import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Guest RAM: named {@link RamBlock}s laid out back to back in one flat guest address space,
+ * 4 KiB pages, all off-heap.
+ *
+ * <p>There are two ways to write it. {@link #tracked()} is the vCPU path: every write marks its
+ * pages in {@link #dirtyLog()} while dirty logging is on. {@link #untracked()} is the device
+ * path (DMA): it marks nothing, so a backend that uses it must keep its own {@link DirtyLog}.
+ */
+public final class GuestMemory {
+    public static final int PAGE_SIZE = 4096;
+    public static final int PAGE_SHIFT = 12;
+    /** Size of the direct buffers a block is cut into; a power of two, a multiple of the page size. */
+    public static final long SEGMENT_SIZE = 1L << 30;
+
+    private final ImmutableList<RamBlock> blocks;
+    private final long size;
+    private final DirtyLog dirtyLog;
+    private final MemoryAccess tracked;
+    private final MemoryAccess untracked;
+
+    private GuestMemory(ImmutableList<RamBlock> blocks) {
+        this.blocks = blocks;
+        this.size = blocks.stream().mapToLong(RamBlock::size).sum();
+        this.dirtyLog = new DirtyLog("vcpu", pages());
+        this.tracked = new MemoryAccess(this, dirtyLog);
+        this.untracked = new MemoryAccess(this, null);
+    }
+
+    /** One block named {@code "ram"} of {@code size} bytes. */
+    public static GuestMemory of(long size) {
+        return builder().block("ram", size).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public List<RamBlock> blocks() {
+        return blocks;
+    }
+
+    public Optional<RamBlock> block(String name) {
+        return blocks.stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    /** Total bytes of guest RAM. */
+    public long size() {
+        return size;
+    }
+
+    public long pages() {
+        return size / PAGE_SIZE;
+    }
+
+    /** The vCPU dirty log, written by {@link #tracked()}. */
+    public DirtyLog dirtyLog() {
+        return dirtyLog;
+    }
+
+    /** A bitmap the size of this memory, all clean. */
+    public DirtyBitmap newBitmap() {
+        return new DirtyBitmap(pages());
+    }
+
+    /** The vCPU write path: marks written pages in {@link #dirtyLog()}. */
+    public MemoryAccess tracked() {
+        return tracked;
+    }
+
+    /** The device (DMA) write path: marks nothing. */
+    public MemoryAccess untracked() {
+        return untracked;
+    }
+
+    /** The block holding guest address {@code address}. */
+    public RamBlock blockAt(long address) {
+        checkArgument(address >= 0 && address < size,
+                "guest address 0x%s outside guest RAM [0, 0x%s)", Long.toHexString(address), Long.toHexString(size));
+        // Few blocks: a linear scan beats a search structure here.
+        for (RamBlock b : blocks) {
+            if (address < b.base() + b.size()) {
+                return b;
+            }
+        }
+        throw new AssertionError("unreachable: address checked against size");
+    }
+
+    /** Whether {@code [address, address + length)} lies inside guest RAM. */
+    public boolean contains(long address, long length) {
+        return address >= 0 && length >= 0 && address <= size - length;
+    }
+
+    /** A pool of reusable page views for the migration data path (see {@link PageViews}). */
+    public PageViews newPageViews(int capacity) {
+        return new PageViews(this, capacity);
+    }
+
+    /**
+     * A digest of every byte of guest RAM (block names, sizes and contents), for comparing two
+     * machines in different processes. CRC32C per 64 KiB folded into SHA-256: fast, and it
+     * catches any transfer corruption; not meant to resist a forger.
+     */
+    public String digest() {
+        return MemoryDigest.of(this);
+    }
+
+    /** Whether this memory has the same layout and byte-for-byte the same contents as {@code other}. */
+    public boolean contentEquals(GuestMemory other) {
+        return firstDifference(other).isEmpty();
+    }
+
+    /** The first guest address where this memory and {@code other} differ, or empty if they are equal. */
+    public Optional<Long> firstDifference(GuestMemory other) {
+        checkArgument(layoutEquals(other), "layouts differ: %s vs %s", blocks, other.blocks);
+        for (RamBlock a : blocks) {
+            RamBlock b = other.blocks.get(a.index());
+            for (int s = 0; s < a.segmentCount(); s++) {
+                long offset = s * SEGMENT_SIZE;
+                int at = a.segmentAt(offset).duplicate().clear().mismatch(b.segmentAt(offset).duplicate().clear());
+                if (at >= 0) {
+                    return Optional.of(a.base() + offset + at);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code other} has blocks of the same names and sizes in the same order. */
+    public boolean layoutEquals(GuestMemory other) {
+        if (blocks.size() != other.blocks.size()) {
+            return false;
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            if (!blocks.get(i).name().equals(other.blocks.get(i).name())
+                    || blocks.get(i).size() != other.blocks.get(i).size()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    ByteBuffer segmentFor(long address) {
+        RamBlock b = blockAt(address);
+        return b.segmentAt(address - b.base());
+    }
+
+    @Override
+    public String toString() {
+        return "GuestMemory" + blocks;
+    }
+
+    /** Builds a {@link GuestMemory} block by block. */
+    public static final class Builder {
+        private final ImmutableList.Builder<RamBlock> blocks = ImmutableList.builder();
+        private final Set<String> names = new HashSet<>();
+        private long next;
+        private int index;
+
+        private Builder() {}
+
+        /** Adds a block after the previous ones. Its size must be a positive multiple of 4 KiB. */
+        public Builder block(String name, long size) {
+            checkNotNull(name, "name");
+            checkArgument(!name.isEmpty() && name.length() <= 255, "block name must be 1..255 characters: '%s'", name);
+            checkArgument(names.add(name), "duplicate block name '%s'", name);
+            blocks.add(new RamBlock(name, index++, next, size));
+            next += size;
+            return this;
+        }
+
+        public GuestMemory build() {
+            ImmutableList<RamBlock> list = blocks.build();
+            checkArgument(!list.isEmpty(), "guest memory needs at least one block");
+            return new GuestMemory(list);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.ferry.machine;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.google.common.collect.ImmutableList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * What is migrated: a run state, guest memory, devices, and vCPUs that run guest tasks (writing
+ * guest memory) while the machine runs.
+ *
+ * <p>Run-state changes are serialized; leaving {@link RunState#RUNNING} returns only once every
+ * vCPU is at its safepoint, so nothing writes guest RAM through the vCPU path afterwards.
+ */
+public final class Machine implements AutoCloseable {
+    private final String name;
+    private final GuestMemory memory;
+    private final RunGate gate = new RunGate();
+    private final Map<String, Device> devices = new ConcurrentHashMap<>();
+    private final List<Vcpu> vcpus = new CopyOnWriteArrayList<>();
+    private final List<RunStateListener> listeners = new CopyOnWriteArrayList<>();
+    private RunState runState;
+
+    /** A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE}). */
+    public Machine(String name, GuestMemory memory, RunState initial) {
+        this.name = checkNotNull(name, "name");
+        this.memory = checkNotNull(memory, "memory");
+        checkArgument(initial == RunState.PRELAUNCH || initial == RunState.INMIGRATE,
+                "a machine starts in PRELAUNCH or INMIGRATE, not %s", initial);
+        this.runState = initial;
+    }
+
+    /** A source machine: {@link RunState#PRELAUNCH} until {@link #start()}. */
+    public static Machine create(String name, GuestMemory memory) {
+        return new Machine(name, memory, RunState.PRELAUNCH);
+    }
+
+    /** A destination machine waiting for an incoming migration. */
+    public static Machine incoming(String name, GuestMemory memory) {
+        return new Machine(name, memory, RunState.INMIGRATE);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    public synchronized RunState runState() {
+        return runState;
+    }
+
+    /** Starts or resumes the vCPUs. */
+    public void start() {
+        changeRunState(RunState.RUNNING);
+    }
+
+    /** Stops the vCPUs at their safepoint ({@link RunState#PAUSED}). */
+    public void pause() {
+        changeRunState(RunState.PAUSED);
+    }
+
+    /**
+     * Moves to {@code to}. Entering RUNNING opens the vCPU gate; leaving it closes the gate and
+     * waits for every vCPU. Listeners run after the change, on this thread.
+     */
+    public void changeRunState(RunState to) {
+        checkNotNull(to, "to");
+        RunState from;
+        synchronized (this) {
+            checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
+            from = runState;
+            if (from == to) {
+                return;
+            }
+            if (to.isRunning()) {
+                gate.open();
+            } else {
+                gate.close();
+            }
+            runState = to;
+        }
+        for (RunStateListener l : listeners) {
+            l.runStateChanged(this, from, to);
+        }
+    }
+
+    public void addRunStateListener(RunStateListener listener) {
+        listeners.add(checkNotNull(listener, "listener"));
+    }
+
+    public void removeRunStateListener(RunStateListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Attaches a device; its id must be unique on this machine. */
+    public void attach(Device device) {
+        checkNotNull(device, "device");
+        Device previous = devices.putIfAbsent(device.id(), device);
+        checkArgument(previous == null, "machine %s already has a device '%s'", name, device.id());
+    }
+
+    public Optional<Device> device(String id) {
+        return Optional.ofNullable(devices.get(id));
+    }
+
+    /** The first attached device of type {@code type}. */
+    public <T extends Device> Optional<T> device(Class<T> type) {
+        return devices.values().stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    /** Attached devices in id order. */
+    public List<Device> devices() {
+        return devices.values().stream()
+                .sorted(java.util.Comparator.comparing(Device::id))
+                .collect(ImmutableList.toImmutableList());
+    }
+
+    /**
+     * Starts a vCPU running {@code task} at {@code stepsPerSecond}. Its thread starts at once; its
+     * steps run only while the machine is {@link RunState#RUNNING}.
+     */
+    public Vcpu startVcpu(String vcpuName, long stepsPerSecond, GuestTask task) {
+        Vcpu vcpu = new Vcpu(vcpuName, stepsPerSecond, task);
+        synchronized (this) {
+            checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
+            checkArgument(vcpus.stream().noneMatch(v -> v.name().equals(vcpuName)),
+                    "machine %s already has a vCPU '%s'", name, vcpuName);
+            vcpus.add(vcpu);
+        }
+        vcpu.start(gate);
+        return vcpu;
+    }
+
+    public List<Vcpu> vcpus() {
+        return ImmutableList.copyOf(vcpus);
+    }
+
+    /** Stops the vCPUs and moves to {@link RunState#SHUTDOWN}. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (runState == RunState.SHUTDOWN) {
+                return;
+            }
+        }
+        changeRunState(RunState.SHUTDOWN);
+        vcpus.forEach(Vcpu::stop);
+    }
+
+    @Override
+    public String toString() {
+        return "Machine[" + name + ", " + runState() + ", " + memory.size() + " bytes]";
+    }
+}

@@ -1,0 +1,139 @@
+package io.ferry.machine;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Reads and writes guest RAM at flat guest addresses. The tracked instance marks every page it
+ * writes in the vCPU dirty log (after the data is written); the untracked one marks nothing.
+ * Accesses may span pages, segments and blocks. Thread-safe as far as the underlying memory is:
+ * concurrent writers of the same bytes race as they would on real hardware.
+ */
+public final class MemoryAccess {
+    private final GuestMemory memory;
+    private final DirtyLog log;
+
+    MemoryAccess(GuestMemory memory, DirtyLog log) {
+        this.memory = memory;
+        this.log = log;
+    }
+
+    /** Whether writes through this path are marked in the vCPU dirty log. */
+    public boolean isTracked() {
+        return log != null;
+    }
+
+    public long readLong(long address) {
+        checkRange(address, Long.BYTES);
+        if (sameSegment(address, Long.BYTES)) {
+            return memory.segmentFor(address).getLong(offsetInSegment(address));
+        }
+        ByteBuffer tmp = ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        read(address, tmp);
+        return tmp.flip().getLong();
+    }
+
+    public int readInt(long address) {
+        checkRange(address, Integer.BYTES);
+        if (sameSegment(address, Integer.BYTES)) {
+            return memory.segmentFor(address).getInt(offsetInSegment(address));
+        }
+        ByteBuffer tmp = ByteBuffer.allocate(Integer.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        read(address, tmp);
+        return tmp.flip().getInt();
+    }
+
+    public void writeLong(long address, long value) {
+        checkRange(address, Long.BYTES);
+        if (sameSegment(address, Long.BYTES)) {
+            memory.segmentFor(address).putLong(offsetInSegment(address), value);
+            markWritten(address, Long.BYTES);
+        } else {
+            write(address, ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, value));
+        }
+    }
+
+    public void writeInt(long address, int value) {
+        checkRange(address, Integer.BYTES);
+        if (sameSegment(address, Integer.BYTES)) {
+            memory.segmentFor(address).putInt(offsetInSegment(address), value);
+            markWritten(address, Integer.BYTES);
+        } else {
+            write(address, ByteBuffer.allocate(Integer.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, value));
+        }
+    }
+
+    /** Copies the remaining bytes of {@code src} to {@code address}; consumes {@code src}. */
+    public void write(long address, ByteBuffer src) {
+        int length = src.remaining();
+        checkRange(address, length);
+        long at = address;
+        while (src.hasRemaining()) {
+            ByteBuffer seg = memory.segmentFor(at);
+            int off = offsetInSegment(at);
+            int n = Math.min(src.remaining(), seg.capacity() - off);
+            int limit = src.limit();
+            src.limit(src.position() + n);
+            seg.put(off, src, src.position(), n);
+            src.position(src.limit()).limit(limit);
+            at += n;
+        }
+        markWritten(address, length);
+    }
+
+    /** Fills {@code [address, address + length)} with zeros. */
+    public void zero(long address, long length) {
+        checkRange(address, length);
+        long at = address;
+        long end = address + length;
+        while (at < end) {
+            ByteBuffer seg = memory.segmentFor(at);
+            int off = offsetInSegment(at);
+            int n = (int) Math.min(end - at, seg.capacity() - off);
+            for (int i = 0; i < n; i += PageViews.ZERO_PAGE.capacity()) {
+                int k = Math.min(PageViews.ZERO_PAGE.capacity(), n - i);
+                seg.put(off + i, PageViews.ZERO_PAGE, 0, k);
+            }
+            at += n;
+        }
+        markWritten(address, length);
+    }
+
+    /** Fills the remaining space of {@code dst} from {@code address}. */
+    public void read(long address, ByteBuffer dst) {
+        checkRange(address, dst.remaining());
+        long at = address;
+        while (dst.hasRemaining()) {
+            ByteBuffer seg = memory.segmentFor(at);
+            int off = offsetInSegment(at);
+            int n = Math.min(dst.remaining(), seg.capacity() - off);
+            dst.put(dst.position(), seg, off, n);
+            dst.position(dst.position() + n);
+            at += n;
+        }
+    }
+
+    private void markWritten(long address, long length) {
+        if (log != null && length > 0) {
+            long first = address >>> GuestMemory.PAGE_SHIFT;
+            long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
+            log.markRange(first, last - first + 1);
+        }
+    }
+
+    private void checkRange(long address, long length) {
+        checkArgument(memory.contains(address, length),
+                "access [0x%s, +%s) outside guest RAM of %s bytes", Long.toHexString(address), length, memory.size());
+    }
+
+    private static boolean sameSegment(long address, int length) {
+        // Blocks and segments are page-aligned, so an access within one page crosses neither.
+        return (address & (GuestMemory.PAGE_SIZE - 1)) + length <= GuestMemory.PAGE_SIZE;
+    }
+
+    private int offsetInSegment(long address) {
+        RamBlock b = memory.blockAt(address);
+        return (int) ((address - b.base()) & (GuestMemory.SEGMENT_SIZE - 1));
+    }
+}

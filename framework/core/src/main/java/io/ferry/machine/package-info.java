@@ -1,0 +1,10 @@
+/**
+ * The machine model: run states, off-heap guest memory with tracked (vCPU) and untracked
+ * (device) write paths, dirty logs and the migration bitmap, devices and vCPU workloads.
+ */
+@Export
+@Version("1.0.0")
+package io.ferry.machine;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

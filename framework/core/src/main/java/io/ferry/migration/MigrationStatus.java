@@ -1,0 +1,25 @@
+package io.ferry.migration;
+
+/** Where a migration is, as QEMU's {@code MigrationStatus}. */
+public enum MigrationStatus {
+    /** Created, not started. */
+    NONE,
+    /** Source: handlers pinned, connecting, SETUP running. Destination: waiting for or reading the manifest. */
+    SETUP,
+    /** Source: iterating while the machine runs. Destination: loading chunks. */
+    ACTIVE,
+    /** Source: machine stopped, COMPLETE running, waiting for the destination (QEMU's "device" phase). */
+    DEVICE,
+    /** Cancel requested; winding down. */
+    CANCELLING,
+    /** Done: the machine runs on the destination. */
+    COMPLETED,
+    /** Failed; the source machine runs as before. */
+    FAILED,
+    /** Cancelled; the source machine runs as before. */
+    CANCELLED;
+
+    public boolean isTerminal() {
+        return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+}

@@ -1,0 +1,107 @@
+package io.ferry.migration;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import io.ferry.internal.engine.DestinationMigration;
+import io.ferry.internal.engine.SourceMigration;
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationChannel;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Starts migrations with the plugins of a {@link PluginRegistry}. Each migration runs on its
+ * own thread and pins the registry's plugins when it starts.
+ *
+ * <pre>{@code
+ * Migrator migrator = new Migrator(PluginRegistry.fromServiceLoader(getClass().getClassLoader()));
+ * Migration in = migrator.incoming(destination, Transports.listen(MigrationUri.parse("tcp:127.0.0.1:4444")), params);
+ * Migration out = migrator.migrate(source, MigrationUri.parse("tcp:127.0.0.1:4444"), params);
+ * out.await(Duration.ofMinutes(1));
+ * }</pre>
+ */
+public final class Migrator {
+    private static final Set<RunState> MIGRATABLE = EnumSet.of(RunState.RUNNING, RunState.PAUSED, RunState.PRELAUNCH);
+
+    private final PluginRegistry registry;
+
+    public Migrator(PluginRegistry registry) {
+        this.registry = checkNotNull(registry, "registry");
+    }
+
+    public PluginRegistry registry() {
+        return registry;
+    }
+
+    /** Migrates {@code machine} to {@code uri}: a listening destination ({@code tcp:}) or a snapshot file ({@code file:}). */
+    public Migration migrate(Machine machine, MigrationUri uri, MigrationParameters params,
+            MigrationListener... listeners) {
+        checkNotNull(uri, "uri");
+        return migrate(machine, () -> Transports.connect(uri), uri.toString(), params, listeners);
+    }
+
+    /** Migrates {@code machine} over an already connected channel (the in-memory transport). */
+    public Migration migrate(Machine machine, MigrationChannel channel, MigrationParameters params,
+            MigrationListener... listeners) {
+        checkNotNull(channel, "channel");
+        return migrate(machine, () -> channel, channel.describe(), params, listeners);
+    }
+
+    /** Waits on {@code endpoint} for a stream and loads it into {@code machine} (in {@link RunState#INMIGRATE}). */
+    public Migration incoming(Machine machine, IncomingEndpoint endpoint, MigrationParameters params,
+            MigrationListener... listeners) {
+        checkNotNull(machine, "machine");
+        checkNotNull(endpoint, "endpoint");
+        checkNotNull(params, "params");
+        checkState(machine.runState() == RunState.INMIGRATE,
+                "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(), machine.runState());
+        DestinationMigration m = new DestinationMigration(machine, registry, params, endpoint);
+        for (MigrationListener l : listeners) {
+            m.addListener(l);
+        }
+        return m.start();
+    }
+
+    /** Loads a stream from an already connected channel (the in-memory transport) into {@code machine}. */
+    public Migration incoming(Machine machine, MigrationChannel channel, MigrationParameters params,
+            MigrationListener... listeners) {
+        checkNotNull(channel, "channel");
+        return incoming(machine, new IncomingEndpoint() {
+            @Override
+            public MigrationUri address() {
+                throw new UnsupportedOperationException("an in-memory channel has no URI");
+            }
+
+            @Override
+            public MigrationChannel accept() {
+                return channel;
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        }, params, listeners);
+    }
+
+    private Migration migrate(Machine machine, SourceMigration.ChannelOpener opener, String target,
+            MigrationParameters params, MigrationListener... listeners) {
+        checkNotNull(machine, "machine");
+        checkNotNull(params, "params");
+        checkState(MIGRATABLE.contains(machine.runState()),
+                "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
+                machine.runState());
+        SourceMigration m = new SourceMigration(machine, registry, params, opener, target);
+        for (MigrationListener l : listeners) {
+            m.addListener(l); // before the start, so no event is missed
+        }
+        return m.start();
+    }
+}

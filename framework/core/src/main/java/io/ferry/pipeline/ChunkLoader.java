@@ -1,0 +1,13 @@
+package io.ferry.pipeline;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Loads the chunks of one section on the destination, in stream order. The payload has been
+ * length- and checksum-verified; it is valid only during the call. Bad content must be refused
+ * with an exception naming what was wrong.
+ */
+@FunctionalInterface
+public non-sealed interface ChunkLoader extends Handler {
+    void load(StageContext context, ByteBuffer payload) throws Exception;
+}

@@ -1,0 +1,22 @@
+package io.ferry.pipeline;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Emits chunks of the calling handler's section. A chunk is written as one frame, gathered
+ * from its parts without copying them; the parts are consumed. Emitting blocks while the
+ * bandwidth limit is exceeded.
+ */
+public interface ChunkSink {
+    /** Largest payload one chunk may carry. */
+    int maxChunkSize();
+
+    /** Emits one chunk whose payload is the remaining bytes of {@code parts[offset..offset+length)}. */
+    void emit(ByteBuffer[] parts, int offset, int length) throws IOException;
+
+    /** Emits one chunk with the remaining bytes of {@code payload}. */
+    default void emit(ByteBuffer payload) throws IOException {
+        emit(new ByteBuffer[] {payload}, 0, 1);
+    }
+}

@@ -1,0 +1,71 @@
+package io.ferry.pipeline;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.google.common.collect.ImmutableList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The plugins available now. Plugins may come and go at any time (OSGi services do); a
+ * migration takes a {@link #snapshot()} when it starts and is told through a
+ * {@link Listener} if one of its plugins leaves.
+ */
+public final class PluginRegistry {
+    private final List<MigrationPlugin> plugins = new CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    /** Told when a plugin leaves the registry. */
+    @FunctionalInterface
+    public interface Listener {
+        void removed(MigrationPlugin plugin);
+    }
+
+    /** An empty registry. */
+    public PluginRegistry() {}
+
+    /** A registry of every {@link MigrationPlugin} that {@code loader} finds through {@link ServiceLoader}. */
+    public static PluginRegistry fromServiceLoader(ClassLoader loader) {
+        PluginRegistry registry = new PluginRegistry();
+        ServiceLoader.load(MigrationPlugin.class, loader).forEach(registry::add);
+        return registry;
+    }
+
+    /** A registry of exactly {@code plugins}. */
+    public static PluginRegistry of(MigrationPlugin... plugins) {
+        PluginRegistry registry = new PluginRegistry();
+        for (MigrationPlugin p : plugins) {
+            registry.add(p);
+        }
+        return registry;
+    }
+
+    public void add(MigrationPlugin plugin) {
+        plugins.add(checkNotNull(plugin, "plugin"));
+    }
+
+    /** Removes {@code plugin} and tells the listeners (the migrations that use it). */
+    public boolean remove(MigrationPlugin plugin) {
+        boolean removed = plugins.remove(plugin);
+        if (removed) {
+            listeners.forEach(l -> l.removed(plugin));
+        }
+        return removed;
+    }
+
+    /** The plugins now, by name: the order the pipeline asks them to register in. */
+    public List<MigrationPlugin> snapshot() {
+        return plugins.stream().sorted(Comparator.comparing(MigrationPlugin::name))
+                .collect(ImmutableList.toImmutableList());
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(checkNotNull(listener, "listener"));
+    }
+
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+}

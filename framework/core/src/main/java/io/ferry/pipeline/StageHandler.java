@@ -1,0 +1,11 @@
+package io.ferry.pipeline;
+
+/**
+ * Runs at a stage. A handler registered with a section may emit chunks through
+ * {@link StageContext#chunks()}; one without a section emits nothing and needs no counterpart
+ * on the destination. Any exception fails the migration, naming the handler.
+ */
+@FunctionalInterface
+public non-sealed interface StageHandler extends Handler {
+    void handle(StageContext context) throws Exception;
+}

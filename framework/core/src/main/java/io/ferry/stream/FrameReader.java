@@ -1,0 +1,212 @@
+package io.ferry.stream;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.ferry.pipeline.SectionId;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Decodes frames from a channel. Every frame is read whole and its checksum verified before it
+ * is returned, so nothing is handed on that has not been checked; memory is bounded by the
+ * maximum frame size. Counts frames and chunk bytes so the END frame's totals can be checked.
+ * Not thread-safe.
+ */
+public final class FrameReader {
+    private final ReadableByteChannel channel;
+    private final int maxFrameSize;
+    private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
+    private final ByteBuffer body;
+    private final CRC32C crc = new CRC32C();
+    private long offset;
+    private long frames;
+    private long chunkBytes;
+
+    public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
+        this.channel = checkNotNull(channel, "channel");
+        checkArgument(maxFrameSize >= 1024, "max frame size must be >= 1024 but was %s", maxFrameSize);
+        this.maxFrameSize = maxFrameSize;
+        this.body = ByteBuffer.allocateDirect(maxFrameSize + FrameWriter.FRAME_TRAILER);
+    }
+
+    /** Reads and checks the stream header. */
+    public StreamHeader readHeader() throws IOException {
+        long start = offset;
+        ByteBuffer b = ByteBuffer.allocate(StreamHeader.SIZE);
+        readFully(b, start, StreamFormatException.HEADER, "the " + StreamHeader.SIZE + "-byte stream header");
+        b.flip();
+        long magic = b.getLong();
+        if (magic != StreamHeader.MAGIC) {
+            throw new BadMagicException(start, StreamFormatException.HEADER,
+                    String.format("expected magic 0x%016X (\"FERRYMIG\"), found 0x%016X", StreamHeader.MAGIC, magic));
+        }
+        crc.reset();
+        crc.update(b.array(), 0, 24);
+        int expected = b.getInt(24);
+        if (expected != (int) crc.getValue()) {
+            throw new ChecksumMismatchException(start, StreamFormatException.HEADER,
+                    String.format("header checksum 0x%08X, computed 0x%08X", expected, (int) crc.getValue()));
+        }
+        int version = Short.toUnsignedInt(b.getShort(8));
+        if (version != StreamHeader.FORMAT_VERSION) {
+            throw new UnsupportedFormatVersionException(start, StreamFormatException.HEADER,
+                    "format version " + version + ", this reader supports " + StreamHeader.FORMAT_VERSION);
+        }
+        int index = Short.toUnsignedInt(b.getShort(12));
+        int count = Short.toUnsignedInt(b.getShort(14));
+        if (count == 0 || index >= count) {
+            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+                    "channel " + index + " of " + count + " is not a valid channel");
+        }
+        return new StreamHeader(version, index, count, b.getLong(16));
+    }
+
+    /**
+     * Reads, verifies and decodes the next frame. A {@link Frame.Chunk}'s payload is a view of
+     * this reader's buffer, valid until the next call.
+     */
+    public Frame next() throws IOException {
+        long start = offset;
+        long index = frames;
+        header.clear();
+        readFully(header, start, index, "a " + FrameWriter.FRAME_HEADER + "-byte frame header");
+        int code = Byte.toUnsignedInt(header.get(0));
+        FrameType type = FrameType.ofCode(code).orElseThrow(() -> new UnknownFrameTypeException(start, index,
+                String.format("type byte 0x%02X is no frame type", code)));
+        int section = Short.toUnsignedInt(header.getShort(2));
+        long length = Integer.toUnsignedLong(header.getInt(4));
+        if (length > maxFrameSize) {
+            throw new FrameTooLargeException(start, index, type + " frame declares " + length
+                    + " payload bytes, the maximum is " + maxFrameSize);
+        }
+        body.clear().limit((int) length + FrameWriter.FRAME_TRAILER);
+        readFully(body, start, index, type + " payload of " + length + " bytes and its checksum");
+        header.clear();
+        crc.reset();
+        crc.update(header);
+        body.flip();
+        int expected = body.getInt((int) length);
+        body.limit((int) length);
+        crc.update(body);
+        if (expected != (int) crc.getValue()) {
+            throw new ChecksumMismatchException(start, index, String.format("%s frame checksum 0x%08X, computed 0x%08X",
+                    type, expected, (int) crc.getValue()));
+        }
+        body.position(0).limit((int) length);
+        Frame frame = decode(type, section, body, start, index);
+        if (type != FrameType.END) {
+            frames++;
+        }
+        if (type == FrameType.CHUNK) {
+            chunkBytes += length;
+        }
+        return frame;
+    }
+
+    /** Bytes consumed so far. */
+    public long offset() {
+        return offset;
+    }
+
+    /** Frames read so far (END excluded). */
+    public long frames() {
+        return frames;
+    }
+
+    /** Chunk payload bytes read so far. */
+    public long chunkBytes() {
+        return chunkBytes;
+    }
+
+    private Frame decode(FrameType type, int section, ByteBuffer p, long start, long index)
+            throws MalformedFrameException {
+        try {
+            Frame f = switch (type) {
+                case MANIFEST -> decodeManifest(p, start, index);
+                case CHUNK -> {
+                    if (section == FrameWriter.NO_SECTION) {
+                        throw new MalformedFrameException(start, index, "CHUNK frame without a section");
+                    }
+                    yield new Frame.Chunk(section, p);
+                }
+                case PASS -> new Frame.Pass(nonNegative(p.getInt(), "pass", start, index));
+                case END -> new Frame.End(p.getLong(), p.getLong());
+                case COMMIT -> new Frame.Commit();
+                case ACK -> new Frame.Ack(p.getLong(), p.getLong());
+                case ERROR -> new Frame.Error(utf8(p, start, index));
+            };
+            if (type != FrameType.CHUNK && p.hasRemaining()) {
+                throw new MalformedFrameException(start, index, p.remaining() + " unexpected trailing bytes in " + type);
+            }
+            return f;
+        } catch (BufferUnderflowException e) {
+            throw new MalformedFrameException(start, index, type + " payload of " + p.limit() + " bytes is too short");
+        }
+    }
+
+    private static Frame.Manifest decodeManifest(ByteBuffer p, long start, long index) throws MalformedFrameException {
+        int count = Short.toUnsignedInt(p.getShort());
+        List<SectionId> sections = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int len = Short.toUnsignedInt(p.getShort());
+            if (len == 0 || len > 255 || len > p.remaining()) {
+                throw new MalformedFrameException(start, index, "manifest section " + i + ": name length " + len);
+            }
+            ByteBuffer nameBytes = p.slice(p.position(), len);
+            p.position(p.position() + len);
+            String name = utf8(nameBytes, start, index);
+            int instance = p.getInt();
+            int version = p.getInt();
+            if (instance < 0 || version < 1) {
+                throw new MalformedFrameException(start, index,
+                        "manifest section " + name + ": instance " + instance + ", version " + version);
+            }
+            SectionId id = new SectionId(name, instance, version);
+            for (SectionId other : sections) {
+                if (other.sameStateAs(id)) {
+                    throw new MalformedFrameException(start, index, "manifest lists section " + id + " twice");
+                }
+            }
+            sections.add(id);
+        }
+        return new Frame.Manifest(sections);
+    }
+
+    private static int nonNegative(int value, String what, long start, long index) throws MalformedFrameException {
+        if (value < 0) {
+            throw new MalformedFrameException(start, index, what + " " + value + " is negative");
+        }
+        return value;
+    }
+
+    private static String utf8(ByteBuffer b, long start, long index) throws MalformedFrameException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(b).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedFrameException(start, index, "text is not valid UTF-8");
+        }
+    }
+
+    private void readFully(ByteBuffer dst, long start, long index, String expected) throws IOException {
+        int wanted = dst.remaining();
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst);
+            if (n < 0) {
+                int got = wanted - dst.remaining();
+                throw new TruncatedStreamException(start, index, "stream ended after " + got + " of " + wanted
+                        + " bytes of " + expected);
+            }
+            offset += n;
+        }
+    }
+}

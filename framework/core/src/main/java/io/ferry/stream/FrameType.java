@@ -1,0 +1,40 @@
+package io.ferry.stream;
+
+import java.util.Optional;
+
+/** The type byte of a frame. Codes are part of the wire format: never renumber them. */
+public enum FrameType {
+    /** Source to destination: the sections that will travel. Always the first frame. */
+    MANIFEST(0x01),
+    /** Source to destination: one chunk of a section's state. */
+    CHUNK(0x02),
+    /** Source to destination: the end of a pass (0 = setup, then one per iteration, then completion). */
+    PASS(0x03),
+    /** Source to destination: the end of the stream, with totals. */
+    END(0x04),
+    /** Source to destination: the source has received the acknowledgement; the destination may run. */
+    COMMIT(0x05),
+    /** Destination to source: everything loaded; totals as received. */
+    ACK(0x10),
+    /** Destination to source: the destination refused or failed; the payload says why. */
+    ERROR(0x11);
+
+    private final int code;
+
+    FrameType(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public static Optional<FrameType> ofCode(int code) {
+        for (FrameType t : values()) {
+            if (t.code == code) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+}

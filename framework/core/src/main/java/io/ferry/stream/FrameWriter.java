@@ -1,0 +1,191 @@
+package io.ferry.stream;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.ferry.pipeline.SectionId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Encodes frames onto a channel. A chunk goes out as one gathering write of its 8-byte header,
+ * its payload parts (never copied) and its 4-byte CRC32C trailer. Counts what it wrote, for the
+ * END frame's totals. Not thread-safe.
+ */
+public final class FrameWriter {
+    /** Frame header: type u8, flags u8, section u16, length u32. */
+    public static final int FRAME_HEADER = 8;
+    public static final int FRAME_TRAILER = 4;
+    /** Section field value of frames that belong to no section. */
+    public static final int NO_SECTION = 0xFFFF;
+    /** Most payload parts one chunk may be gathered from. */
+    public static final int MAX_PARTS = 1021;
+
+    private final GatheringByteChannel channel;
+    private final int maxFrameSize;
+    private final CRC32C crc = new CRC32C();
+    private final ByteBuffer header = ByteBuffer.allocateDirect(FRAME_HEADER);
+    private final ByteBuffer trailer = ByteBuffer.allocateDirect(FRAME_TRAILER);
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_PARTS + 2];
+    private long bytesWritten;
+    private long frames;
+    private long chunkBytes;
+
+    public FrameWriter(GatheringByteChannel channel, int maxFrameSize) {
+        this.channel = checkNotNull(channel, "channel");
+        checkArgument(maxFrameSize >= 1024, "max frame size must be >= 1024 but was %s", maxFrameSize);
+        this.maxFrameSize = maxFrameSize;
+    }
+
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    public void writeHeader(StreamHeader h) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(StreamHeader.SIZE);
+        b.putLong(StreamHeader.MAGIC).putShort((short) h.formatVersion()).putShort((short) 0)
+                .putShort((short) h.channelIndex()).putShort((short) h.channelCount()).putLong(h.streamId());
+        crc.reset();
+        crc.update(b.array(), 0, 24);
+        b.putInt((int) crc.getValue()).flip();
+        writeFully(new ByteBuffer[] {b}, 1);
+    }
+
+    public void writeManifest(Frame.Manifest m) throws IOException {
+        int size = 2;
+        for (SectionId s : m.sections()) {
+            size += 2 + s.name().getBytes(StandardCharsets.UTF_8).length + 8;
+        }
+        ByteBuffer p = ByteBuffer.allocate(size).putShort((short) m.sections().size());
+        for (SectionId s : m.sections()) {
+            byte[] name = s.name().getBytes(StandardCharsets.UTF_8);
+            p.putShort((short) name.length).put(name).putInt(s.instance()).putInt(s.version());
+        }
+        writeFrame(FrameType.MANIFEST, NO_SECTION, p.flip());
+    }
+
+    /** Writes a chunk gathered from the remaining bytes of {@code parts[offset..offset+length)}. */
+    public void writeChunk(int section, ByteBuffer[] parts, int offset, int length) throws IOException {
+        checkArgument(length <= MAX_PARTS, "a chunk may have at most %s parts, not %s", MAX_PARTS, length);
+        long size = 0;
+        for (int i = offset; i < offset + length; i++) {
+            size += parts[i].remaining();
+        }
+        checkArgument(size <= maxFrameSize, "chunk of %s bytes exceeds the maximum frame size %s", size, maxFrameSize);
+        prepareHeader(FrameType.CHUNK, section, (int) size);
+        gather[0] = header;
+        for (int i = 0; i < length; i++) {
+            ByteBuffer part = parts[offset + i];
+            int pos = part.position();
+            crc.update(part);
+            part.position(pos);
+            gather[i + 1] = part;
+        }
+        trailer.clear().putInt(0, (int) crc.getValue());
+        gather[length + 1] = trailer;
+        writeFully(gather, length + 2);
+        java.util.Arrays.fill(gather, 0, length + 2, null);
+        frames++;
+        chunkBytes += size;
+    }
+
+    public void writePass(Frame.Pass pass) throws IOException {
+        writeFrame(FrameType.PASS, NO_SECTION, ByteBuffer.allocate(4).putInt(0, pass.pass()));
+    }
+
+    /** Writes the END frame with this writer's totals and returns it; END does not count itself. */
+    public Frame.End writeEnd() throws IOException {
+        Frame.End end = new Frame.End(frames, chunkBytes);
+        writeFrame(FrameType.END, NO_SECTION, ByteBuffer.allocate(16).putLong(0, end.frames()).putLong(8, end.chunkBytes()));
+        frames--;
+        return end;
+    }
+
+    public void writeCommit() throws IOException {
+        writeFrame(FrameType.COMMIT, NO_SECTION, ByteBuffer.allocate(0));
+    }
+
+    public void writeAck(Frame.Ack ack) throws IOException {
+        writeFrame(FrameType.ACK, NO_SECTION, ByteBuffer.allocate(16).putLong(0, ack.frames()).putLong(8, ack.chunkBytes()));
+    }
+
+    public void writeError(Frame.Error error) throws IOException {
+        byte[] text = error.message().getBytes(StandardCharsets.UTF_8);
+        int n = Math.min(text.length, maxFrameSize);
+        writeFrame(FrameType.ERROR, NO_SECTION, ByteBuffer.wrap(text, 0, n));
+    }
+
+    /** Writes any frame; used by the typed methods above. */
+    public void write(Frame frame) throws IOException {
+        switchOn(frame);
+    }
+
+    /** Bytes written so far, header included. */
+    public long bytesWritten() {
+        return bytesWritten;
+    }
+
+    /** Frames written so far, END excluded (it counts the ones before it). */
+    public long frames() {
+        return frames;
+    }
+
+    /** Chunk payload bytes written so far. */
+    public long chunkBytes() {
+        return chunkBytes;
+    }
+
+    private void switchOn(Frame frame) throws IOException {
+        if (frame instanceof Frame.Manifest m) {
+            writeManifest(m);
+        } else if (frame instanceof Frame.Chunk c) {
+            writeChunk(c.section(), new ByteBuffer[] {c.payload()}, 0, 1);
+        } else if (frame instanceof Frame.Pass p) {
+            writePass(p);
+        } else if (frame instanceof Frame.End) {
+            writeEnd();
+        } else if (frame instanceof Frame.Commit) {
+            writeCommit();
+        } else if (frame instanceof Frame.Ack a) {
+            writeAck(a);
+        } else if (frame instanceof Frame.Error e) {
+            writeError(e);
+        } else {
+            throw new AssertionError("unhandled frame type " + frame.type());
+        }
+    }
+
+    private void writeFrame(FrameType type, int section, ByteBuffer payload) throws IOException {
+        checkArgument(payload.remaining() <= maxFrameSize, "%s payload of %s bytes exceeds the maximum frame size %s",
+                type, payload.remaining(), maxFrameSize);
+        prepareHeader(type, section, payload.remaining());
+        int pos = payload.position();
+        crc.update(payload);
+        payload.position(pos);
+        trailer.clear().putInt(0, (int) crc.getValue());
+        writeFully(new ByteBuffer[] {header, payload, trailer}, 3);
+        frames++;
+    }
+
+    private void prepareHeader(FrameType type, int section, int length) {
+        header.clear();
+        header.put(0, (byte) type.code()).put(1, (byte) 0).putShort(2, (short) section).putInt(4, length);
+        crc.reset();
+        crc.update(header);
+        header.clear();
+    }
+
+    private void writeFully(ByteBuffer[] buffers, int count) throws IOException {
+        ByteBuffer last = buffers[count - 1];
+        int first = 0;
+        while (last.hasRemaining()) {
+            bytesWritten += channel.write(buffers, first, count - first);
+            while (first < count - 1 && !buffers[first].hasRemaining()) {
+                first++;
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.ferry.transport;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/** The destination's listening end: accepts the one migration stream it is waiting for. */
+public interface IncomingEndpoint extends Closeable {
+    /** The URI a source should connect to, with the bound port filled in for {@code tcp:HOST:0}. */
+    MigrationUri address();
+
+    /** Waits for the source's stream. Closing the endpoint from another thread aborts the wait. */
+    MigrationChannel accept() throws IOException;
+}

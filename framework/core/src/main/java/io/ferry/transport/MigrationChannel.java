@@ -1,0 +1,26 @@
+package io.ferry.transport;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
+
+/**
+ * One end of a connected migration stream. The source writes frames to {@link #output()} and,
+ * where there is a return path, reads the destination's answers from {@link #input()}; the
+ * destination the other way round. {@link #close()} may be called from any thread and unblocks
+ * a read or write in progress, which is how a migration is cancelled.
+ */
+public interface MigrationChannel extends Closeable {
+    /** Where this end writes. */
+    GatheringByteChannel output() throws IOException;
+
+    /** Where this end reads. */
+    ReadableByteChannel input() throws IOException;
+
+    /** Whether the destination can answer the source (TCP and in-memory: yes; file: no). */
+    boolean hasReturnPath();
+
+    /** A human-readable name of the connection, for status and errors. */
+    String describe();
+}

@@ -1,0 +1,29 @@
+package io.ferry.testkit;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+/** A fault to inject into the source's outgoing stream. */
+public sealed interface Fault {
+    /** The connection breaks once {@code bytes} bytes have been written. */
+    record DropAfter(long bytes) implements Fault {
+        public DropAfter {
+            checkArgument(bytes >= 0, "bytes must be >= 0");
+        }
+    }
+
+    /** The byte at stream offset {@code offset} arrives with its bits flipped by {@code mask}. */
+    record FlipByte(long offset, int mask) implements Fault {
+        public FlipByte {
+            checkArgument(offset >= 0, "offset must be >= 0");
+            checkArgument(mask != 0 && (mask & ~0xFF) == 0, "mask must be a non-zero byte");
+        }
+    }
+
+    static Fault dropAfter(long bytes) {
+        return new DropAfter(bytes);
+    }
+
+    static Fault flipByte(long offset) {
+        return new FlipByte(offset, 0x01);
+    }
+}

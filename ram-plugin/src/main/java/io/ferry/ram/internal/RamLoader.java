@@ -1,0 +1,155 @@
+package io.ferry.ram.internal;
+
+import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
+import static io.ferry.machine.GuestMemory.PAGE_SIZE;
+
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.MemoryAccess;
+import io.ferry.machine.PageViews;
+import io.ferry.machine.RamBlock;
+import io.ferry.migration.Sizes;
+import io.ferry.pipeline.StageContext;
+import io.ferry.ram.RamSection;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The destination half of RAM pre-copy: checks the source's block list against this machine's
+ * RAM, then applies page batches. Every run of a batch is validated against guest RAM before any
+ * byte of the batch is written.
+ */
+final class RamLoader {
+    private static final int HEADER_FIXED = 5;
+
+    private final GuestMemory memory;
+    private final MemoryAccess access;
+    private final PageViews views;
+    private boolean blocksSeen;
+
+    RamLoader(GuestMemory memory) {
+        this.memory = memory;
+        this.access = memory.untracked();
+        this.views = memory.newPageViews(1);
+    }
+
+    void load(StageContext ctx, ByteBuffer payload) {
+        if (!payload.hasRemaining()) {
+            throw new IllegalArgumentException("empty RAM chunk");
+        }
+        byte kind = payload.get(payload.position());
+        try {
+            switch (kind) {
+                case RamSection.BLOCKS -> checkBlocks(payload.position(payload.position() + 1));
+                case RamSection.PAGES -> loadPages(ctx, payload);
+                default -> throw new IllegalArgumentException("unknown RAM chunk kind " + kind);
+            }
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("RAM chunk of " + payload.limit() + " bytes is truncated", e);
+        }
+    }
+
+    void complete(StageContext ctx) {
+        if (!blocksSeen) {
+            throw new IllegalStateException("the stream carried no RAM block list");
+        }
+    }
+
+    private void checkBlocks(ByteBuffer p) {
+        int count = Short.toUnsignedInt(p.getShort());
+        List<RamBlock> ours = memory.blocks();
+        if (count != ours.size()) {
+            throw new IllegalArgumentException("source has " + count + " RAM block(s), destination has " + ours.size());
+        }
+        for (int i = 0; i < count; i++) {
+            byte[] name = new byte[Short.toUnsignedInt(p.getShort())];
+            p.get(name);
+            String n = new String(name, StandardCharsets.UTF_8);
+            long size = p.getLong();
+            RamBlock b = ours.get(i);
+            if (!b.name().equals(n) || b.size() != size) {
+                throw new IllegalArgumentException("source RAM block " + i + " is '" + n + "' of " + Sizes.format(size)
+                        + ", destination's is '" + b.name() + "' of " + Sizes.format(b.size()));
+            }
+        }
+        blocksSeen = true;
+    }
+
+    private void loadPages(StageContext ctx, ByteBuffer p) {
+        if (!blocksSeen) {
+            throw new IllegalArgumentException("RAM pages arrived before the block list");
+        }
+        int base = p.position();
+        long runs = Integer.toUnsignedLong(p.getInt(base + 1));
+        long dataStart = HEADER_FIXED + runs * RamSection.RUN_ENTRY;
+        if (dataStart > p.limit() - base) {
+            throw new IllegalArgumentException("RAM batch declares " + runs + " runs, more than its " + (p.limit() - base)
+                    + " bytes hold");
+        }
+        long normal = validate(p, base, (int) runs);
+        long data = p.limit() - base - dataStart;
+        if (data != normal << PAGE_SHIFT) {
+            throw new IllegalArgumentException("RAM batch carries " + data + " data bytes for " + normal
+                    + " normal pages (" + (normal << PAGE_SHIFT) + " expected)");
+        }
+        apply(p, base, (int) runs, base + (int) dataStart);
+        ctx.recordPages(normal, countZero(p, base, (int) runs));
+    }
+
+    /** Checks every run lies in guest RAM; returns the number of normal pages. */
+    private long validate(ByteBuffer p, int base, int runs) {
+        long normal = 0;
+        for (int i = 0; i < runs; i++) {
+            int at = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
+            long first = p.getLong(at);
+            long count = Integer.toUnsignedLong(p.getInt(at + 8));
+            int kind = p.getInt(at + 12);
+            if (first < 0 || count == 0 || first > memory.pages() - count) {
+                throw new IllegalArgumentException(String.format(
+                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, first, count, memory.pages()));
+            }
+            if (kind == RamSection.RUN_NORMAL) {
+                normal += count;
+            } else if (kind != RamSection.RUN_ZERO) {
+                throw new IllegalArgumentException("RAM run " + i + ": unknown run kind " + kind);
+            }
+        }
+        return normal;
+    }
+
+    private void apply(ByteBuffer p, int base, int runs, int dataAt) {
+        int limit = p.limit();
+        int at = dataAt;
+        for (int i = 0; i < runs; i++) {
+            int entry = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
+            long first = p.getLong(entry);
+            int count = p.getInt(entry + 8);
+            if (p.getInt(entry + 12) == RamSection.RUN_NORMAL) {
+                int bytes = count << PAGE_SHIFT;
+                p.limit(at + bytes).position(at);
+                access.write(first << PAGE_SHIFT, p);
+                p.limit(limit);
+                at += bytes;
+            } else {
+                for (long page = first; page < first + count; page++) {
+                    // Fresh destination RAM is already zero; writing it anyway would only fault pages in.
+                    if (!views.isZero(page)) {
+                        access.zero(page << PAGE_SHIFT, PAGE_SIZE);
+                    }
+                }
+            }
+        }
+    }
+
+    private static long countZero(ByteBuffer p, int base, int runs) {
+        long zero = 0;
+        for (int i = 0; i < runs; i++) {
+            int entry = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
+            if (p.getInt(entry + 12) == RamSection.RUN_ZERO) {
+                zero += Integer.toUnsignedLong(p.getInt(entry + 8));
+            }
+        }
+        return zero;
+    }
+}

@@ -1,0 +1,207 @@
+package io.ferry.ram.internal;
+
+import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
+import static io.ferry.machine.GuestMemory.PAGE_SIZE;
+
+import io.ferry.machine.DirtyBitmap;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.PageViews;
+import io.ferry.machine.RamBlock;
+import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.StageContext;
+import io.ferry.ram.RamSection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The source half of RAM pre-copy. Dirty pages go out gathered into one write per batch (a small
+ * run table, then up to 1 MiB of page data), with no allocation per page. Zero pages travel as
+ * run entries with no data.
+ *
+ * <p>While the machine is stopped, pages leave guest memory as views: no copy. While it runs, a
+ * vCPU may change a page between the frame's checksum and the socket's read of it, so page data
+ * is first copied into a staging buffer and the checksum covers exactly what is sent (a torn copy
+ * is harmless: the page is dirty again and goes out in a later pass).
+ *
+ * <p>One instance per migration; used only by the migration thread.
+ */
+final class RamSender {
+    static final int MAX_NORMAL_PAGES = 256;
+    static final int MAX_RUNS = 1020;
+    private static final int HEADER_FIXED = 5;
+
+    private final GuestMemory memory;
+    private final PageViews views;
+    private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER_FIXED + MAX_RUNS * RamSection.RUN_ENTRY);
+    private final ByteBuffer[] parts = new ByteBuffer[1 + MAX_NORMAL_PAGES];
+    private final ByteBuffer staging = ByteBuffer.allocateDirect(MAX_NORMAL_PAGES * PAGE_SIZE);
+    private final ByteBuffer[] stagingViews = new ByteBuffer[MAX_NORMAL_PAGES];
+    private boolean live;
+    private int stagedBytes;
+    private DirtyBitmap bitmap;
+    private long cursor;
+    private int maxNormalPages = MAX_NORMAL_PAGES;
+
+    // The batch being built.
+    private int runs;
+    private int partCount;
+    private int normalPages;
+    private int zeroPages;
+    private long runStart = -1;
+    private int runCount;
+    private int runKind;
+    private int runLimit;
+
+    RamSender(GuestMemory memory) {
+        this.memory = memory;
+        this.views = memory.newPageViews(MAX_NORMAL_PAGES + 1);
+        for (int i = 0; i < stagingViews.length; i++) {
+            stagingViews[i] = staging.duplicate();
+        }
+    }
+
+    /** SETUP: start dirty logging, mark everything dirty, send the block list. */
+    void setup(StageContext ctx) throws IOException {
+        bitmap = ctx.migrationBitmap();
+        int room = ctx.chunks().maxChunkSize() - header.capacity();
+        maxNormalPages = Math.max(1, Math.min(MAX_NORMAL_PAGES, room / PAGE_SIZE));
+        memory.dirtyLog().enable();
+        bitmap.setAll();
+        ctx.chunks().emit(blockList());
+    }
+
+    /** DIRTY_SYNC: merge the vCPU log into the migration bitmap. */
+    void sync(StageContext ctx) {
+        memory.dirtyLog().drainInto(ctx.migrationBitmap());
+    }
+
+    /** ITERATE: send dirty pages until none are left or the pass budget is used. */
+    void iterate(StageContext ctx) throws IOException {
+        send(ctx, ctx.budget());
+    }
+
+    /** COMPLETE (machine stopped): final sync, then every remaining dirty page. */
+    void complete(StageContext ctx) throws IOException {
+        memory.dirtyLog().drainInto(ctx.migrationBitmap());
+        send(ctx, Long.MAX_VALUE);
+    }
+
+    void cleanup(StageContext ctx) {
+        memory.dirtyLog().disable();
+    }
+
+    /** What is left to send: the bitmap plus what the vCPUs dirtied since the last sync. */
+    long pendingBytes() {
+        DirtyBitmap b = bitmap;
+        long pages = (b == null ? memory.pages() : b.count()) + memory.dirtyLog().peekCount();
+        return pages * PAGE_SIZE;
+    }
+
+    private void send(StageContext ctx, long budget) throws IOException {
+        ChunkSink sink = ctx.chunks();
+        live = ctx.machine().runState().isRunning();
+        long sent = 0;
+        long page = nextDirty();
+        while (page >= 0 && sent < budget && !ctx.isCancelled()) {
+            bitmap.clear(page);
+            cursor = page + 1;
+            sent += add(ctx, sink, page);
+            page = nextDirty();
+        }
+        if (runs > 0 || runCount > 0) {
+            flush(ctx, sink);
+        }
+    }
+
+    private long nextDirty() {
+        long p = bitmap.nextDirty(cursor);
+        return p >= 0 ? p : bitmap.nextDirty(0);
+    }
+
+    /** Adds one page to the batch, emitting the batch when it is full; returns the bytes emitted. */
+    private long add(StageContext ctx, ChunkSink sink, long page) throws IOException {
+        long emitted = 0;
+        int kind = views.isZero(page) ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL;
+        if (runCount > 0 && kind == runKind && page == runStart + runCount && runCount < runLimit) {
+            runCount++;
+        } else {
+            closeRun();
+            if (runs == MAX_RUNS) {
+                emitted += flush(ctx, sink);
+            }
+            openRun(page, kind);
+        }
+        if (kind == RamSection.RUN_NORMAL && ++normalPages == maxNormalPages) {
+            emitted += flush(ctx, sink);
+        } else if (kind == RamSection.RUN_ZERO) {
+            zeroPages++;
+        }
+        return emitted;
+    }
+
+    private void openRun(long page, int kind) {
+        runStart = page;
+        runCount = 1;
+        runKind = kind;
+        // A normal run is one view: it must stay in one segment and fit the batch's data budget.
+        runLimit = views.contiguousPages(page,
+                kind == RamSection.RUN_NORMAL ? maxNormalPages - normalPages : Integer.MAX_VALUE);
+    }
+
+    private void closeRun() {
+        if (runCount == 0) {
+            return;
+        }
+        int at = HEADER_FIXED + runs * RamSection.RUN_ENTRY;
+        header.putLong(at, runStart).putInt(at + 8, runCount).putInt(at + 12, runKind);
+        if (runKind == RamSection.RUN_NORMAL) {
+            ByteBuffer view = views.view(runStart, runCount);
+            parts[++partCount] = live ? stage(view, partCount - 1) : view;
+        }
+        runs++;
+        runCount = 0;
+    }
+
+    /** Copies a run into the staging buffer and returns a view of the copy. */
+    private ByteBuffer stage(ByteBuffer view, int slot) {
+        int n = view.remaining();
+        staging.put(stagedBytes, view, view.position(), n);
+        ByteBuffer copy = stagingViews[slot];
+        copy.limit(stagedBytes + n).position(stagedBytes);
+        stagedBytes += n;
+        return copy;
+    }
+
+    /** Emits the batch as one chunk; returns the bytes it took. */
+    private long flush(StageContext ctx, ChunkSink sink) throws IOException {
+        closeRun();
+        header.put(0, RamSection.PAGES).putInt(1, runs);
+        header.limit(HEADER_FIXED + runs * RamSection.RUN_ENTRY).position(0);
+        parts[0] = header;
+        long bytes = header.remaining() + ((long) normalPages << PAGE_SHIFT);
+        sink.emit(parts, 0, partCount + 1);
+        ctx.recordPages(normalPages, zeroPages);
+        header.clear();
+        java.util.Arrays.fill(parts, 0, partCount + 1, null);
+        stagedBytes = 0;
+        runs = 0;
+        partCount = 0;
+        normalPages = 0;
+        zeroPages = 0;
+        return bytes;
+    }
+
+    private ByteBuffer blockList() {
+        int size = 3;
+        for (RamBlock b : memory.blocks()) {
+            size += 2 + b.name().getBytes(StandardCharsets.UTF_8).length + 8;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).put(RamSection.BLOCKS).putShort((short) memory.blocks().size());
+        for (RamBlock b : memory.blocks()) {
+            byte[] name = b.name().getBytes(StandardCharsets.UTF_8);
+            out.putShort((short) name.length).put(name).putLong(b.size());
+        }
+        return out.flip();
+    }
+}
