@@ -86,8 +86,9 @@ public final class GuestMemory {
 
     /** The block holding guest address {@code address}. */
     public RamBlock blockAt(long address) {
-        checkArgument(address >= 0 && address < size,
-                "guest address 0x%s outside guest RAM [0, 0x%s)", Long.toHexString(address), Long.toHexString(size));
+        if (address < 0 || address >= size) { // hot path: no message built unless it fails
+            throw new IllegalArgumentException(String.format("guest address 0x%x outside guest RAM [0, 0x%x)", address, size));
+        }
         // Few blocks: a linear scan beats a search structure here.
         for (RamBlock b : blocks) {
             if (address < b.base() + b.size()) {
@@ -100,6 +101,35 @@ public final class GuestMemory {
     /** Whether {@code [address, address + length)} lies inside guest RAM. */
     public boolean contains(long address, long length) {
         return address >= 0 && length >= 0 && address <= size - length;
+    }
+
+    /**
+     * The first guest address in {@code [address, address + length)} whose byte is not zero, or -1
+     * if the whole range is zero. A vectorized scan.
+     */
+    public long firstNonZero(long address, long length) {
+        checkArgument(contains(address, length), "range [0x%s, +%s) outside guest RAM", Long.toHexString(address), length);
+        long at = address;
+        long end = address + length;
+        while (at < end) {
+            RamBlock b = blockAt(at);
+            long inBlock = at - b.base();
+            ByteBuffer seg = b.segmentAt(inBlock).duplicate();
+            int off = (int) (inBlock & (SEGMENT_SIZE - 1));
+            int n = (int) Math.min(end - at, seg.capacity() - off);
+            seg.limit(off + n).position(off);
+            for (int i = 0; i < n; i += PageViews.ZERO_PAGE.capacity()) {
+                int k = Math.min(PageViews.ZERO_PAGE.capacity(), n - i);
+                ByteBuffer probe = PageViews.ZERO_PAGE.duplicate().limit(k);
+                seg.limit(off + i + k).position(off + i);
+                int m = seg.mismatch(probe);
+                if (m >= 0) {
+                    return at + i + m;
+                }
+            }
+            at += n;
+        }
+        return -1;
     }
 
     /** A pool of reusable page views for the migration data path (see {@link PageViews}). */

@@ -1,7 +1,5 @@
 package io.ferry.machine;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import java.nio.ByteBuffer;
 
 /**
@@ -123,8 +121,10 @@ public final class MemoryAccess {
     }
 
     private void checkRange(long address, long length) {
-        checkArgument(memory.contains(address, length),
-                "access [0x%s, +%s) outside guest RAM of %s bytes", Long.toHexString(address), length, memory.size());
+        if (!memory.contains(address, length)) { // hot path: no message built unless it fails
+            throw new IllegalArgumentException(String.format("access [0x%x, +%d) outside guest RAM of %d bytes",
+                    address, length, memory.size()));
+        }
     }
 
     private static boolean sameSegment(long address, int length) {

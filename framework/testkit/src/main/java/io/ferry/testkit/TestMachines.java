@@ -2,10 +2,8 @@ package io.ferry.testkit;
 
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
+import io.ferry.machine.MemoryFill;
 import io.ferry.machine.RamBlock;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.SplittableRandom;
 
 /** Makes source and destination machines and fills guest RAM with known content. */
 public final class TestMachines {
@@ -28,23 +26,8 @@ public final class TestMachines {
         return Machine.incoming(source.name() + "-dest", b.build());
     }
 
-    /**
-     * Fills every page with pseudo-random bytes derived from {@code seed}, except a
-     * {@code zeroFraction} of pages left zero (so zero-page records are exercised too). Writes
-     * through the untracked path: filling is set-up, not guest activity.
-     */
+    /** Fills RAM with pseudo-random pages, {@code zeroFraction} of them zero; see {@link MemoryFill#random}. */
     public static void fillRandom(GuestMemory memory, long seed, double zeroFraction) {
-        SplittableRandom random = new SplittableRandom(seed);
-        ByteBuffer page = ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        for (long p = 0; p < memory.pages(); p++) {
-            if (random.nextDouble() < zeroFraction) {
-                continue;
-            }
-            page.clear();
-            while (page.hasRemaining()) {
-                page.putLong(random.nextLong());
-            }
-            memory.untracked().write(p << GuestMemory.PAGE_SHIFT, page.flip());
-        }
+        MemoryFill.random(memory, seed, zeroFraction);
     }
 }

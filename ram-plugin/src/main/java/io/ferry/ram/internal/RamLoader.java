@@ -5,7 +5,6 @@ import static io.ferry.machine.GuestMemory.PAGE_SIZE;
 
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.MemoryAccess;
-import io.ferry.machine.PageViews;
 import io.ferry.machine.RamBlock;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.StageContext;
@@ -25,13 +24,11 @@ final class RamLoader {
 
     private final GuestMemory memory;
     private final MemoryAccess access;
-    private final PageViews views;
     private boolean blocksSeen;
 
     RamLoader(GuestMemory memory) {
         this.memory = memory;
         this.access = memory.untracked();
-        this.views = memory.newPageViews(1);
     }
 
     void load(StageContext ctx, ByteBuffer payload) {
@@ -132,13 +129,23 @@ final class RamLoader {
                 p.limit(limit);
                 at += bytes;
             } else {
-                for (long page = first; page < first + count; page++) {
-                    // Fresh destination RAM is already zero; writing it anyway would only fault pages in.
-                    if (!views.isZero(page)) {
-                        access.zero(page << PAGE_SHIFT, PAGE_SIZE);
-                    }
-                }
+                zeroRun(first << PAGE_SHIFT, (long) count << PAGE_SHIFT);
             }
+        }
+    }
+
+    /** Zeroes the pages of a run that are not zero already: fresh RAM is, and writing it would only fault pages in. */
+    private void zeroRun(long address, long length) {
+        long end = address + length;
+        long at = address;
+        while (at < end) {
+            long dirty = memory.firstNonZero(at, end - at);
+            if (dirty < 0) {
+                return;
+            }
+            long page = dirty & -PAGE_SIZE;
+            access.zero(page, PAGE_SIZE);
+            at = page + PAGE_SIZE;
         }
     }
 

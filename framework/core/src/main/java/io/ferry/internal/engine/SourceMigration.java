@@ -179,6 +179,7 @@ public final class SourceMigration extends MigrationBase {
         machine.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
         complete(pass + 1);
         endPass(pass + 1);
+        publishPass(pass + 1);
         Frame.End end = writer.writeEnd();
         counters.transferredBytes = writer.bytesWritten();
         switchover(end);
@@ -188,16 +189,12 @@ public final class SourceMigration extends MigrationBase {
 
     /** Passes of DIRTY_SYNC + ITERATE until converged or capped; returns the last pass number. */
     private int iterate() throws Exception {
-        long lastSync = System.nanoTime();
         long iterBytes = 0;
         long iterNanos = 0;
         for (int pass = 1; ; pass++) {
             checkAborted();
-            long dirtyBefore = bitmap.count();
             runStage(Stage.DIRTY_SYNC, pass);
-            long now = System.nanoTime();
-            counters.dirtyPagesRate = (bitmap.count() - dirtyBefore) * 1_000_000_000L / Math.max(1, now - lastSync);
-            lastSync = now;
+            long synced = System.nanoTime();
 
             long bytesBefore = writer.bytesWritten();
             long started = System.nanoTime();
@@ -213,6 +210,9 @@ public final class SourceMigration extends MigrationBase {
             iterBytes += writer.bytesWritten() - bytesBefore;
             iterNanos += System.nanoTime() - started;
 
+            // Pages the vCPUs dirtied during this pass, per second: the log was drained at its start.
+            counters.dirtyPagesRate = machine.memory().dirtyLog().peekCount() * 1_000_000_000L
+                    / Math.max(1, System.nanoTime() - synced);
             long pending = pendingBytes();
             double bytesPerNano = iterNanos == 0 ? 0 : (double) iterBytes / iterNanos;
             long expected = pending == 0 ? 0 : bytesPerNano == 0 ? Long.MAX_VALUE : (long) (pending / bytesPerNano);

@@ -1,0 +1,2 @@
+/** The {@code ferry} command: demo and bench. Private to the distribution. */
+package io.ferry.cli;
