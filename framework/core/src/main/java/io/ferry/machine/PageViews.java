@@ -68,7 +68,7 @@ public final class PageViews {
         cursors[b.index()][seg] = (slot + 1) % capacity;
         ByteBuffer v = pool[slot];
         if (v == null) {
-            v = b.segmentAt(offset).duplicate();
+            v = b.segmentAt(offset).duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
             pool[slot] = v;
         }
         checkArgument(end <= v.capacity(), "run of %s pages from page %s crosses a segment", count, page);

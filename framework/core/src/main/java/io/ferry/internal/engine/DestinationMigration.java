@@ -36,6 +36,7 @@ import java.util.Map;
  */
 public final class DestinationMigration extends MigrationBase {
     private static final int RETURN_PATH_FRAME = 64 << 10;
+    private static final java.time.Duration DRAIN_LIMIT = java.time.Duration.ofSeconds(5);
 
     private final Machine machine;
     private final PluginRegistry registry;
@@ -94,6 +95,7 @@ public final class DestinationMigration extends MigrationBase {
             if (answers != null && !cancelRequested) {
                 try {
                     answers.writeError(new Frame.Error(failure.getMessage()));
+                    drainUntilSourceCloses();
                 } catch (IOException | RuntimeException e) {
                     LOG.log(Level.DEBUG, "could not tell the source why the migration failed", e);
                 }
@@ -196,6 +198,22 @@ public final class DestinationMigration extends MigrationBase {
         }
         if (!(f instanceof Frame.Commit)) {
             throw new MalformedFrameException(reader.offset(), reader.frames(), "expected COMMIT, found " + f.type());
+        }
+    }
+
+    /**
+     * Reads and discards what the source still sends until it closes (it does as soon as it reads
+     * the ERROR), at most {@link #DRAIN_LIMIT}: closing with unread data would reset the connection
+     * and could destroy the ERROR before the source reads it.
+     */
+    private void drainUntilSourceCloses() throws IOException {
+        java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocateDirect(64 << 10);
+        try (Watchdog w = Watchdog.arm(DRAIN_LIMIT, this::closeQuietly)) {
+            while (channel.input().read(sink.clear()) >= 0) {
+                // discard
+            }
+        } catch (IOException e) {
+            // closed by the watchdog or reset by the source: either way the source has its answer or is gone
         }
     }
 

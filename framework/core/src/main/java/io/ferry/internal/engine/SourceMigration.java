@@ -4,7 +4,6 @@ import com.google.common.collect.ImmutableMap;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
 import io.ferry.machine.RunState;
-import io.ferry.migration.DestinationFailedException;
 import io.ferry.migration.LateDirtyException;
 import io.ferry.migration.MigrationCancelledException;
 import io.ferry.migration.MigrationException;
@@ -19,9 +18,7 @@ import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import io.ferry.stream.Frame;
-import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
-import io.ferry.stream.MalformedFrameException;
 import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
@@ -30,7 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The source side: SETUP, passes of DIRTY_SYNC + ITERATE until the pending estimate fits the
@@ -43,8 +43,6 @@ public final class SourceMigration extends MigrationBase {
     public interface ChannelOpener {
         MigrationChannel open() throws IOException;
     }
-
-    private static final int RETURN_PATH_FRAME = 64 << 10;
 
     private final Machine machine;
     private final PluginRegistry registry;
@@ -61,6 +59,7 @@ public final class SourceMigration extends MigrationBase {
     private DirtyBitmap bitmap;
     private FrameWriter writer;
     private Throttle throttle;
+    private ReturnPath returnPath;
     private final Map<String, SectionSink> sinks = new HashMap<>();
 
     public SourceMigration(Machine machine, PluginRegistry registry, MigrationParameters params, ChannelOpener opener,
@@ -156,6 +155,10 @@ public final class SourceMigration extends MigrationBase {
         MigrationChannel ch = opener.open();
         channel = ch;
         checkAborted();
+        if (ch.hasReturnPath()) {
+            returnPath = new ReturnPath(ch.input(), this::abort);
+            returnPath.start("ferry-return-path-" + machine.name());
+        }
         writer = new FrameWriter(ch.output(), params.maxFrameSize());
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
         bitmap = machine.memory().newBitmap();
@@ -260,18 +263,8 @@ public final class SourceMigration extends MigrationBase {
 
     /** Waits for the destination's ACK, checks its totals, then commits. */
     private void switchover(Frame.End end) throws Exception {
-        if (channel.hasReturnPath()) {
-            FrameReader answers = new FrameReader(channel.input(), RETURN_PATH_FRAME);
-            Frame answer;
-            try (Watchdog w = Watchdog.arm(params.switchoverTimeout(), this::timeOut)) {
-                answer = answers.next();
-            }
-            if (answer instanceof Frame.Error e) {
-                throw new DestinationFailedException(e.message());
-            }
-            if (!(answer instanceof Frame.Ack ack)) {
-                throw new MalformedFrameException(0, 0, "return path: expected ACK or ERROR, found " + answer.type());
-            }
+        if (returnPath != null) {
+            Frame.Ack ack = awaitAck();
             if (ack.frames() != end.frames() || ack.chunkBytes() != end.chunkBytes()) {
                 throw new MigrationException("destination acknowledged " + ack.frames() + " frames / " + ack.chunkBytes()
                         + " chunk bytes, but " + end.frames() + " / " + end.chunkBytes() + " were sent", null);
@@ -281,8 +274,21 @@ public final class SourceMigration extends MigrationBase {
             checkAborted();
             committed = true;
         }
-        if (channel.hasReturnPath()) {
+        if (returnPath != null) {
             writer.writeCommit();
+        }
+    }
+
+    private Frame.Ack awaitAck() throws Exception {
+        try {
+            return returnPath.ack().get(params.switchoverTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            timeOut();
+            throw abortReason;
+        } catch (ExecutionException e) {
+            checkAborted(); // the destination's own error, if it sent one
+            throw new MigrationException("the destination closed the connection without acknowledging: "
+                    + describe(e.getCause()), e.getCause());
         }
     }
 

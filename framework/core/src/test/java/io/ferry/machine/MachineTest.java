@@ -1,0 +1,99 @@
+package io.ferry.machine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+class MachineTest {
+
+    private static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void runStateChangesNotifyListeners() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            List<String> seen = new ArrayList<>();
+            m.addRunStateListener((machine, from, to) -> seen.add(from + "->" + to));
+            m.start();
+            m.pause();
+            m.pause(); // no change, no event
+            assertThat(seen).containsExactly("PRELAUNCH->RUNNING", "RUNNING->PAUSED");
+        }
+    }
+
+    @Test
+    void vcpusRunOnlyWhileRunningAndStopAtASafepoint() {
+        try (Machine m = Machine.create("m", GuestMemory.of(4 << 20))) {
+            m.memory().dirtyLog().enable();
+            Vcpu v = m.startVcpu("v0", 50_000, new PageDirtier(m.memory(), new DirtyPattern.Uniform(), 1));
+            assertThat(v.steps()).isZero(); // PRELAUNCH: the thread waits at the gate
+            m.start();
+            awaitTrue(() -> v.steps() > 1000, "the vCPU to run");
+            m.pause();
+            long stepsAtStop = v.steps();
+            DirtyBitmap drained = m.memory().newBitmap();
+            m.memory().dirtyLog().drainInto(drained);
+            // pause() returned with the vCPU outside its batch: nothing more may be written
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+            while (System.nanoTime() < deadline) {
+                assertThat(m.memory().dirtyLog().peekCount()).isZero();
+            }
+            assertThat(v.steps()).isEqualTo(stepsAtStop);
+            m.start();
+            awaitTrue(() -> v.steps() > stepsAtStop, "the vCPU to resume");
+        }
+    }
+
+    @Test
+    void failingGuestTaskStopsItsVcpuAndKeepsTheCause() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            m.start();
+            Vcpu v = m.startVcpu("bad", 1000, i -> {
+                throw new IllegalStateException("boom at " + i);
+            });
+            awaitTrue(() -> v.failure().isPresent(), "the vCPU to fail");
+            assertThat(v.failure().orElseThrow()).hasMessage("boom at 0");
+        }
+    }
+
+    @Test
+    void devicesAreUniqueById() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            Device d = new Device() {
+                @Override
+                public String id() {
+                    return "d0";
+                }
+
+                @Override
+                public String stateFingerprint() {
+                    return "x";
+                }
+            };
+            m.attach(d);
+            assertThat(m.device("d0")).contains(d);
+            assertThatThrownBy(() -> m.attach(d)).hasMessageContaining("already has a device 'd0'");
+        }
+    }
+
+    @Test
+    void dirtyPatternsParse() {
+        assertThat(DirtyPattern.parse("hot")).isEqualTo(new DirtyPattern.HotSet(0.1));
+        assertThat(DirtyPattern.parse("hot:0.5")).isEqualTo(new DirtyPattern.HotSet(0.5));
+        assertThat(DirtyPattern.parse("UNIFORM")).isEqualTo(new DirtyPattern.Uniform());
+        assertThatThrownBy(() -> DirtyPattern.parse("hot:2")).hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> DirtyPattern.parse("zigzag")).hasMessageContaining("unknown dirty pattern 'zigzag'");
+    }
+}

@@ -1,0 +1,49 @@
+package io.ferry.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class MigrationParametersTest {
+
+    @Test
+    void defaultsFollowQemuWhereItHasThem() {
+        MigrationParameters p = MigrationParameters.defaults();
+        assertThat(p.downtimeLimit()).isEqualTo(Duration.ofMillis(300));
+        assertThat(p.maxBandwidth()).isZero();
+        assertThat(p.runOnDestination()).isTrue();
+    }
+
+    @Test
+    void setByNameAsTheShellDoes() {
+        MigrationParameters p = MigrationParameters.defaults().with("max-bandwidth", "64M").with("downtime-limit", "50")
+                .with("iteration-cap", "7").with("run-on-destination", "off");
+        assertThat(p.maxBandwidth()).isEqualTo(64L << 20);
+        assertThat(p.downtimeLimit()).isEqualTo(Duration.ofMillis(50));
+        assertThat(p.iterationCap()).isEqualTo(7);
+        assertThat(p.runOnDestination()).isFalse();
+    }
+
+    @Test
+    void badValuesNameTheParameter() {
+        MigrationParameters p = MigrationParameters.defaults();
+        assertThatThrownBy(() -> p.with("iteration-cap", "many")).hasMessageContaining("iteration-cap")
+                .hasMessageContaining("'many'");
+        assertThatThrownBy(() -> p.with("iteration-cap", "0")).hasMessageContaining("iteration-cap must be >= 1");
+        assertThatThrownBy(() -> p.with("speed", "1")).hasMessageContaining("unknown parameter 'speed'");
+        assertThatThrownBy(() -> p.with("max-bandwidth", "-1")).hasMessageContaining("max-bandwidth");
+    }
+
+    @Test
+    void sizesParseAndFormat() {
+        assertThat(Sizes.parse("4096")).isEqualTo(4096);
+        assertThat(Sizes.parse("1G")).isEqualTo(1L << 30);
+        assertThat(Sizes.parse("1GiB")).isEqualTo(1L << 30);
+        assertThat(Sizes.parse("512k")).isEqualTo(512L << 10);
+        assertThat(Sizes.format(1536L << 20)).isEqualTo("1.5 GiB");
+        assertThatThrownBy(() -> Sizes.parse("lots")).isInstanceOf(NumberFormatException.class)
+                .hasMessageContaining("'lots'");
+    }
+}
