@@ -50,6 +50,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run three 256 MiB migrations first so the JIT has compiled the data path (default: on).")
+    boolean warmUp;
+
     enum Content {
         random, zero, half
     }
@@ -62,7 +66,9 @@ final class BenchCommand implements Callable<Integer> {
         MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
         out.printf("ferry bench: paused machine, loopback TCP, %d run(s) per case, plugins %s%n", runs,
                 registry.snapshot().stream().map(p -> p.name()).toList());
-        warmUp(out, migrator, params);
+        if (warmUp) {
+            warmUp(out, migrator, params);
+        }
         out.printf("%-14s %10s %10s %10s %12s %14s %12s %8s%n", "case", "median ms", "min ms", "max ms", "MiB/s",
                 "wire bytes", "QEMU ms", "ratio");
         for (long size : sizes) {
