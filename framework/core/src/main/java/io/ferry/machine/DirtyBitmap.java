@@ -75,6 +75,19 @@ public final class DirtyBitmap {
         return true;
     }
 
+    /** Whether all 64 pages of the aligned word holding {@code page} are dirty. */
+    public boolean isWordFull(long page) {
+        int w = (int) (page >>> 6);
+        return words[w] == -1L;
+    }
+
+    /** Clears the aligned word holding {@code page}: 64 pages at once. */
+    public void clearWord(long page) {
+        int w = (int) (page >>> 6);
+        count -= Long.bitCount(words[w]);
+        words[w] = 0;
+    }
+
     /** ORs {@code bits} into word {@code index}; returns how many pages became dirty. */
     public int orWord(int index, long bits) {
         long added = bits & ~words[index];

@@ -78,13 +78,27 @@ public final class PageViews {
 
     /** Whether global page {@code page} holds only zeros (a vectorized compare). Moves no handed-out view. */
     public boolean isZero(long page) {
+        return isZero(page, 1);
+    }
+
+    /**
+     * Whether the {@code count} pages from global page {@code page} on hold only zeros. The run
+     * must lie within one segment ({@link #contiguousPages}). Moves no handed-out view.
+     */
+    public boolean isZero(long page, int count) {
         RamBlock b = blockOf(page);
         long offset = (page - b.firstPage()) << GuestMemory.PAGE_SHIFT;
         ByteBuffer probe = probes[b.index()][(int) (offset / GuestMemory.SEGMENT_SIZE)];
         int start = (int) (offset & (GuestMemory.SEGMENT_SIZE - 1));
-        probe.limit(start + GuestMemory.PAGE_SIZE).position(start);
-        zeroProbe.clear();
-        return probe.mismatch(zeroProbe) < 0;
+        for (int i = 0; i < count; i++) {
+            int at = start + (i << GuestMemory.PAGE_SHIFT);
+            probe.limit(at + GuestMemory.PAGE_SIZE).position(at);
+            zeroProbe.clear();
+            if (probe.mismatch(zeroProbe) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The block holding global page {@code page}. */

@@ -104,9 +104,15 @@ final class RamSender {
         long sent = 0;
         long page = nextDirty();
         while (page >= 0 && sent < budget && !ctx.isCancelled()) {
-            bitmap.clear(page);
-            cursor = page + 1;
-            sent += add(ctx, sink, page);
+            if (isZeroWord(page)) {
+                bitmap.clearWord(page);
+                cursor = page + Long.SIZE;
+                sent += addZeroWord(ctx, sink, page);
+            } else {
+                bitmap.clear(page);
+                cursor = page + 1;
+                sent += add(ctx, sink, page);
+            }
             page = nextDirty();
         }
         if (runs > 0 || runCount > 0) {
@@ -117,6 +123,32 @@ final class RamSender {
     private long nextDirty() {
         long p = bitmap.nextDirty(cursor);
         return p >= 0 ? p : bitmap.nextDirty(0);
+    }
+
+    /**
+     * Whether {@code page} starts a bitmap word whose 64 pages are all dirty, in one segment, and
+     * all zero: then they go as one zero run without 64 trips through {@link #add}.
+     */
+    private boolean isZeroWord(long page) {
+        return (page & (Long.SIZE - 1)) == 0 && bitmap.isWordFull(page)
+                && views.contiguousPages(page, Long.SIZE) == Long.SIZE && views.isZero(page, Long.SIZE);
+    }
+
+    private long addZeroWord(StageContext ctx, ChunkSink sink, long page) throws IOException {
+        long emitted = 0;
+        if (runCount > 0 && runKind == RamSection.RUN_ZERO && page == runStart + runCount
+                && runCount + Long.SIZE <= runLimit) {
+            runCount += Long.SIZE;
+        } else {
+            closeRun();
+            if (runs == MAX_RUNS) {
+                emitted += flush(ctx, sink);
+            }
+            openRun(page, RamSection.RUN_ZERO);
+            runCount = Long.SIZE;
+        }
+        zeroPages += Long.SIZE;
+        return emitted;
     }
 
     /** Adds one page to the batch, emitting the batch when it is full; returns the bytes emitted. */
