@@ -17,6 +17,7 @@ import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Registrar;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.FailingPlugin;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationOutcome;
@@ -26,8 +27,6 @@ import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,16 +35,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MigrationFailureTest {
     private static final long RAM = 32L << 20;
     private static final Duration WAIT = Duration.ofSeconds(60);
-
-    private static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait();
-        }
-    }
 
     /** The source runs as before, RAM unchanged, dirty logging off; the destination never ran. */
     private static void assertSourceUnharmed(Machine source, String digestBefore, Machine destination) {
@@ -143,7 +132,7 @@ class MigrationFailureTest {
                     .run(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
             long steps = vcpu.steps();
-            awaitTrue(() -> vcpu.steps() > steps + 100, "the vCPU to keep running after the failure");
+            Await.until(() -> vcpu.steps() > steps + 100, WAIT, "the vCPU to keep running after the failure");
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }
     }
