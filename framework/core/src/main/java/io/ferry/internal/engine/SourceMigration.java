@@ -179,6 +179,7 @@ public final class SourceMigration extends MigrationBase {
         machine.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
         complete(pass + 1);
         endPass(pass + 1);
+        publishPass(pass + 1); // PassProgress promises an event after COMPLETE as well
         Frame.End end = writer.writeEnd();
         counters.transferredBytes = writer.bytesWritten();
         switchover(end);
