@@ -120,6 +120,8 @@ class MigrationFailureTest {
                     .hasMessageContaining(FailingPlugin.MESSAGE);
             assertThat(failing.calls()).isEqualTo(1);
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(out.destination().failure().orElseThrow()).hasMessageContaining("the source failed")
+                    .hasMessageContaining(failing.handlerId());
             assertSourceUnharmed(source, before, dest);
         }
     }

@@ -3,6 +3,7 @@ package io.ferry.machine;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -11,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>The guest memory's own log records vCPU writes made through {@link GuestMemory#tracked()}.
  * A device backend that writes guest RAM through the untracked path (like DMA) keeps a log of
- * its own and merges it at DIRTY_SYNC. Writers mark a page <em>after</em> writing its data, so a
- * page whose bit is drained has its data visible to the thread that drained it.
+ * its own and merges it at DIRTY_SYNC. Writers mark a page <em>after</em> writing its data, and
+ * {@link #mark} fences before it looks at the bit, so a page whose bit is drained has its data
+ * visible to the thread that drained it, and no write is ever missed.
  */
 public final class DirtyLog {
     private final String name;
@@ -52,23 +54,35 @@ public final class DirtyLog {
         return enabled;
     }
 
-    /** Marks one page dirty if logging is enabled. */
+    /** Marks one page dirty if logging is enabled. Call it after writing the page's data. */
     public void mark(long page) {
         if (!enabled) {
             return;
         }
-        int w = (int) (page >>> 6);
-        long bit = 1L << page;
-        // Read first: hot pages are usually already marked, and a plain read is far cheaper than a CAS.
-        if ((words.get(w) & bit) == 0) {
-            words.getAndAccumulate(w, bit, (a, b) -> a | b);
+        // The caller's data stores must be visible before we look at the bit: if we saw it set and skipped,
+        // a drain clearing it concurrently must already see the new data, or the write would be lost.
+        // A volatile read alone does not order earlier plain stores (StoreLoad), hence the full fence.
+        VarHandle.fullFence();
+        markFenced(page);
+    }
+
+    /** Marks every page in {@code [first, first + count)}; one fence for the whole range. */
+    public void markRange(long first, long count) {
+        if (!enabled) {
+            return;
+        }
+        VarHandle.fullFence();
+        for (long p = first; p < first + count; p++) {
+            markFenced(p);
         }
     }
 
-    /** Marks every page in {@code [first, first + count)}. */
-    public void markRange(long first, long count) {
-        for (long p = first; p < first + count; p++) {
-            mark(p);
+    private void markFenced(long page) {
+        int w = (int) (page >>> 6);
+        long bit = 1L << page;
+        // Read first: hot pages are usually already marked, and a shared read is far cheaper than a CAS.
+        if ((words.get(w) & bit) == 0) {
+            words.getAndAccumulate(w, bit, (a, b) -> a | b);
         }
     }
 

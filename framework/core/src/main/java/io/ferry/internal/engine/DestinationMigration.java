@@ -140,6 +140,8 @@ public final class DestinationMigration extends MigrationBase {
             } else if (f instanceof Frame.Pass p) {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
+            } else if (f instanceof Frame.Error e) {
+                throw new MigrationException(e.message(), null);
             } else if (f instanceof Frame.End end) {
                 if (end.frames() != reader.frames() || end.chunkBytes() != reader.chunkBytes()) {
                     throw new MalformedFrameException(at, index, "END counts " + end.frames() + " frames / "

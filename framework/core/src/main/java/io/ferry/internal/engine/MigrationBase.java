@@ -83,7 +83,7 @@ abstract class MigrationBase implements Migration {
         for (MigrationListener l : listeners) {
             try {
                 l.statusChanged(this, from, to);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | AssertionError e) { // a listener's failure is never the migration's
                 LOG.log(Level.WARNING, "migration listener failed on " + from + " -> " + to, e);
             }
         }
@@ -102,7 +102,7 @@ abstract class MigrationBase implements Migration {
         for (MigrationListener l : listeners) {
             try {
                 l.passCompleted(this, progress);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | AssertionError e) {
                 LOG.log(Level.WARNING, "migration listener failed on pass " + progress.pass(), e);
             }
         }

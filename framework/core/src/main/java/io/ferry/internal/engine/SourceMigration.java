@@ -1,5 +1,6 @@
 package io.ferry.internal.engine;
 
+import com.google.common.base.Throwables;
 import com.google.common.collect.ImmutableMap;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
@@ -133,6 +134,7 @@ public final class SourceMigration extends MigrationBase {
             migrate();
         } catch (Throwable t) {
             failure = classify(t);
+            tellDestination(failure);
         }
         cleanup();
         if (failure == null) {
@@ -323,6 +325,23 @@ public final class SourceMigration extends MigrationBase {
         sinks.forEach((k, sink) -> merged.merge(k.substring(0, k.indexOf('/')), sink.takeEmitted(), Long::sum));
         merged.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> bytes.put(e.getKey(), e.getValue()));
         publish(new PassProgress(pass, bytes.build(), figures()));
+    }
+
+    /**
+     * Sends the destination an ERROR with the reason, so it reports why rather than a cut stream.
+     * Only between frames: after an I/O failure the stream may end inside a frame, and a cancel or
+     * abort has closed the channel already.
+     */
+    private void tellDestination(MigrationException failure) {
+        boolean streamIntact = writer != null && !isAborted() && !(Throwables.getRootCause(failure) instanceof IOException);
+        if (!streamIntact) {
+            return;
+        }
+        try {
+            writer.writeError(new Frame.Error("the source failed: " + failure.getMessage()));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not tell the destination why the migration failed", e);
+        }
     }
 
     private void cleanup() {

@@ -6,7 +6,6 @@ import io.ferry.htab.HtabGeometry;
 import io.ferry.machine.Device;
 import io.ferry.machine.DirtyLog;
 import io.ferry.machine.Machine;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -91,9 +90,6 @@ final class HtabDevice implements Device {
         int at = Math.toIntExact(entry * HtabGeometry.ENTRY_BYTES);
         table.putLong(at, word0);
         table.putLong(at + Long.BYTES, word1);
-        // DirtyLog.mark skips a group already marked after a plain read of its bit: the entry must be visible before
-        // that read, or a concurrent drain could clear the bit and copy the group without it.
-        VarHandle.fullFence();
         changed.mark(geometry.groupOf(entry));
         updates.incrementAndGet();
     }

@@ -235,9 +235,6 @@ final class VhostBackend {
     }
 
     private void markPages(long address, long length) {
-        // DirtyLog.mark skips a page already marked after a plain read of its bit; without a StoreLoad fence our data
-        // store could still be in flight when a concurrent drain clears that bit and copies the page, and be lost.
-        VarHandle.fullFence();
         long first = address >>> GuestMemory.PAGE_SHIFT;
         log.markRange(first, ((address + length - 1) >>> GuestMemory.PAGE_SHIFT) - first + 1);
     }
