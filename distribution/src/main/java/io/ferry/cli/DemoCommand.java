@@ -101,7 +101,7 @@ final class DemoCommand implements Callable<Integer> {
                 m.attachToDestination(destination);
             }
             source.start();
-            Vcpu vcpu = source.startVcpu("vcpu0", dirtyRate, new PageDirtier(source.memory(), dirtyPattern, seed));
+            Vcpu vcpu = source.startVcpu("vcpu0", dirtyRate, new PageDirtier(source, dirtyPattern, seed));
 
             Migrator migrator = new Migrator(registry);
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", port));

@@ -32,6 +32,24 @@ class FerryCommandTest {
     }
 
     @Test
+    void demoWithEveryDeviceVerifiesRamAndEachDevice() {
+        int code = run("demo", "--ram", "64M", "--dirty-rate", "20000", "--devices", "its,vhost-net,htab");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString())
+                .contains("COMPLETE [its.flush, its.registers, vhost-net.stop, ram.final, htab.final]")
+                .contains("DIRTY_SYNC [vhost-net.log-sync, ram.sync]")
+                .contains("verify: device its0 EQUAL").contains("verify: device vhost-net0 EQUAL")
+                .contains("verify: device htab0 EQUAL").contains("VERIFIED");
+    }
+
+    @Test
+    void demoAttachesTheItsByDefault() {
+        int code = run("demo", "--ram", "32M", "--dirty-rate", "5000");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("devices [its]").contains("verify: device its0 EQUAL");
+    }
+
+    @Test
     void demoWithABandwidthLimitAndACapStillVerifies() {
         int code = run("demo", "--ram", "32M", "--dirty-rate", "50000", "--pattern", "uniform", "--max-bandwidth", "16M",
                 "--downtime-limit", "10", "--iteration-cap", "2", "--devices=");

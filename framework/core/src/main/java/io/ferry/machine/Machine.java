@@ -25,6 +25,7 @@ public final class Machine implements AutoCloseable {
     private final Map<String, Device> devices = new ConcurrentHashMap<>();
     private final List<Vcpu> vcpus = new CopyOnWriteArrayList<>();
     private final List<RunStateListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<GuestRegion> regions = new CopyOnWriteArrayList<>();
     private RunState runState;
 
     /** A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE}). */
@@ -99,6 +100,28 @@ public final class Machine implements AutoCloseable {
 
     public void removeRunStateListener(RunStateListener listener) {
         listeners.remove(listener);
+    }
+
+    /**
+     * Reserves {@code [base, base + size)} of guest RAM for {@code owner}, so that workloads such as
+     * {@link PageDirtier} leave it alone.
+     *
+     * @throws IllegalArgumentException if the range lies outside guest RAM or overlaps another reservation
+     */
+    public synchronized GuestRegion reserve(String owner, long base, long size) {
+        GuestRegion region = new GuestRegion(owner, base, size);
+        checkArgument(memory.contains(base, size), "%s lies outside guest RAM of %s bytes", region, memory.size());
+        for (GuestRegion other : regions) {
+            checkArgument(!region.overlaps(other), "guest RAM region %s overlaps %s", region, other);
+        }
+        regions.add(region);
+        return region;
+    }
+
+    /** The reserved regions of guest RAM, by address. */
+    public List<GuestRegion> reservedRegions() {
+        return regions.stream().sorted(java.util.Comparator.comparingLong(GuestRegion::base))
+                .collect(ImmutableList.toImmutableList());
     }
 
     /** Attaches a device; its id must be unique on this machine. */

@@ -96,4 +96,26 @@ class MachineTest {
         assertThatThrownBy(() -> DirtyPattern.parse("hot:2")).hasMessageContaining("(0, 1]");
         assertThatThrownBy(() -> DirtyPattern.parse("zigzag")).hasMessageContaining("unknown dirty pattern 'zigzag'");
     }
+
+    @Test
+    void reservedRegionsRefuseOverlapsAndThePageDirtierLeavesThemAlone() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            m.reserve("ring", 64 * 4096, 8 * 4096);
+            m.reserve("top", (1 << 20) - 16 * 4096, 16 * 4096);
+            assertThatThrownBy(() -> m.reserve("other", 70 * 4096, 4096)).hasMessageContaining("overlaps ring");
+            assertThatThrownBy(() -> m.reserve("far", 1 << 20, 4096)).hasMessageContaining("outside guest RAM");
+            m.memory().dirtyLog().enable();
+            PageDirtier dirtier = new PageDirtier(m, new DirtyPattern.Sequential(), 1);
+            for (long i = 0; i < 3 * 256; i++) { // three sweeps over every free page
+                dirtier.step(i);
+            }
+            DirtyBitmap dirty = m.memory().newBitmap();
+            m.memory().dirtyLog().drainInto(dirty);
+            assertThat(dirty.count()).isEqualTo(256 - 8 - 16);
+            for (long p = 64; p < 72; p++) {
+                assertThat(dirty.get(p)).as("reserved page %d", p).isFalse();
+            }
+            assertThat(dirty.nextDirty(256 - 16)).isEqualTo(-1);
+        }
+    }
 }

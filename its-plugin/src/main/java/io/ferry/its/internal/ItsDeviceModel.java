@@ -38,6 +38,7 @@ public final class ItsDeviceModel implements DeviceModel {
     /** Boots an ITS in {@code machine} and starts its driver (see {@link ItsDriver#install}). */
     @Override
     public ItsDevice attachToSource(Machine machine, long seed) {
+        reserveRegion(machine);
         ItsDriver driver = ItsDriver.install(machine, seed);
         machine.startVcpu(DRIVER_VCPU, stepsPerSecond, driver);
         return driver.device();
@@ -53,8 +54,15 @@ public final class ItsDeviceModel implements DeviceModel {
                 machine.name(), machine.runState());
         ItsDevice device = new ItsDevice(machine.memory());
         ItsDriver driver = new ItsDriver(machine.memory(), device); // checks the RAM size before anything is attached
+        reserveRegion(machine);
         machine.attach(device);
         machine.startVcpu(DRIVER_VCPU, stepsPerSecond, driver);
         return device;
+    }
+
+    /** Keeps other guest workloads (the demo's page dirtier) out of the ITS's queue and tables. */
+    private static void reserveRegion(Machine machine) {
+        io.ferry.its.ItsLayout layout = io.ferry.its.ItsLayout.of(machine.memory());
+        machine.reserve(NAME, layout.base(), io.ferry.its.ItsLayout.REGION_SIZE);
     }
 }

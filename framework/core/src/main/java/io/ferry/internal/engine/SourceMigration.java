@@ -24,6 +24,7 @@ import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.channels.ClosedChannelException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -362,20 +363,33 @@ public final class SourceMigration extends MigrationBase {
         }
     }
 
+    /**
+     * The reason to report. An abort (the destination's ERROR, a plugin leaving, a timeout) wins when
+     * the migration thread's own exception is its consequence (the abort closed the channel); an
+     * independent failure of the source's own I/O came first and wins, with the abort attached.
+     */
     private MigrationException classify(Throwable t) {
-        if (abortReason != null) {
-            return abortReason;
+        MigrationException abort = abortReason;
+        if (abort != null && (t == abort || Throwables.getRootCause(t) instanceof ClosedChannelException
+                || !(Throwables.getRootCause(t) instanceof IOException))) {
+            return abort;
         }
         if (cancelRequested) {
             return new MigrationCancelledException("migration to " + target + " cancelled");
         }
+        MigrationException own;
         if (t instanceof MigrationException m) {
-            return m;
+            own = m;
+        } else {
+            if (t instanceof Error e && !(e instanceof LinkageError || e instanceof AssertionError)) {
+                LOG.log(Level.ERROR, "migration of " + machine.name() + " hit " + e, e);
+            }
+            own = new MigrationException("migration to " + target + " failed: " + describe(t), t);
         }
-        if (t instanceof Error e && !(e instanceof LinkageError || e instanceof AssertionError)) {
-            LOG.log(Level.ERROR, "migration of " + machine.name() + " hit " + e, e);
+        if (abort != null) {
+            own.addSuppressed(abort);
         }
-        return new MigrationException("migration to " + target + " failed: " + describe(t), t);
+        return own;
     }
 
     private void closeChannel() {
