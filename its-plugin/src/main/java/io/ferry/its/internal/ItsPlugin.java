@@ -1,5 +1,6 @@
 package io.ferry.its.internal;
 
+import org.osgi.service.component.annotations.Component;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
@@ -28,6 +29,7 @@ import java.util.Optional;
  * Machines without an ITS get no handlers. Immutable and thread-safe; all per-migration state
  * lives in objects made at registration.
  */
+@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
 public final class ItsPlugin implements MigrationPlugin {
     private final FlushPlacement flush;
 

@@ -1,5 +1,6 @@
 package io.ferry.ram.internal;
 
+import org.osgi.service.component.annotations.Component;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Registrar;
@@ -13,6 +14,7 @@ import io.ferry.ram.RamSection;
  * dirty page; CLEANUP stops dirty logging. Destination: checks the block list against its own
  * RAM and writes pages, validating every address.
  */
+@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
 public final class RamPlugin implements MigrationPlugin {
     public RamPlugin() {}
 

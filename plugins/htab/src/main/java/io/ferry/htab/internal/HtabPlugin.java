@@ -1,5 +1,6 @@
 package io.ferry.htab.internal;
 
+import org.osgi.service.component.annotations.Component;
 import io.ferry.htab.HtabSection;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.MigrationPlugin;
@@ -15,6 +16,7 @@ import java.util.List;
  * convergence decision; COMPLETE sends the rest. Destination: checks the geometry, rebuilds the
  * table, and checks every group arrived. A machine without the device gets no handlers.
  */
+@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
 public final class HtabPlugin implements MigrationPlugin {
     /** Just after RAM in every stage: RAM spends a pass's shared budget first, the table takes what is left. */
     static final int PRIORITY = Priority.RAM - 100;

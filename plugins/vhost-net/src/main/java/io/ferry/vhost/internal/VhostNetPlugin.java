@@ -1,5 +1,6 @@
 package io.ferry.vhost.internal;
 
+import org.osgi.service.component.annotations.Component;
 import io.ferry.machine.Machine;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.MigrationPlugin;
@@ -18,6 +19,7 @@ import java.util.Optional;
  * rings against it and arms the backend, which starts when the machine runs. A machine without
  * the device gets no handlers.
  */
+@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
 public final class VhostNetPlugin implements MigrationPlugin {
     private final boolean mergeLog;
 

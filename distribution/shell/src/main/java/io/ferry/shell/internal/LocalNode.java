@@ -1,0 +1,334 @@
+package io.ferry.shell.internal;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import io.ferry.machine.DirtyPattern;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.MemoryFill;
+import io.ferry.machine.PageDirtier;
+import io.ferry.machine.RunState;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationFigures;
+import io.ferry.migration.MigrationListener;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.migration.PassProgress;
+import io.ferry.migration.Sizes;
+import io.ferry.pipeline.DeviceModel;
+import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.pipeline.Pipeline;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.Priority;
+import io.ferry.pipeline.SectionId;
+import io.ferry.pipeline.Side;
+import io.ferry.pipeline.Stage;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * What the shell acts on in this process: one local machine, the current migration (in either
+ * direction) and the parameters for the next one. Every method returns the text to show and
+ * throws with a one-line message on bad input. Thread-safe.
+ */
+final class LocalNode implements AutoCloseable {
+    private static final Duration LONGEST_WAIT = Duration.ofHours(1);
+
+    private final PluginRegistry plugins;
+    private final Migrator migrator;
+    private final Function<String, String> bundleOfPlugin;
+    private Machine machine;
+    private Migration migration;
+    private MigrationParameters parameters = MigrationParameters.defaults();
+
+    /** @param bundleOfPlugin names the bundle a plugin comes from ("-" outside OSGi) */
+    LocalNode(PluginRegistry plugins, Function<String, String> bundleOfPlugin) {
+        this.plugins = plugins;
+        this.migrator = new Migrator(plugins);
+        this.bundleOfPlugin = bundleOfPlugin;
+    }
+
+    synchronized String createMachine(long ram, List<String> deviceNames, long rate, String pattern, boolean incoming,
+            long seed) {
+        checkState(migration == null || migration.status().isTerminal(),
+                "a migration is %s: cancel it or wait before replacing the machine", statusOf(migration));
+        DirtyPattern dirtyPattern = DirtyPattern.parse(pattern);
+        List<DeviceModel> models = resolve(deviceNames);
+        Machine m = incoming ? Machine.incoming("incoming", GuestMemory.of(ram)) : Machine.create("local", GuestMemory.of(ram));
+        try {
+            if (!incoming) {
+                MemoryFill.random(m.memory(), seed, 0.3);
+            }
+            for (DeviceModel model : models) {
+                if (incoming) {
+                    model.attachToDestination(m);
+                } else {
+                    model.attachToSource(m, seed);
+                }
+            }
+            if (!incoming) {
+                m.start();
+                if (rate > 0) {
+                    m.startVcpu("vcpu0", rate, new PageDirtier(m, dirtyPattern, seed));
+                }
+            }
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        if (machine != null) {
+            machine.close();
+        }
+        machine = m;
+        migration = null;
+        return Reports.machine(m);
+    }
+
+    synchronized String describeMachine() {
+        return machine == null ? "no machine: create one with ferry:machine --ram SIZE [--incoming]" : Reports.machine(machine);
+    }
+
+    /** Waits for a migration into the local machine on {@code uri}; returns at once. */
+    synchronized String incoming(MigrationUri uri) throws IOException {
+        checkArgument(uri instanceof MigrationUri.Tcp, "incoming takes tcp:HOST:PORT; restore a snapshot with ferry:restore");
+        Machine m = incomingMachine();
+        checkIdle();
+        IncomingEndpoint endpoint = Transports.listen(uri);
+        migration = migrator.incoming(m, endpoint, parameters);
+        return "waiting for a migration on " + endpoint.address();
+    }
+
+    /** Starts migrating the local machine to {@code uri}; with {@code out}, waits and draws progress there. */
+    String migrate(MigrationUri uri, PrintStream out) throws InterruptedException {
+        BlockingQueue<PassProgress> passes = new LinkedBlockingQueue<>();
+        Migration m;
+        synchronized (this) {
+            Machine source = sourceMachine();
+            checkIdle();
+            m = migrator.migrate(source, uri, parameters, queueing(passes));
+            migration = m;
+        }
+        if (out == null) {
+            return "migrating " + machine.name() + " to " + uri + " (ferry:info, ferry:watch, ferry:cancel)";
+        }
+        return follow(m, passes, out);
+    }
+
+    /** Draws the current migration's progress until it ends. */
+    String watch(PrintStream out) throws InterruptedException {
+        Migration m = current();
+        BlockingQueue<PassProgress> passes = new LinkedBlockingQueue<>();
+        m.addListener(queueing(passes));
+        return follow(m, passes, out);
+    }
+
+    synchronized String info() {
+        return migration == null ? "no migration yet" : Reports.info(migration);
+    }
+
+    synchronized String cancel() {
+        Migration m = current();
+        return m.cancel() ? "cancelling: the source machine will resume" : "nothing to cancel: the migration is "
+                + m.status() + (m.status() == MigrationStatus.DEVICE ? " and past the point of no return" : "");
+    }
+
+    synchronized String setParameter(String name, String value) {
+        parameters = parameters.with(name, value);
+        return parameters();
+    }
+
+    synchronized String parameters() {
+        MigrationParameters p = parameters;
+        return String.format(Locale.ROOT, "max-bandwidth       %s%ndowntime-limit      %d ms%niteration-cap       %d%n"
+                        + "max-frame-size      %s%nswitchover-timeout  %d ms%nrun-on-destination  %s",
+                p.maxBandwidth() == 0 ? "unlimited" : Sizes.format(p.maxBandwidth()) + "/s", p.downtimeLimit().toMillis(),
+                p.iterationCap(), Sizes.format(p.maxFrameSize()), p.switchoverTimeout().toMillis(), p.runOnDestination());
+    }
+
+    /** Every stage's effective order for the local machine (or a bare one), both sides. */
+    synchronized String handlers() {
+        boolean bare = machine == null;
+        Machine m = bare ? Machine.create("bare", GuestMemory.of(16L << 20)) : machine;
+        try {
+            StringBuilder out = new StringBuilder(bare ? "no machine: the handlers of a bare 16 MiB machine\n" : "");
+            out.append(String.format(Locale.ROOT, "%-14s %7s %-14s %-22s %-10s %-36s %s%n", "stage", "prio", "place",
+                    "handler", "plugin", "bundle", "section"));
+            for (Side side : Side.values()) {
+                Pipeline p = Pipeline.assemble(side, m, plugins.snapshot());
+                for (Stage stage : Stage.values()) {
+                    if (stage.side() == side) {
+                        appendStage(out, stage, p.handlers(stage));
+                    }
+                }
+            }
+            return out.toString().stripTrailing();
+        } finally {
+            if (bare) {
+                m.close();
+            }
+        }
+    }
+
+    synchronized String plugins() {
+        StringBuilder out = new StringBuilder();
+        for (MigrationPlugin p : plugins.snapshot()) {
+            out.append(String.format(Locale.ROOT, "%-10s %-36s devices %s%n", p.name(), bundleOfPlugin.apply(p.name()),
+                    p.deviceModels().stream().map(DeviceModel::name).toList()));
+        }
+        return out.length() == 0 ? "no plugins" : out.toString().stripTrailing();
+    }
+
+    /** Pauses the machine, saves it to {@code file}, and resumes it as it was. */
+    String snapshot(MigrationUri.File file) throws InterruptedException, TimeoutException {
+        Migration m;
+        RunState before;
+        synchronized (this) {
+            Machine source = sourceMachine();
+            checkIdle();
+            before = source.runState();
+            source.pause();
+            m = migrator.migrate(source, file, parameters);
+            migration = m;
+        }
+        MigrationFigures f = m.await(LONGEST_WAIT);
+        synchronized (this) {
+            if (machine.runState() != before) {
+                machine.changeRunState(before);
+            }
+        }
+        checkState(f.status() == MigrationStatus.COMPLETED, "snapshot failed: %s", failureOf(m));
+        return String.format(Locale.ROOT, "saved %s to %s in %d ms (%s); machine %s", Sizes.format(machine.memory().size()),
+                file, f.totalMillis(), Sizes.format(f.transferredBytes()), machine.runState());
+    }
+
+    /** Loads a snapshot into the local machine, which must be an incoming one. */
+    String restore(MigrationUri.File file) throws IOException, InterruptedException, TimeoutException {
+        Migration m;
+        synchronized (this) {
+            Machine target = incomingMachine();
+            checkIdle();
+            m = migrator.incoming(target, Transports.listen(file), parameters);
+            migration = m;
+        }
+        MigrationFigures f = m.await(LONGEST_WAIT);
+        checkState(f.status() == MigrationStatus.COMPLETED, "restore failed: %s", failureOf(m));
+        return String.format(Locale.ROOT, "restored %s from %s in %d ms; machine %s", Sizes.format(machine.memory().size()),
+                file, f.totalMillis(), machine.runState());
+    }
+
+    synchronized String verify() {
+        checkState(machine != null, "no machine: create one with ferry:machine --ram SIZE");
+        return Reports.verify(machine);
+    }
+
+    synchronized String cont() {
+        checkState(machine != null, "no machine");
+        machine.start();
+        return Reports.machine(machine);
+    }
+
+    synchronized String pause() {
+        checkState(machine != null, "no machine");
+        machine.pause();
+        return Reports.machine(machine);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (migration != null && !migration.status().isTerminal()) {
+            migration.cancel();
+        }
+        if (machine != null) {
+            machine.close();
+        }
+    }
+
+    private String follow(Migration m, BlockingQueue<PassProgress> passes, PrintStream out) throws InterruptedException {
+        long deadline = System.nanoTime() + LONGEST_WAIT.toNanos();
+        while (!(m.status().isTerminal() && passes.isEmpty()) && System.nanoTime() < deadline) {
+            PassProgress p = passes.poll(100, TimeUnit.MILLISECONDS);
+            if (p != null) {
+                out.println(Reports.progress(p));
+                out.flush();
+            }
+        }
+        return Reports.info(m);
+    }
+
+    private static MigrationListener queueing(BlockingQueue<PassProgress> passes) {
+        return new MigrationListener() {
+            @Override
+            public void passCompleted(Migration migration, PassProgress progress) {
+                passes.add(progress);
+            }
+        };
+    }
+
+    private void appendStage(StringBuilder out, Stage stage, List<HandlerRegistration> handlers) {
+        if (handlers.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "%-14s %7s%n", stage, "-"));
+        }
+        for (HandlerRegistration h : handlers) {
+            out.append(String.format(Locale.ROOT, "%-14s %7d %-14s %-22s %-10s %-36s %s%n", stage, h.priority(),
+                    Priority.describe(h.priority()), h.id(), h.plugin(), bundleOfPlugin.apply(h.plugin()),
+                    h.section().map(SectionId::toString).orElse("no chunk")));
+        }
+    }
+
+    private List<DeviceModel> resolve(List<String> names) {
+        List<DeviceModel> available = plugins.snapshot().stream().flatMap(p -> p.deviceModels().stream()).toList();
+        List<DeviceModel> chosen = new ArrayList<>();
+        for (String name : names) {
+            chosen.add(available.stream().filter(d -> d.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown device '" + name + "': available are "
+                            + available.stream().map(DeviceModel::name).toList())));
+        }
+        return chosen;
+    }
+
+    private Machine sourceMachine() {
+        checkState(machine != null, "no machine: create one with ferry:machine --ram SIZE");
+        checkState(machine.runState() != RunState.INMIGRATE,
+                "machine %s waits for an incoming migration; create a source with ferry:machine --ram SIZE", machine.name());
+        return machine;
+    }
+
+    private Machine incomingMachine() {
+        checkState(machine != null && machine.runState() == RunState.INMIGRATE,
+                "no incoming machine: create one with ferry:machine --incoming --ram SIZE [--devices ...]");
+        return machine;
+    }
+
+    private void checkIdle() {
+        checkState(migration == null || migration.status().isTerminal(), "a migration is already %s (ferry:info)",
+                statusOf(migration));
+    }
+
+    private Migration current() {
+        checkState(migration != null, "no migration yet");
+        return migration;
+    }
+
+    private static String statusOf(Migration m) {
+        return m == null ? "absent" : m.status().toString();
+    }
+
+    private static String failureOf(Migration m) {
+        return m.failure().map(Throwable::getMessage).orElse(m.status().toString());
+    }
+}

@@ -1,0 +1,2 @@
+/** The ferry Gogo commands; private to the shell bundle. */
+package io.ferry.shell.internal;
