@@ -25,7 +25,7 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.scope=ferry",
         "osgi.command.function=machine", "osgi.command.function=incoming", "osgi.command.function=migrate",
         "osgi.command.function=info", "osgi.command.function=watch", "osgi.command.function=cancel",
-        "osgi.command.function=set-parameter", "osgi.command.function=parameters", "osgi.command.function=handlers",
+        "osgi.command.function=parameters", "osgi.command.function=handlers",
         "osgi.command.function=plugins", "osgi.command.function=snapshot", "osgi.command.function=restore",
         "osgi.command.function=verify", "osgi.command.function=cont", "osgi.command.function=pause"})
 public final class FerryCommands {
@@ -41,6 +41,11 @@ public final class FerryCommands {
     @Deactivate
     void deactivate() {
         node.close();
+    }
+
+    /** The node the other command components of this bundle act on. */
+    LocalNode node() {
+        return node;
     }
 
     @Descriptor("create the local machine (a source that runs, or --incoming), or show it when given no --ram")
@@ -87,19 +92,6 @@ public final class FerryCommands {
     @Descriptor("cancel the current migration; the source machine resumes with nothing lost")
     public String cancel() {
         return node.cancel();
-    }
-
-    /** Gogo's entry for functions that are no Java name: {@code set-parameter NAME VALUE}. */
-    @Descriptor("set-parameter NAME VALUE: max-bandwidth (bytes/s, K/M/G), downtime-limit (ms), iteration-cap,"
-            + " max-frame-size, switchover-timeout (ms), run-on-destination (true/false)")
-    public String _main(String command, String... args) {
-        if (!command.equals("set-parameter")) {
-            throw new IllegalArgumentException("unknown command ferry:" + command);
-        }
-        if (args.length != 2) {
-            throw new IllegalArgumentException("usage: ferry:set-parameter NAME VALUE");
-        }
-        return node.setParameter(args[0], args[1]);
     }
 
     @Descriptor("the parameters of the next migration")

@@ -23,6 +23,7 @@ import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.util.HashMap;
@@ -370,8 +371,10 @@ public final class SourceMigration extends MigrationBase {
      */
     private MigrationException classify(Throwable t) {
         MigrationException abort = abortReason;
-        if (abort != null && (t == abort || Throwables.getRootCause(t) instanceof ClosedChannelException
-                || !(Throwables.getRootCause(t) instanceof IOException))) {
+        Throwable root = Throwables.getRootCause(t);
+        boolean consequence = root instanceof ClosedChannelException || root instanceof InterruptedIOException
+                || !(root instanceof IOException);
+        if (abort != null && (t == abort || consequence)) {
             return abort;
         }
         if (cancelRequested) {

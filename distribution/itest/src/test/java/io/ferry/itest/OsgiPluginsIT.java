@@ -1,0 +1,212 @@
+package io.ferry.itest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.htab.internal.HtabPlugin;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
+import io.ferry.testkit.osgi.FelixExtension;
+import io.ferry.testkit.osgi.GogoSession;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.osgi.framework.Bundle;
+
+/**
+ * Ferry inside a real embedded Felix: the framework, SCR, Gogo, fileinstall and the ram, its and
+ * vhost-net plugin bundles. Migrations go over loopback TCP to a destination in plain Java on
+ * the test's class path: the same plugin jars, found through ServiceLoader-free registries.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OsgiPluginsIT {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Path DEPLOY = tempDir();
+
+    @RegisterExtension
+    static final FelixExtension FELIX = FelixExtension.withBundlesIn(Path.of(System.getProperty("ferry.osgi.bundles")))
+            .property("felix.fileinstall.dir", DEPLOY.toString())
+            .property("felix.fileinstall.poll", "100")
+            .property("felix.fileinstall.noInitialDelay", "true")
+            .property("felix.fileinstall.bundles.new.start", "true")
+            .property("felix.fileinstall.filter", ".*\\.jar")
+            .property("felix.fileinstall.log.level", "1");
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("ferry-deploy");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static GogoSession gogo() throws Exception {
+        return FELIX.gogo();
+    }
+
+    private static void awaitOutput(String command, String expected) {
+        Await.until(() -> {
+            try {
+                return gogo().run(command).contains(expected);
+            } catch (Exception e) {
+                return false;
+            }
+        }, WAIT, "'" + command + "' to show '" + expected + "'");
+    }
+
+    @Test
+    @Order(1)
+    void pluginsAreDiscoveredAsServicesOfTheirBundles() throws Exception {
+        awaitOutput("ferry:plugins", "vhost-net");
+        assertThat(FELIX.services("io.ferry.pipeline.MigrationPlugin")).hasSize(3);
+        String plugins = gogo().run("ferry:plugins");
+        assertThat(plugins).containsPattern("ram +ferry-ram-plugin ")
+                .containsPattern("its +ferry-its-plugin .*devices \\[its\\]")
+                .containsPattern("vhost-net +ferry-vhost-net-plugin .*devices \\[vhost-net\\]")
+                .doesNotContain("htab");
+    }
+
+    @Test
+    @Order(2)
+    void handlersShowEveryStageInPriorityOrderWithPluginAndBundle() throws Exception {
+        gogo().run("ferry:machine --ram 32M --devices its,vhost-net --rate 0");
+        String table = gogo().run("ferry:handlers");
+        assertThat(table).containsPattern("COMPLETE +1000 BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
+                .containsPattern("COMPLETE +0 RAM +ram.final +ram +ferry-ram-plugin \\S+ +ram/0 v1")
+                .containsPattern("DIRTY_SYNC +1000 BEFORE_RAM +vhost-net.log-sync")
+                .containsPattern("LOAD_COMPLETE +-1000 AFTER_RAM +its.restore");
+        assertThat(table.indexOf("its.flush")).isLessThan(table.indexOf("its.registers"));
+        assertThat(table.indexOf("its.registers")).isLessThan(table.indexOf("vhost-net.stop"));
+        assertThat(table.indexOf("vhost-net.stop")).isLessThan(table.indexOf("ram.final"));
+    }
+
+    @Test
+    @Order(3)
+    void commandsReturnWhatTheyShouldAndFailInOneLine() throws Exception {
+        assertThat(gogo().run("ferry:set-parameter downtime-limit 120")).contains("downtime-limit      120 ms");
+        assertThat(gogo().run("ferry:parameters")).contains("downtime-limit      120 ms").contains("max-bandwidth       unlimited");
+        assertThatThrownBy(() -> gogo().run("ferry:set-parameter bogus 1"))
+                .hasMessageContaining("IllegalArgumentException: unknown parameter 'bogus'");
+        assertThatThrownBy(() -> gogo().run("ferry:machine --ram lots")).hasMessageContaining("'lots' is not a size");
+        assertThatThrownBy(() -> gogo().run("ferry:incoming tcp:127.0.0.1:0"))
+                .hasMessageContaining("no incoming machine: create one with ferry:machine --incoming");
+
+        assertThat(gogo().run("ferry:machine --ram 16M --rate 0")).contains("machine local: RUNNING, 16.0 MiB guest RAM");
+        String before = gogo().run("ferry:verify");
+        assertThat(before).containsPattern("ram +[0-9a-f]{64}").containsPattern("state +[0-9a-f]{64}");
+        Path snapshot = Files.createTempDirectory("ferry-snapshot").resolve("local.ferry");
+        assertThat(gogo().run("ferry:snapshot file:" + snapshot)).contains("saved 16.0 MiB").contains("machine RUNNING");
+        assertThat(gogo().run("ferry:info")).contains("source migration: COMPLETED");
+
+        gogo().run("ferry:machine --incoming --ram 16M");
+        gogo().run("ferry:set-parameter run-on-destination false");
+        assertThat(gogo().run("ferry:restore file:" + snapshot)).contains("restored 16.0 MiB").contains("machine PAUSED");
+        String after = gogo().run("ferry:verify");
+        assertThat(ramLine(after)).isEqualTo(ramLine(before));
+        assertThat(gogo().run("ferry:cont")).contains("RUNNING");
+        gogo().run("ferry:set-parameter run-on-destination true");
+        gogo().run("ferry:set-parameter downtime-limit 300");
+    }
+
+    private static String ramLine(String verify) {
+        return verify.lines().filter(l -> l.startsWith("ram ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    @Order(4)
+    void aPluginBundleStoppedMidMigrationFailsItCleanlyAndNotTheFramework() throws Exception {
+        Bundle ram = FELIX.bundle("ferry-ram-plugin");
+        try (Destination dest = new Destination(64L << 20, PluginRegistry.of(new RamPlugin()))) {
+            gogo().run("ferry:machine --ram 64M --rate 1000");
+            gogo().run("ferry:set-parameter max-bandwidth 8M"); // 64 MiB at 8 MiB/s: several seconds to act in
+            gogo().run("ferry:migrate " + dest.uri);
+            awaitOutput("ferry:info", "source migration: ACTIVE");
+
+            ram.stop();
+
+            awaitOutput("ferry:info", "source migration: FAILED");
+            assertThat(gogo().run("ferry:info")).contains("plugin ram left during the migration");
+            assertThat(gogo().run("ferry:machine")).contains("machine local: RUNNING");
+            dest.migration.await(WAIT);
+            assertThat(dest.migration.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(dest.machine.runState()).isEqualTo(RunState.INMIGRATE);
+        } finally {
+            ram.start();
+            gogo().run("ferry:set-parameter max-bandwidth 0");
+        }
+        assertThat(FELIX.framework().getState()).isEqualTo(Bundle.ACTIVE);
+        awaitOutput("ferry:plugins", "ferry-ram-plugin");
+        try (Destination dest = new Destination(64L << 20, PluginRegistry.of(new RamPlugin()))) {
+            String out = gogo().run("ferry:migrate -w " + dest.uri);
+            assertThat(out).contains("source migration: COMPLETED").containsPattern("\\[[#.]+\\] pass 1 ");
+            dest.migration.await(WAIT);
+            assertThat(dest.migration.status()).isEqualTo(MigrationStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aBundleDroppedIntoDeployJoinsTheNextMigrationAndLeavesWhenDeleted() throws Exception {
+        Path jar = DEPLOY.resolve("ferry-htab-plugin.jar");
+        Files.copy(Path.of(System.getProperty("ferry.osgi.dropin"), "ferry-htab-plugin.jar"), jar);
+        awaitOutput("ferry:plugins", "htab");
+        gogo().run("ferry:machine --ram 32M --devices htab --rate 0");
+        assertThat(gogo().run("ferry:handlers")).contains("htab.iterate");
+
+        PluginRegistry destPlugins = PluginRegistry.of(new RamPlugin(), new HtabPlugin());
+        try (Destination dest = new Destination(32L << 20, destPlugins)) {
+            new HtabPlugin().deviceModels().get(0).attachToDestination(dest.machine);
+            String out = gogo().run("ferry:migrate -w " + dest.uri);
+            assertThat(out).contains("source migration: COMPLETED").contains("plugins:            [htab, its, ram, vhost-net]");
+            dest.migration.await(WAIT);
+            assertThat(dest.migration.status()).isEqualTo(MigrationStatus.COMPLETED);
+        }
+
+        Files.delete(jar);
+        Await.until(() -> {
+            try {
+                return !gogo().run("ferry:plugins").contains("htab");
+            } catch (Exception e) {
+                return false;
+            }
+        }, WAIT, "the htab plugin to leave once its jar is deleted");
+    }
+
+    /** A destination in plain Java on the test's class path, listening on a free loopback port. */
+    private static final class Destination implements AutoCloseable {
+        final Machine machine;
+        final Migration migration;
+        final MigrationUri uri;
+
+        Destination(long ram, PluginRegistry plugins) throws IOException {
+            machine = Machine.incoming("plain-java-destination", GuestMemory.of(ram));
+            IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
+            uri = endpoint.address();
+            migration = new Migrator(plugins).incoming(machine, endpoint, MigrationParameters.defaults());
+        }
+
+        @Override
+        public void close() {
+            migration.cancel();
+            machine.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.ferry.itest;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code bin/ferry shell} of the assembled distribution, as a separate process fed on standard input. */
+final class ShellProcess implements AutoCloseable {
+    private final String name;
+    private final Process process;
+    private final Writer input;
+    private final List<String> lines = new ArrayList<>();
+    private int cursor;
+
+    private ShellProcess(String name, Process process) {
+        this.name = name;
+        this.process = process;
+        this.input = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        Thread reader = new Thread(this::readOutput, "ferry-shell-" + name);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static ShellProcess start(Path home, String name) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell").redirectErrorStream(true);
+        pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=2g");
+        return new ShellProcess(name, pb.start());
+    }
+
+    /** Sends one command line. */
+    void send(String line) throws IOException {
+        input.write(line + "\n");
+        input.flush();
+    }
+
+    /** Waits for an output line (after the last match) in which {@code regex} is found. */
+    Matcher await(String regex, Duration timeout) throws InterruptedException {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            while (true) {
+                for (; cursor < lines.size(); cursor++) {
+                    Matcher m = p.matcher(lines.get(cursor));
+                    if (m.find()) {
+                        cursor++;
+                        return m;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !process.isAlive() && cursor == lines.size()) {
+                    throw new AssertionError(name + ": no line matching '" + regex + "' within " + timeout.toMillis()
+                            + " ms; output:\n" + String.join("\n", lines));
+                }
+                lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    String output() {
+        synchronized (lines) {
+            return String.join("\n", lines);
+        }
+    }
+
+    private void readOutput() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                synchronized (lines) {
+                    lines.add(line);
+                    lines.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            // the process ended
+        } finally {
+            synchronized (lines) {
+                lines.notifyAll();
+            }
+        }
+    }
+
+    /** Ends the input (the shell stops at its end) and waits for the process, killing it after 20 s. */
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            input.close();
+        } catch (IOException e) {
+            // already gone
+        }
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.ferry.shell.internal;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code ferry:set-parameter NAME VALUE}. A name with a hyphen is no Java method name, so Gogo
+ * calls {@code _main} with it; that entry lives in a component of its own because Gogo would
+ * also try it for every other command and may prefer it over the real method.
+ */
+@Component(service = SetParameterCommand.class, immediate = true,
+        property = {"osgi.command.scope=ferry", "osgi.command.function=set-parameter"})
+public final class SetParameterCommand {
+    private final FerryCommands commands;
+
+    @Activate
+    public SetParameterCommand(@Reference FerryCommands commands) {
+        this.commands = commands;
+    }
+
+    @Descriptor("set-parameter NAME VALUE: max-bandwidth (bytes/s, K/M/G), downtime-limit (ms), iteration-cap,"
+            + " max-frame-size, switchover-timeout (ms), run-on-destination (true/false)")
+    public String _main(String command, String... args) {
+        if (args.length != 2) {
+            throw new IllegalArgumentException("usage: ferry:set-parameter NAME VALUE");
+        }
+        return commands.node().setParameter(args[0], args[1]);
+    }
+}
