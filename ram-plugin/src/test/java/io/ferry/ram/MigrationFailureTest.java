@@ -134,7 +134,7 @@ class MigrationFailureTest {
                     .run(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
             long steps = vcpu.steps();
-            Await.until(() -> vcpu.steps() > steps + 100, WAIT, "the vCPU to keep running after the failure");
+            Await.until(WAIT, () -> vcpu.steps() > steps + 100, "the vCPU to keep running after the failure");
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }
     }

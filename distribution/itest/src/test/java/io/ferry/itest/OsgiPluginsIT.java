@@ -62,14 +62,14 @@ class OsgiPluginsIT {
         return FELIX.gogo();
     }
 
-    private static void awaitOutput(String command, String expected) {
-        Await.until(() -> {
+    private static void awaitOutput(String command, String expected) throws InterruptedException {
+        Await.until(WAIT, () -> {
             try {
                 return gogo().run(command).contains(expected);
             } catch (Exception e) {
                 return false;
             }
-        }, WAIT, "'" + command + "' to show '" + expected + "'");
+        }, "'" + command + "' to show '" + expected + "'");
     }
 
     @Test
@@ -181,13 +181,13 @@ class OsgiPluginsIT {
         }
 
         Files.delete(jar);
-        Await.until(() -> {
+        Await.until(WAIT, () -> {
             try {
                 return !gogo().run("ferry:plugins").contains("htab");
             } catch (Exception e) {
                 return false;
             }
-        }, WAIT, "the htab plugin to leave once its jar is deleted");
+        }, "the htab plugin to leave once its jar is deleted");
     }
 
     /** A destination in plain Java on the test's class path, listening on a free loopback port. */

@@ -1,5 +1,6 @@
 package io.ferry.vhost.internal;
 
+import io.ferry.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.migration.Migration;
