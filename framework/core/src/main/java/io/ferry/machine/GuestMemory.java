@@ -23,8 +23,6 @@ public final class GuestMemory {
     public static final int PAGE_SHIFT = 12;
     /** Size of the direct buffers a block is cut into; a power of two, a multiple of the page size. */
     public static final long SEGMENT_SIZE = 1L << 30;
-    /** 64 KiB of zeros, read-only: what zero scans compare against. */
-    private static final ByteBuffer ZERO_BLOCK = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
     private final ImmutableList<RamBlock> blocks;
     private final long size;
@@ -120,7 +118,7 @@ public final class GuestMemory {
             int off = (int) (inBlock & (SEGMENT_SIZE - 1));
             int n = (int) Math.min(end - at, seg.capacity() - off);
             seg.limit(off + n).position(off);
-            ByteBuffer zeros = ZERO_BLOCK.duplicate();
+            ByteBuffer zeros = PageViews.ZERO_PAGE.duplicate(); // one page: it stays in L1 while the scan streams
             for (int i = 0; i < n; i += zeros.capacity()) {
                 int k = Math.min(zeros.capacity(), n - i);
                 zeros.limit(k).position(0);
