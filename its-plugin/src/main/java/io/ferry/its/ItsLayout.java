@@ -18,7 +18,8 @@ import io.ferry.machine.GuestMemory;
  * 0x27000  unused up to 1 MiB
  * </pre>
  *
- * Another workload that writes guest RAM should stay below {@link #base()}.
+ * The device model reserves it on the machine ({@code Machine.reserve}), so workloads built from
+ * the machine leave it alone.
  */
 public record ItsLayout(long base) {
     public static final long REGION_SIZE = 1 << 20;
