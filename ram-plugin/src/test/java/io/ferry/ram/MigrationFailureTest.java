@@ -219,4 +219,43 @@ class MigrationFailureTest {
             second.close();
         }
     }
+
+    @Test
+    void aMachineInAMigrationRefusesASecondOneAndOutsideRunStateChanges() throws Exception {
+        try (Machine source = TestMachines.runningSource("claimed", RAM, 10); Machine dest = TestMachines.destinationFor(source)) {
+            StageGatePlugin gate = new StageGatePlugin(Stage.ITERATE);
+            MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin(), gate).start();
+            gate.awaitArrival(WAIT);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new io.ferry.migration.Migrator(
+                    PluginRegistry.of(new RamPlugin())).migrate(source, new io.ferry.transport.MigrationUri.Tcp("127.0.0.1", 1),
+                    io.ferry.migration.MigrationParameters.defaults()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already in a migration");
+            org.assertj.core.api.Assertions.assertThatThrownBy(source::pause)
+                    .hasMessageContaining("its run state belongs to the migration");
+            gate.release();
+            run.await(WAIT).assertCompleted();
+            assertThat(source.isClaimed()).isFalse();
+            assertThat(dest.isClaimed()).isFalse();
+            StateAssertions.assertSameState(source, dest);
+        }
+    }
+
+    @Test
+    void aPluginLeavingTheDestinationFailsTheIncomingMigrationAndTheSourceResumes() throws Exception {
+        try (Machine source = TestMachines.runningSource("dleave", RAM, 11); Machine dest = TestMachines.destinationFor(source)) {
+            String before = source.memory().digest();
+            StageGatePlugin gate = new StageGatePlugin(Stage.LOAD_COMPLETE);
+            PluginRegistry destPlugins = PluginRegistry.of(new RamPlugin(), gate);
+            MigrationRun run = Harness.between(source, dest).sourcePlugins(PluginRegistry.of(new RamPlugin()))
+                    .destinationPlugins(destPlugins).start();
+            gate.awaitArrival(WAIT);
+            destPlugins.remove(gate);
+            MigrationOutcome out = run.await(WAIT);
+            assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(out.destination().failure().orElseThrow())
+                    .hasMessageContaining("plugin gate left during the incoming migration");
+            assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
+            assertSourceUnharmed(source, before, dest);
+        }
+    }
 }

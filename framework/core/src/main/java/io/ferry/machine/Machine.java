@@ -27,6 +27,7 @@ public final class Machine implements AutoCloseable {
     private final List<RunStateListener> listeners = new CopyOnWriteArrayList<>();
     private final List<GuestRegion> regions = new CopyOnWriteArrayList<>();
     private RunState runState;
+    private MigrationClaim claim; // guarded by this
 
     /** A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE}). */
     public Machine(String name, GuestMemory memory, RunState initial) {
@@ -72,12 +73,51 @@ public final class Machine implements AutoCloseable {
     /**
      * Moves to {@code to}. Entering RUNNING opens the vCPU gate; leaving it closes the gate and
      * waits for every vCPU. Listeners run after the change, on this thread.
+     *
+     * @throws IllegalStateException while a migration holds the machine (see {@link #claimForMigration}),
+     *     except to shut it down
      */
     public void changeRunState(RunState to) {
+        changeRunState(to, null);
+    }
+
+    /**
+     * Claims the machine for one migration: until the claim is closed, run-state changes other than
+     * through it (and other than shutting down) are refused, and so is a second claim.
+     *
+     * @throws IllegalStateException if another migration holds the machine
+     */
+    public synchronized MigrationClaim claimForMigration(String holder) {
+        checkNotNull(holder, "holder");
+        checkState(claim == null, "machine %s is already in a migration (%s)", name, claim == null ? "" : claim.holder());
+        checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
+        claim = new MigrationClaim(this, holder);
+        return claim;
+    }
+
+    /** Whether a migration holds this machine now. */
+    public synchronized boolean isClaimed() {
+        return claim != null;
+    }
+
+    synchronized void release(MigrationClaim c) {
+        if (claim == c) {
+            claim = null;
+        }
+    }
+
+    void changeRunState(RunState to, MigrationClaim by) {
         checkNotNull(to, "to");
         RunState from;
         synchronized (this) {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
+            if (by == null) {
+                checkState(claim == null || to == RunState.SHUTDOWN,
+                        "machine %s is in a migration (%s): its run state belongs to the migration until it ends", name,
+                        claim == null ? "" : claim.holder());
+            } else {
+                checkState(claim == by, "the claim of %s on machine %s was released", by.holder(), name);
+            }
             from = runState;
             if (from == to) {
                 return;

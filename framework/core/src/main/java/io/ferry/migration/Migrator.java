@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkState;
 import io.ferry.internal.engine.DestinationMigration;
 import io.ferry.internal.engine.SourceMigration;
 import io.ferry.machine.Machine;
+import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
@@ -62,7 +63,8 @@ public final class Migrator {
         checkNotNull(params, "params");
         checkState(machine.runState() == RunState.INMIGRATE,
                 "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(), machine.runState());
-        DestinationMigration m = new DestinationMigration(machine, registry, params, endpoint);
+        MigrationClaim claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
+        DestinationMigration m = new DestinationMigration(claim, machine, registry, params, endpoint);
         for (MigrationListener l : listeners) {
             m.addListener(l);
         }
@@ -76,7 +78,12 @@ public final class Migrator {
         return incoming(machine, new IncomingEndpoint() {
             @Override
             public MigrationUri address() {
-                throw new UnsupportedOperationException("an in-memory channel has no URI");
+                throw new UnsupportedOperationException("an in-memory channel has no URI: " + channel.describe());
+            }
+
+            @Override
+            public String describe() {
+                return channel.describe();
             }
 
             @Override
@@ -98,7 +105,8 @@ public final class Migrator {
         checkState(MIGRATABLE.contains(machine.runState()),
                 "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
                 machine.runState());
-        SourceMigration m = new SourceMigration(machine, registry, params, opener, target);
+        MigrationClaim claim = machine.claimForMigration("migration to " + target);
+        SourceMigration m = new SourceMigration(claim, machine, registry, params, opener, target);
         for (MigrationListener l : listeners) {
             m.addListener(l); // before the start, so no event is missed
         }

@@ -155,7 +155,11 @@ public final class FrameReader {
 
     private static Frame.Manifest decodeManifest(ByteBuffer p, long start, long index) throws MalformedFrameException {
         int count = Short.toUnsignedInt(p.getShort());
+        if (count == FrameWriter.NO_SECTION) {
+            throw new MalformedFrameException(start, index, "manifest lists " + count + " sections; 0xFFFF means none");
+        }
         List<SectionId> sections = new ArrayList<>(count);
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < count; i++) {
             int len = Short.toUnsignedInt(p.getShort());
             if (len == 0 || len > 255 || len > p.remaining()) {
@@ -171,10 +175,8 @@ public final class FrameReader {
                         "manifest section " + name + ": instance " + instance + ", version " + version);
             }
             SectionId id = new SectionId(name, instance, version);
-            for (SectionId other : sections) {
-                if (other.sameStateAs(id)) {
-                    throw new MalformedFrameException(start, index, "manifest lists section " + id + " twice");
-                }
+            if (!seen.add(name + "/" + instance)) {
+                throw new MalformedFrameException(start, index, "manifest lists section " + id + " twice");
             }
             sections.add(id);
         }

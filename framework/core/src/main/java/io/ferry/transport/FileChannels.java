@@ -4,17 +4,26 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /** Snapshot files: a write-only end for the source, a read-only end for the destination. */
 final class FileChannels {
     private FileChannels() {}
 
+    /**
+     * Writes to a temporary file beside {@code path}; {@link MigrationChannel#complete()} forces it to
+     * disk and moves it over {@code path} atomically; closing without completing deletes it.
+     */
     static MigrationChannel forWriting(Path path) throws IOException {
-        FileChannel file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
+        Path parent = path.toAbsolutePath().getParent();
+        Path temp = Files.createTempFile(parent, path.getFileName() + ".", ".partial");
+        FileChannel file = FileChannel.open(temp, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         return new MigrationChannel() {
+            private boolean completed;
+
             @Override
             public GatheringByteChannel output() {
                 return file;
@@ -31,6 +40,14 @@ final class FileChannels {
             }
 
             @Override
+            public void complete() throws IOException {
+                file.force(true);
+                file.close();
+                Files.move(temp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                completed = true;
+            }
+
+            @Override
             public String describe() {
                 return "file " + path;
             }
@@ -38,11 +55,11 @@ final class FileChannels {
             @Override
             public void close() throws IOException {
                 try {
-                    if (file.isOpen()) {
-                        file.force(true); // a snapshot is complete only once it is on disk
-                    }
-                } finally {
                     file.close();
+                } finally {
+                    if (!completed) {
+                        Files.deleteIfExists(temp);
+                    }
                 }
             }
         };

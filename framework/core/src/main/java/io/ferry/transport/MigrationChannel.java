@@ -21,6 +21,13 @@ public interface MigrationChannel extends Closeable {
     /** Whether the destination can answer the source (TCP and in-memory: yes; file: no). */
     boolean hasReturnPath();
 
+    /**
+     * Called by the source once the whole stream is written (and, with a return path, acknowledged),
+     * before it commits: a snapshot file is forced to disk and moved into place here, so a failed
+     * or cut snapshot never replaces a good one. Throws if the stream cannot be made durable.
+     */
+    default void complete() throws IOException {}
+
     /** A human-readable name of the connection, for status and errors. */
     String describe();
 }

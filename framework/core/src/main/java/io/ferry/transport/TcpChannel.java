@@ -16,6 +16,7 @@ final class TcpChannel implements MigrationChannel {
     TcpChannel(SocketChannel socket) throws IOException {
         this.socket = socket;
         socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
         socket.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
         socket.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
         this.description = "tcp " + socket.getLocalAddress() + " <-> " + socket.getRemoteAddress();

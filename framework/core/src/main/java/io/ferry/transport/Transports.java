@@ -10,6 +10,9 @@ import java.nio.file.Files;
 
 /** Opens the ends of a migration stream by URI. */
 public final class Transports {
+    /** How long connecting to a destination may take. */
+    public static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
     private Transports() {}
 
     /** The source's end: connects to a listening destination, or creates a snapshot file. */
@@ -18,7 +21,8 @@ public final class Transports {
         if (uri instanceof MigrationUri.Tcp tcp) {
             SocketChannel socket = SocketChannel.open();
             try {
-                socket.connect(new InetSocketAddress(tcp.host(), tcp.port()));
+                // Bounded: an unreachable host must not hold a migration in SETUP for the OS's minutes.
+                socket.socket().connect(new InetSocketAddress(tcp.host(), tcp.port()), CONNECT_TIMEOUT_MILLIS);
                 return new TcpChannel(socket);
             } catch (IOException e) {
                 socket.close();

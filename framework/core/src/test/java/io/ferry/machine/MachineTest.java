@@ -118,4 +118,32 @@ class MachineTest {
             assertThat(dirty.nextDirty(256 - 16)).isEqualTo(-1);
         }
     }
+
+    @Test
+    void aClaimedMachineChangesRunStateOnlyThroughItsClaim() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            m.start();
+            MigrationClaim claim = m.claimForMigration("migration to somewhere");
+            assertThat(m.isClaimed()).isTrue();
+            assertThatThrownBy(m::pause).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is in a migration (migration to somewhere)");
+            assertThatThrownBy(() -> m.claimForMigration("another")).hasMessageContaining("already in a migration");
+            claim.changeRunState(RunState.FINISH_MIGRATE);
+            assertThat(m.runState()).isEqualTo(RunState.FINISH_MIGRATE);
+            claim.close();
+            claim.close(); // idempotent
+            assertThat(m.isClaimed()).isFalse();
+            m.start();
+            assertThatThrownBy(() -> claim.changeRunState(RunState.PAUSED)).hasMessageContaining("was released")
+                    .satisfies(e -> assertThat(m.runState()).isEqualTo(RunState.RUNNING));
+        }
+    }
+
+    @Test
+    void shuttingDownIsAlwaysAllowed() {
+        Machine m = Machine.create("m", GuestMemory.of(1 << 20));
+        m.claimForMigration("stuck migration");
+        m.close();
+        assertThat(m.runState()).isEqualTo(RunState.SHUTDOWN);
+    }
 }

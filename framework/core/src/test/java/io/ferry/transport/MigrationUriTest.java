@@ -68,8 +68,17 @@ class MigrationUriTest {
             out.output().write(ByteBuffer.wrap(new byte[] {7}));
             assertThat(out.hasReturnPath()).isFalse();
             assertThatThrownBy(out::input).hasMessageContaining("no return path");
+            assertThat(f.path()).doesNotExist(); // not until it is complete
+            out.complete();
         }
         assertThat(Files.readAllBytes(f.path())).containsExactly(7);
+        try (MigrationChannel cut = Transports.connect(f)) {
+            cut.output().write(ByteBuffer.wrap(new byte[] {8, 9}));
+        } // closed without complete(): a cut snapshot
+        assertThat(Files.readAllBytes(f.path())).containsExactly(7); // the good one stays
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertThat(left).containsExactly(f.path()); // and no partial file is left behind
+        }
     }
 
     @Test

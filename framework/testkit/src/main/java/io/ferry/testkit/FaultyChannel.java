@@ -38,6 +38,11 @@ public final class FaultyChannel implements MigrationChannel {
     }
 
     @Override
+    public void complete() throws IOException {
+        inner.complete();
+    }
+
+    @Override
     public String describe() {
         return inner.describe() + " with " + fault;
     }

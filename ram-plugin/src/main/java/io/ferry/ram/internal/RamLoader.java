@@ -78,6 +78,9 @@ final class RamLoader {
             throw new IllegalArgumentException("RAM pages arrived before the block list");
         }
         int base = p.position();
+        if (p.remaining() < HEADER_FIXED) {
+            throw new IllegalArgumentException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
+        }
         long runs = Integer.toUnsignedLong(p.getInt(base + 1));
         long dataStart = HEADER_FIXED + runs * RamSection.RUN_ENTRY;
         if (dataStart > p.limit() - base) {

@@ -117,21 +117,26 @@ final class LocalNode implements AutoCloseable {
     String migrate(MigrationUri uri, PrintStream out) throws InterruptedException {
         BlockingQueue<PassProgress> passes = new LinkedBlockingQueue<>();
         Migration m;
+        String name;
         synchronized (this) {
             Machine source = sourceMachine();
             checkIdle();
             m = migrator.migrate(source, uri, parameters, queueing(passes));
             migration = m;
+            name = source.name();
         }
         if (out == null) {
-            return "migrating " + machine.name() + " to " + uri + " (ferry:info, ferry:watch, ferry:cancel)";
+            return "migrating " + name + " to " + uri + " (ferry:info, ferry:watch, ferry:cancel)";
         }
         return follow(m, passes, out);
     }
 
     /** Draws the current migration's progress until it ends. */
     String watch(PrintStream out) throws InterruptedException {
-        Migration m = current();
+        Migration m;
+        synchronized (this) {
+            m = current();
+        }
         BlockingQueue<PassProgress> passes = new LinkedBlockingQueue<>();
         m.addListener(queueing(passes));
         return follow(m, passes, out);
@@ -143,8 +148,12 @@ final class LocalNode implements AutoCloseable {
 
     synchronized String cancel() {
         Migration m = current();
-        return m.cancel() ? "cancelling: the source machine will resume" : "nothing to cancel: the migration is "
-                + m.status() + (m.status() == MigrationStatus.DEVICE ? " and past the point of no return" : "");
+        if (m.cancel()) {
+            return m.side() == Side.SOURCE ? "cancelling: the machine resumes here"
+                    : "cancelling: this machine will not run; the source resumes";
+        }
+        return "nothing to cancel: the " + m.side().name().toLowerCase(Locale.ROOT) + " migration is " + m.status()
+                + (m.status().isTerminal() ? "" : " and past its point of no return");
     }
 
     synchronized String setParameter(String name, String value) {
@@ -193,42 +202,66 @@ final class LocalNode implements AutoCloseable {
         return out.length() == 0 ? "no plugins" : out.toString().stripTrailing();
     }
 
-    /** Pauses the machine, saves it to {@code file}, and resumes it as it was. */
-    String snapshot(MigrationUri.File file) throws InterruptedException, TimeoutException {
+    /** Pauses the machine, saves it to {@code file}, and resumes it as it was, whatever the outcome. */
+    String snapshot(MigrationUri.File file) throws InterruptedException {
         Migration m;
+        Machine source;
         RunState before;
         synchronized (this) {
-            Machine source = sourceMachine();
+            source = sourceMachine();
             checkIdle();
             before = source.runState();
             source.pause();
-            m = migrator.migrate(source, file, parameters);
+            try {
+                m = migrator.migrate(source, file, parameters);
+            } catch (RuntimeException e) {
+                source.changeRunState(before);
+                throw e;
+            }
             migration = m;
         }
-        MigrationFigures f = m.await(LONGEST_WAIT);
-        synchronized (this) {
-            if (machine.runState() != before) {
-                machine.changeRunState(before);
+        MigrationFigures f = awaitUninterruptibly(m);
+        source.changeRunState(before); // the migration has released the machine by the time it is terminal
+        checkState(f.status() == MigrationStatus.COMPLETED, "snapshot failed: %s", failureOf(m));
+        return String.format(Locale.ROOT, "saved %s to %s in %d ms (%s); machine %s", Sizes.format(source.memory().size()),
+                file, f.totalMillis(), Sizes.format(f.transferredBytes()), source.runState());
+    }
+
+    /** Waits for the end of {@code m}: an interrupt (Ctrl-C) cancels it rather than abandoning it. */
+    private static MigrationFigures awaitUninterruptibly(Migration m) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return m.await(LONGEST_WAIT);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    m.cancel();
+                } catch (TimeoutException e) {
+                    m.cancel();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        checkState(f.status() == MigrationStatus.COMPLETED, "snapshot failed: %s", failureOf(m));
-        return String.format(Locale.ROOT, "saved %s to %s in %d ms (%s); machine %s", Sizes.format(machine.memory().size()),
-                file, f.totalMillis(), Sizes.format(f.transferredBytes()), machine.runState());
     }
 
     /** Loads a snapshot into the local machine, which must be an incoming one. */
-    String restore(MigrationUri.File file) throws IOException, InterruptedException, TimeoutException {
+    String restore(MigrationUri.File file) throws IOException {
         Migration m;
+        Machine target;
         synchronized (this) {
-            Machine target = incomingMachine();
+            target = incomingMachine();
             checkIdle();
             m = migrator.incoming(target, Transports.listen(file), parameters);
             migration = m;
         }
-        MigrationFigures f = m.await(LONGEST_WAIT);
+        MigrationFigures f = awaitUninterruptibly(m);
         checkState(f.status() == MigrationStatus.COMPLETED, "restore failed: %s", failureOf(m));
-        return String.format(Locale.ROOT, "restored %s from %s in %d ms; machine %s", Sizes.format(machine.memory().size()),
-                file, f.totalMillis(), machine.runState());
+        return String.format(Locale.ROOT, "restored %s from %s in %d ms; machine %s", Sizes.format(target.memory().size()),
+                file, f.totalMillis(), target.runState());
     }
 
     synchronized String verify() {
@@ -236,25 +269,49 @@ final class LocalNode implements AutoCloseable {
         return Reports.verify(machine);
     }
 
+    /** Runs the machine: a paused one, or one loaded by an incoming migration that kept it paused. */
     synchronized String cont() {
         checkState(machine != null, "no machine");
+        checkIdle();
+        RunState state = machine.runState();
+        checkState(state != RunState.INMIGRATE, "machine %s waits for an incoming migration: it has nothing to run yet",
+                machine.name());
+        checkState(state != RunState.POSTMIGRATE,
+                "machine %s migrated away: it runs on the destination now, and must not run twice", machine.name());
         machine.start();
         return Reports.machine(machine);
     }
 
     synchronized String pause() {
         checkState(machine != null, "no machine");
+        checkIdle();
+        checkState(machine.runState() == RunState.RUNNING, "machine %s is %s, not running", machine.name(),
+                machine.runState());
         machine.pause();
         return Reports.machine(machine);
     }
 
+    /** Cancels a migration in progress (waiting up to a minute for it to end), then shuts the machine down. */
     @Override
-    public synchronized void close() {
-        if (migration != null && !migration.status().isTerminal()) {
-            migration.cancel();
+    public void close() {
+        Migration m;
+        synchronized (this) {
+            m = migration;
         }
-        if (machine != null) {
-            machine.close();
+        if (m != null && !m.status().isTerminal()) {
+            m.cancel();
+            try {
+                m.await(Duration.ofMinutes(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (TimeoutException e) {
+                // shut down regardless: the machine's vCPUs must not outlive the shell
+            }
+        }
+        synchronized (this) {
+            if (machine != null) {
+                machine.close();
+            }
         }
     }
 

@@ -52,6 +52,7 @@ class LocalNodeTest {
             assertThat(line(theirs, "^state +(\\w+)")).isEqualTo(line(ours, "^state +(\\w+)"));
             assertThat(theirs).contains("machine incoming: PAUSED");
             assertThat(destination.cont()).contains("RUNNING");
+            assertThatThrownBy(source::cont).hasMessageContaining("migrated away: it runs on the destination now");
         }
     }
 
@@ -77,6 +78,8 @@ class LocalNodeTest {
                     .hasMessageContaining("unknown device 'warp': available are [its]");
             assertThatThrownBy(() -> n.createMachine(RAM, List.of(), 0, "zigzag", false, 1))
                     .hasMessageContaining("unknown dirty pattern 'zigzag'");
+            n.createMachine(RAM, List.of(), 0, "hot", true, 1);
+            assertThatThrownBy(n::cont).hasMessageContaining("waits for an incoming migration: it has nothing to run yet");
             n.createMachine(RAM, List.of(), 0, "hot", false, 1);
             assertThatThrownBy(() -> n.incoming(MigrationUri.parse("tcp:127.0.0.1:0")))
                     .hasMessageContaining("no incoming machine");

@@ -1,6 +1,7 @@
 package io.ferry.internal.engine;
 
 import io.ferry.machine.Machine;
+import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
 import io.ferry.migration.HandlerFailedException;
 import io.ferry.migration.MigrationCancelledException;
@@ -11,6 +12,7 @@ import io.ferry.migration.PassProgress;
 import io.ferry.migration.SectionRefusedException;
 import io.ferry.pipeline.ChunkLoader;
 import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.SectionId;
@@ -24,6 +26,8 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,27 +36,35 @@ import java.util.Map;
  * The destination side: accept, header, manifest (refused before anything is loaded if a
  * section cannot be loaded), LOAD_SETUP, chunks routed to their section's loader, END with its
  * totals checked, LOAD_COMPLETE, ACK, wait for COMMIT, run. Until COMMIT the machine never runs;
- * on any failure it stays in {@link RunState#INMIGRATE}.
+ * on any failure it stays in {@link RunState#INMIGRATE}. Once the ACK is sent the destination is
+ * past its point of no return: the source may commit at any moment, so it can no longer cancel.
  */
 public final class DestinationMigration extends MigrationBase {
     private static final int RETURN_PATH_FRAME = 64 << 10;
-    private static final java.time.Duration DRAIN_LIMIT = java.time.Duration.ofSeconds(5);
+    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
 
+    private final MigrationClaim claim;
     private final Machine machine;
     private final PluginRegistry registry;
     private final MigrationParameters params;
     private final IncomingEndpoint endpoint;
+    private final PluginRegistry.Listener leaveListener = this::pluginLeft;
+    private final InactivityWatchdog silence;
     private volatile MigrationChannel channel;
     private volatile boolean cancelRequested;
-    private volatile boolean timedOut;
+    private volatile MigrationException abortReason;
+    private boolean acknowledged; // guarded by this
     private Pipeline pipeline;
 
-    public DestinationMigration(Machine machine, PluginRegistry registry, MigrationParameters params,
+    /** @param claim the machine's claim for this migration; released when the migration ends */
+    public DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
+        this.claim = claim;
         this.machine = machine;
         this.registry = registry;
         this.params = params;
         this.endpoint = endpoint;
+        this.silence = new InactivityWatchdog(params.switchoverTimeout(), this::sourceWentSilent);
     }
 
     public DestinationMigration start() {
@@ -68,7 +80,7 @@ public final class DestinationMigration extends MigrationBase {
     @Override
     public boolean cancel() {
         synchronized (this) {
-            if (status().isTerminal() || cancelRequested) {
+            if (status().isTerminal() || cancelRequested || acknowledged) {
                 return false;
             }
             cancelRequested = true;
@@ -78,37 +90,62 @@ public final class DestinationMigration extends MigrationBase {
         return true;
     }
 
+    private void abort(MigrationException reason) {
+        synchronized (this) {
+            if (status().isTerminal() || cancelRequested || acknowledged || abortReason != null) {
+                return;
+            }
+            abortReason = reason;
+        }
+        closeQuietly();
+    }
+
+    private void pluginLeft(MigrationPlugin plugin) {
+        Pipeline p = pipeline().orElse(null);
+        if (p != null && p.plugins().contains(plugin.name())) {
+            abort(new MigrationException("plugin " + plugin.name() + " left during the incoming migration", null));
+        }
+    }
+
+    private void sourceWentSilent() {
+        abort(new MigrationException("the source sent nothing for " + params.switchoverTimeout().toMillis()
+                + " ms; the machine stays stopped here", null));
+    }
+
     private void run() {
         MigrationException failure = null;
         FrameWriter answers = null;
         try {
+            registry.addListener(leaveListener);
             setStatus(MigrationStatus.SETUP);
             MigrationChannel ch = endpoint.accept();
             channel = ch;
-            checkCancelled();
+            checkAborted();
             if (ch.hasReturnPath()) {
                 answers = new FrameWriter(ch.output(), RETURN_PATH_FRAME);
             }
+            silence.start("ferry-incoming-watchdog-" + machine.name());
             load(ch, answers);
         } catch (Throwable t) {
             failure = classify(t);
-            if (answers != null && !cancelRequested) {
-                try {
-                    answers.writeError(new Frame.Error(failure.getMessage()));
-                    drainUntilSourceCloses();
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.DEBUG, "could not tell the source why the migration failed", e);
-                }
-            }
+            tellSource(answers, failure);
+        } finally {
+            silence.stop();
+            registry.removeListener(leaveListener);
+            closeQuietly();
+            claim.close();
+            end(failure);
         }
-        closeQuietly();
+    }
+
+    private void end(MigrationException failure) {
         if (failure == null) {
             setStatus(MigrationStatus.COMPLETED);
-        } else {
-            fail(failure);
-            LOG.log(Level.INFO, "incoming migration into " + machine.name() + " ended: " + failure.getMessage());
-            setStatus(cancelRequested ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+            return;
         }
+        fail(failure);
+        LOG.log(Level.INFO, "incoming migration into " + machine.name() + " ended: " + failure.getMessage());
+        setStatus(cancelRequested ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
     }
 
     private void load(MigrationChannel ch, FrameWriter answers) throws Exception {
@@ -116,6 +153,7 @@ public final class DestinationMigration extends MigrationBase {
         reader.readHeader();
         long manifestAt = reader.offset();
         Frame first = reader.next();
+        silence.touch();
         if (!(first instanceof Frame.Manifest manifest)) {
             throw new MalformedFrameException(manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
         }
@@ -125,18 +163,29 @@ public final class DestinationMigration extends MigrationBase {
 
         runStage(Stage.LOAD_SETUP, 0);
         setStatus(MigrationStatus.ACTIVE);
+        loadFrames(reader, routes, manifest.sections());
+        runStage(Stage.LOAD_COMPLETE, counters.iterations);
+        if (answers != null) {
+            acknowledge(answers, reader);
+            awaitCommit(reader);
+        }
+        claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
+    }
+
+    private void loadFrames(FrameReader reader, HandlerRegistration[] routes, List<SectionId> sections) throws Exception {
         while (true) {
-            checkCancelled();
+            checkAborted();
             long at = reader.offset();
             long index = reader.frames();
             Frame f = reader.next();
+            silence.touch();
             counters.transferredBytes = reader.offset();
             if (f instanceof Frame.Chunk c) {
                 if (c.section() >= routes.length) {
                     throw new MalformedFrameException(at, index, "CHUNK names section " + c.section() + ", the manifest has "
                             + routes.length);
                 }
-                loadChunk(routes[c.section()], c, manifest.sections().get(c.section()));
+                loadChunk(routes[c.section()], c, sections.get(c.section()));
             } else if (f instanceof Frame.Pass p) {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
@@ -148,17 +197,20 @@ public final class DestinationMigration extends MigrationBase {
                             + end.chunkBytes() + " chunk bytes, but " + reader.frames() + " / " + reader.chunkBytes()
                             + " were read");
                 }
-                break;
+                return;
             } else {
                 throw new MalformedFrameException(at, index, "unexpected " + f.type() + " frame in the stream");
             }
         }
-        runStage(Stage.LOAD_COMPLETE, counters.iterations);
-        if (answers != null) {
-            answers.writeAck(new Frame.Ack(reader.frames(), reader.chunkBytes()));
-            awaitCommit(reader);
+    }
+
+    /** Sends the ACK: from here on the source may commit, so this side can no longer cancel. */
+    private void acknowledge(FrameWriter answers, FrameReader reader) throws Exception {
+        synchronized (this) {
+            checkAborted();
+            acknowledged = true;
         }
-        machine.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
+        answers.writeAck(new Frame.Ack(reader.frames(), reader.chunkBytes()));
     }
 
     /** Maps manifest positions to loaders, refusing the whole stream if any section cannot be loaded. */
@@ -185,7 +237,7 @@ public final class DestinationMigration extends MigrationBase {
 
     private void loadChunk(HandlerRegistration loader, Frame.Chunk chunk, SectionId sent) throws HandlerFailedException {
         HandlerContext ctx = new HandlerContext(loader, counters.iterations, machine, null, Long.MAX_VALUE, null,
-                () -> cancelRequested, counters);
+                this::isAborted, counters);
         try {
             ((ChunkLoader) loader.handler()).load(ctx, chunk.payload());
         } catch (Exception | LinkageError | AssertionError e) {
@@ -194,44 +246,32 @@ public final class DestinationMigration extends MigrationBase {
     }
 
     private void awaitCommit(FrameReader reader) throws Exception {
-        Frame f;
-        try (Watchdog w = Watchdog.arm(params.switchoverTimeout(), this::timeOut)) {
-            f = reader.next();
+        long at = reader.offset();
+        long index = reader.frames();
+        Frame f = reader.next(); // bounded by the inactivity watchdog
+        if (f instanceof Frame.Error e) {
+            throw new MigrationException(e.message(), null);
         }
         if (!(f instanceof Frame.Commit)) {
-            throw new MalformedFrameException(reader.offset(), reader.frames(), "expected COMMIT, found " + f.type());
+            throw new MalformedFrameException(at, index, "expected COMMIT, found " + f.type());
         }
-    }
-
-    /**
-     * Reads and discards what the source still sends until it closes (it does as soon as it reads
-     * the ERROR), at most {@link #DRAIN_LIMIT}: closing with unread data would reset the connection
-     * and could destroy the ERROR before the source reads it.
-     */
-    private void drainUntilSourceCloses() throws IOException {
-        java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocateDirect(64 << 10);
-        try (Watchdog w = Watchdog.arm(DRAIN_LIMIT, this::closeQuietly)) {
-            while (channel.input().read(sink.clear()) >= 0) {
-                // discard
-            }
-        } catch (IOException e) {
-            // closed by the watchdog or reset by the source: either way the source has its answer or is gone
-        }
-    }
-
-    private void timeOut() {
-        timedOut = true;
-        closeQuietly();
     }
 
     private void runStage(Stage stage, int pass) throws Exception {
         for (HandlerRegistration h : pipeline.handlers(stage)) {
-            checkCancelled();
-            invoke(h, new HandlerContext(h, pass, machine, null, Long.MAX_VALUE, null, () -> cancelRequested, counters));
+            checkAborted();
+            invoke(h, new HandlerContext(h, pass, machine, null, Long.MAX_VALUE, null, this::isAborted, counters));
         }
     }
 
-    private void checkCancelled() throws MigrationCancelledException {
+    private boolean isAborted() {
+        return cancelRequested || abortReason != null;
+    }
+
+    private void checkAborted() throws MigrationException {
+        if (abortReason != null) {
+            throw abortReason;
+        }
         if (cancelRequested) {
             throw new MigrationCancelledException("incoming migration into " + machine.name() + " cancelled");
         }
@@ -241,14 +281,42 @@ public final class DestinationMigration extends MigrationBase {
         if (cancelRequested) {
             return new MigrationCancelledException("incoming migration into " + machine.name() + " cancelled");
         }
-        if (timedOut) {
-            return new MigrationException("the source did not commit within " + params.switchoverTimeout().toMillis()
-                    + " ms; the machine stays stopped here", t);
+        if (abortReason != null) {
+            return abortReason;
         }
         if (t instanceof MigrationException m) {
             return m;
         }
         return new MigrationException("incoming migration failed: " + describe(t), t);
+    }
+
+    /** Tells the source why, then reads what it still sends until it closes (see {@link #drainUntilSourceCloses}). */
+    private void tellSource(FrameWriter answers, MigrationException failure) {
+        if (answers == null || cancelRequested) {
+            return;
+        }
+        try {
+            answers.writeError(new Frame.Error(failure.getMessage()));
+            drainUntilSourceCloses();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not tell the source why the migration failed", e);
+        }
+    }
+
+    /**
+     * Reads and discards what the source still sends until it closes (it does as soon as it reads
+     * the ERROR), at most {@link #DRAIN_LIMIT}: closing with unread data would reset the connection
+     * and could destroy the ERROR before the source reads it.
+     */
+    private void drainUntilSourceCloses() throws IOException {
+        ByteBuffer sink = ByteBuffer.allocateDirect(64 << 10);
+        try (Watchdog w = Watchdog.arm(DRAIN_LIMIT, this::closeQuietly)) {
+            while (channel.input().read(sink.clear()) >= 0) {
+                // discard
+            }
+        } catch (IOException e) {
+            // closed by the watchdog or reset by the source: either way the source has its answer or is gone
+        }
     }
 
     private void closeQuietly() {

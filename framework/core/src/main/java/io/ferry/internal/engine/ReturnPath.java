@@ -52,7 +52,10 @@ final class ReturnPath {
                 ack.completeExceptionally(bad);
             }
         } catch (IOException e) {
-            ack.completeExceptionally(e); // the connection ended: the migration thread sees it too
+            // A broken or corrupt return path: stop sending at once rather than at the switchover.
+            // After COMMIT, or once the source itself is closing the channel, abort() does nothing.
+            abort.accept(new MigrationException("the return path from the destination broke: " + MigrationBase.describe(e), e));
+            ack.completeExceptionally(e);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.google.common.base.Throwables;
 import com.google.common.collect.ImmutableMap;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
+import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
 import io.ferry.migration.LateDirtyException;
 import io.ferry.migration.MigrationCancelledException;
@@ -52,6 +53,7 @@ public final class SourceMigration extends MigrationBase {
     private final MigrationParameters params;
     private final ChannelOpener opener;
     private final String target;
+    private final MigrationClaim claim;
     private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private volatile MigrationChannel channel;
     private volatile boolean cancelRequested;
@@ -65,8 +67,10 @@ public final class SourceMigration extends MigrationBase {
     private ReturnPath returnPath;
     private final Map<String, SectionSink> sinks = new HashMap<>();
 
-    public SourceMigration(Machine machine, PluginRegistry registry, MigrationParameters params, ChannelOpener opener,
-            String target) {
+    /** @param claim the machine's claim for this migration; released when the migration ends */
+    public SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
+            ChannelOpener opener, String target) {
+        this.claim = claim;
         this.machine = machine;
         this.registry = registry;
         this.params = params;
@@ -98,6 +102,16 @@ public final class SourceMigration extends MigrationBase {
         return true;
     }
 
+    private void checkStillRegistered() {
+        java.util.Set<String> present = new java.util.HashSet<>();
+        registry.snapshot().forEach(p -> present.add(p.name()));
+        for (String name : pipeline.plugins()) {
+            if (!present.contains(name)) {
+                abort(new MigrationException("plugin " + name + " left during the migration", null));
+            }
+        }
+    }
+
     private void pluginLeft(MigrationPlugin plugin) {
         Pipeline p = pipeline().orElse(null);
         if (p != null && p.plugins().contains(plugin.name())) {
@@ -107,7 +121,7 @@ public final class SourceMigration extends MigrationBase {
 
     private void abort(MigrationException reason) {
         synchronized (this) {
-            if (committed || status().isTerminal() || abortReason != null) {
+            if (committed || status().isTerminal() || abortReason != null || cancelRequested) {
                 return;
             }
             abortReason = reason;
@@ -130,24 +144,42 @@ public final class SourceMigration extends MigrationBase {
 
     private void run() {
         RunState before = machine.runState();
-        registry.addListener(leaveListener);
         MigrationException failure = null;
         try {
+            registry.addListener(leaveListener);
             migrate();
         } catch (Throwable t) {
             failure = classify(t);
             tellDestination(failure);
+        } finally {
+            // Whatever happened above, the machine is resumed and released and the status becomes terminal.
+            cleanup();
+            if (failure != null) {
+                resume(before);
+            }
+            claim.close();
+            end(failure);
         }
-        cleanup();
+    }
+
+    /** Puts a machine stopped for the switchover back in the state it had before the migration. */
+    private void resume(RunState before) {
+        try {
+            if (machine.runState() == RunState.FINISH_MIGRATE) {
+                claim.changeRunState(before == RunState.FINISH_MIGRATE ? RunState.PAUSED : before);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not resume " + machine.name() + " after the failed migration", e);
+        }
+    }
+
+    private void end(MigrationException failure) {
         if (failure == null) {
             setStatus(MigrationStatus.COMPLETED);
             return;
         }
         fail(failure);
         LOG.log(Level.INFO, "migration of " + machine.name() + " to " + target + " ended: " + failure.getMessage());
-        if (machine.runState() == RunState.FINISH_MIGRATE) {
-            machine.changeRunState(before == RunState.FINISH_MIGRATE ? RunState.PAUSED : before);
-        }
         setStatus(cancelRequested && abortReason == null ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
     }
 
@@ -155,6 +187,7 @@ public final class SourceMigration extends MigrationBase {
         setStatus(MigrationStatus.SETUP);
         pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
         pin(pipeline);
+        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
         checkAborted();
         MigrationChannel ch = opener.open();
         channel = ch;
@@ -183,7 +216,7 @@ public final class SourceMigration extends MigrationBase {
         checkAborted();
         setStatus(MigrationStatus.DEVICE);
         long stopped = System.nanoTime();
-        machine.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
+        claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
         complete(pass + 1);
         endPass(pass + 1);
         publishPass(pass + 1);
@@ -191,7 +224,7 @@ public final class SourceMigration extends MigrationBase {
         counters.transferredBytes = writer.bytesWritten();
         switchover(end);
         counters.downtimeNanos = System.nanoTime() - stopped;
-        machine.changeRunState(RunState.POSTMIGRATE);
+        claim.changeRunState(RunState.POSTMIGRATE);
     }
 
     /** Passes of DIRTY_SYNC + ITERATE until converged or capped; returns the last pass number. */
@@ -274,6 +307,9 @@ public final class SourceMigration extends MigrationBase {
                         + " chunk bytes, but " + end.frames() + " / " + end.chunkBytes() + " were sent", null);
             }
         }
+        if (returnPath == null) {
+            channel.complete(); // a snapshot counts only once it is on disk, in place
+        }
         synchronized (this) {
             checkAborted();
             committed = true;
@@ -351,7 +387,7 @@ public final class SourceMigration extends MigrationBase {
             for (HandlerRegistration h : pipeline.handlers(Stage.CLEANUP)) {
                 try {
                     invoke(h, context(h, counters.iterations + 1, Long.MAX_VALUE));
-                } catch (MigrationException e) {
+                } catch (MigrationException | RuntimeException e) {
                     LOG.log(Level.WARNING, e.getMessage(), e.getCause());
                 }
             }

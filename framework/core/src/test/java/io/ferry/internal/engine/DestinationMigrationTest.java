@@ -1,0 +1,68 @@
+package io.ferry.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamHeader;
+import io.ferry.transport.InMemoryTransport;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The destination against a hand-written source stream. */
+class DestinationMigrationTest {
+
+    @Test
+    void aSourceThatFallsSilentIsGivenUpOnAfterTheTimeoutAndTheMachineNeverRuns() throws Exception {
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            MigrationParameters params = MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofMillis(300));
+            Migration in = new Migrator(new PluginRegistry()).incoming(dest, pipes.destinationEnd(), params);
+            FrameWriter source = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+            source.writeHeader(StreamHeader.singleChannel(1));
+            source.writeManifest(new Frame.Manifest(List.of()));
+            // ... and then nothing, without closing the connection (a host that vanished)
+
+            in.await(Duration.ofSeconds(30));
+            assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(in.failure().orElseThrow()).hasMessageContaining("the source sent nothing for 300 ms");
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            assertThat(dest.isClaimed()).isFalse();
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    @Test
+    void anEmptyStreamLoadsAndRunsOnlyAfterCommit() throws Exception {
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            Migration in = new Migrator(new PluginRegistry()).incoming(dest, pipes.destinationEnd(),
+                    MigrationParameters.defaults());
+            FrameWriter source = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+            source.writeHeader(StreamHeader.singleChannel(2));
+            source.writeManifest(new Frame.Manifest(List.of()));
+            source.writePass(new Frame.Pass(0));
+            source.writeEnd();
+            Frame ack = new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next();
+            assertThat(ack).isEqualTo(new Frame.Ack(2, 0));
+            assertThat(in.cancel()).as("past the point of no return once acknowledged").isFalse();
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            source.writeCommit();
+            in.await(Duration.ofSeconds(30));
+            assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+}
