@@ -15,7 +15,9 @@ import java.util.Locale;
  * @param downtimeLimit the longest pause the source accepts: it leaves the iterative phase once
  *     pending bytes / measured bandwidth fit in it
  * @param iterationCap the most DIRTY_SYNC + ITERATE passes before completing anyway
- * @param maxFrameSize largest frame payload either side accepts
+ * @param maxFrameSize largest frame payload this side writes or accepts. Not negotiated: a
+ *     destination must accept what the source sends (RAM batches are about 1.05 MiB; the default,
+ *     4 MiB, suits both sides), or it fails the migration with a FrameTooLargeException
  * @param switchoverTimeout how long each side waits for the other's acknowledgement or commit
  * @param runOnDestination whether the destination runs the machine once loaded (else it stays paused)
  */
