@@ -107,6 +107,8 @@ public final class Vcpu {
 
     @Override
     public String toString() {
-        return "Vcpu[" + name + ", " + stepsPerSecond + " steps/s, " + steps() + " done]";
+        Thread t = thread;
+        return "Vcpu[" + name + ", " + stepsPerSecond + " steps/s, " + steps() + " done"
+                + (t == null ? "" : ", thread " + t.getState()) + failure().map(e -> ", failed: " + e).orElse("") + "]";
     }
 }

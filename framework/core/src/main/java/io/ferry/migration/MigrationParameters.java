@@ -13,7 +13,8 @@ import java.util.Locale;
  *
  * @param maxBandwidth bytes per second the stream may use; 0 means unlimited
  * @param downtimeLimit the longest pause the source accepts: it leaves the iterative phase once
- *     pending bytes / measured bandwidth fit in it
+ *     pending bytes / measured bandwidth is below it; 0 accepts no pause, so the migration runs to
+ *     the iteration cap
  * @param iterationCap the most DIRTY_SYNC + ITERATE passes before completing anyway
  * @param maxFrameSize largest frame payload this side writes or accepts. Not negotiated: a
  *     destination must accept what the source sends (RAM batches are about 1.05 MiB; the default,

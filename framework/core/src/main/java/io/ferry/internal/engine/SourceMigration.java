@@ -260,7 +260,8 @@ public final class SourceMigration extends MigrationBase {
             counters.expectedDowntimeNanos = expected;
             counters.iterations = pass;
             publishPass(pass);
-            if (expected <= params.downtimeLimit().toNanos() || pass >= params.iterationCap()) {
+            // Strictly below: a limit of 0 accepts no downtime at all, so it always runs to the cap.
+            if (expected < params.downtimeLimit().toNanos() || pass >= params.iterationCap()) {
                 return pass;
             }
         }

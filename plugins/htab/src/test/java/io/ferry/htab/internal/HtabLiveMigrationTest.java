@@ -34,7 +34,7 @@ class HtabLiveMigrationTest {
             HtabDevice src = (HtabDevice) model.attachToSource(source, 21);
             model.attachToDestination(dest);
             awaitUpdates(src, 100);
-            UpdatesAfterEachPass updates = new UpdatesAfterEachPass(src, 32, cap);
+            UpdatesAfterEachPass updates = new UpdatesAfterEachPass(source, src, 32, cap);
             // A zero downtime limit never converges while entries change: exactly `cap` passes run.
             MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
                     .withDowntimeLimit(Duration.ZERO).withIterationCap(cap);

@@ -16,11 +16,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class UpdatesAfterEachPass implements MigrationListener {
     private final HtabDevice device;
+    private final io.ferry.machine.Machine machine;
     private final int updates;
     private final int lastIterativePass;
     private final List<String> outcomes = new CopyOnWriteArrayList<>();
 
-    UpdatesAfterEachPass(HtabDevice device, int updates, int lastIterativePass) {
+    UpdatesAfterEachPass(io.ferry.machine.Machine machine, HtabDevice device, int updates, int lastIterativePass) {
+        this.machine = machine;
         this.device = device;
         this.updates = updates;
         this.lastIterativePass = lastIterativePass;
@@ -34,7 +36,8 @@ final class UpdatesAfterEachPass implements MigrationListener {
         long before = device.updates();
         try {
             Await.until(Duration.ofSeconds(10), () -> device.updates() >= before + updates,
-                    () -> updates + " updates after pass " + progress.pass() + ": " + device);
+                    () -> updates + " updates after pass " + progress.pass() + ": " + device + " on " + machine + " "
+                            + machine.vcpus());
             outcomes.add("held");
         } catch (AssertionError | InterruptedException e) {
             outcomes.add(e.toString());
