@@ -111,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
             MigrationFigures f = outgoing.await(Duration.ofMinutes(30));
             incoming.await(Duration.ofMinutes(1));
             out.println();
-            ProgressPrinter.printFigures(out, f);
+            out.println(f.report());
             out.printf("vCPU wrote %d pages on the source%n", vcpu.steps());
             if (f.status() != MigrationStatus.COMPLETED || incoming.status() != MigrationStatus.COMPLETED) {
                 out.printf("migration FAILED: source %s (%s), destination %s (%s)%n", f.status(),
@@ -127,17 +127,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private List<DeviceModel> resolveDevices(PluginRegistry registry) {
-        List<DeviceModel> available = registry.snapshot().stream().flatMap(p -> p.deviceModels().stream()).toList();
-        List<DeviceModel> chosen = new ArrayList<>();
-        for (String name : devices) {
-            if (name.isBlank()) {
-                continue;
-            }
-            Optional<DeviceModel> m = available.stream().filter(d -> d.name().equals(name.trim())).findFirst();
-            chosen.add(m.orElseThrow(() -> new IllegalArgumentException("unknown device '" + name + "': available are "
-                    + available.stream().map(DeviceModel::name).toList())));
-        }
-        return chosen;
+        return devices.stream().filter(n -> !n.isBlank()).map(n -> registry.deviceModel(n.trim())).toList();
     }
 
     /** Compares RAM byte for byte and every device's state; prints the verdict. */

@@ -42,19 +42,4 @@ final class ProgressPrinter implements MigrationListener {
         }
         return pass > f.iterations() ? "complete" : "iterate";
     }
-
-    /** The final figures, as a query-migrate block. */
-    static void printFigures(PrintWriter out, MigrationFigures f) {
-        out.printf(Locale.ROOT, "status:             %s%n", f.status());
-        out.printf(Locale.ROOT, "total time:         %d ms%n", f.totalMillis());
-        out.printf(Locale.ROOT, "setup time:         %d ms%n", f.setupMillis());
-        out.printf(Locale.ROOT, "downtime:           %d ms%n", f.downtimeMillis());
-        out.printf(Locale.ROOT, "iterations:         %d%n", f.iterations());
-        out.printf(Locale.ROOT, "transferred:        %s (%d bytes)%n", Sizes.format(f.transferredBytes()), f.transferredBytes());
-        out.printf(Locale.ROOT, "throughput:         %.0f Mbps%n", f.throughputMbps());
-        out.printf(Locale.ROOT, "dirty page rate:    %d pages/s (last pass)%n", f.dirtyPagesRate());
-        out.printf(Locale.ROOT, "normal pages:       %d%n", f.normalPages());
-        out.printf(Locale.ROOT, "zero pages:         %d%n", f.zeroPages());
-        out.flush();
-    }
 }

@@ -117,8 +117,4 @@ public final class DirtyBitmap {
             word = words[w];
         }
     }
-
-    int wordCount() {
-        return words.length;
-    }
 }

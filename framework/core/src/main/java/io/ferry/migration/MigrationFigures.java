@@ -32,13 +32,24 @@ public record MigrationFigures(
         long normalPages,
         long zeroPages) {
 
-    /** One line with every figure, for progress output. */
-    public String summary() {
-        return String.format(Locale.ROOT,
-                "status=%s total=%dms setup=%dms downtime=%dms transferred=%s remaining=%s dirty-rate=%d pages/s"
-                        + " iterations=%d expected-downtime=%dms throughput=%.0f Mbps normal=%d zero=%d",
-                status, totalMillis, setupMillis, downtimeMillis, Sizes.format(transferredBytes),
-                Sizes.format(remainingBytes), dirtyPagesRate, iterations, expectedDowntimeMillis, throughputMbps,
-                normalPages, zeroPages);
+    /** Every figure, one a line, as QEMU's {@code info migrate} shows them. */
+    public String report() {
+        return String.join("\n",
+                line("status", status.toString()),
+                line("total time", totalMillis + " ms"),
+                line("setup time", setupMillis + " ms"),
+                line("downtime", downtimeMillis + " ms"),
+                line("expected downtime", expectedDowntimeMillis + " ms"),
+                line("iterations", Integer.toString(iterations)),
+                line("transferred", Sizes.format(transferredBytes) + " (" + transferredBytes + " bytes)"),
+                line("remaining", Sizes.format(remainingBytes)),
+                line("dirty page rate", dirtyPagesRate + " pages/s"),
+                line("throughput", String.format(Locale.ROOT, "%.0f Mbps", throughputMbps)),
+                line("normal pages", Long.toString(normalPages)),
+                line("zero pages", Long.toString(zeroPages)));
+    }
+
+    private static String line(String name, String value) {
+        return String.format(Locale.ROOT, "%-20s%s", name + ":", value);
     }
 }

@@ -61,6 +61,23 @@ public final class PluginRegistry {
                 .collect(ImmutableList.toImmutableList());
     }
 
+    /** The device models of every plugin now. */
+    public List<DeviceModel> deviceModels() {
+        return snapshot().stream().flatMap(p -> p.deviceModels().stream()).collect(ImmutableList.toImmutableList());
+    }
+
+    /**
+     * The device model named {@code name}.
+     *
+     * @throws IllegalArgumentException naming the models there are, if none is called {@code name}
+     */
+    public DeviceModel deviceModel(String name) {
+        List<DeviceModel> available = deviceModels();
+        return available.stream().filter(d -> d.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown device '" + name + "': available are "
+                        + available.stream().map(DeviceModel::name).toList()));
+    }
+
     public void addListener(Listener listener) {
         listeners.add(checkNotNull(listener, "listener"));
     }

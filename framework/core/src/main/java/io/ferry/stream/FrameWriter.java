@@ -118,11 +118,6 @@ public final class FrameWriter {
         writeFrame(FrameType.ERROR, NO_SECTION, ByteBuffer.wrap(text, 0, n));
     }
 
-    /** Writes any frame; used by the typed methods above. */
-    public void write(Frame frame) throws IOException {
-        switchOn(frame);
-    }
-
     /** Bytes written so far, header included. */
     public long bytesWritten() {
         return bytesWritten;
@@ -136,26 +131,6 @@ public final class FrameWriter {
     /** Chunk payload bytes written so far. */
     public long chunkBytes() {
         return chunkBytes;
-    }
-
-    private void switchOn(Frame frame) throws IOException {
-        if (frame instanceof Frame.Manifest m) {
-            writeManifest(m);
-        } else if (frame instanceof Frame.Chunk c) {
-            writeChunk(c.section(), new ByteBuffer[] {c.payload()}, 0, 1);
-        } else if (frame instanceof Frame.Pass p) {
-            writePass(p);
-        } else if (frame instanceof Frame.End) {
-            writeEnd();
-        } else if (frame instanceof Frame.Commit) {
-            writeCommit();
-        } else if (frame instanceof Frame.Ack a) {
-            writeAck(a);
-        } else if (frame instanceof Frame.Error e) {
-            writeError(e);
-        } else {
-            throw new AssertionError("unhandled frame type " + frame.type());
-        }
     }
 
     private void writeFrame(FrameType type, int section, ByteBuffer payload) throws IOException {

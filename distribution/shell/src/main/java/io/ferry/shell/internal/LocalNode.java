@@ -32,7 +32,6 @@ import io.ferry.transport.Transports;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
@@ -68,7 +67,7 @@ final class LocalNode implements AutoCloseable {
         checkState(migration == null || migration.status().isTerminal(),
                 "a migration is %s: cancel it or wait before replacing the machine", statusOf(migration));
         DirtyPattern dirtyPattern = DirtyPattern.parse(pattern);
-        List<DeviceModel> models = resolve(deviceNames);
+        List<DeviceModel> models = deviceNames.stream().map(plugins::deviceModel).toList();
         Machine m = incoming ? Machine.incoming("incoming", GuestMemory.of(ram)) : Machine.create("local", GuestMemory.of(ram));
         try {
             if (!incoming) {
@@ -345,17 +344,6 @@ final class LocalNode implements AutoCloseable {
                     Priority.describe(h.priority()), h.id(), h.plugin(), bundleOfPlugin.apply(h.plugin()),
                     h.section().map(SectionId::toString).orElse("no chunk")));
         }
-    }
-
-    private List<DeviceModel> resolve(List<String> names) {
-        List<DeviceModel> available = plugins.snapshot().stream().flatMap(p -> p.deviceModels().stream()).toList();
-        List<DeviceModel> chosen = new ArrayList<>();
-        for (String name : names) {
-            chosen.add(available.stream().filter(d -> d.name().equals(name)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("unknown device '" + name + "': available are "
-                            + available.stream().map(DeviceModel::name).toList())));
-        }
-        return chosen;
     }
 
     private Machine sourceMachine() {

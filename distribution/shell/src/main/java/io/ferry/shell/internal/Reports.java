@@ -28,25 +28,13 @@ final class Reports {
         return out.toString().stripTrailing();
     }
 
-    /** QEMU's query-migrate, one figure a line. */
+    /** QEMU's query-migrate: which side, why it failed and with which plugins, then every figure. */
     static String info(Migration m) {
-        MigrationFigures f = m.figures();
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%s migration: %s%n", m.side().name().toLowerCase(Locale.ROOT), f.status()));
+        out.append(String.format(Locale.ROOT, "%s migration: %s%n", m.side().name().toLowerCase(Locale.ROOT), m.status()));
         m.failure().ifPresent(e -> out.append("error:              ").append(e.getMessage()).append('\n'));
         m.pipeline().ifPresent(p -> out.append("plugins:            ").append(p.plugins()).append('\n'));
-        out.append(String.format(Locale.ROOT, "total time:         %d ms%n", f.totalMillis()));
-        out.append(String.format(Locale.ROOT, "setup time:         %d ms%n", f.setupMillis()));
-        out.append(String.format(Locale.ROOT, "downtime:           %d ms%n", f.downtimeMillis()));
-        out.append(String.format(Locale.ROOT, "expected downtime:  %d ms%n", f.expectedDowntimeMillis()));
-        out.append(String.format(Locale.ROOT, "iterations:         %d%n", f.iterations()));
-        out.append(String.format(Locale.ROOT, "transferred:        %s%n", Sizes.format(f.transferredBytes())));
-        out.append(String.format(Locale.ROOT, "remaining:          %s%n", Sizes.format(f.remainingBytes())));
-        out.append(String.format(Locale.ROOT, "dirty page rate:    %d pages/s%n", f.dirtyPagesRate()));
-        out.append(String.format(Locale.ROOT, "throughput:         %.0f Mbps%n", f.throughputMbps()));
-        out.append(String.format(Locale.ROOT, "normal pages:       %d%n", f.normalPages()));
-        out.append(String.format(Locale.ROOT, "zero pages:         %d", f.zeroPages()));
-        return out.toString();
+        return out.append(m.figures().report()).toString();
     }
 
     /** One progress line: a bar of transferred / (transferred + remaining), then the pass's figures. */
