@@ -17,6 +17,9 @@ import java.util.Locale;
  * @param throughputMbps megabits per second over the migration so far
  * @param normalPages guest pages sent (or loaded) as data
  * @param zeroPages guest pages sent (or loaded) as zero-page records
+ * @param discardedPages source: dirty pages dropped from the migration bitmap by
+ *     {@code StageContext.discardPages} ("need not be sent"), counted when dropped
+ * @param cpuThrottlePercent source: the CPU throttle auto-converge has set, percent (0 when none)
  */
 public record MigrationFigures(
         MigrationStatus status,
@@ -30,7 +33,17 @@ public record MigrationFigures(
         long expectedDowntimeMillis,
         double throughputMbps,
         long normalPages,
-        long zeroPages) {
+        long zeroPages,
+        long discardedPages,
+        int cpuThrottlePercent) {
+
+    /** The figures before discarded pages and the CPU throttle were added: both 0. */
+    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
+            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
+            double throughputMbps, long normalPages, long zeroPages) {
+        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate, iterations,
+                expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, 0, 0);
+    }
 
     /** Every figure, one a line, as QEMU's {@code info migrate} shows them. */
     public String report() {
@@ -46,7 +59,9 @@ public record MigrationFigures(
                 line("dirty page rate", dirtyPagesRate + " pages/s"),
                 line("throughput", String.format(Locale.ROOT, "%.0f Mbps", throughputMbps)),
                 line("normal pages", Long.toString(normalPages)),
-                line("zero pages", Long.toString(zeroPages)));
+                line("zero pages", Long.toString(zeroPages)),
+                line("discarded pages", Long.toString(discardedPages)),
+                line("cpu throttle", cpuThrottlePercent + " %"));
     }
 
     private static String line(String name, String value) {

@@ -21,6 +21,7 @@ import java.util.Locale;
  *     4 MiB, suits both sides), or it fails the migration with a FrameTooLargeException
  * @param switchoverTimeout how long each side waits for the other's acknowledgement or commit
  * @param runOnDestination whether the destination runs the machine once loaded (else it stays paused)
+ * @param throttling auto-converge and dirty-limit, the help for a migration that does not converge
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -28,7 +29,8 @@ public record MigrationParameters(
         int iterationCap,
         int maxFrameSize,
         Duration switchoverTimeout,
-        boolean runOnDestination) {
+        boolean runOnDestination,
+        Throttling throttling) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -43,6 +45,14 @@ public record MigrationParameters(
                 "max-frame-size must be in [64 KiB, 256 MiB] but was %s", maxFrameSize);
         checkNotNull(switchoverTimeout, "switchoverTimeout");
         checkArgument(switchoverTimeout.toMillis() > 0, "switchover-timeout must be > 0 but was %s", switchoverTimeout);
+        checkNotNull(throttling, "throttling");
+    }
+
+    /** The parameters before throttling was added. */
+    public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
+            Duration switchoverTimeout, boolean runOnDestination) {
+        this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination,
+                Throttling.defaults());
     }
 
     /** Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination runs. */
@@ -53,38 +63,46 @@ public record MigrationParameters(
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
         return new MigrationParameters(bytesPerSecond, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, throttling);
     }
 
     public MigrationParameters withDowntimeLimit(Duration limit) {
         return new MigrationParameters(maxBandwidth, limit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, throttling);
     }
 
     public MigrationParameters withIterationCap(int cap) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, cap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, throttling);
     }
 
     public MigrationParameters withMaxFrameSize(int bytes) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, bytes, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, throttling);
     }
 
     public MigrationParameters withSwitchoverTimeout(Duration timeout) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, timeout,
-                runOnDestination);
+                runOnDestination, throttling);
     }
 
     public MigrationParameters withRunOnDestination(boolean run) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run);
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run,
+                throttling);
+    }
+
+    public MigrationParameters withThrottling(Throttling t) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                runOnDestination, t);
     }
 
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
-     * (true/false).
+     * (true/false); and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
+     * (true/false), {@code cpu-throttle-initial}, {@code cpu-throttle-increment},
+     * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix).
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
@@ -92,6 +110,9 @@ public record MigrationParameters(
         checkNotNull(name, "name");
         checkNotNull(value, "value");
         try {
+            if (Throttling.names(name)) {
+                return withThrottling(throttling.with(name, value));
+            }
             return switch (name) {
                 case "max-bandwidth" -> withMaxBandwidth(Sizes.parse(value));
                 case "downtime-limit" -> withDowntimeLimit(Duration.ofMillis(Long.parseLong(value)));
@@ -101,14 +122,15 @@ public record MigrationParameters(
                 case "run-on-destination" -> withRunOnDestination(parseBoolean(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name
                         + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
-                        + " switchover-timeout, run-on-destination");
+                        + " switchover-timeout, run-on-destination, auto-converge, cpu-throttle-initial,"
+                        + " cpu-throttle-increment, max-cpu-throttle, dirty-limit, vcpu-dirty-limit");
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);
         }
     }
 
-    private static boolean parseBoolean(String value) {
+    static boolean parseBoolean(String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "true", "on", "yes" -> true;
             case "false", "off", "no" -> false;

@@ -21,6 +21,8 @@ final class Counters {
     volatile long expectedDowntimeNanos;
     volatile long normalPages;
     volatile long zeroPages;
+    volatile long discardedPages;
+    volatile int cpuThrottlePercent;
 
     long elapsedNanos() {
         long end = endNanos;
@@ -39,7 +41,8 @@ final class Counters {
         long total = elapsedNanos();
         double mbps = total == 0 ? 0 : transferredBytes * 8.0 / (total / 1e9) / 1e6;
         return new MigrationFigures(status, ms(setupNanos), ms(total), ms(downtimeNanos), transferredBytes,
-                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages);
+                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages,
+                discardedPages, cpuThrottlePercent);
     }
 
     private static long ms(long nanos) {

@@ -85,4 +85,15 @@ final class HandlerContext implements StageContext {
         counters.normalPages += normal;
         counters.zeroPages += zero;
     }
+
+    @Override
+    public long discardPages(long firstPage, long count) {
+        if (handler.stage() != Stage.DIRTY_SYNC) {
+            throw new IllegalStateException("handler " + handler.id() + " discards pages at " + handler.stage()
+                    + ": pages may be declared not worth sending at DIRTY_SYNC only");
+        }
+        long dropped = migrationBitmap().discard(firstPage, count);
+        counters.discardedPages += dropped;
+        return dropped;
+    }
 }
