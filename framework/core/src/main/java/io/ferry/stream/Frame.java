@@ -57,7 +57,11 @@ public sealed interface Frame {
      * The end of the stream: how many frames came before it (after the header) and how many
      * chunk payload bytes they carried. The reader checks both against what it read.
      */
-    record End(long frames, long chunkBytes) implements Frame {
+    record End(StreamTotals totals) implements Frame {
+        public End {
+            checkNotNull(totals, "totals");
+        }
+
         @Override
         public FrameType type() {
             return FrameType.END;
@@ -73,7 +77,11 @@ public sealed interface Frame {
     }
 
     /** Everything was loaded: frames and chunk bytes as the destination counted them. */
-    record Ack(long frames, long chunkBytes) implements Frame {
+    record Ack(StreamTotals totals) implements Frame {
+        public Ack {
+            checkNotNull(totals, "totals");
+        }
+
         @Override
         public FrameType type() {
             return FrameType.ACK;

@@ -31,8 +31,7 @@ public final class FrameWriter {
     private final ByteBuffer trailer = ByteBuffer.allocateDirect(FRAME_TRAILER);
     private final ByteBuffer[] gather = new ByteBuffer[MAX_PARTS + 2];
     private long bytesWritten;
-    private long frames;
-    private long chunkBytes;
+    private StreamTotals totals = StreamTotals.NONE;
 
     public FrameWriter(GatheringByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -88,8 +87,7 @@ public final class FrameWriter {
         gather[length + 1] = trailer;
         writeFully(gather, length + 2);
         java.util.Arrays.fill(gather, 0, length + 2, null);
-        frames++;
-        chunkBytes += size;
+        totals = totals.plus(size);
     }
 
     public void writePass(Frame.Pass pass) throws IOException {
@@ -98,9 +96,8 @@ public final class FrameWriter {
 
     /** Writes the END frame with this writer's totals and returns it; END does not count itself. */
     public Frame.End writeEnd() throws IOException {
-        Frame.End end = new Frame.End(frames, chunkBytes);
-        writeFrame(FrameType.END, NO_SECTION, ByteBuffer.allocate(16).putLong(0, end.frames()).putLong(8, end.chunkBytes()));
-        frames--;
+        Frame.End end = new Frame.End(totals);
+        writeFrame(FrameType.END, NO_SECTION, encode(end.totals()), false);
         return end;
     }
 
@@ -109,7 +106,7 @@ public final class FrameWriter {
     }
 
     public void writeAck(Frame.Ack ack) throws IOException {
-        writeFrame(FrameType.ACK, NO_SECTION, ByteBuffer.allocate(16).putLong(0, ack.frames()).putLong(8, ack.chunkBytes()));
+        writeFrame(FrameType.ACK, NO_SECTION, encode(ack.totals()));
     }
 
     public void writeError(Frame.Error error) throws IOException {
@@ -123,17 +120,20 @@ public final class FrameWriter {
         return bytesWritten;
     }
 
-    /** Frames written so far, END excluded (it counts the ones before it). */
-    public long frames() {
-        return frames;
+    /** Frames (END excluded: it counts the ones before it) and chunk payload bytes written so far. */
+    public StreamTotals totals() {
+        return totals;
     }
 
-    /** Chunk payload bytes written so far. */
-    public long chunkBytes() {
-        return chunkBytes;
+    private static ByteBuffer encode(StreamTotals t) {
+        return ByteBuffer.allocate(16).putLong(0, t.frames()).putLong(8, t.chunkBytes());
     }
 
     private void writeFrame(FrameType type, int section, ByteBuffer payload) throws IOException {
+        writeFrame(type, section, payload, true);
+    }
+
+    private void writeFrame(FrameType type, int section, ByteBuffer payload, boolean counted) throws IOException {
         checkArgument(payload.remaining() <= maxFrameSize, "%s payload of %s bytes exceeds the maximum frame size %s",
                 type, payload.remaining(), maxFrameSize);
         prepareHeader(type, section, payload.remaining());
@@ -142,7 +142,9 @@ public final class FrameWriter {
         payload.position(pos);
         trailer.clear().putInt(0, (int) crc.getValue());
         writeFully(new ByteBuffer[] {header, payload, trailer}, 3);
-        frames++;
+        if (counted) {
+            totals = totals.plus(0);
+        }
     }
 
     private void prepareHeader(FrameType type, int section, int length) {

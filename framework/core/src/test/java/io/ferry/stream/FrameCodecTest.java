@@ -67,7 +67,7 @@ class FrameCodecTest {
         w.writePass(new Frame.Pass(4));
         w.writeEnd();
         w.writeCommit();
-        w.writeAck(new Frame.Ack(9, 10));
+        w.writeAck(new Frame.Ack(new StreamTotals(9, 10)));
         w.writeError(new Frame.Error("nope: ünïcode"));
         return sink.bytes.toByteArray();
     }
@@ -83,12 +83,11 @@ class FrameCodecTest {
         chunk.payload().get(payload);
         assertThat(payload).containsExactly(1, 2, 3, 0, 0, 0, 0, 0);
         assertThat(r.next()).isEqualTo(new Frame.Pass(4));
-        assertThat(r.next()).isEqualTo(new Frame.End(3, 8));
+        assertThat(r.next()).isEqualTo(new Frame.End(new StreamTotals(3, 8)));
         assertThat(r.next()).isEqualTo(new Frame.Commit());
-        assertThat(r.next()).isEqualTo(new Frame.Ack(9, 10));
+        assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(9, 10)));
         assertThat(r.next()).isEqualTo(new Frame.Error("nope: ünïcode"));
-        assertThat(r.frames()).isEqualTo(6);
-        assertThat(r.chunkBytes()).isEqualTo(8);
+        assertThat(r.totals()).isEqualTo(new StreamTotals(6, 8));
         assertThat(FrameType.values()).hasSize(7); // a new frame type needs a case above
     }
 

@@ -47,7 +47,7 @@ final class ReturnPath {
                 abort.accept(failure);
                 ack.completeExceptionally(failure);
             } else {
-                MigrationException bad = new MigrationException("return path: expected ACK or ERROR, found " + f.type(), null);
+                MigrationException bad = new MigrationException("return path: expected ACK or ERROR, found " + f.type());
                 abort.accept(bad);
                 ack.completeExceptionally(bad);
             }
