@@ -7,7 +7,7 @@ package io.ferry.migration;
 public sealed class MigrationException extends Exception
         permits HandlerFailedException, LateDirtyException, SectionRefusedException, MigrationCancelledException,
                 DestinationFailedException, PluginLeftException, SwitchoverTimeoutException, PeerSilentException,
-                SourceFailedException {
+                SourceFailedException, DowntimeExceededException {
     private static final long serialVersionUID = 1L;
 
     public MigrationException(String message) {

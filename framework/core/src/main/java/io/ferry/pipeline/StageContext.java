@@ -42,4 +42,19 @@ public interface StageContext {
 
     /** Counts guest pages sent, for the figures: {@code normal} as data, {@code zero} as zero records. */
     void recordPages(long normal, long zero);
+
+    /**
+     * At CLEANUP, how the migration ended; empty at every other stage.
+     */
+    default Optional<Outcome> outcome() {
+        return Optional.empty();
+    }
+
+    /**
+     * The version of this handler's section that the stream carries (destination; a loader may
+     * be fed an older version than it registered), or the registered one on the source.
+     */
+    default Optional<SectionId> streamSection() {
+        return section();
+    }
 }

@@ -135,7 +135,11 @@ public final class FrameReader {
                 case PASS -> new Frame.Pass(nonNegative(p.getInt(), "pass", start, index));
                 case END -> new Frame.End(totals(p, start, index));
                 case COMMIT -> new Frame.Commit();
-                case ACK -> new Frame.Ack(totals(p, start, index));
+                case ACK -> new Frame.Ack(totals(p, start, index), marks(p, start, index));
+                case VOID -> new Frame.Void();
+                case PING -> new Frame.Ping(p.getLong());
+                case PONG -> new Frame.Pong(p.getLong(), p.getLong());
+                case REPORT -> new Frame.Report(marks(p, start, index));
                 case ERROR -> new Frame.Error(utf8(p, start, index));
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
@@ -185,6 +189,21 @@ public final class FrameReader {
                     + " chunk bytes");
         }
         return new StreamTotals(frames, chunkBytes);
+    }
+
+    private static List<Frame.Mark> marks(ByteBuffer p, long start, long index) throws MalformedFrameException {
+        int count = Short.toUnsignedInt(p.getShort());
+        List<Frame.Mark> marks = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int len = Short.toUnsignedInt(p.getShort());
+            if (len == 0 || len > 255 || len > p.remaining()) {
+                throw new MalformedFrameException(start, index, "mark " + i + ": name length " + len);
+            }
+            String name = utf8(p.slice(p.position(), len), start, index);
+            p.position(p.position() + len);
+            marks.add(new Frame.Mark(name, p.getLong()));
+        }
+        return marks;
     }
 
     private static int nonNegative(int value, String what, long start, long index) throws MalformedFrameException {

@@ -106,7 +106,26 @@ public final class FrameWriter {
     }
 
     public void writeAck(Frame.Ack ack) throws IOException {
-        writeFrame(FrameType.ACK, NO_SECTION, encode(ack.totals()));
+        ByteBuffer marks = encode(ack.marks());
+        writeFrame(FrameType.ACK, NO_SECTION, ByteBuffer.allocate(16 + marks.remaining()).put(encode(ack.totals()))
+                .put(marks).flip());
+    }
+
+    public void writeVoid() throws IOException {
+        writeFrame(FrameType.VOID, NO_SECTION, ByteBuffer.allocate(0));
+    }
+
+    public void writePing(Frame.Ping ping) throws IOException {
+        writeFrame(FrameType.PING, NO_SECTION, ByteBuffer.allocate(8).putLong(0, ping.stamp()));
+    }
+
+    public void writePong(Frame.Pong pong) throws IOException {
+        writeFrame(FrameType.PONG, NO_SECTION, ByteBuffer.allocate(16).putLong(0, pong.stamp())
+                .putLong(8, pong.destinationNanos()));
+    }
+
+    public void writeReport(Frame.Report report) throws IOException {
+        writeFrame(FrameType.REPORT, NO_SECTION, encode(report.marks()));
     }
 
     public void writeError(Frame.Error error) throws IOException {
@@ -123,6 +142,20 @@ public final class FrameWriter {
     /** Frames (END excluded: it counts the ones before it) and chunk payload bytes written so far. */
     public StreamTotals totals() {
         return totals;
+    }
+
+    /** u16 count, then per mark: u16 name length, UTF-8 name, i64 nanoseconds. */
+    private static ByteBuffer encode(java.util.List<Frame.Mark> marks) {
+        int size = 2;
+        for (Frame.Mark m : marks) {
+            size += 2 + m.name().getBytes(StandardCharsets.UTF_8).length + 8;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).putShort((short) marks.size());
+        for (Frame.Mark m : marks) {
+            byte[] name = m.name().getBytes(StandardCharsets.UTF_8);
+            b.putShort((short) name.length).put(name).putLong(m.nanos());
+        }
+        return b.flip();
     }
 
     private static ByteBuffer encode(StreamTotals t) {

@@ -1,5 +1,6 @@
 package io.ferry.internal.engine;
 
+import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
@@ -51,8 +52,10 @@ final class DestinationMigration extends MigrationBase {
     private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private final InactivityWatchdog silence;
     private volatile MigrationChannel channel;
+    private final Ticker ticker = Ticker.systemTicker();
     private Pipeline pipeline;
     private StageRunner stages;
+    private long learnedNanos;
 
     DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
@@ -122,16 +125,49 @@ final class DestinationMigration extends MigrationBase {
 
         stages.run(Stage.LOAD_SETUP, 0);
         setStatus(MigrationStatus.ACTIVE);
-        loadFrames(reader, routes, manifest.sections());
-        stages.run(Stage.LOAD_COMPLETE, counters.iterations);
-        if (answers != null) {
-            acknowledge(answers, reader);
-            awaitCommit(reader);
+        while (true) {
+            loadFrames(reader, answers, routes, manifest.sections());
+            DestinationMarks marks = new DestinationMarks(ticker);
+            stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks);
+            if (answers == null) {
+                break;
+            }
+            acknowledge(answers, reader, marks);
+            if (awaitCommit(reader, marks)) {
+                claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
+                marks.mark(Timeline.RUNNING);
+                report(answers, marks);
+                return;
+            }
+            learnedNanos = marks.elapsedNanos();
+            revertAttempt();
         }
         claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
     }
 
-    private void loadFrames(FrameReader reader, HandlerRegistration[] routes, List<SectionId> sections) throws Exception {
+    /** The source voided the attempt: LOAD_REVERT drops what it made, and loading goes on. */
+    private void revertAttempt() throws MigrationException {
+        stages.run(Stage.LOAD_REVERT, counters.iterations);
+        reopen();
+        setStatus(MigrationStatus.ACTIVE);
+    }
+
+    /** Tells the source when the machine ran; it is committed already, so a failure to tell is only logged. */
+    private void report(FrameWriter answers, DestinationMarks marks) {
+        try {
+            answers.writeReport(new Frame.Report(marks.takeNew()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "could not send the switchover REPORT to the source", e);
+        }
+    }
+
+    /** How long this side expects its part of a switchover to take: declared, or measured in a void attempt. */
+    private long expectedNanos() {
+        return Math.max(stages.nanosEstimate(Stage.LOAD_COMPLETE), learnedNanos);
+    }
+
+    private void loadFrames(FrameReader reader, FrameWriter answers, HandlerRegistration[] routes, List<SectionId> sections)
+            throws Exception {
         while (true) {
             checkAborted();
             long at = reader.offset();
@@ -148,6 +184,12 @@ final class DestinationMigration extends MigrationBase {
             } else if (f instanceof Frame.Pass p) {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
+            } else if (f instanceof Frame.Ping ping) {
+                if (answers != null) {
+                    answers.writePong(new Frame.Pong(ping.stamp(), expectedNanos()));
+                }
+            } else if (f instanceof Frame.Void) {
+                revertAttempt(); // the source stepped back during COMPLETE, before END
             } else if (f instanceof Frame.Error e) {
                 throw new SourceFailedException(e.message());
             } else if (f instanceof Frame.End end) {
@@ -163,9 +205,10 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /** Sends the ACK: from here on the source may commit, so this side can no longer cancel. */
-    private void acknowledge(FrameWriter answers, FrameReader reader) throws Exception {
+    private void acknowledge(FrameWriter answers, FrameReader reader, DestinationMarks marks) throws Exception {
         passPointOfNoReturn();
-        answers.writeAck(new Frame.Ack(reader.totals()));
+        marks.mark(Timeline.ACK_WRITTEN);
+        answers.writeAck(new Frame.Ack(reader.totals(), marks.takeNew()));
     }
 
     /** Maps manifest positions to loaders, refusing the whole stream if any section cannot be loaded. */
@@ -199,16 +242,23 @@ final class DestinationMigration extends MigrationBase {
         }
     }
 
-    private void awaitCommit(FrameReader reader) throws Exception {
+    /** Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt). */
+    private boolean awaitCommit(FrameReader reader, DestinationMarks marks) throws Exception {
         long at = reader.offset();
         long index = reader.totals().frames();
         Frame f = reader.next(); // bounded by the inactivity watchdog
+        silence.touch();
         if (f instanceof Frame.Error e) {
             throw new SourceFailedException(e.message());
         }
-        if (!(f instanceof Frame.Commit)) {
-            throw new MalformedFrameException(at, index, "expected COMMIT, found " + f.type());
+        if (f instanceof Frame.Void) {
+            return false;
         }
+        if (!(f instanceof Frame.Commit)) {
+            throw new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type());
+        }
+        marks.mark(Timeline.COMMIT_READ);
+        return true;
     }
 
     /** An abort's reason wins (the thread's own exception is its consequence), then a cancel. */

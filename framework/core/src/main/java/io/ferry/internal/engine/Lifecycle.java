@@ -48,4 +48,9 @@ record Lifecycle(MigrationStatus status, boolean cancelRequested, MigrationExcep
     Lifecycle committed() {
         return new Lifecycle(status, cancelRequested, abortReason, true);
     }
+
+    /** Back before the point of no return: the destination after the source voided the attempt it acknowledged. */
+    Lifecycle reopened() {
+        return new Lifecycle(status, cancelRequested, abortReason, false);
+    }
 }

@@ -9,6 +9,7 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.PluginLeftException;
 import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.Side;
 import java.lang.System.Logger.Level;
@@ -111,6 +112,11 @@ abstract class MigrationBase implements Migration {
         }
     }
 
+    /** Undoes {@link #passPointOfNoReturn()}: the attempt it belonged to is void. */
+    final void reopen() {
+        update(l -> !l.status().isTerminal(), Lifecycle::reopened);
+    }
+
     /** Registry listener: aborts if a plugin of the pinned pipeline leaves. */
     final void pluginLeft(MigrationPlugin plugin) {
         Pipeline p = pipeline;
@@ -122,6 +128,14 @@ abstract class MigrationBase implements Migration {
     /** "the migration" or "the incoming migration", for the plugin-left message. */
     final String duringWhat() {
         return side() == Side.SOURCE ? "the migration" : "the incoming migration";
+    }
+
+    /** How a migration that ends with {@code failure} (null: none) ended, for CLEANUP. */
+    static Outcome outcome(MigrationException failure) {
+        if (failure == null) {
+            return new Outcome.Completed();
+        }
+        return failure instanceof MigrationCancelledException ? new Outcome.Cancelled() : new Outcome.Failed(failure);
     }
 
     /** Makes the status terminal: COMPLETED without a failure, else CANCELLED for a plain cancel, else FAILED. */

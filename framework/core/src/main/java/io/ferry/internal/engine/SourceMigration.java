@@ -5,12 +5,15 @@ import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
+import io.ferry.migration.DowntimeExceededException;
 import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.PluginLeftException;
+import io.ferry.migration.SwitchoverBreakdown;
 import io.ferry.migration.SwitchoverTimeoutException;
+import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.Side;
@@ -25,10 +28,8 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The source side: SETUP, passes of DIRTY_SYNC + ITERATE until {@link Convergence} says the
@@ -100,7 +101,7 @@ final class SourceMigration extends MigrationBase {
             tellDestination(failure);
         } finally {
             // Whatever happened above, the machine is resumed and released and the status becomes terminal.
-            cleanup();
+            cleanup(outcome(failure));
             if (failure != null) {
                 resume(before);
             }
@@ -130,7 +131,7 @@ final class SourceMigration extends MigrationBase {
         channel = ch;
         checkAborted();
         if (ch.hasReturnPath()) {
-            returnPath = new ReturnPath(ch.input(), this::abort);
+            returnPath = new ReturnPath(ch.input(), this::abort, ticker);
             returnPath.start("ferry-return-path-" + machine.name());
         }
         writer = new FrameWriter(ch.output(), params.maxFrameSize());
@@ -144,27 +145,25 @@ final class SourceMigration extends MigrationBase {
         counters.setupNanos = System.nanoTime() - counters.startNanos();
         setStatus(MigrationStatus.ACTIVE);
 
-        int pass = iterate();
-
-        checkAborted();
-        setStatus(MigrationStatus.DEVICE);
-        long stopped = ticker.read();
-        claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
-        stages.complete(pass + 1);
-        counters.remainingBytes = 0;
-        endPass(pass + 1);
-        publishPass(pass + 1);
-        Frame.End end = writer.writeEnd();
-        counters.transferredBytes = writer.bytesWritten();
-        switchover(end);
-        counters.downtimeNanos = ticker.read() - stopped;
-        claim.changeRunState(RunState.POSTMIGRATE);
+        RunState resumeTo = machine.runState();
+        Convergence convergence = new Convergence(ticker, params.downtimeLimit(), params.iterationCap());
+        int pass = 0;
+        for (int attempt = 1; ; attempt++) {
+            pass = iterate(convergence, pass + 1) + 1;
+            String stepBack = switchover(pass, attempt, convergence);
+            if (stepBack == null) {
+                return;
+            }
+            revert(pass, resumeTo);
+            if (attempt >= params.switchoverAttempts()) {
+                throw new DowntimeExceededException(attempt, params.downtimeLimit(), stepBack);
+            }
+        }
     }
 
-    /** Passes of DIRTY_SYNC + ITERATE until converged or capped; returns the last pass number. */
-    private int iterate() throws Exception {
-        Convergence convergence = new Convergence(ticker, params.downtimeLimit(), params.iterationCap());
-        for (int pass = 1; ; pass++) {
+    /** Passes of DIRTY_SYNC + ITERATE from {@code first} until converged or capped; returns the last pass number. */
+    private int iterate(Convergence convergence, int first) throws Exception {
+        for (int pass = first; ; pass++) {
             checkAborted();
             stages.run(Stage.DIRTY_SYNC, pass);
             long synced = ticker.read();
@@ -175,12 +174,15 @@ final class SourceMigration extends MigrationBase {
             long bytes = stages.iterate(pass, budget, writer);
             endPass(pass);
             convergence.passEnded(bytes);
+            if (returnPath != null) {
+                writer.writePing(new Frame.Ping(ticker.read()));
+            }
 
             // Pages the vCPUs dirtied during this pass, per second: the log was drained at its start.
             counters.dirtyPagesRate = machine.memory().dirtyLog().peekCount() * 1_000_000_000L
                     / Math.max(1, ticker.read() - synced);
             long pending = stages.pendingBytes();
-            Convergence.Decision decision = convergence.decide(pass, pending);
+            Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending)); // the cap counts this attempt's passes
             counters.remainingBytes = pending;
             counters.expectedDowntimeNanos = decision.expectedDowntimeNanos();
             counters.iterations = pass;
@@ -191,35 +193,128 @@ final class SourceMigration extends MigrationBase {
         }
     }
 
-    /** Waits for the destination's ACK, checks its totals, then commits. */
-    private void switchover(Frame.End end) throws Exception {
-        if (returnPath != null) {
+    /** What the switchover would have to do if it started now. */
+    private Convergence.Work work(long pending) {
+        long destination = returnPath == null ? 0 : returnPath.destinationNanos();
+        long rtt = returnPath == null ? 0 : returnPath.roundTripNanos();
+        return new Convergence.Work(pending, stages.completeBytesEstimate(), destination + stages.nanosEstimate(
+                Stage.COMPLETE), rtt);
+    }
+
+    /**
+     * One switchover attempt: stop, COMPLETE, END, ACK, COMMIT, REPORT.
+     *
+     * @return null once committed, or why the attempt stepped back (downtime-guard)
+     */
+    private String switchover(int pass, int attempt, Convergence convergence) throws Exception {
+        checkAborted();
+        setStatus(MigrationStatus.DEVICE);
+        long predicted = counters.expectedDowntimeNanos;
+        long limit = params.downtimeLimit().toNanos();
+        boolean guarded = params.downtimeGuard() && returnPath != null;
+        Timeline timeline = new Timeline(ticker);
+        claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
+        timeline.mark(Timeline.VCPUS_STOPPED);
+        long stopping = timeline.elapsedNanos();
+        // COMPLETE's budget: the limit less what must follow it (the round trips and the destination's part).
+        long completeBudget = limit - Convergence.afterEnd(work(0));
+        String stepBack = null;
+        try {
+            if (!stages.complete(pass, timeline, () -> guarded && timeline.elapsedNanos() > completeBudget)) {
+                stepBack = "COMPLETE ran over its budget of " + millis(completeBudget) + " ms: "
+                        + millis(timeline.elapsedNanos()) + " ms after the stop";
+                return stepBack;
+            }
+            counters.remainingBytes = 0;
+            endPass(pass);
+            Frame.End end = writer.writeEnd();
+            timeline.mark(Timeline.END_WRITTEN);
+            counters.transferredBytes = writer.bytesWritten();
+            if (returnPath == null) {
+                channel.complete(); // a snapshot counts only once it is on disk, in place
+                passPointOfNoReturn();
+                return null;
+            }
             Frame.Ack ack = awaitAck();
+            timeline.mark(Timeline.ACK_READ);
+            long oneWay = timeline.placeAck(ack.marks());
             String mismatch = end.totals().mismatch(ack.totals()).orElse(null);
             if (mismatch != null) {
                 throw new MigrationException("the destination's acknowledgement does not match the stream: " + mismatch);
             }
-        } else {
-            channel.complete(); // a snapshot counts only once it is on disk, in place
-        }
-        passPointOfNoReturn();
-        if (returnPath != null) {
+            long commitAndStart = oneWay + returnPath.destinationNanos() / 8; // COMMIT's way out, and starting
+            if (guarded && timeline.elapsedNanos() + commitAndStart >= limit) {
+                stepBack = "the destination acknowledged " + millis(timeline.elapsedNanos()) + " ms after the stop;"
+                        + " with COMMIT and its start the downtime would exceed " + millis(limit) + " ms";
+                return stepBack;
+            }
+            passPointOfNoReturn();
             writer.writeCommit();
+            timeline.mark(Timeline.COMMIT_WRITTEN);
+            awaitReport(timeline);
+            claim.changeRunState(RunState.POSTMIGRATE);
+            return null;
+        } finally {
+            if (stepBack != null) {
+                writer.writeVoid();
+                timeline.mark(Timeline.VOID_WRITTEN);
+                LOG.log(Level.INFO, what() + ": switchover attempt " + attempt + " stepped back: " + stepBack);
+            }
+            SwitchoverBreakdown breakdown = timeline.breakdown(attempt);
+            counters.switchover = breakdown;
+            counters.downtimeNanos = breakdown.downtime().toNanos();
+            convergence.learn(stopping, predicted, breakdown.downtime().toNanos());
+            publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
     }
 
+    /** After a void attempt: REVERT undoes what COMPLETE stopped, the machine resumes, iteration goes on. */
+    private void revert(int pass, RunState resumeTo) throws Exception {
+        stages.run(Stage.REVERT, pass);
+        claim.changeRunState(resumeTo);
+        setStatus(MigrationStatus.ACTIVE);
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
     private Frame.Ack awaitAck() throws Exception {
+        Frame f = awaitAnswer("acknowledging");
+        if (f instanceof Frame.Ack ack) {
+            return ack;
+        }
+        throw new MigrationException("return path: expected ACK, found " + f.type());
+    }
+
+    /** The destination's REPORT after COMMIT, placed on the timeline; without one the breakdown ends on this side. */
+    private void awaitReport(Timeline timeline) {
         try {
-            return returnPath.ack().get(params.switchoverTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
+            Frame f = returnPath.next(params.switchoverTimeout());
+            if (f instanceof Frame.Report r) {
+                timeline.placeReport(r.marks());
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "no REPORT from the destination after COMMIT: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Frame awaitAnswer(String what) throws Exception {
+        Frame f;
+        try {
+            f = returnPath.next(params.switchoverTimeout());
+        } catch (IOException e) {
+            checkAborted(); // the destination's own error, if it sent one
+            throw new MigrationException("the destination closed the connection without " + what + ": " + e.getMessage(),
+                    e);
+        }
+        if (f == null) {
             abort(new SwitchoverTimeoutException(params.switchoverTimeout()));
             checkAborted();
-            throw new IllegalStateException("unreachable: the abort is set");
-        } catch (ExecutionException e) {
-            checkAborted(); // the destination's own error, if it sent one
-            throw new MigrationException("the destination closed the connection without acknowledging: "
-                    + describe(e.getCause()), e.getCause());
         }
+        return f;
     }
 
     private void endPass(int pass) throws IOException {
@@ -251,9 +346,9 @@ final class SourceMigration extends MigrationBase {
         }
     }
 
-    private void cleanup() {
+    private void cleanup(Outcome outcome) {
         if (stages != null) {
-            stages.cleanup(counters.iterations + 1);
+            stages.cleanup(counters.iterations + 1, outcome);
         }
         machine.memory().dirtyLog().disable();
         closeChannel();

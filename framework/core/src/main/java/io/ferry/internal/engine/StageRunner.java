@@ -7,6 +7,7 @@ import io.ferry.migration.HandlerFailedException;
 import io.ferry.migration.LateDirtyException;
 import io.ferry.migration.MigrationException;
 import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.SectionKey;
@@ -16,9 +17,12 @@ import io.ferry.stream.FrameWriter;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Runs a pinned pipeline's handlers, stage by stage, in priority order (QEMU's {@code savevm.c}):
@@ -32,9 +36,11 @@ final class StageRunner {
     private final Map<SectionKey, SectionSink> sinks;
     private final MigrationBase migration;
     private final Counters counters;
+    private final LongSupplier written;
 
     private StageRunner(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, Map<SectionKey, SectionSink> sinks,
-            MigrationBase migration, Counters counters) {
+            MigrationBase migration, Counters counters, LongSupplier written) {
+        this.written = written;
         this.pipeline = pipeline;
         this.machine = machine;
         this.bitmap = bitmap;
@@ -51,12 +57,12 @@ final class StageRunner {
         for (int i = 0; i < sections.size(); i++) {
             sinks.put(sections.get(i).key(), new SectionSink(writer, i, throttle, counters));
         }
-        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters);
+        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, writer::bytesWritten);
     }
 
     /** The destination's runner: no migration bitmap, no sinks. */
     static StageRunner destination(Pipeline pipeline, Machine machine, MigrationBase migration, Counters counters) {
-        return new StageRunner(pipeline, machine, null, Map.of(), migration, counters);
+        return new StageRunner(pipeline, machine, null, Map.of(), migration, counters, () -> 0);
     }
 
     HandlerContext context(HandlerRegistration h, int pass, long budget) {
@@ -66,10 +72,24 @@ final class StageRunner {
 
     /** Runs every handler of {@code stage}, checking for an abort before each. */
     void run(Stage stage, int pass) throws MigrationException {
+        run(stage, pass, Marks.NONE);
+    }
+
+    /** Runs every handler of {@code stage}, marking each one's start and end. */
+    void run(Stage stage, int pass, Marks marks) throws MigrationException {
         for (HandlerRegistration h : pipeline.handlers(stage)) {
             migration.checkAborted();
-            invoke(h, context(h, pass, Long.MAX_VALUE));
+            timed(h, context(h, pass, Long.MAX_VALUE), marks);
         }
+    }
+
+    /** Invokes {@code h}, marking "<stage> <id> start" and "... end" with the bytes it wrote. */
+    private void timed(HandlerRegistration h, HandlerContext ctx, Marks marks) throws HandlerFailedException {
+        String name = h.stage().name().toLowerCase(Locale.ROOT).replace('_', '-') + " " + h.id();
+        long before = written.getAsLong();
+        marks.mark(name + " start");
+        invoke(h, ctx);
+        marks.mark(name + " end", written.getAsLong() - before);
     }
 
     /**
@@ -89,12 +109,17 @@ final class StageRunner {
         return writer.bytesWritten() - before;
     }
 
-    /** COMPLETE in priority order; once RAM's final pass has run, any handler that dirties guest RAM fails. */
-    void complete(int pass) throws MigrationException {
+    /**
+     * COMPLETE in priority order; once RAM's final pass has run, any handler that dirties guest RAM
+     * fails. After each handler, {@code overBudget} may stop the attempt.
+     *
+     * @return false if the attempt stopped because it ran over its budget
+     */
+    boolean complete(int pass, Marks marks, BooleanSupplier overBudget) throws MigrationException {
         HandlerRegistration ramFinal = null;
         for (HandlerRegistration h : pipeline.handlers(Stage.COMPLETE)) {
             migration.checkAborted();
-            invoke(h, context(h, pass, Long.MAX_VALUE));
+            timed(h, context(h, pass, Long.MAX_VALUE), marks);
             long dirty = machine.memory().dirtyLog().peekCount() + bitmap.count();
             if (ramFinal != null && dirty > 0) {
                 throw new LateDirtyException(h, dirty);
@@ -105,14 +130,28 @@ final class StageRunner {
                     throw new MigrationException("RAM's final pass " + h.id() + " left " + dirty + " dirty page(s) unsent");
                 }
             }
+            if (overBudget.getAsBoolean()) {
+                return false;
+            }
         }
+        return true;
     }
 
-    /** CLEANUP: every handler runs; a failure is logged, never thrown (the outcome is decided already). */
-    void cleanup(int pass) {
+    /** The COMPLETE handlers' declared estimates: bytes beyond the pending ones. */
+    long completeBytesEstimate() {
+        return pipeline.handlers(Stage.COMPLETE).stream().mapToLong(HandlerRegistration::estimatedBytes).sum();
+    }
+
+    /** The declared time estimates of {@code stage}'s handlers, in nanoseconds. */
+    long nanosEstimate(Stage stage) {
+        return pipeline.handlers(stage).stream().mapToLong(HandlerRegistration::estimatedNanos).sum();
+    }
+
+    /** CLEANUP: every handler runs and learns the outcome; a failure is logged, never thrown (the outcome is decided). */
+    void cleanup(int pass, Outcome outcome) {
         for (HandlerRegistration h : pipeline.handlers(Stage.CLEANUP)) {
             try {
-                invoke(h, context(h, pass, Long.MAX_VALUE));
+                invoke(h, context(h, pass, Long.MAX_VALUE).outcome(outcome));
             } catch (MigrationException | RuntimeException e) {
                 MigrationBase.LOG.log(Level.WARNING, e.getMessage(), e.getCause());
             }

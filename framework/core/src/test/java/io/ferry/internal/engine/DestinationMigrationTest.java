@@ -55,8 +55,9 @@ class DestinationMigrationTest {
             source.writeManifest(new Frame.Manifest(List.of()));
             source.writePass(new Frame.Pass(0));
             source.writeEnd();
-            Frame ack = new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next();
-            assertThat(ack).isEqualTo(new Frame.Ack(new StreamTotals(2, 0)));
+            Frame.Ack ack = (Frame.Ack) new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next();
+            assertThat(ack.totals()).isEqualTo(new StreamTotals(2, 0));
+            assertThat(ack.marks()).extracting(Frame.Mark::name).containsExactly("end-read", "ack-written");
             assertThat(in.cancel()).as("past the point of no return once acknowledged").isFalse();
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
             source.writeCommit();
