@@ -48,7 +48,7 @@ public interface StageContext {
      * virtio-balloon over precopy notifiers). Drops {@code [firstPage, firstPage + count)} from the
      * migration bitmap and makes them don't-care pages. Safe against the guest: a page written
      * again after this call is dirtied again at a later sync and sent with its new content. A
-     * don't-care page still defined on the destination: RAM's final pass sends it as a zero page,
+     * don't-care page is still defined on the destination: RAM's final pass sends it as a zero page,
      * so the destination holds zero there, and the source's digest and the testkit's state
      * assertions read it as zero. Register at {@code Priority.AFTER_RAM}, so RAM's sync has run.
      *
@@ -57,4 +57,19 @@ public interface StageContext {
      * @throws IllegalArgumentException if the range lies outside guest RAM
      */
     long discardPages(long firstPage, long count);
+
+    /**
+     * At CLEANUP, how the migration ended; empty at every other stage.
+     */
+    default Optional<Outcome> outcome() {
+        return Optional.empty();
+    }
+
+    /**
+     * The version of this handler's section that the stream carries (destination; a loader may
+     * be fed an older version than it registered), or the registered one on the source.
+     */
+    default Optional<SectionId> streamSection() {
+        return section();
+    }
 }

@@ -2,6 +2,7 @@ package io.ferry.internal.engine;
 
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.SwitchoverBreakdown;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +22,7 @@ final class Counters {
     volatile long expectedDowntimeNanos;
     volatile long normalPages;
     volatile long zeroPages;
+    volatile SwitchoverBreakdown switchover = SwitchoverBreakdown.NONE;
     volatile long discardedPages;
     volatile int cpuThrottlePercent;
 
@@ -41,7 +43,7 @@ final class Counters {
         long total = elapsedNanos();
         double mbps = total == 0 ? 0 : transferredBytes * 8.0 / (total / 1e9) / 1e6;
         return new MigrationFigures(status, ms(setupNanos), ms(total), ms(downtimeNanos), transferredBytes,
-                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages,
+                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages, switchover,
                 discardedPages, cpuThrottlePercent);
     }
 
