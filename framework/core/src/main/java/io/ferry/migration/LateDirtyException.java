@@ -30,8 +30,8 @@ public final class LateDirtyException extends MigrationException {
     public LateDirtyException(SealBreach breach, HandlerRegistration during) {
         super(during != null
                 ? "handler " + during.id() + " (plugin " + during.plugin() + ", priority " + during.priority()
-                        + ") wrote guest RAM after RAM's final pass through the path of " + breach.writer() + " (page "
-                        + breach.page() + "); order it before RAM (priority > " + Priority.RAM + ") so its writes are sent"
+                        + ") dirtied guest page " + breach.page() + " after RAM's final pass (through the path of "
+                        + breach.writer() + "); order it before RAM (priority > " + Priority.RAM + ") so its writes are sent"
                 : breach.writer() + " wrote guest RAM after RAM's final pass (page " + breach.page() + ", thread "
                         + breach.thread() + "); " + ADVICE, null);
         this.handlerId = during == null ? null : during.id();

@@ -147,9 +147,11 @@ final class SourceMigration extends MigrationBase {
 
         RunState resumeTo = machine.runState();
         Convergence convergence = new Convergence(ticker, params.downtimeLimit(), params.iterationCap());
+        GuestThrottle guestThrottle = new GuestThrottle(machine, params.throttling(), ticker, counters,
+                stages.dirtiedPages(), writer.bytesWritten());
         int pass = 0;
         for (int attempt = 1; ; attempt++) {
-            pass = iterate(convergence, pass + 1) + 1;
+            pass = iterate(convergence, guestThrottle, pass + 1) + 1;
             String stepBack = switchover(pass, attempt, convergence);
             if (stepBack == null) {
                 return;
@@ -162,10 +164,11 @@ final class SourceMigration extends MigrationBase {
     }
 
     /** Passes of DIRTY_SYNC + ITERATE from {@code first} until converged or capped; returns the last pass number. */
-    private int iterate(Convergence convergence, int first) throws Exception {
+    private int iterate(Convergence convergence, GuestThrottle guestThrottle, int first) throws Exception {
         for (int pass = first; ; pass++) {
             checkAborted();
             stages.run(Stage.DIRTY_SYNC, pass);
+            guestThrottle.afterSync(stages.dirtiedPages(), writer.bytesWritten());
             long synced = ticker.read();
 
             convergence.passStarted();
@@ -231,6 +234,7 @@ final class SourceMigration extends MigrationBase {
             timeline.mark(Timeline.END_WRITTEN);
             counters.transferredBytes = writer.bytesWritten();
             if (returnPath == null) {
+                stages.checkSealed();
                 channel.complete(); // a snapshot counts only once it is on disk, in place
                 passPointOfNoReturn();
                 return null;
@@ -248,6 +252,7 @@ final class SourceMigration extends MigrationBase {
                         + " with COMMIT and its start the downtime would exceed " + millis(limit) + " ms";
                 return stepBack;
             }
+            stages.checkSealed(); // a device that wrote while the destination loaded
             passPointOfNoReturn();
             writer.writeCommit();
             timeline.mark(Timeline.COMMIT_WRITTEN);
@@ -350,6 +355,7 @@ final class SourceMigration extends MigrationBase {
         if (stages != null) {
             stages.cleanup(counters.iterations + 1, outcome);
         }
+        GuestThrottle.lift(machine);
         machine.memory().dirtyLog().disable();
         closeChannel();
         registry.removeListener(leaveListener);

@@ -27,7 +27,9 @@ import java.util.function.LongSupplier;
 /**
  * Runs a pinned pipeline's handlers, stage by stage, in priority order (QEMU's {@code savevm.c}):
  * builds each call's context, routes a section's chunks to its sink, and checks that guest RAM
- * stays sealed once RAM's final pass has run. Used by the migration thread only.
+ * stays sealed once RAM's final pass has run. On the source it also drives the registered
+ * dirty-log sources ({@link SealedRam}): on before SETUP, merged at DIRTY_SYNC and before RAM's
+ * final pass, checked while sealed, off at CLEANUP. Used by the migration thread only.
  */
 final class StageRunner {
     private final Pipeline pipeline;
@@ -37,6 +39,7 @@ final class StageRunner {
     private final MigrationBase migration;
     private final Counters counters;
     private final LongSupplier written;
+    private final SealedRam sealed; // null on the destination
 
     private StageRunner(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, Map<SectionKey, SectionSink> sinks,
             MigrationBase migration, Counters counters, LongSupplier written) {
@@ -47,6 +50,7 @@ final class StageRunner {
         this.sinks = sinks;
         this.migration = migration;
         this.counters = counters;
+        this.sealed = bitmap == null ? null : new SealedRam(machine.memory(), pipeline.dirtyLogs());
     }
 
     /** The source's runner: one sink per manifest section, in manifest order. */
@@ -77,6 +81,15 @@ final class StageRunner {
 
     /** Runs every handler of {@code stage}, marking each one's start and end. */
     void run(Stage stage, int pass, Marks marks) throws MigrationException {
+        if (sealed != null) {
+            if (stage == Stage.SETUP) {
+                sealed.start();
+            } else if (stage == Stage.DIRTY_SYNC) {
+                sealed.sync(bitmap); // before the handlers: RAM's sync and those after it see every log
+            } else if (stage == Stage.REVERT) {
+                sealed.unseal(); // the attempt is void: the machine runs again, RAM is live
+            }
+        }
         for (HandlerRegistration h : pipeline.handlers(stage)) {
             migration.checkAborted();
             timed(h, context(h, pass, Long.MAX_VALUE), marks);
@@ -110,8 +123,9 @@ final class StageRunner {
     }
 
     /**
-     * COMPLETE in priority order; once RAM's final pass has run, any handler that dirties guest RAM
-     * fails. After each handler, {@code overBudget} may stop the attempt.
+     * COMPLETE in priority order. Right before RAM's final pass the device logs are merged and RAM
+     * is sealed; from then on a write to guest RAM by a handler or a device fails the migration
+     * naming the writer. After each handler, {@code overBudget} may stop the attempt.
      *
      * @return false if the attempt stopped because it ran over its budget
      */
@@ -119,7 +133,14 @@ final class StageRunner {
         HandlerRegistration ramFinal = null;
         for (HandlerRegistration h : pipeline.handlers(Stage.COMPLETE)) {
             migration.checkAborted();
+            if (h.ramFinalPass()) {
+                sealed.sync(bitmap); // the devices are stopped: their last writes go in the final pass
+                sealed.seal();
+            }
             timed(h, context(h, pass, Long.MAX_VALUE), marks);
+            if (sealed.isSealed()) {
+                sealed.check(h);
+            }
             long dirty = machine.memory().dirtyLog().peekCount() + bitmap.count();
             if (ramFinal != null && dirty > 0) {
                 throw new LateDirtyException(h, dirty);
@@ -135,6 +156,18 @@ final class StageRunner {
             }
         }
         return true;
+    }
+
+    /** Right before COMMIT: fails if anything wrote guest RAM since it was sealed (a device still at work). */
+    void checkSealed() throws LateDirtyException {
+        if (sealed != null && sealed.isSealed()) {
+            sealed.check(null);
+        }
+    }
+
+    /** Pages that became dirty in the migration bitmap so far, for the throttle policy. */
+    long dirtiedPages() {
+        return bitmap.dirtiedTotal();
     }
 
     /** The COMPLETE handlers' declared estimates: bytes beyond the pending ones. */
@@ -155,6 +188,9 @@ final class StageRunner {
             } catch (MigrationException | RuntimeException e) {
                 MigrationBase.LOG.log(Level.WARNING, e.getMessage(), e.getCause());
             }
+        }
+        if (sealed != null) {
+            sealed.end();
         }
     }
 
