@@ -6,6 +6,7 @@ import io.ferry.machine.SealBreach;
 import io.ferry.migration.LateDirtyException;
 import io.ferry.pipeline.DirtyLogRegistration;
 import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.Outcome;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,9 +43,10 @@ final class SealedRam {
         memory.seal();
     }
 
-    /** A switchover attempt stepped back: RAM is live again; the logs keep recording. */
+    /** A switchover attempt stepped back: RAM is live again (its don't-care pages too); the logs keep recording. */
     void unseal() {
         memory.unseal();
+        memory.clearDontCare();
     }
 
     boolean isSealed() {
@@ -69,9 +71,15 @@ final class SealedRam {
         }
     }
 
-    /** When the migration ends, whatever the outcome: unseals RAM and turns the devices' logs off. */
-    void end() {
+    /**
+     * When the migration ends, whatever the outcome: unseals RAM and turns the devices' logs off.
+     * Don't-care pages mean something only on a completed migration's source.
+     */
+    void end(Outcome outcome) {
         memory.unseal();
+        if (!(outcome instanceof Outcome.Completed)) {
+            memory.clearDontCare();
+        }
         logs.forEach(l -> l.log().disable());
     }
 }

@@ -190,7 +190,7 @@ final class StageRunner {
             }
         }
         if (sealed != null) {
-            sealed.end();
+            sealed.end(outcome);
         }
     }
 

@@ -2,7 +2,6 @@ package io.ferry.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.common.base.Ticker;
 import io.ferry.internal.engine.ThrottlePolicy.Step;
 import io.ferry.migration.Throttling;
 import java.time.Duration;
@@ -13,20 +12,6 @@ import org.junit.jupiter.api.Test;
 class ThrottlePolicyTest {
     private static final long MIB = 1 << 20;
     private static final long PAGES_PER_MIB = MIB / 4096;
-
-    /** A Ticker moved by hand. */
-    private static final class FakeTicker extends Ticker {
-        private long nanos;
-
-        @Override
-        public long read() {
-            return nanos;
-        }
-
-        void advance(Duration d) {
-            nanos += d.toNanos();
-        }
-    }
 
     private final FakeTicker ticker = new FakeTicker();
     private long dirtied;
