@@ -60,6 +60,9 @@ public final class VhostNetPlugin implements MigrationPlugin {
                     d.stopBackend();
                     ctx.chunks().emit(d.state().encode());
                 });
+        // A stepped-back switchover needs nothing undone here: the backend follows the run state, so it
+        // restarts when the machine resumes, and its log is still on. Registering REVERT says vhost-net can step back.
+        r.on(Stage.REVERT).id("vhost-net.revert").priority(Priority.BEFORE_RAM).handler(ctx -> { });
     }
 
     @Override
@@ -73,6 +76,7 @@ public final class VhostNetPlugin implements MigrationPlugin {
                 .loader(destination::load);
         // After RAM: the rings in guest RAM are checked against the loaded state before the backend is armed.
         r.on(Stage.LOAD_COMPLETE).id("vhost-net.restart").priority(Priority.AFTER_RAM).handler(destination::complete);
+        r.on(Stage.LOAD_REVERT).id("vhost-net.discard").priority(Priority.BEFORE_RAM).handler(destination::discard);
     }
 
     @Override
