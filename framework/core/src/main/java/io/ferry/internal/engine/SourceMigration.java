@@ -27,6 +27,7 @@ import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,7 @@ final class SourceMigration extends MigrationBase {
     private FrameWriter writer;
     private Throttle throttle;
     private ReturnPath returnPath;
+    private boolean guarded;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             Engines.ChannelOpener opener, String target, Ticker ticker) {
@@ -140,6 +142,7 @@ final class SourceMigration extends MigrationBase {
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters);
 
+        guarded = params.downtimeGuard() && returnPath != null && canStepBack();
         stages.run(Stage.SETUP, 0);
         endPass(0);
         counters.setupNanos = System.nanoTime() - counters.startNanos();
@@ -211,7 +214,6 @@ final class SourceMigration extends MigrationBase {
         setStatus(MigrationStatus.DEVICE);
         long predicted = counters.expectedDowntimeNanos;
         long limit = params.downtimeLimit().toNanos();
-        boolean guarded = params.downtimeGuard() && returnPath != null;
         Timeline timeline = new Timeline(ticker);
         claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
         timeline.mark(Timeline.VCPUS_STOPPED);
@@ -266,6 +268,16 @@ final class SourceMigration extends MigrationBase {
             convergence.learn(stopping, predicted, breakdown.downtime().toNanos());
             publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
+    }
+
+    /** Whether every plugin with COMPLETE handlers can undo them; if not, the guard stays off, and says why. */
+    private boolean canStepBack() {
+        List<String> blockers = stages.cannotStepBack();
+        if (!blockers.isEmpty()) {
+            LOG.log(Level.WARNING, what() + ": downtime-guard is off for this migration: plugin(s) " + blockers
+                    + " have COMPLETE handlers but no REVERT handler, so a switchover could not step back");
+        }
+        return blockers.isEmpty();
     }
 
     /** After a void attempt: REVERT undoes what COMPLETE stopped, the machine resumes, iteration goes on. */
