@@ -125,10 +125,7 @@ final class SourceMigration extends MigrationBase {
 
     private void migrate() throws Exception {
         setStatus(MigrationStatus.SETUP);
-        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
-        pin(pipeline);
-        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
-        checkAborted();
+        // Connect first, so a pipeline that cannot be assembled is reported to the destination at once (ERROR).
         MigrationChannel ch = opener.open();
         channel = ch;
         checkAborted();
@@ -139,6 +136,10 @@ final class SourceMigration extends MigrationBase {
         writer = new FrameWriter(ch.output(), params.maxFrameSize());
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
         writer.writeHeader(StreamHeader.singleChannel(ThreadLocalRandom.current().nextLong()));
+        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
+        pin(pipeline);
+        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
+        checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters);
 
