@@ -4,6 +4,7 @@ import io.ferry.machine.DirtyPattern;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.Sizes;
+import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.PluginRegistry;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -45,6 +46,14 @@ final class DowntimeBenchCommand implements Callable<Integer> {
             description = "Dirty rates as fractions of the bandwidth, at most 0.5 (default: ${DEFAULT-VALUE}).")
     List<Double> rates;
 
+    @Option(names = "--pages-per-second", split = ",",
+            description = "Dirty rates in pages per second instead of --rates (for an unlimited --max-bandwidth 0).")
+    List<Long> pagesPerSecond = new ArrayList<>();
+
+    @Option(names = "--devices", split = ",", defaultValue = "",
+            description = "Devices to attach, from the plugins' device models (default: none).")
+    List<String> devices = new ArrayList<>();
+
     @Option(names = "--limits", split = ",", defaultValue = "20,50,100,300",
             description = "Downtime limits in ms (default: ${DEFAULT-VALUE}).")
     List<Long> limits;
@@ -83,21 +92,30 @@ final class DowntimeBenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--rates: " + r + " is not in (0, 0.5]");
             }
         }
+        if (pagesPerSecond.isEmpty() && bandwidth == 0) {
+            throw new IllegalArgumentException("--rates are fractions of --max-bandwidth: with 0 (unlimited) give"
+                    + " --pages-per-second");
+        }
+        List<Long> dirtyRates = !pagesPerSecond.isEmpty() ? pagesPerSecond
+                : rates.stream().map(r -> (long) (r * bandwidth / PAGE)).toList();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(DowntimeBenchCommand.class.getClassLoader());
+        List<DeviceModel> models = devices.stream().filter(n -> !n.isBlank()).map(n -> registry.deviceModel(n.trim()))
+                .toList();
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
-        out.printf(Locale.ROOT, "ferry downtime-bench: %s guest RAM, max-bandwidth %s/s, %d run(s) per case%n",
-                Sizes.format(ram), Sizes.format(bandwidth), runs);
+        out.printf(Locale.ROOT, "ferry downtime-bench: %s guest RAM, max-bandwidth %s, devices %s, %d run(s) per case%n",
+                Sizes.format(ram), bandwidth == 0 ? "unlimited" : Sizes.format(bandwidth) + "/s",
+                models.isEmpty() ? "none" : devices, runs);
         out.printf(Locale.ROOT, "%-6s %8s %6s %-8s %-5s %3s  %-9s %4s %9s %9s %8s %-5s %-6s %s%n", "rate", "pages/s",
                 "limit", "pattern", "guard", "run", "status", "att", "expected", "actual", "error", "conv", "within",
                 "state");
         out.flush();
         List<Row> rows = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
-            for (double rate : rates) {
+            for (long rate : dirtyRates) {
                 for (long limit : limits) {
                     for (String pattern : patterns) {
                         for (boolean guard : new boolean[] {false, true}) {
-                            rows.add(runOne(out, quiet, registry, rate, limit, pattern, guard, run));
+                            rows.add(runOne(out, quiet, registry, models, rate, limit, pattern, guard, run));
                         }
                     }
                 }
@@ -107,20 +125,20 @@ final class DowntimeBenchCommand implements Callable<Integer> {
         return rows.stream().allMatch(r -> !r.completed || r.verified) ? 0 : 1;
     }
 
-    private Row runOne(PrintWriter out, PrintWriter quiet, PluginRegistry registry, double rate, long limit,
-            String pattern, boolean guard, int run) throws Exception {
-        long pagesPerSecond = (long) (rate * bandwidth / PAGE);
+    private Row runOne(PrintWriter out, PrintWriter quiet, PluginRegistry registry, List<DeviceModel> models,
+            long pagesPerSecond, long limit, String pattern, boolean guard, int run) throws Exception {
         MigrationParameters params = MigrationParameters.defaults().withMaxBandwidth(bandwidth)
                 .withDowntimeLimit(Duration.ofMillis(limit)).withIterationCap(iterationCap).withDowntimeGuard(guard)
                 .withSwitchoverAttempts(attempts);
-        DemoRun demo = new DemoRun(ram, pagesPerSecond, DirtyPattern.parse(pattern), List.of(), seed + run);
+        DemoRun demo = new DemoRun(ram, pagesPerSecond, DirtyPattern.parse(pattern), models, seed + run);
         DemoRun.Result r = demo.run(registry, params, 0, quiet);
         MigrationFigures f = r.figures();
         long expected = f.expectedDowntimeMillis();
         long actual = f.downtimeMillis();
         Row row = new Row(guard, r.completed(), r.verified(), r.completed() && expected < limit, limit, expected, actual,
                 f.switchover().attempts());
-        out.printf(Locale.ROOT, "%-6.2f %8d %6d %-8s %-5s %3d  %-9s %4d %9d %9d %+8d %-5s %-6s %s%n", rate,
+        String rate = bandwidth == 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double) pagesPerSecond * PAGE / bandwidth);
+        out.printf(Locale.ROOT, "%-6s %8d %6d %-8s %-5s %3d  %-9s %4d %9d %9d %+8d %-5s %-6s %s%n", rate,
                 pagesPerSecond, limit, pattern, guard ? "on" : "off", run, f.status(), row.attempts(), expected, actual,
                 actual - expected, row.converged() ? "yes" : "no", row.within() ? "yes" : "no",
                 !r.completed() ? "source running" : r.verified() ? "verified" : "DIFFERS");

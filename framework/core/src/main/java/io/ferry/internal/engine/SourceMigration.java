@@ -146,6 +146,7 @@ final class SourceMigration extends MigrationBase {
         guarded = params.downtimeGuard() && returnPath != null && canStepBack();
         stages.run(Stage.SETUP, 0);
         endPass(0);
+        ping();
         counters.setupNanos = System.nanoTime() - counters.startNanos();
         setStatus(MigrationStatus.ACTIVE);
 
@@ -178,8 +179,10 @@ final class SourceMigration extends MigrationBase {
             long bytes = stages.iterate(pass, budget, writer);
             endPass(pass);
             convergence.passEnded(bytes);
-            if (returnPath != null) {
-                writer.writePing(new Frame.Ping(ticker.read()));
+            ping();
+            if (returnPath != null && !returnPath.awaitFirstPong(params.switchoverTimeout())) {
+                checkAborted(); // the return path ended: the destination's ERROR, most likely
+                LOG.log(Level.DEBUG, what() + ": no PONG yet; deciding without the round trip and the destination's part");
             }
 
             // Pages the vCPUs dirtied during this pass, per second: the log was drained at its start.
@@ -194,6 +197,13 @@ final class SourceMigration extends MigrationBase {
             if (decision.verdict().complete()) {
                 return pass;
             }
+        }
+    }
+
+    /** Asks the destination for a PONG: a round-trip sample and its part of the switchover. */
+    private void ping() throws IOException {
+        if (returnPath != null) {
+            writer.writePing(new Frame.Ping(ticker.read()));
         }
     }
 

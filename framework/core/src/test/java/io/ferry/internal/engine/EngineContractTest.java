@@ -111,6 +111,28 @@ class EngineContractTest {
     }
 
     @Test
+    void bytesACompleteHandlerDeclaresCountInTheExpectedDowntime() throws Exception {
+        MigrationPlugin heavy = plugin(r -> r.on(Stage.COMPLETE).id("blob.heavy").priority(1)
+                .estimatedBytes(() -> 1L << 40).handler(ctx -> { }), r -> { });
+        MigrationFigures f = migrate(heavy, MigrationParameters.defaults().withIterationCap(2), Duration.ZERO).source()
+                .await(WAIT);
+        assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
+        assertThat(f.iterations()).as("a terabyte to send at the switchover never fits 300 ms").isEqualTo(2);
+        assertThat(f.expectedDowntimeMillis()).isGreaterThan(300);
+    }
+
+    @Test
+    void theDestinationsDeclaredLoadCompleteTimeReachesTheSourcesPrediction() throws Exception {
+        MigrationPlugin slowLoad = plugin(r -> { }, r -> r.on(Stage.LOAD_COMPLETE).id("blob.rebuild").priority(1)
+                .estimatedNanos(() -> Duration.ofSeconds(5).toNanos()).handler(ctx -> { }));
+        MigrationFigures f = migrate(slowLoad, MigrationParameters.defaults().withIterationCap(2), Duration.ZERO).source()
+                .await(WAIT);
+        assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
+        assertThat(f.iterations()).isEqualTo(2);
+        assertThat(f.expectedDowntimeMillis()).isGreaterThanOrEqualTo(5000);
+    }
+
+    @Test
     void cleanupHandlersLearnTheOutcome() throws Exception {
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
         MigrationPlugin ok = plugin(r -> r.on(Stage.CLEANUP).id("blob.cleanup").priority(1)
