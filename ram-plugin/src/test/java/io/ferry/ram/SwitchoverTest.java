@@ -34,6 +34,7 @@ class SwitchoverTest {
     private static final class Overrun implements MigrationPlugin {
         private final int overrunningAttempts;
         private final long sleepMillis;
+        private boolean revertible = true;
         final AtomicInteger completes = new AtomicInteger();
         final AtomicInteger reverts = new AtomicInteger();
         final AtomicInteger loadReverts = new AtomicInteger();
@@ -55,7 +56,15 @@ class SwitchoverTest {
                     Thread.sleep(sleepMillis); // a backend slow to quiesce: the behaviour under test
                 }
             });
-            r.on(Stage.REVERT).id("overrun.restart").priority(Priority.BEFORE_RAM).handler(ctx -> reverts.incrementAndGet());
+            if (revertible) {
+                r.on(Stage.REVERT).id("overrun.restart").priority(Priority.BEFORE_RAM)
+                        .handler(ctx -> reverts.incrementAndGet());
+            }
+        }
+
+        Overrun withoutRevert() {
+            revertible = false;
+            return this;
         }
 
         @Override
@@ -131,6 +140,18 @@ class SwitchoverTest {
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
             assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    @Test
+    void aPluginThatCannotUndoItsCompleteKeepsTheGuardOffAndTheAttemptGoesThrough() throws Exception {
+        Overrun overrun = new Overrun(1, 400).withoutRevert();
+        try (Machine source = dirtyingSource("no-revert", 25); Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), overrun).parameters(guarded(3))
+                    .run(WAIT).assertCompleted();
+            assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(1);
+            assertThat(overrun.loadReverts).hasValue(0);
+            StateAssertions.assertSameState(source, dest);
         }
     }
 

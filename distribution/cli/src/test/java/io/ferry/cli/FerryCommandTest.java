@@ -58,6 +58,28 @@ class FerryCommandTest {
     }
 
     @Test
+    void demoPrintsTheSwitchoverBreakdownFromTheStopToTheDestinationRunning() {
+        int code = run("demo", "--ram", "32M", "--dirty-rate", "20000", "--pattern", "uniform", "--downtime-limit", "50",
+                "--downtime-guard", "--devices=");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).containsPattern("switchover: +\\d attempt\\(s\\)")
+                .containsPattern("ms +\\(\\+ *[0-9.]+\\) +source +vcpus-stopped")
+                .containsPattern("destination +running")
+                .contains("(source stop to destination running)").contains("VERIFIED");
+    }
+
+    @Test
+    void downtimeBenchPrintsARowPerRunAndTheShareWithinTheLimit() {
+        int code = run("downtime-bench", "--ram", "16M", "--max-bandwidth", "64M", "--rates", "0.25", "--limits", "50",
+                "--patterns", "uniform", "--runs", "1");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).containsPattern("0\\.25 +4096 +50 uniform +off +1 ")
+                .containsPattern("0\\.25 +4096 +50 uniform +on +1 ")
+                .containsPattern("(?m)^off +1 +")
+                .containsPattern("(?m)^on +1 +");
+    }
+
+    @Test
     void badOptionsFailWithOneClearLine() {
         assertThat(run("demo", "--pattern", "zigzag", "--ram", "1M")).isEqualTo(2);
         assertThat(err.toString()).contains("unknown dirty pattern 'zigzag'").doesNotContain("\tat ");

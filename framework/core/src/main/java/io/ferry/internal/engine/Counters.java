@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * is not atomic across figures, which is fine for monitoring).
  */
 final class Counters {
-    private final long startNanos = System.nanoTime();
+    private volatile long startNanos = System.nanoTime();
     volatile long setupNanos;
     volatile long endNanos;
     volatile long downtimeNanos;
@@ -37,6 +37,11 @@ final class Counters {
 
     long startNanos() {
         return startNanos;
+    }
+
+    /** Restarts the clock: the destination's migration starts when the source connects, not when it listens. */
+    void startNow() {
+        startNanos = System.nanoTime();
     }
 
     MigrationFigures snapshot(MigrationStatus status) {

@@ -90,6 +90,7 @@ final class DestinationMigration extends MigrationBase {
             registry.addListener(leaveListener);
             setStatus(MigrationStatus.SETUP);
             MigrationChannel ch = endpoint.accept();
+            counters.startNow();
             channel = ch;
             checkAborted();
             if (ch.hasReturnPath()) {
@@ -115,6 +116,9 @@ final class DestinationMigration extends MigrationBase {
         long manifestAt = reader.offset();
         Frame first = reader.next();
         silence.touch();
+        if (first instanceof Frame.Error e) {
+            throw new SourceFailedException(e.message()); // the source failed before it had a manifest to send
+        }
         if (!(first instanceof Frame.Manifest manifest)) {
             throw new MalformedFrameException(manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
         }
@@ -197,6 +201,8 @@ final class DestinationMigration extends MigrationBase {
                 if (mismatch != null) {
                     throw new MalformedFrameException(at, index, "END does not match the stream: " + mismatch);
                 }
+                // The pass before END is the completion pass: the source counts only the iterative ones before it.
+                counters.iterations = Math.max(0, counters.iterations - 1);
                 return;
             } else {
                 throw new MalformedFrameException(at, index, "unexpected " + f.type() + " frame in the stream");
@@ -234,7 +240,7 @@ final class DestinationMigration extends MigrationBase {
     }
 
     private void loadChunk(HandlerRegistration loader, Frame.Chunk chunk, SectionId sent) throws HandlerFailedException {
-        HandlerContext ctx = stages.context(loader, counters.iterations, Long.MAX_VALUE);
+        HandlerContext ctx = stages.context(loader, counters.iterations, Long.MAX_VALUE).streamSection(sent);
         try {
             ((ChunkLoader) loader.handler()).load(ctx, chunk.payload());
         } catch (Exception | LinkageError | AssertionError e) {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -28,6 +29,7 @@ final class ReturnPath {
     private final Consumer<MigrationException> abort;
     private final Ticker ticker;
     private final long[] rtt = new long[RTT_WINDOW];
+    private final CountDownLatch firstPong = new CountDownLatch(1);
     private int rttSamples; // guarded by this
     private volatile boolean closed;
     private volatile long destinationNanos;
@@ -68,6 +70,15 @@ final class ReturnPath {
         return rttSamples == 0 ? 0 : min;
     }
 
+    /**
+     * Waits at most {@code timeout} for the first PONG, so that the first convergence decision
+     * knows the round trip and the destination's part; returns early, with false, if the return
+     * path ended first.
+     */
+    boolean awaitFirstPong(Duration timeout) throws InterruptedException {
+        return firstPong.await(timeout.toNanos(), TimeUnit.NANOSECONDS) && !closed;
+    }
+
     /** The destination's latest estimate of its part of the switchover, in nanoseconds; 0 before the first PONG. */
     long destinationNanos() {
         return destinationNanos;
@@ -85,6 +96,7 @@ final class ReturnPath {
                 if (f instanceof Frame.Pong p) {
                     sample(ticker.read() - p.stamp());
                     destinationNanos = p.destinationNanos();
+                    firstPong.countDown();
                 } else if (f instanceof Frame.Ack || f instanceof Frame.Report) {
                     answers.add(f);
                 } else if (f instanceof Frame.Error e) {
@@ -107,6 +119,7 @@ final class ReturnPath {
             closed = true;
             abort.accept(failure);
             answers.add(new Frame.Error(failure.getMessage()));
+            firstPong.countDown(); // no PONG will come: wake a waiter
         }
     }
 }

@@ -27,6 +27,7 @@ import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,7 @@ final class SourceMigration extends MigrationBase {
     private FrameWriter writer;
     private Throttle throttle;
     private ReturnPath returnPath;
+    private boolean guarded;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             Engines.ChannelOpener opener, String target, Ticker ticker) {
@@ -123,10 +125,7 @@ final class SourceMigration extends MigrationBase {
 
     private void migrate() throws Exception {
         setStatus(MigrationStatus.SETUP);
-        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
-        pin(pipeline);
-        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
-        checkAborted();
+        // Connect first, so a pipeline that cannot be assembled is reported to the destination at once (ERROR).
         MigrationChannel ch = opener.open();
         channel = ch;
         checkAborted();
@@ -137,11 +136,17 @@ final class SourceMigration extends MigrationBase {
         writer = new FrameWriter(ch.output(), params.maxFrameSize());
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
         writer.writeHeader(StreamHeader.singleChannel(ThreadLocalRandom.current().nextLong()));
+        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
+        pin(pipeline);
+        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
+        checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters);
 
+        guarded = params.downtimeGuard() && returnPath != null && canStepBack();
         stages.run(Stage.SETUP, 0);
         endPass(0);
+        ping();
         counters.setupNanos = System.nanoTime() - counters.startNanos();
         setStatus(MigrationStatus.ACTIVE);
 
@@ -177,8 +182,10 @@ final class SourceMigration extends MigrationBase {
             long bytes = stages.iterate(pass, budget, writer);
             endPass(pass);
             convergence.passEnded(bytes);
-            if (returnPath != null) {
-                writer.writePing(new Frame.Ping(ticker.read()));
+            ping();
+            if (returnPath != null && !returnPath.awaitFirstPong(params.switchoverTimeout())) {
+                checkAborted(); // the return path ended: the destination's ERROR, most likely
+                LOG.log(Level.DEBUG, what() + ": no PONG yet; deciding without the round trip and the destination's part");
             }
 
             // Pages the vCPUs dirtied during this pass, per second: the log was drained at its start.
@@ -193,6 +200,13 @@ final class SourceMigration extends MigrationBase {
             if (decision.verdict().complete()) {
                 return pass;
             }
+        }
+    }
+
+    /** Asks the destination for a PONG: a round-trip sample and its part of the switchover. */
+    private void ping() throws IOException {
+        if (returnPath != null) {
+            writer.writePing(new Frame.Ping(ticker.read()));
         }
     }
 
@@ -214,7 +228,6 @@ final class SourceMigration extends MigrationBase {
         setStatus(MigrationStatus.DEVICE);
         long predicted = counters.expectedDowntimeNanos;
         long limit = params.downtimeLimit().toNanos();
-        boolean guarded = params.downtimeGuard() && returnPath != null;
         Timeline timeline = new Timeline(ticker);
         claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
         timeline.mark(Timeline.VCPUS_STOPPED);
@@ -271,6 +284,16 @@ final class SourceMigration extends MigrationBase {
             convergence.learn(stopping, predicted, breakdown.downtime().toNanos());
             publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
+    }
+
+    /** Whether every plugin with COMPLETE handlers can undo them; if not, the guard stays off, and says why. */
+    private boolean canStepBack() {
+        List<String> blockers = stages.cannotStepBack();
+        if (!blockers.isEmpty()) {
+            LOG.log(Level.WARNING, what() + ": downtime-guard is off for this migration: plugin(s) " + blockers
+                    + " have COMPLETE handlers but no REVERT handler, so a switchover could not step back");
+        }
+        return blockers.isEmpty();
     }
 
     /** After a void attempt: REVERT undoes what COMPLETE stopped, the machine resumes, iteration goes on. */

@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -168,6 +170,23 @@ final class StageRunner {
     /** Pages that became dirty in the migration bitmap so far, for the throttle policy. */
     long dirtiedPages() {
         return bitmap.dirtiedTotal();
+    }
+
+    /**
+     * Plugins that could not undo a switchover attempt: they have COMPLETE handlers (other than
+     * RAM's final pass, which is repeatable and whose pages stay valid) but no REVERT handler. A
+     * REVERT registration is a plugin's declaration that it can step back on both sides.
+     */
+    List<String> cannotStepBack() {
+        Set<String> revertible = new TreeSet<>();
+        pipeline.handlers(Stage.REVERT).forEach(h -> revertible.add(h.plugin()));
+        Set<String> blockers = new TreeSet<>();
+        for (HandlerRegistration h : pipeline.handlers(Stage.COMPLETE)) {
+            if (!h.ramFinalPass() && !revertible.contains(h.plugin())) {
+                blockers.add(h.plugin());
+            }
+        }
+        return List.copyOf(blockers);
     }
 
     /** The COMPLETE handlers' declared estimates: bytes beyond the pending ones. */
