@@ -11,7 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A vCPU thread that runs a {@link GuestTask} at a set rate while its machine runs. It runs steps
  * in small batches between safepoints: a machine stop returns only once the current batch is done,
- * and no step runs while the machine is stopped. Started by {@link Machine#startVcpu}.
+ * and no step runs while the machine is stopped. Started by {@link Machine#startVcpu}. A CPU
+ * throttle or a dirty-page limit ({@link Machine#throttleVcpus}, {@link Machine#limitDirtyRate})
+ * slows it down between batches ({@link VcpuPacer}).
  */
 public final class Vcpu {
     private final String name;
