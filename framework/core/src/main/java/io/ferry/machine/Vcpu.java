@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * in small batches between safepoints: a machine stop returns only once the current batch is done,
  * and no step runs while the machine is stopped. Started by {@link Machine#startVcpu}. A CPU
  * throttle or a dirty-page limit ({@link Machine#throttleVcpus}, {@link Machine#limitDirtyRate})
- * slows it down between batches ({@link VcpuPacer}).
+ * slows it down between batches ({@code VcpuPacer}).
  */
 public final class Vcpu {
     private final String name;
