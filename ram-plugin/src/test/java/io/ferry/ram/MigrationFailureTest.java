@@ -207,7 +207,8 @@ class MigrationFailureTest {
             sourcePlugins.remove(gate);
             MigrationOutcome out = run.await(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.source().failure().orElseThrow()).hasMessageContaining("plugin gate left during the migration");
+            assertThat(out.source().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class)
+                    .hasMessageContaining("plugin gate left during the migration");
             assertSourceUnharmed(source, before, dest);
 
             // The next migration pins the registry as it is now, without the gate.
@@ -252,7 +253,7 @@ class MigrationFailureTest {
             destPlugins.remove(gate);
             MigrationOutcome out = run.await(WAIT);
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.destination().failure().orElseThrow())
+            assertThat(out.destination().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class)
                     .hasMessageContaining("plugin gate left during the incoming migration");
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
             assertSourceUnharmed(source, before, dest);

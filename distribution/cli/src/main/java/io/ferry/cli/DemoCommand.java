@@ -1,30 +1,16 @@
 package io.ferry.cli;
 
-import io.ferry.machine.Device;
 import io.ferry.machine.DirtyPattern;
-import io.ferry.machine.GuestMemory;
-import io.ferry.machine.Machine;
-import io.ferry.machine.MemoryFill;
-import io.ferry.machine.PageDirtier;
-import io.ferry.machine.RunState;
-import io.ferry.machine.Vcpu;
-import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationParameters;
-import io.ferry.migration.MigrationStatus;
-import io.ferry.migration.Migrator;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
-import io.ferry.transport.IncomingEndpoint;
-import io.ferry.transport.MigrationUri;
-import io.ferry.transport.Transports;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -68,6 +54,15 @@ final class DemoCommand implements Callable<Integer> {
             description = "Most iterative passes before completing anyway (default: ${DEFAULT-VALUE}).")
     int iterationCap;
 
+    @Option(names = "--downtime-guard", negatable = true, defaultValue = "false",
+            description = "Step back from a switchover that would exceed the downtime limit and iterate again"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean downtimeGuard;
+
+    @Option(names = "--switchover-attempts", defaultValue = "" + MigrationParameters.DEFAULT_SWITCHOVER_ATTEMPTS,
+            description = "With the guard: most switchover attempts before giving up (default: ${DEFAULT-VALUE}).")
+    int switchoverAttempts;
+
     @Option(names = "--devices", split = ",", defaultValue = DemoDefaults.DEVICES,
             description = "Devices to attach, from the plugins' device models (default: ${DEFAULT-VALUE}; none: --devices=).")
     List<String> devices = new ArrayList<>();
@@ -85,7 +80,8 @@ final class DemoCommand implements Callable<Integer> {
                 .withMaxBandwidth(maxBandwidth)
                 .withDowntimeLimit(Duration.ofMillis(downtimeLimit))
                 .withIterationCap(iterationCap)
-                .withRunOnDestination(false); // compare both sides at switchover, then start the destination
+                .withDowntimeGuard(downtimeGuard)
+                .withSwitchoverAttempts(switchoverAttempts);
         DirtyPattern dirtyPattern = DirtyPattern.parse(pattern);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(DemoCommand.class.getClassLoader());
         List<DeviceModel> models = resolveDevices(registry);
@@ -93,60 +89,25 @@ final class DemoCommand implements Callable<Integer> {
                 Sizes.format(ram), dirtyRate, pattern, devices.isEmpty() ? "none" : devices,
                 registry.snapshot().stream().map(MigrationPlugin::name).collect(Collectors.toList()));
 
-        try (Machine source = Machine.create("source", GuestMemory.of(ram));
-                Machine destination = Machine.incoming("destination", GuestMemory.of(ram))) {
-            MemoryFill.random(source.memory(), seed, 0.3);
-            for (DeviceModel m : models) {
-                m.attachToSource(source, seed);
-                m.attachToDestination(destination);
-            }
-            source.start();
-            Vcpu vcpu = source.startVcpu("vcpu0", dirtyRate, new PageDirtier(source, dirtyPattern, seed));
-
-            Migrator migrator = new Migrator(registry);
-            IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", port));
-            out.printf("destination listening on %s%n", endpoint.address());
-            Migration incoming = migrator.incoming(destination, endpoint, params);
-            Migration outgoing = migrator.migrate(source, endpoint.address(), params, new ProgressPrinter(out));
-            MigrationFigures f = outgoing.await(Duration.ofMinutes(30));
-            incoming.await(Duration.ofMinutes(1));
-            out.println();
-            out.println(f.report());
-            out.printf("vCPU wrote %d pages on the source%n", vcpu.steps());
-            if (f.status() != MigrationStatus.COMPLETED || incoming.status() != MigrationStatus.COMPLETED) {
-                out.printf("migration FAILED: source %s (%s), destination %s (%s)%n", f.status(),
-                        outgoing.failure().map(Throwable::getMessage).orElse("-"), incoming.status(),
-                        incoming.failure().map(Throwable::getMessage).orElse("-"));
-                return 1;
-            }
-            boolean verified = verify(out, source, destination);
-            destination.changeRunState(RunState.RUNNING);
-            out.printf("destination is %s; source is %s%n", destination.runState(), source.runState());
-            return verified ? 0 : 1;
+        DemoRun demo = new DemoRun(ram, dirtyRate, dirtyPattern, models, seed);
+        // The destination stays paused until both sides are compared at switchover, then starts.
+        DemoRun.Result r = demo.run(registry, params, port, out, new ProgressPrinter(out));
+        MigrationFigures f = r.figures();
+        out.println();
+        out.println(f.report());
+        out.printf("vCPU wrote %d pages on the source%n", r.vcpuSteps());
+        r.report().forEach(out::println);
+        out.flush();
+        if (!r.completed()) {
+            out.printf("migration FAILED: source %s (%s), destination %s (%s)%n", f.status(),
+                    r.outgoing().failure().map(Throwable::getMessage).orElse("-"), r.incoming().status(),
+                    r.incoming().failure().map(Throwable::getMessage).orElse("-"));
+            return 1;
         }
+        return r.verified() ? 0 : 1;
     }
 
     private List<DeviceModel> resolveDevices(PluginRegistry registry) {
         return devices.stream().filter(n -> !n.isBlank()).map(n -> registry.deviceModel(n.trim())).toList();
-    }
-
-    /** Compares RAM byte for byte and every device's state; prints the verdict. */
-    private static boolean verify(PrintWriter out, Machine source, Machine destination) {
-        Optional<Long> diff = source.memory().firstDifference(destination.memory());
-        String digest = source.memory().digest();
-        boolean ramOk = diff.isEmpty() && digest.equals(destination.memory().digest());
-        out.printf("verify: guest RAM %s (%s, digest %s)%n", ramOk ? "EQUAL" : "DIFFERS at 0x" + Long.toHexString(diff.orElse(-1L)),
-                Sizes.format(source.memory().size()), digest.substring(0, 16));
-        boolean devicesOk = true;
-        for (Device d : source.devices()) {
-            String theirs = destination.device(d.id()).map(Device::stateFingerprint).orElse("(missing)");
-            boolean same = d.stateFingerprint().equals(theirs);
-            devicesOk &= same;
-            out.printf("verify: device %s %s%n", d.id(), same ? "EQUAL" : "DIFFERS: " + d.stateFingerprint() + " vs " + theirs);
-        }
-        boolean ok = ramOk && devicesOk;
-        out.println(ok ? "VERIFIED: destination state equals the source's at switchover" : "VERIFICATION FAILED");
-        out.flush();
-        return ok;
     }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@link #mark} fences before it looks at the bit, so a page whose bit is drained has its data
  * visible to the thread that drained it, and no write is ever missed.
  */
-public final class DirtyLog {
+public final class DirtyLog implements DirtyLogSource {
     private final String name;
     private final long pages;
     private final AtomicLongArray words;
@@ -29,6 +29,7 @@ public final class DirtyLog {
         this.words = new AtomicLongArray((int) ((pages + 63) >>> 6));
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -38,11 +39,13 @@ public final class DirtyLog {
     }
 
     /** Starts recording marks; marks made while disabled are dropped. */
+    @Override
     public void enable() {
         enabled = true;
     }
 
     /** Stops recording and forgets what was recorded. */
+    @Override
     public void disable() {
         enabled = false;
         for (int i = 0; i < words.length(); i++) {
@@ -66,24 +69,31 @@ public final class DirtyLog {
         markFenced(page);
     }
 
-    /** Marks every page in {@code [first, first + count)}; one fence for the whole range. */
-    public void markRange(long first, long count) {
+    /**
+     * Marks every page in {@code [first, first + count)}; one fence for the whole range.
+     *
+     * @return how many of them this call newly marked (0 while disabled)
+     */
+    public long markRange(long first, long count) {
         if (!enabled) {
-            return;
+            return 0;
         }
         VarHandle.fullFence();
+        long added = 0;
         for (long p = first; p < first + count; p++) {
-            markFenced(p);
+            added += markFenced(p);
         }
+        return added;
     }
 
-    private void markFenced(long page) {
+    private int markFenced(long page) {
         int w = (int) (page >>> 6);
         long bit = 1L << page;
         // Read first: hot pages are usually already marked, and a shared read is far cheaper than a CAS.
         if ((words.get(w) & bit) == 0) {
-            words.getAndAccumulate(w, bit, (a, b) -> a | b);
+            return (words.getAndAccumulate(w, bit, (a, b) -> a | b) & bit) == 0 ? 1 : 0;
         }
+        return 0;
     }
 
     /**
@@ -91,6 +101,7 @@ public final class DirtyLog {
      *
      * @return how many pages became dirty in {@code target}
      */
+    @Override
     public long drainInto(DirtyBitmap target) {
         checkArgument(target.pages() == pages, "bitmap covers %s pages, log %s covers %s", target.pages(), name, pages);
         long added = 0;
@@ -103,6 +114,7 @@ public final class DirtyLog {
     }
 
     /** Number of pages marked now; a snapshot that concurrent writers may already have changed. */
+    @Override
     public long peekCount() {
         long n = 0;
         for (int i = 0; i < words.length(); i++) {

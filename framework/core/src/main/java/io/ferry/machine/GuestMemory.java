@@ -17,25 +17,35 @@ import java.util.Set;
  * <p>There are two ways to write it. {@link #tracked()} is the vCPU path: every write marks its
  * pages in {@link #dirtyLog()} while dirty logging is on. {@link #untracked()} is the device
  * path (DMA): it marks nothing, so a backend that uses it must keep its own {@link DirtyLog}.
+ *
+ * <p>While RAM is {@linkplain #seal() sealed} (after a migration's final RAM pass) every write,
+ * on either path, is recorded as a {@link SealBreach} naming its writer: a backend names itself
+ * when it obtains its path ({@link #untracked(String)}).
  */
 public final class GuestMemory {
     public static final int PAGE_SIZE = 4096;
     public static final int PAGE_SHIFT = 12;
     /** Size of the direct buffers a block is cut into; a power of two, a multiple of the page size. */
     public static final long SEGMENT_SIZE = 1L << 30;
+    /** The writer name of the tracked (vCPU) path in a {@link SealBreach}. */
+    public static final String VCPU_WRITER = "vcpu";
+    /** The writer name of {@link #untracked()}, the path of a device that did not name itself. */
+    public static final String UNNAMED_WRITER = "an unnamed device (GuestMemory.untracked())";
 
     private final ImmutableList<RamBlock> blocks;
     private final long size;
     private final DirtyLog dirtyLog;
     private final MemoryAccess tracked;
     private final MemoryAccess untracked;
+    volatile RamSeal seal; // read by every write: one volatile load when not sealed
+    private volatile DirtyBitmap dontCare; // a private copy; null when none
 
     private GuestMemory(ImmutableList<RamBlock> blocks) {
         this.blocks = blocks;
         this.size = blocks.stream().mapToLong(RamBlock::size).sum();
         this.dirtyLog = new DirtyLog("vcpu", pages());
-        this.tracked = new MemoryAccess(this, dirtyLog);
-        this.untracked = new MemoryAccess(this, null);
+        this.tracked = new MemoryAccess(this, dirtyLog, VCPU_WRITER);
+        this.untracked = new MemoryAccess(this, null, UNNAMED_WRITER);
     }
 
     /** One block named {@code "ram"} of {@code size} bytes. */
@@ -79,9 +89,46 @@ public final class GuestMemory {
         return tracked;
     }
 
-    /** The device (DMA) write path: marks nothing. */
+    /**
+     * The device (DMA) write path: marks nothing. Fine for reading; a device that writes should
+     * use {@link #untracked(String)}, so a write made while RAM is sealed names it.
+     */
     public MemoryAccess untracked() {
         return untracked;
+    }
+
+    /**
+     * The device (DMA) write path of {@code writer} (a device or backend name, such as
+     * {@code "vhost-net0"}): marks nothing, and a write made while RAM is sealed is recorded
+     * under this name.
+     */
+    public MemoryAccess untracked(String writer) {
+        checkArgument(writer != null && !writer.isBlank(), "an untracked writer needs a name");
+        return new MemoryAccess(this, null, writer);
+    }
+
+    /**
+     * Seals guest RAM: from now until {@link #unseal()}, the first write through any path is
+     * kept as a {@link #sealBreach()}. The write itself still happens: the migration that sealed
+     * RAM fails instead, and the running source keeps what was written.
+     */
+    public void seal() {
+        seal = new RamSeal();
+    }
+
+    /** Ends the seal and forgets its breach. */
+    public void unseal() {
+        seal = null;
+    }
+
+    public boolean isSealed() {
+        return seal != null;
+    }
+
+    /** The first write made while sealed, if any (empty when not sealed). */
+    public Optional<SealBreach> sealBreach() {
+        RamSeal s = seal;
+        return s == null ? Optional.empty() : s.breach();
     }
 
     /** The block holding guest address {@code address}. */
@@ -133,6 +180,37 @@ public final class GuestMemory {
         return -1;
     }
 
+    /**
+     * Records the don't-care pages of a completed migration: pages the guest declared free (and
+     * did not write again) that were sent as zero pages. {@link #digest()} and the testkit's state
+     * assertions read them as zero. Cleared when the machine runs again.
+     */
+    public void markDontCare(DirtyBitmap pages) {
+        checkArgument(pages.pages() == pages(), "bitmap covers %s pages, memory has %s", pages.pages(), pages());
+        DirtyBitmap copy = new DirtyBitmap(pages.pages());
+        for (long p = pages.nextDirty(0); p >= 0; p = pages.nextDirty(p + 1)) {
+            copy.set(p);
+        }
+        dontCare = copy.isEmpty() ? null : copy;
+    }
+
+    /** Forgets the don't-care pages (the guest runs again and may use them). */
+    public void clearDontCare() {
+        dontCare = null;
+    }
+
+    /** Whether {@code page} is a don't-care page of the last completed migration. */
+    public boolean isDontCare(long page) {
+        DirtyBitmap d = dontCare;
+        return d != null && d.get(page);
+    }
+
+    /** Number of don't-care pages (see {@link #markDontCare}). */
+    public long dontCareCount() {
+        DirtyBitmap d = dontCare;
+        return d == null ? 0 : d.count();
+    }
+
     /** A pool of reusable page views for the migration data path (see {@link PageViews}). */
     public PageViews newPageViews(int capacity) {
         return new PageViews(this, capacity);
@@ -141,7 +219,8 @@ public final class GuestMemory {
     /**
      * A digest of every byte of guest RAM (block names, sizes and contents), for comparing two
      * machines in different processes. CRC32C per 64 KiB folded into SHA-256: fast, and it
-     * catches any transfer corruption; not meant to resist a forger.
+     * catches any transfer corruption; not meant to resist a forger. Don't-care pages are read
+     * as zero, as the destination holds them.
      */
     public String digest() {
         return MemoryDigest.of(this);
@@ -154,14 +233,24 @@ public final class GuestMemory {
 
     /** The first guest address where this memory and {@code other} differ, or empty if they are equal. */
     public Optional<Long> firstDifference(GuestMemory other) {
+        return firstDifference(other, 0);
+    }
+
+    /** The first guest address at or after {@code from} where this memory and {@code other} differ. */
+    public Optional<Long> firstDifference(GuestMemory other, long from) {
         checkArgument(layoutEquals(other), "layouts differ: %s vs %s", blocks, other.blocks);
         for (RamBlock a : blocks) {
+            if (from >= a.base() + a.size()) {
+                continue;
+            }
             RamBlock b = other.blocks.get(a.index());
-            for (int s = 0; s < a.segmentCount(); s++) {
-                long offset = s * SEGMENT_SIZE;
-                int at = a.segmentAt(offset).duplicate().clear().mismatch(b.segmentAt(offset).duplicate().clear());
+            long start = Math.max(0, from - a.base());
+            for (long offset = start - (start & (SEGMENT_SIZE - 1)); offset < a.size(); offset += SEGMENT_SIZE) {
+                int skip = (int) (Math.max(offset, start) - offset);
+                ByteBuffer x = a.segmentAt(offset).duplicate().clear().position(skip);
+                int at = x.mismatch(b.segmentAt(offset).duplicate().clear().position(skip));
                 if (at >= 0) {
-                    return Optional.of(a.base() + offset + at);
+                    return Optional.of(a.base() + offset + skip + at);
                 }
             }
         }

@@ -28,6 +28,8 @@ public final class Machine implements AutoCloseable {
     private final List<GuestRegion> regions = new CopyOnWriteArrayList<>();
     private RunState runState;
     private MigrationClaim claim; // guarded by this
+    private int vcpuThrottle; // guarded by this
+    private long vcpuDirtyLimit; // guarded by this
 
     /** A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE}). */
     public Machine(String name, GuestMemory memory, RunState initial) {
@@ -123,6 +125,7 @@ public final class Machine implements AutoCloseable {
                 return;
             }
             if (to.isRunning()) {
+                memory.clearDontCare(); // the guest may use its free pages again
                 gate.open();
             } else {
                 gate.close();
@@ -197,6 +200,8 @@ public final class Machine implements AutoCloseable {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
             checkArgument(vcpus.stream().noneMatch(v -> v.name().equals(vcpuName)),
                     "machine %s already has a vCPU '%s'", name, vcpuName);
+            vcpu.throttle(vcpuThrottle);
+            vcpu.limitDirtyRate(vcpuDirtyLimit);
             vcpus.add(vcpu);
         }
         vcpu.start(gate);
@@ -205,6 +210,26 @@ public final class Machine implements AutoCloseable {
 
     public List<Vcpu> vcpus() {
         return ImmutableList.copyOf(vcpus);
+    }
+
+    /**
+     * Throttles every vCPU, present and future, to run at most {@code 100 - percent} percent of
+     * the time (QEMU's CPU throttle, which auto-converge steps up); 0 lifts it.
+     */
+    public synchronized void throttleVcpus(int percent) {
+        checkArgument(percent >= 0 && percent <= 99, "CPU throttle must be in [0, 99] percent but was %s", percent);
+        vcpuThrottle = percent;
+        vcpus.forEach(v -> v.throttle(percent));
+    }
+
+    /**
+     * Limits the pages each vCPU, present and future, newly dirties per second while dirty logging
+     * is on (QEMU's dirty-limit); 0 lifts it.
+     */
+    public synchronized void limitDirtyRate(long pagesPerSecondPerVcpu) {
+        checkArgument(pagesPerSecondPerVcpu >= 0, "dirty limit must be >= 0 pages/s but was %s", pagesPerSecondPerVcpu);
+        vcpuDirtyLimit = pagesPerSecondPerVcpu;
+        vcpus.forEach(v -> v.limitDirtyRate(pagesPerSecondPerVcpu));
     }
 
     /** Stops the vCPUs and moves to {@link RunState#SHUTDOWN}. */

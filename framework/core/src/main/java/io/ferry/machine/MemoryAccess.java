@@ -11,10 +11,17 @@ import java.nio.ByteBuffer;
 public final class MemoryAccess {
     private final GuestMemory memory;
     private final DirtyLog log;
+    private final String writer;
 
-    MemoryAccess(GuestMemory memory, DirtyLog log) {
+    MemoryAccess(GuestMemory memory, DirtyLog log, String writer) {
         this.memory = memory;
         this.log = log;
+        this.writer = writer;
+    }
+
+    /** Who writes through this path, as a {@link SealBreach} names it. */
+    public String writer() {
+        return writer;
     }
 
     /** Whether writes through this path are marked in the vCPU dirty log. */
@@ -116,7 +123,14 @@ public final class MemoryAccess {
         if (log != null && length > 0) {
             long first = address >>> GuestMemory.PAGE_SHIFT;
             long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
-            log.markRange(first, last - first + 1);
+            long added = log.markRange(first, last - first + 1);
+            if (added > 0 && Thread.currentThread() instanceof Vcpu.VcpuThread v) {
+                v.dirtied += added; // what dirty-limit paces by
+            }
+        }
+        RamSeal s = memory.seal; // the one check on the fast path
+        if (s != null && length > 0) {
+            s.record(writer, address);
         }
     }
 

@@ -17,6 +17,7 @@ final class MemoryDigest {
         MessageDigest sha = sha256();
         ByteBuffer crcs = ByteBuffer.allocate(4 * 1024);
         CRC32C crc = new CRC32C();
+        boolean careful = memory.dontCareCount() > 0;
         for (RamBlock b : memory.blocks()) {
             sha.update(b.name().getBytes(StandardCharsets.UTF_8));
             sha.update(ByteBuffer.allocate(Long.BYTES).putLong(0, b.size()));
@@ -25,7 +26,11 @@ final class MemoryDigest {
                 int start = (int) (off & (GuestMemory.SEGMENT_SIZE - 1));
                 seg.limit(start + (int) Math.min(PIECE, b.size() - off)).position(start);
                 crc.reset();
-                crc.update(seg);
+                if (careful) {
+                    updateReadingDontCareAsZero(crc, memory, seg, b.base() + off);
+                } else {
+                    crc.update(seg);
+                }
                 if (!crcs.hasRemaining()) {
                     sha.update(crcs.flip());
                     crcs.clear();
@@ -35,6 +40,19 @@ final class MemoryDigest {
         }
         sha.update(crcs.flip());
         return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** CRC of one piece with its don't-care pages read as zero, as the destination holds them. */
+    private static void updateReadingDontCareAsZero(CRC32C crc, GuestMemory memory, ByteBuffer piece, long address) {
+        int start = piece.position();
+        for (int at = start; at < piece.limit(); at += GuestMemory.PAGE_SIZE) {
+            long page = (address + at - start) >>> GuestMemory.PAGE_SHIFT;
+            if (memory.isDontCare(page)) {
+                crc.update(PageViews.ZERO_PAGE.duplicate().clear());
+            } else {
+                crc.update(piece.duplicate().limit(at + GuestMemory.PAGE_SIZE).position(at));
+            }
+        }
     }
 
     private static MessageDigest sha256() {

@@ -11,7 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A vCPU thread that runs a {@link GuestTask} at a set rate while its machine runs. It runs steps
  * in small batches between safepoints: a machine stop returns only once the current batch is done,
- * and no step runs while the machine is stopped. Started by {@link Machine#startVcpu}.
+ * and no step runs while the machine is stopped. Started by {@link Machine#startVcpu}. A CPU
+ * throttle or a dirty-page limit ({@link Machine#throttleVcpus}, {@link Machine#limitDirtyRate})
+ * slows it down between batches ({@code VcpuPacer}).
  */
 public final class Vcpu {
     private final String name;
@@ -22,6 +24,9 @@ public final class Vcpu {
     private volatile Thread thread;
     private volatile boolean stopRequested;
     private volatile Exception failure;
+    private volatile int throttlePercent;
+    private volatile long dirtyLimit;
+    private volatile long pagesDirtied;
 
     Vcpu(String name, long stepsPerSecond, GuestTask task) {
         this.name = checkNotNull(name, "name");
@@ -49,13 +54,41 @@ public final class Vcpu {
         return steps.get();
     }
 
+    /** Pages this vCPU newly marked in the dirty log (only while logging is on), up to its last batch. */
+    public long pagesDirtied() {
+        return pagesDirtied;
+    }
+
+    /** The CPU throttle in percent (QEMU's cpu-throttle-percentage); 0 when not throttled. */
+    public int throttlePercent() {
+        return throttlePercent;
+    }
+
+    /** The dirty-page limit in pages per second (QEMU's dirty-limit); 0 when none. */
+    public long dirtyLimit() {
+        return dirtyLimit;
+    }
+
+    /** Throttles this vCPU to run at most {@code 100 - percent} percent of the time; see {@link Machine#throttleVcpus}. */
+    void throttle(int percent) {
+        checkArgument(percent >= 0 && percent <= 99, "vCPU %s: throttle must be in [0, 99] percent but was %s", name,
+                percent);
+        throttlePercent = percent;
+    }
+
+    /** Limits the pages this vCPU newly dirties per second, 0 for no limit; see {@link Machine#limitDirtyRate}. */
+    void limitDirtyRate(long pagesPerSecond) {
+        checkArgument(pagesPerSecond >= 0, "vCPU %s: dirty limit must be >= 0 pages/s but was %s", name, pagesPerSecond);
+        dirtyLimit = pagesPerSecond;
+    }
+
     /** The exception that stopped this vCPU, if one did. */
     public Optional<Exception> failure() {
         return Optional.ofNullable(failure);
     }
 
     void start(RunGate gate) {
-        Thread t = new Thread(() -> run(gate), "ferry-vcpu-" + name);
+        Thread t = new VcpuThread(() -> run(gate), "ferry-vcpu-" + name);
         t.setDaemon(true);
         thread = t;
         t.start();
@@ -75,8 +108,9 @@ public final class Vcpu {
     }
 
     private void run(RunGate gate) {
+        VcpuThread self = (VcpuThread) Thread.currentThread();
         long nanosPerBatch = TimeUnit.SECONDS.toNanos(1) * batch / stepsPerSecond;
-        long next = System.nanoTime();
+        VcpuPacer pacer = new VcpuPacer(nanosPerBatch, System.nanoTime());
         long index = 0;
         while (!stopRequested) {
             try {
@@ -84,6 +118,8 @@ public final class Vcpu {
             } catch (InterruptedException e) {
                 return;
             }
+            long start = System.nanoTime();
+            long dirtiedBefore = self.dirtied;
             try {
                 for (int i = 0; i < batch; i++) {
                     task.step(index++);
@@ -95,13 +131,26 @@ public final class Vcpu {
             } finally {
                 gate.exit();
             }
-            next += nanosPerBatch;
-            long wait = next - System.nanoTime();
+            long end = System.nanoTime();
+            pagesDirtied = self.dirtied;
+            pacer.throttle(throttlePercent);
+            pacer.dirtyLimit(dirtyLimit, start);
+            long wait = pacer.next(start, end, self.dirtied - dirtiedBefore) - end;
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
-            } else if (wait < -TimeUnit.MILLISECONDS.toNanos(100)) {
-                next = System.nanoTime(); // after a stop, do not burst to catch up
             }
+        }
+    }
+
+    /**
+     * The thread of a vCPU: the tracked path counts the pages it newly dirties here, so the
+     * dirty limit paces by what the vCPU really dirtied (QEMU counts them in the dirty ring).
+     */
+    static final class VcpuThread extends Thread {
+        long dirtied; // written and read only by this thread
+
+        VcpuThread(Runnable run, String name) {
+            super(run, name);
         }
     }
 

@@ -6,8 +6,13 @@ package io.ferry.migration;
  */
 public sealed class MigrationException extends Exception
         permits HandlerFailedException, LateDirtyException, SectionRefusedException, MigrationCancelledException,
-                DestinationFailedException {
+                DestinationFailedException, PluginLeftException, SwitchoverTimeoutException, PeerSilentException,
+                SourceFailedException, DowntimeExceededException {
     private static final long serialVersionUID = 1L;
+
+    public MigrationException(String message) {
+        super(message);
+    }
 
     public MigrationException(String message, Throwable cause) {
         super(message, cause);

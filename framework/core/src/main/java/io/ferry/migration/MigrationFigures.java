@@ -17,6 +17,10 @@ import java.util.Locale;
  * @param throughputMbps megabits per second over the migration so far
  * @param normalPages guest pages sent (or loaded) as data
  * @param zeroPages guest pages sent (or loaded) as zero-page records
+ * @param switchover source: where the last switchover's time went, and how many attempts there were
+ * @param discardedPages source: dirty pages dropped from the migration bitmap by
+ *     {@code StageContext.discardPages} ("need not be sent"), counted when dropped
+ * @param cpuThrottlePercent source: the CPU throttle auto-converge has set, percent (0 when none)
  */
 public record MigrationFigures(
         MigrationStatus status,
@@ -30,11 +34,34 @@ public record MigrationFigures(
         long expectedDowntimeMillis,
         double throughputMbps,
         long normalPages,
-        long zeroPages) {
+        long zeroPages,
+        SwitchoverBreakdown switchover,
+        long discardedPages,
+        int cpuThrottlePercent) {
+
+    public MigrationFigures {
+        switchover = switchover == null ? SwitchoverBreakdown.NONE : switchover;
+    }
+
+    /** Figures without discarded pages or a CPU throttle. */
+    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
+            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
+            double throughputMbps, long normalPages, long zeroPages, SwitchoverBreakdown switchover) {
+        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
+                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, switchover, 0, 0);
+    }
+
+    /** Figures without a switchover breakdown. */
+    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
+            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
+            double throughputMbps, long normalPages, long zeroPages) {
+        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
+                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, SwitchoverBreakdown.NONE);
+    }
 
     /** Every figure, one a line, as QEMU's {@code info migrate} shows them. */
     public String report() {
-        return String.join("\n",
+        String figures = String.join("\n",
                 line("status", status.toString()),
                 line("total time", totalMillis + " ms"),
                 line("setup time", setupMillis + " ms"),
@@ -46,7 +73,11 @@ public record MigrationFigures(
                 line("dirty page rate", dirtyPagesRate + " pages/s"),
                 line("throughput", String.format(Locale.ROOT, "%.0f Mbps", throughputMbps)),
                 line("normal pages", Long.toString(normalPages)),
-                line("zero pages", Long.toString(zeroPages)));
+                line("zero pages", Long.toString(zeroPages)),
+                line("discarded pages", Long.toString(discardedPages)),
+                line("cpu throttle", cpuThrottlePercent + " %"));
+        return switchover.checkpoints().isEmpty() ? figures
+                : figures + "\n" + line("switchover", switchover.attempts() + " attempt(s)") + "\n" + switchover.report();
     }
 
     private static String line(String name, String value) {

@@ -21,6 +21,12 @@ import java.util.Locale;
  *     4 MiB, suits both sides), or it fails the migration with a FrameTooLargeException
  * @param switchoverTimeout how long each side waits for the other's acknowledgement or commit
  * @param runOnDestination whether the destination runs the machine once loaded (else it stays paused)
+ * @param downtimeGuard source: step back from a switchover that would break the downtime limit
+ *     (COMPLETE runs over it, or the destination's acknowledgement says its part will): resume the
+ *     machine and iterate again, at most {@code switchoverAttempts} attempts in all
+ * @param switchoverAttempts source, with the guard on: the most switchover attempts before the
+ *     migration fails with a {@link DowntimeExceededException}
+ * @param throttling auto-converge and dirty-limit, the help for a migration that does not converge
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -28,11 +34,15 @@ public record MigrationParameters(
         int iterationCap,
         int maxFrameSize,
         Duration switchoverTimeout,
-        boolean runOnDestination) {
+        boolean runOnDestination,
+        boolean downtimeGuard,
+        int switchoverAttempts,
+        Throttling throttling) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
     public static final int DEFAULT_MAX_FRAME_SIZE = 4 << 20;
+    public static final int DEFAULT_SWITCHOVER_ATTEMPTS = 3;
 
     public MigrationParameters {
         checkArgument(maxBandwidth >= 0, "max-bandwidth must be >= 0 (0 = unlimited) but was %s", maxBandwidth);
@@ -43,6 +53,32 @@ public record MigrationParameters(
                 "max-frame-size must be in [64 KiB, 256 MiB] but was %s", maxFrameSize);
         checkNotNull(switchoverTimeout, "switchoverTimeout");
         checkArgument(switchoverTimeout.toMillis() > 0, "switchover-timeout must be > 0 but was %s", switchoverTimeout);
+        checkArgument(switchoverAttempts >= 1, "switchover-attempts must be >= 1 but was %s", switchoverAttempts);
+        checkNotNull(throttling, "throttling");
+    }
+
+    /** Parameters without convergence help. */
+    public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
+            Duration switchoverTimeout, boolean runOnDestination, boolean downtimeGuard, int switchoverAttempts) {
+        this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, downtimeGuard,
+                switchoverAttempts, Throttling.defaults());
+    }
+
+    /** Parameters with the downtime guard off. */
+    public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
+            Duration switchoverTimeout, boolean runOnDestination) {
+        this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
+                DEFAULT_SWITCHOVER_ATTEMPTS);
+    }
+
+    public MigrationParameters withDowntimeGuard(boolean on) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                runOnDestination, on, switchoverAttempts, throttling);
+    }
+
+    public MigrationParameters withSwitchoverAttempts(int attempts) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                runOnDestination, downtimeGuard, attempts, throttling);
     }
 
     /** Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination runs. */
@@ -53,38 +89,47 @@ public record MigrationParameters(
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
         return new MigrationParameters(bytesPerSecond, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
     }
 
     public MigrationParameters withDowntimeLimit(Duration limit) {
         return new MigrationParameters(maxBandwidth, limit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
     }
 
     public MigrationParameters withIterationCap(int cap) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, cap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
     }
 
     public MigrationParameters withMaxFrameSize(int bytes) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, bytes, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
     }
 
     public MigrationParameters withSwitchoverTimeout(Duration timeout) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, timeout,
-                runOnDestination);
+                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
     }
 
     public MigrationParameters withRunOnDestination(boolean run) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run);
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run,
+                downtimeGuard, switchoverAttempts, throttling);
+    }
+
+    public MigrationParameters withThrottling(Throttling t) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                runOnDestination, downtimeGuard, switchoverAttempts, t);
     }
 
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
-     * (true/false).
+     * (true/false), {@code downtime-guard} (true/false), {@code switchover-attempts}; and the
+     * {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit} (true/false),
+     * {@code cpu-throttle-initial}, {@code cpu-throttle-increment}, {@code max-cpu-throttle}
+     * (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix).
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
@@ -92,6 +137,9 @@ public record MigrationParameters(
         checkNotNull(name, "name");
         checkNotNull(value, "value");
         try {
+            if (Throttling.names(name)) {
+                return withThrottling(throttling.with(name, value));
+            }
             return switch (name) {
                 case "max-bandwidth" -> withMaxBandwidth(Sizes.parse(value));
                 case "downtime-limit" -> withDowntimeLimit(Duration.ofMillis(Long.parseLong(value)));
@@ -99,16 +147,20 @@ public record MigrationParameters(
                 case "max-frame-size" -> withMaxFrameSize(Math.toIntExact(Sizes.parse(value)));
                 case "switchover-timeout" -> withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(value)));
                 case "run-on-destination" -> withRunOnDestination(parseBoolean(value));
+                case "downtime-guard" -> withDowntimeGuard(parseBoolean(value));
+                case "switchover-attempts" -> withSwitchoverAttempts(Integer.parseInt(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name
                         + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
-                        + " switchover-timeout, run-on-destination");
+                        + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts,"
+                        + " auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle, dirty-limit,"
+                        + " vcpu-dirty-limit");
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);
         }
     }
 
-    private static boolean parseBoolean(String value) {
+    static boolean parseBoolean(String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "true", "on", "yes" -> true;
             case "false", "off", "no" -> false;

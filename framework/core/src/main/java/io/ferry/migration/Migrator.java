@@ -3,8 +3,7 @@ package io.ferry.migration;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
-import io.ferry.internal.engine.DestinationMigration;
-import io.ferry.internal.engine.SourceMigration;
+import io.ferry.internal.engine.Engines;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
@@ -64,11 +63,7 @@ public final class Migrator {
         checkState(machine.runState() == RunState.INMIGRATE,
                 "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(), machine.runState());
         MigrationClaim claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
-        DestinationMigration m = new DestinationMigration(claim, machine, registry, params, endpoint);
-        for (MigrationListener l : listeners) {
-            m.addListener(l);
-        }
-        return m.start();
+        return Engines.destination(claim, machine, registry, params, endpoint, listeners);
     }
 
     /** Loads a stream from an already connected channel (the in-memory transport) into {@code machine}. */
@@ -98,7 +93,7 @@ public final class Migrator {
         }, params, listeners);
     }
 
-    private Migration migrate(Machine machine, SourceMigration.ChannelOpener opener, String target,
+    private Migration migrate(Machine machine, Engines.ChannelOpener opener, String target,
             MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(machine, "machine");
         checkNotNull(params, "params");
@@ -106,10 +101,6 @@ public final class Migrator {
                 "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
                 machine.runState());
         MigrationClaim claim = machine.claimForMigration("migration to " + target);
-        SourceMigration m = new SourceMigration(claim, machine, registry, params, opener, target);
-        for (MigrationListener l : listeners) {
-            m.addListener(l); // before the start, so no event is missed
-        }
-        return m.start();
+        return Engines.source(claim, machine, registry, params, opener, target, listeners);
     }
 }

@@ -16,6 +16,10 @@ import java.util.function.LongSupplier;
  * @param pendingBytes ITERATE only: how many bytes this handler still has to send, for the
  *     convergence decision
  * @param ramFinalPass COMPLETE only: this is RAM's final pass; guest RAM is sealed once it returns
+ * @param bytesEstimate COMPLETE only: bytes the handler expects to emit beyond the ITERATE handlers'
+ *     pending bytes, for the switchover cost model
+ * @param nanosEstimate COMPLETE or LOAD_COMPLETE: how long the handler expects to take, in
+ *     nanoseconds, for the switchover cost model
  */
 public record HandlerRegistration(
         String plugin,
@@ -25,7 +29,9 @@ public record HandlerRegistration(
         Optional<SectionId> section,
         Handler handler,
         Optional<LongSupplier> pendingBytes,
-        boolean ramFinalPass) {
+        boolean ramFinalPass,
+        Optional<LongSupplier> bytesEstimate,
+        Optional<LongSupplier> nanosEstimate) {
 
     /** Priority descending, then id ascending: the order a stage runs its handlers in. */
     public static final Comparator<HandlerRegistration> ORDER =
@@ -38,6 +44,25 @@ public record HandlerRegistration(
         checkNotNull(section, "section");
         checkNotNull(handler, "handler");
         checkNotNull(pendingBytes, "pendingBytes");
+        checkNotNull(bytesEstimate, "bytesEstimate");
+        checkNotNull(nanosEstimate, "nanosEstimate");
+    }
+
+    /** A registration without cost estimates. */
+    public HandlerRegistration(String plugin, Stage stage, String id, int priority, Optional<SectionId> section,
+            Handler handler, Optional<LongSupplier> pendingBytes, boolean ramFinalPass) {
+        this(plugin, stage, id, priority, section, handler, pendingBytes, ramFinalPass, Optional.empty(),
+                Optional.empty());
+    }
+
+    /** The declared byte estimate now, or 0. */
+    public long estimatedBytes() {
+        return bytesEstimate.map(LongSupplier::getAsLong).orElse(0L);
+    }
+
+    /** The declared time estimate now, in nanoseconds, or 0. */
+    public long estimatedNanos() {
+        return nanosEstimate.map(LongSupplier::getAsLong).orElse(0L);
     }
 
     /** Whether this handler emits (or loads) chunks of its own. */

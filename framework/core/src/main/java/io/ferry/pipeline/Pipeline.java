@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableListMultimap;
+import io.ferry.machine.DirtyLogSource;
 import io.ferry.machine.Machine;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,13 +25,15 @@ public final class Pipeline {
     private final ImmutableList<String> plugins;
     private final ImmutableListMultimap<Stage, HandlerRegistration> handlers;
     private final ImmutableList<SectionId> sections;
+    private final ImmutableList<DirtyLogRegistration> dirtyLogs;
 
     private Pipeline(Side side, ImmutableList<String> plugins, ImmutableListMultimap<Stage, HandlerRegistration> handlers,
-            ImmutableList<SectionId> sections) {
+            ImmutableList<SectionId> sections, ImmutableList<DirtyLogRegistration> dirtyLogs) {
         this.side = side;
         this.plugins = plugins;
         this.handlers = handlers;
         this.sections = sections;
+        this.dirtyLogs = dirtyLogs;
     }
 
     /**
@@ -98,6 +101,11 @@ public final class Pipeline {
         return sections;
     }
 
+    /** Source: the registered dirty-log sources, in registration order. */
+    public List<DirtyLogRegistration> dirtyLogs() {
+        return dirtyLogs;
+    }
+
     /** Destination: the LOAD handler for the state {@code section} names, whatever its version. */
     public Optional<HandlerRegistration> loaderFor(SectionId section) {
         return handlers.get(Stage.LOAD).stream()
@@ -136,6 +144,7 @@ public final class Pipeline {
         private final Map<Stage, List<HandlerRegistration>> byStage = new EnumMap<>(Stage.class);
         private final Map<String, String> sectionOwners = new HashMap<>();
         private final Map<String, SectionId> sectionVersions = new TreeMap<>();
+        private final Map<String, DirtyLogRegistration> dirtyLogs = new LinkedHashMap<>();
 
         Collector(Side side) {
             this.side = side;
@@ -159,6 +168,18 @@ public final class Pipeline {
                     checkArgument(stage.side() == side, "plugin %s: %s is a %s stage, but the %s side is being assembled",
                             plugin, stage, stage.side(), side);
                     return new Registration(plugin, stage, Collector.this::add);
+                }
+
+                @Override
+                public void dirtyLog(DirtyLogSource log) {
+                    checkNotNull(log, "log");
+                    checkArgument(side == Side.SOURCE, "plugin %s: dirty log %s: dirty logs exist on the source only",
+                            plugin, log.name());
+                    DirtyLogRegistration previous = dirtyLogs.putIfAbsent(log.name(), new DirtyLogRegistration(plugin, log));
+                    if (previous != null) {
+                        throw new DuplicateRegistrationException("dirty log '" + log.name() + "' registered twice (by "
+                                + previous.plugin() + " and " + plugin + ")");
+                    }
                 }
             };
         }
@@ -198,7 +219,7 @@ public final class Pipeline {
             ImmutableList<SectionId> sections = sectionVersions.values().stream()
                     .sorted(java.util.Comparator.comparing(SectionId::name).thenComparingInt(SectionId::instance))
                     .collect(ImmutableList.toImmutableList());
-            return new Pipeline(side, plugins, sorted.build(), sections);
+            return new Pipeline(side, plugins, sorted.build(), sections, ImmutableList.copyOf(dirtyLogs.values()));
         }
     }
 }

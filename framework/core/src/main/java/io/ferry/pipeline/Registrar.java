@@ -1,5 +1,6 @@
 package io.ferry.pipeline;
 
+import io.ferry.machine.DirtyLogSource;
 import io.ferry.machine.Machine;
 
 /**
@@ -20,4 +21,16 @@ public interface Registrar {
 
     /** Starts a registration on {@code stage}. */
     Registration on(Stage stage);
+
+    /**
+     * Source only: registers the dirty log of a device that writes guest RAM through the untracked
+     * path. The engine enables it before SETUP, merges it into the migration bitmap at the start
+     * of every DIRTY_SYNC and right before RAM's final pass, fails the migration naming it if it
+     * records a write once RAM is sealed, and disables it when the migration ends. No handlers
+     * are needed for any of that.
+     *
+     * @throws IllegalArgumentException on the destination
+     * @throws DuplicateRegistrationException if a log of the same name is registered already
+     */
+    void dirtyLog(DirtyLogSource log);
 }

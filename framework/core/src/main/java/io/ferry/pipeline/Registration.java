@@ -24,6 +24,8 @@ public final class Registration {
     private SectionId section;
     private LongSupplier pendingBytes;
     private boolean ramFinalPass;
+    private LongSupplier bytesEstimate;
+    private LongSupplier nanosEstimate;
     private boolean done;
 
     Registration(String plugin, Stage stage, Consumer<HandlerRegistration> sink) {
@@ -70,6 +72,28 @@ public final class Registration {
         return this;
     }
 
+    /**
+     * COMPLETE only: the bytes this handler expects to emit (beyond what ITERATE handlers count
+     * as pending), asked whenever the engine predicts the switchover's downtime.
+     */
+    public Registration estimatedBytes(LongSupplier bytes) {
+        checkArgument(stage == Stage.COMPLETE, "estimatedBytes is for COMPLETE handlers, not %s", stage);
+        this.bytesEstimate = checkNotNull(bytes, "bytes");
+        return this;
+    }
+
+    /**
+     * COMPLETE or LOAD_COMPLETE only: how long this handler expects to take, in nanoseconds,
+     * asked whenever the engine predicts the switchover's downtime (the destination reports its
+     * estimate to the source).
+     */
+    public Registration estimatedNanos(LongSupplier nanos) {
+        checkArgument(stage == Stage.COMPLETE || stage == Stage.LOAD_COMPLETE,
+                "estimatedNanos is for COMPLETE and LOAD_COMPLETE handlers, not %s", stage);
+        this.nanosEstimate = checkNotNull(nanos, "nanos");
+        return this;
+    }
+
     /** Completes the registration with a handler for a stage other than LOAD. */
     public void handler(StageHandler handler) {
         checkArgument(stage != Stage.LOAD, "LOAD takes a ChunkLoader: use loader()");
@@ -93,6 +117,7 @@ public final class Registration {
         checkState(priority != null, "handler %s on %s needs an explicit priority", id, stage);
         done = true;
         sink.accept(new HandlerRegistration(plugin, stage, id, priority, Optional.ofNullable(section), handler,
-                Optional.ofNullable(pendingBytes), ramFinalPass));
+                Optional.ofNullable(pendingBytes), ramFinalPass, Optional.ofNullable(bytesEstimate),
+                Optional.ofNullable(nanosEstimate)));
     }
 }

@@ -24,7 +24,12 @@ public record SectionId(String name, int instance, int version) {
 
     /** Whether {@code other} names the same state (name and instance), whatever its version. */
     public boolean sameStateAs(SectionId other) {
-        return name.equals(other.name) && instance == other.instance;
+        return key().equals(other.key());
+    }
+
+    /** The name and instance: what identifies this state whatever its version. */
+    public SectionKey key() {
+        return new SectionKey(name, instance);
     }
 
     @Override

@@ -42,4 +42,34 @@ public interface StageContext {
 
     /** Counts guest pages sent, for the figures: {@code normal} as data, {@code zero} as zero records. */
     void recordPages(long normal, long zero);
+
+    /**
+     * DIRTY_SYNC only (source): "these pages need not be sent", as free-page hinting (QEMU's
+     * virtio-balloon over precopy notifiers). Drops {@code [firstPage, firstPage + count)} from the
+     * migration bitmap and makes them don't-care pages. Safe against the guest: a page written
+     * again after this call is dirtied again at a later sync and sent with its new content. A
+     * don't-care page is still defined on the destination: RAM's final pass sends it as a zero page,
+     * so the destination holds zero there, and the source's digest and the testkit's state
+     * assertions read it as zero. Register at {@code Priority.AFTER_RAM}, so RAM's sync has run.
+     *
+     * @return how many of the pages were dirty (pages not sent now); counted in the figures
+     * @throws IllegalStateException at another stage or on the destination
+     * @throws IllegalArgumentException if the range lies outside guest RAM
+     */
+    long discardPages(long firstPage, long count);
+
+    /**
+     * At CLEANUP, how the migration ended; empty at every other stage.
+     */
+    default Optional<Outcome> outcome() {
+        return Optional.empty();
+    }
+
+    /**
+     * The version of this handler's section that the stream carries (destination; a loader may
+     * be fed an older version than it registered), or the registered one on the source.
+     */
+    default Optional<SectionId> streamSection() {
+        return section();
+    }
 }

@@ -57,7 +57,11 @@ public sealed interface Frame {
      * The end of the stream: how many frames came before it (after the header) and how many
      * chunk payload bytes they carried. The reader checks both against what it read.
      */
-    record End(long frames, long chunkBytes) implements Frame {
+    record End(StreamTotals totals) implements Frame {
+        public End {
+            checkNotNull(totals, "totals");
+        }
+
         @Override
         public FrameType type() {
             return FrameType.END;
@@ -72,11 +76,76 @@ public sealed interface Frame {
         }
     }
 
-    /** Everything was loaded: frames and chunk bytes as the destination counted them. */
-    record Ack(long frames, long chunkBytes) implements Frame {
+    /**
+     * One checkpoint of the destination's switchover: its name and when it was reached, in
+     * nanoseconds after the destination read END (the destination's own clock).
+     */
+    record Mark(String name, long nanos) {
+        public Mark {
+            checkNotNull(name, "name");
+            checkArgument(!name.isEmpty() && name.length() <= 255, "mark name must be 1..255 characters: '%s'", name);
+        }
+    }
+
+    /**
+     * Everything was loaded: frames and chunk bytes as the destination counted them, and the
+     * destination's checkpoints from END read to ACK written.
+     */
+    record Ack(StreamTotals totals, List<Mark> marks) implements Frame {
+        public Ack {
+            checkNotNull(totals, "totals");
+            marks = ImmutableList.copyOf(marks);
+            checkArgument(marks.size() < 0xFFFF, "too many marks: %s", marks.size());
+        }
+
+        public Ack(StreamTotals totals) {
+            this(totals, List.of());
+        }
+
         @Override
         public FrameType type() {
             return FrameType.ACK;
+        }
+    }
+
+    /** The switchover attempt is void: the source resumed; the destination undoes it and waits for more passes. */
+    record Void() implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.VOID;
+        }
+    }
+
+    /** A round-trip probe: {@code stamp} is the source's clock when it was written. */
+    record Ping(long stamp) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.PING;
+        }
+    }
+
+    /**
+     * The answer to a {@link Ping}, with its stamp, and how long the destination expects its part of
+     * the switchover to take (END read to running), in nanoseconds: declared by its LOAD_COMPLETE
+     * handlers or measured in a void attempt, whichever is longer.
+     */
+    record Pong(long stamp, long destinationNanos) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.PONG;
+        }
+    }
+
+    /** The destination's checkpoints from COMMIT read to running, after END read like the ACK's. */
+    record Report(List<Mark> marks) implements Frame {
+        public Report {
+            marks = ImmutableList.copyOf(marks);
+            checkArgument(marks.size() < 0xFFFF, "too many marks: %s", marks.size());
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.REPORT;
         }
     }
 

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.ferry.pipeline.SectionId;
+import io.ferry.pipeline.SectionKey;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -12,7 +13,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -28,8 +31,7 @@ public final class FrameReader {
     private final ByteBuffer body;
     private final CRC32C crc = new CRC32C();
     private long offset;
-    private long frames;
-    private long chunkBytes;
+    private StreamTotals totals = StreamTotals.NONE;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -76,7 +78,7 @@ public final class FrameReader {
      */
     public Frame next() throws IOException {
         long start = offset;
-        long index = frames;
+        long index = totals.frames();
         header.clear();
         readFully(header, start, index, "a " + FrameWriter.FRAME_HEADER + "-byte frame header");
         int code = Byte.toUnsignedInt(header.get(0));
@@ -104,10 +106,7 @@ public final class FrameReader {
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
         if (type != FrameType.END) {
-            frames++;
-        }
-        if (type == FrameType.CHUNK) {
-            chunkBytes += length;
+            totals = totals.plus(type == FrameType.CHUNK ? length : 0);
         }
         return frame;
     }
@@ -117,14 +116,9 @@ public final class FrameReader {
         return offset;
     }
 
-    /** Frames read so far (END excluded). */
-    public long frames() {
-        return frames;
-    }
-
-    /** Chunk payload bytes read so far. */
-    public long chunkBytes() {
-        return chunkBytes;
+    /** Frames (END excluded) and chunk payload bytes read so far. */
+    public StreamTotals totals() {
+        return totals;
     }
 
     private Frame decode(FrameType type, int section, ByteBuffer p, long start, long index)
@@ -139,9 +133,13 @@ public final class FrameReader {
                     yield new Frame.Chunk(section, p);
                 }
                 case PASS -> new Frame.Pass(nonNegative(p.getInt(), "pass", start, index));
-                case END -> new Frame.End(p.getLong(), p.getLong());
+                case END -> new Frame.End(totals(p, start, index));
                 case COMMIT -> new Frame.Commit();
-                case ACK -> new Frame.Ack(p.getLong(), p.getLong());
+                case ACK -> new Frame.Ack(totals(p, start, index), marks(p, start, index));
+                case VOID -> new Frame.Void();
+                case PING -> new Frame.Ping(p.getLong());
+                case PONG -> new Frame.Pong(p.getLong(), p.getLong());
+                case REPORT -> new Frame.Report(marks(p, start, index));
                 case ERROR -> new Frame.Error(utf8(p, start, index));
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
@@ -159,7 +157,7 @@ public final class FrameReader {
             throw new MalformedFrameException(start, index, "manifest lists " + count + " sections; 0xFFFF means none");
         }
         List<SectionId> sections = new ArrayList<>(count);
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<SectionKey> seen = new HashSet<>();
         for (int i = 0; i < count; i++) {
             int len = Short.toUnsignedInt(p.getShort());
             if (len == 0 || len > 255 || len > p.remaining()) {
@@ -175,12 +173,37 @@ public final class FrameReader {
                         "manifest section " + name + ": instance " + instance + ", version " + version);
             }
             SectionId id = new SectionId(name, instance, version);
-            if (!seen.add(name + "/" + instance)) {
+            if (!seen.add(id.key())) {
                 throw new MalformedFrameException(start, index, "manifest lists section " + id + " twice");
             }
             sections.add(id);
         }
         return new Frame.Manifest(sections);
+    }
+
+    private static StreamTotals totals(ByteBuffer p, long start, long index) throws MalformedFrameException {
+        long frames = p.getLong();
+        long chunkBytes = p.getLong();
+        if (frames < 0 || chunkBytes < 0) {
+            throw new MalformedFrameException(start, index, "negative totals: " + frames + " frames, " + chunkBytes
+                    + " chunk bytes");
+        }
+        return new StreamTotals(frames, chunkBytes);
+    }
+
+    private static List<Frame.Mark> marks(ByteBuffer p, long start, long index) throws MalformedFrameException {
+        int count = Short.toUnsignedInt(p.getShort());
+        List<Frame.Mark> marks = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int len = Short.toUnsignedInt(p.getShort());
+            if (len == 0 || len > 255 || len > p.remaining()) {
+                throw new MalformedFrameException(start, index, "mark " + i + ": name length " + len);
+            }
+            String name = utf8(p.slice(p.position(), len), start, index);
+            p.position(p.position() + len);
+            marks.add(new Frame.Mark(name, p.getLong()));
+        }
+        return marks;
     }
 
     private static int nonNegative(int value, String what, long start, long index) throws MalformedFrameException {

@@ -14,10 +14,18 @@ public enum FrameType {
     END(0x04),
     /** Source to destination: the source has received the acknowledgement; the destination may run. */
     COMMIT(0x05),
-    /** Destination to source: everything loaded; totals as received. */
+    /** Source to destination: this switchover attempt is void; undo it and expect more passes. */
+    VOID(0x06),
+    /** Source to destination: asks for a PONG, to measure the round trip. */
+    PING(0x07),
+    /** Destination to source: everything loaded; totals as received, and the destination's checkpoints so far. */
     ACK(0x10),
     /** Destination to source: the destination refused or failed; the payload says why. */
-    ERROR(0x11);
+    ERROR(0x11),
+    /** Destination to source: the answer to a PING, carrying its stamp back. */
+    PONG(0x12),
+    /** Destination to source: the checkpoints from COMMIT read to the machine running. */
+    REPORT(0x13);
 
     private final int code;
 

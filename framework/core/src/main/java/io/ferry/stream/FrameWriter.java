@@ -31,8 +31,7 @@ public final class FrameWriter {
     private final ByteBuffer trailer = ByteBuffer.allocateDirect(FRAME_TRAILER);
     private final ByteBuffer[] gather = new ByteBuffer[MAX_PARTS + 2];
     private long bytesWritten;
-    private long frames;
-    private long chunkBytes;
+    private StreamTotals totals = StreamTotals.NONE;
 
     public FrameWriter(GatheringByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -88,8 +87,7 @@ public final class FrameWriter {
         gather[length + 1] = trailer;
         writeFully(gather, length + 2);
         java.util.Arrays.fill(gather, 0, length + 2, null);
-        frames++;
-        chunkBytes += size;
+        totals = totals.plus(size);
     }
 
     public void writePass(Frame.Pass pass) throws IOException {
@@ -98,9 +96,8 @@ public final class FrameWriter {
 
     /** Writes the END frame with this writer's totals and returns it; END does not count itself. */
     public Frame.End writeEnd() throws IOException {
-        Frame.End end = new Frame.End(frames, chunkBytes);
-        writeFrame(FrameType.END, NO_SECTION, ByteBuffer.allocate(16).putLong(0, end.frames()).putLong(8, end.chunkBytes()));
-        frames--;
+        Frame.End end = new Frame.End(totals);
+        writeFrame(FrameType.END, NO_SECTION, encode(end.totals()), false);
         return end;
     }
 
@@ -109,7 +106,26 @@ public final class FrameWriter {
     }
 
     public void writeAck(Frame.Ack ack) throws IOException {
-        writeFrame(FrameType.ACK, NO_SECTION, ByteBuffer.allocate(16).putLong(0, ack.frames()).putLong(8, ack.chunkBytes()));
+        ByteBuffer marks = encode(ack.marks());
+        writeFrame(FrameType.ACK, NO_SECTION, ByteBuffer.allocate(16 + marks.remaining()).put(encode(ack.totals()))
+                .put(marks).flip());
+    }
+
+    public void writeVoid() throws IOException {
+        writeFrame(FrameType.VOID, NO_SECTION, ByteBuffer.allocate(0));
+    }
+
+    public void writePing(Frame.Ping ping) throws IOException {
+        writeFrame(FrameType.PING, NO_SECTION, ByteBuffer.allocate(8).putLong(0, ping.stamp()));
+    }
+
+    public void writePong(Frame.Pong pong) throws IOException {
+        writeFrame(FrameType.PONG, NO_SECTION, ByteBuffer.allocate(16).putLong(0, pong.stamp())
+                .putLong(8, pong.destinationNanos()));
+    }
+
+    public void writeReport(Frame.Report report) throws IOException {
+        writeFrame(FrameType.REPORT, NO_SECTION, encode(report.marks()));
     }
 
     public void writeError(Frame.Error error) throws IOException {
@@ -123,17 +139,34 @@ public final class FrameWriter {
         return bytesWritten;
     }
 
-    /** Frames written so far, END excluded (it counts the ones before it). */
-    public long frames() {
-        return frames;
+    /** Frames (END excluded: it counts the ones before it) and chunk payload bytes written so far. */
+    public StreamTotals totals() {
+        return totals;
     }
 
-    /** Chunk payload bytes written so far. */
-    public long chunkBytes() {
-        return chunkBytes;
+    /** u16 count, then per mark: u16 name length, UTF-8 name, i64 nanoseconds. */
+    private static ByteBuffer encode(java.util.List<Frame.Mark> marks) {
+        int size = 2;
+        for (Frame.Mark m : marks) {
+            size += 2 + m.name().getBytes(StandardCharsets.UTF_8).length + 8;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).putShort((short) marks.size());
+        for (Frame.Mark m : marks) {
+            byte[] name = m.name().getBytes(StandardCharsets.UTF_8);
+            b.putShort((short) name.length).put(name).putLong(m.nanos());
+        }
+        return b.flip();
+    }
+
+    private static ByteBuffer encode(StreamTotals t) {
+        return ByteBuffer.allocate(16).putLong(0, t.frames()).putLong(8, t.chunkBytes());
     }
 
     private void writeFrame(FrameType type, int section, ByteBuffer payload) throws IOException {
+        writeFrame(type, section, payload, true);
+    }
+
+    private void writeFrame(FrameType type, int section, ByteBuffer payload, boolean counted) throws IOException {
         checkArgument(payload.remaining() <= maxFrameSize, "%s payload of %s bytes exceeds the maximum frame size %s",
                 type, payload.remaining(), maxFrameSize);
         prepareHeader(type, section, payload.remaining());
@@ -142,7 +175,9 @@ public final class FrameWriter {
         payload.position(pos);
         trailer.clear().putInt(0, (int) crc.getValue());
         writeFully(new ByteBuffer[] {header, payload, trailer}, 3);
-        frames++;
+        if (counted) {
+            totals = totals.plus(0);
+        }
     }
 
     private void prepareHeader(FrameType type, int section, int length) {

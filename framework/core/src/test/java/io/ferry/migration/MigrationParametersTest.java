@@ -27,6 +27,17 @@ class MigrationParametersTest {
     }
 
     @Test
+    void theDowntimeGuardIsOffByDefaultAndSetByName() {
+        MigrationParameters p = MigrationParameters.defaults();
+        assertThat(p.downtimeGuard()).isFalse();
+        assertThat(p.switchoverAttempts()).isEqualTo(MigrationParameters.DEFAULT_SWITCHOVER_ATTEMPTS);
+        MigrationParameters q = p.with("downtime-guard", "on").with("switchover-attempts", "5").withIterationCap(4);
+        assertThat(q.downtimeGuard()).isTrue();
+        assertThat(q.switchoverAttempts()).isEqualTo(5);
+        assertThatThrownBy(() -> p.with("switchover-attempts", "0")).hasMessageContaining("switchover-attempts must be >= 1");
+    }
+
+    @Test
     void badValuesNameTheParameter() {
         MigrationParameters p = MigrationParameters.defaults();
         assertThatThrownBy(() -> p.with("iteration-cap", "many")).hasMessageContaining("iteration-cap")

@@ -3,6 +3,7 @@ package io.ferry.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ferry.machine.DirtyLog;
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
 import java.util.List;
@@ -180,5 +181,44 @@ class PipelineTest {
         assertThat(registry.remove(a)).isFalse();
         assertThat(left).containsExactly("a");
         assertThat(registry.snapshot()).extracting(MigrationPlugin::name).containsExactly("b");
+    }
+
+    @Test
+    void aPluginRegistersItsDevicesDirtyLogsWithTheSourcePipeline() {
+        DirtyLog blk = new DirtyLog("blk0", machine.memory().pages());
+        DirtyLog net = new DirtyLog("net0", machine.memory().pages());
+        Pipeline p = Pipeline.assemble(Side.SOURCE, machine, List.of(plugin("devs", r -> {
+            r.dirtyLog(blk);
+            r.dirtyLog(net);
+        })));
+        assertThat(p.dirtyLogs()).extracting(DirtyLogRegistration::log).containsExactly(blk, net);
+        assertThat(p.dirtyLogs().get(0).plugin()).isEqualTo("devs");
+        assertThat(p.dirtyLogs().get(0)).hasToString("dirty log blk0 (devs)");
+    }
+
+    @Test
+    void twoDirtyLogsOfOneNameAreRefusedNamingBothPlugins() {
+        MigrationPlugin a = plugin("a", r -> r.dirtyLog(new DirtyLog("blk0", 256)));
+        MigrationPlugin b = plugin("b", r -> r.dirtyLog(new DirtyLog("blk0", 256)));
+        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(a, b)))
+                .isInstanceOf(DuplicateRegistrationException.class).hasMessageContaining("'blk0' registered twice (by a and b)");
+    }
+
+    @Test
+    void theDestinationHasNoDirtyLogs() {
+        MigrationPlugin a = new MigrationPlugin() {
+            @Override
+            public String name() {
+                return "a";
+            }
+
+            @Override
+            public void registerDestination(Registrar r) {
+                r.dirtyLog(new DirtyLog("blk0", 256));
+            }
+        };
+        assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, Machine.incoming("d", GuestMemory.of(1 << 20)),
+                List.of(a))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blk0")
+                .hasMessageContaining("source only");
     }
 }

@@ -67,8 +67,13 @@ class FrameCodecTest {
         w.writePass(new Frame.Pass(4));
         w.writeEnd();
         w.writeCommit();
-        w.writeAck(new Frame.Ack(9, 10));
+        w.writeAck(new Frame.Ack(new StreamTotals(9, 10)));
         w.writeError(new Frame.Error("nope: ünïcode"));
+        w.writeVoid();
+        w.writePing(new Frame.Ping(-5));
+        w.writePong(new Frame.Pong(11, 12));
+        w.writeReport(new Frame.Report(List.of(new Frame.Mark("commit-read", 3), new Frame.Mark("running", 4))));
+        w.writeAck(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
         return sink.bytes.toByteArray();
     }
 
@@ -83,13 +88,18 @@ class FrameCodecTest {
         chunk.payload().get(payload);
         assertThat(payload).containsExactly(1, 2, 3, 0, 0, 0, 0, 0);
         assertThat(r.next()).isEqualTo(new Frame.Pass(4));
-        assertThat(r.next()).isEqualTo(new Frame.End(3, 8));
+        assertThat(r.next()).isEqualTo(new Frame.End(new StreamTotals(3, 8)));
         assertThat(r.next()).isEqualTo(new Frame.Commit());
-        assertThat(r.next()).isEqualTo(new Frame.Ack(9, 10));
+        assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(9, 10)));
         assertThat(r.next()).isEqualTo(new Frame.Error("nope: ünïcode"));
-        assertThat(r.frames()).isEqualTo(6);
-        assertThat(r.chunkBytes()).isEqualTo(8);
-        assertThat(FrameType.values()).hasSize(7); // a new frame type needs a case above
+        assertThat(r.next()).isEqualTo(new Frame.Void());
+        assertThat(r.next()).isEqualTo(new Frame.Ping(-5));
+        assertThat(r.next()).isEqualTo(new Frame.Pong(11, 12));
+        assertThat(r.next()).isEqualTo(new Frame.Report(List.of(new Frame.Mark("commit-read", 3),
+                new Frame.Mark("running", 4))));
+        assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
+        assertThat(r.totals()).isEqualTo(new StreamTotals(11, 8));
+        assertThat(FrameType.values()).hasSize(11); // a new frame type needs a case above
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.ferry.testkit;
 
 import io.ferry.machine.Device;
+import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
 import java.util.List;
 import java.util.Optional;
@@ -15,15 +16,33 @@ public final class StateAssertions {
         assertSameDevices(source, destination);
     }
 
+    /**
+     * Fails unless the two machines' guest RAM is equal byte for byte, except that a don't-care
+     * page of the source (declared free and not written since, see
+     * {@code StageContext.discardPages}) must be zero on the destination, whatever the source holds.
+     */
     public static void assertSameRam(Machine source, Machine destination) {
-        if (!source.memory().layoutEquals(destination.memory())) {
-            throw new AssertionError("RAM layouts differ: " + source.memory() + " vs " + destination.memory());
+        GuestMemory ours = source.memory();
+        GuestMemory theirs = destination.memory();
+        if (!ours.layoutEquals(theirs)) {
+            throw new AssertionError("RAM layouts differ: " + ours + " vs " + theirs);
         }
-        Optional<Long> diff = source.memory().firstDifference(destination.memory());
-        if (diff.isPresent()) {
+        long from = 0;
+        for (Optional<Long> diff = ours.firstDifference(theirs, from); diff.isPresent();
+                diff = ours.firstDifference(theirs, from)) {
             long address = diff.get();
-            throw new AssertionError(String.format("guest RAM differs at 0x%x (page %d): source %s, destination %s",
-                    address, address >>> 12, source.name(), destination.name()));
+            long page = address >>> GuestMemory.PAGE_SHIFT;
+            if (!ours.isDontCare(page)) {
+                throw new AssertionError(String.format("guest RAM differs at 0x%x (page %d): source %s, destination %s",
+                        address, page, source.name(), destination.name()));
+            }
+            from = (page + 1) << GuestMemory.PAGE_SHIFT;
+        }
+        for (long p = 0; p < ours.pages() && ours.dontCareCount() > 0; p++) {
+            if (ours.isDontCare(p) && theirs.firstNonZero(p << GuestMemory.PAGE_SHIFT, GuestMemory.PAGE_SIZE) >= 0) {
+                throw new AssertionError(String.format("don't-care page %d of %s is not zero on %s", p, source.name(),
+                        destination.name()));
+            }
         }
     }
 

@@ -65,6 +65,9 @@ public final class ItsPlugin implements MigrationPlugin {
             checkStopped(ctx);
             ctx.chunks().emit(RegisterCodec.encode(device.registers()));
         });
+        // Flushing and reading the registers leave nothing to undo if the switchover steps back; registering
+        // REVERT declares that the ITS can (its destination drops the void attempt's registers at LOAD_REVERT).
+        r.on(Stage.REVERT).id("its.revert").priority(Priority.BEFORE_RAM).handler(ctx -> { });
     }
 
     @Override
@@ -76,6 +79,7 @@ public final class ItsPlugin implements MigrationPlugin {
         ItsRestorer restorer = new ItsRestorer(found.get(), r.machine().memory().size());
         r.on(Stage.LOAD).id(ItsSection.LOAD).priority(Priority.BEFORE_RAM).section(ItsSection.ID).loader(restorer::load);
         r.on(Stage.LOAD_COMPLETE).id(ItsSection.RESTORE).priority(Priority.AFTER_RAM).handler(restorer::restore);
+        r.on(Stage.LOAD_REVERT).id("its.discard").priority(Priority.BEFORE_RAM).handler(restorer::discard);
     }
 
     @Override

@@ -25,6 +25,11 @@ final class ItsRestorer {
         saved = RegisterCodec.decode(payload, ramBytes);
     }
 
+    /** LOAD_REVERT: the attempt is void; the next one sends the registers again (and restores over this one). */
+    void discard(StageContext ctx) {
+        saved = null;
+    }
+
     void restore(StageContext ctx) throws CorruptTableException {
         checkState(saved != null, "the stream carried no ITS registers, but this machine has an ITS");
         device.restore(saved);

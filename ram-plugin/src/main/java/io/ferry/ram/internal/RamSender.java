@@ -81,10 +81,30 @@ final class RamSender {
         send(ctx, ctx.budget());
     }
 
-    /** COMPLETE (machine stopped): final sync, then every remaining dirty page. */
+    /** COMPLETE (machine stopped): final sync, then every remaining dirty page, then the don't-care pages as zero. */
     void complete(StageContext ctx) throws IOException {
         memory.dirtyLog().drainInto(ctx.migrationBitmap());
         send(ctx, Long.MAX_VALUE);
+        sendDontCare(ctx);
+    }
+
+    /**
+     * Pages discarded at DIRTY_SYNC and not dirtied since go as zero records (no data), so the
+     * destination holds zero there rather than whatever an earlier pass sent; the source's memory
+     * learns them, to read them as zero in its digest.
+     */
+    private void sendDontCare(StageContext ctx) throws IOException {
+        if (bitmap.discardedCount() == 0) {
+            return;
+        }
+        ChunkSink sink = ctx.chunks();
+        for (long page = bitmap.nextDiscarded(0); page >= 0; page = bitmap.nextDiscarded(page + 1)) {
+            add(ctx, sink, page, RamSection.RUN_ZERO);
+        }
+        if (runs > 0 || runCount > 0) {
+            flush(ctx, sink);
+        }
+        memory.markDontCare(bitmap.discardedPages());
     }
 
     void cleanup(StageContext ctx) {
@@ -111,7 +131,7 @@ final class RamSender {
             } else {
                 bitmap.clear(page);
                 cursor = page + 1;
-                sent += add(ctx, sink, page);
+                sent += add(ctx, sink, page, views.isZero(page) ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL);
             }
             page = nextDirty();
         }
@@ -152,9 +172,8 @@ final class RamSender {
     }
 
     /** Adds one page to the batch, emitting the batch when it is full; returns the bytes emitted. */
-    private long add(StageContext ctx, ChunkSink sink, long page) throws IOException {
+    private long add(StageContext ctx, ChunkSink sink, long page, int kind) throws IOException {
         long emitted = 0;
-        int kind = views.isZero(page) ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL;
         if (runCount > 0 && kind == runKind && page == runStart + runCount && runCount < runLimit) {
             runCount++;
         } else {

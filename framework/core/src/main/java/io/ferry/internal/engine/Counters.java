@@ -2,6 +2,7 @@ package io.ferry.internal.engine;
 
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.SwitchoverBreakdown;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -10,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * is not atomic across figures, which is fine for monitoring).
  */
 final class Counters {
-    private final long startNanos = System.nanoTime();
+    private volatile long startNanos = System.nanoTime();
     volatile long setupNanos;
     volatile long endNanos;
     volatile long downtimeNanos;
@@ -21,6 +22,9 @@ final class Counters {
     volatile long expectedDowntimeNanos;
     volatile long normalPages;
     volatile long zeroPages;
+    volatile SwitchoverBreakdown switchover = SwitchoverBreakdown.NONE;
+    volatile long discardedPages;
+    volatile int cpuThrottlePercent;
 
     long elapsedNanos() {
         long end = endNanos;
@@ -35,11 +39,17 @@ final class Counters {
         return startNanos;
     }
 
+    /** Restarts the clock: the destination's migration starts when the source connects, not when it listens. */
+    void startNow() {
+        startNanos = System.nanoTime();
+    }
+
     MigrationFigures snapshot(MigrationStatus status) {
         long total = elapsedNanos();
         double mbps = total == 0 ? 0 : transferredBytes * 8.0 / (total / 1e9) / 1e6;
         return new MigrationFigures(status, ms(setupNanos), ms(total), ms(downtimeNanos), transferredBytes,
-                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages);
+                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages, switchover,
+                discardedPages, cpuThrottlePercent);
     }
 
     private static long ms(long nanos) {

@@ -1,18 +1,19 @@
 package io.ferry.internal.engine;
 
+import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
 import io.ferry.migration.HandlerFailedException;
-import io.ferry.migration.MigrationCancelledException;
 import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
+import io.ferry.migration.PeerSilentException;
 import io.ferry.migration.SectionRefusedException;
+import io.ferry.migration.SourceFailedException;
 import io.ferry.pipeline.ChunkLoader;
 import io.ferry.pipeline.HandlerRegistration;
-import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.SectionId;
@@ -39,7 +40,7 @@ import java.util.Map;
  * on any failure it stays in {@link RunState#INMIGRATE}. Once the ACK is sent the destination is
  * past its point of no return: the source may commit at any moment, so it can no longer cancel.
  */
-public final class DestinationMigration extends MigrationBase {
+final class DestinationMigration extends MigrationBase {
     private static final int RETURN_PATH_FRAME = 64 << 10;
     private static final Duration DRAIN_LIMIT = Duration.ofSeconds(5);
 
@@ -51,23 +52,23 @@ public final class DestinationMigration extends MigrationBase {
     private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private final InactivityWatchdog silence;
     private volatile MigrationChannel channel;
-    private volatile boolean cancelRequested;
-    private volatile MigrationException abortReason;
-    private boolean acknowledged; // guarded by this
+    private final Ticker ticker = Ticker.systemTicker();
     private Pipeline pipeline;
+    private StageRunner stages;
+    private long learnedNanos;
 
-    /** @param claim the machine's claim for this migration; released when the migration ends */
-    public DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
+    DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
         this.claim = claim;
         this.machine = machine;
         this.registry = registry;
         this.params = params;
         this.endpoint = endpoint;
-        this.silence = new InactivityWatchdog(params.switchoverTimeout(), this::sourceWentSilent);
+        this.silence = new InactivityWatchdog(params.switchoverTimeout(),
+                () -> abort(new PeerSilentException(params.switchoverTimeout())));
     }
 
-    public DestinationMigration start() {
+    DestinationMigration start() {
         startThread("ferry-incoming-" + machine.name(), this::run);
         return this;
     }
@@ -78,38 +79,8 @@ public final class DestinationMigration extends MigrationBase {
     }
 
     @Override
-    public boolean cancel() {
-        synchronized (this) {
-            if (status().isTerminal() || cancelRequested || acknowledged) {
-                return false;
-            }
-            cancelRequested = true;
-        }
-        setStatus(MigrationStatus.CANCELLING);
-        closeQuietly();
-        return true;
-    }
-
-    private void abort(MigrationException reason) {
-        synchronized (this) {
-            if (status().isTerminal() || cancelRequested || acknowledged || abortReason != null) {
-                return;
-            }
-            abortReason = reason;
-        }
-        closeQuietly();
-    }
-
-    private void pluginLeft(MigrationPlugin plugin) {
-        Pipeline p = pipeline().orElse(null);
-        if (p != null && p.plugins().contains(plugin.name())) {
-            abort(new MigrationException("plugin " + plugin.name() + " left during the incoming migration", null));
-        }
-    }
-
-    private void sourceWentSilent() {
-        abort(new MigrationException("the source sent nothing for " + params.switchoverTimeout().toMillis()
-                + " ms; the machine stays stopped here", null));
+    String what() {
+        return "incoming migration into " + machine.name();
     }
 
     private void run() {
@@ -119,6 +90,7 @@ public final class DestinationMigration extends MigrationBase {
             registry.addListener(leaveListener);
             setStatus(MigrationStatus.SETUP);
             MigrationChannel ch = endpoint.accept();
+            counters.startNow();
             channel = ch;
             checkAborted();
             if (ch.hasReturnPath()) {
@@ -132,20 +104,10 @@ public final class DestinationMigration extends MigrationBase {
         } finally {
             silence.stop();
             registry.removeListener(leaveListener);
-            closeQuietly();
+            closeChannel();
             claim.close();
             end(failure);
         }
-    }
-
-    private void end(MigrationException failure) {
-        if (failure == null) {
-            setStatus(MigrationStatus.COMPLETED);
-            return;
-        }
-        fail(failure);
-        LOG.log(Level.INFO, "incoming migration into " + machine.name() + " ended: " + failure.getMessage());
-        setStatus(cancelRequested ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
     }
 
     private void load(MigrationChannel ch, FrameWriter answers) throws Exception {
@@ -154,29 +116,66 @@ public final class DestinationMigration extends MigrationBase {
         long manifestAt = reader.offset();
         Frame first = reader.next();
         silence.touch();
+        if (first instanceof Frame.Error e) {
+            throw new SourceFailedException(e.message()); // the source failed before it had a manifest to send
+        }
         if (!(first instanceof Frame.Manifest manifest)) {
             throw new MalformedFrameException(manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
         }
         pipeline = Pipeline.assemble(Side.DESTINATION, machine, registry.snapshot());
         pin(pipeline);
+        stages = StageRunner.destination(pipeline, machine, this, counters);
         HandlerRegistration[] routes = route(manifest.sections());
 
-        runStage(Stage.LOAD_SETUP, 0);
+        stages.run(Stage.LOAD_SETUP, 0);
         setStatus(MigrationStatus.ACTIVE);
-        loadFrames(reader, routes, manifest.sections());
-        runStage(Stage.LOAD_COMPLETE, counters.iterations);
-        if (answers != null) {
-            acknowledge(answers, reader);
-            awaitCommit(reader);
+        while (true) {
+            loadFrames(reader, answers, routes, manifest.sections());
+            DestinationMarks marks = new DestinationMarks(ticker);
+            stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks);
+            if (answers == null) {
+                break;
+            }
+            acknowledge(answers, reader, marks);
+            if (awaitCommit(reader, marks)) {
+                claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
+                marks.mark(Timeline.RUNNING);
+                report(answers, marks);
+                return;
+            }
+            learnedNanos = marks.elapsedNanos();
+            revertAttempt();
         }
         claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
     }
 
-    private void loadFrames(FrameReader reader, HandlerRegistration[] routes, List<SectionId> sections) throws Exception {
+    /** The source voided the attempt: LOAD_REVERT drops what it made, and loading goes on. */
+    private void revertAttempt() throws MigrationException {
+        stages.run(Stage.LOAD_REVERT, counters.iterations);
+        reopen();
+        setStatus(MigrationStatus.ACTIVE);
+    }
+
+    /** Tells the source when the machine ran; it is committed already, so a failure to tell is only logged. */
+    private void report(FrameWriter answers, DestinationMarks marks) {
+        try {
+            answers.writeReport(new Frame.Report(marks.takeNew()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "could not send the switchover REPORT to the source", e);
+        }
+    }
+
+    /** How long this side expects its part of a switchover to take: declared, or measured in a void attempt. */
+    private long expectedNanos() {
+        return Math.max(stages.nanosEstimate(Stage.LOAD_COMPLETE), learnedNanos);
+    }
+
+    private void loadFrames(FrameReader reader, FrameWriter answers, HandlerRegistration[] routes, List<SectionId> sections)
+            throws Exception {
         while (true) {
             checkAborted();
             long at = reader.offset();
-            long index = reader.frames();
+            long index = reader.totals().frames();
             Frame f = reader.next();
             silence.touch();
             counters.transferredBytes = reader.offset();
@@ -189,14 +188,21 @@ public final class DestinationMigration extends MigrationBase {
             } else if (f instanceof Frame.Pass p) {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
-            } else if (f instanceof Frame.Error e) {
-                throw new MigrationException(e.message(), null);
-            } else if (f instanceof Frame.End end) {
-                if (end.frames() != reader.frames() || end.chunkBytes() != reader.chunkBytes()) {
-                    throw new MalformedFrameException(at, index, "END counts " + end.frames() + " frames / "
-                            + end.chunkBytes() + " chunk bytes, but " + reader.frames() + " / " + reader.chunkBytes()
-                            + " were read");
+            } else if (f instanceof Frame.Ping ping) {
+                if (answers != null) {
+                    answers.writePong(new Frame.Pong(ping.stamp(), expectedNanos()));
                 }
+            } else if (f instanceof Frame.Void) {
+                revertAttempt(); // the source stepped back during COMPLETE, before END
+            } else if (f instanceof Frame.Error e) {
+                throw new SourceFailedException(e.message());
+            } else if (f instanceof Frame.End end) {
+                String mismatch = end.totals().mismatch(reader.totals()).orElse(null);
+                if (mismatch != null) {
+                    throw new MalformedFrameException(at, index, "END does not match the stream: " + mismatch);
+                }
+                // The pass before END is the completion pass: the source counts only the iterative ones before it.
+                counters.iterations = Math.max(0, counters.iterations - 1);
                 return;
             } else {
                 throw new MalformedFrameException(at, index, "unexpected " + f.type() + " frame in the stream");
@@ -205,12 +211,10 @@ public final class DestinationMigration extends MigrationBase {
     }
 
     /** Sends the ACK: from here on the source may commit, so this side can no longer cancel. */
-    private void acknowledge(FrameWriter answers, FrameReader reader) throws Exception {
-        synchronized (this) {
-            checkAborted();
-            acknowledged = true;
-        }
-        answers.writeAck(new Frame.Ack(reader.frames(), reader.chunkBytes()));
+    private void acknowledge(FrameWriter answers, FrameReader reader, DestinationMarks marks) throws Exception {
+        passPointOfNoReturn();
+        marks.mark(Timeline.ACK_WRITTEN);
+        answers.writeAck(new Frame.Ack(reader.totals(), marks.takeNew()));
     }
 
     /** Maps manifest positions to loaders, refusing the whole stream if any section cannot be loaded. */
@@ -236,8 +240,7 @@ public final class DestinationMigration extends MigrationBase {
     }
 
     private void loadChunk(HandlerRegistration loader, Frame.Chunk chunk, SectionId sent) throws HandlerFailedException {
-        HandlerContext ctx = new HandlerContext(loader, counters.iterations, machine, null, Long.MAX_VALUE, null,
-                this::isAborted, counters);
+        HandlerContext ctx = stages.context(loader, counters.iterations, Long.MAX_VALUE).streamSection(sent);
         try {
             ((ChunkLoader) loader.handler()).load(ctx, chunk.payload());
         } catch (Exception | LinkageError | AssertionError e) {
@@ -245,44 +248,33 @@ public final class DestinationMigration extends MigrationBase {
         }
     }
 
-    private void awaitCommit(FrameReader reader) throws Exception {
+    /** Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt). */
+    private boolean awaitCommit(FrameReader reader, DestinationMarks marks) throws Exception {
         long at = reader.offset();
-        long index = reader.frames();
+        long index = reader.totals().frames();
         Frame f = reader.next(); // bounded by the inactivity watchdog
+        silence.touch();
         if (f instanceof Frame.Error e) {
-            throw new MigrationException(e.message(), null);
+            throw new SourceFailedException(e.message());
+        }
+        if (f instanceof Frame.Void) {
+            return false;
         }
         if (!(f instanceof Frame.Commit)) {
-            throw new MalformedFrameException(at, index, "expected COMMIT, found " + f.type());
+            throw new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type());
         }
+        marks.mark(Timeline.COMMIT_READ);
+        return true;
     }
 
-    private void runStage(Stage stage, int pass) throws Exception {
-        for (HandlerRegistration h : pipeline.handlers(stage)) {
-            checkAborted();
-            invoke(h, new HandlerContext(h, pass, machine, null, Long.MAX_VALUE, null, this::isAborted, counters));
-        }
-    }
-
-    private boolean isAborted() {
-        return cancelRequested || abortReason != null;
-    }
-
-    private void checkAborted() throws MigrationException {
-        if (abortReason != null) {
-            throw abortReason;
-        }
-        if (cancelRequested) {
-            throw new MigrationCancelledException("incoming migration into " + machine.name() + " cancelled");
-        }
-    }
-
+    /** An abort's reason wins (the thread's own exception is its consequence), then a cancel. */
     private MigrationException classify(Throwable t) {
-        if (cancelRequested) {
-            return new MigrationCancelledException("incoming migration into " + machine.name() + " cancelled");
+        MigrationException abort = abortReason();
+        if (abort != null) {
+            return abort;
         }
-        if (abortReason != null) {
-            return abortReason;
+        if (cancelRequested()) {
+            return cancelled();
         }
         if (t instanceof MigrationException m) {
             return m;
@@ -292,7 +284,7 @@ public final class DestinationMigration extends MigrationBase {
 
     /** Tells the source why, then reads what it still sends until it closes (see {@link #drainUntilSourceCloses}). */
     private void tellSource(FrameWriter answers, MigrationException failure) {
-        if (answers == null || cancelRequested) {
+        if (answers == null || cancelRequested()) {
             return;
         }
         try {
@@ -310,7 +302,7 @@ public final class DestinationMigration extends MigrationBase {
      */
     private void drainUntilSourceCloses() throws IOException {
         ByteBuffer sink = ByteBuffer.allocateDirect(64 << 10);
-        try (Watchdog w = Watchdog.arm(DRAIN_LIMIT, this::closeQuietly)) {
+        try (Watchdog w = Watchdog.arm(DRAIN_LIMIT, this::closeChannel)) {
             while (channel.input().read(sink.clear()) >= 0) {
                 // discard
             }
@@ -319,7 +311,8 @@ public final class DestinationMigration extends MigrationBase {
         }
     }
 
-    private void closeQuietly() {
+    @Override
+    void closeChannel() {
         MigrationChannel ch = channel;
         try {
             if (ch != null) {

@@ -4,6 +4,7 @@ import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
 import io.ferry.pipeline.ChunkSink;
 import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Stage;
 import io.ferry.pipeline.StageContext;
@@ -20,6 +21,8 @@ final class HandlerContext implements StageContext {
     private final ChunkSink sink;
     private final BooleanSupplier cancelled;
     private final Counters counters;
+    private Outcome outcome;
+    private SectionId streamSection;
 
     HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
             ChunkSink sink, BooleanSupplier cancelled, Counters counters) {
@@ -80,9 +83,42 @@ final class HandlerContext implements StageContext {
         return cancelled.getAsBoolean();
     }
 
+    /** For CLEANUP: how the migration ended. */
+    HandlerContext outcome(Outcome how) {
+        this.outcome = how;
+        return this;
+    }
+
+    /** For a destination loader: the section as the stream's manifest names it. */
+    HandlerContext streamSection(SectionId sent) {
+        this.streamSection = sent;
+        return this;
+    }
+
+    @Override
+    public Optional<Outcome> outcome() {
+        return Optional.ofNullable(outcome);
+    }
+
+    @Override
+    public Optional<SectionId> streamSection() {
+        return streamSection != null ? Optional.of(streamSection) : section();
+    }
+
     @Override
     public void recordPages(long normal, long zero) {
         counters.normalPages += normal;
         counters.zeroPages += zero;
+    }
+
+    @Override
+    public long discardPages(long firstPage, long count) {
+        if (handler.stage() != Stage.DIRTY_SYNC) {
+            throw new IllegalStateException("handler " + handler.id() + " discards pages at " + handler.stage()
+                    + ": pages may be declared not worth sending at DIRTY_SYNC only");
+        }
+        long dropped = migrationBitmap().discard(firstPage, count);
+        counters.discardedPages += dropped;
+        return dropped;
     }
 }

@@ -1,15 +1,17 @@
 package io.ferry.internal.engine;
 
-import io.ferry.migration.HandlerFailedException;
 import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationCancelledException;
 import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
-import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.migration.PluginLeftException;
+import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
-import io.ferry.pipeline.StageHandler;
+import io.ferry.pipeline.Side;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
@@ -18,26 +20,147 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
-/** What both sides share: status, listeners, failure, figures, and the wait for the end. */
+/**
+ * What both sides share: the lifecycle (status, cancel, abort, point of no return) in one
+ * {@link AtomicReference}, listeners, failure, figures, and the wait for the end. Each side
+ * supplies what it is called ({@link #what()}), how to cut its connection ({@link #closeChannel()})
+ * and, by calling {@link #passPointOfNoReturn()}, when it can no longer turn back.
+ */
 abstract class MigrationBase implements Migration {
     static final System.Logger LOG = System.getLogger("io.ferry.migration");
 
     final Counters counters = new Counters();
     private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch done = new CountDownLatch(1);
-    private volatile MigrationStatus status = MigrationStatus.NONE;
+    private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.INITIAL);
     private volatile MigrationException failure;
     private volatile Pipeline pipeline;
 
+    /** What this migration is, for messages: "migration to tcp:…", "incoming migration into dest". */
+    abstract String what();
+
+    /** Cuts the connection, so a thread blocked on it wakes up; safe to call at any time, repeatedly. */
+    abstract void closeChannel();
+
     @Override
     public MigrationStatus status() {
-        return status;
+        return lifecycle.get().status();
     }
 
     @Override
     public MigrationFigures figures() {
-        return counters.snapshot(status);
+        return counters.snapshot(status());
+    }
+
+    @Override
+    public boolean cancel() {
+        Lifecycle from = update(Lifecycle::cancellable, Lifecycle::cancelled);
+        if (from == null) {
+            return false;
+        }
+        notifyStatus(from.status(), MigrationStatus.CANCELLING);
+        closeChannel();
+        return true;
+    }
+
+    /** Stops the migration for {@code reason} from any thread, unless it is past its point of no return or already stopping. */
+    final void abort(MigrationException reason) {
+        if (update(Lifecycle::abortable, l -> l.aborted(reason)) != null) {
+            closeChannel();
+        }
+    }
+
+    final boolean isAborted() {
+        return lifecycle.get().isAborted();
+    }
+
+    /** Throws the abort reason, or a cancel, if either happened. */
+    final void checkAborted() throws MigrationException {
+        Lifecycle l = lifecycle.get();
+        if (l.abortReason() != null) {
+            throw l.abortReason();
+        }
+        if (l.cancelRequested()) {
+            throw cancelled();
+        }
+    }
+
+    final MigrationCancelledException cancelled() {
+        return new MigrationCancelledException(what() + " cancelled");
+    }
+
+    final MigrationException abortReason() {
+        return lifecycle.get().abortReason();
+    }
+
+    final boolean cancelRequested() {
+        return lifecycle.get().cancelRequested();
+    }
+
+    /** Crosses the point of no return (commit, or acknowledgement): from here on neither cancel nor abort takes effect. */
+    final void passPointOfNoReturn() throws MigrationException {
+        while (true) {
+            checkAborted();
+            Lifecycle l = lifecycle.get();
+            if (!l.isAborted() && lifecycle.compareAndSet(l, l.committed())) {
+                return;
+            }
+        }
+    }
+
+    /** Undoes {@link #passPointOfNoReturn()}: the attempt it belonged to is void. */
+    final void reopen() {
+        update(l -> !l.status().isTerminal(), Lifecycle::reopened);
+    }
+
+    /** Registry listener: aborts if a plugin of the pinned pipeline leaves. */
+    final void pluginLeft(MigrationPlugin plugin) {
+        Pipeline p = pipeline;
+        if (p != null && p.plugins().contains(plugin.name())) {
+            abort(new PluginLeftException(plugin.name(), duringWhat()));
+        }
+    }
+
+    /** "the migration" or "the incoming migration", for the plugin-left message. */
+    final String duringWhat() {
+        return side() == Side.SOURCE ? "the migration" : "the incoming migration";
+    }
+
+    /** How a migration that ends with {@code failure} (null: none) ended, for CLEANUP. */
+    static Outcome outcome(MigrationException failure) {
+        if (failure == null) {
+            return new Outcome.Completed();
+        }
+        return failure instanceof MigrationCancelledException ? new Outcome.Cancelled() : new Outcome.Failed(failure);
+    }
+
+    /** Makes the status terminal: COMPLETED without a failure, else CANCELLED for a plain cancel, else FAILED. */
+    final void end(MigrationException failure) {
+        if (failure == null) {
+            setStatus(MigrationStatus.COMPLETED);
+            return;
+        }
+        fail(failure);
+        LOG.log(Level.INFO, what() + " ended: " + failure.getMessage());
+        Lifecycle l = lifecycle.get();
+        setStatus(l.cancelRequested() && l.abortReason() == null ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+    }
+
+    /** Applies {@code change} if {@code allowed}; returns the lifecycle it replaced, or null if not allowed. */
+    private Lifecycle update(Predicate<Lifecycle> allowed, UnaryOperator<Lifecycle> change) {
+        while (true) {
+            Lifecycle l = lifecycle.get();
+            if (!allowed.test(l)) {
+                return null;
+            }
+            if (lifecycle.compareAndSet(l, change.apply(l))) {
+                return l;
+            }
+        }
     }
 
     @Override
@@ -53,7 +176,7 @@ abstract class MigrationBase implements Migration {
     @Override
     public MigrationFigures await(Duration timeout) throws InterruptedException, TimeoutException {
         if (!done.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new TimeoutException("migration still " + status + " after " + timeout.toMillis() + " ms");
+            throw new TimeoutException("migration still " + status() + " after " + timeout.toMillis() + " ms");
         }
         return figures();
     }
@@ -68,15 +191,13 @@ abstract class MigrationBase implements Migration {
     }
 
     void setStatus(MigrationStatus to) {
-        MigrationStatus from;
-        synchronized (this) {
-            from = status;
-            // Once cancelling, only the end may follow.
-            if (from == to || from.isTerminal() || (from == MigrationStatus.CANCELLING && !to.isTerminal())) {
-                return;
-            }
-            status = to;
+        Lifecycle from = update(l -> l.canMoveTo(to), l -> l.withStatus(to));
+        if (from != null) {
+            notifyStatus(from.status(), to);
         }
+    }
+
+    private void notifyStatus(MigrationStatus from, MigrationStatus to) {
         if (to.isTerminal()) {
             counters.finish();
         }
@@ -105,15 +226,6 @@ abstract class MigrationBase implements Migration {
             } catch (RuntimeException | AssertionError e) {
                 LOG.log(Level.WARNING, "migration listener failed on pass " + progress.pass(), e);
             }
-        }
-    }
-
-    /** Runs a stage handler, turning its exception into a {@link HandlerFailedException}. */
-    static void invoke(HandlerRegistration h, HandlerContext context) throws HandlerFailedException {
-        try {
-            ((StageHandler) h.handler()).handle(context);
-        } catch (Exception | LinkageError | AssertionError e) {
-            throw new HandlerFailedException(h, e);
         }
     }
 

@@ -1,34 +1,43 @@
 package io.ferry.internal.engine;
 
+import com.google.common.base.Ticker;
 import io.ferry.migration.DestinationFailedException;
 import io.ferry.migration.MigrationException;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
-import java.util.concurrent.CompletableFuture;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The source's reader of the destination's answers, on its own thread for the whole migration
  * (as QEMU's return-path thread): an ERROR aborts the migration at once, whatever the source is
- * doing; an ACK completes {@link #ack()}.
+ * doing; a PONG gives a round-trip sample; ACK and REPORT are queued for the migration thread.
  */
 final class ReturnPath {
     private static final int MAX_FRAME = 64 << 10;
+    /** Round-trip samples kept; the estimate is their minimum, which filters out queueing behind pass data. */
+    private static final int RTT_WINDOW = 8;
 
-    private final CompletableFuture<Frame.Ack> ack = new CompletableFuture<>();
+    private final BlockingQueue<Frame> answers = new LinkedBlockingQueue<>();
     private final ReadableByteChannel in;
     private final Consumer<MigrationException> abort;
+    private final Ticker ticker;
+    private final long[] rtt = new long[RTT_WINDOW];
+    private final CountDownLatch firstPong = new CountDownLatch(1);
+    private int rttSamples; // guarded by this
+    private volatile boolean closed;
+    private volatile long destinationNanos;
 
-    ReturnPath(ReadableByteChannel in, Consumer<MigrationException> abort) {
+    ReturnPath(ReadableByteChannel in, Consumer<MigrationException> abort, Ticker ticker) {
         this.in = in;
         this.abort = abort;
-    }
-
-    /** Completes with the destination's ACK, or exceptionally if the destination failed or the connection ended. */
-    CompletableFuture<Frame.Ack> ack() {
-        return ack;
+        this.ticker = ticker;
     }
 
     void start(String name) {
@@ -37,25 +46,80 @@ final class ReturnPath {
         t.start();
     }
 
+    /**
+     * The next ACK or REPORT, waiting at most {@code timeout}.
+     *
+     * @return null on timeout
+     * @throws IOException if the return path ended or broke first
+     */
+    Frame next(Duration timeout) throws IOException, InterruptedException {
+        Frame f = answers.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (f instanceof Frame.Error e) {
+            answers.add(e); // the end stays the end for later callers
+            throw new IOException(e.message());
+        }
+        return f;
+    }
+
+    /** The smallest of the recent PING round trips, in nanoseconds; 0 before the first. */
+    synchronized long roundTripNanos() {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < Math.min(rttSamples, RTT_WINDOW); i++) {
+            min = Math.min(min, rtt[i]);
+        }
+        return rttSamples == 0 ? 0 : min;
+    }
+
+    /**
+     * Waits at most {@code timeout} for the first PONG, so that the first convergence decision
+     * knows the round trip and the destination's part; returns early, with false, if the return
+     * path ended first.
+     */
+    boolean awaitFirstPong(Duration timeout) throws InterruptedException {
+        return firstPong.await(timeout.toNanos(), TimeUnit.NANOSECONDS) && !closed;
+    }
+
+    /** The destination's latest estimate of its part of the switchover, in nanoseconds; 0 before the first PONG. */
+    long destinationNanos() {
+        return destinationNanos;
+    }
+
+    private synchronized void sample(long nanos) {
+        rtt[rttSamples++ % RTT_WINDOW] = nanos;
+    }
+
     private void run() {
         try {
-            Frame f = new FrameReader(in, MAX_FRAME).next();
-            if (f instanceof Frame.Ack a) {
-                ack.complete(a);
-            } else if (f instanceof Frame.Error e) {
-                DestinationFailedException failure = new DestinationFailedException(e.message());
-                abort.accept(failure);
-                ack.completeExceptionally(failure);
-            } else {
-                MigrationException bad = new MigrationException("return path: expected ACK or ERROR, found " + f.type(), null);
-                abort.accept(bad);
-                ack.completeExceptionally(bad);
+            FrameReader reader = new FrameReader(in, MAX_FRAME);
+            while (true) {
+                Frame f = reader.next();
+                if (f instanceof Frame.Pong p) {
+                    sample(ticker.read() - p.stamp());
+                    destinationNanos = p.destinationNanos();
+                    firstPong.countDown();
+                } else if (f instanceof Frame.Ack || f instanceof Frame.Report) {
+                    answers.add(f);
+                } else if (f instanceof Frame.Error e) {
+                    fail(new DestinationFailedException(e.message()));
+                    return;
+                } else {
+                    fail(new MigrationException("return path: expected ACK, PONG, REPORT or ERROR, found " + f.type()));
+                    return;
+                }
             }
         } catch (IOException e) {
             // A broken or corrupt return path: stop sending at once rather than at the switchover.
             // After COMMIT, or once the source itself is closing the channel, abort() does nothing.
-            abort.accept(new MigrationException("the return path from the destination broke: " + MigrationBase.describe(e), e));
-            ack.completeExceptionally(e);
+            fail(new MigrationException("the return path from the destination broke: " + MigrationBase.describe(e), e));
+        }
+    }
+
+    private void fail(MigrationException failure) {
+        if (!closed) {
+            closed = true;
+            abort.accept(failure);
+            answers.add(new Frame.Error(failure.getMessage()));
+            firstPong.countDown(); // no PONG will come: wake a waiter
         }
     }
 }

@@ -1,8 +1,10 @@
 package io.ferry.internal.engine;
 
+import io.ferry.migration.MigrationCancelledException;
 import io.ferry.pipeline.ChunkSink;
 import io.ferry.stream.FrameWriter;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 
 /** Emits the chunks of one section through the throttle and the frame writer, counting bytes per pass. */
@@ -35,15 +37,15 @@ final class SectionSink implements ChunkSink {
         }
         try {
             throttle.acquire(size + FRAME_OVERHEAD);
-        } catch (io.ferry.migration.MigrationCancelledException e) {
-            throw new java.io.InterruptedIOException("migration cancelled while waiting for bandwidth");
+        } catch (MigrationCancelledException e) {
+            throw new InterruptedIOException("migration cancelled while waiting for bandwidth");
         }
         writer.writeChunk(sectionIndex, parts, offset, length);
-        emitted += size + FRAME_OVERHEAD;
+        emitted += size;
         counters.transferredBytes = writer.bytesWritten();
     }
 
-    /** Bytes (with frame overhead) emitted since the last call; resets the count. */
+    /** Chunk payload bytes emitted since the last call (frame header and checksum not counted); resets the count. */
     long takeEmitted() {
         long e = emitted;
         emitted = 0;

@@ -1,22 +1,21 @@
 package io.ferry.internal.engine;
 
 import com.google.common.base.Throwables;
-import com.google.common.collect.ImmutableMap;
-import io.ferry.machine.DirtyBitmap;
+import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
-import io.ferry.migration.LateDirtyException;
-import io.ferry.migration.MigrationCancelledException;
+import io.ferry.migration.DowntimeExceededException;
 import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
-import io.ferry.pipeline.HandlerRegistration;
-import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.migration.PluginLeftException;
+import io.ferry.migration.SwitchoverBreakdown;
+import io.ferry.migration.SwitchoverTimeoutException;
+import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
-import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import io.ferry.stream.Frame;
@@ -27,59 +26,48 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The source side: SETUP, passes of DIRTY_SYNC + ITERATE until the pending estimate fits the
- * downtime limit (or the iteration cap), then stop the machine, COMPLETE, END, wait for the
- * destination's ACK, COMMIT. Any failure or cancel before COMMIT resumes the machine.
+ * The source side: SETUP, passes of DIRTY_SYNC + ITERATE until {@link Convergence} says the
+ * switchover fits the downtime limit (or the iteration cap), then stop the machine, COMPLETE,
+ * END, wait for the destination's ACK, COMMIT. Any failure or cancel before COMMIT resumes the machine.
  */
-public final class SourceMigration extends MigrationBase {
-    /** Opens the connection; called on the migration thread so connecting is part of SETUP. */
-    @FunctionalInterface
-    public interface ChannelOpener {
-        MigrationChannel open() throws IOException;
-    }
-
+final class SourceMigration extends MigrationBase {
     private final Machine machine;
     private final PluginRegistry registry;
     private final MigrationParameters params;
-    private final ChannelOpener opener;
+    private final Engines.ChannelOpener opener;
     private final String target;
     private final MigrationClaim claim;
+    private final Ticker ticker;
     private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private volatile MigrationChannel channel;
-    private volatile boolean cancelRequested;
-    private volatile MigrationException abortReason;
-    private boolean committed; // guarded by this
 
     private Pipeline pipeline;
-    private DirtyBitmap bitmap;
+    private StageRunner stages;
     private FrameWriter writer;
     private Throttle throttle;
     private ReturnPath returnPath;
-    private final Map<String, SectionSink> sinks = new HashMap<>();
+    private boolean guarded;
 
-    /** @param claim the machine's claim for this migration; released when the migration ends */
-    public SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            ChannelOpener opener, String target) {
+    SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
+            Engines.ChannelOpener opener, String target, Ticker ticker) {
         this.claim = claim;
         this.machine = machine;
         this.registry = registry;
         this.params = params;
         this.opener = opener;
         this.target = target;
+        this.ticker = ticker;
     }
 
     /** Starts the migration on its own thread. */
-    public SourceMigration start() {
+    SourceMigration start() {
         startThread("ferry-migrate-" + machine.name(), this::run);
         return this;
     }
@@ -90,55 +78,17 @@ public final class SourceMigration extends MigrationBase {
     }
 
     @Override
-    public boolean cancel() {
-        synchronized (this) {
-            if (committed || status().isTerminal() || cancelRequested) {
-                return false;
-            }
-            cancelRequested = true;
-        }
-        setStatus(MigrationStatus.CANCELLING);
-        closeChannel();
-        return true;
+    String what() {
+        return "migration to " + target;
     }
 
     private void checkStillRegistered() {
-        java.util.Set<String> present = new java.util.HashSet<>();
+        Set<String> present = new HashSet<>();
         registry.snapshot().forEach(p -> present.add(p.name()));
         for (String name : pipeline.plugins()) {
             if (!present.contains(name)) {
-                abort(new MigrationException("plugin " + name + " left during the migration", null));
+                abort(new PluginLeftException(name, duringWhat()));
             }
-        }
-    }
-
-    private void pluginLeft(MigrationPlugin plugin) {
-        Pipeline p = pipeline().orElse(null);
-        if (p != null && p.plugins().contains(plugin.name())) {
-            abort(new MigrationException("plugin " + plugin.name() + " left during the migration", null));
-        }
-    }
-
-    private void abort(MigrationException reason) {
-        synchronized (this) {
-            if (committed || status().isTerminal() || abortReason != null || cancelRequested) {
-                return;
-            }
-            abortReason = reason;
-        }
-        closeChannel();
-    }
-
-    private boolean isAborted() {
-        return cancelRequested || abortReason != null;
-    }
-
-    private void checkAborted() throws MigrationException {
-        if (abortReason != null) {
-            throw abortReason;
-        }
-        if (cancelRequested) {
-            throw new MigrationCancelledException("migration to " + target + " cancelled");
         }
     }
 
@@ -153,7 +103,7 @@ public final class SourceMigration extends MigrationBase {
             tellDestination(failure);
         } finally {
             // Whatever happened above, the machine is resumed and released and the status becomes terminal.
-            cleanup();
+            cleanup(outcome(failure));
             if (failure != null) {
                 resume(before);
             }
@@ -173,181 +123,226 @@ public final class SourceMigration extends MigrationBase {
         }
     }
 
-    private void end(MigrationException failure) {
-        if (failure == null) {
-            setStatus(MigrationStatus.COMPLETED);
-            return;
-        }
-        fail(failure);
-        LOG.log(Level.INFO, "migration of " + machine.name() + " to " + target + " ended: " + failure.getMessage());
-        setStatus(cancelRequested && abortReason == null ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
-    }
-
     private void migrate() throws Exception {
         setStatus(MigrationStatus.SETUP);
-        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
-        pin(pipeline);
-        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
-        checkAborted();
+        // Connect first, so a pipeline that cannot be assembled is reported to the destination at once (ERROR).
         MigrationChannel ch = opener.open();
         channel = ch;
         checkAborted();
         if (ch.hasReturnPath()) {
-            returnPath = new ReturnPath(ch.input(), this::abort);
+            returnPath = new ReturnPath(ch.input(), this::abort, ticker);
             returnPath.start("ferry-return-path-" + machine.name());
         }
         writer = new FrameWriter(ch.output(), params.maxFrameSize());
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
-        bitmap = machine.memory().newBitmap();
         writer.writeHeader(StreamHeader.singleChannel(ThreadLocalRandom.current().nextLong()));
-        List<SectionId> sections = pipeline.sections();
-        writer.writeManifest(new Frame.Manifest(sections));
-        for (int i = 0; i < sections.size(); i++) {
-            sinks.put(key(sections.get(i)), new SectionSink(writer, i, throttle, counters));
-        }
+        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
+        pin(pipeline);
+        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
+        checkAborted();
+        writer.writeManifest(new Frame.Manifest(pipeline.sections()));
+        stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters);
 
-        runStage(Stage.SETUP, 0);
+        guarded = params.downtimeGuard() && returnPath != null && canStepBack();
+        stages.run(Stage.SETUP, 0);
         endPass(0);
+        ping();
         counters.setupNanos = System.nanoTime() - counters.startNanos();
         setStatus(MigrationStatus.ACTIVE);
 
-        int pass = iterate();
-
-        checkAborted();
-        setStatus(MigrationStatus.DEVICE);
-        long stopped = System.nanoTime();
-        claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
-        complete(pass + 1);
-        endPass(pass + 1);
-        publishPass(pass + 1);
-        Frame.End end = writer.writeEnd();
-        counters.transferredBytes = writer.bytesWritten();
-        switchover(end);
-        counters.downtimeNanos = System.nanoTime() - stopped;
-        claim.changeRunState(RunState.POSTMIGRATE);
+        RunState resumeTo = machine.runState();
+        Convergence convergence = new Convergence(ticker, params.downtimeLimit(), params.iterationCap());
+        GuestThrottle guestThrottle = new GuestThrottle(machine, params.throttling(), ticker, counters,
+                stages.dirtiedPages(), writer.bytesWritten());
+        int pass = 0;
+        for (int attempt = 1; ; attempt++) {
+            pass = iterate(convergence, guestThrottle, pass + 1) + 1;
+            String stepBack = switchover(pass, attempt, convergence);
+            if (stepBack == null) {
+                return;
+            }
+            revert(pass, resumeTo);
+            if (attempt >= params.switchoverAttempts()) {
+                throw new DowntimeExceededException(attempt, params.downtimeLimit(), stepBack);
+            }
+        }
     }
 
-    /** Passes of DIRTY_SYNC + ITERATE until converged or capped; returns the last pass number. */
-    private int iterate() throws Exception {
-        long iterBytes = 0;
-        long iterNanos = 0;
-        for (int pass = 1; ; pass++) {
+    /** Passes of DIRTY_SYNC + ITERATE from {@code first} until converged or capped; returns the last pass number. */
+    private int iterate(Convergence convergence, GuestThrottle guestThrottle, int first) throws Exception {
+        for (int pass = first; ; pass++) {
             checkAborted();
-            runStage(Stage.DIRTY_SYNC, pass);
-            long synced = System.nanoTime();
+            stages.run(Stage.DIRTY_SYNC, pass);
+            guestThrottle.afterSync(stages.dirtiedPages(), writer.bytesWritten());
+            long synced = ticker.read();
 
-            long bytesBefore = writer.bytesWritten();
-            long started = System.nanoTime();
+            convergence.passStarted();
             // With a bandwidth limit a pass carries at most one second's worth, so convergence is re-judged often.
             long budget = throttle.isLimited() ? params.maxBandwidth() : Long.MAX_VALUE;
-            for (HandlerRegistration h : pipeline.handlers(Stage.ITERATE)) {
-                checkAborted();
-                long b0 = writer.bytesWritten();
-                invoke(h, context(h, pass, Math.max(0, budget)));
-                budget -= writer.bytesWritten() - b0;
-            }
+            long bytes = stages.iterate(pass, budget, writer);
             endPass(pass);
-            iterBytes += writer.bytesWritten() - bytesBefore;
-            iterNanos += System.nanoTime() - started;
+            convergence.passEnded(bytes);
+            ping();
+            if (returnPath != null && !returnPath.awaitFirstPong(params.switchoverTimeout())) {
+                checkAborted(); // the return path ended: the destination's ERROR, most likely
+                LOG.log(Level.DEBUG, what() + ": no PONG yet; deciding without the round trip and the destination's part");
+            }
 
             // Pages the vCPUs dirtied during this pass, per second: the log was drained at its start.
             counters.dirtyPagesRate = machine.memory().dirtyLog().peekCount() * 1_000_000_000L
-                    / Math.max(1, System.nanoTime() - synced);
-            long pending = pendingBytes();
-            double bytesPerNano = iterNanos == 0 ? 0 : (double) iterBytes / iterNanos;
-            long expected = pending == 0 ? 0 : bytesPerNano == 0 ? Long.MAX_VALUE : (long) (pending / bytesPerNano);
+                    / Math.max(1, ticker.read() - synced);
+            long pending = stages.pendingBytes();
+            Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending)); // the cap counts this attempt's passes
             counters.remainingBytes = pending;
-            counters.expectedDowntimeNanos = expected;
+            counters.expectedDowntimeNanos = decision.expectedDowntimeNanos();
             counters.iterations = pass;
             publishPass(pass);
-            // Strictly below: a limit of 0 accepts no downtime at all, so it always runs to the cap.
-            if (expected < params.downtimeLimit().toNanos() || pass >= params.iterationCap()) {
+            if (decision.verdict().complete()) {
                 return pass;
             }
         }
     }
 
-    private long pendingBytes() {
-        long sum = 0;
-        for (HandlerRegistration h : pipeline.handlers(Stage.ITERATE)) {
-            OptionalLong p = h.pending();
-            if (p.isPresent()) {
-                sum += p.getAsLong();
-            }
-        }
-        return sum;
-    }
-
-    /** COMPLETE in priority order; once RAM's final pass has run, any handler that dirties guest RAM fails. */
-    private void complete(int pass) throws Exception {
-        HandlerRegistration ramFinal = null;
-        for (HandlerRegistration h : pipeline.handlers(Stage.COMPLETE)) {
-            checkAborted();
-            invoke(h, context(h, pass, Long.MAX_VALUE));
-            long dirty = machine.memory().dirtyLog().peekCount() + bitmap.count();
-            if (ramFinal != null && dirty > 0) {
-                throw new LateDirtyException(h, dirty);
-            }
-            if (h.ramFinalPass()) {
-                ramFinal = h;
-                if (dirty > 0) {
-                    throw new MigrationException("RAM's final pass " + h.id() + " left " + dirty + " dirty page(s) unsent",
-                            null);
-                }
-            }
-        }
-        counters.remainingBytes = 0;
-    }
-
-    /** Waits for the destination's ACK, checks its totals, then commits. */
-    private void switchover(Frame.End end) throws Exception {
+    /** Asks the destination for a PONG: a round-trip sample and its part of the switchover. */
+    private void ping() throws IOException {
         if (returnPath != null) {
+            writer.writePing(new Frame.Ping(ticker.read()));
+        }
+    }
+
+    /** What the switchover would have to do if it started now. */
+    private Convergence.Work work(long pending) {
+        long destination = returnPath == null ? 0 : returnPath.destinationNanos();
+        long rtt = returnPath == null ? 0 : returnPath.roundTripNanos();
+        return new Convergence.Work(pending, stages.completeBytesEstimate(), destination + stages.nanosEstimate(
+                Stage.COMPLETE), rtt);
+    }
+
+    /**
+     * One switchover attempt: stop, COMPLETE, END, ACK, COMMIT, REPORT.
+     *
+     * @return null once committed, or why the attempt stepped back (downtime-guard)
+     */
+    private String switchover(int pass, int attempt, Convergence convergence) throws Exception {
+        checkAborted();
+        setStatus(MigrationStatus.DEVICE);
+        long predicted = counters.expectedDowntimeNanos;
+        long limit = params.downtimeLimit().toNanos();
+        Timeline timeline = new Timeline(ticker);
+        claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
+        timeline.mark(Timeline.VCPUS_STOPPED);
+        long stopping = timeline.elapsedNanos();
+        // COMPLETE's budget: the limit less what must follow it (the round trips and the destination's part).
+        long completeBudget = limit - Convergence.afterEnd(work(0));
+        String stepBack = null;
+        try {
+            if (!stages.complete(pass, timeline, () -> guarded && timeline.elapsedNanos() > completeBudget)) {
+                stepBack = "COMPLETE ran over its budget of " + millis(completeBudget) + " ms: "
+                        + millis(timeline.elapsedNanos()) + " ms after the stop";
+                return stepBack;
+            }
+            counters.remainingBytes = 0;
+            endPass(pass);
+            Frame.End end = writer.writeEnd();
+            timeline.mark(Timeline.END_WRITTEN);
+            counters.transferredBytes = writer.bytesWritten();
+            if (returnPath == null) {
+                stages.checkSealed();
+                channel.complete(); // a snapshot counts only once it is on disk, in place
+                passPointOfNoReturn();
+                return null;
+            }
             Frame.Ack ack = awaitAck();
-            if (ack.frames() != end.frames() || ack.chunkBytes() != end.chunkBytes()) {
-                throw new MigrationException("destination acknowledged " + ack.frames() + " frames / " + ack.chunkBytes()
-                        + " chunk bytes, but " + end.frames() + " / " + end.chunkBytes() + " were sent", null);
+            timeline.mark(Timeline.ACK_READ);
+            long oneWay = timeline.placeAck(ack.marks());
+            String mismatch = end.totals().mismatch(ack.totals()).orElse(null);
+            if (mismatch != null) {
+                throw new MigrationException("the destination's acknowledgement does not match the stream: " + mismatch);
             }
-        }
-        if (returnPath == null) {
-            channel.complete(); // a snapshot counts only once it is on disk, in place
-        }
-        synchronized (this) {
-            checkAborted();
-            committed = true;
-        }
-        if (returnPath != null) {
+            long commitAndStart = oneWay + returnPath.destinationNanos() / 8; // COMMIT's way out, and starting
+            if (guarded && timeline.elapsedNanos() + commitAndStart >= limit) {
+                stepBack = "the destination acknowledged " + millis(timeline.elapsedNanos()) + " ms after the stop;"
+                        + " with COMMIT and its start the downtime would exceed " + millis(limit) + " ms";
+                return stepBack;
+            }
+            stages.checkSealed(); // a device that wrote while the destination loaded
+            passPointOfNoReturn();
             writer.writeCommit();
+            timeline.mark(Timeline.COMMIT_WRITTEN);
+            awaitReport(timeline);
+            claim.changeRunState(RunState.POSTMIGRATE);
+            return null;
+        } finally {
+            if (stepBack != null) {
+                writer.writeVoid();
+                timeline.mark(Timeline.VOID_WRITTEN);
+                LOG.log(Level.INFO, what() + ": switchover attempt " + attempt + " stepped back: " + stepBack);
+            }
+            SwitchoverBreakdown breakdown = timeline.breakdown(attempt);
+            counters.switchover = breakdown;
+            counters.downtimeNanos = breakdown.downtime().toNanos();
+            convergence.learn(stopping, predicted, breakdown.downtime().toNanos());
+            publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
+    }
+
+    /** Whether every plugin with COMPLETE handlers can undo them; if not, the guard stays off, and says why. */
+    private boolean canStepBack() {
+        List<String> blockers = stages.cannotStepBack();
+        if (!blockers.isEmpty()) {
+            LOG.log(Level.WARNING, what() + ": downtime-guard is off for this migration: plugin(s) " + blockers
+                    + " have COMPLETE handlers but no REVERT handler, so a switchover could not step back");
+        }
+        return blockers.isEmpty();
+    }
+
+    /** After a void attempt: REVERT undoes what COMPLETE stopped, the machine resumes, iteration goes on. */
+    private void revert(int pass, RunState resumeTo) throws Exception {
+        stages.run(Stage.REVERT, pass);
+        claim.changeRunState(resumeTo);
+        setStatus(MigrationStatus.ACTIVE);
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
     private Frame.Ack awaitAck() throws Exception {
+        Frame f = awaitAnswer("acknowledging");
+        if (f instanceof Frame.Ack ack) {
+            return ack;
+        }
+        throw new MigrationException("return path: expected ACK, found " + f.type());
+    }
+
+    /** The destination's REPORT after COMMIT, placed on the timeline; without one the breakdown ends on this side. */
+    private void awaitReport(Timeline timeline) {
         try {
-            return returnPath.ack().get(params.switchoverTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            timeOut();
-            throw abortReason;
-        } catch (ExecutionException e) {
+            Frame f = returnPath.next(params.switchoverTimeout());
+            if (f instanceof Frame.Report r) {
+                timeline.placeReport(r.marks());
+            }
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "no REPORT from the destination after COMMIT: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Frame awaitAnswer(String what) throws Exception {
+        Frame f;
+        try {
+            f = returnPath.next(params.switchoverTimeout());
+        } catch (IOException e) {
             checkAborted(); // the destination's own error, if it sent one
-            throw new MigrationException("the destination closed the connection without acknowledging: "
-                    + describe(e.getCause()), e.getCause());
+            throw new MigrationException("the destination closed the connection without " + what + ": " + e.getMessage(),
+                    e);
         }
-    }
-
-    private void timeOut() {
-        abort(new MigrationException("no answer from the destination within " + params.switchoverTimeout().toMillis()
-                + " ms after the end of the stream", null));
-    }
-
-    private void runStage(Stage stage, int pass) throws Exception {
-        for (HandlerRegistration h : pipeline.handlers(stage)) {
+        if (f == null) {
+            abort(new SwitchoverTimeoutException(params.switchoverTimeout()));
             checkAborted();
-            invoke(h, context(h, pass, Long.MAX_VALUE));
         }
-    }
-
-    private HandlerContext context(HandlerRegistration h, int pass, long budget) {
-        SectionSink sink = h.stage().emitsChunks() ? h.section().map(s -> sinks.get(key(s))).orElse(null) : null;
-        return new HandlerContext(h, pass, machine, bitmap, budget, sink, this::isAborted, counters);
+        return f;
     }
 
     private void endPass(int pass) throws IOException {
@@ -359,11 +354,7 @@ public final class SourceMigration extends MigrationBase {
     }
 
     private void publishPass(int pass) {
-        ImmutableMap.Builder<String, Long> bytes = ImmutableMap.builder();
-        Map<String, Long> merged = new HashMap<>();
-        sinks.forEach((k, sink) -> merged.merge(k.substring(0, k.indexOf('/')), sink.takeEmitted(), Long::sum));
-        merged.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> bytes.put(e.getKey(), e.getValue()));
-        publish(new PassProgress(pass, bytes.build(), figures()));
+        publish(new PassProgress(pass, stages.takeSectionBytes(), figures()));
     }
 
     /**
@@ -383,16 +374,11 @@ public final class SourceMigration extends MigrationBase {
         }
     }
 
-    private void cleanup() {
-        if (pipeline != null) {
-            for (HandlerRegistration h : pipeline.handlers(Stage.CLEANUP)) {
-                try {
-                    invoke(h, context(h, counters.iterations + 1, Long.MAX_VALUE));
-                } catch (MigrationException | RuntimeException e) {
-                    LOG.log(Level.WARNING, e.getMessage(), e.getCause());
-                }
-            }
+    private void cleanup(Outcome outcome) {
+        if (stages != null) {
+            stages.cleanup(counters.iterations + 1, outcome);
         }
+        GuestThrottle.lift(machine);
         machine.memory().dirtyLog().disable();
         closeChannel();
         registry.removeListener(leaveListener);
@@ -407,15 +393,15 @@ public final class SourceMigration extends MigrationBase {
      * independent failure of the source's own I/O came first and wins, with the abort attached.
      */
     private MigrationException classify(Throwable t) {
-        MigrationException abort = abortReason;
+        MigrationException abort = abortReason();
         Throwable root = Throwables.getRootCause(t);
         boolean consequence = root instanceof ClosedChannelException || root instanceof InterruptedIOException
                 || !(root instanceof IOException);
         if (abort != null && (t == abort || consequence)) {
             return abort;
         }
-        if (cancelRequested) {
-            return new MigrationCancelledException("migration to " + target + " cancelled");
+        if (cancelRequested()) {
+            return cancelled();
         }
         MigrationException own;
         if (t instanceof MigrationException m) {
@@ -424,7 +410,7 @@ public final class SourceMigration extends MigrationBase {
             if (t instanceof Error e && !(e instanceof LinkageError || e instanceof AssertionError)) {
                 LOG.log(Level.ERROR, "migration of " + machine.name() + " hit " + e, e);
             }
-            own = new MigrationException("migration to " + target + " failed: " + describe(t), t);
+            own = new MigrationException(what() + " failed: " + describe(t), t);
         }
         if (abort != null) {
             own.addSuppressed(abort);
@@ -432,7 +418,8 @@ public final class SourceMigration extends MigrationBase {
         return own;
     }
 
-    private void closeChannel() {
+    @Override
+    void closeChannel() {
         MigrationChannel ch = channel;
         if (ch != null) {
             try {
@@ -441,9 +428,5 @@ public final class SourceMigration extends MigrationBase {
                 LOG.log(Level.DEBUG, "closing " + ch.describe(), e);
             }
         }
-    }
-
-    private static String key(SectionId s) {
-        return s.name() + "/" + s.instance();
     }
 }

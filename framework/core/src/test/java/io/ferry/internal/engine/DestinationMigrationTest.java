@@ -13,6 +13,7 @@ import io.ferry.pipeline.PluginRegistry;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
+import io.ferry.stream.StreamTotals;
 import io.ferry.transport.InMemoryTransport;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +35,8 @@ class DestinationMigrationTest {
 
             in.await(Duration.ofSeconds(30));
             assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(in.failure().orElseThrow()).hasMessageContaining("the source sent nothing for 300 ms");
+            assertThat(in.failure().orElseThrow()).isInstanceOf(io.ferry.migration.PeerSilentException.class)
+                    .hasMessageContaining("the source sent nothing for 300 ms");
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
             assertThat(dest.isClaimed()).isFalse();
         } finally {
@@ -53,8 +55,9 @@ class DestinationMigrationTest {
             source.writeManifest(new Frame.Manifest(List.of()));
             source.writePass(new Frame.Pass(0));
             source.writeEnd();
-            Frame ack = new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next();
-            assertThat(ack).isEqualTo(new Frame.Ack(2, 0));
+            Frame.Ack ack = (Frame.Ack) new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next();
+            assertThat(ack.totals()).isEqualTo(new StreamTotals(2, 0));
+            assertThat(ack.marks()).extracting(Frame.Mark::name).containsExactly("end-read", "ack-written");
             assertThat(in.cancel()).as("past the point of no return once acknowledged").isFalse();
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
             source.writeCommit();

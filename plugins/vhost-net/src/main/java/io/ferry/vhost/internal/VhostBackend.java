@@ -53,14 +53,14 @@ final class VhostBackend {
         checkArgument(packetsPerSecond > 0, "packet rate must be > 0 but was %s", packetsPerSecond);
         this.name = checkNotNull(name, "name");
         this.memory = memory;
-        this.dma = memory.untracked();
+        this.dma = memory.untracked(name); // names this backend if it writes while RAM is sealed
         this.layout = layout;
         this.log = new DirtyLog(name, memory.pages());
         this.nanosPerPacket = TimeUnit.SECONDS.toNanos(1) / packetsPerSecond;
         this.packet = ByteBuffer.allocateDirect(layout.bufferSize());
     }
 
-    /** The log of the guest pages this backend wrote, for DIRTY_SYNC to merge. */
+    /** The log of the guest pages this backend wrote, registered with each migration. */
     DirtyLog log() {
         return log;
     }

@@ -29,4 +29,13 @@ final class VhostNetDestination {
         device.checkGuestRing(loaded);
         device.restore(loaded);
     }
+
+    /**
+     * LOAD_REVERT: the source voided the attempt; its state chunk is forgotten and the next
+     * attempt brings a new one. The backend stays idle (the machine does not run) until that one
+     * re-arms it.
+     */
+    void discard(StageContext ctx) {
+        loaded = null;
+    }
 }

@@ -7,6 +7,7 @@ import static com.google.common.base.Preconditions.checkState;
 import io.ferry.machine.Device;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.DirtyLog;
+import io.ferry.machine.DirtyLogSource;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MemoryAccess;
 import io.ferry.machine.RunState;
@@ -38,7 +39,8 @@ final class VhostNetDevice implements Device {
     private final MemoryAccess ram;
     private final VhostBackend backend;
     private final RunStateListener listener = (m, from, to) -> followRunState();
-    private final AtomicLong pagesMergedAtSync = new AtomicLong();
+    private final AtomicLong pagesMerged = new AtomicLong();
+    private final DirtyLogSource mergedLog;
     private volatile long features;
     private volatile long seed;
     private volatile Vcpu driverVcpu;
@@ -51,6 +53,7 @@ final class VhostNetDevice implements Device {
         this.ram = machine.memory().untracked();
         this.backend = new VhostBackend(machine.name() + "-" + ID, machine.memory(), config.layout(),
                 config.packetsPerSecond());
+        this.mergedLog = new CountingLog(backend.log(), pagesMerged);
     }
 
     /**
@@ -106,21 +109,18 @@ final class VhostNetDevice implements Device {
         return config.layout();
     }
 
-    /** The backend's log of guest pages it wrote. */
-    DirtyLog dirtyLog() {
-        return backend.log();
+    /**
+     * The backend's log of the guest pages it wrote, as registered with a migration: the engine
+     * enables it, merges it at every DIRTY_SYNC and before RAM's final pass, and checks it once
+     * RAM is sealed. Counts what its merges added.
+     */
+    DirtyLogSource dirtyLog() {
+        return mergedLog;
     }
 
-    /** DIRTY_SYNC: merges the backend's log into {@code bitmap}; returns the pages it added. */
-    long syncDirtyLog(DirtyBitmap bitmap) {
-        long added = backend.log().drainInto(bitmap);
-        pagesMergedAtSync.addAndGet(added);
-        return added;
-    }
-
-    /** Pages the DIRTY_SYNC merges added to migration bitmaps so far (the final merge at COMPLETE not included). */
-    long pagesMergedAtSync() {
-        return pagesMergedAtSync.get();
+    /** Pages the engine's merges of the backend's log added to migration bitmaps so far. */
+    long pagesMerged() {
+        return pagesMerged.get();
     }
 
     /** Stops the backend; no guest write happens once this returns. */
@@ -200,5 +200,35 @@ final class VhostNetDevice implements Device {
     @Override
     public String toString() {
         return "VhostNetDevice[" + machine.name() + ", " + backend + "]";
+    }
+
+    /** The backend's log, counting the pages its merges add (tests check that the merges happen). */
+    private record CountingLog(DirtyLog log, AtomicLong merged) implements DirtyLogSource {
+        @Override
+        public String name() {
+            return log.name();
+        }
+
+        @Override
+        public void enable() {
+            log.enable();
+        }
+
+        @Override
+        public void disable() {
+            log.disable();
+        }
+
+        @Override
+        public long drainInto(DirtyBitmap target) {
+            long added = log.drainInto(target);
+            merged.addAndGet(added);
+            return added;
+        }
+
+        @Override
+        public long peekCount() {
+            return log.peekCount();
+        }
     }
 }

@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * vhost-net migration. Source, for a machine with a vhost-net device: SETUP turns the backend's
- * dirty log on; DIRTY_SYNC merges it into the migration bitmap before RAM collects it; COMPLETE,
- * before RAM's final pass, stops the backend, merges its last log and emits the ring state;
- * CLEANUP turns the log off. Destination: loads the ring state, and once RAM is loaded checks the
+ * vhost-net migration. Source, for a machine with a vhost-net device: the backend's dirty log is
+ * registered with the migration (the engine turns it on, merges it at every DIRTY_SYNC and once
+ * more before RAM's final pass, checks it while RAM is sealed, and turns it off); COMPLETE, before
+ * RAM's final pass, stops the backend and emits the ring state. Destination: loads the ring state, and once RAM is loaded checks the
  * rings against it and arms the backend, which starts when the machine runs. A machine without
  * the device gets no handlers.
  */
@@ -32,8 +32,8 @@ public final class VhostNetPlugin implements MigrationPlugin {
     }
 
     /**
-     * For tests that prove the log is needed: a plugin that never merges the backend's dirty log
-     * (no DIRTY_SYNC handler, no final merge), like a vhost backend without log support.
+     * For tests that prove the log is needed: a plugin that does not register the backend's dirty
+     * log, like a vhost backend without log support.
      */
     public static VhostNetPlugin withoutDirtyLog() {
         return new VhostNetPlugin(false);
@@ -50,14 +50,19 @@ public final class VhostNetPlugin implements MigrationPlugin {
         if (device.isEmpty()) {
             return;
         }
-        VhostNetSource source = new VhostNetSource(device.get(), mergeLog);
-        r.on(Stage.SETUP).id("vhost-net.log-start").priority(Priority.BEFORE_RAM).handler(source::setup);
+        VhostNetDevice d = device.get();
         if (mergeLog) {
-            r.on(Stage.DIRTY_SYNC).id("vhost-net.log-sync").priority(Priority.BEFORE_RAM).handler(source::sync);
+            r.dirtyLog(d.dirtyLog());
         }
+        // Before RAM's final pass: the engine merges the stopped backend's last writes right before it.
         r.on(Stage.COMPLETE).id("vhost-net.stop").priority(Priority.BEFORE_RAM).section(VhostNetSection.ID)
-                .handler(source::complete);
-        r.on(Stage.CLEANUP).id("vhost-net.log-stop").priority(Priority.BEFORE_RAM).handler(source::cleanup);
+                .handler(ctx -> {
+                    d.stopBackend();
+                    ctx.chunks().emit(d.state().encode());
+                });
+        // A stepped-back switchover needs nothing undone here: the backend follows the run state, so it
+        // restarts when the machine resumes, and its log is still on. Registering REVERT says vhost-net can step back.
+        r.on(Stage.REVERT).id("vhost-net.revert").priority(Priority.BEFORE_RAM).handler(ctx -> { });
     }
 
     @Override
@@ -71,6 +76,7 @@ public final class VhostNetPlugin implements MigrationPlugin {
                 .loader(destination::load);
         // After RAM: the rings in guest RAM are checked against the loaded state before the backend is armed.
         r.on(Stage.LOAD_COMPLETE).id("vhost-net.restart").priority(Priority.AFTER_RAM).handler(destination::complete);
+        r.on(Stage.LOAD_REVERT).id("vhost-net.discard").priority(Priority.BEFORE_RAM).handler(destination::discard);
     }
 
     @Override

@@ -37,6 +37,8 @@ final class SwitchoverProbe implements MigrationPlugin {
     public void registerSource(Registrar r) {
         r.on(Stage.COMPLETE).id("probe.source").priority(Integer.MIN_VALUE)
                 .handler(ctx -> source.set(snapshot(ctx.machine())));
+        // It only looks: nothing to undo if an attempt steps back (the next attempt's snapshot replaces this one).
+        r.on(Stage.REVERT).id("probe.revert").priority(Integer.MIN_VALUE).handler(ctx -> { });
     }
 
     @Override

@@ -56,7 +56,7 @@ class VhostNetDeviceTest {
     }
 
     @Test
-    void handlersRunBeforeRamOnDirtySyncAndComplete() {
+    void theLogIsRegisteredAndTheStopRunsBeforeRamsFinalPass() {
         try (Machine m = TestMachines.runningSource("vhost-order", RAM, 2);
                 Machine dest = TestMachines.destinationFor(m);
                 Machine bare = TestMachines.runningSource("bare", RAM, 3)) {
@@ -64,13 +64,15 @@ class VhostNetDeviceTest {
             VhostNetDevice.attachToDestination(dest, VhostNetConfig.defaultFor(dest.memory()));
 
             Pipeline source = Pipeline.assemble(Side.SOURCE, m, List.of(new RamPlugin(), new VhostNetPlugin()));
-            assertThat(source.order(Stage.SETUP)).containsExactly("vhost-net.log-start", "ram.setup");
-            assertThat(source.order(Stage.DIRTY_SYNC)).containsExactly("vhost-net.log-sync", "ram.sync");
+            assertThat(source.order(Stage.SETUP)).containsExactly("ram.setup");
+            assertThat(source.order(Stage.DIRTY_SYNC)).containsExactly("ram.sync"); // the engine merges the log
             assertThat(source.order(Stage.COMPLETE)).containsExactly("vhost-net.stop", "ram.final");
+            assertThat(source.order(Stage.CLEANUP)).containsExactly("ram.cleanup");
+            assertThat(source.dirtyLogs()).extracting(l -> l.log().name()).containsExactly("vhost-order-vhost-net0");
             assertThat(source.sections()).contains(VhostNetSection.ID);
 
             Pipeline noLog = Pipeline.assemble(Side.SOURCE, m, List.of(new RamPlugin(), VhostNetPlugin.withoutDirtyLog()));
-            assertThat(noLog.order(Stage.DIRTY_SYNC)).containsExactly("ram.sync");
+            assertThat(noLog.dirtyLogs()).isEmpty();
 
             Pipeline destination = Pipeline.assemble(Side.DESTINATION, dest, List.of(new RamPlugin(), new VhostNetPlugin()));
             assertThat(destination.order(Stage.LOAD_COMPLETE)).containsExactly("ram.check", "vhost-net.restart");
