@@ -3,8 +3,8 @@ package io.ferry.machine;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a device was attached with (see {@link Machine#attachFrom}): its plugin, its vCPUs, its regions. */
-record DeviceBinding(String plugin, List<String> vcpus, List<GuestRegion> regions) {
+/** What a device was attached with (see {@link Machine#attachFrom}): its owner, its vCPUs, its regions. */
+record DeviceBinding(DeviceOwner owner, List<String> vcpus, List<GuestRegion> regions) {
     DeviceBinding {
         vcpus = List.copyOf(vcpus);
         regions = List.copyOf(regions);
@@ -16,8 +16,8 @@ record DeviceBinding(String plugin, List<String> vcpus, List<GuestRegion> region
         final List<String> vcpus = new ArrayList<>();
         final List<GuestRegion> regions = new ArrayList<>();
 
-        DeviceBinding bind(String plugin) {
-            return new DeviceBinding(plugin, vcpus, regions);
+        DeviceBinding bind(DeviceOwner owner) {
+            return new DeviceBinding(owner, vcpus, regions);
         }
     }
 }

@@ -185,13 +185,13 @@ public final class Machine implements AutoCloseable {
 
     /**
      * Runs {@code attach} (a device model attaching its device) and binds what it attached to
-     * {@code plugin}: the devices need that plugin to migrate, and the vCPUs it started and the
+     * {@code owner}: the devices need that plugin to migrate, and the vCPUs it started and the
      * regions it reserved belong to the device it returns, so {@link #detach} can undo them.
      *
      * @throws IllegalStateException if {@code attach} returns a device it did not attach to this machine
      */
-    public <D extends Device> D attachFrom(String plugin, Function<Machine, D> attach) {
-        checkNotNull(plugin, "plugin");
+    public <D extends Device> D attachFrom(DeviceOwner owner, Function<Machine, D> attach) {
+        checkNotNull(owner, "owner");
         checkState(attaching.get() == null, "machine %s: attachFrom does not nest", name);
         DeviceBinding.Recorder rec = new DeviceBinding.Recorder();
         attaching.set(rec);
@@ -202,23 +202,23 @@ public final class Machine implements AutoCloseable {
             attaching.remove();
         }
         checkState(devices.get(device.id()) == device, "machine %s: plugin %s returned device %s without attaching it",
-                name, plugin, device.id());
+                name, owner.plugin(), device.id());
         for (String id : rec.devices) {
-            bindings.put(id, id.equals(device.id()) ? rec.bind(plugin) : new DeviceBinding(plugin, List.of(), List.of()));
+            bindings.put(id, id.equals(device.id()) ? rec.bind(owner) : new DeviceBinding(owner, List.of(), List.of()));
         }
         return device;
     }
 
     /**
      * The plugin device {@code id} needs to migrate: the one it was attached from ({@link #attachFrom}),
-     * or the one the device names itself; empty if neither.
+     * or the one the device names itself ({@link Device#plugin()}); empty if neither.
      */
-    public Optional<String> pluginOf(String id) {
+    public Optional<DeviceOwner> ownerOf(String id) {
         DeviceBinding b = bindings.get(id);
         if (b != null) {
-            return Optional.of(b.plugin());
+            return Optional.of(b.owner());
         }
-        return device(id).flatMap(Device::plugin);
+        return device(id).flatMap(Device::plugin).map(p -> new DeviceOwner(p, Optional.empty()));
     }
 
     /**

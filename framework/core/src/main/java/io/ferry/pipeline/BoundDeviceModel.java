@@ -1,10 +1,11 @@
 package io.ferry.pipeline;
 
 import io.ferry.machine.Device;
+import io.ferry.machine.DeviceOwner;
 import io.ferry.machine.Machine;
 
 /** A plugin's device model whose devices are bound to that plugin when attached. */
-record BoundDeviceModel(String plugin, DeviceModel model) implements DeviceModel {
+record BoundDeviceModel(DeviceOwner owner, DeviceModel model) implements DeviceModel {
     @Override
     public String name() {
         return model.name();
@@ -12,11 +13,11 @@ record BoundDeviceModel(String plugin, DeviceModel model) implements DeviceModel
 
     @Override
     public Device attachToSource(Machine machine, long seed) {
-        return machine.attachFrom(plugin, m -> model.attachToSource(m, seed));
+        return machine.attachFrom(owner, m -> model.attachToSource(m, seed));
     }
 
     @Override
     public Device attachToDestination(Machine machine) {
-        return machine.attachFrom(plugin, model::attachToDestination);
+        return machine.attachFrom(owner, model::attachToDestination);
     }
 }

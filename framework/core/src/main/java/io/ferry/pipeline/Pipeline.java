@@ -8,6 +8,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableListMultimap;
 import com.google.common.collect.ImmutableMap;
 import io.ferry.machine.Device;
+import io.ferry.machine.DeviceOwner;
 import io.ferry.machine.Machine;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -65,7 +66,7 @@ public final class Pipeline {
                         + previous.getClass().getName() + " and " + p.getClass().getName());
             }
         }
-        checkDevicesHavePlugins(machine, byName.keySet());
+        checkDevicesHavePlugins(machine, byName);
         Collector collector = new Collector(side);
         for (MigrationPlugin p : byName.values()) {
             collector.collect(p, machine);
@@ -77,13 +78,23 @@ public final class Pipeline {
      * Refuses a machine with a device whose plugin is not here: the device's state would otherwise
      * silently stay behind (the migration would complete without it).
      */
-    private static void checkDevicesHavePlugins(Machine machine, Set<String> plugins) {
+    private static void checkDevicesHavePlugins(Machine machine, Map<String, MigrationPlugin> plugins) {
         for (Device d : machine.devices()) {
-            Optional<String> needed = machine.pluginOf(d.id());
-            if (needed.isPresent() && !plugins.contains(needed.get())) {
-                throw new MissingPluginException(needed.get(), "machine " + machine.name() + ": device " + d.id()
-                        + " needs plugin '" + needed.get() + "', which is not registered (plugins: " + plugins
+            Optional<DeviceOwner> needed = machine.ownerOf(d.id());
+            if (needed.isEmpty()) {
+                continue;
+            }
+            String name = needed.get().plugin();
+            MigrationPlugin present = plugins.get(name);
+            if (present == null) {
+                throw new MissingPluginException(name, "machine " + machine.name() + ": device " + d.id()
+                        + " needs plugin '" + name + "', which is not registered (plugins: " + plugins.keySet()
                         + "); bring the plugin back or detach the device");
+            }
+            if (!needed.get().isServedBy(name, present.getClass())) {
+                throw new MissingPluginException(name, "machine " + machine.name() + ": device " + d.id()
+                        + " was attached by plugin '" + name + "' code that has since left; the plugin now registered"
+                        + " is another copy of it and cannot migrate the device: detach the device and attach it again");
             }
         }
     }
@@ -91,7 +102,7 @@ public final class Pipeline {
     private static ImmutableMap<String, List<String>> withoutDevice(Machine machine, Iterable<MigrationPlugin> plugins,
             Collector collector) {
         Set<String> bound = new HashSet<>();
-        machine.devices().forEach(d -> machine.pluginOf(d.id()).ifPresent(bound::add));
+        machine.devices().forEach(d -> machine.ownerOf(d.id()).ifPresent(o -> bound.add(o.plugin())));
         ImmutableMap.Builder<String, List<String>> out = ImmutableMap.builder();
         for (MigrationPlugin p : plugins) {
             List<String> models = p.deviceModels().stream().map(DeviceModel::name).toList();

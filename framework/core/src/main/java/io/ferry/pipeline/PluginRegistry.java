@@ -3,10 +3,12 @@ package io.ferry.pipeline;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
+import io.ferry.machine.DeviceOwner;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -76,7 +78,8 @@ public final class PluginRegistry {
      */
     public List<DeviceModel> deviceModels() {
         return snapshot().stream()
-                .flatMap(p -> p.deviceModels().stream().map(m -> (DeviceModel) new BoundDeviceModel(p.name(), m)))
+                .flatMap(p -> p.deviceModels().stream().map(m -> (DeviceModel) new BoundDeviceModel(
+                        new DeviceOwner(p.name(), Optional.of(p.getClass())), m)))
                 .collect(ImmutableList.toImmutableList());
     }
 

@@ -38,40 +38,45 @@ class RegistrationContractTest {
 
     /** A plugin offering device model {@code "dev"}: a device with a vCPU and a reserved page. */
     private static MigrationPlugin devicePlugin() {
-        return new MigrationPlugin() {
-            @Override
-            public String name() {
-                return "devplug";
-            }
-
-            @Override
-            public void registerDestination(Registrar r) {
-                if (r.machine().device("dev0").isPresent()) {
-                    r.on(Stage.LOAD).id("dev.load").priority(1).section(DEV).loader((ctx, payload) -> {});
-                }
-            }
-
-            @Override
-            public List<DeviceModel> deviceModels() {
-                return List.of(new DeviceModel() {
-                    @Override
-                    public String name() {
-                        return "dev";
-                    }
-
-                    @Override
-                    public Device attachToSource(Machine m, long seed) {
-                        return attach(m);
-                    }
-
-                    @Override
-                    public Device attachToDestination(Machine m) {
-                        return attach(m);
-                    }
-                });
-            }
-        };
+        return new DevPlugin();
     }
+
+    private static class DevPlugin implements MigrationPlugin {
+        @Override
+        public String name() {
+            return "devplug";
+        }
+
+        @Override
+        public void registerDestination(Registrar r) {
+            if (r.machine().device("dev0").isPresent()) {
+                r.on(Stage.LOAD).id("dev.load").priority(1).section(DEV).loader((ctx, payload) -> {});
+            }
+        }
+
+        @Override
+        public List<DeviceModel> deviceModels() {
+            return List.of(new DeviceModel() {
+                @Override
+                public String name() {
+                    return "dev";
+                }
+
+                @Override
+                public Device attachToSource(Machine m, long seed) {
+                    return attach(m);
+                }
+
+                @Override
+                public Device attachToDestination(Machine m) {
+                    return attach(m);
+                }
+            });
+        }
+    }
+
+    /** The same plugin from other code, as after its bundle was deleted and deployed again. */
+    private static final class DevPluginCopy extends DevPlugin {}
 
     private static Device attach(Machine m) {
         Device d = new Device() {
@@ -158,7 +163,7 @@ class RegistrationContractTest {
     void detachingTheDeviceStopsItsVcpusFreesItsRegionsAndLetsTheMachineMigrateAgain() throws Exception {
         PluginRegistry registry = PluginRegistry.of(devicePlugin());
         registry.deviceModel("dev").attachToSource(machine, 1);
-        assertThat(machine.pluginOf("dev0")).contains("devplug");
+        assertThat(machine.ownerOf("dev0")).hasValueSatisfying(o -> assertThat(o.plugin()).isEqualTo("devplug"));
         assertThat(machine.vcpus()).extracting(v -> v.name()).containsExactly("dev-driver");
         assertThat(machine.reservedRegions()).extracting(r -> r.owner()).containsExactly("dev");
         registry.remove(registry.snapshot().get(0));
@@ -224,5 +229,16 @@ class RegistrationContractTest {
         assertThat(with.missingLoader(SectionId.of("disk", 0, 1)))
                 .isEqualTo("section disk/0 v1 has no handler on the destination: none of its plugins [devplug, other] loads it");
         dst.close();
+    }
+
+    @Test
+    void aPluginBackFromOtherCodeCannotMigrateTheDeviceTheOldCodeMade() {
+        PluginRegistry registry = PluginRegistry.of(devicePlugin());
+        registry.deviceModel("dev").attachToSource(machine, 1);
+
+        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(new DevPluginCopy())))
+                .isInstanceOf(MissingPluginException.class).hasMessageContaining("dev0")
+                .hasMessageContaining("another copy").hasMessageContaining("detach the device");
+        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(new DevPlugin())).plugins()).containsExactly("devplug");
     }
 }
