@@ -1,11 +1,13 @@
 package io.ferry.machine;
 
 import java.util.Optional;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A device model attached to a {@link Machine}. Its migratable state is moved by the handlers
  * its plugin registers; the device itself only has to describe that state.
  */
+@ConsumerType
 public interface Device {
     /** Stable id, unique within a machine, such as {@code "its0"}. */
     String id();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The plugins available now. Plugins may come and go at any time (OSGi services do); a
@@ -24,6 +25,7 @@ public final class PluginRegistry {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     /** Told when a plugin leaves the registry. */
+    @ConsumerType
     @FunctionalInterface
     public interface Listener {
         void removed(MigrationPlugin plugin);
