@@ -172,6 +172,27 @@ public final class Machine implements AutoCloseable {
                 .collect(ImmutableList.toImmutableList());
     }
 
+    /**
+     * The guest address map: all of guest RAM, by address, as the ranges reserved (with their
+     * owners, see {@link #reserve}) and the free ranges between them. A plugin places its rings
+     * and tables in a free range.
+     */
+    public List<AddressMapEntry> addressMap() {
+        List<AddressMapEntry> map = new java.util.ArrayList<>();
+        long at = 0;
+        for (GuestRegion r : reservedRegions()) {
+            if (r.base() > at) {
+                map.add(new AddressMapEntry(at, r.base() - at, Optional.empty()));
+            }
+            map.add(new AddressMapEntry(r.base(), r.size(), Optional.of(r.owner())));
+            at = r.end();
+        }
+        if (memory.size() > at) {
+            map.add(new AddressMapEntry(at, memory.size() - at, Optional.empty()));
+        }
+        return List.copyOf(map);
+    }
+
     /** Attaches a device; its id must be unique on this machine. */
     public void attach(Device device) {
         checkNotNull(device, "device");
