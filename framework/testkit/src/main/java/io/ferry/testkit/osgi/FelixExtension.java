@@ -71,7 +71,7 @@ import org.osgi.framework.launch.FrameworkFactory;
  * ({@code <ferry.plugin.jar>${project.build.directory}/${project.build.finalName}.jar</ferry.plugin.jar>}
  * under {@code systemPropertyVariables}) and add it with {@link #alsoInstall}.
  *
- * Versions come from {@code ferry-bom}. {@code examples/hello-plugin} in the Ferry repository
+ * Versions come from {@code ferry-bom}. {@code examples/counter-plugin} in the Ferry repository
  * does exactly this.
  */
 public final class FelixExtension implements BeforeAllCallback, AfterAllCallback {
