@@ -38,8 +38,8 @@ public enum Stage {
      * {@link Priority#RAM}, RAM drains the vCPU log ({@code ram.sync});
      * {@link Priority#AFTER_RAM}, right after RAM's sync, when the bitmap holds every page known
      * dirty so far: QEMU's {@code PRECOPY_NOTIFY_AFTER_BITMAP_SYNC}, where free-page hinting clears
-     * pages the guest does not need sent. Not run at the switchover: RAM's final pass drains the
-     * vCPU log itself, so a device log needs a COMPLETE handler before RAM for its last merge.
+     * pages the guest does not need sent. Not run at the switchover (RAM's final pass drains the
+     * vCPU log itself): a device's log must have its last merge before RAM's final pass.
      */
     DIRTY_SYNC(Side.SOURCE, false),
     /**
