@@ -5,7 +5,6 @@ import io.ferry.machine.Machine;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Registrar;
 import io.ferry.pipeline.Stage;
-import io.ferry.testkit.TestPlugin;
 import io.ferry.vhost.RxRingLayout;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -18,7 +17,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * not yet running). So RAM can be compared even when the destination goes on running.
  */
 final class SwitchoverProbe implements MigrationPlugin {
-    private final MigrationPlugin plugin;
     /** What a machine held: its RAM digest, its devices' fingerprints and a copy of its vhost-net queue. */
     record Snapshot(String ramDigest, Map<String, String> fingerprints, ByteBuffer queue) {}
 
@@ -28,25 +26,23 @@ final class SwitchoverProbe implements MigrationPlugin {
 
     SwitchoverProbe(RxRingLayout layout) {
         this.layout = layout;
-        this.plugin = TestPlugin.named("probe")
-                .source(Stage.COMPLETE, Integer.MIN_VALUE, "probe.source", ctx -> source.set(snapshot(ctx.machine())))
-                .destination(Stage.LOAD_COMPLETE, Integer.MIN_VALUE, "probe.destination",
-                        ctx -> destination.set(snapshot(ctx.machine())));
     }
 
     @Override
     public String name() {
-        return plugin.name();
+        return "probe";
     }
 
     @Override
     public void registerSource(Registrar r) {
-        plugin.registerSource(r);
+        r.on(Stage.COMPLETE).id("probe.source").priority(Integer.MIN_VALUE)
+                .handler(ctx -> source.set(snapshot(ctx.machine())));
     }
 
     @Override
     public void registerDestination(Registrar r) {
-        plugin.registerDestination(r);
+        r.on(Stage.LOAD_COMPLETE).id("probe.destination").priority(Integer.MIN_VALUE)
+                .handler(ctx -> destination.set(snapshot(ctx.machine())));
     }
 
     Snapshot source() {
