@@ -44,7 +44,7 @@ class ItsCorruptTablesTest {
     private static void refused(TableCorrupter.Damage damage, String why) throws Exception {
         try (ItsMigrations m = new ItsMigrations("its-corrupt").warmedUp(500)) {
             MigrationOutcome out = Harness.between(m.source, m.destination)
-                    .sourcePlugins(PluginRegistry.of(new RamPlugin(), new ItsPlugin(), new TableCorrupter(damage)))
+                    .sourcePlugins(PluginRegistry.of(new RamPlugin(), new ItsPlugin(), TableCorrupter.of(damage)))
                     .destinationPlugins(PluginRegistry.of(new RamPlugin(), new ItsPlugin()))
                     .transport(TransportKind.TCP).run(ItsMigrations.TIMEOUT);
 

@@ -1,10 +1,13 @@
 package io.ferry.machine;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * One step of guest activity (a vCPU writing a page, a guest driver posting a command), run by a
  * {@link Vcpu} only while its machine runs. A step should be short: a machine stop waits for the
  * steps of one batch to finish.
  */
+@ConsumerType
 @FunctionalInterface
 public interface GuestTask {
     /**

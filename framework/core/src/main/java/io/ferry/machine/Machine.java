@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * What is migrated: a run state, guest memory, devices, and vCPUs that run guest tasks (writing
@@ -26,6 +27,9 @@ public final class Machine implements AutoCloseable {
     private final List<Vcpu> vcpus = new CopyOnWriteArrayList<>();
     private final List<RunStateListener> listeners = new CopyOnWriteArrayList<>();
     private final List<GuestRegion> regions = new CopyOnWriteArrayList<>();
+    private final Map<String, DeviceBinding> bindings = new ConcurrentHashMap<>();
+    /** What an {@link #attachFrom} call on this thread has attached, started and reserved so far. */
+    private final ThreadLocal<DeviceBinding.Recorder> attaching = new ThreadLocal<>();
     private RunState runState;
     private MigrationClaim claim; // guarded by this
     private int vcpuThrottle; // guarded by this
@@ -158,6 +162,10 @@ public final class Machine implements AutoCloseable {
             checkArgument(!region.overlaps(other), "guest RAM region %s overlaps %s", region, other);
         }
         regions.add(region);
+        DeviceBinding.Recorder rec = attaching.get();
+        if (rec != null) {
+            rec.regions.add(region);
+        }
         return region;
     }
 
@@ -167,11 +175,106 @@ public final class Machine implements AutoCloseable {
                 .collect(ImmutableList.toImmutableList());
     }
 
+    /**
+     * The guest address map: all of guest RAM, by address, as the ranges reserved (with their
+     * owners, see {@link #reserve}) and the free ranges between them. A plugin places its rings
+     * and tables in a free range.
+     */
+    public List<AddressMapEntry> addressMap() {
+        List<AddressMapEntry> map = new java.util.ArrayList<>();
+        long at = 0;
+        for (GuestRegion r : reservedRegions()) {
+            if (r.base() > at) {
+                map.add(new AddressMapEntry(at, r.base() - at, Optional.empty()));
+            }
+            map.add(new AddressMapEntry(r.base(), r.size(), Optional.of(r.owner())));
+            at = r.end();
+        }
+        if (memory.size() > at) {
+            map.add(new AddressMapEntry(at, memory.size() - at, Optional.empty()));
+        }
+        return List.copyOf(map);
+    }
+
     /** Attaches a device; its id must be unique on this machine. */
     public void attach(Device device) {
         checkNotNull(device, "device");
         Device previous = devices.putIfAbsent(device.id(), device);
         checkArgument(previous == null, "machine %s already has a device '%s'", name, device.id());
+        DeviceBinding.Recorder rec = attaching.get();
+        if (rec != null) {
+            rec.devices.add(device.id());
+        }
+    }
+
+    /**
+     * Runs {@code attach} (a device model attaching its device) and binds what it attached to
+     * {@code owner}: the devices need that plugin to migrate, and the vCPUs it started and the
+     * regions it reserved belong to the device it returns, so {@link #detach} can undo them.
+     *
+     * @throws IllegalStateException if {@code attach} returns a device it did not attach to this machine
+     */
+    public <D extends Device> D attachFrom(DeviceOwner owner, Function<Machine, D> attach) {
+        checkNotNull(owner, "owner");
+        checkState(attaching.get() == null, "machine %s: attachFrom does not nest", name);
+        DeviceBinding.Recorder rec = new DeviceBinding.Recorder();
+        attaching.set(rec);
+        D device;
+        try {
+            device = checkNotNull(attach.apply(this), "the device model returned no device");
+        } finally {
+            attaching.remove();
+        }
+        checkState(devices.get(device.id()) == device, "machine %s: plugin %s returned device %s without attaching it",
+                name, owner.plugin(), device.id());
+        for (String id : rec.devices) {
+            bindings.put(id, id.equals(device.id()) ? rec.bind(owner) : new DeviceBinding(owner, List.of(), List.of()));
+        }
+        return device;
+    }
+
+    /**
+     * The plugin device {@code id} needs to migrate: the one it was attached from ({@link #attachFrom}),
+     * or the one the device names itself ({@link Device#plugin()}); empty if neither.
+     */
+    public Optional<DeviceOwner> ownerOf(String id) {
+        DeviceBinding b = bindings.get(id);
+        if (b != null) {
+            return Optional.of(b.owner());
+        }
+        return device(id).flatMap(Device::plugin).map(p -> new DeviceOwner(p, Optional.empty()));
+    }
+
+    /**
+     * Detaches device {@code id}: stops the vCPUs and releases the regions bound to it (see
+     * {@link #attachFrom}), then calls {@link Device#detached()}. What remains of the guest (its
+     * RAM) is untouched. This is how a machine whose device's plugin left migrates again, without
+     * that device.
+     *
+     * @return the detached device
+     * @throws IllegalArgumentException if there is no such device
+     * @throws IllegalStateException while a migration holds the machine
+     */
+    public Device detach(String id) {
+        Device device;
+        DeviceBinding binding;
+        List<Vcpu> stopping;
+        synchronized (this) {
+            checkState(claim == null, "machine %s is in a migration (%s): detach %s after it ends", name,
+                    claim == null ? "" : claim.holder(), id);
+            device = devices.remove(id);
+            checkArgument(device != null, "machine %s has no device '%s': it has %s", name, id, devices.keySet());
+            binding = bindings.remove(id);
+            List<String> names = binding == null ? List.of() : binding.vcpus();
+            stopping = vcpus.stream().filter(v -> names.contains(v.name())).toList();
+            vcpus.removeAll(stopping);
+            if (binding != null) {
+                regions.removeAll(binding.regions());
+            }
+        }
+        stopping.forEach(Vcpu::stop);
+        device.detached();
+        return device;
     }
 
     public Optional<Device> device(String id) {
@@ -203,6 +306,10 @@ public final class Machine implements AutoCloseable {
             vcpu.throttle(vcpuThrottle);
             vcpu.limitDirtyRate(vcpuDirtyLimit);
             vcpus.add(vcpu);
+        }
+        DeviceBinding.Recorder rec = attaching.get();
+        if (rec != null) {
+            rec.vcpus.add(vcpuName);
         }
         vcpu.start(gate);
         return vcpu;

@@ -3,7 +3,7 @@
  * (device) write paths, dirty logs and the migration bitmap, devices and vCPU workloads.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.ferry.machine;
 
 import org.osgi.annotation.bundle.Export;

@@ -5,8 +5,10 @@ import io.ferry.pipeline.Side;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** One running or finished migration, either side. Thread-safe. */
+@ProviderType
 public interface Migration {
     Side side();
 

@@ -4,7 +4,7 @@
  * parameters and figures follow QEMU's {@code migrate-set-parameters} and {@code query-migrate}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.ferry.migration;
 
 import org.osgi.annotation.bundle.Export;

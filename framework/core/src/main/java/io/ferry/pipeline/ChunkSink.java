@@ -2,12 +2,14 @@ package io.ferry.pipeline;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Emits chunks of the calling handler's section. A chunk is written as one frame, gathered
  * from its parts without copying them; the parts are consumed. Emitting blocks while the
  * bandwidth limit is exceeded.
  */
+@ProviderType
 public interface ChunkSink {
     /** Largest payload one chunk may carry. */
     int maxChunkSize();

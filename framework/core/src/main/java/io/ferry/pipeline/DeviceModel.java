@@ -2,12 +2,14 @@ package io.ferry.pipeline;
 
 import io.ferry.machine.Device;
 import io.ferry.machine.Machine;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A device a plugin can put into a machine, by name ({@code ferry demo --devices its}). The same
  * model builds the source's working device and the destination's empty one that the migration
  * fills.
  */
+@ConsumerType
 public interface DeviceModel {
     /** The name users pick it by, such as {@code "its"}. */
     String name();

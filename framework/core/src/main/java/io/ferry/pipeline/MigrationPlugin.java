@@ -1,5 +1,7 @@
 package io.ferry.pipeline;
 
+import org.osgi.annotation.versioning.ConsumerType;
+
 /**
  * The service a plugin provides: found through {@link java.util.ServiceLoader} in plain Java and
  * as a service in OSGi. For each migration, the engine asks every plugin to register its
@@ -8,6 +10,7 @@ package io.ferry.pipeline;
  * <p>Implementations need a public no-argument constructor (for ServiceLoader) and must be
  * thread-safe: migrations of several machines may register concurrently.
  */
+@ConsumerType
 public interface MigrationPlugin {
     /** Unique, stable name, shown in the shell and in errors (such as {@code "ram"}). */
     String name();

@@ -2,18 +2,24 @@ package io.ferry.pipeline;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableListMultimap;
+import com.google.common.collect.ImmutableMap;
+import io.ferry.machine.Device;
+import io.ferry.machine.DeviceOwner;
 import io.ferry.machine.DirtyLogSource;
 import io.ferry.machine.Machine;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -26,14 +32,20 @@ public final class Pipeline {
     private final ImmutableListMultimap<Stage, HandlerRegistration> handlers;
     private final ImmutableList<SectionId> sections;
     private final ImmutableList<DirtyLogRegistration> dirtyLogs;
+    private final String machine;
+    /** Plugins offering device models that registered no LOAD handler, none of whose devices is attached. */
+    private final ImmutableMap<String, List<String>> withoutDevice;
 
     private Pipeline(Side side, ImmutableList<String> plugins, ImmutableListMultimap<Stage, HandlerRegistration> handlers,
-            ImmutableList<SectionId> sections, ImmutableList<DirtyLogRegistration> dirtyLogs) {
+            ImmutableList<SectionId> sections, ImmutableList<DirtyLogRegistration> dirtyLogs, String machine,
+            ImmutableMap<String, List<String>> withoutDevice) {
         this.side = side;
         this.plugins = plugins;
         this.handlers = handlers;
         this.sections = sections;
         this.dirtyLogs = dirtyLogs;
+        this.machine = machine;
+        this.withoutDevice = withoutDevice;
     }
 
     /**
@@ -42,7 +54,10 @@ public final class Pipeline {
      *
      * @throws DuplicateRegistrationException if a handler id repeats on a stage, two plugins
      *     claim one section, two plugins share a name, or a section has two loaders
-     * @throws IllegalArgumentException if a plugin registers wrongly (the message names it)
+     * @throws MissingPluginException if a device attached to {@code machine} needs a plugin that
+     *     is not among {@code plugins}
+     * @throws RegistrationException if a plugin registers wrongly, throws while registering, or
+     *     leaves a registration uncompleted (the message names it)
      */
     public static Pipeline assemble(Side side, Machine machine, List<? extends MigrationPlugin> plugins) {
         checkNotNull(side, "side");
@@ -55,23 +70,51 @@ public final class Pipeline {
                         + previous.getClass().getName() + " and " + p.getClass().getName());
             }
         }
+        checkDevicesHavePlugins(machine, byName);
         Collector collector = new Collector(side);
         for (MigrationPlugin p : byName.values()) {
-            Registrar r = collector.registrarFor(p.name(), machine);
-            try {
-                if (side == Side.SOURCE) {
-                    p.registerSource(r);
-                } else {
-                    p.registerDestination(r);
-                }
-            } catch (RuntimeException e) {
-                if (e instanceof DuplicateRegistrationException) {
-                    throw e;
-                }
-                throw new IllegalArgumentException("plugin " + p.name() + " failed to register: " + e.getMessage(), e);
+            collector.collect(p, machine);
+        }
+        return collector.build(ImmutableList.copyOf(byName.keySet()), machine, withoutDevice(machine, byName.values(), collector));
+    }
+
+    /**
+     * Refuses a machine with a device whose plugin is not here: the device's state would otherwise
+     * silently stay behind (the migration would complete without it).
+     */
+    private static void checkDevicesHavePlugins(Machine machine, Map<String, MigrationPlugin> plugins) {
+        for (Device d : machine.devices()) {
+            Optional<DeviceOwner> needed = machine.ownerOf(d.id());
+            if (needed.isEmpty()) {
+                continue;
+            }
+            String name = needed.get().plugin();
+            MigrationPlugin present = plugins.get(name);
+            if (present == null) {
+                throw new MissingPluginException(name, "machine " + machine.name() + ": device " + d.id()
+                        + " needs plugin '" + name + "', which is not registered (plugins: " + plugins.keySet()
+                        + "); bring the plugin back or detach the device");
+            }
+            if (!needed.get().isServedBy(name, present.getClass())) {
+                throw new MissingPluginException(name, "machine " + machine.name() + ": device " + d.id()
+                        + " was attached by plugin '" + name + "' code that has since left; the plugin now registered"
+                        + " is another copy of it and cannot migrate the device: detach the device and attach it again");
             }
         }
-        return collector.build(ImmutableList.copyOf(byName.keySet()));
+    }
+
+    private static ImmutableMap<String, List<String>> withoutDevice(Machine machine, Iterable<MigrationPlugin> plugins,
+            Collector collector) {
+        Set<String> bound = new HashSet<>();
+        machine.devices().forEach(d -> machine.ownerOf(d.id()).ifPresent(o -> bound.add(o.plugin())));
+        ImmutableMap.Builder<String, List<String>> out = ImmutableMap.builder();
+        for (MigrationPlugin p : plugins) {
+            List<String> models = p.deviceModels().stream().map(DeviceModel::name).toList();
+            if (!models.isEmpty() && !collector.loads(p.name()) && !bound.contains(p.name())) {
+                out.put(p.name(), models);
+            }
+        }
+        return out.build();
     }
 
     public Side side() {
@@ -113,6 +156,32 @@ public final class Pipeline {
                 .findFirst();
     }
 
+    /**
+     * Destination: why {@code section} has no loader here, as one line for the refusal. When a plugin
+     * that offers a device is present but registered no loader because the machine has none of its
+     * devices, the line names the plugin and the device model to attach, instead of only "no handler".
+     */
+    public String missingLoader(SectionId section) {
+        checkNotNull(section, "section");
+        Map<String, List<String>> candidates = new LinkedHashMap<>();
+        withoutDevice.forEach((plugin, models) -> {
+            if (plugin.equals(section.name()) || models.contains(section.name())) {
+                candidates.put(plugin, models);
+            }
+        });
+        if (candidates.isEmpty()) {
+            candidates.putAll(withoutDevice);
+        }
+        String head = "section " + section + " has no handler on the destination";
+        if (candidates.isEmpty()) {
+            return head + ": none of its plugins " + plugins + " loads it";
+        }
+        StringBuilder out = new StringBuilder(head).append(": machine ").append(machine).append(" lacks the device");
+        candidates.forEach((plugin, models) -> out.append(" of plugin ").append(plugin).append(" (device ")
+                .append(models.size() == 1 ? "model " : "models ").append(String.join(", ", models)).append(')'));
+        return out.append(": attach it before the migration").toString();
+    }
+
     /** Every stage of this side with its handlers, one line each: the table the shell prints. */
     public String describe() {
         StringBuilder out = new StringBuilder();
@@ -150,7 +219,35 @@ public final class Pipeline {
             this.side = side;
         }
 
-        Registrar registrarFor(String plugin, Machine machine) {
+        /**
+         * Lets {@code p} register, then refuses any registration it started but never completed.
+         * Its registrar is closed once it returns: a registration stashed for later is refused too.
+         */
+        void collect(MigrationPlugin p, Machine machine) {
+            List<Registration> started = new ArrayList<>();
+            boolean[] open = {true};
+            Registrar r = registrarFor(p.name(), machine, started, open);
+            try {
+                if (side == Side.SOURCE) {
+                    p.registerSource(r);
+                } else {
+                    p.registerDestination(r);
+                }
+            } catch (RegistrationException e) {
+                throw e;
+            } catch (RuntimeException | LinkageError e) {
+                throw new RegistrationException("plugin " + p.name() + " failed to register: " + e.getMessage(), e);
+            } finally {
+                open[0] = false;
+            }
+            for (Registration reg : started) {
+                if (!reg.completed()) {
+                    throw new RegistrationException(reg.unfinished());
+                }
+            }
+        }
+
+        private Registrar registrarFor(String plugin, Machine machine, List<Registration> started, boolean[] open) {
             return new Registrar() {
                 @Override
                 public Side side() {
@@ -167,7 +264,11 @@ public final class Pipeline {
                     checkNotNull(stage, "stage");
                     checkArgument(stage.side() == side, "plugin %s: %s is a %s stage, but the %s side is being assembled",
                             plugin, stage, stage.side(), side);
-                    return new Registration(plugin, stage, Collector.this::add);
+                    checkState(open[0], "plugin %s: its registrar is closed once register%s returns", plugin,
+                            side == Side.SOURCE ? "Source" : "Destination");
+                    Registration reg = new Registration(plugin, stage, Collector.this::add);
+                    started.add(reg);
+                    return reg;
                 }
 
                 @Override
@@ -175,6 +276,8 @@ public final class Pipeline {
                     checkNotNull(log, "log");
                     checkArgument(side == Side.SOURCE, "plugin %s: dirty log %s: dirty logs exist on the source only",
                             plugin, log.name());
+                    checkState(open[0], "plugin %s: its registrar is closed once register%s returns", plugin,
+                            side == Side.SOURCE ? "Source" : "Destination");
                     DirtyLogRegistration previous = dirtyLogs.putIfAbsent(log.name(), new DirtyLogRegistration(plugin, log));
                     if (previous != null) {
                         throw new DuplicateRegistrationException("dirty log '" + log.name() + "' registered twice (by "
@@ -213,13 +316,19 @@ public final class Pipeline {
                     known == null ? 0 : known.version(), section.version(), h.id());
         }
 
-        Pipeline build(ImmutableList<String> plugins) {
+        /** Whether {@code plugin} registered a LOAD handler. */
+        boolean loads(String plugin) {
+            return byStage.getOrDefault(Stage.LOAD, List.of()).stream().anyMatch(h -> h.plugin().equals(plugin));
+        }
+
+        Pipeline build(ImmutableList<String> plugins, Machine machine, ImmutableMap<String, List<String>> withoutDevice) {
             ImmutableListMultimap.Builder<Stage, HandlerRegistration> sorted = ImmutableListMultimap.builder();
             byStage.forEach((stage, list) -> sorted.putAll(stage, list.stream().sorted(HandlerRegistration.ORDER).toList()));
             ImmutableList<SectionId> sections = sectionVersions.values().stream()
                     .sorted(java.util.Comparator.comparing(SectionId::name).thenComparingInt(SectionId::instance))
                     .collect(ImmutableList.toImmutableList());
-            return new Pipeline(side, plugins, sorted.build(), sections, ImmutableList.copyOf(dirtyLogs.values()));
+            return new Pipeline(side, plugins, sorted.build(), sections, ImmutableList.copyOf(dirtyLogs.values()),
+                    machine.name(), withoutDevice);
         }
     }
 }

@@ -3,10 +3,15 @@ package io.ferry.pipeline;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.google.common.collect.ImmutableList;
+import io.ferry.machine.DeviceOwner;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The plugins available now. Plugins may come and go at any time (OSGi services do); a
@@ -14,10 +19,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@link Listener} if one of its plugins leaves.
  */
 public final class PluginRegistry {
+    private static final Logger LOG = System.getLogger(PluginRegistry.class.getName());
+
     private final List<MigrationPlugin> plugins = new CopyOnWriteArrayList<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     /** Told when a plugin leaves the registry. */
+    @ConsumerType
     @FunctionalInterface
     public interface Listener {
         void removed(MigrationPlugin plugin);
@@ -50,6 +58,10 @@ public final class PluginRegistry {
     public boolean remove(MigrationPlugin plugin) {
         boolean removed = plugins.remove(plugin);
         if (removed) {
+            if (!plugin.deviceModels().isEmpty()) {
+                LOG.log(Level.WARNING, "plugin " + plugin.name() + " left: a machine with one of its devices cannot migrate"
+                        + " until it is back or the device is detached");
+            }
             listeners.forEach(l -> l.removed(plugin));
         }
         return removed;
@@ -61,9 +73,16 @@ public final class PluginRegistry {
                 .collect(ImmutableList.toImmutableList());
     }
 
-    /** The device models of every plugin now. */
+    /**
+     * The device models of every plugin now. A device attached through one of them is bound to its
+     * plugin ({@link io.ferry.machine.Machine#attachFrom}): while that plugin is absent, migrations
+     * of the machine fail naming it.
+     */
     public List<DeviceModel> deviceModels() {
-        return snapshot().stream().flatMap(p -> p.deviceModels().stream()).collect(ImmutableList.toImmutableList());
+        return snapshot().stream()
+                .flatMap(p -> p.deviceModels().stream().map(m -> (DeviceModel) new BoundDeviceModel(
+                        new DeviceOwner(p.name(), Optional.of(p.getClass())), m)))
+                .collect(ImmutableList.toImmutableList());
     }
 
     /**

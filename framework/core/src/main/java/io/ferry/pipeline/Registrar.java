@@ -2,6 +2,7 @@ package io.ferry.pipeline;
 
 import io.ferry.machine.DirtyLogSource;
 import io.ferry.machine.Machine;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Collects one plugin's registrations for one migration. Start each with {@link #on(Stage)}:
@@ -12,6 +13,7 @@ import io.ferry.machine.Machine;
  *          .pendingBytes(state::pendingBytes).handler(state::iterate);
  * }</pre>
  */
+@ProviderType
 public interface Registrar {
     /** The side being assembled; registering a stage of the other side is refused. */
     Side side();

@@ -111,6 +111,17 @@ public final class Registration {
         register(checkNotNull(loader, "loader"));
     }
 
+    /** Whether {@link #handler} or {@link #loader} completed this registration. */
+    boolean completed() {
+        return done;
+    }
+
+    /** How the plugin would complete it, for the message when it never did. */
+    String unfinished() {
+        return String.format("plugin %s started a registration on %s (id %s) but never completed it with %s",
+                plugin, stage, id == null ? "not set" : "'" + id + "'", stage == Stage.LOAD ? "loader()" : "handler()");
+    }
+
     private void register(Handler handler) {
         checkState(!done, "registration %s already completed", id);
         checkState(id != null, "a %s registration of plugin %s needs an id", stage, plugin);

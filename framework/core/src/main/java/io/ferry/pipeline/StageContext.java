@@ -3,8 +3,10 @@ package io.ferry.pipeline;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** What a handler sees of the migration it runs in. One context per handler call. */
+@ProviderType
 public interface StageContext {
     Stage stage();
 

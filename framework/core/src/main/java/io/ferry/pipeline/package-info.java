@@ -3,7 +3,7 @@
  * {@link io.ferry.pipeline.MigrationPlugin} service that registers handlers on them.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.ferry.pipeline;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,8 +2,10 @@ package io.ferry.transport;
 
 import java.io.Closeable;
 import java.io.IOException;
+import org.osgi.annotation.versioning.ProviderType;
 
 /** The destination's listening end: accepts the one migration stream it is waiting for. */
+@ProviderType
 public interface IncomingEndpoint extends Closeable {
     /** The URI a source should connect to, with the bound port filled in for {@code tcp:HOST:0}. */
     MigrationUri address();

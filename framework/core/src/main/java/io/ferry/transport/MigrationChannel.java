@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * One end of a connected migration stream. The source writes frames to {@link #output()} and,
@@ -11,6 +12,7 @@ import java.nio.channels.ReadableByteChannel;
  * destination the other way round. {@link #close()} may be called from any thread and unblocks
  * a read or write in progress, which is how a migration is cancelled.
  */
+@ProviderType
 public interface MigrationChannel extends Closeable {
     /** Where this end writes. */
     GatheringByteChannel output() throws IOException;

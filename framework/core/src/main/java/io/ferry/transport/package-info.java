@@ -4,7 +4,7 @@
  * an in-memory pair for tests.
  */
 @Export
-@Version("1.0.0")
+@Version("1.0.1")
 package io.ferry.transport;
 
 import org.osgi.annotation.bundle.Export;

@@ -122,7 +122,8 @@ class PipelineTest {
     void stageOfTheOtherSideIsRefused() {
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
                 List.of(plugin("w", r -> r.on(Stage.LOAD_COMPLETE).id("x").priority(1).handler(NOOP)))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DESTINATION stage");
+                .isInstanceOf(RegistrationException.class).hasCauseInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("DESTINATION stage");
     }
 
     @Test

@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * MigrationOutcome out = Harness.between(source, destination)
- *         .plugins(new RamPlugin(), new ItsPlugin())
+ *         .plugins(ClassPathPlugins.named("ram", "its"))
  *         .transport(TransportKind.TCP)
  *         .run(Duration.ofSeconds(30))
  *         .assertCompleted();

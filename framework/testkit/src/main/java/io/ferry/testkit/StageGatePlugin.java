@@ -1,5 +1,6 @@
 package io.ferry.testkit;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.ferry.pipeline.MigrationPlugin;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Holds a migration at a chosen stage: its handler (just before RAM's on that stage) signals its
  * arrival and waits until {@link #release() released} or the migration is cancelled, at most
- * {@link #MAX_HOLD}. Lets a test act while the migration is in a known state.
+ * {@link #MAX_HOLD}. Lets a test act while the migration is in a known state. Built on
+ * {@link TestPlugin}; any stage but LOAD.
  */
 public final class StageGatePlugin implements MigrationPlugin {
     /** The longest the gate holds a migration, so a forgotten release cannot hang a build. */
@@ -25,14 +27,20 @@ public final class StageGatePlugin implements MigrationPlugin {
     private final Stage stage;
     private final CountDownLatch arrived = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
+    private final TestPlugin plugin;
 
     public StageGatePlugin(Stage stage) {
         this.stage = checkNotNull(stage, "stage");
+        checkArgument(stage != Stage.LOAD, "the gate cannot hold LOAD, which takes a ChunkLoader");
+        TestPlugin named = TestPlugin.named("gate");
+        this.plugin = stage.side() == Side.SOURCE
+                ? named.source(stage, Priority.RAM + 1, handlerId(), this::hold)
+                : named.destination(stage, Priority.RAM + 1, handlerId(), this::hold);
     }
 
     @Override
     public String name() {
-        return "gate";
+        return plugin.name();
     }
 
     public String handlerId() {
@@ -41,16 +49,12 @@ public final class StageGatePlugin implements MigrationPlugin {
 
     @Override
     public void registerSource(Registrar r) {
-        if (stage.side() == Side.SOURCE) {
-            register(r);
-        }
+        plugin.registerSource(r);
     }
 
     @Override
     public void registerDestination(Registrar r) {
-        if (stage.side() == Side.DESTINATION && stage != Stage.LOAD) {
-            register(r);
-        }
+        plugin.registerDestination(r);
     }
 
     /** Waits until a migration reaches the gate. */
@@ -63,10 +67,6 @@ public final class StageGatePlugin implements MigrationPlugin {
     /** Lets the held migration (and any later one) pass. */
     public void release() {
         released.countDown();
-    }
-
-    private void register(Registrar r) {
-        r.on(stage).id(handlerId()).priority(Priority.RAM + 1).handler(this::hold);
     }
 
     private void hold(StageContext ctx) throws InterruptedException, TimeoutException {

@@ -3,7 +3,7 @@
  * migrates between them over a chosen transport, state assertions, and fault injection.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.ferry.testkit;
 
 import org.osgi.annotation.bundle.Export;

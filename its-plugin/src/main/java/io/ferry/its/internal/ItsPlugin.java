@@ -1,5 +1,7 @@
 package io.ferry.its.internal;
 
+import aQute.bnd.annotation.Resolution;
+import aQute.bnd.annotation.spi.ServiceProvider;
 import org.osgi.service.component.annotations.Component;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
@@ -29,7 +31,9 @@ import java.util.Optional;
  * Machines without an ITS get no handlers. Immutable and thread-safe; all per-migration state
  * lives in objects made at registration.
  */
-@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
+// One class for both worlds: a DS component in OSGi, and META-INF/services (written by bnd) for ServiceLoader.
+@Component(service = MigrationPlugin.class)
+@ServiceProvider(value = MigrationPlugin.class, resolution = Resolution.OPTIONAL)
 public final class ItsPlugin implements MigrationPlugin {
     private final FlushPlacement flush;
 

@@ -1,5 +1,7 @@
 package io.ferry.ram.internal;
 
+import aQute.bnd.annotation.Resolution;
+import aQute.bnd.annotation.spi.ServiceProvider;
 import org.osgi.service.component.annotations.Component;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Priority;
@@ -14,7 +16,9 @@ import io.ferry.ram.RamSection;
  * dirty page; CLEANUP stops dirty logging. Destination: checks the block list against its own
  * RAM and writes pages, validating every address.
  */
-@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
+// One class for both worlds: a DS component in OSGi, and META-INF/services (written by bnd) for ServiceLoader.
+@Component(service = MigrationPlugin.class)
+@ServiceProvider(value = MigrationPlugin.class, resolution = Resolution.OPTIONAL)
 public final class RamPlugin implements MigrationPlugin {
     public RamPlugin() {}
 

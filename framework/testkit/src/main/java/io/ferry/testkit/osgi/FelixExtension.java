@@ -35,11 +35,50 @@ import org.osgi.framework.launch.FrameworkFactory;
  * }</pre>
  *
  * Bundles are installed first and started after, so their order does not matter.
+ *
+ * <p><b>Filling the bundle folder.</b> The folder must hold every bundle the test needs, and
+ * nothing else: the OSGi framework itself comes from the test class path ({@code
+ * org.apache.felix.framework}, test scope), never from the folder. For a plugin that means SCR and
+ * the three API bundles it needs, Guava and failureaccess, {@code ferry-framework}, and the plugin
+ * bundles (yours and {@code ferry-ram-plugin}); add {@code org.apache.felix.gogo.runtime} and
+ * {@code ferry-shell} for {@link #gogo()}. Copy them before the tests run, with
+ * maven-dependency-plugin's {@code copy} goal in {@code pre-integration-test} (failsafe runs
+ * {@code *IT} classes afterwards), and pass the folder as a system property:
+ *
+ * <pre>{@code
+ * <execution>
+ *   <id>osgi-bundles</id>
+ *   <phase>pre-integration-test</phase>
+ *   <goals><goal>copy</goal></goals>
+ *   <configuration>
+ *     <outputDirectory>${project.build.directory}/osgi-bundles</outputDirectory>
+ *     <stripVersion>true</stripVersion>
+ *     <artifactItems>
+ *       <artifactItem><groupId>org.apache.felix</groupId><artifactId>org.apache.felix.scr</artifactId></artifactItem>
+ *       <artifactItem><groupId>org.osgi</groupId><artifactId>org.osgi.service.component</artifactId></artifactItem>
+ *       <artifactItem><groupId>org.osgi</groupId><artifactId>org.osgi.util.promise</artifactId></artifactItem>
+ *       <artifactItem><groupId>org.osgi</groupId><artifactId>org.osgi.util.function</artifactId></artifactItem>
+ *       <artifactItem><groupId>com.google.guava</groupId><artifactId>guava</artifactId></artifactItem>
+ *       <artifactItem><groupId>com.google.guava</groupId><artifactId>failureaccess</artifactId></artifactItem>
+ *       <artifactItem><groupId>io.ferry</groupId><artifactId>ferry-framework</artifactId></artifactItem>
+ *       <artifactItem><groupId>io.ferry</groupId><artifactId>ferry-ram-plugin</artifactId></artifactItem>
+ *     </artifactItems>
+ *   </configuration>
+ * </execution>
+ * }</pre>
+ *
+ * The plugin under test is this module's own jar, not a dependency: pass its path to failsafe
+ * ({@code <ferry.plugin.jar>${project.build.directory}/${project.build.finalName}.jar</ferry.plugin.jar>}
+ * under {@code systemPropertyVariables}) and add it with {@link #alsoInstall}.
+ *
+ * Versions come from {@code ferry-bom}. {@code examples/counter-plugin} in the Ferry repository
+ * does exactly this.
  */
 public final class FelixExtension implements BeforeAllCallback, AfterAllCallback {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Path bundles;
+    private final List<Path> extra = new ArrayList<>();
     private final Map<String, String> properties = new HashMap<>();
     private Framework framework;
     private Path storage;
@@ -52,6 +91,12 @@ public final class FelixExtension implements BeforeAllCallback, AfterAllCallback
     /** A framework with every {@code *.jar} of {@code folder} installed and started. */
     public static FelixExtension withBundlesIn(Path folder) {
         return new FelixExtension(folder);
+    }
+
+    /** Installs {@code jar} too, such as the plugin bundle the module under test just packaged. */
+    public FelixExtension alsoInstall(Path jar) {
+        extra.add(checkNotNull(jar, "jar"));
+        return this;
     }
 
     /** Sets a framework property (bundles read them through their context). */
@@ -75,6 +120,9 @@ public final class FelixExtension implements BeforeAllCallback, AfterAllCallback
             for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 installed.add(context().installBundle(jar.toUri().toString()));
             }
+        }
+        for (Path jar : extra) {
+            installed.add(context().installBundle(jar.toUri().toString()));
         }
         if (installed.isEmpty()) {
             throw new IllegalStateException("no bundles in " + bundles.toAbsolutePath());

@@ -3,7 +3,7 @@
  * with a folder of bundles and runs Gogo commands in it.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.ferry.testkit.osgi;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,5 +1,7 @@
 package io.ferry.htab.internal;
 
+import aQute.bnd.annotation.Resolution;
+import aQute.bnd.annotation.spi.ServiceProvider;
 import org.osgi.service.component.annotations.Component;
 import io.ferry.htab.HtabSection;
 import io.ferry.pipeline.DeviceModel;
@@ -16,7 +18,9 @@ import java.util.List;
  * convergence decision; COMPLETE sends the rest. Destination: checks the geometry, rebuilds the
  * table, and checks every group arrived. A machine without the device gets no handlers.
  */
-@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
+// One class for both worlds: a DS component in OSGi, and META-INF/services (written by bnd) for ServiceLoader.
+@Component(service = MigrationPlugin.class)
+@ServiceProvider(value = MigrationPlugin.class, resolution = Resolution.OPTIONAL)
 public final class HtabPlugin implements MigrationPlugin {
     /** Just after RAM in every stage: RAM spends a pass's shared budget first, the table takes what is left. */
     static final int PRIORITY = Priority.RAM - 100;

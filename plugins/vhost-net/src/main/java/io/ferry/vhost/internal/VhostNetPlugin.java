@@ -1,5 +1,7 @@
 package io.ferry.vhost.internal;
 
+import aQute.bnd.annotation.Resolution;
+import aQute.bnd.annotation.spi.ServiceProvider;
 import org.osgi.service.component.annotations.Component;
 import io.ferry.machine.Machine;
 import io.ferry.pipeline.DeviceModel;
@@ -19,7 +21,9 @@ import java.util.Optional;
  * rings against it and arms the backend, which starts when the machine runs. A machine without
  * the device gets no handlers.
  */
-@Component(service = MigrationPlugin.class) // an OSGi service; ServiceLoader finds it through META-INF/services
+// One class for both worlds: a DS component in OSGi, and META-INF/services (written by bnd) for ServiceLoader.
+@Component(service = MigrationPlugin.class)
+@ServiceProvider(value = MigrationPlugin.class, resolution = Resolution.OPTIONAL)
 public final class VhostNetPlugin implements MigrationPlugin {
     private final boolean mergeLog;
 

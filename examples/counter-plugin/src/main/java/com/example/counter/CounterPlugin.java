@@ -1,0 +1,71 @@
+package com.example.counter;
+
+import aQute.bnd.annotation.Resolution;
+import aQute.bnd.annotation.spi.ServiceProvider;
+import io.ferry.pipeline.DeviceModel;
+import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.pipeline.Priority;
+import io.ferry.pipeline.Registrar;
+import io.ferry.pipeline.SectionId;
+import io.ferry.pipeline.Stage;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Migrates a {@link CounterDevice} with one handler of each kind:
+ *
+ * <pre>
+ * source       COMPLETE       BEFORE_RAM+10  counter.flush  no chunk      register -> mailbox page (tracked)
+ *              COMPLETE       BEFORE_RAM     counter.state  counter/0 v1  the register as a chunk
+ * destination  LOAD           BEFORE_RAM     counter.load   counter/0 v1  chunk -> register
+ *              LOAD_COMPLETE  AFTER_RAM      counter.check  no chunk      mailbox (loaded with RAM) = register?
+ * </pre>
+ *
+ * The flush runs before RAM's final pass, so the mailbox it writes is sent with RAM; the check
+ * runs once RAM is loaded. Machines without the device get no handlers.
+ */
+@Component(service = MigrationPlugin.class)
+@ServiceProvider(value = MigrationPlugin.class, resolution = Resolution.OPTIONAL)
+public final class CounterPlugin implements MigrationPlugin {
+    /** The register's section: a chunk of one big-endian long. */
+    public static final SectionId SECTION = SectionId.of("counter", 0, 1);
+
+    @Override
+    public String name() {
+        return "counter";
+    }
+
+    @Override
+    public void registerSource(Registrar r) {
+        r.machine().device(CounterDevice.class).ifPresent(device -> {
+            r.on(Stage.COMPLETE).id("counter.flush").priority(Priority.BEFORE_RAM + 10)
+                    .handler(ctx -> device.flush(ctx.machine().memory().tracked()));
+            r.on(Stage.COMPLETE).id("counter.state").priority(Priority.BEFORE_RAM).section(SECTION)
+                    .handler(ctx -> ctx.chunks().emit(ByteBuffer.allocate(Long.BYTES).putLong(0, device.value())));
+        });
+    }
+
+    @Override
+    public void registerDestination(Registrar r) {
+        r.machine().device(CounterDevice.class).ifPresent(device -> {
+            r.on(Stage.LOAD).id("counter.load").priority(Priority.BEFORE_RAM).section(SECTION).loader((ctx, payload) -> {
+                if (payload.remaining() != Long.BYTES) {
+                    throw new IllegalArgumentException("counter chunk has " + payload.remaining() + " bytes, expected 8");
+                }
+                device.load(payload.getLong(payload.position()));
+            });
+            r.on(Stage.LOAD_COMPLETE).id("counter.check").priority(Priority.AFTER_RAM).handler(ctx -> {
+                long mailbox = device.mailbox(ctx.machine().memory().untracked());
+                if (mailbox != device.value()) {
+                    throw new IllegalStateException("mailbox holds " + mailbox + " but the register " + device.value());
+                }
+            });
+        });
+    }
+
+    @Override
+    public List<DeviceModel> deviceModels() {
+        return List.of(new CounterModel());
+    }
+}
