@@ -69,12 +69,16 @@ public final class DirtyLog implements DirtyLogSource {
         markFenced(page);
     }
 
+    /** Marks every page in {@code [first, first + count)}; one fence for the whole range. */
+    public void markRange(long first, long count) {
+        markRangeCounting(first, count);
+    }
+
     /**
-     * Marks every page in {@code [first, first + count)}; one fence for the whole range.
-     *
-     * @return how many of them this call newly marked (0 while disabled)
+     * As {@link #markRange}, and says how many of the pages this call newly marked (0 while
+     * disabled): what a vCPU's dirty limit paces by.
      */
-    public long markRange(long first, long count) {
+    public long markRangeCounting(long first, long count) {
         if (!enabled) {
             return 0;
         }

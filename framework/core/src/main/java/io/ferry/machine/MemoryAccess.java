@@ -123,7 +123,7 @@ public final class MemoryAccess {
         if (log != null && length > 0) {
             long first = address >>> GuestMemory.PAGE_SHIFT;
             long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
-            long added = log.markRange(first, last - first + 1);
+            long added = log.markRangeCounting(first, last - first + 1);
             if (added > 0 && Thread.currentThread() instanceof Vcpu.VcpuThread v) {
                 v.dirtied += added; // what dirty-limit paces by
             }

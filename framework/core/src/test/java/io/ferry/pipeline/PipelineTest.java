@@ -219,7 +219,7 @@ class PipelineTest {
             }
         };
         assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, Machine.incoming("d", GuestMemory.of(1 << 20)),
-                List.of(a))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blk0")
-                .hasMessageContaining("source only");
+                List.of(a))).isInstanceOf(RegistrationException.class).hasMessageContaining("blk0")
+                .hasMessageContaining("source only").hasCauseInstanceOf(IllegalArgumentException.class);
     }
 }
