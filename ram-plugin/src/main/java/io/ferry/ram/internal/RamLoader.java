@@ -9,9 +9,11 @@ import io.ferry.machine.RamBlock;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.StageContext;
 import io.ferry.ram.RamSection;
+import io.ferry.ram.RamSection.RunEntry;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,8 +22,6 @@ import java.util.List;
  * byte of the batch is written.
  */
 final class RamLoader {
-    private static final int HEADER_FIXED = 5;
-
     private final GuestMemory memory;
     private final MemoryAccess access;
     private boolean blocksSeen;
@@ -78,61 +78,64 @@ final class RamLoader {
             throw new IllegalArgumentException("RAM pages arrived before the block list");
         }
         int base = p.position();
-        if (p.remaining() < HEADER_FIXED) {
+        if (p.remaining() < RamSection.BATCH_HEADER) {
             throw new IllegalArgumentException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
         }
-        long runs = Integer.toUnsignedLong(p.getInt(base + 1));
-        long dataStart = HEADER_FIXED + runs * RamSection.RUN_ENTRY;
+        long runCount = Integer.toUnsignedLong(p.getInt(base + 1));
+        long dataStart = RamSection.BATCH_HEADER + runCount * RamSection.RUN_ENTRY;
         if (dataStart > p.limit() - base) {
-            throw new IllegalArgumentException("RAM batch declares " + runs + " runs, more than its " + (p.limit() - base)
-                    + " bytes hold");
+            throw new IllegalArgumentException("RAM batch declares " + runCount + " runs, more than its "
+                    + (p.limit() - base) + " bytes hold");
         }
-        long normal = validate(p, base, (int) runs);
+        List<RunEntry> runs = decode(p, base, (int) runCount);
+        long normal = validate(runs);
         long data = p.limit() - base - dataStart;
         if (data != normal << PAGE_SHIFT) {
             throw new IllegalArgumentException("RAM batch carries " + data + " data bytes for " + normal
                     + " normal pages (" + (normal << PAGE_SHIFT) + " expected)");
         }
-        apply(p, base, (int) runs, base + (int) dataStart);
-        ctx.recordPages(normal, countZero(p, base, (int) runs));
+        apply(p, runs, base + (int) dataStart);
+        ctx.recordPages(normal, runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
     }
 
-    /** Checks every run lies in guest RAM; returns the number of normal pages. */
-    private long validate(ByteBuffer p, int base, int runs) {
+    private static List<RunEntry> decode(ByteBuffer p, int base, int count) {
+        List<RunEntry> runs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            runs.add(RunEntry.read(p, RamSection.runAt(base, i)));
+        }
+        return runs;
+    }
+
+    /** Checks every run lies in guest RAM and has a known kind; returns the number of normal pages. */
+    private long validate(List<RunEntry> runs) {
         long normal = 0;
-        for (int i = 0; i < runs; i++) {
-            int at = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
-            long first = p.getLong(at);
-            long count = Integer.toUnsignedLong(p.getInt(at + 8));
-            int kind = p.getInt(at + 12);
-            if (first < 0 || count == 0 || first > memory.pages() - count) {
+        for (int i = 0; i < runs.size(); i++) {
+            RunEntry r = runs.get(i);
+            if (r.first() < 0 || r.count() == 0 || r.first() > memory.pages() - r.count()) {
                 throw new IllegalArgumentException(String.format(
-                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, first, count, memory.pages()));
+                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, r.first(), r.count(), memory.pages()));
             }
-            if (kind == RamSection.RUN_NORMAL) {
-                normal += count;
-            } else if (kind != RamSection.RUN_ZERO) {
-                throw new IllegalArgumentException("RAM run " + i + ": unknown run kind " + kind);
+            if (r.kind() == RamSection.RUN_NORMAL) {
+                normal += r.count();
+            } else if (r.kind() != RamSection.RUN_ZERO) {
+                throw new IllegalArgumentException("RAM run " + i + ": unknown run kind " + r.kind());
             }
         }
         return normal;
     }
 
-    private void apply(ByteBuffer p, int base, int runs, int dataAt) {
+    private void apply(ByteBuffer p, List<RunEntry> runs, int dataAt) {
         int limit = p.limit();
         int at = dataAt;
-        for (int i = 0; i < runs; i++) {
-            int entry = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
-            long first = p.getLong(entry);
-            int count = p.getInt(entry + 8);
-            if (p.getInt(entry + 12) == RamSection.RUN_NORMAL) {
-                int bytes = count << PAGE_SHIFT;
+        for (RunEntry r : runs) {
+            if (r.kind() == RamSection.RUN_NORMAL) {
+                int bytes = (int) r.dataBytes();
                 p.limit(at + bytes).position(at);
-                access.write(first << PAGE_SHIFT, p);
+                access.write(r.first() << PAGE_SHIFT, p);
                 p.limit(limit);
                 at += bytes;
             } else {
-                zeroRun(first << PAGE_SHIFT, (long) count << PAGE_SHIFT);
+                zeroRun(r.first() << PAGE_SHIFT, r.count() << PAGE_SHIFT);
             }
         }
     }
@@ -150,16 +153,5 @@ final class RamLoader {
             access.zero(page, PAGE_SIZE);
             at = page + PAGE_SIZE;
         }
-    }
-
-    private static long countZero(ByteBuffer p, int base, int runs) {
-        long zero = 0;
-        for (int i = 0; i < runs; i++) {
-            int entry = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
-            if (p.getInt(entry + 12) == RamSection.RUN_ZERO) {
-                zero += Integer.toUnsignedLong(p.getInt(entry + 8));
-            }
-        }
-        return zero;
     }
 }
