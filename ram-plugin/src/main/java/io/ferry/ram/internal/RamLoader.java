@@ -1,9 +1,9 @@
 package io.ferry.ram.internal;
 
 import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
-import static io.ferry.machine.GuestMemory.PAGE_SIZE;
 
 import io.ferry.machine.GuestMemory;
+import io.ferry.machine.KnownZeroPages;
 import io.ferry.machine.MemoryAccess;
 import io.ferry.machine.RamBlock;
 import io.ferry.migration.Sizes;
@@ -135,23 +135,26 @@ final class RamLoader {
                 p.limit(limit);
                 at += bytes;
             } else {
-                zeroRun(r.first() << PAGE_SHIFT, r.count() << PAGE_SHIFT);
+                zeroRun(r.first(), r.count());
             }
         }
     }
 
-    /** Zeroes the pages of a run that are not zero already: fresh RAM is, and writing it would only fault pages in. */
-    private void zeroRun(long address, long length) {
-        long end = address + length;
-        long at = address;
-        while (at < end) {
-            long dirty = memory.firstNonZero(at, end - at);
-            if (dirty < 0) {
-                return;
+    /**
+     * Zeroes the pages of a run that may not be zero: pages the memory knows are zero (fresh RAM,
+     * or zeroed before) are skipped without being read or written, which would only fault them in.
+     */
+    private void zeroRun(long firstPage, long count) {
+        KnownZeroPages known = memory.knownZero();
+        long end = firstPage + count;
+        long p = known.nextMaybeNonZero(firstPage, end);
+        while (p >= 0) {
+            long q = p + 1;
+            while (q < end && !known.isKnownZero(q)) {
+                q++;
             }
-            long page = dirty & -PAGE_SIZE;
-            access.zero(page, PAGE_SIZE);
-            at = page + PAGE_SIZE;
+            access.zero(p << PAGE_SHIFT, (q - p) << PAGE_SHIFT);
+            p = known.nextMaybeNonZero(q, end);
         }
     }
 }
