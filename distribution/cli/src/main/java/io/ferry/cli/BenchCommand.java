@@ -117,19 +117,23 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The first migration of the process (cold), then the warm-up runs. */
+    /**
+     * The first migration of the process (cold), then the warm-up runs, each with what the process
+     * spent during it (JIT, class loading, first touches of memory): where a first migration pays.
+     */
     private void coldAndWarmUp(PrintWriter out, Migrator migrator, MigrationParameters params) throws Exception {
         long size = Math.min(256L << 20, sizes.get(0));
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
         GuestMemory b = GuestMemory.of(size);
         MemoryFill.random(a, 1, 0);
-        long cold = FerryRun.migrate(migrator, params, a, b, BenchCase.State.paused).millis();
-        long[] warm = new long[warmUp ? 3 : 0];
-        for (int i = 0; i < warm.length; i++) {
-            warm[i] = FerryRun.migrate(migrator, params, a, b, BenchCase.State.paused).millis();
+        int count = 1 + (warmUp ? 3 : 0);
+        for (int i = 0; i < count; i++) {
+            ProcessCounters before = ProcessCounters.now();
+            FerryRun.Result r = FerryRun.migrate(migrator, params, a, b, BenchCase.State.paused);
+            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted: %d ms (setup %d ms; %s)%n",
+                    i == 0 ? "cold (the process's first migration)" : "warm-up " + i, Sizes.format(size), r.millis(),
+                    r.figures().setupMillis(), ProcessCounters.now().since(before).describe());
         }
-        out.printf(Locale.ROOT, "cold: the process's first migration (%s random, paused, RAM pre-faulted) %d ms;"
-                + " the same again, warm: %s ms%n", Sizes.format(size), cold, warm.length == 0 ? "(no warm-up)" : java.util.Arrays.toString(warm));
     }
 
     private void runSize(PrintWriter out, Migrator migrator, MigrationParameters params, long size,
