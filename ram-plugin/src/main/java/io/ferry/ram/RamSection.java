@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
  * <ul>
  *   <li>{@link #BLOCKS}: u16 block count, then per block u16 name length, UTF-8 name, u64 size;
  *   <li>{@link #PAGES}: the {@link #BATCH_HEADER} (kind, u32 run count), then one
- *       {@link RunEntry} per run, then the data of every normal run in order, 4096 bytes a page.
+ *       {@link RunEntry} per run, then the data of every normal run in order, 4096 bytes a page;
+ *   <li>{@link #PAGES_COMPRESSED}: as PAGES, but after the run table a u8 codec
+ *       ({@link #CODEC_LZ4} or {@link #CODEC_ZSTD}) and the normal runs' data compressed as one
+ *       block, which must decompress to exactly 4096 bytes per normal page.
  * </ul>
  */
 public final class RamSection {
@@ -20,6 +23,9 @@ public final class RamSection {
 
     public static final byte BLOCKS = 1;
     public static final byte PAGES = 2;
+    public static final byte PAGES_COMPRESSED = 3;
+    public static final int CODEC_LZ4 = 1;
+    public static final int CODEC_ZSTD = 2;
     public static final int RUN_NORMAL = 0;
     public static final int RUN_ZERO = 1;
     /** Bytes of a PAGES batch before its run table: kind u8, run count u32. */

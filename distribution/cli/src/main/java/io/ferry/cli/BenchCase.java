@@ -1,12 +1,14 @@
 package io.ferry.cli;
 
 import io.ferry.migration.Sizes;
+import io.ferry.pipeline.Compression;
 import java.util.Arrays;
 
-/** One case of the bench: guest RAM size, its content, and the source machine's state. */
-record BenchCase(long size, BenchCase.Content content, BenchCase.State state) {
+/** One case of the bench: guest RAM size, its content, the source machine's state, and the compression. */
+record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Compression compression) {
+    /** RAM contents: random pages, zero pages, half of the pages zero, pages half random and half zero. */
     enum Content {
-        random, zero, half
+        random, zero, half, compressible
     }
 
     /** The source machine during the migration: paused, or running with no workload. */
@@ -15,7 +17,8 @@ record BenchCase(long size, BenchCase.Content content, BenchCase.State state) {
     }
 
     String label() {
-        return Sizes.format(size).replace(".0", "") + " " + content + " " + state;
+        return Sizes.format(size).replace(".0", "") + " " + content + " " + state
+                + (compression == Compression.none ? "" : " " + compression);
     }
 
     /** The median of {@code millis} (the upper one of an even count). */

@@ -13,6 +13,7 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.Sizes;
+import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
@@ -52,12 +53,21 @@ final class BenchCommand implements Callable<Integer> {
     List<Long> sizes;
 
     @Option(names = "--contents", split = ",", defaultValue = "random,zero,half",
-            description = "RAM contents: random, zero, half (default: ${DEFAULT-VALUE}).")
+            description = "RAM contents: random, zero, half (half the pages zero), compressible (every page half"
+                    + " random, half zero) (default: ${DEFAULT-VALUE}).")
     List<BenchCase.Content> contents;
 
     @Option(names = "--states", split = ",", defaultValue = "paused,running",
             description = "Source states: paused, running (idle: no vCPU workload) (default: ${DEFAULT-VALUE}).")
     List<BenchCase.State> states;
+
+    @Option(names = "--compression", split = ",", defaultValue = "none",
+            description = "RAM page compressions to compare: none, lz4, zstd (default: ${DEFAULT-VALUE}).")
+    List<Compression> compressions;
+
+    @Option(names = "--max-bandwidth", defaultValue = "0", converter = SizeConverter.class,
+            description = "Bytes per second the stream may use, for Ferry and QEMU alike; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    long maxBandwidth;
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -86,10 +96,11 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
-        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
+        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
+                .withMaxBandwidth(maxBandwidth);
         Optional<QemuPair> qemuPair = qemu.equals("off") ? Optional.empty() : QemuPair.find();
-        out.printf(Locale.ROOT, "ferry bench: loopback TCP, %d run(s) per case, interleaved; plugins %s; %d cores, load average %.1f%n",
-                runs, registry.snapshot().stream().map(p -> p.name()).toList(),
+        out.printf(Locale.ROOT, "ferry bench: loopback TCP%s, %d run(s) per case, interleaved; plugins %s; %d cores,"
+                + " load average %.1f%n", maxBandwidth > 0 ? " at most " + Sizes.format(maxBandwidth) + "/s" : "", runs, registry.snapshot().stream().map(p -> p.name()).toList(),
                 Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.println(qemuPair.isPresent() ? "QEMU: side by side in this run (" + qemuPair.get().describe() + ", started with -S; cont for running cases)"
                 : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
@@ -129,8 +140,8 @@ final class BenchCommand implements Callable<Integer> {
         int count = 1 + (warmUp ? 3 : 0);
         for (int i = 0; i < count; i++) {
             ProcessCounters before = ProcessCounters.now();
-            FerryRun.Result r = FerryRun.migrate(migrator, params, a, b, BenchCase.State.paused);
-            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted: %d ms (setup %d ms; %s)%n",
+            FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
+            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; %s)%n",
                     i == 0 ? "cold (the process's first migration)" : "warm-up " + i, Sizes.format(size), r.millis(),
                     r.figures().setupMillis(), ProcessCounters.now().since(before).describe());
         }
@@ -144,11 +155,13 @@ final class BenchCommand implements Callable<Integer> {
         HeapPeak.reset();
         for (BenchCase.Content content : contents) {
             for (BenchCase.State state : states) {
-                BenchCase c = new BenchCase(size, content, state);
-                cases.add(c);
-                ferry.put(c, new long[runs]);
-                if (qemuPair.isPresent()) {
-                    qemuTimes.put(c, new long[runs]);
+                for (Compression compression : compressions) {
+                    BenchCase c = new BenchCase(size, content, state, compression);
+                    cases.add(c);
+                    ferry.put(c, new long[runs]);
+                    if (qemuPair.isPresent() && compression == Compression.none) {
+                        qemuTimes.put(c, new long[runs]);
+                    }
                 }
             }
         }
@@ -159,12 +172,16 @@ final class BenchCommand implements Callable<Integer> {
                     qemuPair.get().loadContent(source);
                 }
                 for (BenchCase.State state : states) {
-                    BenchCase c = new BenchCase(size, content, state);
-                    FerryRun.Result r = FerryRun.migrate(migrator, params, source, destination, state);
-                    ferry.get(c)[run] = r.millis();
-                    wire.put(c, r.figures().transferredBytes());
-                    if (qemuPair.isPresent()) {
-                        qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running);
+                    for (Compression compression : compressions) {
+                        BenchCase c = new BenchCase(size, content, state, compression);
+                        FerryRun.Result r = FerryRun.migrate(migrator, params.withCompression(compression), source,
+                                destination, state);
+                        ferry.get(c)[run] = r.millis();
+                        wire.put(c, r.figures().transferredBytes());
+                        if (qemuTimes.containsKey(c)) {
+                            qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running,
+                                    maxBandwidth);
+                        }
                     }
                 }
             }
@@ -189,6 +206,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.println("QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
         printPausedOverRunning(out, cases, ferry);
+        printCompressedOverPlain(out, cases, ferry);
         printReference(out, cases, ferry);
         out.flush();
     }
@@ -196,20 +214,32 @@ final class BenchCommand implements Callable<Integer> {
     /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */
     private static void printPausedOverRunning(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
         for (BenchCase c : cases) {
-            BenchCase running = new BenchCase(c.size(), c.content(), BenchCase.State.running);
+            BenchCase running = new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression());
             if (c.state() == BenchCase.State.paused && ferry.containsKey(running)) {
-                out.printf(Locale.ROOT, "paused / running-idle, %s %s: %.2f (medians of the same interleaved runs)%n",
-                        Sizes.format(c.size()).replace(".0", ""), c.content(),
+                out.printf(Locale.ROOT, "paused / running-idle, %s: %.2f (medians of the same interleaved runs)%n",
+                        c.label().replace(" paused", ""),
                         BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(running))));
             }
         }
     }
 
+    /** Each compression against none on the same case: the time it saves (or costs). */
+    private static void printCompressedOverPlain(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
+        for (BenchCase c : cases) {
+            BenchCase plain = new BenchCase(c.size(), c.content(), c.state(), Compression.none);
+            if (c.compression() != Compression.none && ferry.containsKey(plain)) {
+                double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(plain)));
+                out.printf(Locale.ROOT, "%s / none: %.2f of the total time (%+.0f%%)%n", c.label(), ratio, (ratio - 1) * 100);
+            }
+        }
+    }
+
     /** Quoted QEMU figures, with the day they were measured: never printed as a ratio of this run. */
-    private static void printReference(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
+    private void printReference(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
         for (BenchCase c : cases) {
             Long quoted = QemuReference.millis(c.size(), c.content().name());
-            if (quoted != null && c.state() == BenchCase.State.paused) {
+            if (quoted != null && c.state() == BenchCase.State.paused && c.compression() == Compression.none
+                    && maxBandwidth == 0) {
                 out.printf("reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n", quoted,
                         Sizes.format(c.size()).replace(".0", ""), c.content(), QemuReference.MEASURED_ON, QemuReference.SOURCE);
             }
@@ -269,6 +299,7 @@ final class BenchCommand implements Callable<Integer> {
             case random -> MemoryFill.random(memory, 7, 0);
             case zero -> MemoryFill.zero(memory);
             case half -> MemoryFill.halfZero(memory, 7);
+            case compressible -> MemoryFill.halfCompressible(memory, 7);
             default -> throw new AssertionError(content);
         }
     }

@@ -80,8 +80,11 @@ final class QemuPair {
         }
     }
 
-    /** Migrates a guest of {@code size} bytes (content from {@link #loadContent}) once; returns QEMU's total time in ms. */
-    long migrate(long size, boolean running) throws IOException, InterruptedException {
+    /**
+     * Migrates a guest of {@code size} bytes (content from {@link #loadContent}) once, at most
+     * {@code maxBandwidth} bytes/s (0: unlimited); returns QEMU's total time in ms.
+     */
+    long migrate(long size, boolean running, long maxBandwidth) throws IOException, InterruptedException {
         int port = freePort();
         String mib = (size >> 20) + "M";
         Path srcSock = work.resolve("src.qmp");
@@ -97,6 +100,9 @@ final class QemuPair {
                 if (running) {
                     s.execute("{\"execute\":\"cont\"}");
                 }
+                // QEMU's own default is 128 MiB/s; 0 here means unlimited, as for Ferry
+                long bandwidth = maxBandwidth > 0 ? maxBandwidth : Long.MAX_VALUE >> 1;
+                s.execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":" + bandwidth + "}}");
                 s.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:" + port + "\"}}");
                 return awaitCompleted(s);
             }

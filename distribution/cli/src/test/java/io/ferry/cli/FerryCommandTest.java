@@ -80,7 +80,7 @@ class FerryCommandTest {
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
                 .containsPattern("32 MiB random running +\\d+").containsPattern("32 MiB zero paused +\\d+")
-                .containsPattern("cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted: \\d+ ms"
+                .containsPattern("cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted, no bandwidth limit: \\d+ ms"
                         + " \\(setup \\d+ ms; JIT \\d+ ms of compiler time, \\d+ classes loaded, \\d+ minor page faults\\)")
                 .containsPattern("paused / running-idle, 32 MiB random: \\d+\\.\\d\\d")
                 .containsPattern("heap with 32.0 MiB guest RAM: peak [\\d.]+ MiB")

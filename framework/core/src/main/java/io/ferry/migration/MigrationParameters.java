@@ -3,6 +3,7 @@ package io.ferry.migration;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.ferry.pipeline.Compression;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -21,6 +22,8 @@ import java.util.Locale;
  *     4 MiB, suits both sides), or it fails the migration with a FrameTooLargeException
  * @param switchoverTimeout how long each side waits for the other's acknowledgement or commit
  * @param runOnDestination whether the destination runs the machine once loaded (else it stays paused)
+ * @param compression how the source compresses RAM page data: worth it when the link is slower
+ *     than the CPU (QEMU's multifd-compression); the destination reads whatever arrives
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -28,7 +31,8 @@ public record MigrationParameters(
         int iterationCap,
         int maxFrameSize,
         Duration switchoverTimeout,
-        boolean runOnDestination) {
+        boolean runOnDestination,
+        Compression compression) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -43,48 +47,55 @@ public record MigrationParameters(
                 "max-frame-size must be in [64 KiB, 256 MiB] but was %s", maxFrameSize);
         checkNotNull(switchoverTimeout, "switchoverTimeout");
         checkArgument(switchoverTimeout.toMillis() > 0, "switchover-timeout must be > 0 but was %s", switchoverTimeout);
+        checkNotNull(compression, "compression");
     }
 
     /** Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination runs. */
     public static MigrationParameters defaults() {
         return new MigrationParameters(0, DEFAULT_DOWNTIME_LIMIT, DEFAULT_ITERATION_CAP, DEFAULT_MAX_FRAME_SIZE,
-                Duration.ofSeconds(30), true);
+                Duration.ofSeconds(30), true, Compression.none);
     }
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
         return new MigrationParameters(bytesPerSecond, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, compression);
     }
 
     public MigrationParameters withDowntimeLimit(Duration limit) {
         return new MigrationParameters(maxBandwidth, limit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, compression);
     }
 
     public MigrationParameters withIterationCap(int cap) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, cap, maxFrameSize, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, compression);
     }
 
     public MigrationParameters withMaxFrameSize(int bytes) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, bytes, switchoverTimeout,
-                runOnDestination);
+                runOnDestination, compression);
     }
 
     public MigrationParameters withSwitchoverTimeout(Duration timeout) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, timeout,
-                runOnDestination);
+                runOnDestination, compression);
     }
 
     public MigrationParameters withRunOnDestination(boolean run) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run);
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run,
+                compression);
+    }
+
+    public MigrationParameters withCompression(Compression c) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                runOnDestination, c);
     }
 
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
-     * (true/false).
+     * (true/false), {@code compression} (none, lz4, zstd).
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
@@ -99,9 +110,10 @@ public record MigrationParameters(
                 case "max-frame-size" -> withMaxFrameSize(Math.toIntExact(Sizes.parse(value)));
                 case "switchover-timeout" -> withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(value)));
                 case "run-on-destination" -> withRunOnDestination(parseBoolean(value));
+                case "compression" -> withCompression(Compression.parse(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name
                         + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
-                        + " switchover-timeout, run-on-destination");
+                        + " switchover-timeout, run-on-destination, compression");
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);

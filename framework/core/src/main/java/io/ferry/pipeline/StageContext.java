@@ -42,4 +42,9 @@ public interface StageContext {
 
     /** Counts guest pages sent, for the figures: {@code normal} as data, {@code zero} as zero records. */
     void recordPages(long normal, long zero);
+
+    /** Source side: how the migration's {@code compression} parameter asks RAM page data to be compressed. */
+    default Compression compression() {
+        return Compression.none;
+    }
 }

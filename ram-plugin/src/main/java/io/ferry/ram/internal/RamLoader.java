@@ -8,6 +8,7 @@ import io.ferry.machine.MemoryAccess;
 import io.ferry.machine.RamBlock;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.StageContext;
+import io.ferry.ram.MalformedRamChunkException;
 import io.ferry.ram.RamSection;
 import io.ferry.ram.RamSection.RunEntry;
 import java.nio.BufferUnderflowException;
@@ -23,8 +24,13 @@ import java.util.List;
  */
 final class RamLoader {
     private final GuestMemory memory;
+    /** Most normal pages one compressed batch may decompress to (the sender puts at most 256 in one). */
+    private static final int MAX_COMPRESSED_PAGES = 1024;
+
     private final MemoryAccess access;
     private boolean blocksSeen;
+    private PageCodec codec; // the last codec a chunk named
+    private ByteBuffer scratch; // decompressed page data of one batch; allocated at the first compressed chunk
 
     RamLoader(GuestMemory memory) {
         this.memory = memory;
@@ -33,17 +39,17 @@ final class RamLoader {
 
     void load(StageContext ctx, ByteBuffer payload) {
         if (!payload.hasRemaining()) {
-            throw new IllegalArgumentException("empty RAM chunk");
+            throw new MalformedRamChunkException("empty RAM chunk");
         }
         byte kind = payload.get(payload.position());
         try {
             switch (kind) {
                 case RamSection.BLOCKS -> checkBlocks(payload.position(payload.position() + 1));
-                case RamSection.PAGES -> loadPages(ctx, payload);
-                default -> throw new IllegalArgumentException("unknown RAM chunk kind " + kind);
+                case RamSection.PAGES, RamSection.PAGES_COMPRESSED -> loadPages(ctx, payload);
+                default -> throw new MalformedRamChunkException("unknown RAM chunk kind " + kind);
             }
         } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("RAM chunk of " + payload.limit() + " bytes is truncated", e);
+            throw new MalformedRamChunkException("RAM chunk of " + payload.limit() + " bytes is truncated", e);
         }
     }
 
@@ -75,27 +81,56 @@ final class RamLoader {
 
     private void loadPages(StageContext ctx, ByteBuffer p) {
         if (!blocksSeen) {
-            throw new IllegalArgumentException("RAM pages arrived before the block list");
+            throw new MalformedRamChunkException("RAM pages arrived before the block list");
         }
         int base = p.position();
         if (p.remaining() < RamSection.BATCH_HEADER) {
-            throw new IllegalArgumentException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
+            throw new MalformedRamChunkException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
         }
         long runCount = Integer.toUnsignedLong(p.getInt(base + 1));
         long dataStart = RamSection.BATCH_HEADER + runCount * RamSection.RUN_ENTRY;
         if (dataStart > p.limit() - base) {
-            throw new IllegalArgumentException("RAM batch declares " + runCount + " runs, more than its "
+            throw new MalformedRamChunkException("RAM batch declares " + runCount + " runs, more than its "
                     + (p.limit() - base) + " bytes hold");
         }
         List<RunEntry> runs = decode(p, base, (int) runCount);
         long normal = validate(runs);
-        long data = p.limit() - base - dataStart;
+        ByteBuffer data = p.get(base) == RamSection.PAGES_COMPRESSED
+                ? decompress(p, base + (int) dataStart, normal)
+                : checkedData(p, base + (int) dataStart, normal);
+        apply(data, runs);
+        ctx.recordPages(normal, runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
+    }
+
+    /** The plain data of a PAGES batch, positioned at its start, once its length matches the run table. */
+    private static ByteBuffer checkedData(ByteBuffer p, int at, long normal) {
+        long data = p.limit() - at;
         if (data != normal << PAGE_SHIFT) {
-            throw new IllegalArgumentException("RAM batch carries " + data + " data bytes for " + normal
+            throw new MalformedRamChunkException("RAM batch carries " + data + " data bytes for " + normal
                     + " normal pages (" + (normal << PAGE_SHIFT) + " expected)");
         }
-        apply(p, runs, base + (int) dataStart);
-        ctx.recordPages(normal, runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
+        return p.position(at);
+    }
+
+    /** The data of a PAGES_COMPRESSED batch, decompressed into the scratch buffer and checked. */
+    private ByteBuffer decompress(ByteBuffer p, int at, long normal) {
+        if (at >= p.limit()) {
+            throw new MalformedRamChunkException("compressed RAM batch has no codec byte");
+        }
+        if (normal > MAX_COMPRESSED_PAGES) {
+            throw new MalformedRamChunkException("compressed RAM batch claims " + normal + " normal pages, at most "
+                    + MAX_COMPRESSED_PAGES + " are accepted");
+        }
+        int code = Byte.toUnsignedInt(p.get(at));
+        if (codec == null || codec.code() != code) {
+            codec = PageCodec.forCode(code);
+        }
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(MAX_COMPRESSED_PAGES << PAGE_SHIFT); // off-heap, like guest RAM
+        }
+        p.position(at + 1);
+        codec.decompress(p, scratch, (int) (normal << PAGE_SHIFT));
+        return scratch;
     }
 
     private static List<RunEntry> decode(ByteBuffer p, int base, int count) {
@@ -112,27 +147,28 @@ final class RamLoader {
         for (int i = 0; i < runs.size(); i++) {
             RunEntry r = runs.get(i);
             if (r.first() < 0 || r.count() == 0 || r.first() > memory.pages() - r.count()) {
-                throw new IllegalArgumentException(String.format(
+                throw new MalformedRamChunkException(String.format(
                         "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, r.first(), r.count(), memory.pages()));
             }
             if (r.kind() == RamSection.RUN_NORMAL) {
                 normal += r.count();
             } else if (r.kind() != RamSection.RUN_ZERO) {
-                throw new IllegalArgumentException("RAM run " + i + ": unknown run kind " + r.kind());
+                throw new MalformedRamChunkException("RAM run " + i + ": unknown run kind " + r.kind());
             }
         }
         return normal;
     }
 
-    private void apply(ByteBuffer p, List<RunEntry> runs, int dataAt) {
-        int limit = p.limit();
-        int at = dataAt;
+    /** Writes the runs: normal ones from {@code data} in order, from its position on. */
+    private void apply(ByteBuffer data, List<RunEntry> runs) {
+        int limit = data.limit();
+        int at = data.position();
         for (RunEntry r : runs) {
             if (r.kind() == RamSection.RUN_NORMAL) {
                 int bytes = (int) r.dataBytes();
-                p.limit(at + bytes).position(at);
-                access.write(r.first() << PAGE_SHIFT, p);
-                p.limit(limit);
+                data.limit(at + bytes).position(at);
+                access.write(r.first() << PAGE_SHIFT, data);
+                data.limit(limit);
                 at += bytes;
             } else {
                 zeroRun(r.first(), r.count());

@@ -1,19 +1,25 @@
 package io.ferry.ram.internal;
 
-import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
 import static io.ferry.machine.GuestMemory.PAGE_SIZE;
 
+import com.google.common.base.Throwables;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.KnownZeroPages;
 import io.ferry.machine.PageViews;
 import io.ferry.machine.RamBlock;
 import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.StageContext;
 import io.ferry.ram.RamSection;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The source half of RAM pre-copy. Dirty pages go out gathered into one write per batch (a small
@@ -30,7 +36,13 @@ import java.nio.charset.StandardCharsets;
  * reader (ARCHITECTURE.md, "The RAM data path"). One path also means the final pass, inside the
  * downtime, runs exactly the code the live passes ran.
  *
- * <p>One instance per migration; used only by the migration thread.
+ * <p>With compression on, batches are compressed on a helper thread while the migration thread
+ * builds the next one and sends the one before: two {@link PageBatch}es alternate, and the link,
+ * the compressor and the page scan overlap instead of taking turns. Batches go out in the order
+ * they were built.
+ *
+ * <p>One instance per migration; used by the migration thread (and, for compression only, its
+ * helper).
  */
 final class RamSender {
     static final int MAX_NORMAL_PAGES = 256;
@@ -39,20 +51,20 @@ final class RamSender {
     private final GuestMemory memory;
     private final PageViews views;
     private final KnownZeroPages knownZero;
-    private final ByteBuffer header = ByteBuffer.allocateDirect(RamSection.runAt(0, MAX_RUNS));
-    private final ByteBuffer[] parts = new ByteBuffer[1 + MAX_NORMAL_PAGES];
-    private final ByteBuffer staging = ByteBuffer.allocateDirect(MAX_NORMAL_PAGES * PAGE_SIZE);
-    private final ByteBuffer[] stagingViews = new ByteBuffer[MAX_NORMAL_PAGES];
-    private int stagedBytes;
     private DirtyBitmap bitmap;
     private long cursor;
     private int maxNormalPages = MAX_NORMAL_PAGES;
+    private PageBatch current;
 
-    // The batch being built.
-    private int runs;
-    private int partCount;
-    private int normalPages;
-    private int zeroPages;
+    // Compression only: the codec, the helper thread, and the batch it is compressing.
+    private PageCodec codec;
+    private ExecutorService compressor;
+    private PageBatch first; // the two batches that alternate
+    private PageBatch spare;
+    private PageBatch inFlight;
+    private Future<?> compressing;
+
+    // The run being built.
     private long runStart = -1;
     private int runCount;
     private int runKind;
@@ -62,15 +74,23 @@ final class RamSender {
         this.memory = memory;
         this.views = memory.newPageViews(MAX_NORMAL_PAGES + 1);
         this.knownZero = memory.knownZero();
-        for (int i = 0; i < stagingViews.length; i++) {
-            stagingViews[i] = staging.duplicate();
-        }
     }
 
     /** SETUP: start dirty logging, mark everything dirty, send the block list. */
     void setup(StageContext ctx) throws IOException {
         bitmap = ctx.migrationBitmap();
-        int room = ctx.chunks().maxChunkSize() - header.capacity();
+        if (ctx.compression() != Compression.none) {
+            codec = PageCodec.of(ctx.compression());
+            spare = new PageBatch(MAX_RUNS, MAX_NORMAL_PAGES, codec);
+            compressor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ferry-ram-compress");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        current = new PageBatch(MAX_RUNS, MAX_NORMAL_PAGES, codec);
+        first = current;
+        int room = ctx.chunks().maxChunkSize() - RamSection.runAt(0, MAX_RUNS);
         maxNormalPages = Math.max(1, Math.min(MAX_NORMAL_PAGES, room / PAGE_SIZE));
         memory.dirtyLog().enable();
         bitmap.setAll();
@@ -95,6 +115,9 @@ final class RamSender {
 
     void cleanup(StageContext ctx) {
         memory.dirtyLog().disable();
+        if (compressor != null) {
+            compressor.shutdownNow();
+        }
     }
 
     /** What is left to send: the bitmap plus what the vCPUs dirtied since the last sync. */
@@ -120,9 +143,10 @@ final class RamSender {
             }
             page = nextDirty();
         }
-        if (runs > 0 || runCount > 0) {
+        if (!current.isEmpty() || runCount > 0) {
             flush(ctx, sink);
         }
+        drainInFlight(ctx, sink); // nothing of this call is left behind for the next
     }
 
     private long nextDirty() {
@@ -147,17 +171,16 @@ final class RamSender {
             runCount += Long.SIZE;
         } else {
             closeRun();
-            if (runs == MAX_RUNS) {
+            if (current.runs() == MAX_RUNS) {
                 emitted += flush(ctx, sink);
             }
             openRun(page, RamSection.RUN_ZERO);
             runCount = Long.SIZE;
         }
-        zeroPages += Long.SIZE;
         return emitted;
     }
 
-    /** Adds one page to the batch, emitting the batch when it is full; returns the bytes emitted. */
+    /** Adds one page to the batch, emitting a batch when one is full; returns the bytes emitted. */
     private long add(StageContext ctx, ChunkSink sink, long page) throws IOException {
         long emitted = 0;
         int kind = knownZero.isKnownZero(page) || views.isZero(page) ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL;
@@ -165,15 +188,13 @@ final class RamSender {
             runCount++;
         } else {
             closeRun();
-            if (runs == MAX_RUNS) {
+            if (current.runs() == MAX_RUNS) {
                 emitted += flush(ctx, sink);
             }
             openRun(page, kind);
         }
-        if (kind == RamSection.RUN_NORMAL && ++normalPages == maxNormalPages) {
+        if (kind == RamSection.RUN_NORMAL && current.normalPages() + runCount == maxNormalPages) {
             emitted += flush(ctx, sink);
-        } else if (kind == RamSection.RUN_ZERO) {
-            zeroPages++;
         }
         return emitted;
     }
@@ -184,49 +205,55 @@ final class RamSender {
         runKind = kind;
         // A normal run is one view: it must stay in one segment and fit the batch's data budget.
         runLimit = views.contiguousPages(page,
-                kind == RamSection.RUN_NORMAL ? maxNormalPages - normalPages : Integer.MAX_VALUE);
+                kind == RamSection.RUN_NORMAL ? maxNormalPages - current.normalPages() : Integer.MAX_VALUE);
     }
 
     private void closeRun() {
         if (runCount == 0) {
             return;
         }
-        RamSection.RunEntry.write(header, RamSection.runAt(0, runs), runStart, runCount, runKind);
-        if (runKind == RamSection.RUN_NORMAL) {
-            ByteBuffer view = views.view(runStart, runCount);
-            parts[++partCount] = stage(view, partCount - 1);
-        }
-        runs++;
+        current.addRun(runStart, runCount, runKind,
+                runKind == RamSection.RUN_NORMAL ? views.view(runStart, runCount) : null);
         runCount = 0;
     }
 
-    /** Copies a run into the staging buffer and returns a view of the copy. */
-    private ByteBuffer stage(ByteBuffer view, int slot) {
-        int n = view.remaining();
-        staging.put(stagedBytes, view, view.position(), n);
-        ByteBuffer copy = stagingViews[slot];
-        copy.limit(stagedBytes + n).position(stagedBytes);
-        stagedBytes += n;
-        return copy;
-    }
-
-    /** Emits the batch as one chunk; returns the bytes it took. */
+    /**
+     * Ends the current batch. Without compression it goes out now. With it, the batch compressed
+     * before goes out, this one is handed to the compressor, and the freed batch is built next.
+     * Returns the bytes emitted.
+     */
     private long flush(StageContext ctx, ChunkSink sink) throws IOException {
         closeRun();
-        header.put(0, RamSection.PAGES).putInt(1, runs);
-        header.limit(RamSection.runAt(0, runs)).position(0);
-        parts[0] = header;
-        long bytes = header.remaining() + ((long) normalPages << PAGE_SHIFT);
-        sink.emit(parts, 0, partCount + 1);
-        ctx.recordPages(normalPages, zeroPages);
-        header.clear();
-        java.util.Arrays.fill(parts, 0, partCount + 1, null);
-        stagedBytes = 0;
-        runs = 0;
-        partCount = 0;
-        normalPages = 0;
-        zeroPages = 0;
-        return bytes;
+        if (compressor == null) {
+            return current.emit(ctx, sink);
+        }
+        long emitted = drainInFlight(ctx, sink); // in flight is always the other batch: now it is free
+        PageBatch free = current == spare ? first : spare;
+        PageBatch batch = current;
+        PageCodec c = codec;
+        compressing = compressor.submit(() -> batch.compress(c));
+        inFlight = batch;
+        current = free;
+        return emitted;
+    }
+
+    /** Waits for the batch being compressed, if any, and emits it; returns the bytes emitted. */
+    private long drainInFlight(StageContext ctx, ChunkSink sink) throws IOException {
+        if (inFlight == null) {
+            return 0;
+        }
+        try {
+            compressing.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while compressing RAM pages");
+        } catch (ExecutionException e) {
+            Throwables.throwIfUnchecked(e.getCause());
+            throw new IOException("compressing RAM pages failed", e.getCause());
+        }
+        PageBatch batch = inFlight;
+        inFlight = null;
+        return batch.emit(ctx, sink);
     }
 
     private ByteBuffer blockList() {

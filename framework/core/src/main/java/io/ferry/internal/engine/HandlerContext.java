@@ -3,6 +3,7 @@ package io.ferry.internal.engine;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
 import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.HandlerRegistration;
 import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Stage;
@@ -20,9 +21,15 @@ final class HandlerContext implements StageContext {
     private final ChunkSink sink;
     private final BooleanSupplier cancelled;
     private final Counters counters;
+    private final Compression compression;
 
     HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
             ChunkSink sink, BooleanSupplier cancelled, Counters counters) {
+        this(handler, pass, machine, bitmap, budget, sink, cancelled, counters, Compression.none);
+    }
+
+    HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
+            ChunkSink sink, BooleanSupplier cancelled, Counters counters, Compression compression) {
         this.handler = handler;
         this.pass = pass;
         this.machine = machine;
@@ -31,6 +38,7 @@ final class HandlerContext implements StageContext {
         this.sink = sink;
         this.cancelled = cancelled;
         this.counters = counters;
+        this.compression = compression;
     }
 
     @Override
@@ -78,6 +86,11 @@ final class HandlerContext implements StageContext {
     @Override
     public boolean isCancelled() {
         return cancelled.getAsBoolean();
+    }
+
+    @Override
+    public Compression compression() {
+        return compression;
     }
 
     @Override
