@@ -28,6 +28,11 @@ public final class RamSection {
     public static final int CODEC_ZSTD = 2;
     public static final int RUN_NORMAL = 0;
     public static final int RUN_ZERO = 1;
+    /**
+     * One page as an XBZRLE delta against the copy the destination has; its data is a u16 length
+     * (1..4096) and that many bytes of delta. Only in PAGES batches, never compressed.
+     */
+    public static final int RUN_XBZRLE = 2;
     /** Bytes of a PAGES batch before its run table: kind u8, run count u32. */
     public static final int BATCH_HEADER = 5;
     /** Bytes of one run entry. */
@@ -58,7 +63,7 @@ public final class RamSection {
             return new RunEntry(buf.getLong(at), Integer.toUnsignedLong(buf.getInt(at + 8)), buf.getInt(at + 12));
         }
 
-        /** Bytes of page data this run carries in the batch. */
+        /** Bytes of page data a normal run carries in the batch (zero and XBZRLE runs: 0; a delta's length is in its data). */
         public long dataBytes() {
             return kind == RUN_NORMAL ? count * 4096 : 0;
         }

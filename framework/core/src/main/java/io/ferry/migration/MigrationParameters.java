@@ -24,6 +24,8 @@ import java.util.Locale;
  * @param runOnDestination whether the destination runs the machine once loaded (else it stays paused)
  * @param compression how the source compresses RAM page data: worth it when the link is slower
  *     than the CPU (QEMU's multifd-compression); the destination reads whatever arrives
+ * @param xbzrleCacheSize bytes of the source's cache of pages as last sent, for XBZRLE deltas of
+ *     pages that change a little between passes (QEMU's xbzrle-cache-size); 0 turns deltas off
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -32,7 +34,8 @@ public record MigrationParameters(
         int maxFrameSize,
         Duration switchoverTimeout,
         boolean runOnDestination,
-        Compression compression) {
+        Compression compression,
+        long xbzrleCacheSize) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -48,54 +51,62 @@ public record MigrationParameters(
         checkNotNull(switchoverTimeout, "switchoverTimeout");
         checkArgument(switchoverTimeout.toMillis() > 0, "switchover-timeout must be > 0 but was %s", switchoverTimeout);
         checkNotNull(compression, "compression");
+        checkArgument(xbzrleCacheSize == 0 || (xbzrleCacheSize >= 4096 && xbzrleCacheSize <= 1L << 30),
+                "xbzrle-cache-size must be 0 (off) or in [4 KiB, 1 GiB] but was %s", xbzrleCacheSize);
     }
 
     /** Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination runs. */
     public static MigrationParameters defaults() {
         return new MigrationParameters(0, DEFAULT_DOWNTIME_LIMIT, DEFAULT_ITERATION_CAP, DEFAULT_MAX_FRAME_SIZE,
-                Duration.ofSeconds(30), true, Compression.none);
+                Duration.ofSeconds(30), true, Compression.none, 0);
     }
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
         return new MigrationParameters(bytesPerSecond, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, compression);
+                runOnDestination, compression, xbzrleCacheSize);
     }
 
     public MigrationParameters withDowntimeLimit(Duration limit) {
         return new MigrationParameters(maxBandwidth, limit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, compression);
+                runOnDestination, compression, xbzrleCacheSize);
     }
 
     public MigrationParameters withIterationCap(int cap) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, cap, maxFrameSize, switchoverTimeout,
-                runOnDestination, compression);
+                runOnDestination, compression, xbzrleCacheSize);
     }
 
     public MigrationParameters withMaxFrameSize(int bytes) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, bytes, switchoverTimeout,
-                runOnDestination, compression);
+                runOnDestination, compression, xbzrleCacheSize);
     }
 
     public MigrationParameters withSwitchoverTimeout(Duration timeout) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, timeout,
-                runOnDestination, compression);
+                runOnDestination, compression, xbzrleCacheSize);
     }
 
     public MigrationParameters withRunOnDestination(boolean run) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run,
-                compression);
+                compression, xbzrleCacheSize);
     }
 
     public MigrationParameters withCompression(Compression c) {
         return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, c);
+                runOnDestination, c, xbzrleCacheSize);
+    }
+
+    public MigrationParameters withXbzrleCacheSize(long bytes) {
+        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                runOnDestination, compression, bytes);
     }
 
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
-     * (true/false), {@code compression} (none, lz4, zstd).
+     * (true/false), {@code compression} (none, lz4, zstd), {@code xbzrle-cache-size} (bytes or
+     * K/M/G suffix, 0 = off).
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
@@ -111,9 +122,10 @@ public record MigrationParameters(
                 case "switchover-timeout" -> withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(value)));
                 case "run-on-destination" -> withRunOnDestination(parseBoolean(value));
                 case "compression" -> withCompression(Compression.parse(value));
+                case "xbzrle-cache-size" -> withXbzrleCacheSize(Sizes.parse(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name
                         + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
-                        + " switchover-timeout, run-on-destination, compression");
+                        + " switchover-timeout, run-on-destination, compression, xbzrle-cache-size");
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);

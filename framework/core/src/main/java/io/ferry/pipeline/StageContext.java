@@ -47,4 +47,9 @@ public interface StageContext {
     default Compression compression() {
         return Compression.none;
     }
+
+    /** Source side: the migration's {@code xbzrle-cache-size} in bytes; 0 when XBZRLE deltas are off. */
+    default long xbzrleCacheSize() {
+        return 0;
+    }
 }

@@ -57,4 +57,12 @@ class MigrationParametersTest {
         assertThatThrownBy(() -> MigrationParameters.defaults().with("compression", "gzip"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'gzip' is not none, lz4 or zstd");
     }
+
+    @Test
+    void xbzrleCacheSizeIsOffByDefaultAndBounded() {
+        assertThat(MigrationParameters.defaults().xbzrleCacheSize()).isZero();
+        assertThat(MigrationParameters.defaults().with("xbzrle-cache-size", "64M").xbzrleCacheSize()).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> MigrationParameters.defaults().with("xbzrle-cache-size", "100"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xbzrle-cache-size must be 0 (off)");
+    }
 }

@@ -1,6 +1,7 @@
 package io.ferry.ram.internal;
 
 import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
+import static io.ferry.machine.GuestMemory.PAGE_SIZE;
 
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.KnownZeroPages;
@@ -31,6 +32,7 @@ final class RamLoader {
     private boolean blocksSeen;
     private PageCodec codec; // the last codec a chunk named
     private ByteBuffer scratch; // decompressed page data of one batch; allocated at the first compressed chunk
+    private ByteBuffer deltaScratch; // decoded XBZRLE pages of one batch; allocated at the first delta
 
     RamLoader(GuestMemory memory) {
         this.memory = memory;
@@ -95,21 +97,76 @@ final class RamLoader {
         }
         List<RunEntry> runs = decode(p, base, (int) runCount);
         long normal = validate(runs);
-        ByteBuffer data = p.get(base) == RamSection.PAGES_COMPRESSED
-                ? decompress(p, base + (int) dataStart, normal)
-                : checkedData(p, base + (int) dataStart, normal);
+        long deltas = runs.stream().filter(r -> r.kind() == RamSection.RUN_XBZRLE).count();
+        ByteBuffer data;
+        if (p.get(base) == RamSection.PAGES_COMPRESSED) {
+            if (deltas > 0) {
+                throw new MalformedRamChunkException("a compressed RAM batch carries XBZRLE runs");
+            }
+            data = decompress(p, base + (int) dataStart, normal);
+        } else {
+            data = checkedData(p, base + (int) dataStart, runs);
+            decodeDeltas(data, runs, (int) deltas);
+        }
         apply(data, runs);
-        ctx.recordPages(normal, runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
+        ctx.recordPages(normal + deltas,
+                runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
     }
 
-    /** The plain data of a PAGES batch, positioned at its start, once its length matches the run table. */
-    private static ByteBuffer checkedData(ByteBuffer p, int at, long normal) {
+    /**
+     * The plain data of a PAGES batch, positioned at its start, once its length matches the run
+     * table: 4096 bytes per normal page plus each XBZRLE run's u16 length and delta.
+     */
+    private static ByteBuffer checkedData(ByteBuffer p, int at, List<RunEntry> runs) {
+        long expected = 0;
+        for (RunEntry r : runs) {
+            if (r.kind() == RamSection.RUN_XBZRLE) {
+                if (at + expected + 2 > p.limit()) {
+                    throw new MalformedRamChunkException("RAM batch ends before the length of an XBZRLE delta");
+                }
+                int length = Short.toUnsignedInt(p.getShort(at + (int) expected));
+                if (length == 0 || length > PAGE_SIZE) {
+                    throw new MalformedRamChunkException("XBZRLE delta of " + length + " bytes (1.." + PAGE_SIZE + " allowed)");
+                }
+                expected += 2 + length;
+            } else {
+                expected += r.dataBytes();
+            }
+        }
         long data = p.limit() - at;
-        if (data != normal << PAGE_SHIFT) {
-            throw new MalformedRamChunkException("RAM batch carries " + data + " data bytes for " + normal
-                    + " normal pages (" + (normal << PAGE_SHIFT) + " expected)");
+        if (data != expected) {
+            throw new MalformedRamChunkException("RAM batch carries " + data + " data bytes, its runs need " + expected);
         }
         return p.position(at);
+    }
+
+    /**
+     * Decodes every XBZRLE delta of the batch against the page the destination holds, into the
+     * delta scratch buffer (slot k for the k-th delta), so a bad delta fails before anything is
+     * written. A page appears at most once in a batch: the source sends a page once per pass.
+     */
+    private void decodeDeltas(ByteBuffer data, List<RunEntry> runs, int count) {
+        if (count == 0) {
+            return;
+        }
+        if (deltaScratch == null || deltaScratch.capacity() < count * PAGE_SIZE) {
+            deltaScratch = ByteBuffer.allocateDirect(Math.max(count, 64) * PAGE_SIZE);
+        }
+        int at = data.position();
+        int k = 0;
+        for (RunEntry r : runs) {
+            if (r.kind() == RamSection.RUN_XBZRLE) {
+                int length = Short.toUnsignedInt(data.getShort(at));
+                ByteBuffer slot = deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE);
+                memory.untracked().read(r.first() << PAGE_SHIFT, slot);
+                slot.position(k * PAGE_SIZE);
+                Xbzrle.decode(data.duplicate().limit(at + 2 + length).position(at + 2), slot, PAGE_SIZE);
+                at += 2 + length;
+                k++;
+            } else {
+                at += (int) r.dataBytes();
+            }
+        }
     }
 
     /** The data of a PAGES_COMPRESSED batch, decompressed into the scratch buffer and checked. */
@@ -152,17 +209,20 @@ final class RamLoader {
             }
             if (r.kind() == RamSection.RUN_NORMAL) {
                 normal += r.count();
-            } else if (r.kind() != RamSection.RUN_ZERO) {
+            } else if (r.kind() == RamSection.RUN_XBZRLE && r.count() != 1) {
+                throw new MalformedRamChunkException("RAM run " + i + ": an XBZRLE run is one page, not " + r.count());
+            } else if (r.kind() != RamSection.RUN_ZERO && r.kind() != RamSection.RUN_XBZRLE) {
                 throw new MalformedRamChunkException("RAM run " + i + ": unknown run kind " + r.kind());
             }
         }
         return normal;
     }
 
-    /** Writes the runs: normal ones from {@code data} in order, from its position on. */
+    /** Writes the runs: normal ones from {@code data} in order, from its position on; deltas from their decoded slots. */
     private void apply(ByteBuffer data, List<RunEntry> runs) {
         int limit = data.limit();
         int at = data.position();
+        int k = 0;
         for (RunEntry r : runs) {
             if (r.kind() == RamSection.RUN_NORMAL) {
                 int bytes = (int) r.dataBytes();
@@ -170,6 +230,10 @@ final class RamLoader {
                 access.write(r.first() << PAGE_SHIFT, data);
                 data.limit(limit);
                 at += bytes;
+            } else if (r.kind() == RamSection.RUN_XBZRLE) {
+                at += 2 + Short.toUnsignedInt(data.getShort(at));
+                access.write(r.first() << PAGE_SHIFT, deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE));
+                k++;
             } else {
                 zeroRun(r.first(), r.count());
             }

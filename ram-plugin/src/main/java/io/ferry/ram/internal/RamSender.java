@@ -15,7 +15,9 @@ import io.ferry.ram.RamSection;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,8 +47,11 @@ import java.util.concurrent.Future;
  * helper).
  */
 final class RamSender {
+    private static final System.Logger LOG = System.getLogger(RamSender.class.getName());
     static final int MAX_NORMAL_PAGES = 256;
     static final int MAX_RUNS = 1020;
+    /** A delta larger than this goes as a normal page instead: it would save too little. */
+    static final int DELTA_LIMIT = PAGE_SIZE / 2;
 
     private final GuestMemory memory;
     private final PageViews views;
@@ -64,6 +69,12 @@ final class RamSender {
     private PageBatch inFlight;
     private Future<?> compressing;
 
+    // XBZRLE only (pass 2 on): the cache of pages as sent, a stable copy of the page being encoded, its delta.
+    private XbzrleCache cache;
+    private final ByteBuffer pageCopy = ByteBuffer.allocateDirect(PAGE_SIZE);
+    private final ByteBuffer delta = ByteBuffer.allocateDirect(DELTA_LIMIT);
+    private boolean deltas;
+
     // The run being built.
     private long runStart = -1;
     private int runCount;
@@ -79,19 +90,22 @@ final class RamSender {
     /** SETUP: start dirty logging, mark everything dirty, send the block list. */
     void setup(StageContext ctx) throws IOException {
         bitmap = ctx.migrationBitmap();
+        int room = ctx.chunks().maxChunkSize() - RamSection.runAt(0, MAX_RUNS);
+        maxNormalPages = Math.max(1, Math.min(MAX_NORMAL_PAGES, room / PAGE_SIZE));
         if (ctx.compression() != Compression.none) {
             codec = PageCodec.of(ctx.compression());
-            spare = new PageBatch(MAX_RUNS, MAX_NORMAL_PAGES, codec);
+            spare = new PageBatch(MAX_RUNS, maxNormalPages, codec);
             compressor = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "ferry-ram-compress");
                 t.setDaemon(true);
                 return t;
             });
         }
-        current = new PageBatch(MAX_RUNS, MAX_NORMAL_PAGES, codec);
+        current = new PageBatch(MAX_RUNS, maxNormalPages, codec);
         first = current;
-        int room = ctx.chunks().maxChunkSize() - RamSection.runAt(0, MAX_RUNS);
-        maxNormalPages = Math.max(1, Math.min(MAX_NORMAL_PAGES, room / PAGE_SIZE));
+        if (ctx.xbzrleCacheSize() > 0) {
+            cache = new XbzrleCache(ctx.xbzrleCacheSize());
+        }
         memory.dirtyLog().enable();
         bitmap.setAll();
         ctx.chunks().emit(blockList());
@@ -115,9 +129,19 @@ final class RamSender {
 
     void cleanup(StageContext ctx) {
         memory.dirtyLog().disable();
+        if (cache != null) {
+            LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "XBZRLE: %d hits, %d misses (hit rate %.1f%%)",
+                    cache.hits(), cache.misses(), xbzrleHitRate() * 100));
+        }
         if (compressor != null) {
             compressor.shutdownNow();
         }
+    }
+
+    /** XBZRLE cache hits over lookups so far (pages re-sent from pass 2 on); 0 with no lookup or no cache. */
+    double xbzrleHitRate() {
+        long lookups = cache == null ? 0 : cache.hits() + cache.misses();
+        return lookups == 0 ? 0 : cache.hits() / (double) lookups;
     }
 
     /** What is left to send: the bitmap plus what the vCPUs dirtied since the last sync. */
@@ -129,6 +153,7 @@ final class RamSender {
 
     private void send(StageContext ctx, long budget) throws IOException {
         ChunkSink sink = ctx.chunks();
+        deltas = cache != null && ctx.pass() >= 2; // pass 1 sends all of RAM: caching it would only thrash
         long sent = 0;
         long page = nextDirty();
         while (page >= 0 && sent < budget && !ctx.isCancelled()) {
@@ -184,19 +209,48 @@ final class RamSender {
     private long add(StageContext ctx, ChunkSink sink, long page) throws IOException {
         long emitted = 0;
         int kind = knownZero.isKnownZero(page) || views.isZero(page) ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL;
+        if (kind == RamSection.RUN_NORMAL && deltas && encodeDelta(page)) {
+            closeRun();
+            if (current.runs() == MAX_RUNS || !current.hasRoomForDelta()) {
+                emitted += flush(ctx, sink);
+            }
+            current.addDelta(page, delta);
+            cache.put(page, pageCopy);
+            return emitted;
+        }
         if (runCount > 0 && kind == runKind && page == runStart + runCount && runCount < runLimit) {
             runCount++;
         } else {
             closeRun();
-            if (current.runs() == MAX_RUNS) {
+            if (current.runs() == MAX_RUNS || (kind == RamSection.RUN_NORMAL && current.pagesOfRoom() == 0)) {
                 emitted += flush(ctx, sink);
             }
             openRun(page, kind);
         }
-        if (kind == RamSection.RUN_NORMAL && current.normalPages() + runCount == maxNormalPages) {
+        if (kind == RamSection.RUN_NORMAL
+                && (current.normalPages() + runCount == maxNormalPages || runCount == current.pagesOfRoom())) {
             emitted += flush(ctx, sink);
         }
         return emitted;
+    }
+
+    /**
+     * Whether {@code page} is cached and its delta against the cache fits the limit; the page is
+     * first copied, so the delta and the cache agree even if a vCPU writes it meanwhile.
+     */
+    private boolean encodeDelta(long page) {
+        ByteBuffer old = cache.lookup(page);
+        if (old == null) {
+            return false;
+        }
+        ByteBuffer v = views.view(page, 1);
+        pageCopy.clear().put(0, v, v.position(), PAGE_SIZE);
+        delta.clear();
+        if (Xbzrle.encode(old, pageCopy, PAGE_SIZE, delta, DELTA_LIMIT) <= 0) {
+            return false; // too different, or unchanged (then it was rewritten with the same bytes: send it whole)
+        }
+        delta.flip();
+        return true;
     }
 
     private void openRun(long page, int kind) {
@@ -204,16 +258,25 @@ final class RamSender {
         runCount = 1;
         runKind = kind;
         // A normal run is one view: it must stay in one segment and fit the batch's data budget.
-        runLimit = views.contiguousPages(page,
-                kind == RamSection.RUN_NORMAL ? maxNormalPages - current.normalPages() : Integer.MAX_VALUE);
+        runLimit = views.contiguousPages(page, kind == RamSection.RUN_NORMAL
+                ? Math.min(maxNormalPages - current.normalPages(), current.pagesOfRoom()) : Integer.MAX_VALUE);
     }
 
     private void closeRun() {
         if (runCount == 0) {
             return;
         }
-        current.addRun(runStart, runCount, runKind,
+        int staged = current.addRun(runStart, runCount, runKind,
                 runKind == RamSection.RUN_NORMAL ? views.view(runStart, runCount) : null);
+        if (deltas) { // the cache holds each page as the destination will have it
+            for (int i = 0; i < runCount; i++) {
+                if (staged >= 0) {
+                    cache.put(runStart + i, current.stagedPage(staged + i * PAGE_SIZE));
+                } else {
+                    cache.invalidate(runStart + i);
+                }
+            }
+        }
         runCount = 0;
     }
 

@@ -3,19 +3,13 @@ package io.ferry.ram.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.GuestMemory;
-import io.ferry.machine.Machine;
-import io.ferry.pipeline.ChunkSink;
-import io.ferry.pipeline.SectionId;
-import io.ferry.pipeline.Stage;
 import io.ferry.pipeline.StageContext;
 import io.ferry.ram.MalformedRamChunkException;
 import io.ferry.ram.RamSection;
 import io.ferry.ram.RamSection.RunEntry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -138,51 +132,6 @@ class CompressedChunkTest {
     }
 
     private StageContext context() {
-        return new StageContext() {
-            @Override
-            public Stage stage() {
-                return Stage.LOAD;
-            }
-
-            @Override
-            public int pass() {
-                return 1;
-            }
-
-            @Override
-            public Machine machine() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public Optional<SectionId> section() {
-                return Optional.of(RamSection.ID);
-            }
-
-            @Override
-            public DirtyBitmap migrationBitmap() {
-                throw new IllegalStateException("destination");
-            }
-
-            @Override
-            public long budget() {
-                return Long.MAX_VALUE;
-            }
-
-            @Override
-            public ChunkSink chunks() {
-                throw new IllegalStateException("destination");
-            }
-
-            @Override
-            public boolean isCancelled() {
-                return false;
-            }
-
-            @Override
-            public void recordPages(long normal, long zero) {
-                recorded += normal;
-            }
-        };
+        return TestStageContext.destination(n -> recorded += n);
     }
 }

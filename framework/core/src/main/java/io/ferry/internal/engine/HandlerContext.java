@@ -2,6 +2,7 @@ package io.ferry.internal.engine;
 
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
+import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.ChunkSink;
 import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.HandlerRegistration;
@@ -21,15 +22,15 @@ final class HandlerContext implements StageContext {
     private final ChunkSink sink;
     private final BooleanSupplier cancelled;
     private final Counters counters;
-    private final Compression compression;
+    private final MigrationParameters params;
 
     HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
             ChunkSink sink, BooleanSupplier cancelled, Counters counters) {
-        this(handler, pass, machine, bitmap, budget, sink, cancelled, counters, Compression.none);
+        this(handler, pass, machine, bitmap, budget, sink, cancelled, counters, MigrationParameters.defaults());
     }
 
     HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
-            ChunkSink sink, BooleanSupplier cancelled, Counters counters, Compression compression) {
+            ChunkSink sink, BooleanSupplier cancelled, Counters counters, MigrationParameters params) {
         this.handler = handler;
         this.pass = pass;
         this.machine = machine;
@@ -38,7 +39,7 @@ final class HandlerContext implements StageContext {
         this.sink = sink;
         this.cancelled = cancelled;
         this.counters = counters;
-        this.compression = compression;
+        this.params = params;
     }
 
     @Override
@@ -90,7 +91,12 @@ final class HandlerContext implements StageContext {
 
     @Override
     public Compression compression() {
-        return compression;
+        return params.compression();
+    }
+
+    @Override
+    public long xbzrleCacheSize() {
+        return params.xbzrleCacheSize();
     }
 
     @Override

@@ -347,7 +347,7 @@ public final class SourceMigration extends MigrationBase {
 
     private HandlerContext context(HandlerRegistration h, int pass, long budget) {
         SectionSink sink = h.stage().emitsChunks() ? h.section().map(s -> sinks.get(key(s))).orElse(null) : null;
-        return new HandlerContext(h, pass, machine, bitmap, budget, sink, this::isAborted, counters, params.compression());
+        return new HandlerContext(h, pass, machine, bitmap, budget, sink, this::isAborted, counters, params);
     }
 
     private void endPass(int pass) throws IOException {
