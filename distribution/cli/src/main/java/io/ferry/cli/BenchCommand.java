@@ -78,7 +78,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--qemu", defaultValue = "auto",
             description = "auto: run QEMU side by side when qemu-system-x86_64 is on the PATH; off: never (default: ${DEFAULT-VALUE}).")
-    String qemu;
+    QemuMode qemu;
+
+    enum QemuMode {
+        auto, off
+    }
 
     @Option(names = "--chart", defaultValue = "ferry-bench.png", description = "Throughput chart (PNG) (default: ${DEFAULT-VALUE}).")
     Path chart;
@@ -98,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
         Migrator migrator = new Migrator(registry);
         MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
                 .withMaxBandwidth(maxBandwidth);
-        Optional<QemuPair> qemuPair = qemu.equals("off") ? Optional.empty() : QemuPair.find();
+        Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
         out.printf(Locale.ROOT, "ferry bench: loopback TCP%s, %d run(s) per case, interleaved; plugins %s; %d cores,"
                 + " load average %.1f%n", maxBandwidth > 0 ? " at most " + Sizes.format(maxBandwidth) + "/s" : "", runs, registry.snapshot().stream().map(p -> p.name()).toList(),
                 Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());

@@ -61,7 +61,7 @@ final class QemuPair {
 
     /** What is driven, for the bench's header line. */
     String describe() {
-        return binary + " " + version + (kvm ? " (KVM)" : " (TCG)");
+        return binary + (version.equals("?") ? "" : " " + version) + (kvm ? " (KVM)" : " (TCG)");
     }
 
     /** Writes {@code memory}'s bytes into the file the next source QEMU uses as guest RAM. */
