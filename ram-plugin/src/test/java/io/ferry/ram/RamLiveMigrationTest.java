@@ -3,6 +3,8 @@ package io.ferry.ram;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.machine.DirtyPattern;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.MemoryFill;
 import io.ferry.machine.Machine;
 import io.ferry.machine.RunState;
 import io.ferry.machine.PageDirtier;
@@ -14,6 +16,7 @@ import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +53,25 @@ class RamLiveMigrationTest {
             assertThat(out.sourceFigures().status()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(out.sourceFigures().iterations()).isGreaterThanOrEqualTo(1);
             assertThat(out.sourcePasses()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void zeroPagesOverwriteAStaleDestinationAndFreshPagesAreLeftAlone() throws Exception {
+        try (Machine source = TestMachines.runningSource("zeros", RAM, 3); Machine dest = TestMachines.destinationFor(source)) {
+            MemoryFill.halfZero(source.memory(), 3);
+            // a page written with zero bytes is not known zero: the vectorized check must still find it zero
+            source.memory().untracked().write(5L * GuestMemory.PAGE_SIZE, ByteBuffer.allocate(GuestMemory.PAGE_SIZE));
+            long half = dest.memory().pages() / 2;
+            MemoryFill.random(dest.memory(), 9, 0); // stale data where the source has zero pages
+            dest.memory().untracked().zero(half * GuestMemory.PAGE_SIZE, 8L * GuestMemory.PAGE_SIZE); // and some zeroed
+            source.pause();
+            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
+                    .run(Duration.ofSeconds(60)).assertCompleted();
+            StateAssertions.assertSameState(source, dest);
+            assertThat(out.sourceFigures().zeroPages()).isGreaterThanOrEqualTo(source.memory().pages() / 2 + 1);
+            assertThat(dest.memory().knownZero().isKnownZero(half, dest.memory().pages() - half))
+                    .as("every zero page the destination wrote is known zero afterwards").isTrue();
         }
     }
 }

@@ -1,40 +1,49 @@
 package io.ferry.cli;
 
-import com.google.common.base.Stopwatch;
+import io.ferry.machine.DirtyPattern;
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MemoryFill;
+import io.ferry.machine.PageDirtier;
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationFigures;
+import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
+import io.ferry.migration.PassProgress;
 import io.ferry.migration.Sizes;
+import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Migrates a paused machine over loopback TCP, source and destination in this process, and
- * prints the median total time per case, runs interleaved across cases. Both sides' RAM is
- * allocated and pre-faulted before timing; a warm-up migration runs first.
+ * Migrates paused and running-idle machines over loopback TCP, source and destination in this
+ * process, and prints the median total time per case, runs interleaved across cases. When
+ * {@code qemu-system-x86_64} is on the PATH the same workloads run on QEMU in the same loop, so
+ * the ratio is measured. Reports the first migration of the process (cold) apart from the warm
+ * figures, the Java heap per RAM size, and writes PNG charts.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Throughput of a paused machine's migration over loopback TCP.",
-                "Cases are RAM sizes x contents (random, zero, half = half zero pages); runs are interleaved."})
+        description = {"Throughput of a machine's migration over loopback TCP, paused and running idle, beside QEMU.",
+                "Cases are RAM sizes x contents (random, zero, half = half zero pages) x states; runs are interleaved."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -44,107 +53,258 @@ final class BenchCommand implements Callable<Integer> {
     List<Long> sizes;
 
     @Option(names = "--contents", split = ",", defaultValue = "random,zero,half",
-            description = "RAM contents: random, zero, half (default: ${DEFAULT-VALUE}).")
-    List<Content> contents;
+            description = "RAM contents: random, zero, half (half the pages zero), compressible (every page half"
+                    + " random, half zero) (default: ${DEFAULT-VALUE}).")
+    List<BenchCase.Content> contents;
+
+    @Option(names = "--states", split = ",", defaultValue = "paused,running",
+            description = "Source states: paused, running (idle: no vCPU workload) (default: ${DEFAULT-VALUE}).")
+    List<BenchCase.State> states;
+
+    @Option(names = "--compression", split = ",", defaultValue = "none",
+            description = "RAM page compressions to compare: none, lz4, zstd (default: ${DEFAULT-VALUE}).")
+    List<Compression> compressions;
+
+    @Option(names = "--max-bandwidth", defaultValue = "0", converter = SizeConverter.class,
+            description = "Bytes per second the stream may use, for Ferry and QEMU alike; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    long maxBandwidth;
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Run three 256 MiB migrations first so the JIT has compiled the data path (default: on).")
+            description = "Run three more migrations of the cold one's case, so the JIT has compiled the data path (default: on).")
     boolean warmUp;
 
-    enum Content {
-        random, zero, half
+    @Option(names = "--qemu", defaultValue = "auto",
+            description = "auto: run QEMU side by side when qemu-system-x86_64 is on the PATH; off: never (default: ${DEFAULT-VALUE}).")
+    QemuMode qemu;
+
+    enum QemuMode {
+        auto, off
     }
+
+    @Option(names = "--chart", defaultValue = "ferry-bench.png", description = "Throughput chart (PNG) (default: ${DEFAULT-VALUE}).")
+    Path chart;
+
+    @Option(names = "--live-chart", defaultValue = "ferry-bench-passes.png",
+            description = "Per-pass chart of a live migration (PNG) (default: ${DEFAULT-VALUE}).")
+    Path liveChart;
+
+    @Option(names = "--live-dirty-rate", defaultValue = "50000",
+            description = "Pages per second the live run's vCPU dirties, uniformly; 0 skips the live run (default: ${DEFAULT-VALUE}).")
+    long liveDirtyRate;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
-        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
-        out.printf("ferry bench: paused machine, loopback TCP, %d run(s) per case, plugins %s%n", runs,
-                registry.snapshot().stream().map(p -> p.name()).toList());
-        if (warmUp) {
-            warmUp(out, migrator, params);
-        }
-        out.printf("%-14s %10s %10s %10s %12s %14s %12s %8s%n", "case", "median ms", "min ms", "max ms", "MiB/s",
-                "wire bytes", "QEMU ms", "ratio");
-        for (long size : sizes) {
-            GuestMemory source = GuestMemory.of(size);
-            GuestMemory destination = GuestMemory.of(size);
-            long[][] times = new long[contents.size()][runs];
-            long[] wire = new long[contents.size()];
-            for (int run = 0; run < runs; run++) {
-                for (int c = 0; c < contents.size(); c++) {
-                    fill(source, contents.get(c));
-                    MigrationFigures f = migrate(migrator, params, source, destination, times[c], run);
-                    wire[c] = f.transferredBytes();
-                }
+        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
+                .withMaxBandwidth(maxBandwidth);
+        Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
+        out.printf(Locale.ROOT, "ferry bench: loopback TCP%s, %d run(s) per case, interleaved; plugins %s; %d cores,"
+                + " load average %.1f%n", maxBandwidth > 0 ? " at most " + Sizes.format(maxBandwidth) + "/s" : "", runs, registry.snapshot().stream().map(p -> p.name()).toList(),
+                Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        out.println(qemuPair.isPresent() ? "QEMU: side by side in this run (" + qemuPair.get().describe() + ", started with -S; cont for running cases)"
+                : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
+        try {
+            coldAndWarmUp(out, migrator, params);
+            List<BenchCase> cases = new ArrayList<>();
+            Map<BenchCase, long[]> ferry = new LinkedHashMap<>();
+            Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
+            Map<BenchCase, Long> wire = new LinkedHashMap<>();
+            for (long size : sizes) {
+                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire);
             }
-            for (int c = 0; c < contents.size(); c++) {
-                report(out, size, contents.get(c), times[c], wire[c]);
+            qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
+            printTable(out, cases, ferry, qemuTimes, wire);
+            writeThroughputChart(out, cases, ferry, qemuTimes);
+            if (liveDirtyRate > 0) {
+                liveRun(out, migrator, params);
+            }
+        } finally {
+            if (qemuPair.isPresent()) {
+                qemuPair.get().close();
             }
         }
-        out.println("QEMU ms: QEMU 7.2 on this kind of machine, same workload, median of 5 (../shared/TOOLCHAIN.md);"
-                + " ratio = QEMU time / Ferry time (above 1: Ferry is faster).");
         out.flush();
         return 0;
     }
 
-    private void warmUp(PrintWriter out, Migrator migrator, MigrationParameters params) throws Exception {
-        GuestMemory a = GuestMemory.of(256L << 20);
-        GuestMemory b = GuestMemory.of(256L << 20);
-        long[] t = new long[3];
-        for (int i = 0; i < t.length; i++) {
-            MemoryFill.halfZero(a, i);
-            migrate(migrator, params, a, b, t, i);
+    /**
+     * The first migration of the process (cold), then the warm-up runs, each with what the process
+     * spent during it (JIT, class loading, first touches of memory): where a first migration pays.
+     */
+    private void coldAndWarmUp(PrintWriter out, Migrator migrator, MigrationParameters params) throws Exception {
+        long size = Math.min(256L << 20, sizes.get(0));
+        GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
+        GuestMemory b = GuestMemory.of(size);
+        MemoryFill.random(a, 1, 0);
+        int count = 1 + (warmUp ? 3 : 0);
+        for (int i = 0; i < count; i++) {
+            ProcessCounters before = ProcessCounters.now();
+            FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
+            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; %s)%n",
+                    i == 0 ? "cold (the process's first migration)" : "warm-up " + i, Sizes.format(size), r.millis(),
+                    r.figures().setupMillis(), ProcessCounters.now().since(before).describe());
         }
-        out.printf("warm-up: 3 x 256 MiB in %s ms%n", Arrays.toString(t));
     }
 
-    private static MigrationFigures migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam,
-            GuestMemory destinationRam, long[] times, int run) throws Exception {
-        MemoryFill.zero(destinationRam); // as a fresh destination has it; outside the timing
-        Machine source = Machine.create("bench-source", sourceRam);
-        Machine destination = Machine.incoming("bench-destination", destinationRam);
-        try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
-            Migration in = migrator.incoming(destination, endpoint, params);
-            Stopwatch watch = Stopwatch.createStarted();
-            Migration out = migrator.migrate(source, endpoint.address(), params);
-            MigrationFigures f = out.await(Duration.ofMinutes(10));
-            times[run] = watch.elapsed(TimeUnit.MILLISECONDS);
-            in.await(Duration.ofMinutes(1));
-            if (f.status() != MigrationStatus.COMPLETED || in.status() != MigrationStatus.COMPLETED
-                    || !sourceRam.contentEquals(destinationRam)) {
-                throw new IllegalStateException("bench migration did not arrive intact: source " + f.status() + " "
-                        + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
-                        + in.failure().map(Throwable::getMessage).orElse(""));
+    private void runSize(PrintWriter out, Migrator migrator, MigrationParameters params, long size,
+            Optional<QemuPair> qemuPair, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire) throws Exception {
+        GuestMemory source = GuestMemory.of(size);
+        GuestMemory destination = GuestMemory.of(size);
+        HeapPeak.reset();
+        for (BenchCase.Content content : contents) {
+            for (BenchCase.State state : states) {
+                for (Compression compression : compressions) {
+                    BenchCase c = new BenchCase(size, content, state, compression);
+                    cases.add(c);
+                    ferry.put(c, new long[runs]);
+                    if (qemuPair.isPresent() && compression == Compression.none) {
+                        qemuTimes.put(c, new long[runs]);
+                    }
+                }
             }
-            return f;
+        }
+        for (int run = 0; run < runs; run++) {
+            for (BenchCase.Content content : contents) {
+                fill(source, content);
+                if (qemuPair.isPresent()) {
+                    qemuPair.get().loadContent(source);
+                }
+                for (BenchCase.State state : states) {
+                    for (Compression compression : compressions) {
+                        BenchCase c = new BenchCase(size, content, state, compression);
+                        FerryRun.Result r = FerryRun.migrate(migrator, params.withCompression(compression), source,
+                                destination, state);
+                        ferry.get(c)[run] = r.millis();
+                        wire.put(c, r.figures().transferredBytes());
+                        if (qemuTimes.containsKey(c)) {
+                            qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running,
+                                    maxBandwidth);
+                        }
+                    }
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "heap with %s guest RAM: peak %.1f MiB (sum of pool peaks), %.1f MiB live after GC%n",
+                Sizes.format(size), HeapPeak.bytes() / 1048576.0, HeapPeak.retainedBytes() / 1048576.0);
+    }
+
+    private void printTable(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire) {
+        out.printf("%-22s %10s %8s %8s %9s %14s %10s %12s%n", "case", "median ms", "min ms", "max ms", "MiB/s",
+                "wire bytes", "QEMU ms", "QEMU/Ferry");
+        for (BenchCase c : cases) {
+            long[] t = ferry.get(c);
+            long median = BenchCase.median(t);
+            long[] q = qemuTimes.get(c);
+            String qemuMedian = q == null ? "-" : Long.toString(BenchCase.median(q));
+            String ratio = q == null ? "-" : String.format(Locale.ROOT, "%.2fx", BenchCase.median(q) / (double) Math.max(1, median));
+            out.printf(Locale.ROOT, "%-22s %10d %8d %8d %9.0f %14d %10s %12s%n", c.label(), median,
+                    java.util.Arrays.stream(t).min().orElse(0), java.util.Arrays.stream(t).max().orElse(0),
+                    BenchCase.mibPerSecond(c.size(), median), wire.get(c), qemuMedian, ratio);
+        }
+        out.println("QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
+        printPausedOverRunning(out, cases, ferry);
+        printCompressedOverPlain(out, cases, ferry);
+        printReference(out, cases, ferry);
+        out.flush();
+    }
+
+    /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */
+    private static void printPausedOverRunning(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
+        for (BenchCase c : cases) {
+            BenchCase running = new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression());
+            if (c.state() == BenchCase.State.paused && ferry.containsKey(running)) {
+                out.printf(Locale.ROOT, "paused / running-idle, %s: %.2f (medians of the same interleaved runs)%n",
+                        c.label().replace(" paused", ""),
+                        BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(running))));
+            }
         }
     }
 
-    private static void fill(GuestMemory memory, Content content) {
+    /** Each compression against none on the same case: the time it saves (or costs). */
+    private static void printCompressedOverPlain(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
+        for (BenchCase c : cases) {
+            BenchCase plain = new BenchCase(c.size(), c.content(), c.state(), Compression.none);
+            if (c.compression() != Compression.none && ferry.containsKey(plain)) {
+                double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(plain)));
+                out.printf(Locale.ROOT, "%s / none: %.2f of the total time (%+.0f%%)%n", c.label(), ratio, (ratio - 1) * 100);
+            }
+        }
+    }
+
+    /** Quoted QEMU figures, with the day they were measured: never printed as a ratio of this run. */
+    private void printReference(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
+        for (BenchCase c : cases) {
+            Long quoted = QemuReference.millis(c.size(), c.content().name());
+            if (quoted != null && c.state() == BenchCase.State.paused && c.compression() == Compression.none
+                    && maxBandwidth == 0) {
+                out.printf("reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n", quoted,
+                        Sizes.format(c.size()).replace(".0", ""), c.content(), QemuReference.MEASURED_ON, QemuReference.SOURCE);
+            }
+        }
+    }
+
+    private void writeThroughputChart(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> qemuTimes) throws java.io.IOException {
+        List<String> labels = cases.stream().map(BenchCase::label).toList();
+        Map<String, double[]> series = new LinkedHashMap<>();
+        series.put("Ferry", cases.stream().mapToDouble(c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(ferry.get(c)))).toArray());
+        if (!qemuTimes.isEmpty()) {
+            series.put("QEMU (same run)", cases.stream().mapToDouble(
+                    c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c)))).toArray());
+        }
+        BenchCharts.throughput(chart, "Migration throughput over loopback TCP, median of " + runs, labels, series);
+        out.println("chart: " + chart.toAbsolutePath());
+    }
+
+    /** A live migration of a running machine with a vCPU dirtying pages, drawn pass by pass. */
+    private void liveRun(PrintWriter out, Migrator migrator, MigrationParameters params) throws Exception {
+        long size = Math.min(sizes.get(0), 1L << 30);
+        List<BenchCharts.Pass> passes = new ArrayList<>();
+        MigrationListener listener = new MigrationListener() {
+            @Override
+            public void passCompleted(Migration migration, PassProgress p) {
+                long sent = p.sectionBytes().values().stream().mapToLong(Long::longValue).sum();
+                MigrationFigures f = p.figures();
+                passes.add(new BenchCharts.Pass(p.pass(), sent / 1048576.0,
+                        f.dirtyPagesRate() * GuestMemory.PAGE_SIZE / 1048576.0, f.expectedDowntimeMillis()));
+            }
+        };
+        try (Machine source = Machine.create("live-source", GuestMemory.of(size));
+                Machine destination = Machine.incoming("live-destination", GuestMemory.of(size));
+                IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+            MemoryFill.random(source.memory(), 3, 0.3);
+            source.start();
+            source.startVcpu("vcpu0", liveDirtyRate, new PageDirtier(source, new DirtyPattern.Uniform(), 3));
+            Migration in = migrator.incoming(destination, endpoint, params);
+            Migration outgoing = migrator.migrate(source, endpoint.address(), params, listener);
+            MigrationFigures f = outgoing.await(Duration.ofMinutes(10));
+            in.await(Duration.ofMinutes(1));
+            if (f.status() != MigrationStatus.COMPLETED || !source.memory().contentEquals(destination.memory())) {
+                throw new IllegalStateException("live bench migration did not arrive intact: " + f.status());
+            }
+            out.printf(Locale.ROOT, "live run: %s, vCPU dirtying %d pages/s uniformly: %d passes, total %d ms, downtime %d ms"
+                    + " (expected %d ms)%n", Sizes.format(size), liveDirtyRate, f.iterations(), f.totalMillis(),
+                    f.downtimeMillis(), f.expectedDowntimeMillis());
+            BenchCharts.passes(liveChart, "Live migration of " + Sizes.format(size) + ", " + liveDirtyRate
+                    + " pages/s dirtied", passes, f.downtimeMillis());
+            out.println("chart: " + liveChart.toAbsolutePath());
+        }
+    }
+
+    private static void fill(GuestMemory memory, BenchCase.Content content) {
         switch (content) {
             case random -> MemoryFill.random(memory, 7, 0);
             case zero -> MemoryFill.zero(memory);
             case half -> MemoryFill.halfZero(memory, 7);
+            case compressible -> MemoryFill.halfCompressible(memory, 7);
             default -> throw new AssertionError(content);
         }
-    }
-
-    private static void report(PrintWriter out, long size, Content content, long[] times, long wire) {
-        long[] sorted = times.clone();
-        Arrays.sort(sorted);
-        long median = sorted[sorted.length / 2];
-        double mibPerSec = (size / (double) (1 << 20)) / Math.max(1e-3, median / 1000.0);
-        String name = Sizes.format(size).replace(".0", "") + " " + content;
-        Long qemu = QemuReference.millis(size, content.name());
-        out.printf(Locale.ROOT, "%-14s %10d %10d %10d %12.0f %14d %12s %8s%n", name, median, sorted[0],
-                sorted[sorted.length - 1], mibPerSec, wire, qemu == null ? "-" : qemu.toString(),
-                qemu == null ? "-" : String.format(Locale.ROOT, "%.2fx", qemu / (double) Math.max(1, median)));
-        out.flush();
     }
 }

@@ -3,8 +3,12 @@ package io.ferry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Runs the ferry command in-process as a user would, with small machines. */
@@ -90,10 +94,31 @@ class FerryCommandTest {
     }
 
     @Test
-    void benchPrintsARowPerCase() {
-        int code = run("bench", "--sizes", "32M", "--contents", "random,zero", "--runs", "1", "--no-warm-up");
+    void benchPrintsPausedAndRunningSideBySideAndWritesBothCharts(@TempDir Path dir) throws Exception {
+        Path chart = dir.resolve("bench.png");
+        Path passes = dir.resolve("passes.png");
+        int code = run("bench", "--sizes", "32M", "--contents", "random,zero", "--runs", "1", "--no-warm-up", "--qemu",
+                "off", "--chart", chart.toString(), "--live-chart", passes.toString(), "--live-dirty-rate", "5000");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("32 MiB random +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
-                .containsPattern("32 MiB zero +\\d+").contains("QEMU ms");
+        assertThat(out.toString()).containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
+                .containsPattern("32 MiB random running +\\d+").containsPattern("32 MiB zero paused +\\d+")
+                .containsPattern("cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted, no bandwidth limit: \\d+ ms"
+                        + " \\(setup \\d+ ms; JIT \\d+ ms of compiler time, \\d+ classes loaded, \\d+ minor page faults\\)")
+                .containsPattern("paused / running-idle, 32 MiB random: \\d+\\.\\d\\d")
+                .containsPattern("heap with 32.0 MiB guest RAM: peak [\\d.]+ MiB")
+                .contains("QEMU: not on the PATH (qemu-system-x86_64), or --qemu off")
+                .containsPattern("live run: 32.0 MiB, vCPU dirtying 5000 pages/s uniformly: \\d+ passes");
+        for (Path png : new Path[] {chart, passes}) {
+            byte[] head = Arrays.copyOf(Files.readAllBytes(png), 8);
+            assertThat(head).as(png.toString()).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        }
+    }
+
+    @Test
+    void aQuotedQemuFigureCarriesTheDayItWasMeasured() {
+        int code = run("bench", "--sizes", "1G", "--contents", "zero", "--states", "paused", "--runs", "1", "--no-warm-up",
+                "--qemu", "off", "--live-dirty-rate", "0", "--chart", System.getProperty("java.io.tmpdir") + "/ferry-bench-test.png");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).contains("reference, not this run: QEMU 7.2 took 79 ms for 1 GiB zero paused, measured on 2026-11-25");
     }
 }

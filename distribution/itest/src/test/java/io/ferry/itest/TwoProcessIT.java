@@ -31,6 +31,7 @@ class TwoProcessIT {
 
             source.send("ferry:machine --ram 128M --devices " + DEVICES + " --rate 20000");
             source.await("machine local: RUNNING", WAIT);
+            source.send("ferry:set-parameter compression zstd"); // the embedded aircompressor, in Felix
             source.send("ferry:migrate -w " + uri);
             source.await("\\[[#.]+\\] pass 1 ", WAIT);
             source.await("source migration: COMPLETED", WAIT);

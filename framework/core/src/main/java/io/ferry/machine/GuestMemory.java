@@ -35,6 +35,7 @@ public final class GuestMemory {
     private final ImmutableList<RamBlock> blocks;
     private final long size;
     private final DirtyLog dirtyLog;
+    private final KnownZeroPages knownZero;
     private final MemoryAccess tracked;
     private final MemoryAccess untracked;
     volatile RamSeal seal; // read by every write: one volatile load when not sealed
@@ -44,6 +45,7 @@ public final class GuestMemory {
         this.blocks = blocks;
         this.size = blocks.stream().mapToLong(RamBlock::size).sum();
         this.dirtyLog = new DirtyLog("vcpu", pages());
+        this.knownZero = new KnownZeroPages(pages());
         this.tracked = new MemoryAccess(this, dirtyLog, VCPU_WRITER);
         this.untracked = new MemoryAccess(this, null, UNNAMED_WRITER);
     }
@@ -77,6 +79,11 @@ public final class GuestMemory {
     /** The vCPU dirty log, written by {@link #tracked()}. */
     public DirtyLog dirtyLog() {
         return dirtyLog;
+    }
+
+    /** The pages known to be zero without reading them: fresh, or last written by a whole-page zero fill. */
+    public KnownZeroPages knownZero() {
+        return knownZero;
     }
 
     /** A bitmap the size of this memory, all clean. */

@@ -90,6 +90,11 @@ public final class MemoryAccess {
     /** Fills {@code [address, address + length)} with zeros. */
     public void zero(long address, long length) {
         checkRange(address, length);
+        long firstWhole = (address + GuestMemory.PAGE_SIZE - 1) >>> GuestMemory.PAGE_SHIFT;
+        long endWhole = (address + length) >>> GuestMemory.PAGE_SHIFT;
+        if (endWhole > firstWhole) {
+            memory.knownZero().markZeroed(firstWhole, endWhole - firstWhole); // before the zeros: see KnownZeroPages
+        }
         long at = address;
         long end = address + length;
         while (at < end) {
@@ -102,7 +107,7 @@ public final class MemoryAccess {
             }
             at += n;
         }
-        markWritten(address, length);
+        markDirty(address, length); // a partly zeroed page keeps what it was known as
     }
 
     /** Fills the remaining space of {@code dst} from {@code address}. */
@@ -120,6 +125,15 @@ public final class MemoryAccess {
     }
 
     private void markWritten(long address, long length) {
+        if (length > 0) {
+            long first = address >>> GuestMemory.PAGE_SHIFT;
+            long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
+            memory.knownZero().markWritten(first, last - first + 1);
+        }
+        markDirty(address, length);
+    }
+
+    private void markDirty(long address, long length) {
         if (log != null && length > 0) {
             long first = address >>> GuestMemory.PAGE_SHIFT;
             long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;

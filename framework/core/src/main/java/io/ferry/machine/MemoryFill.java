@@ -58,4 +58,28 @@ public final class MemoryFill {
             memory.untracked().zero(at, Math.min(CHUNK, memory.size() - at));
         }
     }
+
+    /**
+     * Pages that compress to about half: each page is pseudo-random in its first half and zero in
+     * its second, as a "half-compressible image" for compression benchmarks.
+     */
+    public static void halfCompressible(GuestMemory memory, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        ByteBuffer page = ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        MemoryAccess access = memory.untracked();
+        for (long p = 0; p < memory.pages(); p++) {
+            page.clear();
+            long x = random.nextLong() | 1;
+            while (page.position() < GuestMemory.PAGE_SIZE / 2) {
+                x ^= x << 13;
+                x ^= x >>> 7;
+                x ^= x << 17;
+                page.putLong(x);
+            }
+            while (page.hasRemaining()) {
+                page.putLong(0);
+            }
+            access.write(p << GuestMemory.PAGE_SHIFT, page.flip());
+        }
+    }
 }

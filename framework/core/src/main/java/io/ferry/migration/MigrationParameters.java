@@ -3,8 +3,10 @@ package io.ferry.migration;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.ferry.pipeline.Compression;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * A migration's tunables, as QEMU's {@code migrate-set-parameters}. Immutable; change one with
@@ -27,6 +29,10 @@ import java.util.Locale;
  * @param switchoverAttempts source, with the guard on: the most switchover attempts before the
  *     migration fails with a {@link DowntimeExceededException}
  * @param throttling auto-converge and dirty-limit, the help for a migration that does not converge
+ * @param compression how the source compresses RAM page data: worth it when the link is slower
+ *     than the CPU (QEMU's multifd-compression); the destination reads whatever arrives
+ * @param xbzrleCacheSize bytes of the source's cache of pages as last sent, for XBZRLE deltas of
+ *     pages that change a little between passes (QEMU's xbzrle-cache-size); 0 turns deltas off
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -37,7 +43,9 @@ public record MigrationParameters(
         boolean runOnDestination,
         boolean downtimeGuard,
         int switchoverAttempts,
-        Throttling throttling) {
+        Throttling throttling,
+        Compression compression,
+        long xbzrleCacheSize) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -55,81 +63,80 @@ public record MigrationParameters(
         checkArgument(switchoverTimeout.toMillis() > 0, "switchover-timeout must be > 0 but was %s", switchoverTimeout);
         checkArgument(switchoverAttempts >= 1, "switchover-attempts must be >= 1 but was %s", switchoverAttempts);
         checkNotNull(throttling, "throttling");
+        checkNotNull(compression, "compression");
+        checkArgument(xbzrleCacheSize == 0 || (xbzrleCacheSize >= 4096 && xbzrleCacheSize <= 1L << 30),
+                "xbzrle-cache-size must be 0 (off) or in [4 KiB, 1 GiB] but was %s", xbzrleCacheSize);
     }
 
-    /** Parameters without convergence help. */
-    public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
-            Duration switchoverTimeout, boolean runOnDestination, boolean downtimeGuard, int switchoverAttempts) {
-        this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, downtimeGuard,
-                switchoverAttempts, Throttling.defaults());
-    }
-
-    /** Parameters with the downtime guard off. */
+    /** The 0.1.0 parameters; every later one at its default. */
     public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
             Duration switchoverTimeout, boolean runOnDestination) {
         this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
-                DEFAULT_SWITCHOVER_ATTEMPTS);
+                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0);
     }
 
-    public MigrationParameters withDowntimeGuard(boolean on) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, on, switchoverAttempts, throttling);
-    }
-
-    public MigrationParameters withSwitchoverAttempts(int attempts) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, downtimeGuard, attempts, throttling);
-    }
-
-    /** Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination runs. */
+    /**
+     * Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination
+     * runs; no downtime guard, no convergence help, no compression, no XBZRLE.
+     */
     public static MigrationParameters defaults() {
         return new MigrationParameters(0, DEFAULT_DOWNTIME_LIMIT, DEFAULT_ITERATION_CAP, DEFAULT_MAX_FRAME_SIZE,
                 Duration.ofSeconds(30), true);
     }
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
-        return new MigrationParameters(bytesPerSecond, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
+        return copy(b -> b.maxBandwidth = bytesPerSecond);
     }
 
     public MigrationParameters withDowntimeLimit(Duration limit) {
-        return new MigrationParameters(maxBandwidth, limit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
+        return copy(b -> b.downtimeLimit = limit);
     }
 
     public MigrationParameters withIterationCap(int cap) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, cap, maxFrameSize, switchoverTimeout,
-                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
+        return copy(b -> b.iterationCap = cap);
     }
 
     public MigrationParameters withMaxFrameSize(int bytes) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, bytes, switchoverTimeout,
-                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
+        return copy(b -> b.maxFrameSize = bytes);
     }
 
     public MigrationParameters withSwitchoverTimeout(Duration timeout) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, timeout,
-                runOnDestination, downtimeGuard, switchoverAttempts, throttling);
+        return copy(b -> b.switchoverTimeout = timeout);
     }
 
     public MigrationParameters withRunOnDestination(boolean run) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, run,
-                downtimeGuard, switchoverAttempts, throttling);
+        return copy(b -> b.runOnDestination = run);
+    }
+
+    public MigrationParameters withDowntimeGuard(boolean on) {
+        return copy(b -> b.downtimeGuard = on);
+    }
+
+    public MigrationParameters withSwitchoverAttempts(int attempts) {
+        return copy(b -> b.switchoverAttempts = attempts);
     }
 
     public MigrationParameters withThrottling(Throttling t) {
-        return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                runOnDestination, downtimeGuard, switchoverAttempts, t);
+        return copy(b -> b.throttling = t);
+    }
+
+    public MigrationParameters withCompression(Compression c) {
+        return copy(b -> b.compression = c);
+    }
+
+    public MigrationParameters withXbzrleCacheSize(long bytes) {
+        return copy(b -> b.xbzrleCacheSize = bytes);
     }
 
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
-     * (true/false), {@code downtime-guard} (true/false), {@code switchover-attempts}; and the
-     * {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit} (true/false),
-     * {@code cpu-throttle-initial}, {@code cpu-throttle-increment}, {@code max-cpu-throttle}
-     * (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix).
+     * (true/false), {@code downtime-guard} (true/false), {@code switchover-attempts},
+     * {@code compression} (none, lz4, zstd), {@code xbzrle-cache-size} (bytes or K/M/G suffix,
+     * 0 = off); and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
+     * (true/false), {@code cpu-throttle-initial}, {@code cpu-throttle-increment},
+     * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix).
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
@@ -149,11 +156,13 @@ public record MigrationParameters(
                 case "run-on-destination" -> withRunOnDestination(parseBoolean(value));
                 case "downtime-guard" -> withDowntimeGuard(parseBoolean(value));
                 case "switchover-attempts" -> withSwitchoverAttempts(Integer.parseInt(value));
+                case "compression" -> withCompression(Compression.parse(value));
+                case "xbzrle-cache-size" -> withXbzrleCacheSize(Sizes.parse(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name
                         + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
                         + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts,"
-                        + " auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle, dirty-limit,"
-                        + " vcpu-dirty-limit");
+                        + " compression, xbzrle-cache-size, auto-converge, cpu-throttle-initial,"
+                        + " cpu-throttle-increment, max-cpu-throttle, dirty-limit, vcpu-dirty-limit");
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);
@@ -166,5 +175,46 @@ public record MigrationParameters(
             case "false", "off", "no" -> false;
             default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
         };
+    }
+
+    /** A copy with one change: one place spells out every component, so a new one is one line per method. */
+    private MigrationParameters copy(Consumer<Draft> change) {
+        Draft d = new Draft(this);
+        change.accept(d);
+        return d.build();
+    }
+
+    /** The mutable draft behind {@link #copy}; validation stays in the canonical constructor. */
+    private static final class Draft {
+        long maxBandwidth;
+        Duration downtimeLimit;
+        int iterationCap;
+        int maxFrameSize;
+        Duration switchoverTimeout;
+        boolean runOnDestination;
+        boolean downtimeGuard;
+        int switchoverAttempts;
+        Throttling throttling;
+        Compression compression;
+        long xbzrleCacheSize;
+
+        Draft(MigrationParameters p) {
+            maxBandwidth = p.maxBandwidth;
+            downtimeLimit = p.downtimeLimit;
+            iterationCap = p.iterationCap;
+            maxFrameSize = p.maxFrameSize;
+            switchoverTimeout = p.switchoverTimeout;
+            runOnDestination = p.runOnDestination;
+            downtimeGuard = p.downtimeGuard;
+            switchoverAttempts = p.switchoverAttempts;
+            throttling = p.throttling;
+            compression = p.compression;
+            xbzrleCacheSize = p.xbzrleCacheSize;
+        }
+
+        MigrationParameters build() {
+            return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
+                    runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize);
+        }
     }
 }

@@ -74,4 +74,14 @@ public interface StageContext {
     default Optional<SectionId> streamSection() {
         return section();
     }
+
+    /** Source side: how the migration's {@code compression} parameter asks RAM page data to be compressed. */
+    default Compression compression() {
+        return Compression.none;
+    }
+
+    /** Source side: the migration's {@code xbzrle-cache-size} in bytes; 0 when XBZRLE deltas are off. */
+    default long xbzrleCacheSize() {
+        return 0;
+    }
 }

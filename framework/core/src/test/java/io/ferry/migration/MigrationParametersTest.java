@@ -3,6 +3,7 @@ package io.ferry.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ferry.pipeline.Compression;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +57,23 @@ class MigrationParametersTest {
         assertThat(Sizes.format(1536L << 20)).isEqualTo("1.5 GiB");
         assertThatThrownBy(() -> Sizes.parse("lots")).isInstanceOf(NumberFormatException.class)
                 .hasMessageContaining("'lots'");
+    }
+
+    @Test
+    void compressionIsSetByNameAndABadValueIsNamed() {
+        assertThat(MigrationParameters.defaults().compression())
+                .isEqualTo(Compression.none);
+        assertThat(MigrationParameters.defaults().with("compression", "ZSTD").compression())
+                .isEqualTo(Compression.zstd);
+        assertThatThrownBy(() -> MigrationParameters.defaults().with("compression", "gzip"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'gzip' is not none, lz4 or zstd");
+    }
+
+    @Test
+    void xbzrleCacheSizeIsOffByDefaultAndBounded() {
+        assertThat(MigrationParameters.defaults().xbzrleCacheSize()).isZero();
+        assertThat(MigrationParameters.defaults().with("xbzrle-cache-size", "64M").xbzrleCacheSize()).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> MigrationParameters.defaults().with("xbzrle-cache-size", "100"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xbzrle-cache-size must be 0 (off)");
     }
 }

@@ -4,14 +4,18 @@ import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
 import static io.ferry.machine.GuestMemory.PAGE_SIZE;
 
 import io.ferry.machine.GuestMemory;
+import io.ferry.machine.KnownZeroPages;
 import io.ferry.machine.MemoryAccess;
 import io.ferry.machine.RamBlock;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.StageContext;
+import io.ferry.ram.MalformedRamChunkException;
 import io.ferry.ram.RamSection;
+import io.ferry.ram.RamSection.RunEntry;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,11 +24,15 @@ import java.util.List;
  * byte of the batch is written.
  */
 final class RamLoader {
-    private static final int HEADER_FIXED = 5;
-
     private final GuestMemory memory;
+    /** Most normal pages one compressed batch may decompress to (the sender puts at most 256 in one). */
+    private static final int MAX_COMPRESSED_PAGES = 1024;
+
     private final MemoryAccess access;
     private boolean blocksSeen;
+    private PageCodec codec; // the last codec a chunk named
+    private ByteBuffer scratch; // decompressed page data of one batch; allocated at the first compressed chunk
+    private ByteBuffer deltaScratch; // decoded XBZRLE pages of one batch; allocated at the first delta
 
     RamLoader(GuestMemory memory) {
         this.memory = memory;
@@ -33,17 +41,17 @@ final class RamLoader {
 
     void load(StageContext ctx, ByteBuffer payload) {
         if (!payload.hasRemaining()) {
-            throw new IllegalArgumentException("empty RAM chunk");
+            throw new MalformedRamChunkException("empty RAM chunk");
         }
         byte kind = payload.get(payload.position());
         try {
             switch (kind) {
                 case RamSection.BLOCKS -> checkBlocks(payload.position(payload.position() + 1));
-                case RamSection.PAGES -> loadPages(ctx, payload);
-                default -> throw new IllegalArgumentException("unknown RAM chunk kind " + kind);
+                case RamSection.PAGES, RamSection.PAGES_COMPRESSED -> loadPages(ctx, payload);
+                default -> throw new MalformedRamChunkException("unknown RAM chunk kind " + kind);
             }
         } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("RAM chunk of " + payload.limit() + " bytes is truncated", e);
+            throw new MalformedRamChunkException("RAM chunk of " + payload.limit() + " bytes is truncated", e);
         }
     }
 
@@ -75,91 +83,178 @@ final class RamLoader {
 
     private void loadPages(StageContext ctx, ByteBuffer p) {
         if (!blocksSeen) {
-            throw new IllegalArgumentException("RAM pages arrived before the block list");
+            throw new MalformedRamChunkException("RAM pages arrived before the block list");
         }
         int base = p.position();
-        if (p.remaining() < HEADER_FIXED) {
-            throw new IllegalArgumentException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
+        if (p.remaining() < RamSection.BATCH_HEADER) {
+            throw new MalformedRamChunkException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
         }
-        long runs = Integer.toUnsignedLong(p.getInt(base + 1));
-        long dataStart = HEADER_FIXED + runs * RamSection.RUN_ENTRY;
+        long runCount = Integer.toUnsignedLong(p.getInt(base + 1));
+        long dataStart = RamSection.BATCH_HEADER + runCount * RamSection.RUN_ENTRY;
         if (dataStart > p.limit() - base) {
-            throw new IllegalArgumentException("RAM batch declares " + runs + " runs, more than its " + (p.limit() - base)
-                    + " bytes hold");
+            throw new MalformedRamChunkException("RAM batch declares " + runCount + " runs, more than its "
+                    + (p.limit() - base) + " bytes hold");
         }
-        long normal = validate(p, base, (int) runs);
-        long data = p.limit() - base - dataStart;
-        if (data != normal << PAGE_SHIFT) {
-            throw new IllegalArgumentException("RAM batch carries " + data + " data bytes for " + normal
-                    + " normal pages (" + (normal << PAGE_SHIFT) + " expected)");
+        List<RunEntry> runs = decode(p, base, (int) runCount);
+        long normal = validate(runs);
+        long deltas = runs.stream().filter(r -> r.kind() == RamSection.RUN_XBZRLE).count();
+        ByteBuffer data;
+        if (p.get(base) == RamSection.PAGES_COMPRESSED) {
+            if (deltas > 0) {
+                throw new MalformedRamChunkException("a compressed RAM batch carries XBZRLE runs");
+            }
+            data = decompress(p, base + (int) dataStart, normal);
+        } else {
+            data = checkedData(p, base + (int) dataStart, runs);
+            decodeDeltas(data, runs, (int) deltas);
         }
-        apply(p, base, (int) runs, base + (int) dataStart);
-        ctx.recordPages(normal, countZero(p, base, (int) runs));
+        apply(data, runs);
+        ctx.recordPages(normal + deltas,
+                runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
     }
 
-    /** Checks every run lies in guest RAM; returns the number of normal pages. */
-    private long validate(ByteBuffer p, int base, int runs) {
-        long normal = 0;
-        for (int i = 0; i < runs; i++) {
-            int at = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
-            long first = p.getLong(at);
-            long count = Integer.toUnsignedLong(p.getInt(at + 8));
-            int kind = p.getInt(at + 12);
-            if (first < 0 || count == 0 || first > memory.pages() - count) {
-                throw new IllegalArgumentException(String.format(
-                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, first, count, memory.pages()));
+    /**
+     * The plain data of a PAGES batch, positioned at its start, once its length matches the run
+     * table: 4096 bytes per normal page plus each XBZRLE run's u16 length and delta.
+     */
+    private static ByteBuffer checkedData(ByteBuffer p, int at, List<RunEntry> runs) {
+        long expected = 0;
+        for (RunEntry r : runs) {
+            if (r.kind() == RamSection.RUN_XBZRLE) {
+                if (at + expected + 2 > p.limit()) {
+                    throw new MalformedRamChunkException("RAM batch ends before the length of an XBZRLE delta");
+                }
+                int length = Short.toUnsignedInt(p.getShort(at + (int) expected));
+                if (length == 0 || length > PAGE_SIZE) {
+                    throw new MalformedRamChunkException("XBZRLE delta of " + length + " bytes (1.." + PAGE_SIZE + " allowed)");
+                }
+                expected += 2 + length;
+            } else {
+                expected += r.dataBytes();
             }
-            if (kind == RamSection.RUN_NORMAL) {
-                normal += count;
-            } else if (kind != RamSection.RUN_ZERO) {
-                throw new IllegalArgumentException("RAM run " + i + ": unknown run kind " + kind);
+        }
+        long data = p.limit() - at;
+        if (data != expected) {
+            throw new MalformedRamChunkException("RAM batch carries " + data + " data bytes, its runs need " + expected);
+        }
+        return p.position(at);
+    }
+
+    /**
+     * Decodes every XBZRLE delta of the batch against the page the destination holds, into the
+     * delta scratch buffer (slot k for the k-th delta), so a bad delta fails before anything is
+     * written. A page appears at most once in a batch: the source sends a page once per pass.
+     */
+    private void decodeDeltas(ByteBuffer data, List<RunEntry> runs, int count) {
+        if (count == 0) {
+            return;
+        }
+        if (deltaScratch == null || deltaScratch.capacity() < count * PAGE_SIZE) {
+            deltaScratch = ByteBuffer.allocateDirect(Math.max(count, 64) * PAGE_SIZE);
+        }
+        int at = data.position();
+        int k = 0;
+        for (RunEntry r : runs) {
+            if (r.kind() == RamSection.RUN_XBZRLE) {
+                int length = Short.toUnsignedInt(data.getShort(at));
+                ByteBuffer slot = deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE);
+                memory.untracked().read(r.first() << PAGE_SHIFT, slot);
+                slot.position(k * PAGE_SIZE);
+                Xbzrle.decode(data.duplicate().limit(at + 2 + length).position(at + 2), slot, PAGE_SIZE);
+                at += 2 + length;
+                k++;
+            } else {
+                at += (int) r.dataBytes();
+            }
+        }
+    }
+
+    /** The data of a PAGES_COMPRESSED batch, decompressed into the scratch buffer and checked. */
+    private ByteBuffer decompress(ByteBuffer p, int at, long normal) {
+        if (at >= p.limit()) {
+            throw new MalformedRamChunkException("compressed RAM batch has no codec byte");
+        }
+        if (normal > MAX_COMPRESSED_PAGES) {
+            throw new MalformedRamChunkException("compressed RAM batch claims " + normal + " normal pages, at most "
+                    + MAX_COMPRESSED_PAGES + " are accepted");
+        }
+        int code = Byte.toUnsignedInt(p.get(at));
+        if (codec == null || codec.code() != code) {
+            codec = PageCodec.forCode(code);
+        }
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(MAX_COMPRESSED_PAGES << PAGE_SHIFT); // off-heap, like guest RAM
+        }
+        p.position(at + 1);
+        codec.decompress(p, scratch, (int) (normal << PAGE_SHIFT));
+        return scratch;
+    }
+
+    private static List<RunEntry> decode(ByteBuffer p, int base, int count) {
+        List<RunEntry> runs = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            runs.add(RunEntry.read(p, RamSection.runAt(base, i)));
+        }
+        return runs;
+    }
+
+    /** Checks every run lies in guest RAM and has a known kind; returns the number of normal pages. */
+    private long validate(List<RunEntry> runs) {
+        long normal = 0;
+        for (int i = 0; i < runs.size(); i++) {
+            RunEntry r = runs.get(i);
+            if (r.first() < 0 || r.count() == 0 || r.first() > memory.pages() - r.count()) {
+                throw new MalformedRamChunkException(String.format(
+                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, r.first(), r.count(), memory.pages()));
+            }
+            if (r.kind() == RamSection.RUN_NORMAL) {
+                normal += r.count();
+            } else if (r.kind() == RamSection.RUN_XBZRLE && r.count() != 1) {
+                throw new MalformedRamChunkException("RAM run " + i + ": an XBZRLE run is one page, not " + r.count());
+            } else if (r.kind() != RamSection.RUN_ZERO && r.kind() != RamSection.RUN_XBZRLE) {
+                throw new MalformedRamChunkException("RAM run " + i + ": unknown run kind " + r.kind());
             }
         }
         return normal;
     }
 
-    private void apply(ByteBuffer p, int base, int runs, int dataAt) {
-        int limit = p.limit();
-        int at = dataAt;
-        for (int i = 0; i < runs; i++) {
-            int entry = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
-            long first = p.getLong(entry);
-            int count = p.getInt(entry + 8);
-            if (p.getInt(entry + 12) == RamSection.RUN_NORMAL) {
-                int bytes = count << PAGE_SHIFT;
-                p.limit(at + bytes).position(at);
-                access.write(first << PAGE_SHIFT, p);
-                p.limit(limit);
+    /** Writes the runs: normal ones from {@code data} in order, from its position on; deltas from their decoded slots. */
+    private void apply(ByteBuffer data, List<RunEntry> runs) {
+        int limit = data.limit();
+        int at = data.position();
+        int k = 0;
+        for (RunEntry r : runs) {
+            if (r.kind() == RamSection.RUN_NORMAL) {
+                int bytes = (int) r.dataBytes();
+                data.limit(at + bytes).position(at);
+                access.write(r.first() << PAGE_SHIFT, data);
+                data.limit(limit);
                 at += bytes;
+            } else if (r.kind() == RamSection.RUN_XBZRLE) {
+                at += 2 + Short.toUnsignedInt(data.getShort(at));
+                access.write(r.first() << PAGE_SHIFT, deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE));
+                k++;
             } else {
-                zeroRun(first << PAGE_SHIFT, (long) count << PAGE_SHIFT);
+                zeroRun(r.first(), r.count());
             }
         }
     }
 
-    /** Zeroes the pages of a run that are not zero already: fresh RAM is, and writing it would only fault pages in. */
-    private void zeroRun(long address, long length) {
-        long end = address + length;
-        long at = address;
-        while (at < end) {
-            long dirty = memory.firstNonZero(at, end - at);
-            if (dirty < 0) {
-                return;
+    /**
+     * Zeroes the pages of a run that may not be zero: pages the memory knows are zero (fresh RAM,
+     * or zeroed before) are skipped without being read or written, which would only fault them in.
+     */
+    private void zeroRun(long firstPage, long count) {
+        KnownZeroPages known = memory.knownZero();
+        long end = firstPage + count;
+        long p = known.nextMaybeNonZero(firstPage, end);
+        while (p >= 0) {
+            long q = p + 1;
+            while (q < end && !known.isKnownZero(q)) {
+                q++;
             }
-            long page = dirty & -PAGE_SIZE;
-            access.zero(page, PAGE_SIZE);
-            at = page + PAGE_SIZE;
+            access.zero(p << PAGE_SHIFT, (q - p) << PAGE_SHIFT);
+            p = known.nextMaybeNonZero(q, end);
         }
-    }
-
-    private static long countZero(ByteBuffer p, int base, int runs) {
-        long zero = 0;
-        for (int i = 0; i < runs; i++) {
-            int entry = base + HEADER_FIXED + i * RamSection.RUN_ENTRY;
-            if (p.getInt(entry + 12) == RamSection.RUN_ZERO) {
-                zero += Integer.toUnsignedLong(p.getInt(entry + 8));
-            }
-        }
-        return zero;
     }
 }

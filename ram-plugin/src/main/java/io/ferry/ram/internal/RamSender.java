@@ -1,53 +1,81 @@
 package io.ferry.ram.internal;
 
-import static io.ferry.machine.GuestMemory.PAGE_SHIFT;
 import static io.ferry.machine.GuestMemory.PAGE_SIZE;
 
+import com.google.common.base.Throwables;
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.GuestMemory;
+import io.ferry.machine.KnownZeroPages;
 import io.ferry.machine.PageViews;
 import io.ferry.machine.RamBlock;
 import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.StageContext;
 import io.ferry.ram.RamSection;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The source half of RAM pre-copy. Dirty pages go out gathered into one write per batch (a small
  * run table, then up to 1 MiB of page data), with no allocation per page. Zero pages travel as
- * run entries with no data.
+ * run entries with no data; a page the memory knows is zero ({@link KnownZeroPages}) is not even
+ * read, the others are checked with a vectorized compare.
  *
- * <p>While the machine is stopped, pages leave guest memory as views: no copy. While it runs, a
- * vCPU may change a page between the frame's checksum and the socket's read of it, so page data
- * is first copied into a staging buffer and the checksum covers exactly what is sent (a torn copy
- * is harmless: the page is dirty again and goes out in a later pass).
+ * <p>Page data is always copied into a 1 MiB staging buffer first, running or stopped. While the
+ * machine runs this is needed for correctness: a vCPU may change a page between the frame's
+ * checksum and the socket's read of it, so the checksum must cover a copy (a torn copy is
+ * harmless: the page is dirty again and goes out in a later pass). While it is stopped, handing
+ * guest memory itself to the channel measured no faster over TCP and about 1.35x slower over the
+ * in-memory pipe, where the kernel reads cold guest RAM 64 KiB at a time between wake-ups of the
+ * reader (ARCHITECTURE.md, "The RAM data path"). One path also means the final pass, inside the
+ * downtime, runs exactly the code the live passes ran.
  *
- * <p>One instance per migration; used only by the migration thread.
+ * <p>With compression on, batches are compressed on a helper thread while the migration thread
+ * builds the next one and sends the one before: two {@link PageBatch}es alternate, and the link,
+ * the compressor and the page scan overlap instead of taking turns. Batches go out in the order
+ * they were built.
+ *
+ * <p>One instance per migration; used by the migration thread (and, for compression only, its
+ * helper).
  */
 final class RamSender {
+    private static final System.Logger LOG = System.getLogger(RamSender.class.getName());
     static final int MAX_NORMAL_PAGES = 256;
     static final int MAX_RUNS = 1020;
-    private static final int HEADER_FIXED = 5;
+    /** A delta larger than this goes as a normal page instead: it would save too little. */
+    static final int DELTA_LIMIT = PAGE_SIZE / 2;
 
     private final GuestMemory memory;
     private final PageViews views;
-    private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER_FIXED + MAX_RUNS * RamSection.RUN_ENTRY);
-    private final ByteBuffer[] parts = new ByteBuffer[1 + MAX_NORMAL_PAGES];
-    private final ByteBuffer staging = ByteBuffer.allocateDirect(MAX_NORMAL_PAGES * PAGE_SIZE);
-    private final ByteBuffer[] stagingViews = new ByteBuffer[MAX_NORMAL_PAGES];
-    private boolean live;
-    private int stagedBytes;
+    private final KnownZeroPages knownZero;
     private DirtyBitmap bitmap;
     private long cursor;
     private int maxNormalPages = MAX_NORMAL_PAGES;
+    private PageBatch current;
 
-    // The batch being built.
-    private int runs;
-    private int partCount;
-    private int normalPages;
-    private int zeroPages;
+    // Compression only: the codec, the helper thread, and the batch it is compressing.
+    private PageCodec codec;
+    private ExecutorService compressor;
+    private PageBatch first; // the two batches that alternate
+    private PageBatch spare;
+    private PageBatch inFlight;
+    private Future<?> compressing;
+
+    // XBZRLE only (pass 2 on): the cache of pages as sent, a stable copy of the page being encoded, its delta.
+    private XbzrleCache cache;
+    private final ByteBuffer pageCopy = ByteBuffer.allocateDirect(PAGE_SIZE);
+    private final ByteBuffer delta = ByteBuffer.allocateDirect(DELTA_LIMIT);
+    private boolean deltas;
+
+    // The run being built.
     private long runStart = -1;
     private int runCount;
     private int runKind;
@@ -56,16 +84,28 @@ final class RamSender {
     RamSender(GuestMemory memory) {
         this.memory = memory;
         this.views = memory.newPageViews(MAX_NORMAL_PAGES + 1);
-        for (int i = 0; i < stagingViews.length; i++) {
-            stagingViews[i] = staging.duplicate();
-        }
+        this.knownZero = memory.knownZero();
     }
 
     /** SETUP: start dirty logging, mark everything dirty, send the block list. */
     void setup(StageContext ctx) throws IOException {
         bitmap = ctx.migrationBitmap();
-        int room = ctx.chunks().maxChunkSize() - header.capacity();
+        int room = ctx.chunks().maxChunkSize() - RamSection.runAt(0, MAX_RUNS);
         maxNormalPages = Math.max(1, Math.min(MAX_NORMAL_PAGES, room / PAGE_SIZE));
+        if (ctx.compression() != Compression.none) {
+            codec = PageCodec.of(ctx.compression());
+            spare = new PageBatch(MAX_RUNS, maxNormalPages, codec);
+            compressor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "ferry-ram-compress");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        current = new PageBatch(MAX_RUNS, maxNormalPages, codec);
+        first = current;
+        if (ctx.xbzrleCacheSize() > 0) {
+            cache = new XbzrleCache(ctx.xbzrleCacheSize());
+        }
         memory.dirtyLog().enable();
         bitmap.setAll();
         ctx.chunks().emit(blockList());
@@ -101,14 +141,28 @@ final class RamSender {
         for (long page = bitmap.nextDiscarded(0); page >= 0; page = bitmap.nextDiscarded(page + 1)) {
             add(ctx, sink, page, RamSection.RUN_ZERO);
         }
-        if (runs > 0 || runCount > 0) {
+        if (!current.isEmpty() || runCount > 0) {
             flush(ctx, sink);
         }
+        drainInFlight(ctx, sink);
         memory.markDontCare(bitmap.discardedPages());
     }
 
     void cleanup(StageContext ctx) {
         memory.dirtyLog().disable();
+        if (cache != null) {
+            LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "XBZRLE: %d hits, %d misses (hit rate %.1f%%)",
+                    cache.hits(), cache.misses(), xbzrleHitRate() * 100));
+        }
+        if (compressor != null) {
+            compressor.shutdownNow();
+        }
+    }
+
+    /** XBZRLE cache hits over lookups so far (pages re-sent from pass 2 on); 0 with no lookup or no cache. */
+    double xbzrleHitRate() {
+        long lookups = cache == null ? 0 : cache.hits() + cache.misses();
+        return lookups == 0 ? 0 : cache.hits() / (double) lookups;
     }
 
     /** What is left to send: the bitmap plus what the vCPUs dirtied since the last sync. */
@@ -120,7 +174,7 @@ final class RamSender {
 
     private void send(StageContext ctx, long budget) throws IOException {
         ChunkSink sink = ctx.chunks();
-        live = ctx.machine().runState().isRunning();
+        deltas = cache != null && ctx.pass() >= 2; // pass 1 sends all of RAM: caching it would only thrash
         long sent = 0;
         long page = nextDirty();
         while (page >= 0 && sent < budget && !ctx.isCancelled()) {
@@ -131,13 +185,15 @@ final class RamSender {
             } else {
                 bitmap.clear(page);
                 cursor = page + 1;
-                sent += add(ctx, sink, page, views.isZero(page) ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL);
+                sent += add(ctx, sink, page, knownZero.isKnownZero(page) || views.isZero(page)
+                        ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL);
             }
             page = nextDirty();
         }
-        if (runs > 0 || runCount > 0) {
+        if (!current.isEmpty() || runCount > 0) {
             flush(ctx, sink);
         }
+        drainInFlight(ctx, sink); // nothing of this call is left behind for the next
     }
 
     private long nextDirty() {
@@ -151,7 +207,8 @@ final class RamSender {
      */
     private boolean isZeroWord(long page) {
         return (page & (Long.SIZE - 1)) == 0 && bitmap.isWordFull(page)
-                && views.contiguousPages(page, Long.SIZE) == Long.SIZE && views.isZero(page, Long.SIZE);
+                && views.contiguousPages(page, Long.SIZE) == Long.SIZE
+                && (knownZero.isKnownZero(page, Long.SIZE) || views.isZero(page, Long.SIZE));
     }
 
     private long addZeroWord(StageContext ctx, ChunkSink sink, long page) throws IOException {
@@ -161,34 +218,63 @@ final class RamSender {
             runCount += Long.SIZE;
         } else {
             closeRun();
-            if (runs == MAX_RUNS) {
+            if (current.runs() == MAX_RUNS) {
                 emitted += flush(ctx, sink);
             }
             openRun(page, RamSection.RUN_ZERO);
             runCount = Long.SIZE;
         }
-        zeroPages += Long.SIZE;
         return emitted;
     }
 
-    /** Adds one page to the batch, emitting the batch when it is full; returns the bytes emitted. */
+    /**
+     * Adds one page as a run of {@code kind} (or as a delta, for a normal page that has one),
+     * emitting a batch when one is full; returns the bytes emitted.
+     */
     private long add(StageContext ctx, ChunkSink sink, long page, int kind) throws IOException {
         long emitted = 0;
+        if (kind == RamSection.RUN_NORMAL && deltas && encodeDelta(page)) {
+            closeRun();
+            if (current.runs() == MAX_RUNS || !current.hasRoomForDelta()) {
+                emitted += flush(ctx, sink);
+            }
+            current.addDelta(page, delta);
+            cache.put(page, pageCopy);
+            return emitted;
+        }
         if (runCount > 0 && kind == runKind && page == runStart + runCount && runCount < runLimit) {
             runCount++;
         } else {
             closeRun();
-            if (runs == MAX_RUNS) {
+            if (current.runs() == MAX_RUNS || (kind == RamSection.RUN_NORMAL && current.pagesOfRoom() == 0)) {
                 emitted += flush(ctx, sink);
             }
             openRun(page, kind);
         }
-        if (kind == RamSection.RUN_NORMAL && ++normalPages == maxNormalPages) {
+        if (kind == RamSection.RUN_NORMAL
+                && (current.normalPages() + runCount == maxNormalPages || runCount == current.pagesOfRoom())) {
             emitted += flush(ctx, sink);
-        } else if (kind == RamSection.RUN_ZERO) {
-            zeroPages++;
         }
         return emitted;
+    }
+
+    /**
+     * Whether {@code page} is cached and its delta against the cache fits the limit; the page is
+     * first copied, so the delta and the cache agree even if a vCPU writes it meanwhile.
+     */
+    private boolean encodeDelta(long page) {
+        ByteBuffer old = cache.lookup(page);
+        if (old == null) {
+            return false;
+        }
+        ByteBuffer v = views.view(page, 1);
+        pageCopy.clear().put(0, v, v.position(), PAGE_SIZE);
+        delta.clear();
+        if (Xbzrle.encode(old, pageCopy, PAGE_SIZE, delta, DELTA_LIMIT) <= 0) {
+            return false; // too different, or unchanged (then it was rewritten with the same bytes: send it whole)
+        }
+        delta.flip();
+        return true;
     }
 
     private void openRun(long page, int kind) {
@@ -196,51 +282,65 @@ final class RamSender {
         runCount = 1;
         runKind = kind;
         // A normal run is one view: it must stay in one segment and fit the batch's data budget.
-        runLimit = views.contiguousPages(page,
-                kind == RamSection.RUN_NORMAL ? maxNormalPages - normalPages : Integer.MAX_VALUE);
+        runLimit = views.contiguousPages(page, kind == RamSection.RUN_NORMAL
+                ? Math.min(maxNormalPages - current.normalPages(), current.pagesOfRoom()) : Integer.MAX_VALUE);
     }
 
     private void closeRun() {
         if (runCount == 0) {
             return;
         }
-        int at = HEADER_FIXED + runs * RamSection.RUN_ENTRY;
-        header.putLong(at, runStart).putInt(at + 8, runCount).putInt(at + 12, runKind);
-        if (runKind == RamSection.RUN_NORMAL) {
-            ByteBuffer view = views.view(runStart, runCount);
-            parts[++partCount] = live ? stage(view, partCount - 1) : view;
+        int staged = current.addRun(runStart, runCount, runKind,
+                runKind == RamSection.RUN_NORMAL ? views.view(runStart, runCount) : null);
+        if (deltas) { // the cache holds each page as the destination will have it
+            for (int i = 0; i < runCount; i++) {
+                if (staged >= 0) {
+                    cache.put(runStart + i, current.stagedPage(staged + i * PAGE_SIZE));
+                } else {
+                    cache.invalidate(runStart + i);
+                }
+            }
         }
-        runs++;
         runCount = 0;
     }
 
-    /** Copies a run into the staging buffer and returns a view of the copy. */
-    private ByteBuffer stage(ByteBuffer view, int slot) {
-        int n = view.remaining();
-        staging.put(stagedBytes, view, view.position(), n);
-        ByteBuffer copy = stagingViews[slot];
-        copy.limit(stagedBytes + n).position(stagedBytes);
-        stagedBytes += n;
-        return copy;
-    }
-
-    /** Emits the batch as one chunk; returns the bytes it took. */
+    /**
+     * Ends the current batch. Without compression it goes out now. With it, the batch compressed
+     * before goes out, this one is handed to the compressor, and the freed batch is built next.
+     * Returns the bytes emitted.
+     */
     private long flush(StageContext ctx, ChunkSink sink) throws IOException {
         closeRun();
-        header.put(0, RamSection.PAGES).putInt(1, runs);
-        header.limit(HEADER_FIXED + runs * RamSection.RUN_ENTRY).position(0);
-        parts[0] = header;
-        long bytes = header.remaining() + ((long) normalPages << PAGE_SHIFT);
-        sink.emit(parts, 0, partCount + 1);
-        ctx.recordPages(normalPages, zeroPages);
-        header.clear();
-        java.util.Arrays.fill(parts, 0, partCount + 1, null);
-        stagedBytes = 0;
-        runs = 0;
-        partCount = 0;
-        normalPages = 0;
-        zeroPages = 0;
-        return bytes;
+        if (compressor == null) {
+            return current.emit(ctx, sink);
+        }
+        long emitted = drainInFlight(ctx, sink); // in flight is always the other batch: now it is free
+        PageBatch free = current == spare ? first : spare;
+        PageBatch batch = current;
+        PageCodec c = codec;
+        compressing = compressor.submit(() -> batch.compress(c));
+        inFlight = batch;
+        current = free;
+        return emitted;
+    }
+
+    /** Waits for the batch being compressed, if any, and emits it; returns the bytes emitted. */
+    private long drainInFlight(StageContext ctx, ChunkSink sink) throws IOException {
+        if (inFlight == null) {
+            return 0;
+        }
+        try {
+            compressing.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while compressing RAM pages");
+        } catch (ExecutionException e) {
+            Throwables.throwIfUnchecked(e.getCause());
+            throw new IOException("compressing RAM pages failed", e.getCause());
+        }
+        PageBatch batch = inFlight;
+        inFlight = null;
+        return batch.emit(ctx, sink);
     }
 
     private ByteBuffer blockList() {

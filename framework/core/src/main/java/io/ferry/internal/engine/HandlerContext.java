@@ -2,7 +2,9 @@ package io.ferry.internal.engine;
 
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.Machine;
+import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.HandlerRegistration;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.SectionId;
@@ -21,11 +23,17 @@ final class HandlerContext implements StageContext {
     private final ChunkSink sink;
     private final BooleanSupplier cancelled;
     private final Counters counters;
+    private final MigrationParameters params;
     private Outcome outcome;
     private SectionId streamSection;
 
     HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
             ChunkSink sink, BooleanSupplier cancelled, Counters counters) {
+        this(handler, pass, machine, bitmap, budget, sink, cancelled, counters, MigrationParameters.defaults());
+    }
+
+    HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
+            ChunkSink sink, BooleanSupplier cancelled, Counters counters, MigrationParameters params) {
         this.handler = handler;
         this.pass = pass;
         this.machine = machine;
@@ -34,6 +42,7 @@ final class HandlerContext implements StageContext {
         this.sink = sink;
         this.cancelled = cancelled;
         this.counters = counters;
+        this.params = params;
     }
 
     @Override
@@ -103,6 +112,16 @@ final class HandlerContext implements StageContext {
     @Override
     public Optional<SectionId> streamSection() {
         return streamSection != null ? Optional.of(streamSection) : section();
+    }
+
+    @Override
+    public Compression compression() {
+        return params.compression();
+    }
+
+    @Override
+    public long xbzrleCacheSize() {
+        return params.xbzrleCacheSize();
     }
 
     @Override

@@ -141,7 +141,8 @@ final class SourceMigration extends MigrationBase {
         checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
-        stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters);
+        stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters,
+                params);
 
         guarded = params.downtimeGuard() && returnPath != null && canStepBack();
         stages.run(Stage.SETUP, 0);

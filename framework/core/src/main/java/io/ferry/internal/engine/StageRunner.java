@@ -6,6 +6,7 @@ import io.ferry.machine.Machine;
 import io.ferry.migration.HandlerFailedException;
 import io.ferry.migration.LateDirtyException;
 import io.ferry.migration.MigrationException;
+import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.HandlerRegistration;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
@@ -42,9 +43,11 @@ final class StageRunner {
     private final Counters counters;
     private final LongSupplier written;
     private final SealedRam sealed; // null on the destination
+    private final MigrationParameters params;
 
     private StageRunner(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, Map<SectionKey, SectionSink> sinks,
-            MigrationBase migration, Counters counters, LongSupplier written) {
+            MigrationBase migration, Counters counters, LongSupplier written, MigrationParameters params) {
+        this.params = params;
         this.written = written;
         this.pipeline = pipeline;
         this.machine = machine;
@@ -57,23 +60,25 @@ final class StageRunner {
 
     /** The source's runner: one sink per manifest section, in manifest order. */
     static StageRunner source(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, FrameWriter writer,
-            Throttle throttle, MigrationBase migration, Counters counters) {
+            Throttle throttle, MigrationBase migration, Counters counters, MigrationParameters params) {
         Map<SectionKey, SectionSink> sinks = new HashMap<>();
         List<SectionId> sections = pipeline.sections();
         for (int i = 0; i < sections.size(); i++) {
             sinks.put(sections.get(i).key(), new SectionSink(writer, i, throttle, counters));
         }
-        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, writer::bytesWritten);
+        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, writer::bytesWritten,
+                params);
     }
 
     /** The destination's runner: no migration bitmap, no sinks. */
     static StageRunner destination(Pipeline pipeline, Machine machine, MigrationBase migration, Counters counters) {
-        return new StageRunner(pipeline, machine, null, Map.of(), migration, counters, () -> 0);
+        return new StageRunner(pipeline, machine, null, Map.of(), migration, counters, () -> 0,
+                MigrationParameters.defaults());
     }
 
     HandlerContext context(HandlerRegistration h, int pass, long budget) {
         SectionSink sink = h.stage().emitsChunks() ? h.section().map(s -> sinks.get(s.key())).orElse(null) : null;
-        return new HandlerContext(h, pass, machine, bitmap, budget, sink, migration::isAborted, counters);
+        return new HandlerContext(h, pass, machine, bitmap, budget, sink, migration::isAborted, counters, params);
     }
 
     /** Runs every handler of {@code stage}, checking for an abort before each. */

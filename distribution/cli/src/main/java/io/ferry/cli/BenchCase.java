@@ -1,0 +1,35 @@
+package io.ferry.cli;
+
+import io.ferry.migration.Sizes;
+import io.ferry.pipeline.Compression;
+import java.util.Arrays;
+
+/** One case of the bench: guest RAM size, its content, the source machine's state, and the compression. */
+record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Compression compression) {
+    /** RAM contents: random pages, zero pages, half of the pages zero, pages half random and half zero. */
+    enum Content {
+        random, zero, half, compressible
+    }
+
+    /** The source machine during the migration: paused, or running with no workload. */
+    enum State {
+        paused, running
+    }
+
+    String label() {
+        return Sizes.format(size).replace(".0", "") + " " + content + " " + state
+                + (compression == Compression.none ? "" : " " + compression);
+    }
+
+    /** The median of {@code millis} (the upper one of an even count). */
+    static long median(long[] millis) {
+        long[] sorted = millis.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** MiB per second when {@code size} bytes took {@code millis}. */
+    static double mibPerSecond(long size, long millis) {
+        return (size / (double) (1 << 20)) / Math.max(1e-3, millis / 1000.0);
+    }
+}

@@ -1,0 +1,55 @@
+package io.ferry.cli;
+
+import com.google.common.base.Stopwatch;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.MemoryFill;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationFigures;
+import io.ferry.migration.MigrationListener;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** One timed Ferry migration over loopback TCP, source and destination in this process, verified. */
+final class FerryRun {
+    private FerryRun() {}
+
+    /** What one migration took. */
+    record Result(long millis, MigrationFigures figures) {}
+
+    /**
+     * Migrates {@code sourceRam} into {@code destinationRam} with the source paused or running
+     * idle; the time runs from the migrate call to the source's completion.
+     */
+    static Result migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam,
+            GuestMemory destinationRam, BenchCase.State state, MigrationListener... listeners) throws Exception {
+        MemoryFill.zero(destinationRam); // as a fresh destination has it; outside the timing
+        try (Machine source = Machine.create("bench-source", sourceRam);
+                Machine destination = Machine.incoming("bench-destination", destinationRam);
+                IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+            source.start();
+            if (state == BenchCase.State.paused) {
+                source.pause();
+            }
+            Migration in = migrator.incoming(destination, endpoint, params);
+            Stopwatch watch = Stopwatch.createStarted();
+            Migration out = migrator.migrate(source, endpoint.address(), params, listeners);
+            MigrationFigures f = out.await(Duration.ofMinutes(10));
+            long millis = watch.elapsed(TimeUnit.MILLISECONDS);
+            in.await(Duration.ofMinutes(1));
+            if (f.status() != MigrationStatus.COMPLETED || in.status() != MigrationStatus.COMPLETED
+                    || !sourceRam.contentEquals(destinationRam)) {
+                throw new IllegalStateException("bench migration did not arrive intact: source " + f.status() + " "
+                        + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
+                        + in.failure().map(Throwable::getMessage).orElse(""));
+            }
+            return new Result(millis, f);
+        }
+    }
+}

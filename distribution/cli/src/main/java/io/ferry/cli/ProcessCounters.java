@@ -1,0 +1,40 @@
+package io.ferry.cli;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * What the process spent between two points, to show where a first migration pays: JIT
+ * compilation (compiler threads' time), classes loaded, and minor page faults (first touches of
+ * memory; Linux only, -1 elsewhere).
+ */
+record ProcessCounters(long jitMillis, long classesLoaded, long minorFaults) {
+    static ProcessCounters now() {
+        return new ProcessCounters(ManagementFactory.getCompilationMXBean().getTotalCompilationTime(),
+                ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(), minorFaultsSoFar());
+    }
+
+    ProcessCounters since(ProcessCounters before) {
+        return new ProcessCounters(jitMillis - before.jitMillis, classesLoaded - before.classesLoaded,
+                minorFaults < 0 ? -1 : minorFaults - before.minorFaults);
+    }
+
+    String describe() {
+        return String.format(Locale.ROOT, "JIT %d ms of compiler time, %d classes loaded, %s minor page faults", jitMillis,
+                classesLoaded, minorFaults < 0 ? "n/a" : Long.toString(minorFaults));
+    }
+
+    /** Field 10 of /proc/self/stat: minor faults of the process so far. */
+    private static long minorFaultsSoFar() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.ferry.ram.internal;
+
+import static io.ferry.machine.GuestMemory.PAGE_SIZE;
+
+import io.ferry.pipeline.ChunkSink;
+import io.ferry.pipeline.StageContext;
+import io.ferry.ram.RamSection;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * One RAM batch being built and sent: the run table, and the normal runs' data copied into a
+ * 1 MiB staging buffer (so the frame's CRC covers exactly what is sent, and a compressor may work
+ * on it while the machine runs). Emitted as one chunk gathered from the run table and the staged
+ * data (normal runs' pages and XBZRLE delta records, in run order), or from the run table and the
+ * compressed data when a codec made it smaller. Reused from batch to batch: no allocation per
+ * page or per batch.
+ */
+final class PageBatch {
+    /** Room a delta record may take: its u16 length and at most a page. */
+    static final int MAX_DELTA_RECORD = 2 + PAGE_SIZE;
+
+    private final ByteBuffer header;
+    private final ByteBuffer[] parts = new ByteBuffer[2];
+    private final ByteBuffer staging;
+    private final ByteBuffer stagedView;
+    private final ByteBuffer pageView;
+    private final ByteBuffer compressed; // codec byte, then the compressed data; null without a codec
+    private int stagedBytes;
+    private int runs;
+    private int normalPages;
+    private int deltaPages;
+    private int zeroPages;
+    private boolean useCompressed;
+
+    /** A batch of at most {@code maxRuns} runs and {@code maxNormalPages} pages of data (delta records included). */
+    PageBatch(int maxRuns, int maxNormalPages, PageCodec codec) {
+        header = ByteBuffer.allocateDirect(RamSection.runAt(0, maxRuns));
+        staging = ByteBuffer.allocateDirect(maxNormalPages * PAGE_SIZE);
+        stagedView = staging.duplicate();
+        pageView = staging.duplicate();
+        compressed = codec == null ? null : ByteBuffer.allocateDirect(1 + codec.maxCompressedLength(staging.capacity()));
+    }
+
+    int runs() {
+        return runs;
+    }
+
+    int normalPages() {
+        return normalPages;
+    }
+
+    boolean isEmpty() {
+        return runs == 0;
+    }
+
+    /** Whole pages the staging buffer still has room for (delta records use room too). */
+    int pagesOfRoom() {
+        return (staging.capacity() - stagedBytes) / PAGE_SIZE;
+    }
+
+    /** Whether a delta record of up to a page still fits the staging buffer. */
+    boolean hasRoomForDelta() {
+        return staging.capacity() - stagedBytes >= MAX_DELTA_RECORD;
+    }
+
+    /**
+     * Adds a normal or zero run; a normal run's pages are copied from {@code view} into the
+     * staging buffer. Returns where the staged copy starts (-1 for a zero run).
+     */
+    int addRun(long first, int count, int kind, ByteBuffer view) {
+        RamSection.RunEntry.write(header, RamSection.runAt(0, runs), first, count, kind);
+        runs++;
+        if (kind != RamSection.RUN_NORMAL) {
+            zeroPages += count;
+            return -1;
+        }
+        int at = stagedBytes;
+        int n = view.remaining();
+        staging.put(at, view, view.position(), n);
+        stagedBytes += n;
+        normalPages += count;
+        return at;
+    }
+
+    /** The staged page at {@code offset} (a reused view: valid until the next call). */
+    ByteBuffer stagedPage(int offset) {
+        return pageView.limit(offset + PAGE_SIZE).position(offset);
+    }
+
+    /** Adds {@code page} as an XBZRLE run whose delta is the remaining bytes of {@code delta} (1..4096). */
+    void addDelta(long page, ByteBuffer delta) {
+        RamSection.RunEntry.write(header, RamSection.runAt(0, runs), page, 1, RamSection.RUN_XBZRLE);
+        runs++;
+        int n = delta.remaining();
+        staging.putShort(stagedBytes, (short) n).put(stagedBytes + 2, delta, delta.position(), n);
+        stagedBytes += 2 + n;
+        deltaPages++;
+    }
+
+    /**
+     * Compresses the staged data (codec byte first) and decides whether the compressed form goes
+     * out: only when it is smaller. May run on another thread than the one that built the batch,
+     * as long as it is handed over with a happens-before edge (a Future).
+     */
+    void compress(PageCodec codec) {
+        useCompressed = false;
+        if (stagedBytes == 0 || deltaPages > 0) { // deltas travel uncompressed (docs/stream-format.md)
+            return;
+        }
+        compressed.clear().put(0, (byte) codec.code()).position(1);
+        int n = codec.compress(staging.duplicate().limit(stagedBytes).position(0), compressed);
+        compressed.limit(1 + n).position(0);
+        useCompressed = 1 + n < stagedBytes;
+    }
+
+    /** Emits the batch as one chunk, counts its pages, and empties it; returns the bytes emitted. */
+    long emit(StageContext ctx, ChunkSink sink) throws IOException {
+        header.put(0, useCompressed ? RamSection.PAGES_COMPRESSED : RamSection.PAGES).putInt(1, runs);
+        header.limit(RamSection.runAt(0, runs)).position(0);
+        parts[0] = header;
+        parts[1] = useCompressed ? compressed : stagedView.limit(stagedBytes).position(0);
+        long bytes = header.remaining() + parts[1].remaining();
+        sink.emit(parts, 0, stagedBytes == 0 ? 1 : 2);
+        ctx.recordPages(normalPages + deltaPages, zeroPages);
+        header.clear();
+        Arrays.fill(parts, null);
+        stagedBytes = 0;
+        runs = 0;
+        normalPages = 0;
+        deltaPages = 0;
+        zeroPages = 0;
+        useCompressed = false;
+        return bytes;
+    }
+}
