@@ -58,7 +58,10 @@ public interface StageContext {
      * @throws IllegalStateException at another stage or on the destination
      * @throws IllegalArgumentException if the range lies outside guest RAM
      */
-    long discardPages(long firstPage, long count);
+    default long discardPages(long firstPage, long count) {
+        // Default only so that contexts made outside the engine (a plugin's own unit tests) compile.
+        throw new IllegalStateException("discardPages: this context does not offer it; the engine's does at DIRTY_SYNC");
+    }
 
     /**
      * At CLEANUP, how the migration ended; empty at every other stage.
