@@ -143,7 +143,7 @@ final class DestinationMigration extends MigrationBase {
                 report(answers, marks);
                 return;
             }
-            learnedNanos = marks.elapsedNanos();
+            learnedNanos = marks.at(Timeline.ACK_WRITTEN); // this side's part of the void attempt
             revertAttempt();
         }
         claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);

@@ -223,7 +223,6 @@ final class SourceMigration extends MigrationBase {
     private String switchover(int pass, int attempt, Convergence convergence) throws Exception {
         checkAborted();
         setStatus(MigrationStatus.DEVICE);
-        long predicted = counters.expectedDowntimeNanos;
         long limit = params.downtimeLimit().toNanos();
         Timeline timeline = new Timeline(ticker);
         claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
@@ -276,9 +275,17 @@ final class SourceMigration extends MigrationBase {
             SwitchoverBreakdown breakdown = timeline.breakdown(attempt);
             counters.switchover = breakdown;
             counters.downtimeNanos = breakdown.downtime().toNanos();
-            convergence.learn(stopping, predicted, breakdown.downtime().toNanos());
+            Timeline.Span finalPass = timeline.finalPass(ramFinalId());
+            convergence.learn(new Convergence.Attempt(stopping, breakdown.downtime().toNanos(), finalPass.bytes(),
+                    finalPass.nanos(), timeline.destinationNanos()));
             publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
+    }
+
+    /** The id of RAM's final pass, or "" if the pipeline has none. */
+    private String ramFinalId() {
+        return pipeline.handlers(Stage.COMPLETE).stream().filter(h -> h.ramFinalPass()).map(h -> h.id()).findFirst()
+                .orElse("");
     }
 
     /** Whether every plugin with COMPLETE handlers can undo them; if not, the guard stays off, and says why. */
@@ -315,7 +322,7 @@ final class SourceMigration extends MigrationBase {
         try {
             Frame f = returnPath.next(params.switchoverTimeout());
             if (f instanceof Frame.Report r) {
-                timeline.placeReport(r.marks());
+                timeline.placeReport(r.marks(), returnPath.roundTripNanos());
             }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "no REPORT from the destination after COMMIT: " + e.getMessage());
