@@ -75,7 +75,7 @@ class FerryCommandTest {
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).containsPattern("0\\.25 +4096 +50 uniform +off +1 ")
                 .containsPattern("0\\.25 +4096 +50 uniform +on +1 ")
-                .containsPattern("(?m)^off +1 +")
+                .containsPattern("(?m)^off +1 +").contains("kept")
                 .containsPattern("(?m)^on +1 +");
     }
 
