@@ -54,6 +54,8 @@ final class SourceMigration extends MigrationBase {
     private Throttle throttle;
     private ReturnPath returnPath;
     private boolean guarded;
+    /** The decision waits for the answer to a PING sent at or after this stamp: the start, then each step-back. */
+    private long freshSince = Long.MIN_VALUE;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             Engines.ChannelOpener opener, String target, Ticker ticker) {
@@ -180,7 +182,7 @@ final class SourceMigration extends MigrationBase {
             endPass(pass);
             convergence.passEnded(bytes);
             ping();
-            if (returnPath != null && !returnPath.awaitFirstPong(params.switchoverTimeout())) {
+            if (returnPath != null && !returnPath.awaitPong(freshSince, params.switchoverTimeout())) {
                 checkAborted(); // the return path ended: the destination's ERROR, most likely
                 LOG.log(Level.DEBUG, what() + ": no PONG yet; deciding without the round trip and the destination's part");
             }
@@ -300,6 +302,7 @@ final class SourceMigration extends MigrationBase {
 
     /** After a void attempt: REVERT undoes what COMPLETE stopped, the machine resumes, iteration goes on. */
     private void revert(int pass, RunState resumeTo) throws Exception {
+        freshSince = ticker.read(); // the next decision needs the destination's part as the void attempt taught it
         stages.run(Stage.REVERT, pass);
         claim.changeRunState(resumeTo);
         setStatus(MigrationStatus.ACTIVE);
