@@ -191,7 +191,8 @@ final class SourceMigration extends MigrationBase {
             counters.dirtyPagesRate = machine.memory().dirtyLog().peekCount() * 1_000_000_000L
                     / Math.max(1, ticker.read() - synced);
             long pending = stages.pendingBytes();
-            Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending)); // the cap counts this attempt's passes
+            // The iteration cap counts this attempt's passes.
+            Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending));
             counters.remainingBytes = pending;
             counters.expectedDowntimeNanos = decision.expectedDowntimeNanos();
             counters.iterations = pass;
@@ -256,10 +257,11 @@ final class SourceMigration extends MigrationBase {
             if (mismatch != null) {
                 throw new MigrationException("the destination's acknowledgement does not match the stream: " + mismatch);
             }
-            long commitAndStart = oneWay + returnPath.destinationNanos() / 8; // COMMIT's way out, and starting
-            if (guarded && timeline.elapsedNanos() + commitAndStart >= limit) {
+            // COMMIT's way out: half a PING round trip on the idle connection (as the REPORT is placed).
+            long commitOut = returnPath.roundTripNanos() > 0 ? returnPath.roundTripNanos() / 2 : oneWay;
+            if (guarded && timeline.elapsedNanos() + commitOut >= limit) {
                 stepBack = "the destination acknowledged " + millis(timeline.elapsedNanos()) + " ms after the stop;"
-                        + " with COMMIT and its start the downtime would exceed " + millis(limit) + " ms";
+                        + " with COMMIT on its way the downtime would exceed " + millis(limit) + " ms";
                 return stepBack;
             }
             passPointOfNoReturn();
