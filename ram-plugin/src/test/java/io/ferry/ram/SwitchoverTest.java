@@ -176,7 +176,8 @@ class SwitchoverTest {
             // The first attempt reached the destination's slow part and stepped back at the ACK; the destination
             // reported what its part took, so the next attempts stepped back at once instead of pausing for it again.
             assertThat(slow.loads).hasValue(1);
-            assertThat(slow.loadReverts).hasValue(3);
+            // The last VOID may race the source's ERROR and close; the first two always arrive.
+            assertThat(slow.loadReverts.get()).isBetween(2, 3);
             assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(3);
             assertThat(out.sourceFigures().switchover().downtime()).isLessThan(Duration.ofMillis(150));
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);

@@ -165,6 +165,21 @@ final class DestinationMigration extends MigrationBase {
         }
     }
 
+    /**
+     * Answers a PING. A PONG that cannot be written fails nothing: what the source sent is still
+     * to be read (its ERROR, if it gave up), and a source that is gone ends the stream anyway.
+     */
+    private void pong(FrameWriter answers, Frame.Ping ping) {
+        if (answers == null) {
+            return;
+        }
+        try {
+            answers.writePong(new Frame.Pong(ping.stamp(), expectedNanos()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "could not answer a PING: " + e.getMessage());
+        }
+    }
+
     /** How long this side expects its part of a switchover to take: declared, or measured in a void attempt. */
     private long expectedNanos() {
         return Math.max(stages.nanosEstimate(Stage.LOAD_COMPLETE), learnedNanos);
@@ -189,9 +204,7 @@ final class DestinationMigration extends MigrationBase {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
             } else if (f instanceof Frame.Ping ping) {
-                if (answers != null) {
-                    answers.writePong(new Frame.Pong(ping.stamp(), expectedNanos()));
-                }
+                pong(answers, ping);
             } else if (f instanceof Frame.Void) {
                 revertAttempt(); // the source stepped back during COMPLETE, before END
             } else if (f instanceof Frame.Error e) {
