@@ -59,7 +59,7 @@ class FerryCommandTest {
 
     @Test
     void demoPrintsTheSwitchoverBreakdownFromTheStopToTheDestinationRunning() {
-        int code = run("demo", "--ram", "32M", "--dirty-rate", "20000", "--pattern", "uniform", "--downtime-limit", "50",
+        int code = run("demo", "--ram", "32M", "--dirty-rate", "20000", "--pattern", "uniform", "--downtime-limit", "300",
                 "--downtime-guard", "--devices=");
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).containsPattern("switchover: +\\d attempt\\(s\\)")
