@@ -6,6 +6,7 @@ import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
 import io.ferry.migration.DowntimeExceededException;
+import io.ferry.migration.MigrationEngine;
 import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
@@ -41,7 +42,7 @@ final class SourceMigration extends MigrationBase {
     private final Machine machine;
     private final PluginRegistry registry;
     private final MigrationParameters params;
-    private final Engines.ChannelOpener opener;
+    private final MigrationEngine.ChannelOpener opener;
     private final String target;
     private final MigrationClaim claim;
     private final Ticker ticker;
@@ -58,7 +59,7 @@ final class SourceMigration extends MigrationBase {
     private long freshSince = Long.MIN_VALUE;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            Engines.ChannelOpener opener, String target, Ticker ticker) {
+            MigrationEngine.ChannelOpener opener, String target, Ticker ticker) {
         this.claim = claim;
         this.machine = machine;
         this.registry = registry;
