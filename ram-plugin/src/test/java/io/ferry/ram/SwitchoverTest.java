@@ -21,6 +21,7 @@ import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
+import io.ferry.testkit.TransportKind;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -140,6 +141,61 @@ class SwitchoverTest {
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
             assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    /** A destination whose LOAD_COMPLETE is slow in its first attempt only, counting LOAD_REVERT. */
+    private static final class SlowRestore implements MigrationPlugin {
+        final AtomicInteger loads = new AtomicInteger();
+        final AtomicInteger loadReverts = new AtomicInteger();
+
+        @Override
+        public String name() {
+            return "slow-restore";
+        }
+
+        @Override
+        public void registerDestination(Registrar r) {
+            r.on(Stage.LOAD_COMPLETE).id("slow.restore").priority(Priority.AFTER_RAM).handler(ctx -> {
+                if (loads.incrementAndGet() == 1) {
+                    Thread.sleep(400); // a device slow to restore: the behaviour under test
+                }
+            });
+            r.on(Stage.LOAD_REVERT).id("slow.drop").priority(Priority.AFTER_RAM).handler(ctx -> loadReverts.incrementAndGet());
+        }
+    }
+
+    @Test
+    void aDestinationWhosePartRunsOverMakesTheSourceStepBackAfterTheAckAndNotPauseForItAgain() throws Exception {
+        SlowRestore slow = new SlowRestore();
+        try (Machine source = dirtyingSource("slow-dest", 26); Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), slow).parameters(guarded(3))
+                    .run(WAIT);
+            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DowntimeExceededException.class)
+                    .hasMessageContaining("COMPLETE ran over its budget");
+            // The first attempt reached the destination's slow part and stepped back at the ACK; the destination
+            // reported what its part took, so the next attempts stepped back at once instead of pausing for it again.
+            assertThat(slow.loads).hasValue(1);
+            // The last VOID may race the source's ERROR and close; the first two always arrive.
+            assertThat(slow.loadReverts.get()).isBetween(2, 3);
+            assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(3);
+            assertThat(out.sourceFigures().switchover().downtime()).isLessThan(Duration.ofMillis(150));
+            assertThat(source.runState()).isEqualTo(RunState.RUNNING);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    @Test
+    void aSnapshotHasTheSourcesCheckpointsOnly() throws Exception {
+        try (Machine source = dirtyingSource("snapshot", 27); Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.FILE)
+                    .run(WAIT).assertCompleted();
+            SwitchoverBreakdown b = out.sourceFigures().switchover();
+            assertThat(b.endToEnd()).isFalse();
+            assertThat(b.checkpoints()).allSatisfy(c -> assertThat(c.side()).isEqualTo(Side.SOURCE));
+            assertThat(b.checkpoints()).extracting(Checkpoint::name).endsWith("end-written");
+            assertThat(b.downtime()).isEqualTo(b.checkpoints().get(b.checkpoints().size() - 1).at());
+            StateAssertions.assertSameState(source, dest);
         }
     }
 

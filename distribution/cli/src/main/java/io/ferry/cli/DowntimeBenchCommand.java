@@ -148,20 +148,23 @@ final class DowntimeBenchCommand implements Callable<Integer> {
 
     private static void summarize(PrintWriter out, List<Row> rows) {
         out.println();
-        out.printf(Locale.ROOT, "%-5s %5s %9s %10s %10s %12s %14s %12s%n", "guard", "runs", "completed", "converged",
-                "within", "share", "mean |error|", "gave up");
+        out.printf(Locale.ROOT, "%-5s %5s %9s %10s %10s %8s %6s %14s %8s%n", "guard", "runs", "completed", "converged",
+                "within", "share", "kept", "mean |error|", "gave up");
         for (boolean guard : new boolean[] {false, true}) {
             List<Row> mine = rows.stream().filter(r -> r.guard == guard).toList();
             List<Row> converged = mine.stream().filter(Row::converged).toList();
             long within = converged.stream().filter(Row::within).count();
             double meanError = mine.stream().filter(Row::completed).mapToLong(r -> Math.abs(r.actual - r.expected))
                     .average().orElse(0);
-            out.printf(Locale.ROOT, "%-5s %5d %9d %10d %10d %11.0f%% %11.1f ms %12d%n", guard ? "on" : "off", mine.size(),
-                    mine.stream().filter(Row::completed).count(), converged.size(), within,
-                    converged.isEmpty() ? 0.0 : 100.0 * within / converged.size(), meanError,
+            long kept = mine.stream().filter(Row::within).count();
+            out.printf(Locale.ROOT, "%-5s %5d %9d %10d %10d %7.0f%% %3d/%-2d %11.1f ms %8d%n", guard ? "on" : "off",
+                    mine.size(), mine.stream().filter(Row::completed).count(), converged.size(), within,
+                    converged.isEmpty() ? 0.0 : 100.0 * within / converged.size(), kept, mine.size(), meanError,
                     mine.stream().filter(r -> !r.completed).count());
         }
         out.println("share = runs within the limit among the runs that converged (expected < limit at the last pass);");
+        out.println("kept = completed runs within the limit, of all runs (a guard run after a step-back may complete at");
+        out.println("the cap, not converged, and still keep the limit); mean |error| = |actual - expected| of completed runs;");
         out.println("gave up = the guard exhausted switchover-attempts and the source kept running.");
         out.flush();
     }

@@ -8,7 +8,8 @@ import java.util.Locale;
  *
  * @param setupMillis time from start to the end of SETUP
  * @param totalMillis time from start to now, or to the end
- * @param downtimeMillis source: from stopping the machine to the destination's acknowledgement
+ * @param downtimeMillis source: the last switchover attempt's downtime, end to end from the stop
+ *     request to the destination running (see {@link SwitchoverBreakdown})
  * @param transferredBytes bytes written to (source) or read from (destination) the stream
  * @param remainingBytes source: the last pending estimate of the ITERATE handlers
  * @param dirtyPagesRate source: pages newly dirtied per second, measured between dirty syncs

@@ -3,7 +3,6 @@ package io.ferry.migration;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
-import io.ferry.internal.engine.Engines;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
@@ -14,6 +13,7 @@ import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.IOException;
 import java.util.EnumSet;
+import java.util.ServiceLoader;
 import java.util.Set;
 
 /**
@@ -31,9 +31,14 @@ public final class Migrator {
     private static final Set<RunState> MIGRATABLE = EnumSet.of(RunState.RUNNING, RunState.PAUSED, RunState.PRELAUNCH);
 
     private final PluginRegistry registry;
+    private final MigrationEngine engine;
 
     public Migrator(PluginRegistry registry) {
         this.registry = checkNotNull(registry, "registry");
+        // The engine lives in the framework's private package; finding it here keeps this package free of it.
+        this.engine = ServiceLoader.load(MigrationEngine.class, Migrator.class.getClassLoader()).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no MigrationEngine in the framework: its"
+                        + " META-INF/services/" + MigrationEngine.class.getName() + " is missing"));
     }
 
     public PluginRegistry registry() {
@@ -63,7 +68,7 @@ public final class Migrator {
         checkState(machine.runState() == RunState.INMIGRATE,
                 "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(), machine.runState());
         MigrationClaim claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
-        return Engines.destination(claim, machine, registry, params, endpoint, listeners);
+        return engine.destination(claim, machine, registry, params, endpoint, listeners);
     }
 
     /** Loads a stream from an already connected channel (the in-memory transport) into {@code machine}. */
@@ -93,7 +98,7 @@ public final class Migrator {
         }, params, listeners);
     }
 
-    private Migration migrate(Machine machine, Engines.ChannelOpener opener, String target,
+    private Migration migrate(Machine machine, MigrationEngine.ChannelOpener opener, String target,
             MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(machine, "machine");
         checkNotNull(params, "params");
@@ -101,6 +106,6 @@ public final class Migrator {
                 "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
                 machine.runState());
         MigrationClaim claim = machine.claimForMigration("migration to " + target);
-        return Engines.source(claim, machine, registry, params, opener, target, listeners);
+        return engine.source(claim, machine, registry, params, opener, target, listeners);
     }
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Sent to listeners once per pass: after SETUP (pass 0), after each DIRTY_SYNC + ITERATE pass,
- * and after COMPLETE.
+ * and after each switchover attempt (its completion pass; the figures carry the attempt's
+ * {@link SwitchoverBreakdown}).
  *
  * @param pass the pass number
  * @param sectionBytes chunk payload bytes per section emitted in this pass, by section name

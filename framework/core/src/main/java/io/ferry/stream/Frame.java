@@ -126,7 +126,7 @@ public sealed interface Frame {
 
     /**
      * The answer to a {@link Ping}, with its stamp, and how long the destination expects its part of
-     * the switchover to take (END read to running), in nanoseconds: declared by its LOAD_COMPLETE
+     * the switchover to take (END read to ACK written), in nanoseconds: declared by its LOAD_COMPLETE
      * handlers or measured in a void attempt, whichever is longer.
      */
     record Pong(long stamp, long destinationNanos) implements Frame {

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.SectionKey;
 import java.io.IOException;
+import java.net.SocketException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -225,7 +226,16 @@ public final class FrameReader {
     private void readFully(ByteBuffer dst, long start, long index, String expected) throws IOException {
         int wanted = dst.remaining();
         while (dst.hasRemaining()) {
-            int n = channel.read(dst);
+            int n;
+            try {
+                n = channel.read(dst);
+            } catch (SocketException e) {
+                // The peer reset the connection (it closed with our answers unread): the stream ended here.
+                TruncatedStreamException t = new TruncatedStreamException(start, index, "connection reset after "
+                        + (wanted - dst.remaining()) + " of " + wanted + " bytes of " + expected);
+                t.initCause(e);
+                throw t;
+            }
             if (n < 0) {
                 int got = wanted - dst.remaining();
                 throw new TruncatedStreamException(start, index, "stream ended after " + got + " of " + wanted

@@ -17,11 +17,14 @@ import java.util.Deque;
  * bandwidth + the destination's part (its LOAD_COMPLETE and start, as it reports) + 1.5 round
  * trips (END out, ACK back, COMMIT out) + what the last attempt took beyond its prediction.
  * Bandwidth is bytes over time of the last {@link #WINDOW} passes, so it follows the link as it
- * is now rather than the average since the start.
+ * is now rather than the average since the start; once an attempt has measured RAM's final pass
+ * with the machine stopped, the slower of the two.
  */
 final class Convergence {
     /** Passes the bandwidth estimate looks back over. */
     static final int WINDOW = 3;
+    /** The fewest bytes of a final pass that say how fast the stopped machine's RAM goes out. */
+    static final long MIN_FINAL_PASS_SAMPLE = 1 << 20;
 
     /** What to do after a pass. */
     enum Verdict {
@@ -63,6 +66,8 @@ final class Convergence {
     private long passStart;
     private long stopNanos;
     private long surplusNanos;
+    private double finalPassBandwidth;
+    private Work lastWork = Work.pending(0);
 
     Convergence(Ticker ticker, Duration downtimeLimit, int iterationCap) {
         this.ticker = checkNotNull(ticker, "ticker");
@@ -96,19 +101,40 @@ final class Convergence {
     }
 
     /**
-     * Learns from a switchover attempt: how long stopping the machine took, and how much longer
-     * the attempt took than predicted (never less than 0: an attempt faster than predicted teaches nothing).
+     * What one switchover attempt measured.
+     *
+     * @param stoppingNanos from the stop request to every vCPU at its safepoint
+     * @param actualNanos the attempt's downtime (to the step-back, if it stepped back)
+     * @param finalPassBytes what RAM's final pass wrote
+     * @param finalPassNanos from RAM's final pass starting to the stream drained behind it (END written)
+     * @param destinationNanos the destination's END read to ACK written, 0 if it did not get that far
      */
-    void learn(long stoppingNanos, long predictedNanos, long actualNanos) {
-        long base = predictedNanos - stopNanos - surplusNanos; // the prediction without what was learned before
-        stopNanos = Math.max(0, stoppingNanos);
-        surplusNanos = Math.max(0, actualNanos - base - stopNanos);
+    record Attempt(long stoppingNanos, long actualNanos, long finalPassBytes, long finalPassNanos,
+            long destinationNanos) {}
+
+    /**
+     * Learns from an attempt at the work last decided on: the cost of stopping, how fast RAM's final
+     * pass went with the machine stopped (samples under {@link #MIN_FINAL_PASS_SAMPLE} bytes are too
+     * small to tell), and the surplus: what the attempt took beyond the prediction redone with what
+     * it measured (the destination's part included), never less than 0. Each attempt replaces what
+     * the one before taught.
+     */
+    void learn(Attempt a) {
+        stopNanos = Math.max(0, a.stoppingNanos());
+        if (a.finalPassBytes() >= MIN_FINAL_PASS_SAMPLE && a.finalPassNanos() > 0) {
+            finalPassBandwidth = (double) a.finalPassBytes() / a.finalPassNanos();
+        }
+        surplusNanos = 0;
+        Work measured = new Work(lastWork.pendingBytes(), lastWork.completeBytes(),
+                Math.max(lastWork.destinationNanos(), a.destinationNanos()), lastWork.roundTripNanos());
+        long explained = expectedDowntime(measured);
+        surplusNanos = explained == Long.MAX_VALUE ? 0 : Math.max(0, a.actualNanos() - explained);
     }
 
     /** The downtime to expect if the switchover started now with {@code work} left. */
     long expectedDowntime(Work work) {
         long bytes = work.pendingBytes() + work.completeBytes();
-        double bw = bandwidth();
+        double bw = finalPassBandwidth > 0 && bandwidth() > 0 ? Math.min(bandwidth(), finalPassBandwidth) : bandwidth();
         if (bytes > 0 && bw == 0) {
             return Long.MAX_VALUE;
         }
@@ -126,6 +152,7 @@ final class Convergence {
      * limit: a limit of 0 accepts no pause, so it runs to the cap.
      */
     Decision decide(int pass, Work work) {
+        lastWork = work;
         long expected = expectedDowntime(work);
         Verdict v = expected < limitNanos ? Verdict.CONVERGED : pass >= cap ? Verdict.CAPPED : Verdict.ITERATE;
         return new Decision(v, expected);

@@ -25,9 +25,9 @@ final class DestinationMarks implements Marks {
         marks.add(new Frame.Mark(name, ticker.read() - origin));
     }
 
-    /** Nanoseconds since END was read. */
-    long elapsedNanos() {
-        return ticker.read() - origin;
+    /** Nanoseconds from END read to the checkpoint {@code name}, or 0 if it was not reached. */
+    long at(String name) {
+        return marks.stream().filter(m -> m.name().equals(name)).mapToLong(Frame.Mark::nanos).findFirst().orElse(0);
     }
 
     /** The marks not handed out yet (for the ACK, then for the REPORT). */

@@ -143,7 +143,7 @@ final class DestinationMigration extends MigrationBase {
                 report(answers, marks);
                 return;
             }
-            learnedNanos = marks.elapsedNanos();
+            learnedNanos = marks.at(Timeline.ACK_WRITTEN); // this side's part of the void attempt
             revertAttempt();
         }
         claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
@@ -162,6 +162,21 @@ final class DestinationMigration extends MigrationBase {
             answers.writeReport(new Frame.Report(marks.takeNew()));
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "could not send the switchover REPORT to the source", e);
+        }
+    }
+
+    /**
+     * Answers a PING. A PONG that cannot be written fails nothing: what the source sent is still
+     * to be read (its ERROR, if it gave up), and a source that is gone ends the stream anyway.
+     */
+    private void pong(FrameWriter answers, Frame.Ping ping) {
+        if (answers == null) {
+            return;
+        }
+        try {
+            answers.writePong(new Frame.Pong(ping.stamp(), expectedNanos()));
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "could not answer a PING: " + e.getMessage());
         }
     }
 
@@ -189,9 +204,7 @@ final class DestinationMigration extends MigrationBase {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
             } else if (f instanceof Frame.Ping ping) {
-                if (answers != null) {
-                    answers.writePong(new Frame.Pong(ping.stamp(), expectedNanos()));
-                }
+                pong(answers, ping);
             } else if (f instanceof Frame.Void) {
                 revertAttempt(); // the source stepped back during COMPLETE, before END
             } else if (f instanceof Frame.Error e) {

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.channels.ReadableByteChannel;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,7 +28,7 @@ final class ReturnPath {
     private final Consumer<MigrationException> abort;
     private final Ticker ticker;
     private final long[] rtt = new long[RTT_WINDOW];
-    private final CountDownLatch firstPong = new CountDownLatch(1);
+    private long lastPongStamp = Long.MIN_VALUE; // guarded by this
     private int rttSamples; // guarded by this
     private volatile boolean closed;
     private volatile long destinationNanos;
@@ -71,12 +70,20 @@ final class ReturnPath {
     }
 
     /**
-     * Waits at most {@code timeout} for the first PONG, so that the first convergence decision
-     * knows the round trip and the destination's part; returns early, with false, if the return
-     * path ended first.
+     * Waits at most {@code timeout} for the answer to a PING stamped {@code stamp} or later, so a
+     * decision knows the round trip and the destination's part as they are since then; returns
+     * early, with false, if the return path ended first.
      */
-    boolean awaitFirstPong(Duration timeout) throws InterruptedException {
-        return firstPong.await(timeout.toNanos(), TimeUnit.NANOSECONDS) && !closed;
+    synchronized boolean awaitPong(long stamp, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while ((rttSamples == 0 || lastPongStamp < stamp) && !closed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return !closed;
     }
 
     /** The destination's latest estimate of its part of the switchover, in nanoseconds; 0 before the first PONG. */
@@ -84,8 +91,10 @@ final class ReturnPath {
         return destinationNanos;
     }
 
-    private synchronized void sample(long nanos) {
+    private synchronized void sample(long nanos, long stamp) {
         rtt[rttSamples++ % RTT_WINDOW] = nanos;
+        lastPongStamp = Math.max(lastPongStamp, stamp);
+        notifyAll();
     }
 
     private void run() {
@@ -94,9 +103,8 @@ final class ReturnPath {
             while (true) {
                 Frame f = reader.next();
                 if (f instanceof Frame.Pong p) {
-                    sample(ticker.read() - p.stamp());
                     destinationNanos = p.destinationNanos();
-                    firstPong.countDown();
+                    sample(ticker.read() - p.stamp(), p.stamp());
                 } else if (f instanceof Frame.Ack || f instanceof Frame.Report) {
                     answers.add(f);
                 } else if (f instanceof Frame.Error e) {
@@ -119,7 +127,9 @@ final class ReturnPath {
             closed = true;
             abort.accept(failure);
             answers.add(new Frame.Error(failure.getMessage()));
-            firstPong.countDown(); // no PONG will come: wake a waiter
+            synchronized (this) {
+                notifyAll(); // no PONG will come: wake a waiter
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
 import io.ferry.migration.DowntimeExceededException;
+import io.ferry.migration.MigrationEngine;
 import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
@@ -41,7 +42,7 @@ final class SourceMigration extends MigrationBase {
     private final Machine machine;
     private final PluginRegistry registry;
     private final MigrationParameters params;
-    private final Engines.ChannelOpener opener;
+    private final MigrationEngine.ChannelOpener opener;
     private final String target;
     private final MigrationClaim claim;
     private final Ticker ticker;
@@ -54,9 +55,11 @@ final class SourceMigration extends MigrationBase {
     private Throttle throttle;
     private ReturnPath returnPath;
     private boolean guarded;
+    /** The decision waits for the answer to a PING sent at or after this stamp: the start, then each step-back. */
+    private long freshSince = Long.MIN_VALUE;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            Engines.ChannelOpener opener, String target, Ticker ticker) {
+            MigrationEngine.ChannelOpener opener, String target, Ticker ticker) {
         this.claim = claim;
         this.machine = machine;
         this.registry = registry;
@@ -184,7 +187,7 @@ final class SourceMigration extends MigrationBase {
             endPass(pass);
             convergence.passEnded(bytes);
             ping();
-            if (returnPath != null && !returnPath.awaitFirstPong(params.switchoverTimeout())) {
+            if (returnPath != null && !returnPath.awaitPong(freshSince, params.switchoverTimeout())) {
                 checkAborted(); // the return path ended: the destination's ERROR, most likely
                 LOG.log(Level.DEBUG, what() + ": no PONG yet; deciding without the round trip and the destination's part");
             }
@@ -193,7 +196,8 @@ final class SourceMigration extends MigrationBase {
             counters.dirtyPagesRate = machine.memory().dirtyLog().peekCount() * 1_000_000_000L
                     / Math.max(1, ticker.read() - synced);
             long pending = stages.pendingBytes();
-            Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending)); // the cap counts this attempt's passes
+            // The iteration cap counts this attempt's passes.
+            Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending));
             counters.remainingBytes = pending;
             counters.expectedDowntimeNanos = decision.expectedDowntimeNanos();
             counters.iterations = pass;
@@ -227,7 +231,6 @@ final class SourceMigration extends MigrationBase {
     private String switchover(int pass, int attempt, Convergence convergence) throws Exception {
         checkAborted();
         setStatus(MigrationStatus.DEVICE);
-        long predicted = counters.expectedDowntimeNanos;
         long limit = params.downtimeLimit().toNanos();
         Timeline timeline = new Timeline(ticker);
         claim.changeRunState(RunState.FINISH_MIGRATE); // returns with every vCPU at its safepoint
@@ -260,10 +263,11 @@ final class SourceMigration extends MigrationBase {
             if (mismatch != null) {
                 throw new MigrationException("the destination's acknowledgement does not match the stream: " + mismatch);
             }
-            long commitAndStart = oneWay + returnPath.destinationNanos() / 8; // COMMIT's way out, and starting
-            if (guarded && timeline.elapsedNanos() + commitAndStart >= limit) {
+            // COMMIT's way out: half a PING round trip on the idle connection (as the REPORT is placed).
+            long commitOut = returnPath.roundTripNanos() > 0 ? returnPath.roundTripNanos() / 2 : oneWay;
+            if (guarded && timeline.elapsedNanos() + commitOut >= limit) {
                 stepBack = "the destination acknowledged " + millis(timeline.elapsedNanos()) + " ms after the stop;"
-                        + " with COMMIT and its start the downtime would exceed " + millis(limit) + " ms";
+                        + " with COMMIT on its way the downtime would exceed " + millis(limit) + " ms";
                 return stepBack;
             }
             stages.checkSealed(); // a device that wrote while the destination loaded
@@ -282,9 +286,17 @@ final class SourceMigration extends MigrationBase {
             SwitchoverBreakdown breakdown = timeline.breakdown(attempt);
             counters.switchover = breakdown;
             counters.downtimeNanos = breakdown.downtime().toNanos();
-            convergence.learn(stopping, predicted, breakdown.downtime().toNanos());
+            Timeline.Span finalPass = timeline.finalPass(ramFinalId());
+            convergence.learn(new Convergence.Attempt(stopping, breakdown.downtime().toNanos(), finalPass.bytes(),
+                    finalPass.nanos(), timeline.destinationNanos()));
             publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
+    }
+
+    /** The id of RAM's final pass, or "" if the pipeline has none. */
+    private String ramFinalId() {
+        return pipeline.handlers(Stage.COMPLETE).stream().filter(h -> h.ramFinalPass()).map(h -> h.id()).findFirst()
+                .orElse("");
     }
 
     /** Whether every plugin with COMPLETE handlers can undo them; if not, the guard stays off, and says why. */
@@ -299,6 +311,7 @@ final class SourceMigration extends MigrationBase {
 
     /** After a void attempt: REVERT undoes what COMPLETE stopped, the machine resumes, iteration goes on. */
     private void revert(int pass, RunState resumeTo) throws Exception {
+        freshSince = ticker.read(); // the next decision needs the destination's part as the void attempt taught it
         stages.run(Stage.REVERT, pass);
         claim.changeRunState(resumeTo);
         setStatus(MigrationStatus.ACTIVE);
@@ -321,7 +334,7 @@ final class SourceMigration extends MigrationBase {
         try {
             Frame f = returnPath.next(params.switchoverTimeout());
             if (f instanceof Frame.Report r) {
-                timeline.placeReport(r.marks());
+                timeline.placeReport(r.marks(), returnPath.roundTripNanos());
             }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "no REPORT from the destination after COMMIT: " + e.getMessage());

@@ -13,9 +13,10 @@ import java.util.List;
 /**
  * The checkpoints of one switchover attempt on the source's clock, from the stop request. The
  * destination's marks (nanoseconds after it read END, on its own clock) are placed on this
- * timeline half a round trip after the source frame that triggered them: the ones up to its ACK
- * after END written, the ones from COMMIT read after COMMIT written. The one-way time is what the
- * END-to-ACK round trip took beyond the destination's own END-to-ACK time, halved.
+ * timeline one way after the source frame that triggered them: the ones up to its ACK after END
+ * written, one way being what the END-to-ACK round trip took beyond the destination's own
+ * END-to-ACK time, halved; the ones from COMMIT read after COMMIT written, one way being half
+ * the PING round trip.
  */
 final class Timeline implements Marks {
     static final String STOP = "stop-requested";
@@ -58,6 +59,40 @@ final class Timeline implements Marks {
         checkpoints.add(new Checkpoint(Side.SOURCE, name, Duration.ofNanos(at), bytes));
     }
 
+    /** How long a stretch of the attempt took and what was written in it; zeros if it did not happen. */
+    record Span(long nanos, long bytes) {}
+
+    /**
+     * RAM's final pass as the stopped machine experienced it: from its handler's start to END
+     * written (the stream drained behind it), or to the handler's end if the attempt stopped
+     * before END; its bytes are the handler's.
+     */
+    Span finalPass(String handlerId) {
+        Checkpoint start = find("complete " + handlerId + " start");
+        Checkpoint end = find("complete " + handlerId + " end");
+        Checkpoint drained = find(END_WRITTEN);
+        if (start == null || end == null) {
+            return new Span(0, 0);
+        }
+        Checkpoint last = drained != null ? drained : end;
+        return new Span(last.at().minus(start.at()).toNanos(), end.bytes());
+    }
+
+    /** What the destination's part took in this attempt (END read to ACK written), or 0 before its ACK. */
+    long destinationNanos() {
+        Checkpoint endRead = find(Side.DESTINATION, END_READ);
+        Checkpoint ackWritten = find(Side.DESTINATION, ACK_WRITTEN);
+        return endRead == null || ackWritten == null ? 0 : ackWritten.at().minus(endRead.at()).toNanos();
+    }
+
+    private Checkpoint find(String name) {
+        return find(Side.SOURCE, name);
+    }
+
+    private Checkpoint find(Side side, String name) {
+        return checkpoints.stream().filter(c -> c.side() == side && c.name().equals(name)).findFirst().orElse(null);
+    }
+
     /** Time since the stop request. */
     long elapsedNanos() {
         return ticker.read() - origin;
@@ -73,11 +108,17 @@ final class Timeline implements Marks {
         return oneWay;
     }
 
-    /** Places the REPORT's marks; call after {@link #COMMIT_WRITTEN} and {@link #placeAck}. */
-    void placeReport(List<Frame.Mark> marks) {
+    /**
+     * Places the REPORT's marks; call after {@link #COMMIT_WRITTEN} and {@link #placeAck}. COMMIT
+     * travels on an idle connection, so its way out is half the PING round trip when one was
+     * measured ({@code roundTripNanos} > 0), not the END-to-ACK one way, which includes the time END
+     * waited behind the final pass's data.
+     */
+    void placeReport(List<Frame.Mark> marks, long roundTripNanos) {
         long commitRead = find(marks, COMMIT_READ);
+        long out = roundTripNanos > 0 ? roundTripNanos / 2 : oneWay;
         for (Frame.Mark m : marks) {
-            long at = commitWritten + oneWay + m.nanos() - commitRead;
+            long at = commitWritten + out + m.nanos() - commitRead;
             place(m.name(), at);
             if (m.name().equals(RUNNING)) {
                 destinationRunning = at;

@@ -76,17 +76,31 @@ class ConvergencePolicyTest {
     }
 
     @Test
-    void anAttemptLearnsTheCostOfStoppingAndWhatItTookBeyondThePrediction() {
+    void anAttemptLearnsTheCostOfStoppingTheFinalPassSpeedAndWhatItTookBeyond() {
+        Convergence c = new Convergence(ticker, Duration.ofMillis(100), 30);
+        pass(c, 100_000_000, 100); // 1 byte per ns while running
+        Work work = Work.pending(40 * MS);
+        assertThat(c.decide(1, work).expectedDowntimeNanos()).isEqualTo(40 * MS);
+        // Stopping took 3 ms; the final pass moved 20 MB in 40 ms (half the speed); the attempt took 100 ms.
+        c.learn(new Convergence.Attempt(3 * MS, 100 * MS, 20 * MS, 40 * MS, 0));
+        // 3 + 40 MB at 0.5 byte/ns (80) = 83, and 17 ms beyond it.
+        assertThat(c.expectedDowntime(work)).isEqualTo(100 * MS);
+        assertThat(c.expectedDowntime(Work.pending(10 * MS))).isEqualTo((3 + 20 + 17) * MS);
+        // Learning again replaces, rather than adds to, what was learned before; a tiny final pass teaches no speed.
+        c.decide(2, Work.pending(10 * MS));
+        c.learn(new Convergence.Attempt(1 * MS, 30 * MS, 1000, 1 * MS, 0));
+        assertThat(c.expectedDowntime(Work.pending(10 * MS))).isEqualTo(30 * MS); // 1 + 20 + 9
+        // An attempt faster than predicted teaches no surplus.
+        c.learn(new Convergence.Attempt(1 * MS, 5 * MS, 0, 0, 0));
+        assertThat(c.expectedDowntime(Work.pending(10 * MS))).isEqualTo(21 * MS);
+    }
+
+    @Test
+    void theDestinationsMeasuredPartIsNotCountedAgainAsSurplus() {
         Convergence c = new Convergence(ticker, Duration.ofMillis(100), 30);
         pass(c, 100_000_000, 100);
-        long predicted = c.expectedDowntime(Work.pending(40 * MS)); // 40 ms
-        c.learn(3 * MS, predicted, 70 * MS); // stopping took 3 ms, the attempt 70 ms
-        assertThat(c.expectedDowntime(Work.pending(40 * MS))).isEqualTo(70 * MS);
-        // Learning again replaces, rather than adds to, what was learned before.
-        c.learn(2 * MS, 70 * MS, 50 * MS);
-        assertThat(c.expectedDowntime(Work.pending(40 * MS))).isEqualTo(50 * MS);
-        // An attempt faster than predicted teaches only the cost of stopping.
-        c.learn(1 * MS, 50 * MS, 10 * MS);
-        assertThat(c.expectedDowntime(Work.pending(40 * MS))).isEqualTo(41 * MS);
+        c.decide(1, Work.pending(10 * MS)); // predicted 10 ms: the destination's part was not known yet
+        c.learn(new Convergence.Attempt(0, 40 * MS, 0, 0, 30 * MS)); // it took 30 of the 40 ms
+        assertThat(c.expectedDowntime(new Work(10 * MS, 0, 30 * MS, 0))).isEqualTo(40 * MS);
     }
 }
