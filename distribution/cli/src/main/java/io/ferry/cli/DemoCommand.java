@@ -2,10 +2,7 @@ package io.ferry.cli;
 
 import io.ferry.machine.Device;
 import io.ferry.machine.DirtyPattern;
-import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
-import io.ferry.machine.MemoryFill;
-import io.ferry.machine.PageDirtier;
 import io.ferry.machine.RunState;
 import io.ferry.machine.Vcpu;
 import io.ferry.migration.Migration;
@@ -14,7 +11,7 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.migration.Sizes;
-import io.ferry.pipeline.DeviceModel;
+import io.ferry.shell.MachineSpec;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
@@ -88,20 +85,14 @@ final class DemoCommand implements Callable<Integer> {
                 .withRunOnDestination(false); // compare both sides at switchover, then start the destination
         DirtyPattern dirtyPattern = DirtyPattern.parse(pattern);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(DemoCommand.class.getClassLoader());
-        List<DeviceModel> models = resolveDevices(registry);
         out.printf("ferry demo: %s guest RAM, vCPU dirtying %d pages/s (%s), devices %s, plugins %s%n",
                 Sizes.format(ram), dirtyRate, pattern, devices.isEmpty() ? "none" : devices,
                 registry.snapshot().stream().map(MigrationPlugin::name).collect(Collectors.toList()));
 
-        try (Machine source = Machine.create("source", GuestMemory.of(ram));
-                Machine destination = Machine.incoming("destination", GuestMemory.of(ram))) {
-            MemoryFill.random(source.memory(), seed, 0.3);
-            for (DeviceModel m : models) {
-                m.attachToSource(source, seed);
-                m.attachToDestination(destination);
-            }
-            source.start();
-            Vcpu vcpu = source.startVcpu("vcpu0", dirtyRate, new PageDirtier(source, dirtyPattern, seed));
+        MachineSpec machine = new MachineSpec(ram, devices, dirtyRate, dirtyPattern, seed);
+        try (Machine source = machine.buildSource(registry, "source");
+                Machine destination = machine.buildDestination(registry, "destination")) {
+            Vcpu vcpu = source.vcpus().stream().findFirst().orElse(null);
 
             Migrator migrator = new Migrator(registry);
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", port));
@@ -112,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
             incoming.await(Duration.ofMinutes(1));
             out.println();
             out.println(f.report());
-            out.printf("vCPU wrote %d pages on the source%n", vcpu.steps());
+            out.printf("vCPU wrote %d pages on the source%n", vcpu == null ? 0 : vcpu.steps());
             if (f.status() != MigrationStatus.COMPLETED || incoming.status() != MigrationStatus.COMPLETED) {
                 out.printf("migration FAILED: source %s (%s), destination %s (%s)%n", f.status(),
                         outgoing.failure().map(Throwable::getMessage).orElse("-"), incoming.status(),
@@ -124,10 +115,6 @@ final class DemoCommand implements Callable<Integer> {
             out.printf("destination is %s; source is %s%n", destination.runState(), source.runState());
             return verified ? 0 : 1;
         }
-    }
-
-    private List<DeviceModel> resolveDevices(PluginRegistry registry) {
-        return devices.stream().filter(n -> !n.isBlank()).map(n -> registry.deviceModel(n.trim())).toList();
     }
 
     /** Compares RAM byte for byte and every device's state; prints the verdict. */

@@ -31,8 +31,15 @@ final class ShellProcess implements AutoCloseable {
         reader.start();
     }
 
+    /** A shell whose Web Console listens on an ephemeral port (nobody reads it). */
     static ShellProcess start(Path home, String name) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell").redirectErrorStream(true);
+        return start(home, name, 0);
+    }
+
+    /** A shell whose Web Console listens on 127.0.0.1:{@code webPort}. */
+    static ShellProcess start(Path home, String name, int webPort) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell", "--web-port",
+                Integer.toString(webPort)).redirectErrorStream(true);
         pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=2g");
         return new ShellProcess(name, pb.start());
     }

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import io.ferry.internal.engine.DestinationMigration;
 import io.ferry.internal.engine.SourceMigration;
+import io.ferry.internal.management.MigrationMBeans;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
@@ -68,6 +69,7 @@ public final class Migrator {
         for (MigrationListener l : listeners) {
             m.addListener(l);
         }
+        m.addListener(MigrationMBeans.listener(machine.name())); // JMX: every migration as an MXBean
         return m.start();
     }
 
@@ -110,6 +112,7 @@ public final class Migrator {
         for (MigrationListener l : listeners) {
             m.addListener(l); // before the start, so no event is missed
         }
+        m.addListener(MigrationMBeans.listener(machine.name())); // JMX: every migration as an MXBean
         return m.start();
     }
 }

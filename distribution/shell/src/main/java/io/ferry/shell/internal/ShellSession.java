@@ -1,0 +1,258 @@
+package io.ferry.shell.internal;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
+
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationFigures;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.Side;
+import io.ferry.shell.MachineSpec;
+import io.ferry.shell.internal.Views.CancelOutcome;
+import io.ferry.shell.internal.Views.Listening;
+import io.ferry.shell.internal.Views.MachineInfo;
+import io.ferry.shell.internal.Views.MigrationInfo;
+import io.ferry.shell.internal.Views.MigrationStarted;
+import io.ferry.shell.internal.Views.SnapshotOutcome;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * What the shell acts on in this process: one local machine, the current migration (either
+ * direction) and the parameters of the next one. Methods return data and throw with a one-line
+ * message on bad input. Thread-safe.
+ */
+final class ShellSession implements AutoCloseable {
+    private static final Duration LONGEST_WAIT = Duration.ofHours(1);
+
+    private final PluginRegistry plugins;
+    private final Migrator migrator;
+    private Machine machine;
+    private TrackedMigration migration;
+    private long migrations;
+    private MigrationParameters parameters = MigrationParameters.defaults();
+
+    ShellSession(PluginRegistry plugins) {
+        this.plugins = plugins;
+        this.migrator = new Migrator(plugins);
+    }
+
+    PluginRegistry plugins() {
+        return plugins;
+    }
+
+    /** Replaces the local machine with a new source ({@code incoming} false) or destination. */
+    synchronized MachineInfo createMachine(MachineSpec spec, boolean incoming) {
+        checkState(migration == null || migration.isTerminal(),
+                "a migration is %s: cancel it or wait before replacing the machine", migration == null ? "" : migration.status());
+        if (machine != null) { // first, so its guest RAM is free for the new one
+            machine.close();
+            machine = null;
+        }
+        machine = incoming ? spec.buildDestination(plugins, "incoming") : spec.buildSource(plugins, "local");
+        migration = null;
+        return ShellData.machine(machine);
+    }
+
+    synchronized Optional<Machine> machine() {
+        return Optional.ofNullable(machine);
+    }
+
+    /** Waits for a migration into the local machine on {@code uri}; returns at once. */
+    synchronized Listening incoming(MigrationUri uri) throws IOException {
+        checkArgument(uri instanceof MigrationUri.Tcp, "incoming takes tcp:HOST:PORT; restore a snapshot with ferry:restore");
+        Machine m = incomingMachine();
+        checkIdle();
+        IncomingEndpoint endpoint = Transports.listen(uri);
+        try {
+            track(endpoint.address().toString(), t -> migrator.incoming(m, endpoint, parameters, t));
+        } catch (RuntimeException e) {
+            endpoint.close();
+            throw e;
+        }
+        return new Listening(endpoint.address().toString());
+    }
+
+    /** Starts migrating the local machine to {@code uri}; returns at once (follow it with {@link #current()}). */
+    synchronized MigrationStarted migrate(MigrationUri uri) {
+        Machine source = sourceMachine();
+        checkIdle();
+        track(uri.toString(), t -> migrator.migrate(source, uri, parameters, t));
+        return new MigrationStarted(source.name(), uri.toString());
+    }
+
+    /** The current migration, to follow. */
+    synchronized TrackedMigration current() {
+        checkState(migration != null, "no migration yet");
+        return migration;
+    }
+
+    synchronized Optional<MigrationInfo> info() {
+        return Optional.ofNullable(migration).map(TrackedMigration::info);
+    }
+
+    synchronized CancelOutcome cancel() {
+        TrackedMigration t = current();
+        boolean cancelled = t.migration().cancel();
+        return new CancelOutcome(t.migration().side(), cancelled, t.migration().status());
+    }
+
+    synchronized MigrationParameters setParameter(String name, String value) {
+        parameters = parameters.with(name, value);
+        return parameters;
+    }
+
+    synchronized MigrationParameters parameters() {
+        return parameters;
+    }
+
+    /** Pauses the machine, saves it to {@code file}, and resumes it as it was, whatever the outcome. */
+    SnapshotOutcome snapshot(MigrationUri.File file) {
+        TrackedMigration t;
+        Machine source;
+        RunState before;
+        synchronized (this) {
+            source = sourceMachine();
+            checkIdle();
+            before = source.runState();
+            source.pause();
+            try {
+                t = track(file.toString(), l -> migrator.migrate(source, file, parameters, l));
+            } catch (RuntimeException e) {
+                source.changeRunState(before);
+                throw e;
+            }
+        }
+        MigrationFigures f = awaitUninterruptibly(t.migration());
+        source.changeRunState(before); // the migration has released the machine by the time it is terminal
+        checkState(f.status() == MigrationStatus.COMPLETED, "snapshot failed: %s", t.failure());
+        return new SnapshotOutcome(true, file.toString(), source.memory().size(), f.totalMillis(), f.transferredBytes(),
+                source.runState());
+    }
+
+    /** Loads a snapshot into the local machine, which must be an incoming one. */
+    SnapshotOutcome restore(MigrationUri.File file) throws IOException {
+        TrackedMigration t;
+        Machine target;
+        synchronized (this) {
+            target = incomingMachine();
+            checkIdle();
+            IncomingEndpoint endpoint = Transports.listen(file);
+            t = track(file.toString(), l -> migrator.incoming(target, endpoint, parameters, l));
+        }
+        MigrationFigures f = awaitUninterruptibly(t.migration());
+        checkState(f.status() == MigrationStatus.COMPLETED, "restore failed: %s", t.failure());
+        return new SnapshotOutcome(false, file.toString(), target.memory().size(), f.totalMillis(), f.transferredBytes(),
+                target.runState());
+    }
+
+    synchronized Views.Digests verify() {
+        checkState(machine != null, "no machine: create one with ferry:machine --ram SIZE");
+        return ShellData.digests(machine);
+    }
+
+    /** Runs the machine: a paused one, or one loaded by an incoming migration that kept it paused. */
+    synchronized MachineInfo cont() {
+        checkState(machine != null, "no machine");
+        checkIdle();
+        RunState state = machine.runState();
+        checkState(state != RunState.INMIGRATE, "machine %s waits for an incoming migration: it has nothing to run yet",
+                machine.name());
+        checkState(state != RunState.POSTMIGRATE,
+                "machine %s migrated away: it runs on the destination now, and must not run twice", machine.name());
+        machine.start();
+        return ShellData.machine(machine);
+    }
+
+    synchronized MachineInfo pause() {
+        checkState(machine != null, "no machine");
+        checkIdle();
+        checkState(machine.runState() == RunState.RUNNING, "machine %s is %s, not running", machine.name(),
+                machine.runState());
+        machine.pause();
+        return ShellData.machine(machine);
+    }
+
+    /** Cancels a migration in progress (waiting up to a minute for it to end), then shuts the machine down. */
+    @Override
+    public void close() {
+        TrackedMigration t;
+        synchronized (this) {
+            t = migration;
+        }
+        if (t != null && !t.isTerminal()) {
+            t.migration().cancel();
+            try {
+                t.migration().await(Duration.ofMinutes(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (TimeoutException e) {
+                // shut down regardless: the machine's vCPUs must not outlive the shell
+            }
+        }
+        synchronized (this) {
+            if (machine != null) {
+                machine.close();
+            }
+        }
+    }
+
+    /** Waits for the end of {@code m}: an interrupt (Ctrl-C) cancels it rather than abandoning it. */
+    static MigrationFigures awaitUninterruptibly(Migration m) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return m.await(LONGEST_WAIT);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    m.cancel();
+                } catch (TimeoutException e) {
+                    m.cancel();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Starts a migration with a fresh tracker as its listener (so no pass is missed) and makes it the current one. */
+    private TrackedMigration track(String peer, Function<TrackedMigration, Migration> start) {
+        TrackedMigration t = new TrackedMigration(migrations + 1, peer);
+        t.attach(start.apply(t));
+        migrations++;
+        migration = t;
+        return t;
+    }
+
+    private Machine sourceMachine() {
+        checkState(machine != null, "no machine: create one with ferry:machine --ram SIZE");
+        checkState(machine.runState() != RunState.INMIGRATE,
+                "machine %s waits for an incoming migration; create a source with ferry:machine --ram SIZE", machine.name());
+        return machine;
+    }
+
+    private Machine incomingMachine() {
+        checkState(machine != null && machine.runState() == RunState.INMIGRATE,
+                "no incoming machine: create one with ferry:machine --incoming --ram SIZE [--devices ...]");
+        return machine;
+    }
+
+    private void checkIdle() {
+        checkState(migration == null || migration.isTerminal(), "a migration is already %s (ferry:info)",
+                migration == null ? "absent" : migration.status());
+    }
+}
