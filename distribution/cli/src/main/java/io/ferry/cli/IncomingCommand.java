@@ -24,9 +24,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /** The destination of a migration between two plain-Java processes. */
 @Command(name = "incoming", mixinStandardHelpOptions = true,
         description = {"Waits on tcp:HOST:PORT for one migration from 'ferry migrate', loads it into an empty machine,",
-                "runs it, and prints its figures and state digest.",
-                "Exit codes: 0 the machine arrived and runs here; 1 the migration failed or was cancelled",
-                "(the source resumes); 2 bad usage or an error before any migration."})
+                "prints the figures and the state digest at switchover, starts the machine, and ends.",
+                "Exit codes: 0 the migration completed; 1 it failed or was cancelled (the source resumes);",
+                "2 bad usage or an error before any migration."})
 final class IncomingCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -50,7 +50,9 @@ final class IncomingCommand implements Callable<Integer> {
         PluginRegistry registry = PluginRegistry.fromServiceLoader(IncomingCommand.class.getClassLoader());
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
             IncomingEndpoint endpoint = Transports.listen(tcp);
-            Migration m = new Migrator(registry).incoming(destination, endpoint, MigrationParameters.defaults());
+            // kept paused at switchover, so the digest is of the state that arrived; then it runs
+            Migration m = new Migrator(registry).incoming(destination, endpoint,
+                    MigrationParameters.defaults().withRunOnDestination(false));
             out.printf("waiting for a migration on %s%n", endpoint.address());
             out.flush();
             MigrationFigures f = m.await(Duration.ofSeconds(timeoutSeconds));
@@ -58,8 +60,9 @@ final class IncomingCommand implements Callable<Integer> {
             if (f.status() != MigrationStatus.COMPLETED) {
                 return 1;
             }
-            out.printf("machine %s: %s%nstate %s%n", destination.name(), destination.runState(),
-                    StateDigest.of(destination).state());
+            String state = StateDigest.of(destination).state();
+            destination.start();
+            out.printf("machine %s: %s%nstate %s%n", destination.name(), destination.runState(), state);
             return 0;
         }
     }

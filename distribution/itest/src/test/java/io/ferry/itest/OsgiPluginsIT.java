@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -89,10 +90,10 @@ class OsgiPluginsIT {
     void handlersShowEveryStageInPriorityOrderWithPluginAndBundle() throws Exception {
         gogo().run("ferry:machine --ram 32M --devices its,vhost-net --rate 0");
         String table = gogo().run("ferry:handlers");
-        assertThat(table).containsPattern("COMPLETE +1000 BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
-                .containsPattern("COMPLETE +0 RAM +ram.final +ram +ferry-ram-plugin \\S+ +ram/0 v1")
-                .containsPattern("DIRTY_SYNC +1000 BEFORE_RAM +vhost-net.log-sync")
-                .containsPattern("LOAD_COMPLETE +-1000 AFTER_RAM +its.restore");
+        assertThat(table).containsPattern("COMPLETE +1000 +BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
+                .containsPattern("COMPLETE +0 +RAM +ram.final +ram +ferry-ram-plugin \\S+ +ram/0 v1")
+                .containsPattern("DIRTY_SYNC +1000 +BEFORE_RAM +vhost-net.log-sync")
+                .containsPattern("LOAD_COMPLETE +-1000 +AFTER_RAM +its.restore");
         assertThat(table.indexOf("its.flush")).isLessThan(table.indexOf("its.registers"));
         assertThat(table.indexOf("its.registers")).isLessThan(table.indexOf("vhost-net.stop"));
         assertThat(table.indexOf("vhost-net.stop")).isLessThan(table.indexOf("ram.final"));
@@ -124,6 +125,29 @@ class OsgiPluginsIT {
         assertThat(gogo().run("ferry:cont")).contains("RUNNING");
         gogo().run("ferry:set-parameter run-on-destination true");
         gogo().run("ferry:set-parameter downtime-limit 300");
+    }
+
+    @Test
+    @Order(6)
+    void commandsReturnDataObjectsThatScriptsCanRead() throws Exception {
+        Object machine = gogo().execute("ferry:machine --ram 16M --devices its --rate 0 --seed 3");
+        assertThat(machine.getClass().getSimpleName()).isEqualTo("MachineInfo");
+        assertThat(component(machine, "ramBytes")).isEqualTo(16L << 20);
+        assertThat(component(machine, "runState").toString()).isEqualTo("RUNNING");
+        assertThat((List<?>) component(machine, "devices")).hasSize(1);
+        Object table = gogo().execute("ferry:handlers");
+        List<?> rows = (List<?>) component(table, "rows");
+        assertThat(rows).extracting(r -> component(r, "handler")).contains("its.flush", "ram.final");
+        assertThat(gogo().run("(ferry:machine) ramBytes")).isEqualTo("16777216");
+    }
+
+    /** A record component of an object from a bundle's class loader. */
+    private static Object component(Object record, String name) {
+        try {
+            return record.getClass().getMethod(name).invoke(record);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("no component " + name + " on " + record.getClass(), e);
+        }
     }
 
     private static String ramLine(String verify) {
