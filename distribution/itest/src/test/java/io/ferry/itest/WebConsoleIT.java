@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -73,7 +77,12 @@ class WebConsoleIT {
             source.await("machine local: RUNNING", WAIT);
             source.send("ferry:set-parameter max-bandwidth 12M"); // about 80 MiB of data: seconds to watch it run
 
-            browser.get("http://127.0.0.1:" + port + "/system/console/ferry");
+            String page = "http://127.0.0.1:" + port + "/system/console/ferry";
+            HttpResponse<String> anonymous = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(page + "/status.json")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).as("the Web Console's authentication guards the page").isEqualTo(401);
+
+            browser.get(page);
             awaitText("ferry-machine", "RUNNING");
             assertThat(text("ferry-machine")).contains("local").contains("256.0 MiB").contains("its0")
                     .contains("vhost-net");
