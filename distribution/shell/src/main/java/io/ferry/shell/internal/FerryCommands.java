@@ -140,12 +140,12 @@ public final class FerryCommands {
 
     @Descriptor("pause the local machine, save it to a snapshot file, resume it")
     public SnapshotOutcome snapshot(@Descriptor("file:PATH") String uri) throws Exception {
-        return session.snapshot(fileUri(uri));
+        return Snapshots.save(session, fileUri(uri));
     }
 
     @Descriptor("load a snapshot file into the local --incoming machine")
     public SnapshotOutcome restore(@Descriptor("file:PATH") String uri) throws Exception {
-        return session.restore(fileUri(uri));
+        return Snapshots.restore(session, fileUri(uri));
     }
 
     @Descriptor("digests of guest RAM and of every device's state, to compare the two sides of a migration")

@@ -6,26 +6,23 @@ import static com.google.common.base.Preconditions.checkState;
 import io.ferry.machine.Machine;
 import io.ferry.machine.RunState;
 import io.ferry.migration.Migration;
-import io.ferry.migration.MigrationFigures;
+import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationParameters;
-import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.PluginRegistry;
-import io.ferry.pipeline.Side;
 import io.ferry.shell.MachineSpec;
 import io.ferry.shell.internal.Views.CancelOutcome;
 import io.ferry.shell.internal.Views.Listening;
 import io.ferry.shell.internal.Views.MachineInfo;
 import io.ferry.shell.internal.Views.MigrationInfo;
 import io.ferry.shell.internal.Views.MigrationStarted;
-import io.ferry.shell.internal.Views.SnapshotOutcome;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -34,8 +31,6 @@ import java.util.function.Function;
  * message on bad input. Thread-safe.
  */
 final class ShellSession implements AutoCloseable {
-    private static final Duration LONGEST_WAIT = Duration.ofHours(1);
-
     private final PluginRegistry plugins;
     private final Migrator migrator;
     private Machine machine;
@@ -72,11 +67,11 @@ final class ShellSession implements AutoCloseable {
     /** Waits for a migration into the local machine on {@code uri}; returns at once. */
     synchronized Listening incoming(MigrationUri uri) throws IOException {
         checkArgument(uri instanceof MigrationUri.Tcp, "incoming takes tcp:HOST:PORT; restore a snapshot with ferry:restore");
-        Machine m = incomingMachine();
+        incomingMachine();
         checkIdle();
         IncomingEndpoint endpoint = Transports.listen(uri);
         try {
-            track(endpoint.address().toString(), t -> migrator.incoming(m, endpoint, parameters, t));
+            startIntoIncoming(endpoint.address().toString(), (mg, m, p, t) -> mg.incoming(m, endpoint, p, t));
         } catch (RuntimeException e) {
             endpoint.close();
             throw e;
@@ -86,10 +81,41 @@ final class ShellSession implements AutoCloseable {
 
     /** Starts migrating the local machine to {@code uri}; returns at once (follow it with {@link #current()}). */
     synchronized MigrationStarted migrate(MigrationUri uri) {
+        Begun b = startFromSource(uri.toString(), false, (mg, m, p, t) -> mg.migrate(m, uri, p, t));
+        return new MigrationStarted(b.machine().name(), uri.toString());
+    }
+
+    /** How a migration starts on the session's machine, with the session's parameters and tracker. */
+    interface Start {
+        Migration start(Migrator migrator, Machine machine, MigrationParameters parameters, MigrationListener tracker);
+    }
+
+    /** A migration the session began: its machine, the machine's run state before, and its tracker. */
+    record Begun(Machine machine, RunState before, TrackedMigration migration) {}
+
+    /** Starts a migration of the local source machine, paused first if {@code pause}, as the current migration. */
+    synchronized Begun startFromSource(String peer, boolean pause, Start start) {
         Machine source = sourceMachine();
         checkIdle();
-        track(uri.toString(), t -> migrator.migrate(source, uri, parameters, t));
-        return new MigrationStarted(source.name(), uri.toString());
+        RunState before = source.runState();
+        if (pause) {
+            source.pause();
+        }
+        try {
+            return new Begun(source, before, track(peer, t -> start.start(migrator, source, parameters, t)));
+        } catch (RuntimeException e) {
+            if (pause) {
+                source.changeRunState(before);
+            }
+            throw e;
+        }
+    }
+
+    /** Starts a migration into the local incoming machine as the current migration. */
+    synchronized Begun startIntoIncoming(String peer, Start start) {
+        Machine target = incomingMachine();
+        checkIdle();
+        return new Begun(target, target.runState(), track(peer, t -> start.start(migrator, target, parameters, t)));
     }
 
     /** The current migration, to follow. */
@@ -115,46 +141,6 @@ final class ShellSession implements AutoCloseable {
 
     synchronized MigrationParameters parameters() {
         return parameters;
-    }
-
-    /** Pauses the machine, saves it to {@code file}, and resumes it as it was, whatever the outcome. */
-    SnapshotOutcome snapshot(MigrationUri.File file) {
-        TrackedMigration t;
-        Machine source;
-        RunState before;
-        synchronized (this) {
-            source = sourceMachine();
-            checkIdle();
-            before = source.runState();
-            source.pause();
-            try {
-                t = track(file.toString(), l -> migrator.migrate(source, file, parameters, l));
-            } catch (RuntimeException e) {
-                source.changeRunState(before);
-                throw e;
-            }
-        }
-        MigrationFigures f = awaitUninterruptibly(t.migration());
-        source.changeRunState(before); // the migration has released the machine by the time it is terminal
-        checkState(f.status() == MigrationStatus.COMPLETED, "snapshot failed: %s", t.failure());
-        return new SnapshotOutcome(true, file.toString(), source.memory().size(), f.totalMillis(), f.transferredBytes(),
-                source.runState());
-    }
-
-    /** Loads a snapshot into the local machine, which must be an incoming one. */
-    SnapshotOutcome restore(MigrationUri.File file) throws IOException {
-        TrackedMigration t;
-        Machine target;
-        synchronized (this) {
-            target = incomingMachine();
-            checkIdle();
-            IncomingEndpoint endpoint = Transports.listen(file);
-            t = track(file.toString(), l -> migrator.incoming(target, endpoint, parameters, l));
-        }
-        MigrationFigures f = awaitUninterruptibly(t.migration());
-        checkState(f.status() == MigrationStatus.COMPLETED, "restore failed: %s", t.failure());
-        return new SnapshotOutcome(false, file.toString(), target.memory().size(), f.totalMillis(), f.transferredBytes(),
-                target.runState());
     }
 
     synchronized Views.Digests verify() {
@@ -204,27 +190,6 @@ final class ShellSession implements AutoCloseable {
         synchronized (this) {
             if (machine != null) {
                 machine.close();
-            }
-        }
-    }
-
-    /** Waits for the end of {@code m}: an interrupt (Ctrl-C) cancels it rather than abandoning it. */
-    static MigrationFigures awaitUninterruptibly(Migration m) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return m.await(LONGEST_WAIT);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    m.cancel();
-                } catch (TimeoutException e) {
-                    m.cancel();
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }

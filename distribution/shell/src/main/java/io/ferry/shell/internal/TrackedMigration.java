@@ -3,6 +3,7 @@ package io.ferry.shell.internal;
 import static com.google.common.base.Preconditions.checkState;
 
 import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** The shell's current migration and every pass it has reported, to show and to follow. */
 final class TrackedMigration implements MigrationListener {
@@ -60,6 +62,28 @@ final class TrackedMigration implements MigrationListener {
     @Override
     public synchronized void statusChanged(Migration m, MigrationStatus from, MigrationStatus to) {
         notifyAll();
+    }
+
+    /** Waits for the end and returns the final figures: an interrupt (Ctrl-C) cancels the migration rather than abandoning it. */
+    MigrationFigures awaitEnd() {
+        Migration m = migration();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return m.await(LONGEST_FOLLOW);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    m.cancel();
+                } catch (TimeoutException e) {
+                    m.cancel();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** QEMU's query-migrate for this migration, with its passes so far. */
