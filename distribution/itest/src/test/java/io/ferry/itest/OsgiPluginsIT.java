@@ -20,11 +20,15 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -184,6 +188,14 @@ class OsgiPluginsIT {
             dest.migration.await(WAIT);
             assertThat(dest.migration.status()).isEqualTo(MigrationStatus.COMPLETED);
         }
+        // the framework bundle registered the shell's migration in JMX, as it does in plain Java
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        Set<ObjectName> local = jmx.queryNames(new ObjectName("io.ferry:type=Migration,machine=\"local\",*"), null);
+        assertThat(local).hasSize(1);
+        ObjectName name = local.iterator().next();
+        assertThat(jmx.getAttribute(name, "Status")).isEqualTo("COMPLETED");
+        assertThat(jmx.getAttribute(name, "Side")).isEqualTo("SOURCE");
+        assertThat((long) jmx.getAttribute(name, "TransferredBytes")).isPositive();
     }
 
     @Test
