@@ -35,7 +35,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * chromium-driver are not installed; {@code .ci/run} installs them.
  */
 class WebConsoleIT {
-    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Duration WAIT = Duration.ofSeconds(120);
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final String DEVICES = "its,vhost-net";
@@ -73,7 +73,7 @@ class WebConsoleIT {
                 ShellProcess source = ShellProcess.start(home, "source", port)) {
             destination.send("ferry:machine --incoming --ram 256M --devices " + DEVICES);
             String uri = listen(destination);
-            source.send("ferry:machine --ram 256M --devices " + DEVICES + " --rate 20000");
+            source.send("ferry:machine --ram 256M --devices " + DEVICES + " --rate 2000"); // dirties less than it sends: converges
             source.await("machine local: RUNNING", WAIT);
             source.send("ferry:set-parameter max-bandwidth 12M"); // about 80 MiB of data: seconds to watch it run
 
