@@ -46,6 +46,7 @@ class InteractiveShellIT {
             type(keys, "\u0015stop 0\n");
             assertThat(p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as(text()).isTrue();
         } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly); // script, bin/ferry and the JVM
             p.destroyForcibly();
         }
     }

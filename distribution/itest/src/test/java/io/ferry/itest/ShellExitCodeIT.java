@@ -29,8 +29,12 @@ class ShellExitCodeIT {
         Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
-        return new Run(p.exitValue(), out);
+        try {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
+            return new Run(p.exitValue(), out);
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
     }
 
     @Test

@@ -96,7 +96,7 @@ final class ShellProcess implements AutoCloseable {
         }
     }
 
-    /** Ends the input (the shell stops at its end) and waits for the process, killing it after 20 s. */
+    /** Ends the input (the shell stops at its end) and waits for the process, killing it and its JVM after 20 s. */
     @Override
     public void close() throws IOException, InterruptedException {
         try {
@@ -105,6 +105,8 @@ final class ShellProcess implements AutoCloseable {
             // already gone
         }
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            // bin/ferry runs Java as its child: end that too, or a failed test leaves a JVM behind
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
