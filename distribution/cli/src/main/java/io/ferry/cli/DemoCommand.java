@@ -4,7 +4,7 @@ import io.ferry.machine.DirtyPattern;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.Sizes;
-import io.ferry.pipeline.DeviceModel;
+import io.ferry.shell.MachineSpec;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
 import java.io.PrintWriter;
@@ -84,12 +84,11 @@ final class DemoCommand implements Callable<Integer> {
                 .withSwitchoverAttempts(switchoverAttempts);
         DirtyPattern dirtyPattern = DirtyPattern.parse(pattern);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(DemoCommand.class.getClassLoader());
-        List<DeviceModel> models = resolveDevices(registry);
         out.printf("ferry demo: %s guest RAM, vCPU dirtying %d pages/s (%s), devices %s, plugins %s%n",
                 Sizes.format(ram), dirtyRate, pattern, devices.isEmpty() ? "none" : devices,
                 registry.snapshot().stream().map(MigrationPlugin::name).collect(Collectors.toList()));
 
-        DemoRun demo = new DemoRun(ram, dirtyRate, dirtyPattern, models, seed);
+        DemoRun demo = new DemoRun(new MachineSpec(ram, devices, dirtyRate, dirtyPattern, seed));
         // The destination stays paused until both sides are compared at switchover, then starts.
         DemoRun.Result r = demo.run(registry, params, port, out, new ProgressPrinter(out));
         MigrationFigures f = r.figures();
@@ -105,9 +104,5 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         return r.verified() ? 0 : 1;
-    }
-
-    private List<DeviceModel> resolveDevices(PluginRegistry registry) {
-        return devices.stream().filter(n -> !n.isBlank()).map(n -> registry.deviceModel(n.trim())).toList();
     }
 }

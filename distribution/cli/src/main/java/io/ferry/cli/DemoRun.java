@@ -1,11 +1,8 @@
 package io.ferry.cli;
 
 import io.ferry.machine.Device;
-import io.ferry.machine.DirtyPattern;
-import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
-import io.ferry.machine.MemoryFill;
-import io.ferry.machine.PageDirtier;
+import io.ferry.shell.MachineSpec;
 import io.ferry.machine.RunState;
 import io.ferry.machine.Vcpu;
 import io.ferry.migration.Migration;
@@ -15,7 +12,6 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.migration.Sizes;
-import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
@@ -31,13 +27,9 @@ import java.util.Optional;
  * loopback TCP, with the destination's state verified against the source's at switchover: what
  * {@code ferry demo} runs once and {@code ferry downtime-bench} runs many times.
  *
- * @param ram guest RAM size
- * @param dirtyRate pages per second the vCPU dirties
- * @param pattern which pages it dirties
- * @param devices device models attached to both machines
- * @param seed seed of the RAM content and the workload
+ * @param machine the source machine (RAM, devices, vCPU workload, seed); the destination has the same layout
  */
-record DemoRun(long ram, long dirtyRate, DirtyPattern pattern, List<DeviceModel> devices, long seed) {
+record DemoRun(MachineSpec machine) {
 
     /**
      * What a run ended with.
@@ -58,15 +50,9 @@ record DemoRun(long ram, long dirtyRate, DirtyPattern pattern, List<DeviceModel>
     Result run(PluginRegistry registry, MigrationParameters params, int port, PrintWriter out,
             MigrationListener... listeners) throws Exception {
         params = params.withRunOnDestination(false);
-        try (Machine source = Machine.create("source", GuestMemory.of(ram));
-                Machine destination = Machine.incoming("destination", GuestMemory.of(ram))) {
-            MemoryFill.random(source.memory(), seed, 0.3);
-            for (DeviceModel m : devices) {
-                m.attachToSource(source, seed);
-                m.attachToDestination(destination);
-            }
-            source.start();
-            Vcpu vcpu = source.startVcpu("vcpu0", dirtyRate, new PageDirtier(source, pattern, seed));
+        try (Machine source = machine.buildSource(registry, "source");
+                Machine destination = machine.buildDestination(registry, "destination")) {
+            Vcpu vcpu = source.vcpus().stream().findFirst().orElse(null);
 
             Migrator migrator = new Migrator(registry);
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", port));
@@ -75,7 +61,8 @@ record DemoRun(long ram, long dirtyRate, DirtyPattern pattern, List<DeviceModel>
             Migration outgoing = migrator.migrate(source, endpoint.address(), params, listeners);
             MigrationFigures f = outgoing.await(Duration.ofMinutes(30));
             incoming.await(Duration.ofMinutes(1));
-            Result r = new Result(outgoing, incoming, f, vcpu.steps(), false, List.of());
+            long steps = vcpu == null ? 0 : vcpu.steps();
+            Result r = new Result(outgoing, incoming, f, steps, false, List.of());
             if (!r.completed()) {
                 return r;
             }
@@ -83,7 +70,7 @@ record DemoRun(long ram, long dirtyRate, DirtyPattern pattern, List<DeviceModel>
             boolean verified = verify(report, source, destination);
             destination.changeRunState(RunState.RUNNING);
             report.add("destination is " + destination.runState() + "; source is " + source.runState());
-            return new Result(outgoing, incoming, f, vcpu.steps(), verified, report);
+            return new Result(outgoing, incoming, f, steps, verified, report);
         }
     }
 

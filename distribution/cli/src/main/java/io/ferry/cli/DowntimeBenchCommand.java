@@ -2,9 +2,9 @@ package io.ferry.cli;
 
 import io.ferry.machine.DirtyPattern;
 import io.ferry.migration.MigrationFigures;
+import io.ferry.shell.MachineSpec;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.Sizes;
-import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.PluginRegistry;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -99,8 +99,8 @@ final class DowntimeBenchCommand implements Callable<Integer> {
         List<Long> dirtyRates = !pagesPerSecond.isEmpty() ? pagesPerSecond
                 : rates.stream().map(r -> (long) (r * bandwidth / PAGE)).toList();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(DowntimeBenchCommand.class.getClassLoader());
-        List<DeviceModel> models = devices.stream().filter(n -> !n.isBlank()).map(n -> registry.deviceModel(n.trim()))
-                .toList();
+        List<String> models = devices.stream().filter(n -> !n.isBlank()).map(String::trim).toList();
+        models.forEach(registry::deviceModel); // an unknown device fails here, before any run
         PrintWriter quiet = new PrintWriter(Writer.nullWriter());
         out.printf(Locale.ROOT, "ferry downtime-bench: %s guest RAM, max-bandwidth %s, devices %s, %d run(s) per case%n",
                 Sizes.format(ram), bandwidth == 0 ? "unlimited" : Sizes.format(bandwidth) + "/s",
@@ -125,12 +125,12 @@ final class DowntimeBenchCommand implements Callable<Integer> {
         return rows.stream().allMatch(r -> !r.completed || r.verified) ? 0 : 1;
     }
 
-    private Row runOne(PrintWriter out, PrintWriter quiet, PluginRegistry registry, List<DeviceModel> models,
+    private Row runOne(PrintWriter out, PrintWriter quiet, PluginRegistry registry, List<String> models,
             long pagesPerSecond, long limit, String pattern, boolean guard, int run) throws Exception {
         MigrationParameters params = MigrationParameters.defaults().withMaxBandwidth(bandwidth)
                 .withDowntimeLimit(Duration.ofMillis(limit)).withIterationCap(iterationCap).withDowntimeGuard(guard)
                 .withSwitchoverAttempts(attempts);
-        DemoRun demo = new DemoRun(ram, pagesPerSecond, DirtyPattern.parse(pattern), models, seed + run);
+        DemoRun demo = new DemoRun(new MachineSpec(ram, models, pagesPerSecond, DirtyPattern.parse(pattern), seed + run));
         DemoRun.Result r = demo.run(registry, params, 0, quiet);
         MigrationFigures f = r.figures();
         long expected = f.expectedDowntimeMillis();

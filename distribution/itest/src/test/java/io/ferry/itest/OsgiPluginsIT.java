@@ -20,10 +20,15 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -89,10 +94,10 @@ class OsgiPluginsIT {
     void handlersShowEveryStageInPriorityOrderWithPluginAndBundle() throws Exception {
         gogo().run("ferry:machine --ram 32M --devices its,vhost-net --rate 0");
         String table = gogo().run("ferry:handlers");
-        assertThat(table).containsPattern("COMPLETE +1000 BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
-                .containsPattern("COMPLETE +0 RAM +ram.final +ram +ferry-ram-plugin \\S+ +ram/0 v1")
-                .containsPattern("DIRTY_SYNC +0 RAM +ram.sync") // vhost-net's log is registered, merged by the engine
-                .containsPattern("LOAD_COMPLETE +-1000 AFTER_RAM +its.restore");
+        assertThat(table).containsPattern("COMPLETE +1000 +BEFORE_RAM +its.flush +its +ferry-its-plugin \S+ +no chunk")
+                .containsPattern("COMPLETE +0 +RAM +ram.final +ram +ferry-ram-plugin \S+ +ram/0 v1")
+                .containsPattern("DIRTY_SYNC +0 +RAM +ram.sync") // vhost-net's log is registered, merged by the engine
+                .containsPattern("LOAD_COMPLETE +-1000 +AFTER_RAM +its.restore");
         assertThat(table.indexOf("its.flush")).isLessThan(table.indexOf("its.registers"));
         assertThat(table.indexOf("its.registers")).isLessThan(table.indexOf("vhost-net.stop"));
         assertThat(table.indexOf("vhost-net.stop")).isLessThan(table.indexOf("ram.final"));
@@ -124,6 +129,29 @@ class OsgiPluginsIT {
         assertThat(gogo().run("ferry:cont")).contains("RUNNING");
         gogo().run("ferry:set-parameter run-on-destination true");
         gogo().run("ferry:set-parameter downtime-limit 300");
+    }
+
+    @Test
+    @Order(6)
+    void commandsReturnDataObjectsThatScriptsCanRead() throws Exception {
+        Object machine = gogo().execute("ferry:machine --ram 16M --devices its --rate 0 --seed 3");
+        assertThat(machine.getClass().getSimpleName()).isEqualTo("MachineInfo");
+        assertThat(component(machine, "ramBytes")).isEqualTo(16L << 20);
+        assertThat(component(machine, "runState").toString()).isEqualTo("RUNNING");
+        assertThat((List<?>) component(machine, "devices")).hasSize(1);
+        Object table = gogo().execute("ferry:handlers");
+        List<?> rows = (List<?>) component(table, "rows");
+        assertThat(rows).extracting(r -> component(r, "handler")).contains("its.flush", "ram.final");
+        assertThat(gogo().run("(ferry:machine) ramBytes")).isEqualTo("16777216");
+    }
+
+    /** A record component of an object from a bundle's class loader. */
+    private static Object component(Object record, String name) {
+        try {
+            return record.getClass().getMethod(name).invoke(record);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("no component " + name + " on " + record.getClass(), e);
+        }
     }
 
     private static String ramLine(String verify) {
@@ -160,6 +188,14 @@ class OsgiPluginsIT {
             dest.migration.await(WAIT);
             assertThat(dest.migration.status()).isEqualTo(MigrationStatus.COMPLETED);
         }
+        // the framework bundle registered the shell's migration in JMX, as it does in plain Java
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        Set<ObjectName> local = jmx.queryNames(new ObjectName("io.ferry:type=Migration,machine=\"local\",*"), null);
+        assertThat(local).hasSize(1);
+        ObjectName name = local.iterator().next();
+        assertThat(jmx.getAttribute(name, "Status")).isEqualTo("COMPLETED");
+        assertThat(jmx.getAttribute(name, "Side")).isEqualTo("SOURCE");
+        assertThat((long) jmx.getAttribute(name, "TransferredBytes")).isPositive();
     }
 
     @Test

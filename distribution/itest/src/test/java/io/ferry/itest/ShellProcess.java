@@ -31,8 +31,15 @@ final class ShellProcess implements AutoCloseable {
         reader.start();
     }
 
+    /** A shell whose Web Console listens on an ephemeral port (nobody reads it). */
     static ShellProcess start(Path home, String name) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell").redirectErrorStream(true);
+        return start(home, name, 0);
+    }
+
+    /** A shell whose Web Console listens on 127.0.0.1:{@code webPort}. */
+    static ShellProcess start(Path home, String name, int webPort) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell", "--web-port",
+                Integer.toString(webPort)).redirectErrorStream(true);
         pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=2g");
         return new ShellProcess(name, pb.start());
     }
@@ -89,7 +96,7 @@ final class ShellProcess implements AutoCloseable {
         }
     }
 
-    /** Ends the input (the shell stops at its end) and waits for the process, killing it after 20 s. */
+    /** Ends the input (the shell stops at its end) and waits for the process, killing it and its JVM after 20 s. */
     @Override
     public void close() throws IOException, InterruptedException {
         try {
@@ -98,6 +105,8 @@ final class ShellProcess implements AutoCloseable {
             // already gone
         }
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            // bin/ferry runs Java as its child: end that too, or a failed test leaves a JVM behind
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }

@@ -1,137 +1,170 @@
 package io.ferry.shell.internal;
 
+import io.ferry.machine.DirtyPattern;
 import io.ferry.migration.MigrationService;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.MigrationPlugin;
+import io.ferry.shell.MachineSpec;
+import io.ferry.shell.internal.Views.CancelOutcome;
+import io.ferry.shell.internal.Views.Digests;
+import io.ferry.shell.internal.Views.HandlerTable;
+import io.ferry.shell.internal.Views.Listening;
+import io.ferry.shell.internal.Views.MigrationInfo;
+import io.ferry.shell.internal.Views.Notice;
+import io.ferry.shell.internal.Views.PluginTable;
+import io.ferry.shell.internal.Views.SnapshotOutcome;
 import io.ferry.transport.MigrationUri;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * The {@code ferry:} Gogo commands: a plain service whose public methods are commands and whose
- * return values the shell prints. Each delegates to the {@link LocalNode}; bad input ends in one
- * line naming what was wrong (the shell prints the exception's message; {@code e} shows the rest).
+ * The {@code ferry:} Gogo commands. Each returns a data object (see {@link Views}) that
+ * {@link ShellText} renders; bad input ends in one line naming what was wrong (the shell prints
+ * the exception's message; {@code e} shows the rest).
  */
-@Component(service = FerryCommands.class, immediate = true, property = { // immediate: the node outlives each command
-        "osgi.command.scope=ferry",
-        "osgi.command.function=machine", "osgi.command.function=incoming", "osgi.command.function=migrate",
-        "osgi.command.function=info", "osgi.command.function=watch", "osgi.command.function=cancel",
-        "osgi.command.function=parameters", "osgi.command.function=handlers",
-        "osgi.command.function=plugins", "osgi.command.function=snapshot", "osgi.command.function=restore",
-        "osgi.command.function=verify", "osgi.command.function=cont", "osgi.command.function=pause"})
+@Component(service = FerryCommands.class, immediate = true) // immediate: the session outlives each command
+@GogoCommand(scope = "ferry", function = {"machine", "incoming", "migrate", "info", "watch", "cancel", "parameters",
+        "handlers", "plugins", "snapshot", "restore", "verify", "cont", "pause"})
 public final class FerryCommands {
-    private final BundleContext context;
-    private final LocalNode node;
+    private final ShellSession session;
+    /** The bundle of each plugin, captured when its service arrives. */
+    private final Map<String, String> bundles = new ConcurrentHashMap<>();
 
     @Activate
-    public FerryCommands(@Reference MigrationService service, BundleContext context) {
-        this.context = context;
-        this.node = new LocalNode(service.plugins(), this::bundleOf);
+    public FerryCommands(@Reference MigrationService service) {
+        this.session = new ShellSession(service.plugins());
+    }
+
+    /** For tests and plain Java: the commands over {@code session}, every plugin from bundle "-". */
+    FerryCommands(ShellSession session) {
+        this.session = session;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addPlugin(MigrationPlugin plugin) {
+        Bundle b = FrameworkUtil.getBundle(plugin.getClass());
+        bundles.put(plugin.name(), b == null ? "-" : b.getSymbolicName() + " " + b.getVersion());
+    }
+
+    void removePlugin(MigrationPlugin plugin) {
+        // keep the name: a migration's handler table may still show the plugin that left
     }
 
     @Deactivate
     void deactivate() {
-        node.close();
+        session.close();
     }
 
-    /** The node the other command components of this bundle act on. */
-    LocalNode node() {
-        return node;
+    /** The session the other command components of this bundle act on. */
+    ShellSession session() {
+        return session;
     }
 
     @Descriptor("create the local machine (a source that runs, or --incoming), or show it when given no --ram")
-    public String machine(
+    public Object machine(
             @Descriptor("guest RAM size, such as 256M or 1G") @Parameter(names = "--ram", absentValue = "") String ram,
             @Descriptor("devices, comma separated, from ferry:plugins (its, vhost-net, htab)")
             @Parameter(names = "--devices", absentValue = "") String devices,
-            @Descriptor("pages per second the vCPU dirties (0: none)") @Parameter(names = "--rate", absentValue = "20000") long rate,
+            @Descriptor("pages per second the vCPU dirties (0: none)") @Parameter(names = "--rate", absentValue = "20000") String rate,
             @Descriptor("uniform, sequential, hot or hot:FRACTION") @Parameter(names = "--pattern", absentValue = "hot") String pattern,
             @Descriptor("create an empty machine waiting for an incoming migration")
             @Parameter(names = "--incoming", presentValue = "true", absentValue = "false") boolean incoming,
-            @Descriptor("seed of the RAM content and workloads") @Parameter(names = "--seed", absentValue = "42") long seed) {
+            @Descriptor("seed of the RAM content and workloads (a whole number)") @Parameter(names = "--seed", absentValue = "42") String seed) {
         if (ram.isEmpty()) {
-            return node.describeMachine();
+            return session.machine().<Object>map(ShellData::machine)
+                    .orElse(new Notice("no machine: create one with ferry:machine --ram SIZE [--incoming]"));
         }
         List<String> names = devices.isBlank() ? List.of() : Arrays.stream(devices.split(",")).map(String::trim).toList();
-        return node.createMachine(Sizes.parse(ram), names, rate, pattern, incoming, seed);
+        MachineSpec spec = new MachineSpec(size("--ram", ram), names, whole("--rate", rate), DirtyPattern.parse(pattern),
+                whole("--seed", seed));
+        return session.createMachine(spec, incoming);
     }
 
     @Descriptor("wait for a migration into the local --incoming machine; returns at once")
-    public String incoming(@Descriptor("tcp:HOST:PORT (port 0: any free port)") String uri) throws Exception {
-        return node.incoming(MigrationUri.parse(uri));
+    public Listening incoming(@Descriptor("tcp:HOST:PORT (port 0: any free port)") String uri) throws Exception {
+        return session.incoming(MigrationUri.parse(uri));
     }
 
     @Descriptor("migrate the local machine; returns at once unless -w")
-    public String migrate(
+    public Object migrate(
             @Descriptor("wait, drawing a progress line per pass") @Parameter(names = {"-w", "--wait"}, presentValue = "true",
                     absentValue = "false") boolean wait,
             @Descriptor("tcp:HOST:PORT of a destination waiting with ferry:incoming, or file:PATH") String uri)
             throws Exception {
-        return node.migrate(MigrationUri.parse(uri), wait ? System.out : null);
+        Object started = session.migrate(MigrationUri.parse(uri));
+        return wait ? session.current().follow(System.out) : started;
     }
 
     @Descriptor("the current migration's status and figures (as QEMU's query-migrate)")
-    public String info() {
-        return node.info();
+    public Object info() {
+        return session.info().<Object>map(m -> m).orElse(new Notice("no migration yet"));
     }
 
     @Descriptor("draw the current migration's progress until it ends")
-    public String watch() throws Exception {
-        return node.watch(System.out);
+    public MigrationInfo watch() throws Exception {
+        return session.current().follow(System.out);
     }
 
     @Descriptor("cancel the current migration; the source machine resumes with nothing lost")
-    public String cancel() {
-        return node.cancel();
+    public CancelOutcome cancel() {
+        return session.cancel();
     }
 
     @Descriptor("the parameters of the next migration")
-    public String parameters() {
-        return node.parameters();
+    public Object parameters() {
+        return session.parameters();
     }
 
     @Descriptor("every stage's handlers in the order they run: priority, handler, plugin, bundle, section")
-    public String handlers() {
-        return node.handlers();
+    public HandlerTable handlers() {
+        return ShellData.handlers(session.machine(), session.plugins(), this::bundleOf);
     }
 
     @Descriptor("the plugins present now, their bundles and device models")
-    public String plugins() {
-        return node.plugins();
+    public PluginTable plugins() {
+        return ShellData.plugins(session.plugins(), this::bundleOf);
     }
 
     @Descriptor("pause the local machine, save it to a snapshot file, resume it")
-    public String snapshot(@Descriptor("file:PATH") String uri) throws Exception {
-        return node.snapshot(fileUri(uri));
+    public SnapshotOutcome snapshot(@Descriptor("file:PATH") String uri) throws Exception {
+        return Snapshots.save(session, fileUri(uri));
     }
 
     @Descriptor("load a snapshot file into the local --incoming machine")
-    public String restore(@Descriptor("file:PATH") String uri) throws Exception {
-        return node.restore(fileUri(uri));
+    public SnapshotOutcome restore(@Descriptor("file:PATH") String uri) throws Exception {
+        return Snapshots.restore(session, fileUri(uri));
     }
 
     @Descriptor("digests of guest RAM and of every device's state, to compare the two sides of a migration")
-    public String verify() {
-        return node.verify();
+    public Digests verify() {
+        return session.verify();
     }
 
     @Descriptor("run the local machine (after an incoming migration with run-on-destination false)")
-    public String cont() {
-        return node.cont();
+    public Object cont() {
+        return session.cont();
     }
 
     @Descriptor("pause the local machine")
-    public String pause() {
-        return node.pause();
+    public Object pause() {
+        return session.pause();
+    }
+
+    private String bundleOf(String plugin) {
+        return bundles.getOrDefault(plugin, "-");
     }
 
     private static MigrationUri.File fileUri(String uri) {
@@ -141,22 +174,19 @@ public final class FerryCommands {
         throw new IllegalArgumentException("'" + uri + "' is not file:PATH");
     }
 
-    /** The symbolic name and version of the bundle that registered plugin {@code name}. */
-    private String bundleOf(String name) {
+    private static long size(String option, String value) {
         try {
-            for (ServiceReference<MigrationPlugin> ref : context.getServiceReferences(MigrationPlugin.class, null)) {
-                MigrationPlugin p = context.getService(ref);
-                try {
-                    if (p != null && p.name().equals(name)) {
-                        return ref.getBundle().getSymbolicName() + " " + ref.getBundle().getVersion();
-                    }
-                } finally {
-                    context.ungetService(ref);
-                }
-            }
-        } catch (InvalidSyntaxException e) {
-            throw new AssertionError("a null filter is valid", e);
+            return Sizes.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
         }
-        return "-";
+    }
+
+    private static long whole(String option, String value) {
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + value + "' is not a whole number", e);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.ferry.shell.internal;
 
+import io.ferry.migration.MigrationParameters;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.annotations.GogoCommand;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -10,8 +12,8 @@ import org.osgi.service.component.annotations.Reference;
  * calls {@code _main} with it; that entry lives in a component of its own because Gogo would
  * also try it for every other command and may prefer it over the real method.
  */
-@Component(service = SetParameterCommand.class, immediate = true,
-        property = {"osgi.command.scope=ferry", "osgi.command.function=set-parameter"})
+@Component(service = SetParameterCommand.class, immediate = true)
+@GogoCommand(scope = "ferry", function = "set-parameter")
 public final class SetParameterCommand {
     private final FerryCommands commands;
 
@@ -22,10 +24,10 @@ public final class SetParameterCommand {
 
     @Descriptor("set-parameter NAME VALUE: max-bandwidth (bytes/s, K/M/G), downtime-limit (ms), iteration-cap,"
             + " max-frame-size, switchover-timeout (ms), run-on-destination (true/false)")
-    public String _main(String command, String... args) {
+    public MigrationParameters _main(String command, String... args) {
         if (args.length != 2) {
             throw new IllegalArgumentException("usage: ferry:set-parameter NAME VALUE");
         }
-        return commands.node().setParameter(args[0], args[1]);
+        return commands.session().setParameter(args[0], args[1]);
     }
 }

@@ -1,6 +1,7 @@
 package io.ferry.internal.engine;
 
 import com.google.common.base.Ticker;
+import io.ferry.internal.management.MigrationMBeans;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.migration.Migration;
@@ -26,6 +27,7 @@ public final class Engines implements MigrationEngine {
         for (MigrationListener l : listeners) {
             m.addListener(l); // before the start, so no event is missed
         }
+        m.addListener(MigrationMBeans.listener(machine.name())); // JMX: every migration as an MXBean
         return m.start();
     }
 
@@ -36,6 +38,7 @@ public final class Engines implements MigrationEngine {
         for (MigrationListener l : listeners) {
             m.addListener(l);
         }
+        m.addListener(MigrationMBeans.listener(machine.name())); // JMX: every migration as an MXBean
         return m.start();
     }
 }

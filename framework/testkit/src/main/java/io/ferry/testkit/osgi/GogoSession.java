@@ -16,6 +16,7 @@ import java.io.InputStream;
 public final class GogoSession {
     private final Object session;
     private final Method execute;
+    private final Method format;
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
     GogoSession(Object processor) throws ReflectiveOperationException {
@@ -35,6 +36,7 @@ public final class GogoSession {
                 : new Object[] {new ByteArrayInputStream(new byte[0]), (OutputStream) out, (OutputStream) out};
         this.session = create.invoke(processor, args);
         this.execute = session.getClass().getMethod("execute", CharSequence.class);
+        this.format = session.getClass().getMethod("format", Object.class, int.class);
     }
 
     /**
@@ -55,7 +57,31 @@ public final class GogoSession {
             throw new IllegalStateException("cannot call Gogo's execute", e);
         }
         String out = printed.toString(StandardCharsets.UTF_8);
-        return result == null ? out : out + result;
+        return result == null ? out : out + format(result);
+    }
+
+    /**
+     * Runs one command line and returns its result object itself (a class of the bundle that
+     * made it: read it by reflection), for tests that check values rather than text.
+     */
+    public synchronized Object execute(String commandLine) {
+        try {
+            return execute.invoke(session, commandLine);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            throw new CommandFailedException(commandLine, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot call Gogo's execute", e);
+        }
+    }
+
+    /** The text the shell prints for {@code result}: Gogo's formatting with its converters, at the INSPECT level. */
+    private String format(Object result) {
+        try {
+            return String.valueOf(format.invoke(session, result, 0));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot call Gogo's format", e);
+        }
     }
 
     /** A command that threw: its message is what the shell prints in one line. */

@@ -1,0 +1,73 @@
+package io.ferry.shell.internal;
+
+import io.ferry.machine.Device;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.GuestRegion;
+import io.ferry.machine.Machine;
+import io.ferry.pipeline.DeviceModel;
+import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.Pipeline;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.SectionId;
+import io.ferry.pipeline.Side;
+import io.ferry.pipeline.Stage;
+import io.ferry.shell.StateDigest;
+import io.ferry.shell.internal.Views.Digests;
+import io.ferry.shell.internal.Views.HandlerRow;
+import io.ferry.shell.internal.Views.HandlerTable;
+import io.ferry.shell.internal.Views.MachineInfo;
+import io.ferry.shell.internal.Views.PluginInfo;
+import io.ferry.shell.internal.Views.PluginTable;
+import io.ferry.shell.internal.Views.VcpuInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** Builds the commands' data objects from the live machine and plugins. */
+final class ShellData {
+    private static final long BARE_RAM = 16L << 20;
+
+    private ShellData() {}
+
+    static MachineInfo machine(Machine m) {
+        return new MachineInfo(m.name(), m.runState(), m.memory().size(), m.devices().stream().map(Device::id).toList(),
+                m.vcpus().stream().map(v -> new VcpuInfo(v.name(), v.stepsPerSecond(), v.steps())).toList(),
+                m.reservedRegions().stream().map(GuestRegion::toString).toList());
+    }
+
+    /** Every stage's effective order for {@code machine} (or a bare 16 MiB one), both sides. */
+    static HandlerTable handlers(Optional<Machine> machine, PluginRegistry plugins, Function<String, String> bundleOf) {
+        Machine m = machine.orElseGet(() -> Machine.create("bare", GuestMemory.of(BARE_RAM)));
+        try {
+            List<HandlerRow> rows = new ArrayList<>();
+            for (Side side : Side.values()) {
+                Pipeline p = Pipeline.assemble(side, m, plugins.snapshot());
+                for (Stage stage : Stage.values()) {
+                    if (stage.side() == side) {
+                        for (HandlerRegistration h : p.handlers(stage)) {
+                            rows.add(new HandlerRow(side, stage, h.priority(), ShellText.place(h.priority()), h.id(),
+                                    h.plugin(), bundleOf.apply(h.plugin()),
+                                    h.section().map(SectionId::toString).orElse("no chunk")));
+                        }
+                    }
+                }
+            }
+            return new HandlerTable(machine.isEmpty(), List.copyOf(rows));
+        } finally {
+            if (machine.isEmpty()) {
+                m.close();
+            }
+        }
+    }
+
+    static PluginTable plugins(PluginRegistry plugins, Function<String, String> bundleOf) {
+        return new PluginTable(plugins.snapshot().stream().map(p -> new PluginInfo(p.name(), bundleOf.apply(p.name()),
+                p.deviceModels().stream().map(DeviceModel::name).toList())).toList());
+    }
+
+    static Digests digests(Machine m) {
+        StateDigest d = StateDigest.of(m);
+        return new Digests(m.name(), m.runState(), d.ram(), d.devices(), d.state());
+    }
+}

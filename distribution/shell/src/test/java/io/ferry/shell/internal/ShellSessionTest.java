@@ -1,0 +1,105 @@
+package io.ferry.shell.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.its.internal.ItsPlugin;
+import io.ferry.machine.DirtyPattern;
+import io.ferry.machine.RunState;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.Stage;
+import io.ferry.ram.internal.RamPlugin;
+import io.ferry.shell.MachineSpec;
+import io.ferry.shell.internal.Views.HandlerRow;
+import io.ferry.shell.internal.Views.MigrationInfo;
+import io.ferry.testkit.Await;
+import io.ferry.transport.MigrationUri;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.apache.felix.service.command.Converter;
+import org.junit.jupiter.api.Test;
+
+/** The shell's commands without OSGi: two sessions in one process over loopback TCP, checked by their data. */
+class ShellSessionTest {
+    private static final long RAM = 16L << 20;
+    private final PluginRegistry plugins = PluginRegistry.of(new RamPlugin(), new ItsPlugin());
+    private final ShellText text = new ShellText();
+
+    private static MachineSpec spec(long rate) {
+        return new MachineSpec(RAM, List.of("its"), rate, DirtyPattern.parse("hot"), 1);
+    }
+
+    @Test
+    void migratesBetweenTwoSessionsWithProgressAndEqualDigests() throws Exception {
+        try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
+            destination.createMachine(spec(0), true);
+            destination.setParameter("run-on-destination", "false");
+            String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
+            assertThat(source.createMachine(spec(5000), false).runState()).isEqualTo(RunState.RUNNING);
+
+            source.migrate(MigrationUri.parse(uri));
+            ByteArrayOutputStream progress = new ByteArrayOutputStream();
+            MigrationInfo info = source.current().follow(new PrintStream(progress, true, StandardCharsets.UTF_8));
+
+            assertThat(info.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(info.plugins()).containsExactly("its", "ram");
+            assertThat(info.passes()).isNotEmpty();
+            assertThat(info.passes().get(0).pass()).isZero();
+            assertThat(info.figures().transferredBytes()).isPositive();
+            assertThat(progress.toString(StandardCharsets.UTF_8)).containsPattern("\\[#+\\] pass 0 +setup")
+                    .containsPattern("\\[[#.]+\\] pass 1 +(iterate|complete) +transferred");
+            Await.until(Duration.ofSeconds(30),
+                    () -> destination.info().orElseThrow().status() == MigrationStatus.COMPLETED,
+                    () -> destination.info().toString());
+            assertThat(destination.verify().state()).isEqualTo(source.verify().state());
+            assertThat(destination.verify().runState()).isEqualTo(RunState.PAUSED);
+            assertThat(destination.cont().runState()).isEqualTo(RunState.RUNNING);
+            assertThatThrownBy(source::cont).hasMessageContaining("migrated away: it runs on the destination now");
+            assertThat(text.format(info, Converter.INSPECT, null).toString()).startsWith("source migration: COMPLETED")
+                    .contains("plugins:            [its, ram]");
+            assertThat(text.format(info, Converter.LINE, null).toString()).isEqualTo("source migration 1: COMPLETED");
+        }
+    }
+
+    @Test
+    void handlersShowThePluginsBundlesAndOrderInColumnsThatFit() {
+        try (ShellSession n = new ShellSession(plugins)) {
+            Views.HandlerTable bare = ShellData.handlers(n.machine(), plugins, name -> "bundle-of-" + name);
+            assertThat(bare.bareMachine()).isTrue();
+            assertThat(bare.rows()).extracting(HandlerRow::handler).contains("ram.final").doesNotContain("its.flush");
+            n.createMachine(spec(0), false);
+            Views.HandlerTable table = ShellData.handlers(n.machine(), plugins, name -> "a-very-long-bundle-name-of-" + name);
+            List<HandlerRow> complete = table.rows().stream().filter(r -> r.stage() == Stage.COMPLETE).toList();
+            assertThat(complete).extracting(HandlerRow::handler).startsWith("its.flush").contains("ram.final");
+            assertThat(complete.get(0).place()).isEqualTo("BEFORE_RAM");
+            assertThat(complete.get(0).section()).isEqualTo("no chunk");
+            String rendered = text.format(table, Converter.INSPECT, null).toString();
+            int column = rendered.lines().filter(l -> l.startsWith("stage")).findFirst().orElseThrow().indexOf("section");
+            rendered.lines().filter(l -> l.contains("a-very-long-bundle-name-of-")).forEach(l ->
+                    assertThat(l.substring(column)).as("the section column of %s", l).doesNotStartWith(" ").isNotBlank());
+            assertThat(ShellData.plugins(plugins, name -> "b").plugins()).extracting(Views.PluginInfo::name)
+                    .containsExactly("its", "ram");
+        }
+    }
+
+    @Test
+    void badRequestsSayWhatIsWrong() {
+        try (ShellSession n = new ShellSession(plugins)) {
+            assertThatThrownBy(n::verify).hasMessageContaining("no machine: create one with ferry:machine --ram SIZE");
+            assertThatThrownBy(() -> n.migrate(MigrationUri.parse("tcp:127.0.0.1:1"))).hasMessageContaining("no machine");
+            assertThatThrownBy(() -> n.createMachine(new MachineSpec(RAM, List.of("warp"), 0, DirtyPattern.parse("hot"), 1), false))
+                    .hasMessageContaining("unknown device 'warp': available are [its]");
+            n.createMachine(new MachineSpec(RAM, List.of(), 0, DirtyPattern.parse("hot"), 1), true);
+            assertThatThrownBy(n::cont).hasMessageContaining("waits for an incoming migration: it has nothing to run yet");
+            n.createMachine(new MachineSpec(RAM, List.of(), 0, DirtyPattern.parse("hot"), 1), false);
+            assertThatThrownBy(() -> n.incoming(MigrationUri.parse("tcp:127.0.0.1:0"))).hasMessageContaining("no incoming machine");
+            assertThatThrownBy(() -> n.setParameter("bogus", "1")).hasMessageContaining("unknown parameter 'bogus'");
+            assertThat(n.info()).isEmpty();
+            assertThatThrownBy(n::cancel).hasMessageContaining("no migration yet");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * JMX: every migration as an MXBean in the platform MBean server, under
+ * {@code io.ferry:type=Migration,machine=NAME,side=SOURCE|DESTINATION,id=N}. Private to the framework bundle;
+ * {@link io.ferry.migration.Migrator} hooks it into every migration it starts.
+ */
+package io.ferry.internal.management;
