@@ -117,7 +117,10 @@ class WebConsoleIT {
             String figures = text("ferry-figures");
             assertThat(figures).contains("status COMPLETED").containsPattern("downtimeMillis \\d+")
                     .containsPattern("transferredBytes [1-9]\\d*");
-            assertThat(browser.findElement(By.id("ferry-breakdown")).isDisplayed()).isTrue();
+            // the last migration's switchover, from the source's stop to the destination running
+            awaitText("ferry-breakdown", "DESTINATION running");
+            assertThat(text("ferry-breakdown")).contains("SOURCE stop-requested").contains("DESTINATION running")
+                    .containsPattern("downtime \\(end to end\\) \\d+\\.\\d 1 attempt\\(s\\)");
 
             source.send("ferry:info");
             source.await("source migration: COMPLETED", WAIT);
