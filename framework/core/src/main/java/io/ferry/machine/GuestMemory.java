@@ -140,8 +140,8 @@ public final class GuestMemory {
 
     /**
      * A digest of every byte of guest RAM (block names, sizes and contents), for comparing two
-     * machines in different processes. CRC32C per 64 KiB folded into SHA-256: fast, and it
-     * catches any transfer corruption; not meant to resist a forger.
+     * machines in different processes: SHA-256 per 16 MiB piece, computed in parallel, folded into
+     * SHA-256 with the layout, so two different memories cannot be made to digest alike.
      */
     public String digest() {
         return MemoryDigest.of(this);

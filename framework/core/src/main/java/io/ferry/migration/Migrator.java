@@ -45,7 +45,8 @@ public final class Migrator {
     public Migration migrate(Machine machine, MigrationUri uri, MigrationParameters params,
             MigrationListener... listeners) {
         checkNotNull(uri, "uri");
-        return migrate(machine, () -> Transports.connect(uri), uri.toString(), params, listeners);
+        checkNotNull(params, "params");
+        return migrate(machine, () -> Transports.connect(uri, params.transport()), uri.toString(), params, listeners);
     }
 
     /** Migrates {@code machine} over an already connected channel (the in-memory transport). */
@@ -55,20 +56,52 @@ public final class Migrator {
         return migrate(machine, () -> channel, channel.describe(), params, listeners);
     }
 
-    /** Waits on {@code endpoint} for a stream and loads it into {@code machine} (in {@link RunState#INMIGRATE}). */
+    /**
+     * Listens on {@code uri} with {@code params}' transport options (TLS, handshake and progress
+     * timeouts) and waits there for a stream to load into {@code machine}.
+     */
+    public Migration incoming(Machine machine, MigrationUri uri, MigrationParameters params,
+            MigrationListener... listeners) throws IOException {
+        checkNotNull(uri, "uri");
+        checkNotNull(params, "params");
+        return incoming(machine, Transports.listen(uri, params.transport()), params, listeners);
+    }
+
+    /**
+     * Waits on {@code endpoint} for a stream and loads it into {@code machine} (in {@link RunState#INMIGRATE}).
+     * If the migration cannot start, the endpoint is closed (its port released) and nothing stays claimed.
+     */
     public Migration incoming(Machine machine, IncomingEndpoint endpoint, MigrationParameters params,
             MigrationListener... listeners) {
-        checkNotNull(machine, "machine");
         checkNotNull(endpoint, "endpoint");
-        checkNotNull(params, "params");
-        checkState(machine.runState() == RunState.INMIGRATE,
-                "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(), machine.runState());
-        MigrationClaim claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
-        DestinationMigration m = new DestinationMigration(claim, machine, registry, params, endpoint);
-        for (MigrationListener l : listeners) {
-            m.addListener(l);
+        MigrationClaim claim = null;
+        try {
+            checkNotNull(machine, "machine");
+            checkNotNull(params, "params");
+            checkState(machine.runState() == RunState.INMIGRATE,
+                    "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(),
+                    machine.runState());
+            claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
+            DestinationMigration m = new DestinationMigration(claim, machine, registry, params, endpoint);
+            for (MigrationListener l : listeners) {
+                m.addListener(l);
+            }
+            return m.start();
+        } catch (RuntimeException | Error e) {
+            release(claim, endpoint, e);
+            throw e;
         }
-        return m.start();
+    }
+
+    private static void release(MigrationClaim claim, IncomingEndpoint endpoint, Throwable failure) {
+        if (claim != null) {
+            claim.close();
+        }
+        try {
+            endpoint.close();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Loads a stream from an already connected channel (the in-memory transport) into {@code machine}. */
@@ -106,10 +139,15 @@ public final class Migrator {
                 "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
                 machine.runState());
         MigrationClaim claim = machine.claimForMigration("migration to " + target);
-        SourceMigration m = new SourceMigration(claim, machine, registry, params, opener, target);
-        for (MigrationListener l : listeners) {
-            m.addListener(l); // before the start, so no event is missed
+        try {
+            SourceMigration m = new SourceMigration(claim, machine, registry, params, opener, target);
+            for (MigrationListener l : listeners) {
+                m.addListener(l); // before the start, so no event is missed
+            }
+            return m.start();
+        } catch (RuntimeException | Error e) {
+            claim.close(); // a migration that never started holds nothing
+            throw e;
         }
-        return m.start();
     }
 }

@@ -22,6 +22,8 @@ import java.util.zip.CRC32C;
  * Not thread-safe.
  */
 public final class FrameReader {
+    /** The longest peer text (an ERROR message) passed on. */
+    public static final int MAX_PEER_TEXT = 1024;
     private final ReadableByteChannel channel;
     private final int maxFrameSize;
     private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
@@ -142,7 +144,7 @@ public final class FrameReader {
                 case END -> new Frame.End(p.getLong(), p.getLong());
                 case COMMIT -> new Frame.Commit();
                 case ACK -> new Frame.Ack(p.getLong(), p.getLong());
-                case ERROR -> new Frame.Error(utf8(p, start, index));
+                case ERROR -> new Frame.Error(printable(utf8(p, start, index)));
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
                 throw new MalformedFrameException(start, index, p.remaining() + " unexpected trailing bytes in " + type);
@@ -188,6 +190,22 @@ public final class FrameReader {
             throw new MalformedFrameException(start, index, what + " " + value + " is negative");
         }
         return value;
+    }
+
+    /**
+     * A peer's text made safe to print: control characters (ANSI escapes, newlines) become '?' and
+     * anything past {@link #MAX_PEER_TEXT} characters is cut, so an ERROR cannot rewrite an
+     * operator's terminal or flood it.
+     */
+    static String printable(String text) {
+        int n = Math.min(text.length(), MAX_PEER_TEXT);
+        StringBuilder b = new StringBuilder(n + 40);
+        text.codePoints().limit(n).forEach(c -> b.appendCodePoint(Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT ? '?' : c));
+        if (text.length() > MAX_PEER_TEXT) {
+            b.append(" ... (").append(text.length() - MAX_PEER_TEXT).append(" more characters cut)");
+        }
+        return b.toString();
     }
 
     private static String utf8(ByteBuffer b, long start, long index) throws MalformedFrameException {
