@@ -60,6 +60,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (runs < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1 but was " + runs);
+        }
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
@@ -104,12 +107,13 @@ final class BenchCommand implements Callable<Integer> {
         out.printf("warm-up: 3 x 256 MiB in %s ms%n", Arrays.toString(t));
     }
 
-    private static MigrationFigures migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam,
+    /** One timed migration of {@code sourceRam} over loopback TCP with {@code params} (TLS if they say so). */
+    static MigrationFigures migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam,
             GuestMemory destinationRam, long[] times, int run) throws Exception {
         MemoryFill.zero(destinationRam); // as a fresh destination has it; outside the timing
         Machine source = Machine.create("bench-source", sourceRam);
         Machine destination = Machine.incoming("bench-destination", destinationRam);
-        try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+        try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), params.transport())) {
             Migration in = migrator.incoming(destination, endpoint, params);
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params);

@@ -182,6 +182,11 @@ public final class GuestMemory {
         return true;
     }
 
+    /** Frees every block now (see {@link Machine#close()}); the memory must not be used afterwards. */
+    void release() {
+        blocks.forEach(RamBlock::release);
+    }
+
     ByteBuffer segmentFor(long address) {
         RamBlock b = blockAt(address);
         return b.segmentAt(address - b.base());
@@ -201,11 +206,16 @@ public final class GuestMemory {
 
         private Builder() {}
 
-        /** Adds a block after the previous ones. Its size must be a positive multiple of 4 KiB. */
+        /**
+         * Adds a block after the previous ones. Its size must be a positive multiple of 4 KiB.
+         *
+         * @throws GuestMemoryTooLargeException if the JVM's direct memory or the host cannot hold it
+         */
         public Builder block(String name, long size) {
             checkNotNull(name, "name");
             checkArgument(!name.isEmpty() && name.length() <= 255, "block name must be 1..255 characters: '%s'", name);
             checkArgument(names.add(name), "duplicate block name '%s'", name);
+            HostMemory.checkFits(size);
             blocks.add(new RamBlock(name, index++, next, size));
             next += size;
             return this;

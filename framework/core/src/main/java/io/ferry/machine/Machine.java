@@ -27,6 +27,7 @@ public final class Machine implements AutoCloseable {
     private final List<RunStateListener> listeners = new CopyOnWriteArrayList<>();
     private final List<GuestRegion> regions = new CopyOnWriteArrayList<>();
     private RunState runState;
+    private boolean memoryReleased; // guarded by this
     private MigrationClaim claim; // guarded by this
 
     /** A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE}). */
@@ -100,10 +101,14 @@ public final class Machine implements AutoCloseable {
         return claim != null;
     }
 
-    synchronized void release(MigrationClaim c) {
-        if (claim == c) {
+    void release(MigrationClaim c) {
+        synchronized (this) {
+            if (claim != c) {
+                return;
+            }
             claim = null;
         }
+        releaseMemoryIfIdle(); // a machine closed during its migration frees its RAM now
     }
 
     void changeRunState(RunState to, MigrationClaim by) {
@@ -207,7 +212,10 @@ public final class Machine implements AutoCloseable {
         return ImmutableList.copyOf(vcpus);
     }
 
-    /** Stops the vCPUs and moves to {@link RunState#SHUTDOWN}. */
+    /**
+     * Stops the vCPUs, moves to {@link RunState#SHUTDOWN} and frees guest RAM at once (not at
+     * some later garbage collection), or, while a migration still holds the machine, when it lets go.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -217,6 +225,18 @@ public final class Machine implements AutoCloseable {
         }
         changeRunState(RunState.SHUTDOWN);
         vcpus.forEach(Vcpu::stop);
+        releaseMemoryIfIdle();
+    }
+
+    private void releaseMemoryIfIdle() {
+        synchronized (this) {
+            if (runState != RunState.SHUTDOWN || claim != null || memoryReleased
+                    || !vcpus.stream().allMatch(Vcpu::ended)) {
+                return; // still in use: freeing now could crash a reader; the collector frees it later
+            }
+            memoryReleased = true;
+        }
+        memory.release();
     }
 
     @Override
