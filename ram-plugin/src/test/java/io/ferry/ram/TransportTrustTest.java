@@ -43,9 +43,11 @@ class TransportTrustTest {
         TestCertificateAuthority ca = TestCertificateAuthority.create(dir.resolve("ca"), "CN=Ferry test CA", 1);
         Path a = ca.issue(dir.resolve("a"), "CN=a,O=Ferry", 1);
         Path b = ca.issue(dir.resolve("b"), "CN=b,O=Ferry", 1);
-        MigrationParameters source = MigrationParameters.defaults().with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
-        MigrationParameters destination = MigrationParameters.defaults().with("tls-creds", b.toString())
-                .with("tls-authz", "CN=a,O=Ferry");
+        // a migration of a few seconds, far longer than the handshake may take: only the handshake is bounded by it
+        MigrationParameters common = MigrationParameters.defaults().with("handshake-timeout", "3000")
+                .with("max-bandwidth", "12M");
+        MigrationParameters source = common.with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
+        MigrationParameters destination = common.with("tls-creds", b.toString()).with("tls-authz", "CN=a,O=Ferry");
         try (Machine src = TestMachines.runningSource("tls", 64L << 20, 5); Machine dest = TestMachines.destinationFor(src)) {
             src.pause();
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), destination.transport());
@@ -56,6 +58,7 @@ class TransportTrustTest {
             assertThat(out.status()).as("%s", out.failure()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
             StateAssertions.assertSameState(src, dest);
+            assertThat(out.figures().totalMillis()).isGreaterThan(3500);
         }
     }
 

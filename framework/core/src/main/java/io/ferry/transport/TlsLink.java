@@ -58,6 +58,7 @@ final class TlsLink implements Link {
                 };
             }
             peer = engine.getSession().getPeerPrincipal().getName();
+            admissionDeadline = TimedSocket.NEVER; // a listener sets it again until the stream header is in
         } catch (SSLException e) {
             sendAlert(deadline);
             throw e;

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Opens the ends of a migration stream by URI. */
 public final class Transports {
@@ -82,6 +83,7 @@ public final class Transports {
         if (!Files.isReadable(file.path())) {
             throw new IOException("snapshot " + file.path() + " does not exist or is not readable");
         }
+        AtomicBoolean closed = new AtomicBoolean();
         return new IncomingEndpoint() {
             @Override
             public MigrationUri address() {
@@ -90,11 +92,13 @@ public final class Transports {
 
             @Override
             public MigrationChannel accept() throws IOException {
-                return FileChannels.forReading(file.path());
+                return FileChannels.openForReading(file.path(), options.handshakeTimeout(), closed::get);
             }
 
             @Override
-            public void close() {}
+            public void close() {
+                closed.set(true);
+            }
         };
     }
 }
