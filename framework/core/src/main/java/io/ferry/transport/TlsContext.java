@@ -39,6 +39,9 @@ final class TlsContext {
     static final String P12 = "host.p12";
     static final String P12_PASSWORD = "host.p12.pass";
     private static final String[] PROTOCOLS = {"TLSv1.3"};
+    /** AES-128-GCM first: as safe for this use and cheaper per byte than AES-256 (both use the CPU's AES instructions). */
+    private static final String[] CIPHER_SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256"};
     private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
     private final SSLContext context;
@@ -74,6 +77,8 @@ final class TlsContext {
         engine.setUseClientMode(client);
         SSLParameters p = engine.getSSLParameters();
         p.setProtocols(PROTOCOLS);
+        p.setCipherSuites(CIPHER_SUITES);
+        p.setUseCipherSuitesOrder(true);
         if (!client) {
             p.setNeedClientAuth(true);
         }

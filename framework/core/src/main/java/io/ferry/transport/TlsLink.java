@@ -38,9 +38,10 @@ final class TlsLink implements Link {
         this.engine = engine;
         this.limits = limits;
         int packet = engine.getSession().getPacketBufferSize();
-        this.netIn = ByteBuffer.allocateDirect(packet).put(received);
-        this.appIn = ByteBuffer.allocateDirect(engine.getSession().getApplicationBufferSize());
-        this.netOut = ByteBuffer.allocateDirect(Math.max(NET_OUT, 2 * packet));
+        // Heap buffers on the network side: the JDK's AES-GCM runs on arrays; the socket copies either way.
+        this.netIn = ByteBuffer.allocate(packet).put(received);
+        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+        this.netOut = ByteBuffer.allocate(Math.max(NET_OUT, 2 * packet));
     }
 
     /** Runs the handshake to its end (peer authenticated and authorized) or fails by {@code deadline}. */
