@@ -22,6 +22,11 @@ import java.util.zip.CRC32C;
  * Not thread-safe.
  */
 public final class FrameReader {
+    /** Channels per migration this reader supports (the header's channel count). */
+    public static final int SUPPORTED_CHANNELS = 1;
+    /** Frame types that carry the stream's data, which END closes. */
+    private static final java.util.Set<FrameType> AFTER_END_DATA =
+            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END);
     /** The longest peer text (an ERROR message) passed on. */
     public static final int MAX_PEER_TEXT = 1024;
     private final ReadableByteChannel channel;
@@ -31,6 +36,8 @@ public final class FrameReader {
     private final CRC32C crc = new CRC32C();
     private long offset;
     private long frames;
+    private int lastPass = -1;
+    private boolean ended;
     private long chunkBytes;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
@@ -63,8 +70,17 @@ public final class FrameReader {
             throw new UnsupportedFormatVersionException(start, StreamFormatException.HEADER,
                     "format version " + version + ", this reader supports " + StreamHeader.FORMAT_VERSION);
         }
+        int flags = Short.toUnsignedInt(b.getShort(10));
+        if (flags != 0) {
+            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+                    String.format("reserved header flags 0x%04X must be 0", flags));
+        }
         int index = Short.toUnsignedInt(b.getShort(12));
         int count = Short.toUnsignedInt(b.getShort(14));
+        if (count != SUPPORTED_CHANNELS) {
+            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+                    "a stream of " + count + " channels; this reader supports " + SUPPORTED_CHANNELS);
+        }
         if (count == 0 || index >= count) {
             throw new MalformedFrameException(start, StreamFormatException.HEADER,
                     "channel " + index + " of " + count + " is not a valid channel");
@@ -84,8 +100,10 @@ public final class FrameReader {
         int code = Byte.toUnsignedInt(header.get(0));
         FrameType type = FrameType.ofCode(code).orElseThrow(() -> new UnknownFrameTypeException(start, index,
                 String.format("type byte 0x%02X is no frame type", code)));
+        int flags = Byte.toUnsignedInt(header.get(1));
         int section = Short.toUnsignedInt(header.getShort(2));
         long length = Integer.toUnsignedLong(header.getInt(4));
+        checkPlace(type, flags, section, start, index);
         if (length > maxFrameSize) {
             throw new FrameTooLargeException(start, index, type + " frame declares " + length
                     + " payload bytes, the maximum is " + maxFrameSize);
@@ -105,6 +123,14 @@ public final class FrameReader {
         }
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
+        if (frame instanceof Frame.Pass p) {
+            if (p.pass() != lastPass + 1) {
+                throw new MalformedFrameException(start, index, "PASS " + p.pass() + " after PASS " + lastPass
+                        + ": passes are numbered 0, 1, 2, ... in order");
+            }
+            lastPass = p.pass();
+        }
+        ended |= type == FrameType.END;
         if (type != FrameType.END) {
             frames++;
         }
@@ -112,6 +138,40 @@ public final class FrameReader {
             chunkBytes += length;
         }
         return frame;
+    }
+
+    /**
+     * Where the frame's header says it belongs, checked before its payload is read: reserved flags
+     * are 0, only a CHUNK names a section, and none of the stream's data follows END.
+     */
+    private void checkPlace(FrameType type, int flags, int section, long start, long index)
+            throws MalformedFrameException {
+        if (flags != 0) {
+            throw new MalformedFrameException(start, index, String.format("%s frame: reserved flags 0x%02X must be 0", type, flags));
+        }
+        if (type != FrameType.CHUNK && section != FrameWriter.NO_SECTION) {
+            throw new MalformedFrameException(start, index, type + " frame names section " + section
+                    + "; only a CHUNK belongs to a section (0xFFFF for none)");
+        }
+        if (ended && AFTER_END_DATA.contains(type)) {
+            throw new MalformedFrameException(start, index, type + " frame after END: the stream's data ended there");
+        }
+    }
+
+    /**
+     * Checks that the stream ends here, as a snapshot does after END.
+     *
+     * @throws MalformedFrameException if anything follows
+     */
+    public void expectEndOfStream() throws IOException {
+        ByteBuffer probe = ByteBuffer.allocate(1);
+        int n;
+        do {
+            n = channel.read(probe);
+        } while (n == 0);
+        if (n > 0) {
+            throw new MalformedFrameException(offset, frames, "data after END: the stream goes on past its end");
+        }
     }
 
     /** Bytes consumed so far. */

@@ -168,6 +168,8 @@ public final class DestinationMigration extends MigrationBase {
         if (answers != null) {
             acknowledge(answers, reader);
             awaitCommit(reader);
+        } else {
+            reader.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
         }
         claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
     }
