@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.GatheringByteChannel;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -102,7 +101,7 @@ class StrictReaderTest {
     private static byte[] stream(Body body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            FrameWriter w = new FrameWriter(gathering(bytes), 64 << 10);
+            FrameWriter w = new FrameWriter(new StreamSink(bytes), 64 << 10);
             w.writeHeader(StreamHeader.singleChannel(9));
             w.writeManifest(new Frame.Manifest(List.of(SectionId.of("s", 0, 1))));
             body.write(w);
@@ -168,39 +167,5 @@ class StrictReaderTest {
             }
             throw e;
         }
-    }
-
-    private static GatheringByteChannel gathering(ByteArrayOutputStream out) {
-        java.nio.channels.WritableByteChannel ch = Channels.newChannel(out);
-        return new GatheringByteChannel() {
-            @Override
-            public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-                long n = 0;
-                for (int i = offset; i < offset + length; i++) {
-                    while (srcs[i].hasRemaining()) {
-                        n += ch.write(srcs[i]);
-                    }
-                }
-                return n;
-            }
-
-            @Override
-            public long write(ByteBuffer[] srcs) throws IOException {
-                return write(srcs, 0, srcs.length);
-            }
-
-            @Override
-            public int write(ByteBuffer src) throws IOException {
-                return (int) write(new ByteBuffer[] {src}, 0, 1);
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {}
-        };
     }
 }

@@ -109,7 +109,7 @@ class ListenerTest {
                     assertThat(answer).isInstanceOfSatisfying(Frame.Error.class,
                             e -> assertThat(e.message()).contains("busy"));
                 }
-                assertThat(in.status()).as("the first source is still the one being served").isEqualTo(MigrationStatus.ACTIVE);
+                awaitStatus(in, MigrationStatus.ACTIVE); // the first source is still the one being served
                 w.writePass(new Frame.Pass(0));
                 w.writeEnd();
                 Frame ack = new FrameReader(Channels.newChannel(first.getInputStream()), 1 << 16).next();
@@ -147,6 +147,14 @@ class ListenerTest {
         in.await(LIMIT);
         assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
         assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+    }
+
+    private static void awaitStatus(Migration m, MigrationStatus wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (m.status() != wanted && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
+        }
+        assertThat(m.status()).isEqualTo(wanted);
     }
 
     private static Machine running(String name) {

@@ -3,13 +3,12 @@ package io.ferry.transport;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
+import io.ferry.stream.StreamSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.nio.channels.GatheringByteChannel;
 import java.util.List;
 
 /** A hand-driven peer for the listener tests: raw sockets and frames written to plain streams. */
@@ -18,7 +17,7 @@ final class RawPeer {
 
     /** Frames written to {@code out}, flushed after each write. */
     static FrameWriter writer(OutputStream out) {
-        return new FrameWriter(new Gathering(out), 4 << 20);
+        return new FrameWriter(new StreamSink(out), 4 << 20);
     }
 
     /** A whole valid stream of an empty machine: header, manifest, one pass, END, COMMIT. */
@@ -62,40 +61,5 @@ final class RawPeer {
     static InetSocketAddress toAddress(MigrationUri uri) {
         MigrationUri.Tcp tcp = (MigrationUri.Tcp) uri;
         return new InetSocketAddress(tcp.host(), tcp.port());
-    }
-
-    private record Gathering(OutputStream out) implements GatheringByteChannel {
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            long n = 0;
-            for (int i = offset; i < offset + length; i++) {
-                byte[] b = new byte[srcs[i].remaining()];
-                srcs[i].get(b);
-                out.write(b);
-                n += b.length;
-            }
-            out.flush();
-            return n;
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs) throws IOException {
-            return write(srcs, 0, srcs.length);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return (int) write(new ByteBuffer[] {src}, 0, 1);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.close();
-        }
     }
 }
