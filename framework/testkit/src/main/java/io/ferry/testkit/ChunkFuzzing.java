@@ -23,9 +23,10 @@ import java.util.List;
 /**
  * For a plugin's fuzz tests: feeds arbitrary chunks to its section loader through a real
  * destination (in-memory transport), and checks what must hold whatever the bytes: the load ends,
- * a refused stream leaves the machine in INMIGRATE and unclaimed, and the reason is a checked
- * failure or an {@link IllegalArgumentException}/{@link IllegalStateException} raised on purpose,
- * never a programming error such as a NullPointerException or an index out of bounds.
+ * a refused stream leaves the machine in INMIGRATE and unclaimed, and what the loader threw is a
+ * checked exception or an {@link IllegalArgumentException}/{@link IllegalStateException} raised on
+ * purpose (which may wrap the underflow it caught), never a programming error such as a
+ * NullPointerException or an index out of bounds escaping on its own.
  */
 public final class ChunkFuzzing {
     private static final Duration LIMIT = Duration.ofSeconds(30);
@@ -54,8 +55,8 @@ public final class ChunkFuzzing {
         } catch (IOException e) {
             // the destination refused the stream and closed its end
         } finally {
+            pipes.sourceEnd().close(); // a refusing destination reads on until the source closes
             in.await(LIMIT);
-            pipes.sourceEnd().close();
         }
         check(in, destination);
         return in;
@@ -72,20 +73,20 @@ public final class ChunkFuzzing {
             if (destination.runState() != RunState.INMIGRATE) {
                 throw new AssertionError("a refused stream left the machine " + destination.runState());
             }
-            Throwable root = rootCause(in.failure().orElseThrow());
-            boolean deliberate = !(root instanceof RuntimeException) || root instanceof IllegalArgumentException
-                    || root instanceof IllegalStateException;
-            if (!deliberate) {
-                throw new AssertionError("the loader failed with a programming error on fuzzed input", root);
+            // The engine wraps in checked exceptions; the first unchecked one in the chain is what the loader threw.
+            Throwable thrown = firstUnchecked(in.failure().orElseThrow());
+            if (thrown != null && !(thrown instanceof IllegalArgumentException || thrown instanceof IllegalStateException)) {
+                throw new AssertionError("the loader failed with a programming error on fuzzed input", thrown);
             }
         }
     }
 
-    private static Throwable rootCause(MigrationException e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    private static Throwable firstUnchecked(MigrationException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RuntimeException || t instanceof Error) {
+                return t;
+            }
         }
-        return t;
+        return null;
     }
 }
