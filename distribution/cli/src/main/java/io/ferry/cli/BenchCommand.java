@@ -97,6 +97,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (runs < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1 but was " + runs);
+        }
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);

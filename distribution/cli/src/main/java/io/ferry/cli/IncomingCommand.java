@@ -41,6 +41,9 @@ final class IncomingCommand implements Callable<Integer> {
             description = "Seconds to wait for the migration to end (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
+    @Mixin
+    ParameterOptions parameters;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -49,10 +52,10 @@ final class IncomingCommand implements Callable<Integer> {
         }
         PluginRegistry registry = PluginRegistry.fromServiceLoader(IncomingCommand.class.getClassLoader());
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
-            IncomingEndpoint endpoint = Transports.listen(tcp);
             // kept paused at switchover, so the digest is of the state that arrived; then it runs
-            Migration m = new Migrator(registry).incoming(destination, endpoint,
-                    MigrationParameters.defaults().withRunOnDestination(false));
+            MigrationParameters params = parameters.apply(MigrationParameters.defaults()).withRunOnDestination(false);
+            IncomingEndpoint endpoint = Transports.listen(tcp, params.transport());
+            Migration m = new Migrator(registry).incoming(destination, endpoint, params);
             out.printf("waiting for a migration on %s%n", endpoint.address());
             out.flush();
             MigrationFigures f = m.await(Duration.ofSeconds(timeoutSeconds));

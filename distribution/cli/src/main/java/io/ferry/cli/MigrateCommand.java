@@ -51,12 +51,16 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Longest acceptable pause, in ms (default: ${DEFAULT-VALUE}).")
     long downtimeLimit;
 
+    @Mixin
+    ParameterOptions parameters;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         MigrationUri target = MigrationUri.parse(uri);
         MigrationParameters params = MigrationParameters.defaults().withMaxBandwidth(maxBandwidth)
                 .withDowntimeLimit(Duration.ofMillis(downtimeLimit));
+        params = parameters.apply(params);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(MigrateCommand.class.getClassLoader());
         try (Machine source = machine.spec(dirtyRate, pattern).buildSource(registry, "source")) {
             Migration m = new Migrator(registry).migrate(source, target, params, new ProgressPrinter(out));

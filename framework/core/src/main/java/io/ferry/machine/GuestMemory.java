@@ -225,9 +225,9 @@ public final class GuestMemory {
 
     /**
      * A digest of every byte of guest RAM (block names, sizes and contents), for comparing two
-     * machines in different processes. CRC32C per 64 KiB folded into SHA-256: fast, and it
-     * catches any transfer corruption; not meant to resist a forger. Don't-care pages are read
-     * as zero, as the destination holds them.
+     * machines in different processes: SHA-256 per 16 MiB piece, computed in parallel, folded into
+     * SHA-256 with the layout, so two different memories cannot be made to digest alike.
+     * Don't-care pages are read as zero, as the destination holds them.
      */
     public String digest() {
         return MemoryDigest.of(this);
@@ -278,6 +278,11 @@ public final class GuestMemory {
         return true;
     }
 
+    /** Frees every block now (see {@link Machine#close()}); the memory must not be used afterwards. */
+    void release() {
+        blocks.forEach(RamBlock::release);
+    }
+
     ByteBuffer segmentFor(long address) {
         RamBlock b = blockAt(address);
         return b.segmentAt(address - b.base());
@@ -297,11 +302,16 @@ public final class GuestMemory {
 
         private Builder() {}
 
-        /** Adds a block after the previous ones. Its size must be a positive multiple of 4 KiB. */
+        /**
+         * Adds a block after the previous ones. Its size must be a positive multiple of 4 KiB.
+         *
+         * @throws GuestMemoryTooLargeException if the JVM's direct memory or the host cannot hold it
+         */
         public Builder block(String name, long size) {
             checkNotNull(name, "name");
             checkArgument(!name.isEmpty() && name.length() <= 255, "block name must be 1..255 characters: '%s'", name);
             checkArgument(names.add(name), "duplicate block name '%s'", name);
+            HostMemory.checkFits(size);
             blocks.add(new RamBlock(name, index++, next, size));
             next += size;
             return this;

@@ -31,6 +31,7 @@ public final class Machine implements AutoCloseable {
     /** What an {@link #attachFrom} call on this thread has attached, started and reserved so far. */
     private final ThreadLocal<DeviceBinding.Recorder> attaching = new ThreadLocal<>();
     private RunState runState;
+    private boolean memoryReleased; // guarded by this
     private MigrationClaim claim; // guarded by this
     private int vcpuThrottle; // guarded by this
     private long vcpuDirtyLimit; // guarded by this
@@ -106,10 +107,14 @@ public final class Machine implements AutoCloseable {
         return claim != null;
     }
 
-    synchronized void release(MigrationClaim c) {
-        if (claim == c) {
+    void release(MigrationClaim c) {
+        synchronized (this) {
+            if (claim != c) {
+                return;
+            }
             claim = null;
         }
+        releaseMemoryIfIdle(); // a machine closed during its migration frees its RAM now
     }
 
     void changeRunState(RunState to, MigrationClaim by) {
@@ -339,7 +344,10 @@ public final class Machine implements AutoCloseable {
         vcpus.forEach(v -> v.limitDirtyRate(pagesPerSecondPerVcpu));
     }
 
-    /** Stops the vCPUs and moves to {@link RunState#SHUTDOWN}. */
+    /**
+     * Stops the vCPUs, moves to {@link RunState#SHUTDOWN} and frees guest RAM at once (not at
+     * some later garbage collection), or, while a migration still holds the machine, when it lets go.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -349,6 +357,18 @@ public final class Machine implements AutoCloseable {
         }
         changeRunState(RunState.SHUTDOWN);
         vcpus.forEach(Vcpu::stop);
+        releaseMemoryIfIdle();
+    }
+
+    private void releaseMemoryIfIdle() {
+        synchronized (this) {
+            if (runState != RunState.SHUTDOWN || claim != null || memoryReleased
+                    || !vcpus.stream().allMatch(Vcpu::ended)) {
+                return; // still in use: freeing now could crash a reader; the collector frees it later
+            }
+            memoryReleased = true;
+        }
+        memory.release();
     }
 
     @Override

@@ -73,7 +73,25 @@ public final class RamBlock {
 
     /** The segment holding block offset {@code offset}; callers index it by {@code offset % SEGMENT_SIZE}. */
     ByteBuffer segmentAt(long offset) {
-        return segments[(int) (offset / GuestMemory.SEGMENT_SIZE)];
+        ByteBuffer s = segments[(int) (offset / GuestMemory.SEGMENT_SIZE)];
+        if (s == null) {
+            throw new IllegalStateException("block " + name + " was released with its machine");
+        }
+        return s;
+    }
+
+    /**
+     * Frees the block's memory now. Only once nothing can touch it any more (the machine is shut
+     * down, its vCPUs have ended and no migration holds it): a later access finds no segment.
+     */
+    void release() {
+        for (int i = 0; i < segments.length; i++) {
+            ByteBuffer s = segments[i];
+            segments[i] = null;
+            if (s != null) {
+                DirectMemory.free(s);
+            }
+        }
     }
 
     @Override

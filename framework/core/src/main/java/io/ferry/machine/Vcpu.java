@@ -94,6 +94,12 @@ public final class Vcpu {
         t.start();
     }
 
+    /** Whether the vCPU's thread has ended (or never started). */
+    boolean ended() {
+        Thread t = thread;
+        return t == null || !t.isAlive();
+    }
+
     void stop() {
         stopRequested = true;
         Thread t = thread;

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.ferry.pipeline.Compression;
+import io.ferry.transport.TransportOptions;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -33,6 +34,8 @@ import java.util.function.Consumer;
  *     than the CPU (QEMU's multifd-compression); the destination reads whatever arrives
  * @param xbzrleCacheSize bytes of the source's cache of pages as last sent, for XBZRLE deltas of
  *     pages that change a little between passes (QEMU's xbzrle-cache-size); 0 turns deltas off
+ * @param transport TLS and the connection timeouts (tls-creds, tls-authz, tls-required,
+ *     handshake-timeout, progress-timeout): see {@link TransportOptions}
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -45,39 +48,55 @@ public record MigrationParameters(
         int switchoverAttempts,
         Throttling throttling,
         Compression compression,
-        long xbzrleCacheSize) {
+        long xbzrleCacheSize,
+        TransportOptions transport) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
     public static final int DEFAULT_MAX_FRAME_SIZE = 4 << 20;
     public static final int DEFAULT_SWITCHOVER_ATTEMPTS = 3;
+    /** Bounds, so no value overflows a computation later (QEMU caps downtime-limit at 2000 s too). */
+    public static final long MIN_BANDWIDTH = 1L << 20;
+    public static final long MAX_BANDWIDTH = 1L << 40;
+    public static final Duration MAX_DOWNTIME_LIMIT = Duration.ofSeconds(2000);
+    public static final int MAX_ITERATION_CAP = 100_000;
+    public static final Duration MIN_SWITCHOVER_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration MAX_SWITCHOVER_TIMEOUT = Duration.ofHours(1);
+    public static final int MAX_SWITCHOVER_ATTEMPTS = 100;
 
     public MigrationParameters {
-        checkArgument(maxBandwidth >= 0, "max-bandwidth must be >= 0 (0 = unlimited) but was %s", maxBandwidth);
+        checkArgument(maxBandwidth == 0 || (maxBandwidth >= MIN_BANDWIDTH && maxBandwidth <= MAX_BANDWIDTH),
+                "max-bandwidth must be 0 (unlimited) or in [1M, 1T] bytes/s but was %s", maxBandwidth);
         checkNotNull(downtimeLimit, "downtimeLimit");
-        checkArgument(!downtimeLimit.isNegative(), "downtime-limit must be >= 0 but was %s", downtimeLimit);
-        checkArgument(iterationCap >= 1, "iteration-cap must be >= 1 but was %s", iterationCap);
+        checkArgument(!downtimeLimit.isNegative() && downtimeLimit.compareTo(MAX_DOWNTIME_LIMIT) <= 0,
+                "downtime-limit must be in [0, %s] ms but was %s ms", MAX_DOWNTIME_LIMIT.toMillis(), downtimeLimit.toMillis());
+        checkArgument(iterationCap >= 1 && iterationCap <= MAX_ITERATION_CAP,
+                "iteration-cap must be in [1, %s] but was %s", MAX_ITERATION_CAP, iterationCap);
         checkArgument(maxFrameSize >= 64 << 10 && maxFrameSize <= 256 << 20,
                 "max-frame-size must be in [64 KiB, 256 MiB] but was %s", maxFrameSize);
         checkNotNull(switchoverTimeout, "switchoverTimeout");
-        checkArgument(switchoverTimeout.toMillis() > 0, "switchover-timeout must be > 0 but was %s", switchoverTimeout);
-        checkArgument(switchoverAttempts >= 1, "switchover-attempts must be >= 1 but was %s", switchoverAttempts);
+        checkArgument(switchoverTimeout.compareTo(MIN_SWITCHOVER_TIMEOUT) >= 0
+                && switchoverTimeout.compareTo(MAX_SWITCHOVER_TIMEOUT) <= 0, "switchover-timeout must be in [%s, %s] ms but was %s ms",
+                MIN_SWITCHOVER_TIMEOUT.toMillis(), MAX_SWITCHOVER_TIMEOUT.toMillis(), switchoverTimeout.toMillis());
+        checkArgument(switchoverAttempts >= 1 && switchoverAttempts <= MAX_SWITCHOVER_ATTEMPTS,
+                "switchover-attempts must be in [1, %s] but was %s", MAX_SWITCHOVER_ATTEMPTS, switchoverAttempts);
         checkNotNull(throttling, "throttling");
         checkNotNull(compression, "compression");
         checkArgument(xbzrleCacheSize == 0 || (xbzrleCacheSize >= 4096 && xbzrleCacheSize <= 1L << 30),
                 "xbzrle-cache-size must be 0 (off) or in [4 KiB, 1 GiB] but was %s", xbzrleCacheSize);
+        checkNotNull(transport, "transport");
     }
 
     /** The 0.1.0 parameters; every later one at its default. */
     public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
             Duration switchoverTimeout, boolean runOnDestination) {
         this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
-                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0);
+                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults());
     }
 
     /**
      * Unlimited bandwidth, 300 ms downtime, 30 passes, 4 MiB frames, 30 s switchover, destination
-     * runs; no downtime guard, no convergence help, no compression, no XBZRLE.
+     * runs; no downtime guard, no convergence help, no compression, no XBZRLE, no TLS.
      */
     public static MigrationParameters defaults() {
         return new MigrationParameters(0, DEFAULT_DOWNTIME_LIMIT, DEFAULT_ITERATION_CAP, DEFAULT_MAX_FRAME_SIZE,
@@ -128,6 +147,10 @@ public record MigrationParameters(
         return copy(b -> b.xbzrleCacheSize = bytes);
     }
 
+    public MigrationParameters withTransport(TransportOptions options) {
+        return copy(b -> b.transport = options);
+    }
+
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
@@ -136,7 +159,9 @@ public record MigrationParameters(
      * {@code compression} (none, lz4, zstd), {@code xbzrle-cache-size} (bytes or K/M/G suffix,
      * 0 = off); and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
      * (true/false), {@code cpu-throttle-initial}, {@code cpu-throttle-increment},
-     * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix).
+     * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix);
+     * and the {@link TransportOptions} ({@code tls-creds}, {@code tls-authz}, {@code tls-required},
+     * {@code handshake-timeout}, {@code progress-timeout}).
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
@@ -146,6 +171,9 @@ public record MigrationParameters(
         try {
             if (Throttling.names(name)) {
                 return withThrottling(throttling.with(name, value));
+            }
+            if (TransportOptions.NAMES.contains(name)) {
+                return withTransport(transport.with(name, value));
             }
             return switch (name) {
                 case "max-bandwidth" -> withMaxBandwidth(Sizes.parse(value));
@@ -162,7 +190,8 @@ public record MigrationParameters(
                         + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
                         + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts,"
                         + " compression, xbzrle-cache-size, auto-converge, cpu-throttle-initial,"
-                        + " cpu-throttle-increment, max-cpu-throttle, dirty-limit, vcpu-dirty-limit");
+                        + " cpu-throttle-increment, max-cpu-throttle, dirty-limit, vcpu-dirty-limit, "
+                        + String.join(", ", TransportOptions.NAMES));
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);
@@ -197,6 +226,7 @@ public record MigrationParameters(
         Throttling throttling;
         Compression compression;
         long xbzrleCacheSize;
+        TransportOptions transport;
 
         Draft(MigrationParameters p) {
             maxBandwidth = p.maxBandwidth;
@@ -210,11 +240,13 @@ public record MigrationParameters(
             throttling = p.throttling;
             compression = p.compression;
             xbzrleCacheSize = p.xbzrleCacheSize;
+            transport = p.transport;
         }
 
         MigrationParameters build() {
             return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                    runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize);
+                    runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize,
+                    transport);
         }
     }
 }

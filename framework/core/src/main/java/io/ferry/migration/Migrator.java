@@ -49,7 +49,8 @@ public final class Migrator {
     public Migration migrate(Machine machine, MigrationUri uri, MigrationParameters params,
             MigrationListener... listeners) {
         checkNotNull(uri, "uri");
-        return migrate(machine, () -> Transports.connect(uri), uri.toString(), params, listeners);
+        checkNotNull(params, "params");
+        return migrate(machine, () -> Transports.connect(uri, params.transport()), uri.toString(), params, listeners);
     }
 
     /** Migrates {@code machine} over an already connected channel (the in-memory transport). */
@@ -59,16 +60,48 @@ public final class Migrator {
         return migrate(machine, () -> channel, channel.describe(), params, listeners);
     }
 
-    /** Waits on {@code endpoint} for a stream and loads it into {@code machine} (in {@link RunState#INMIGRATE}). */
+    /**
+     * Listens on {@code uri} with {@code params}' transport options (TLS, handshake and progress
+     * timeouts) and waits there for a stream to load into {@code machine}.
+     */
+    public Migration incoming(Machine machine, MigrationUri uri, MigrationParameters params,
+            MigrationListener... listeners) throws IOException {
+        checkNotNull(uri, "uri");
+        checkNotNull(params, "params");
+        return incoming(machine, Transports.listen(uri, params.transport()), params, listeners);
+    }
+
+    /**
+     * Waits on {@code endpoint} for a stream and loads it into {@code machine} (in {@link RunState#INMIGRATE}).
+     * If the migration cannot start, the endpoint is closed (its port released) and nothing stays claimed.
+     */
     public Migration incoming(Machine machine, IncomingEndpoint endpoint, MigrationParameters params,
             MigrationListener... listeners) {
-        checkNotNull(machine, "machine");
         checkNotNull(endpoint, "endpoint");
-        checkNotNull(params, "params");
-        checkState(machine.runState() == RunState.INMIGRATE,
-                "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(), machine.runState());
-        MigrationClaim claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
-        return engine.destination(claim, machine, registry, params, endpoint, listeners);
+        MigrationClaim claim = null;
+        try {
+            checkNotNull(machine, "machine");
+            checkNotNull(params, "params");
+            checkState(machine.runState() == RunState.INMIGRATE,
+                    "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(),
+                    machine.runState());
+            claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
+            return engine.destination(claim, machine, registry, params, endpoint, listeners);
+        } catch (RuntimeException | Error e) {
+            release(claim, endpoint, e);
+            throw e;
+        }
+    }
+
+    private static void release(MigrationClaim claim, IncomingEndpoint endpoint, Throwable failure) {
+        if (claim != null) {
+            claim.close();
+        }
+        try {
+            endpoint.close();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     /** Loads a stream from an already connected channel (the in-memory transport) into {@code machine}. */
@@ -106,6 +139,11 @@ public final class Migrator {
                 "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
                 machine.runState());
         MigrationClaim claim = machine.claimForMigration("migration to " + target);
-        return engine.source(claim, machine, registry, params, opener, target, listeners);
+        try {
+            return engine.source(claim, machine, registry, params, opener, target, listeners);
+        } catch (RuntimeException | Error e) {
+            claim.close(); // a migration that never started holds nothing
+            throw e;
+        }
     }
 }

@@ -26,6 +26,13 @@ import java.util.zip.CRC32C;
  * Not thread-safe.
  */
 public final class FrameReader {
+    /** Channels per migration this reader supports (the header's channel count). */
+    public static final int SUPPORTED_CHANNELS = 1;
+    /** Frame types that carry the stream's data, which END closes. */
+    private static final java.util.Set<FrameType> AFTER_END_DATA =
+            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END);
+    /** The longest peer text (an ERROR message) passed on. */
+    public static final int MAX_PEER_TEXT = 1024;
     private final ReadableByteChannel channel;
     private final int maxFrameSize;
     private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
@@ -33,6 +40,8 @@ public final class FrameReader {
     private final CRC32C crc = new CRC32C();
     private long offset;
     private StreamTotals totals = StreamTotals.NONE;
+    private int lastPass = -1;
+    private boolean ended;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -64,8 +73,17 @@ public final class FrameReader {
             throw new UnsupportedFormatVersionException(start, StreamFormatException.HEADER,
                     "format version " + version + ", this reader supports " + StreamHeader.FORMAT_VERSION);
         }
+        int flags = Short.toUnsignedInt(b.getShort(10));
+        if (flags != 0) {
+            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+                    String.format("reserved header flags 0x%04X must be 0", flags));
+        }
         int index = Short.toUnsignedInt(b.getShort(12));
         int count = Short.toUnsignedInt(b.getShort(14));
+        if (count != SUPPORTED_CHANNELS) {
+            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+                    "a stream of " + count + " channels; this reader supports " + SUPPORTED_CHANNELS);
+        }
         if (count == 0 || index >= count) {
             throw new MalformedFrameException(start, StreamFormatException.HEADER,
                     "channel " + index + " of " + count + " is not a valid channel");
@@ -85,8 +103,10 @@ public final class FrameReader {
         int code = Byte.toUnsignedInt(header.get(0));
         FrameType type = FrameType.ofCode(code).orElseThrow(() -> new UnknownFrameTypeException(start, index,
                 String.format("type byte 0x%02X is no frame type", code)));
+        int flags = Byte.toUnsignedInt(header.get(1));
         int section = Short.toUnsignedInt(header.getShort(2));
         long length = Integer.toUnsignedLong(header.getInt(4));
+        checkPlace(type, flags, section, start, index);
         if (length > maxFrameSize) {
             throw new FrameTooLargeException(start, index, type + " frame declares " + length
                     + " payload bytes, the maximum is " + maxFrameSize);
@@ -106,10 +126,52 @@ public final class FrameReader {
         }
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
+        if (frame instanceof Frame.Pass p) {
+            if (p.pass() != lastPass + 1) {
+                throw new MalformedFrameException(start, index, "PASS " + p.pass() + " after PASS " + lastPass
+                        + ": passes are numbered 0, 1, 2, ... in order");
+            }
+            lastPass = p.pass();
+        }
+        ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {
             totals = totals.plus(type == FrameType.CHUNK ? length : 0);
         }
         return frame;
+    }
+
+    /**
+     * Where the frame's header says it belongs, checked before its payload is read: reserved flags
+     * are 0, only a CHUNK names a section, and none of the stream's data follows END.
+     */
+    private void checkPlace(FrameType type, int flags, int section, long start, long index)
+            throws MalformedFrameException {
+        if (flags != 0) {
+            throw new MalformedFrameException(start, index, String.format("%s frame: reserved flags 0x%02X must be 0", type, flags));
+        }
+        if (type != FrameType.CHUNK && section != FrameWriter.NO_SECTION) {
+            throw new MalformedFrameException(start, index, type + " frame names section " + section
+                    + "; only a CHUNK belongs to a section (0xFFFF for none)");
+        }
+        if (ended && AFTER_END_DATA.contains(type)) {
+            throw new MalformedFrameException(start, index, type + " frame after END: the stream's data ended there");
+        }
+    }
+
+    /**
+     * Checks that the stream ends here, as a snapshot does after END.
+     *
+     * @throws MalformedFrameException if anything follows
+     */
+    public void expectEndOfStream() throws IOException {
+        ByteBuffer probe = ByteBuffer.allocate(1);
+        int n;
+        do {
+            n = channel.read(probe);
+        } while (n == 0);
+        if (n > 0) {
+            throw new MalformedFrameException(offset, totals.frames(), "data after END: the stream goes on past its end");
+        }
     }
 
     /** Bytes consumed so far. */
@@ -141,7 +203,7 @@ public final class FrameReader {
                 case PING -> new Frame.Ping(p.getLong());
                 case PONG -> new Frame.Pong(p.getLong(), p.getLong());
                 case REPORT -> new Frame.Report(marks(p, start, index));
-                case ERROR -> new Frame.Error(utf8(p, start, index));
+                case ERROR -> new Frame.Error(printable(utf8(p, start, index)));
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
                 throw new MalformedFrameException(start, index, p.remaining() + " unexpected trailing bytes in " + type);
@@ -212,6 +274,22 @@ public final class FrameReader {
             throw new MalformedFrameException(start, index, what + " " + value + " is negative");
         }
         return value;
+    }
+
+    /**
+     * A peer's text made safe to print: control characters (ANSI escapes, newlines) become '?' and
+     * anything past {@link #MAX_PEER_TEXT} characters is cut, so an ERROR cannot rewrite an
+     * operator's terminal or flood it.
+     */
+    static String printable(String text) {
+        int n = Math.min(text.length(), MAX_PEER_TEXT);
+        StringBuilder b = new StringBuilder(n + 40);
+        text.codePoints().limit(n).forEach(c -> b.appendCodePoint(Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT ? '?' : c));
+        if (text.length() > MAX_PEER_TEXT) {
+            b.append(" ... (").append(text.length() - MAX_PEER_TEXT).append(" more characters cut)");
+        }
+        return b.toString();
     }
 
     private static String utf8(ByteBuffer b, long start, long index) throws MalformedFrameException {

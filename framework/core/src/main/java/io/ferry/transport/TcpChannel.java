@@ -1,35 +1,40 @@
 package io.ferry.transport;
 
 import java.io.IOException;
-import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SocketChannel;
+import java.util.Optional;
 
-/** A TCP connection: the stream one way, the return path the other. */
+/**
+ * A TCP connection, plain or TLS: the stream one way, the return path the other. Reads return
+ * first the bytes the listener already read to admit the peer (the stream header), then the link's.
+ */
 final class TcpChannel implements MigrationChannel {
-    private static final int SOCKET_BUFFER = 4 << 20;
+    private final Link link;
+    private final ByteBuffer replay;
+    private final ReadableByteChannel in = new In();
+    private final GatheringByteChannel out = new Out();
+    private volatile boolean open = true;
 
-    private final SocketChannel socket;
-    private final String description;
+    TcpChannel(Link link, ByteBuffer replay) {
+        this.link = link;
+        this.replay = replay;
+    }
 
-    TcpChannel(SocketChannel socket) throws IOException {
-        this.socket = socket;
-        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-        socket.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
-        socket.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
-        this.description = "tcp " + socket.getLocalAddress() + " <-> " + socket.getRemoteAddress();
+    /** The peer's authenticated certificate subject, if TLS. */
+    Optional<String> peer() {
+        return link.peer();
     }
 
     @Override
     public GatheringByteChannel output() {
-        return socket;
+        return out;
     }
 
     @Override
     public ReadableByteChannel input() {
-        return socket;
+        return in;
     }
 
     @Override
@@ -39,11 +44,64 @@ final class TcpChannel implements MigrationChannel {
 
     @Override
     public String describe() {
-        return description;
+        return link.describe();
     }
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        open = false;
+        link.close();
+    }
+
+    private final class In implements ReadableByteChannel {
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            synchronized (replay) {
+                if (replay.hasRemaining()) {
+                    int n = Math.min(replay.remaining(), dst.remaining());
+                    dst.put(replay.slice(replay.position(), n));
+                    replay.position(replay.position() + n);
+                    return n;
+                }
+            }
+            return link.read(dst);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() throws IOException {
+            TcpChannel.this.close();
+        }
+    }
+
+    private final class Out implements GatheringByteChannel {
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            return link.write(srcs, offset, length);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) throws IOException {
+            return write(srcs, 0, srcs.length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return (int) write(new ByteBuffer[] {src}, 0, 1);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() throws IOException {
+            TcpChannel.this.close();
+        }
     }
 }

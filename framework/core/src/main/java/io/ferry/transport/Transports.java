@@ -4,9 +4,11 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Opens the ends of a migration stream by URI. */
 public final class Transports {
@@ -15,17 +17,46 @@ public final class Transports {
 
     private Transports() {}
 
-    /** The source's end: connects to a listening destination, or creates a snapshot file. */
+    private static Optional<TlsContext> tls(TransportOptions options) throws IOException {
+        if (options.tlsCreds().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(TlsContext.load(options.tlsCreds().get(), options.tlsAuthz()));
+    }
+
+    /** The source's end with default {@link TransportOptions}: plain TCP, or a snapshot file. */
     public static MigrationChannel connect(MigrationUri uri) throws IOException {
+        return connect(uri, TransportOptions.defaults());
+    }
+
+    /**
+     * The source's end: connects to a listening destination (with TLS when {@code options} has
+     * credentials: the handshake, both certificates and tls-authz checked, ends within the
+     * handshake timeout), or creates a snapshot file.
+     */
+    public static MigrationChannel connect(MigrationUri uri, TransportOptions options) throws IOException {
         checkNotNull(uri, "uri");
+        checkNotNull(options, "options");
         if (uri instanceof MigrationUri.Tcp tcp) {
+            Optional<TlsContext> tls = tls(options);
             SocketChannel socket = SocketChannel.open();
+            TimedSocket timed = null;
             try {
                 // Bounded: an unreachable host must not hold a migration in SETUP for the OS's minutes.
                 socket.socket().connect(new InetSocketAddress(tcp.host(), tcp.port()), CONNECT_TIMEOUT_MILLIS);
-                return new TcpChannel(socket);
-            } catch (IOException e) {
+                timed = new TimedSocket(socket);
+                Link.Limits limits = Link.Limits.source(options);
+                if (tls.isEmpty()) {
+                    return new TcpChannel(new PlainLink(timed, limits), ByteBuffer.allocate(0));
+                }
+                TlsLink link = new TlsLink(timed, tls.get().engine(true), limits, ByteBuffer.allocate(0));
+                link.handshake(TimedSocket.deadline(options.handshakeTimeout()));
+                return new TcpChannel(link, ByteBuffer.allocate(0));
+            } catch (IOException | RuntimeException e) {
                 socket.close();
+                if (timed != null) {
+                    timed.close();
+                }
                 throw new IOException("cannot connect to " + uri + ": " + e.getMessage(), e);
             }
         }
@@ -33,40 +64,26 @@ public final class Transports {
         return FileChannels.forWriting(file.path());
     }
 
-    /** The destination's end: listens on a TCP port, or opens a snapshot file to restore. */
+    /** The destination's end with default {@link TransportOptions}. */
     public static IncomingEndpoint listen(MigrationUri uri) throws IOException {
+        return listen(uri, TransportOptions.defaults());
+    }
+
+    /**
+     * The destination's end: listens on a TCP port (admitting one peer: see {@link TransportOptions}
+     * for TLS and the timeouts), or opens a snapshot file to restore.
+     */
+    public static IncomingEndpoint listen(MigrationUri uri, TransportOptions options) throws IOException {
         checkNotNull(uri, "uri");
+        checkNotNull(options, "options");
         if (uri instanceof MigrationUri.Tcp tcp) {
-            ServerSocketChannel server = ServerSocketChannel.open();
-            try {
-                server.bind(new InetSocketAddress(tcp.host(), tcp.port()), 1);
-            } catch (IOException e) {
-                server.close();
-                throw new IOException("cannot listen on " + uri + ": " + e.getMessage(), e);
-            }
-            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-            MigrationUri bound = new MigrationUri.Tcp(tcp.host(), port);
-            return new IncomingEndpoint() {
-                @Override
-                public MigrationUri address() {
-                    return bound;
-                }
-
-                @Override
-                public MigrationChannel accept() throws IOException {
-                    return new TcpChannel(server.accept());
-                }
-
-                @Override
-                public void close() throws IOException {
-                    server.close();
-                }
-            };
+            return TcpEndpoint.bind(tcp, options, tls(options));
         }
         MigrationUri.File file = (MigrationUri.File) uri;
         if (!Files.isReadable(file.path())) {
             throw new IOException("snapshot " + file.path() + " does not exist or is not readable");
         }
+        AtomicBoolean closed = new AtomicBoolean();
         return new IncomingEndpoint() {
             @Override
             public MigrationUri address() {
@@ -75,11 +92,13 @@ public final class Transports {
 
             @Override
             public MigrationChannel accept() throws IOException {
-                return FileChannels.forReading(file.path());
+                return FileChannels.openForReading(file.path(), options.handshakeTimeout(), closed::get);
             }
 
             @Override
-            public void close() {}
+            public void close() {
+                closed.set(true);
+            }
         };
     }
 }

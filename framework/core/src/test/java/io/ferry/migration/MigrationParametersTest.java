@@ -43,7 +43,7 @@ class MigrationParametersTest {
         MigrationParameters p = MigrationParameters.defaults();
         assertThatThrownBy(() -> p.with("iteration-cap", "many")).hasMessageContaining("iteration-cap")
                 .hasMessageContaining("'many'");
-        assertThatThrownBy(() -> p.with("iteration-cap", "0")).hasMessageContaining("iteration-cap must be >= 1");
+        assertThatThrownBy(() -> p.with("iteration-cap", "0")).hasMessageContaining("iteration-cap must be in [1, 100000] but was 0");
         assertThatThrownBy(() -> p.with("speed", "1")).hasMessageContaining("unknown parameter 'speed'");
         assertThatThrownBy(() -> p.with("max-bandwidth", "-1")).hasMessageContaining("max-bandwidth");
     }

@@ -64,7 +64,7 @@ class FrameCodecTest {
         w.writeHeader(StreamHeader.singleChannel(77));
         w.writeManifest(new Frame.Manifest(List.of(SectionId.of("ram", 0, 1), SectionId.of("its", 2, 3))));
         w.writeChunk(1, new ByteBuffer[] {ByteBuffer.wrap(new byte[] {1, 2, 3}), ByteBuffer.allocateDirect(5)}, 0, 2);
-        w.writePass(new Frame.Pass(4));
+        w.writePass(new Frame.Pass(0));
         w.writeEnd();
         w.writeCommit();
         w.writeAck(new Frame.Ack(new StreamTotals(9, 10)));
@@ -87,7 +87,7 @@ class FrameCodecTest {
         byte[] payload = new byte[chunk.payload().remaining()];
         chunk.payload().get(payload);
         assertThat(payload).containsExactly(1, 2, 3, 0, 0, 0, 0, 0);
-        assertThat(r.next()).isEqualTo(new Frame.Pass(4));
+        assertThat(r.next()).isEqualTo(new Frame.Pass(0));
         assertThat(r.next()).isEqualTo(new Frame.End(new StreamTotals(3, 8)));
         assertThat(r.next()).isEqualTo(new Frame.Commit());
         assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(9, 10)));

@@ -69,7 +69,7 @@ final class ShellSession implements AutoCloseable {
         checkArgument(uri instanceof MigrationUri.Tcp, "incoming takes tcp:HOST:PORT; restore a snapshot with ferry:restore");
         incomingMachine();
         checkIdle();
-        IncomingEndpoint endpoint = Transports.listen(uri);
+        IncomingEndpoint endpoint = Transports.listen(uri, parameters.transport()); // TLS and timeouts as set
         try {
             startIntoIncoming(endpoint.address().toString(), (mg, m, p, t) -> mg.incoming(m, endpoint, p, t));
         } catch (RuntimeException e) {

@@ -27,7 +27,7 @@ final class Snapshots {
 
     /** Loads {@code file} into the local machine, which must be an incoming one. */
     static SnapshotOutcome restore(ShellSession session, MigrationUri.File file) throws IOException {
-        IncomingEndpoint endpoint = Transports.listen(file);
+        IncomingEndpoint endpoint = Transports.listen(file, session.parameters().transport()); // bounded open of a pipe
         Begun b;
         try {
             b = session.startIntoIncoming(file.toString(), (mg, m, p, t) -> mg.incoming(m, endpoint, p, t));

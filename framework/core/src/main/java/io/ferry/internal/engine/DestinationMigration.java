@@ -134,6 +134,7 @@ final class DestinationMigration extends MigrationBase {
             DestinationMarks marks = new DestinationMarks(ticker);
             stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks);
             if (answers == null) {
+                reader.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
                 break;
             }
             acknowledge(answers, reader, marks);

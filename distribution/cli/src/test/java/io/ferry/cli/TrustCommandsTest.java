@@ -1,0 +1,62 @@
+package io.ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Bad input is a one-line error with exit code 2; tls-init and tls-cost work end to end. */
+class TrustCommandsTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @TempDir
+    Path dir;
+
+    private int run(String... args) {
+        CommandLine cl = Ferry.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void aDemoLargerThanTheHostIsAClearErrorNotAnOutOfMemoryStack() {
+        int code = run("demo", "--ram", "1T", "--devices=");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).startsWith("ferry: guest RAM of 1048576.0 MiB does not fit")
+                .doesNotContain("OutOfMemoryError").doesNotContain("\tat ");
+    }
+
+    @Test
+    void benchWithNoRunsIsAClearError() {
+        assertThat(run("bench", "--runs", "0", "--sizes", "16M")).isEqualTo(2);
+        assertThat(err.toString()).contains("--runs must be at least 1 but was 0").doesNotContain("Exception");
+    }
+
+    @Test
+    void tlsInitCreatesACaAndCredentialsForEachHost() {
+        int code = run("tls-init", "--dir", dir.toString(), "--hosts", "alpha,beta", "--days", "1");
+        assertThat(code).as(out + "\n" + err).isZero();
+        for (String host : new String[] {"alpha", "beta"}) {
+            assertThat(dir.resolve(host).resolve("host-cert.pem")).exists();
+            assertThat(dir.resolve(host).resolve("host-key.pem")).exists();
+            assertThat(dir.resolve(host).resolve("ca-cert.pem")).hasSameTextualContentAs(dir.resolve("ca/ca-cert.pem"));
+        }
+        assertThat(out.toString()).contains("alpha: ").contains("subject CN=beta,O=Ferry");
+        assertThat(Files.exists(dir.resolve("ca/ca.p12"))).isTrue();
+    }
+
+    @Test
+    void tlsCostMigratesPlainAndOverTlsAndPrintsBothMedians() {
+        int code = run("tls-cost", "--ram", "16M", "--runs", "1");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).containsPattern("plain TCP +median +\\d+ ms").containsPattern("TLS 1.3 +median +\\d+ ms")
+                .contains("TLS cost: ");
+    }
+}

@@ -1,0 +1,187 @@
+package io.ferry.transport;
+
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamHeader;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Optional;
+
+/**
+ * A listening TCP port that admits one migration. A connecting peer is admitted only once it has
+ * passed the TLS handshake (when configured) and sent a valid stream header, all within the
+ * handshake timeout; anything else is logged and refused, and the port keeps listening. Once a
+ * peer is admitted, every later connection gets an ERROR frame saying the port is busy.
+ */
+final class TcpEndpoint implements IncomingEndpoint {
+    private static final System.Logger LOG = System.getLogger("io.ferry.transport");
+    private static final int BACKLOG = 8;
+    private static final int TLS_HANDSHAKE_RECORD = 0x16;
+    private static final int ERROR_FRAME_LIMIT = 64 << 10;
+
+    private final ServerSocketChannel server;
+    private final MigrationUri.Tcp address;
+    private final TransportOptions options;
+    private final Optional<TlsContext> tls;
+    private volatile TimedSocket pending;
+    private volatile boolean closed;
+
+    private TcpEndpoint(ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options,
+            Optional<TlsContext> tls) {
+        this.server = server;
+        this.address = address;
+        this.options = options;
+        this.tls = tls;
+    }
+
+    static TcpEndpoint bind(MigrationUri.Tcp uri, TransportOptions options, Optional<TlsContext> tls) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.bind(new java.net.InetSocketAddress(uri.host(), uri.port()), BACKLOG);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot listen on " + uri + ": " + e.getMessage(), e);
+        }
+        int port = ((java.net.InetSocketAddress) server.getLocalAddress()).getPort();
+        return new TcpEndpoint(server, new MigrationUri.Tcp(uri.host(), port), options, tls);
+    }
+
+    @Override
+    public MigrationUri address() {
+        return address;
+    }
+
+    @Override
+    public MigrationChannel accept() throws IOException {
+        while (true) {
+            SocketChannel s = server.accept(); // throws once the endpoint is closed
+            try {
+                TcpChannel admitted = admit(s);
+                refuseOthers(admitted.describe());
+                return admitted;
+            } catch (IOException | RuntimeException e) {
+                if (closed) {
+                    throw e;
+                }
+                LOG.log(Level.WARNING, "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage());
+            } finally {
+                pending = null;
+            }
+        }
+    }
+
+    /** TLS handshake (if configured) and a valid stream header, within the handshake timeout. */
+    private TcpChannel admit(SocketChannel s) throws IOException {
+        long deadline = TimedSocket.deadline(options.handshakeTimeout());
+        TimedSocket socket = open(s);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(StreamHeader.SIZE);
+            Link link = openLink(socket, deadline, header);
+            link.admissionDeadline(deadline);
+            while (header.hasRemaining()) {
+                if (link.read(header) < 0) {
+                    throw new EOFException("the peer closed the connection before sending a stream header");
+                }
+            }
+            link.admissionDeadline(TimedSocket.NEVER);
+            new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
+            return new TcpChannel(link, ByteBuffer.wrap(header.array()));
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private TimedSocket open(SocketChannel s) throws IOException {
+        TimedSocket socket = new TimedSocket(s);
+        pending = socket;
+        if (closed) {
+            socket.close();
+            throw new java.nio.channels.AsynchronousCloseException();
+        }
+        return socket;
+    }
+
+    /**
+     * With TLS configured, the first byte tells a TLS ClientHello from a plaintext stream header;
+     * a plaintext peer is refused when tls-required is on. Bytes read to decide go to {@code plain}
+     * when the link is plain.
+     */
+    private Link openLink(TimedSocket socket, long deadline, ByteBuffer plain) throws IOException {
+        Link.Limits limits = Link.Limits.destination(options);
+        if (tls.isEmpty()) {
+            return new PlainLink(socket, limits);
+        }
+        ByteBuffer first = ByteBuffer.allocate(1);
+        if (socket.read(first, deadline, options.handshakeTimeout(), "handshake-timeout") < 0) {
+            throw new EOFException("the peer closed the connection before sending anything");
+        }
+        first.flip();
+        if (Byte.toUnsignedInt(first.get(0)) == TLS_HANDSHAKE_RECORD) {
+            TlsLink link = new TlsLink(socket, tls.get().engine(false), limits, first);
+            link.handshake(deadline);
+            return link;
+        }
+        if (options.tlsRequired()) {
+            throw new PeerRefusedException("plaintext peer " + socket.describe() + " refused: tls-required is on", null);
+        }
+        plain.put(first);
+        return new PlainLink(socket, limits);
+    }
+
+    /** From now on this port is busy: tells every further peer so, until the endpoint is closed. */
+    private void refuseOthers(String busyWith) {
+        Thread t = new Thread(() -> {
+            while (!closed) {
+                try {
+                    refuse(server.accept(), busyWith);
+                } catch (IOException e) {
+                    return; // the endpoint closed
+                }
+            }
+        }, "ferry-busy-" + address.port());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void refuse(SocketChannel s, String busyWith) {
+        long deadline = TimedSocket.deadline(options.handshakeTimeout());
+        try (TimedSocket socket = open(s)) {
+            Link link = openLink(socket, deadline, ByteBuffer.allocate(StreamHeader.SIZE));
+            TcpChannel channel = new TcpChannel(link, ByteBuffer.allocate(0));
+            new FrameWriter(channel.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error("incoming port " + address
+                    + " is busy with another migration; connection refused"));
+            // Read until the peer closes (it does on reading the ERROR): closing with unread data would reset the
+            // connection and could destroy the ERROR before the peer reads it.
+            link.admissionDeadline(deadline);
+            ByteBuffer sink = ByteBuffer.allocateDirect(64 << 10);
+            while (link.read(sink.clear()) >= 0) {
+                // discard
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "incoming " + address + ": refusing a peer while busy: " + e.getMessage());
+        } finally {
+            pending = null;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        try {
+            server.close();
+        } finally {
+            TimedSocket p = pending;
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+}

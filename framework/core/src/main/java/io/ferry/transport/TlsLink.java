@@ -1,0 +1,235 @@
+package io.ferry.transport;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+
+/**
+ * TLS over a {@link TimedSocket} with the JDK's {@link SSLEngine}. Records are encrypted straight
+ * from the caller's buffers (guest memory) into one large network buffer, so a 1 MiB batch costs
+ * one socket write; large reads are decrypted straight into the caller's buffer. Reads and writes
+ * may run on two threads at once (the engine allows concurrent wrap and unwrap).
+ */
+final class TlsLink implements Link {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    private static final int NET_OUT = 512 << 10;
+    private static final Duration ALERT_LIMIT = Duration.ofMillis(500);
+
+    private final TimedSocket socket;
+    private final SSLEngine engine;
+    private final Limits limits;
+    private final Object writeLock = new Object();
+    private final ByteBuffer netIn; // write mode: filled from the socket, unwrapped from the front
+    private final ByteBuffer appIn; // write mode: decrypted bytes not yet taken by a reader
+    private final ByteBuffer netOut;
+    private volatile long admissionDeadline = TimedSocket.NEVER;
+    private String peer;
+
+    /** @param received bytes already read from the socket (the listener's peek), handed to the engine first */
+    TlsLink(TimedSocket socket, SSLEngine engine, Limits limits, ByteBuffer received) {
+        this.socket = socket;
+        this.engine = engine;
+        this.limits = limits;
+        int packet = engine.getSession().getPacketBufferSize();
+        // Heap buffers on the network side: the JDK's AES-GCM runs on arrays; the socket copies either way.
+        this.netIn = ByteBuffer.allocate(packet).put(received);
+        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+        this.netOut = ByteBuffer.allocate(Math.max(NET_OUT, 2 * packet));
+    }
+
+    /** Runs the handshake to its end (peer authenticated and authorized) or fails by {@code deadline}. */
+    void handshake(long deadline) throws IOException {
+        admissionDeadline = deadline;
+        try {
+            engine.beginHandshake();
+            HandshakeStatus hs = engine.getHandshakeStatus();
+            while (hs != HandshakeStatus.FINISHED && hs != HandshakeStatus.NOT_HANDSHAKING) {
+                hs = switch (hs) {
+                    case NEED_WRAP -> wrapHandshake(deadline);
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> unwrapHandshake(deadline);
+                    case NEED_TASK -> runTasks();
+                    default -> throw new SSLException("unexpected handshake status " + hs);
+                };
+            }
+            peer = engine.getSession().getPeerPrincipal().getName();
+            admissionDeadline = TimedSocket.NEVER; // a listener sets it again until the stream header is in
+        } catch (SSLException e) {
+            sendAlert(deadline);
+            throw e;
+        }
+    }
+
+    private HandshakeStatus wrapHandshake(long deadline) throws IOException {
+        synchronized (writeLock) {
+            netOut.clear();
+            SSLEngineResult r = engine.wrap(EMPTY, netOut);
+            flush(deadline);
+            if (r.getStatus() == SSLEngineResult.Status.CLOSED && r.getHandshakeStatus() != HandshakeStatus.NEED_WRAP) {
+                throw new SSLException("the TLS session closed during the handshake");
+            }
+            return r.getHandshakeStatus();
+        }
+    }
+
+    private HandshakeStatus unwrapHandshake(long deadline) throws IOException {
+        netIn.flip();
+        SSLEngineResult r = engine.unwrap(netIn, appIn);
+        netIn.compact();
+        switch (r.getStatus()) {
+            case BUFFER_UNDERFLOW -> fill(deadline);
+            case CLOSED -> throw new SSLException("the peer closed the TLS session during the handshake");
+            default -> { }
+        }
+        return r.getHandshakeStatus();
+    }
+
+    private HandshakeStatus runTasks() {
+        for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+            task.run();
+        }
+        return engine.getHandshakeStatus();
+    }
+
+    /** Best effort: tells the peer why the handshake failed (the engine has queued an alert). */
+    private void sendAlert(long deadline) {
+        try {
+            engine.closeOutbound();
+            synchronized (writeLock) {
+                netOut.clear();
+                engine.wrap(EMPTY, netOut);
+                flush(Math.min(deadline, TimedSocket.deadline(ALERT_LIMIT)));
+            }
+        } catch (IOException | RuntimeException e) {
+            // the connection is being refused anyway
+        }
+    }
+
+    private void fill(long deadline) throws IOException {
+        int n = socket.read(netIn, deadline, limits.handshake(), "handshake-timeout");
+        if (n < 0) {
+            throw new EOFException("the peer closed the connection during the TLS handshake");
+        }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        synchronized (appIn) {
+            if (appIn.position() > 0) {
+                return drainAppIn(dst);
+            }
+            while (true) {
+                // Large reads (frame bodies) are decrypted in place; small ones (frame headers) through appIn.
+                ByteBuffer target = dst.remaining() >= appIn.capacity() ? dst : appIn;
+                netIn.flip();
+                SSLEngineResult r = engine.unwrap(netIn, target);
+                netIn.compact();
+                afterPostHandshake(r.getHandshakeStatus());
+                switch (r.getStatus()) {
+                    case OK -> {
+                        if (r.bytesProduced() > 0) {
+                            return target == dst ? r.bytesProduced() : drainAppIn(dst);
+                        }
+                    }
+                    case BUFFER_UNDERFLOW -> {
+                        if (readSocket() < 0) {
+                            return -1; // cut without close_notify: the frame reader reports the truncation
+                        }
+                    }
+                    case CLOSED -> {
+                        return -1;
+                    }
+                    case BUFFER_OVERFLOW -> throw new SSLException("TLS record larger than the application buffer");
+                }
+            }
+        }
+    }
+
+    private int readSocket() throws IOException {
+        return socket.read(netIn, admissionDeadline, limits);
+    }
+
+    /** After the handshake TLS 1.3 still sends session tickets and key updates; answer what needs an answer. */
+    private void afterPostHandshake(HandshakeStatus hs) throws IOException {
+        if (hs == HandshakeStatus.NEED_TASK) {
+            hs = runTasks();
+        }
+        if (hs == HandshakeStatus.NEED_WRAP) {
+            synchronized (writeLock) {
+                netOut.clear();
+                engine.wrap(EMPTY, netOut);
+                flush(TimedSocket.NEVER);
+            }
+        }
+    }
+
+    private int drainAppIn(ByteBuffer dst) {
+        appIn.flip();
+        int n = Math.min(appIn.remaining(), dst.remaining());
+        dst.put(appIn.slice(appIn.position(), n));
+        appIn.position(appIn.position() + n);
+        appIn.compact();
+        return n;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += srcs[i].remaining();
+        }
+        int packet = engine.getSession().getPacketBufferSize();
+        synchronized (writeLock) {
+            long done = 0;
+            while (done < total) {
+                netOut.clear();
+                while (done < total && netOut.remaining() >= packet) {
+                    SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+                    if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                        throw new ClosedChannelException();
+                    }
+                    done += r.bytesConsumed();
+                }
+                flush(TimedSocket.NEVER);
+            }
+        }
+        return total;
+    }
+
+    /** Writes what {@link #netOut} holds (in write mode, from 0). */
+    private void flush(long hardDeadline) throws IOException {
+        netOut.flip();
+        if (hardDeadline == TimedSocket.NEVER) {
+            socket.writeFully(netOut, limits.write(), TimedSocket.NEVER, "progress-timeout");
+        } else {
+            socket.writeFully(netOut, limits.handshake(), hardDeadline, "handshake-timeout");
+        }
+    }
+
+    @Override
+    public void admissionDeadline(long deadline) {
+        admissionDeadline = deadline;
+    }
+
+    @Override
+    public Optional<String> peer() {
+        return Optional.ofNullable(peer);
+    }
+
+    @Override
+    public String describe() {
+        return engine.getSession().getProtocol() + " " + engine.getSession().getCipherSuite() + " " + socket.describe()
+                + (peer == null ? "" : " peer " + peer);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,171 @@
+package io.ferry.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.pipeline.SectionId;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+
+/** The reader enforces what docs/stream-format.md says, even where the checksums are right. */
+class StrictReaderTest {
+    private static final int HEADER = StreamHeader.SIZE;
+
+    @Test
+    void reservedHeaderFlagsAndAChannelCountOtherThanOneAreRefused() {
+        byte[] flags = stream(w -> { });
+        flags[11] = 1; // header flags, bytes 10..11
+        assertThatThrownBy(() -> reader(reheader(flags)).readHeader()).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("reserved header flags 0x0001");
+        byte[] channels = stream(w -> { });
+        channels[15] = 2; // channel count, bytes 14..15
+        assertThatThrownBy(() -> reader(reheader(channels)).readHeader()).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("a stream of 2 channels");
+    }
+
+    @Test
+    void reservedFrameFlagsAndASectionOnANonChunkFrameAreRefused() throws IOException {
+        byte[] flags = editSecondFrame(stream(w -> pass(w, 0)), 1, (byte) 0x80);
+        assertThatThrownBy(() -> readAll(flags)).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("PASS frame: reserved flags 0x80");
+        byte[] section = editSecondFrame(editSecondFrame(stream(w -> pass(w, 0)), 2, (byte) 0), 3, (byte) 0);
+        assertThatThrownBy(() -> readAll(section)).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("PASS frame names section 0");
+    }
+
+    @Test
+    void passesMustComeInOrderFromZero() {
+        assertThatThrownBy(() -> readAll(stream(w -> pass(w, 1)))).hasMessageContaining("PASS 1 after PASS -1");
+        assertThatThrownBy(() -> readAll(stream(w -> {
+            pass(w, 0);
+            pass(w, 2);
+        }))).hasMessageContaining("PASS 2 after PASS 0");
+        assertThatThrownBy(() -> readAll(stream(w -> {
+            pass(w, 0);
+            pass(w, 0);
+        }))).hasMessageContaining("PASS 0 after PASS 0");
+    }
+
+    @Test
+    void theStreamsDataAfterEndIsRefusedAndASnapshotMustEndThere() throws IOException {
+        assertThatThrownBy(() -> readAll(stream(w -> {
+            pass(w, 0);
+            end(w);
+            chunk(w);
+        }))).isInstanceOf(MalformedFrameException.class).hasMessageContaining("CHUNK frame after END");
+        FrameReader ok = reader(stream(w -> {
+            pass(w, 0);
+            end(w);
+        }));
+        ok.readHeader();
+        while (!(ok.next() instanceof Frame.End)) {
+            // up to END
+        }
+        ok.expectEndOfStream();
+        byte[] trailing = stream(w -> {
+            pass(w, 0);
+            end(w);
+        });
+        byte[] longer = java.util.Arrays.copyOf(trailing, trailing.length + 3);
+        FrameReader r = reader(longer);
+        r.readHeader();
+        while (!(r.next() instanceof Frame.End)) {
+            // up to END
+        }
+        assertThatThrownBy(r::expectEndOfStream).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("data after END");
+    }
+
+    @Test
+    void aWellFormedStreamStillReads() throws IOException {
+        assertThat(readAll(stream(w -> {
+            chunk(w);
+            pass(w, 0);
+            chunk(w);
+            pass(w, 1);
+            end(w);
+            commit(w);
+        }))).isEqualTo(7); // manifest, 2 chunks, 2 passes, END, COMMIT
+    }
+
+    private interface Body {
+        void write(FrameWriter w) throws IOException;
+    }
+
+    private static byte[] stream(Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            FrameWriter w = new FrameWriter(new StreamSink(bytes), 64 << 10);
+            w.writeHeader(StreamHeader.singleChannel(9));
+            w.writeManifest(new Frame.Manifest(List.of(SectionId.of("s", 0, 1))));
+            body.write(w);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void pass(FrameWriter w, int n) throws IOException {
+        w.writePass(new Frame.Pass(n));
+    }
+
+    private static void end(FrameWriter w) throws IOException {
+        w.writeEnd();
+    }
+
+    private static void commit(FrameWriter w) throws IOException {
+        w.writeCommit();
+    }
+
+    private static void chunk(FrameWriter w) throws IOException {
+        w.writeChunk(0, new ByteBuffer[] {ByteBuffer.wrap(new byte[] {1, 2})}, 0, 1);
+    }
+
+    /** Recomputes the header's CRC after an edit. */
+    private static byte[] reheader(byte[] s) {
+        CRC32C crc = new CRC32C();
+        crc.update(s, 0, 24);
+        ByteBuffer.wrap(s).putInt(24, (int) crc.getValue());
+        return s;
+    }
+
+    /** Sets byte {@code at} of the frame after the manifest and recomputes that frame's CRC. */
+    private static byte[] editSecondFrame(byte[] s, int at, byte value) {
+        ByteBuffer b = ByteBuffer.wrap(s);
+        int frame = HEADER + 8 + b.getInt(HEADER + 4) + 4;
+        int payload = b.getInt(frame + 4);
+        s[frame + at] = value;
+        CRC32C crc = new CRC32C();
+        crc.update(s, frame, 8 + payload);
+        b.putInt(frame + 8 + payload, (int) crc.getValue());
+        return s;
+    }
+
+    private static FrameReader reader(byte[] bytes) {
+        return new FrameReader(Channels.newChannel(new ByteArrayInputStream(bytes)), 64 << 10);
+    }
+
+    /** Reads the whole stream; returns the frames read. */
+    private static int readAll(byte[] bytes) throws IOException {
+        FrameReader r = reader(bytes);
+        r.readHeader();
+        int n = 0;
+        try {
+            while (true) {
+                r.next();
+                n++;
+            }
+        } catch (TruncatedStreamException e) {
+            if (e.getMessage().contains("after 0 of")) {
+                return n; // the clean end of the input
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.ferry.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.migration.DestinationFailedException;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamHeader;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The waiting destination's port against peers that are not a well-behaved source (plain TCP). */
+class ListenerTest {
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final MigrationUri.Tcp ANY_PORT = new MigrationUri.Tcp("127.0.0.1", 0);
+
+    private final Migrator migrator = new Migrator(new PluginRegistry());
+
+    @Test
+    void oneGarbagePacketDoesNotStopAWaitingListener() throws Exception {
+        try (Machine src = running("src"); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+            Migration in = migrator.incoming(dest, endpoint, MigrationParameters.defaults());
+            RawPeer.sendRaw(endpoint.address(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n---------".getBytes(StandardCharsets.US_ASCII));
+            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.SETUP);
+            assertValidSourceStillCompletes(src, dest, endpoint, in, MigrationParameters.defaults());
+        }
+    }
+
+    @Test
+    void aPeerThatSendsNothingIsDroppedAfterTheHandshakeTimeoutAndTheListenerWaitsOn() throws Exception {
+        MigrationParameters params = MigrationParameters.defaults().with("handshake-timeout", "300");
+        try (Machine src = running("src"); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, params.transport());
+            Migration in = migrator.incoming(dest, endpoint, params);
+            try (Socket idle = connect(endpoint)) {
+                idle.setSoTimeout(20_000);
+                assertThat(idle.getInputStream().read()).as("closed by the listener").isEqualTo(-1);
+            }
+            assertThat(in.status()).isEqualTo(MigrationStatus.SETUP);
+            assertValidSourceStillCompletes(src, dest, endpoint, in, params);
+        }
+    }
+
+    @Test
+    void aSlowDripPeerIsDroppedAfterTheProgressTimeout() throws Exception {
+        MigrationParameters params = MigrationParameters.defaults().with("progress-timeout", "500");
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, params.transport());
+            Migration in = migrator.incoming(dest, endpoint, params);
+            try (Socket drip = connect(endpoint)) {
+                FrameWriter w = writer(drip);
+                w.writeHeader(StreamHeader.singleChannel(1));
+                w.writeManifest(new Frame.Manifest(List.of()));
+                for (int pass = 0; pass < 40 && !in.status().isTerminal(); pass++) {
+                    Thread.sleep(1000); // one valid frame a second: slower than the progress timeout allows
+                    try {
+                        w.writePass(new Frame.Pass(pass));
+                    } catch (IOException e) {
+                        break; // dropped
+                    }
+                }
+                in.await(LIMIT);
+            }
+            assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(in.failure().orElseThrow()).hasMessageContaining("progress-timeout")
+                    .hasRootCauseInstanceOf(ProgressTimeoutException.class);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    @Test
+    void aSecondClientOnABusyPortIsRefusedWithAnErrorSayingSo() throws Exception {
+        try (Machine src = running("src"); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+            Migration in = migrator.incoming(dest, endpoint, MigrationParameters.defaults());
+            try (Socket first = connect(endpoint)) {
+                FrameWriter w = writer(first);
+                w.writeHeader(StreamHeader.singleChannel(1));
+                w.writeManifest(new Frame.Manifest(List.of()));
+                // the first source holds the port; a second one must hear why it cannot have it
+                Migration second = migrator.migrate(src, endpoint.address(), MigrationParameters.defaults());
+                second.await(LIMIT);
+                assertThat(second.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(second.failure().orElseThrow()).isInstanceOf(DestinationFailedException.class)
+                        .hasMessageContaining("busy");
+                assertThat(src.runState()).isEqualTo(RunState.RUNNING);
+                try (Socket third = connect(endpoint)) {
+                    third.setSoTimeout(20_000);
+                    writer(third).writeHeader(StreamHeader.singleChannel(3));
+                    Frame answer = new FrameReader(Channels.newChannel(third.getInputStream()), 1 << 16).next();
+                    assertThat(answer).isInstanceOfSatisfying(Frame.Error.class,
+                            e -> assertThat(e.message()).contains("busy"));
+                }
+                awaitStatus(in, MigrationStatus.ACTIVE); // the first source is still the one being served
+                w.writePass(new Frame.Pass(0));
+                w.writeEnd();
+                Frame ack = new FrameReader(Channels.newChannel(first.getInputStream()), 1 << 16).next();
+                assertThat(ack).isInstanceOf(Frame.Ack.class);
+                w.writeCommit();
+                in.await(LIMIT);
+                assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
+            }
+        }
+    }
+
+    @Test
+    void aSourceWritingToAFrozenPeerFailsAfterTheProgressTimeout() throws Exception {
+        TransportOptions options = TransportOptions.defaults().with("progress-timeout", "300");
+        try (ServerSocket frozen = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            MigrationUri uri = new MigrationUri.Tcp("127.0.0.1", frozen.getLocalPort());
+            try (MigrationChannel out = Transports.connect(uri, options); Socket accepted = frozen.accept()) {
+                ByteBuffer data = ByteBuffer.allocateDirect(8 << 20);
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> {
+                    for (int i = 0; i < 64; i++) { // far more than both socket buffers hold
+                        out.output().write(new ByteBuffer[] {data.clear()});
+                    }
+                }).isInstanceOf(ProgressTimeoutException.class).hasMessageContaining("progress-timeout");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LIMIT);
+                assertThat(accepted.isClosed()).isFalse(); // the peer is frozen, not gone
+            }
+        }
+    }
+
+    private void assertValidSourceStillCompletes(Machine src, Machine dest, IncomingEndpoint endpoint, Migration in,
+            MigrationParameters params) throws Exception {
+        Migration out = migrator.migrate(src, endpoint.address(), params);
+        out.await(LIMIT);
+        in.await(LIMIT);
+        assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+        assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+    }
+
+    private static void awaitStatus(Migration m, MigrationStatus wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + LIMIT.toNanos();
+        while (m.status() != wanted && System.nanoTime() - deadline < 0) {
+            Thread.sleep(10);
+        }
+        assertThat(m.status()).isEqualTo(wanted);
+    }
+
+    private static Machine running(String name) {
+        Machine m = Machine.create(name, GuestMemory.of(1 << 20));
+        m.start();
+        return m;
+    }
+
+    private static FrameWriter writer(Socket s) throws IOException {
+        return RawPeer.writer(s.getOutputStream());
+    }
+
+    private static Socket connect(IncomingEndpoint endpoint) throws IOException {
+        return RawPeer.connect(endpoint.address());
+    }
+}

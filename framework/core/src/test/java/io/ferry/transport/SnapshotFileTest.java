@@ -1,0 +1,54 @@
+package io.ferry.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Snapshot files: a named pipe nobody writes, and what a killed snapshot leaves behind. */
+class SnapshotFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void restoringFromANamedPipeWithNoWriterFailsAfterTheHandshakeTimeout() throws Exception {
+        Path fifo = dir.resolve("pipe.ferry");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assumeTrue(mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo is not available here");
+        TransportOptions options = TransportOptions.defaults().with("handshake-timeout", "300");
+        IncomingEndpoint endpoint = Transports.listen(new MigrationUri.File(fifo), options);
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatThrownBy(endpoint::accept)
+                .isInstanceOf(IOException.class).hasMessageContaining("no writer opened").hasMessageContaining("300 ms"));
+    }
+
+    @Test
+    void aPartialLeftByAKilledSnapshotIsRemovedByTheNextSnapshotAndALiveOneIsKept() throws Exception {
+        Path snapshot = dir.resolve("vm.ferry");
+        Process gone = new ProcessBuilder("true").start();
+        assertThat(gone.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Path abandoned = Files.writeString(dir.resolve("vm.ferry." + gone.pid() + ".123.partial"), "cut short");
+        Path inProgress = Files.writeString(dir.resolve("vm.ferry." + ProcessHandle.current().pid() + ".456.partial"), "busy");
+        Path otherSnapshot = Files.writeString(dir.resolve("other.ferry." + gone.pid() + ".789.partial"), "not ours");
+
+        try (MigrationChannel ch = Transports.connect(new MigrationUri.File(snapshot))) {
+            assertThat(abandoned).doesNotExist();
+            assertThat(inProgress).exists();
+            assertThat(otherSnapshot).exists();
+            ch.output().write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+            ch.complete();
+        }
+        assertThat(snapshot).hasBinaryContent(new byte[] {1});
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("vm.ferry",
+                    inProgress.getFileName().toString(), otherSnapshot.getFileName().toString());
+        }
+    }
+}

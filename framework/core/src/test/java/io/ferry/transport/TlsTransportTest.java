@@ -1,0 +1,278 @@
+package io.ferry.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamHeader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS 1.3 with mutual authentication on the migration port, against real peers on loopback. */
+class TlsTransportTest {
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final MigrationUri.Tcp ANY_PORT = new MigrationUri.Tcp("127.0.0.1", 0);
+
+    @TempDir
+    static Path dir;
+    static TlsFixture tls;
+
+    private final Migrator migrator = new Migrator(new PluginRegistry());
+
+    @BeforeAll
+    static void credentials() throws IOException {
+        tls = TlsFixture.create(dir);
+    }
+
+    @Test
+    void mutuallyAuthenticatedMigrationCompletesOverTls13() throws Exception {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            src.start();
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
+            Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
+            Migration out = migrator.migrate(src, endpoint.address(), params(tls.sourceOptions()));
+            out.await(LIMIT);
+            in.await(LIMIT);
+            assertThat(out.status()).as("%s", out.failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+        }
+    }
+
+    @Test
+    void bothEndsSeeTls13AndTheOthersAuthenticatedSubject() throws Exception {
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions())) {
+            CompletableFuture<MigrationChannel> accepted = CompletableFuture.supplyAsync(() -> acceptQuietly(endpoint));
+            try (MigrationChannel out = Transports.connect(endpoint.address(), tls.sourceOptions())) {
+                new FrameWriter(out.output(), 1 << 16).writeHeader(StreamHeader.singleChannel(7));
+                try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                    assertThat(in.describe()).contains("TLSv1.3").contains("peer " + TlsFixture.SOURCE);
+                    assertThat(out.describe()).contains("TLSv1.3").contains("peer " + TlsFixture.DESTINATION);
+                    // a payload larger than one TLS record and the application buffer, both ways
+                    ByteBuffer big = ByteBuffer.allocateDirect(3 << 20);
+                    for (int i = 0; i < big.capacity(); i++) {
+                        big.put(i, (byte) (i * 31));
+                    }
+                    CompletableFuture<Void> write = CompletableFuture.runAsync(() -> writeQuietly(out, big));
+                    ByteBuffer got = ByteBuffer.allocateDirect(StreamHeader.SIZE + big.capacity());
+                    while (got.hasRemaining()) {
+                        assertThat(in.input().read(got)).isNotNegative();
+                    }
+                    write.get(30, TimeUnit.SECONDS);
+                    assertThat(got.flip().position(StreamHeader.SIZE)).isEqualTo(big.rewind());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPeerWithoutAnAuthorizedCertificateIsRefusedAndTheListenerWaitsOn() throws Exception {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            src.start();
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
+            Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
+            // signed by the right CA, but not on the destination's tls-authz list
+            Migration intruder = migrator.migrate(src, endpoint.address(),
+                    params(TlsFixture.options(tls.intruder(), TlsFixture.DESTINATION)));
+            intruder.await(LIMIT);
+            assertThat(intruder.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(src.runState()).isEqualTo(RunState.RUNNING);
+            assertThat(in.status()).as("still waiting for a valid peer").isEqualTo(MigrationStatus.SETUP);
+            assertThat(in.figures().transferredBytes()).isZero();
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+
+            Migration out = migrator.migrate(src, endpoint.address(), params(tls.sourceOptions()));
+            out.await(LIMIT);
+            in.await(LIMIT);
+            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aPlaintextPeerIsRefusedWhenTlsIsRequired() throws Exception {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            src.start();
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
+            Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
+            // a complete, valid plaintext stream, as a raw client replaying a snapshot would send it
+            byte[] reply = RawPeer.sendRaw(endpoint.address(), RawPeer.wholeStream());
+            assertThat(reply).as("nothing answered to a plaintext peer").isEmpty();
+            assertThat(in.status()).isEqualTo(MigrationStatus.SETUP);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            Migration plain = migrator.migrate(src, endpoint.address(), MigrationParameters.defaults());
+            plain.await(LIMIT);
+            assertThat(plain.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(in.status()).isEqualTo(MigrationStatus.SETUP);
+            assertThat(in.cancel()).isTrue();
+        }
+    }
+
+    @Test
+    void replayingARecordedTlsStreamIntoADestinationFails() throws Exception {
+        byte[] recorded;
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            src.start();
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
+            Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
+            try (RecordingProxy proxy = new RecordingProxy(RawPeer.toAddress(endpoint.address()))) {
+                Migration out = migrator.migrate(src, proxy.address(), params(tls.sourceOptions()));
+                out.await(LIMIT);
+                in.await(LIMIT);
+                assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
+                recorded = proxy.recorded();
+            }
+        }
+        assertThat(recorded.length).isGreaterThan(1000);
+        try (Machine victim = Machine.incoming("victim", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
+            Migration in = migrator.incoming(victim, endpoint, params(tls.destinationOptions()));
+            RawPeer.sendRaw(endpoint.address(), recorded);
+            assertThat(in.status()).as("the replay was refused in the handshake").isEqualTo(MigrationStatus.SETUP);
+            assertThat(in.figures().transferredBytes()).isZero();
+            assertThat(victim.runState()).isEqualTo(RunState.INMIGRATE);
+            assertThat(in.cancel()).isTrue();
+        }
+    }
+
+    @Test
+    void aDestinationWithoutTheRightCertificateCannotImpersonateTheRealOne() throws Exception {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20))) {
+            src.start();
+            // the same subject as the real destination, but signed by a CA the source does not trust
+            TransportOptions impostor = TlsFixture.options(tls.impostor(), TlsFixture.SOURCE);
+            try (IncomingEndpoint fake = Transports.listen(ANY_PORT, impostor);
+                    Machine sink = Machine.incoming("sink", GuestMemory.of(1 << 20))) {
+                Migration in = migrator.incoming(sink, fake, params(impostor));
+                Migration out = migrator.migrate(src, fake.address(), params(tls.sourceOptions()));
+                out.await(LIMIT);
+                assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(out.failure().orElseThrow()).hasMessageContaining("cannot connect");
+                assertThat(src.runState()).isEqualTo(RunState.RUNNING);
+                assertThat(in.figures().transferredBytes()).isZero();
+                in.cancel();
+            }
+            // a plain listener with no certificate at all, answering whatever it reads
+            try (ServerSocket plain = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                CompletableFuture.runAsync(() -> answerGarbage(plain));
+                Migration out = migrator.migrate(src, new MigrationUri.Tcp("127.0.0.1", plain.getLocalPort()),
+                        params(tls.sourceOptions()));
+                out.await(LIMIT);
+                assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(src.runState()).isEqualTo(RunState.RUNNING);
+            }
+        }
+    }
+
+    @Test
+    void missingCredentialsAreAClearError() {
+        TransportOptions broken = TransportOptions.defaults().with("tls-creds", dir.resolve("nowhere").toString());
+        assertThatThrownBy(() -> Transports.listen(ANY_PORT, broken)).hasMessageContaining("tls-creds")
+                .hasMessageContaining("not a directory");
+        assertThatThrownBy(() -> TransportOptions.defaults().with("tls-authz", "not a name"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    static MigrationParameters params(TransportOptions options) {
+        return MigrationParameters.defaults().withTransport(options);
+    }
+
+    private static MigrationChannel acceptQuietly(IncomingEndpoint endpoint) {
+        try {
+            return endpoint.accept();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void writeQuietly(MigrationChannel ch, ByteBuffer b) {
+        try {
+            ch.output().write(new ByteBuffer[] {b.duplicate()});
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void answerGarbage(ServerSocket server) {
+        try (Socket s = server.accept()) {
+            s.getInputStream().read(new byte[512]);
+            s.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            // the source hung up
+        }
+    }
+
+    /** Forwards one connection to {@code target} and records what the client sent. */
+    static final class RecordingProxy implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        private final ByteArrayOutputStream recorded = new ByteArrayOutputStream();
+        private final CompletableFuture<Void> done;
+
+        RecordingProxy(InetSocketAddress target) throws IOException {
+            done = CompletableFuture.runAsync(() -> {
+                try (Socket client = server.accept(); Socket upstream = new Socket(target.getAddress(), target.getPort())) {
+                    CompletableFuture<Void> back = CompletableFuture.runAsync(() -> pump(upstream, client, null));
+                    pump(client, upstream, recorded);
+                    back.join();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+
+        MigrationUri address() {
+            return new MigrationUri.Tcp("127.0.0.1", server.getLocalPort());
+        }
+
+        byte[] recorded() throws Exception {
+            done.get(30, TimeUnit.SECONDS);
+            synchronized (recorded) {
+                return recorded.toByteArray();
+            }
+        }
+
+        private static void pump(Socket from, Socket to, ByteArrayOutputStream copy) {
+            byte[] buf = new byte[64 << 10];
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                    out.write(buf, 0, n);
+                    if (copy != null) {
+                        synchronized (copy) {
+                            copy.write(buf, 0, n);
+                        }
+                    }
+                }
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // one side closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}
