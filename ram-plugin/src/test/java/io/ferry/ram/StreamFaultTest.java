@@ -166,6 +166,28 @@ class StreamFaultTest {
         }
     }
 
+    /**
+     * The destination answers the MANIFEST before the source sends anything else, so a refusal costs
+     * the header and the manifest, not megabytes of RAM. What the source wrote bounds what the
+     * destination received.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"MEMORY", "TCP"})
+    void aRefusedManifestStopsTheSourceBeforeItSendsRam(TransportKind transport) throws Exception {
+        try (Machine source = TestMachines.runningSource("refused", 4 * RAM, 1);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MemoryFill.random(source.memory(), 9, 0);
+            MigrationOutcome out = Harness.between(source, dest).transport(transport)
+                    .sourcePlugins(PluginRegistry.of(new RamPlugin(), new ExtraSection(1, true)))
+                    .destinationPlugins(PluginRegistry.of(new RamPlugin())).run(WAIT);
+            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DestinationFailedException.class)
+                    .hasMessageContaining("section extra/0 v1 has no handler on the destination");
+            assertThat(out.source().figures().transferredBytes()).as("bytes the source wrote")
+                    .isLessThanOrEqualTo(StreamHeader.SIZE + 128L);
+            assertThat(source.runState()).isEqualTo(RunState.RUNNING);
+        }
+    }
+
     @Test
     void aSectionNewerThanItsHandlerIsRefused() throws Exception {
         try (Machine source = TestMachines.runningSource("newer", RAM, 7); Machine dest = TestMachines.destinationFor(source)) {

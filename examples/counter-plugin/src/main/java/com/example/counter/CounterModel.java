@@ -7,8 +7,8 @@ import io.ferry.machine.Machine;
 import io.ferry.pipeline.DeviceModel;
 
 /**
- * The device model {@code "counter"}: a {@link CounterDevice} whose mailbox is the page in the
- * middle of guest RAM, and on the source a vCPU that rings its doorbell.
+ * The device model {@code "counter"}: a {@link CounterDevice} whose mailbox and status pages are
+ * the two pages in the middle of guest RAM, and on the source a vCPU that rings its doorbell.
  */
 final class CounterModel implements DeviceModel {
     static final String NAME = "counter";
@@ -33,8 +33,8 @@ final class CounterModel implements DeviceModel {
 
     private static CounterDevice attach(Machine machine) {
         long middle = (machine.memory().size() / 2) & -GuestMemory.PAGE_SIZE;
-        GuestRegion mailbox = machine.reserve(NAME, middle, GuestMemory.PAGE_SIZE);
-        CounterDevice device = new CounterDevice(mailbox);
+        GuestRegion pages = machine.reserve(NAME, middle, 2 * GuestMemory.PAGE_SIZE);
+        CounterDevice device = new CounterDevice(machine.memory(), pages);
         machine.attach(device);
         return device;
     }

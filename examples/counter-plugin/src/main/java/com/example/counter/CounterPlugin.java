@@ -13,17 +13,21 @@ import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Migrates a {@link CounterDevice} with one handler of each kind:
+ * Migrates a {@link CounterDevice} with one handler of each kind, and its dirty log:
  *
  * <pre>
  * source       COMPLETE       BEFORE_RAM+10  counter.flush  no chunk      register -> mailbox page (tracked)
  *              COMPLETE       BEFORE_RAM     counter.state  counter/0 v1  the register as a chunk
+ *              dirty log      counter0                                    the pages the device wrote by DMA
  * destination  LOAD           BEFORE_RAM     counter.load   counter/0 v1  chunk -> register
- *              LOAD_COMPLETE  AFTER_RAM      counter.check  no chunk      mailbox (loaded with RAM) = register?
+ *              LOAD_COMPLETE  AFTER_RAM      counter.check  no chunk      mailbox and status page (loaded with RAM) = register?
  * </pre>
  *
  * The flush runs before RAM's final pass, so the mailbox it writes is sent with RAM; the check
- * runs once RAM is loaded. Machines without the device get no handlers.
+ * runs once RAM is loaded. The device's DMA log, registered with {@code Registrar.dirtyLog}, is
+ * merged by the engine into RAM's bitmap at every DIRTY_SYNC and before RAM's final pass, so the
+ * status page goes out again whenever the device rewrote it; without it the destination's status
+ * page would be stale. Machines without the device get no handlers.
  */
 @Component(service = MigrationPlugin.class)
 @ServiceProvider(value = MigrationPlugin.class, resolution = Resolution.OPTIONAL)
@@ -43,6 +47,7 @@ public final class CounterPlugin implements MigrationPlugin {
                     .handler(ctx -> device.flush(ctx.machine().memory().tracked()));
             r.on(Stage.COMPLETE).id("counter.state").priority(Priority.BEFORE_RAM).section(SECTION)
                     .handler(ctx -> ctx.chunks().emit(ByteBuffer.allocate(Long.BYTES).putLong(0, device.value())));
+            r.dirtyLog(device.dmaLog());
         });
     }
 
@@ -57,8 +62,10 @@ public final class CounterPlugin implements MigrationPlugin {
             });
             r.on(Stage.LOAD_COMPLETE).id("counter.check").priority(Priority.AFTER_RAM).handler(ctx -> {
                 long mailbox = device.mailbox(ctx.machine().memory().untracked());
-                if (mailbox != device.value()) {
-                    throw new IllegalStateException("mailbox holds " + mailbox + " but the register " + device.value());
+                long status = device.status(ctx.machine().memory().untracked());
+                if (mailbox != device.value() || status != device.value()) {
+                    throw new IllegalStateException("mailbox holds " + mailbox + " and the status page " + status
+                            + " but the register " + device.value());
                 }
             });
         });

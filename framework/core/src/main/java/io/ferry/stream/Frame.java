@@ -149,6 +149,14 @@ public sealed interface Frame {
         }
     }
 
+    /** The destination can load every section of the MANIFEST: the source may go on (a refusal is an ERROR instead). */
+    record Accept() implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.ACCEPT;
+        }
+    }
+
     /** The destination refused or failed the migration. */
     record Error(String message) implements Frame {
         public Error {

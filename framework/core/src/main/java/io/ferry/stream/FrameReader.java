@@ -204,6 +204,7 @@ public final class FrameReader {
                 case PONG -> new Frame.Pong(p.getLong(), p.getLong());
                 case REPORT -> new Frame.Report(marks(p, start, index));
                 case ERROR -> new Frame.Error(printable(utf8(p, start, index)));
+                case ACCEPT -> new Frame.Accept();
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
                 throw new MalformedFrameException(start, index, p.remaining() + " unexpected trailing bytes in " + type);

@@ -25,7 +25,9 @@ public enum FrameType {
     /** Destination to source: the answer to a PING, carrying its stamp back. */
     PONG(0x12),
     /** Destination to source: the checkpoints from COMMIT read to the machine running. */
-    REPORT(0x13);
+    REPORT(0x13),
+    /** Destination to source: the MANIFEST is accepted; the source may send the sections' state. */
+    ACCEPT(0x14);
 
     private final int code;
 

@@ -111,6 +111,10 @@ public final class FrameWriter {
                 .put(marks).flip());
     }
 
+    public void writeAccept() throws IOException {
+        writeFrame(FrameType.ACCEPT, NO_SECTION, ByteBuffer.allocate(0));
+    }
+
     public void writeVoid() throws IOException {
         writeFrame(FrameType.VOID, NO_SECTION, ByteBuffer.allocate(0));
     }

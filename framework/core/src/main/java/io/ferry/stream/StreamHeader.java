@@ -10,7 +10,11 @@ import static com.google.common.base.Preconditions.checkArgument;
 public record StreamHeader(int formatVersion, int channelIndex, int channelCount, long streamId) {
     /** {@code "FERRYMIG"} in ASCII. */
     public static final long MAGIC = 0x46455252594D4947L;
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * 2 since PING, PONG, REPORT, VOID and ACCEPT were added (0.1.0 wrote 1 and its reader knows none of
+     * them); a reader accepts only its own version.
+     */
+    public static final int FORMAT_VERSION = 2;
     public static final int SIZE = 28;
 
     public StreamHeader {

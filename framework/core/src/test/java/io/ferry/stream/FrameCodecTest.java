@@ -74,13 +74,14 @@ class FrameCodecTest {
         w.writePong(new Frame.Pong(11, 12));
         w.writeReport(new Frame.Report(List.of(new Frame.Mark("commit-read", 3), new Frame.Mark("running", 4))));
         w.writeAck(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
+        w.writeAccept();
         return sink.bytes.toByteArray();
     }
 
     @Test
     void everyFrameTypeRoundTrips() throws IOException {
         FrameReader r = new FrameReader(source(sampleStream()), MAX);
-        assertThat(r.readHeader()).isEqualTo(new StreamHeader(1, 0, 1, 77));
+        assertThat(r.readHeader()).isEqualTo(new StreamHeader(2, 0, 1, 77));
         assertThat(r.next()).isEqualTo(new Frame.Manifest(List.of(SectionId.of("ram", 0, 1), SectionId.of("its", 2, 3))));
         Frame.Chunk chunk = (Frame.Chunk) r.next();
         assertThat(chunk.section()).isEqualTo(1);
@@ -98,8 +99,9 @@ class FrameCodecTest {
         assertThat(r.next()).isEqualTo(new Frame.Report(List.of(new Frame.Mark("commit-read", 3),
                 new Frame.Mark("running", 4))));
         assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
-        assertThat(r.totals()).isEqualTo(new StreamTotals(11, 8));
-        assertThat(FrameType.values()).hasSize(11); // a new frame type needs a case above
+        assertThat(r.next()).isEqualTo(new Frame.Accept());
+        assertThat(r.totals()).isEqualTo(new StreamTotals(12, 8));
+        assertThat(FrameType.values()).hasSize(12); // a new frame type needs a case above
     }
 
     @Test
@@ -188,9 +190,20 @@ class FrameCodecTest {
     @Test
     void futureFormatVersionIsRefused() throws IOException {
         Sink sink = new Sink();
-        new FrameWriter(sink, MAX).writeHeader(new StreamHeader(2, 0, 1, 1));
+        new FrameWriter(sink, MAX).writeHeader(new StreamHeader(3, 0, 1, 1));
         assertThatThrownBy(() -> new FrameReader(source(sink.bytes.toByteArray()), MAX).readHeader())
-                .isInstanceOf(UnsupportedFormatVersionException.class).hasMessageContaining("format version 2");
+                .isInstanceOf(UnsupportedFormatVersionException.class).hasMessageContaining("format version 3");
+    }
+
+    /** 0.1.0 wrote version 1 and knew no PING, PONG, REPORT, VOID or ACCEPT: its streams and this one's differ. */
+    @Test
+    void aVersionOneStreamFromZeroOneZeroIsRefusedNamingBothVersions() throws IOException {
+        Sink sink = new Sink();
+        new FrameWriter(sink, MAX).writeHeader(new StreamHeader(1, 0, 1, 1));
+        assertThatThrownBy(() -> new FrameReader(source(sink.bytes.toByteArray()), MAX).readHeader())
+                .isInstanceOf(UnsupportedFormatVersionException.class)
+                .hasMessageContaining("format version 1, this reader supports 2");
+        assertThat(StreamHeader.singleChannel(1).formatVersion()).isEqualTo(2);
     }
 
     @Test

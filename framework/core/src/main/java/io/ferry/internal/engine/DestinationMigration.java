@@ -126,6 +126,9 @@ final class DestinationMigration extends MigrationBase {
         pin(pipeline);
         stages = StageRunner.destination(pipeline, machine, this, counters);
         HandlerRegistration[] routes = route(manifest.sections());
+        if (answers != null) {
+            answers.writeAccept(); // the source waits for this before it sends any state
+        }
 
         stages.run(Stage.LOAD_SETUP, 0);
         setStatus(MigrationStatus.ACTIVE);
@@ -239,7 +242,7 @@ final class DestinationMigration extends MigrationBase {
             SectionId s = sections.get(i);
             HandlerRegistration loader = pipeline.loaderFor(s).orElse(null);
             if (loader == null) {
-                problems.add("section " + s + " has no handler on the destination");
+                problems.add(pipeline.missingLoader(s));
             } else if (s.version() > loader.section().orElseThrow().version()) {
                 problems.add("section " + s + " is newer than its handler " + loader.id() + " supports (up to v"
                         + loader.section().orElseThrow().version() + ")");

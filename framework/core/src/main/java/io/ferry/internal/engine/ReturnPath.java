@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * The source's reader of the destination's answers, on its own thread for the whole migration
  * (as QEMU's return-path thread): an ERROR aborts the migration at once, whatever the source is
- * doing; a PONG gives a round-trip sample; ACK and REPORT are queued for the migration thread.
+ * doing; a PONG gives a round-trip sample; ACCEPT, ACK and REPORT are queued for the migration thread.
  */
 final class ReturnPath {
     private static final int MAX_FRAME = 64 << 10;
@@ -46,7 +46,7 @@ final class ReturnPath {
     }
 
     /**
-     * The next ACK or REPORT, waiting at most {@code timeout}.
+     * The next ACCEPT, ACK or REPORT, waiting at most {@code timeout}.
      *
      * @return null on timeout
      * @throws IOException if the return path ended or broke first
@@ -105,13 +105,13 @@ final class ReturnPath {
                 if (f instanceof Frame.Pong p) {
                     destinationNanos = p.destinationNanos();
                     sample(ticker.read() - p.stamp(), p.stamp());
-                } else if (f instanceof Frame.Ack || f instanceof Frame.Report) {
+                } else if (f instanceof Frame.Accept || f instanceof Frame.Ack || f instanceof Frame.Report) {
                     answers.add(f);
                 } else if (f instanceof Frame.Error e) {
                     fail(new DestinationFailedException(e.message()));
                     return;
                 } else {
-                    fail(new MigrationException("return path: expected ACK, PONG, REPORT or ERROR, found " + f.type()));
+                    fail(new MigrationException("return path: expected ACCEPT, ACK, PONG, REPORT or ERROR, found " + f.type()));
                     return;
                 }
             }

@@ -144,6 +144,7 @@ final class SourceMigration extends MigrationBase {
         checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
+        awaitAccept();
         stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters,
                 params);
 
@@ -319,6 +320,21 @@ final class SourceMigration extends MigrationBase {
 
     private static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    /**
+     * Waits for the destination to accept the MANIFEST, so that a destination refusing a section
+     * costs the header and the manifest rather than megabytes of RAM. A snapshot file has no
+     * return path: it is checked when it is restored.
+     */
+    private void awaitAccept() throws Exception {
+        if (returnPath == null) {
+            return;
+        }
+        Frame f = awaitAnswer("accepting the manifest");
+        if (!(f instanceof Frame.Accept)) {
+            throw new MigrationException("return path: expected ACCEPT, found " + f.type());
+        }
     }
 
     private Frame.Ack awaitAck() throws Exception {

@@ -53,9 +53,11 @@ class DestinationMigrationTest {
             FrameWriter source = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
             source.writeHeader(StreamHeader.singleChannel(2));
             source.writeManifest(new Frame.Manifest(List.of()));
+            io.ferry.stream.FrameReader answers = new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
+            assertThat(answers.next()).as("the manifest's answer").isEqualTo(new Frame.Accept());
             source.writePass(new Frame.Pass(0));
             source.writeEnd();
-            Frame.Ack ack = (Frame.Ack) new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next();
+            Frame.Ack ack = (Frame.Ack) answers.next();
             assertThat(ack.totals()).isEqualTo(new StreamTotals(2, 0));
             assertThat(ack.marks()).extracting(Frame.Mark::name).containsExactly("end-read", "ack-written");
             assertThat(in.cancel()).as("past the point of no return once acknowledged").isFalse();

@@ -16,7 +16,10 @@ import java.util.List;
  * htab). Source, for a machine with an htab device: SETUP sends the table size; ITERATE sends
  * changed groups within what is left of the pass budget and reports its pending bytes for the
  * convergence decision; COMPLETE sends the rest. Destination: checks the geometry, rebuilds the
- * table, and checks every group arrived. A machine without the device gets no handlers.
+ * table, and checks every group arrived. A machine without the device gets no handlers. A void
+ * switchover attempt (downtime-guard) needs no undo on either side, as for RAM: the groups it sent
+ * are valid copies the destination keeps, and a group changed after the resume goes out again. (No
+ * LOAD_REVERT: dropping the void attempt's groups would lose the ones that do not change again.)
  */
 // One class for both worlds: a DS component in OSGi, and META-INF/services (written by bnd) for ServiceLoader.
 @Component(service = MigrationPlugin.class)
@@ -41,6 +44,10 @@ public final class HtabPlugin implements MigrationPlugin {
                     .pendingBytes(sender::pendingBytes).handler(sender::iterate);
             r.on(Stage.COMPLETE).id("htab.final").priority(PRIORITY).section(HtabSection.ID).handler(sender::complete);
             r.on(Stage.CLEANUP).id("htab.cleanup").priority(PRIORITY).handler(sender::cleanup);
+            // A stepped-back switchover leaves nothing to undo: COMPLETE only sent groups while the vCPUs were
+            // stopped (valid copies), and the change log stays on, so every group rewritten after the resume is
+            // sent again. Registering REVERT says htab can step back, so downtime-guard stays on with it.
+            r.on(Stage.REVERT).id("htab.revert").priority(PRIORITY).handler(ctx -> { });
         });
     }
 

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ferry.htab.HtabGeometry;
 import io.ferry.machine.Machine;
 import io.ferry.machine.RunState;
+import io.ferry.migration.DestinationFailedException;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
+import io.ferry.migration.SectionRefusedException;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.ram.internal.RamPlugin;
 import io.ferry.testkit.Harness;
@@ -110,6 +112,27 @@ class HtabLiveMigrationTest {
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
             awaitUpdates(src, src.updates() + 100);
+        }
+    }
+
+    /** Issue 10: a destination with the htab plugin but no htab device says which device to attach. */
+    @Test
+    void aDestinationWithThePluginButNotTheDeviceNamesTheMissingDevice() throws Exception {
+        HtabPlugin plugin = new HtabPlugin();
+        try (Machine source = TestMachines.runningSource("htab-nodev", 4L << 20, 23);
+                Machine dest = TestMachines.destinationFor(source)) {
+            plugin.deviceModels().get(0).attachToSource(source, 23);
+
+            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin)
+                    .transport(TransportKind.TCP).run(TIMEOUT);
+
+            String missing = "section htab/0 v1 has no handler on the destination: machine " + dest.name()
+                    + " lacks the device of plugin htab (device model htab): attach it before the migration";
+            assertThat(out.destination().failure().orElseThrow()).isInstanceOf(SectionRefusedException.class)
+                    .hasMessageContaining(missing);
+            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DestinationFailedException.class)
+                    .hasMessageContaining(missing);
+            assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }
     }
 

@@ -44,6 +44,7 @@ final class VhostNetDevice implements Device {
     private volatile long features;
     private volatile long seed;
     private volatile Vcpu driverVcpu;
+    private boolean detached; // guarded by this
 
     private VhostNetDevice(Machine machine, VhostNetConfig config) {
         this.machine = checkNotNull(machine, "machine");
@@ -91,6 +92,9 @@ final class VhostNetDevice implements Device {
     /** Runs the backend exactly while the machine runs; a listener calls this after every change. */
     private synchronized void followRunState() {
         RunState state = machine.runState();
+        if (detached) {
+            return; // a notification already under way when the device was detached
+        }
         if (state == RunState.SHUTDOWN) {
             backend.shutdown();
         } else if (state.isRunning()) {
@@ -103,6 +107,19 @@ final class VhostNetDevice implements Device {
     @Override
     public String id() {
         return ID;
+    }
+
+    /**
+     * Detached from its machine: stops following its run state, then ends the backend's thread (waiting
+     * for it), so no code of this plugin keeps running for a device the machine no longer has.
+     */
+    @Override
+    public void detached() {
+        machine.removeRunStateListener(listener);
+        synchronized (this) { // after any followRunState() in progress; none acts after this
+            detached = true;
+            backend.shutdown();
+        }
     }
 
     RxRingLayout layout() {

@@ -44,6 +44,28 @@ class VhostNetDeviceTest {
         assertThat(workerAlive(worker)).as("backend thread after the machine closed").isFalse();
     }
 
+    /** Issue 10: a detached device stops its own backend thread, and later run-state changes leave it alone. */
+    @Test
+    void detachingStopsTheBackendThread() throws Exception {
+        try (Machine m = TestMachines.runningSource("vhost-detach", RAM, 4)) {
+            VhostNetDevice d = VhostNetDevice.attachToSource(m, VhostNetConfig.defaultFor(m.memory()), 4);
+            String worker = "ferry-vhost-" + m.name() + "-" + VhostNetDevice.ID;
+            VhostNetLiveMigrationTest.awaitReceived(d, 50);
+            assertThat(workerAlive(worker)).isTrue();
+
+            m.detach(VhostNetDevice.ID);
+
+            Await.until(Duration.ofSeconds(10), () -> !workerAlive(worker), () -> "thread " + worker + " still alive");
+            long delivered = d.delivered();
+            m.pause();
+            m.start(); // the device no longer follows the machine: no restart, no failure
+            Await.stableFor(Duration.ofMillis(100), d::delivered);
+            assertThat(d.delivered()).isEqualTo(delivered);
+            assertThat(workerAlive(worker)).isFalse();
+            assertThat(d.failure()).isEmpty();
+        }
+    }
+
     @Test
     void destinationBackendWaitsForItsState() throws Exception {
         try (Machine m = Machine.incoming("vhost-idle", GuestMemory.of(RAM))) {
