@@ -94,8 +94,8 @@ class OsgiPluginsIT {
     void handlersShowEveryStageInPriorityOrderWithPluginAndBundle() throws Exception {
         gogo().run("ferry:machine --ram 32M --devices its,vhost-net --rate 0");
         String table = gogo().run("ferry:handlers");
-        assertThat(table).containsPattern("COMPLETE +1000 +BEFORE_RAM +its.flush +its +ferry-its-plugin \S+ +no chunk")
-                .containsPattern("COMPLETE +0 +RAM +ram.final +ram +ferry-ram-plugin \S+ +ram/0 v1")
+        assertThat(table).containsPattern("COMPLETE +1000 +BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
+                .containsPattern("COMPLETE +0 +RAM +ram.final +ram +ferry-ram-plugin \\S+ +ram/0 v1")
                 .containsPattern("DIRTY_SYNC +0 +RAM +ram.sync") // vhost-net's log is registered, merged by the engine
                 .containsPattern("LOAD_COMPLETE +-1000 +AFTER_RAM +its.restore");
         assertThat(table.indexOf("its.flush")).isLessThan(table.indexOf("its.registers"));
