@@ -48,10 +48,13 @@ final class IncomingCommand implements Callable<Integer> {
             throw new IllegalArgumentException("incoming takes tcp:HOST:PORT, not '" + uri + "'");
         }
         PluginRegistry registry = PluginRegistry.fromServiceLoader(IncomingCommand.class.getClassLoader());
+        Migrator migrator = new Migrator(registry);
+        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // the receive and copy loops, warmed while the machine is built
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
+            out.println(warmUp.await());
             IncomingEndpoint endpoint = Transports.listen(tcp);
             // kept paused at switchover, so the digest is of the state that arrived; then it runs
-            Migration m = new Migrator(registry).incoming(destination, endpoint,
+            Migration m = migrator.incoming(destination, endpoint,
                     MigrationParameters.defaults().withRunOnDestination(false));
             out.printf("waiting for a migration on %s%n", endpoint.address());
             out.flush();
