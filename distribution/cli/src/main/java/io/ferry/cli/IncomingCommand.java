@@ -51,12 +51,13 @@ final class IncomingCommand implements Callable<Integer> {
         Migrator migrator = new Migrator(registry);
         ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // the receive and copy loops, warmed while the machine is built
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
-            out.println(warmUp.await());
+            String warmedUp = warmUp.await();
             IncomingEndpoint endpoint = Transports.listen(tcp);
             // kept paused at switchover, so the digest is of the state that arrived; then it runs
             Migration m = migrator.incoming(destination, endpoint,
                     MigrationParameters.defaults().withRunOnDestination(false));
-            out.printf("waiting for a migration on %s%n", endpoint.address());
+            out.printf("waiting for a migration on %s%n", endpoint.address()); // the first line: scripts read the URI
+            out.println(warmedUp);
             out.flush();
             MigrationFigures f = m.await(Duration.ofSeconds(timeoutSeconds));
             out.println(Reports.figures(m, f));

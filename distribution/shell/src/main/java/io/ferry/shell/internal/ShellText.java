@@ -138,8 +138,21 @@ public final class ShellText implements Converter {
     /** Every parameter by name ({@link MigrationParameters#byName()}), so one added there shows here. */
     static String parameters(MigrationParameters p) {
         List<List<String>> cells = new ArrayList<>();
-        p.byName().forEach((name, value) -> cells.add(List.of(name, value)));
+        p.byName().forEach((name, value) -> cells.add(List.of(name, withUnit(name, value))));
         return table(cells, -1);
+    }
+
+    /** A parameter's value for people: sizes and rates in binary units, times in ms, percents. */
+    private static String withUnit(String name, String value) {
+        return switch (name) {
+            case "max-bandwidth" -> value.equals("0") ? "unlimited" : Sizes.format(Long.parseLong(value)) + "/s";
+            case "vcpu-dirty-limit" -> Sizes.format(Long.parseLong(value)) + "/s";
+            case "max-frame-size" -> Sizes.format(Long.parseLong(value));
+            case "xbzrle-cache-size" -> value.equals("0") ? "0 (off)" : Sizes.format(Long.parseLong(value));
+            case "downtime-limit", "switchover-timeout" -> value + " ms";
+            case "cpu-throttle-initial", "cpu-throttle-increment", "max-cpu-throttle" -> value + " %";
+            default -> value;
+        };
     }
 
     /** The handler table; stages without handlers show "-". Columns fit the longest cell. */
