@@ -103,6 +103,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
+        ProcessWarmUp processWarmUp = ProcessWarmUp.start(migrator); // as every ferry command: runs while RAM is filled
         MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
                 .withMaxBandwidth(maxBandwidth);
         Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
@@ -112,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
         out.println(qemuPair.isPresent() ? "QEMU: side by side in this run (" + qemuPair.get().describe() + ", started with -S; cont for running cases)"
                 : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
         try {
-            coldAndWarmUp(out, migrator, params);
+            coldAndWarmUp(out, migrator, params, processWarmUp);
             List<BenchCase> cases = new ArrayList<>();
             Map<BenchCase, long[]> ferry = new LinkedHashMap<>();
             Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
@@ -136,14 +137,17 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The first migration of the process (cold), then the warm-up runs, each with what the process
-     * spent during it (JIT, class loading, first touches of memory): where a first migration pays.
+     * The first migration of the process (cold; after the process warm-up of {@link Migrator#warmUp()}
+     * unless -Dferry.warm-up=false), then the warm-up runs, each with what the process spent during
+     * it (JIT, class loading, first touches of memory): where a first migration pays.
      */
-    private void coldAndWarmUp(PrintWriter out, Migrator migrator, MigrationParameters params) throws Exception {
+    private void coldAndWarmUp(PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp processWarmUp)
+            throws Exception {
         long size = Math.min(256L << 20, sizes.get(0));
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
         GuestMemory b = GuestMemory.of(size);
         MemoryFill.random(a, 1, 0);
+        out.println(processWarmUp.await());
         int count = 1 + (warmUp ? 3 : 0);
         for (int i = 0; i < count; i++) {
             ProcessCounters before = ProcessCounters.now();

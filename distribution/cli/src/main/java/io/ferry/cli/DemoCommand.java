@@ -3,6 +3,8 @@ package io.ferry.cli;
 import io.ferry.machine.DirtyPattern;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.Throttling;
+import io.ferry.pipeline.Compression;
 import io.ferry.migration.Sizes;
 import io.ferry.shell.MachineSpec;
 import io.ferry.pipeline.MigrationPlugin;
@@ -63,6 +65,27 @@ final class DemoCommand implements Callable<Integer> {
             description = "With the guard: most switchover attempts before giving up (default: ${DEFAULT-VALUE}).")
     int switchoverAttempts;
 
+    @Option(names = "--auto-converge", negatable = true, defaultValue = "false",
+            description = "Throttle the vCPUs step by step while the migration does not converge (default: ${DEFAULT-VALUE}).")
+    boolean autoConverge;
+
+    @Option(names = "--dirty-limit", negatable = true, defaultValue = "false",
+            description = "Limit each vCPU's dirty rate to --vcpu-dirty-limit while the migration does not converge"
+                    + " (default: ${DEFAULT-VALUE}).")
+    boolean dirtyLimit;
+
+    @Option(names = "--vcpu-dirty-limit", defaultValue = "1M", converter = SizeConverter.class,
+            description = "With --dirty-limit: bytes per second each vCPU may dirty (default: ${DEFAULT-VALUE}).")
+    long vcpuDirtyLimit;
+
+    @Option(names = "--compression", defaultValue = "none",
+            description = "How RAM page data is compressed: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Compression compression;
+
+    @Option(names = "--xbzrle-cache-size", defaultValue = "0", converter = SizeConverter.class,
+            description = "Bytes of the XBZRLE cache for delta pages, 0 = off (default: ${DEFAULT-VALUE}).")
+    long xbzrleCacheSize;
+
     @Option(names = "--devices", split = ",", defaultValue = DemoDefaults.DEVICES,
             description = "Devices to attach, from the plugins' device models (default: ${DEFAULT-VALUE}; none: --devices=).")
     List<String> devices = new ArrayList<>();
@@ -76,12 +99,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        MigrationParameters params = MigrationParameters.defaults()
-                .withMaxBandwidth(maxBandwidth)
-                .withDowntimeLimit(Duration.ofMillis(downtimeLimit))
-                .withIterationCap(iterationCap)
-                .withDowntimeGuard(downtimeGuard)
-                .withSwitchoverAttempts(switchoverAttempts);
+        MigrationParameters params = parameters();
         DirtyPattern dirtyPattern = DirtyPattern.parse(pattern);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(DemoCommand.class.getClassLoader());
         out.printf("ferry demo: %s guest RAM, vCPU dirtying %d pages/s (%s), devices %s, plugins %s%n",
@@ -104,5 +122,18 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         return r.verified() ? 0 : 1;
+    }
+
+    /** The migration parameters the options ask for; bad combinations fail naming the parameter. */
+    MigrationParameters parameters() {
+        return MigrationParameters.defaults()
+                .withMaxBandwidth(maxBandwidth)
+                .withDowntimeLimit(Duration.ofMillis(downtimeLimit))
+                .withIterationCap(iterationCap)
+                .withDowntimeGuard(downtimeGuard)
+                .withSwitchoverAttempts(switchoverAttempts)
+                .withThrottling(Throttling.defaults().withAutoConverge(autoConverge).withDirtyLimit(dirtyLimit, vcpuDirtyLimit))
+                .withCompression(compression)
+                .withXbzrleCacheSize(xbzrleCacheSize);
     }
 }

@@ -50,11 +50,12 @@ record DemoRun(MachineSpec machine) {
     Result run(PluginRegistry registry, MigrationParameters params, int port, PrintWriter out,
             MigrationListener... listeners) throws Exception {
         params = params.withRunOnDestination(false);
+        Migrator migrator = new Migrator(registry);
+        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // runs while the machines are built
         try (Machine source = machine.buildSource(registry, "source");
                 Machine destination = machine.buildDestination(registry, "destination")) {
             Vcpu vcpu = source.vcpus().stream().findFirst().orElse(null);
-
-            Migrator migrator = new Migrator(registry);
+            out.println(warmUp.await());
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", port));
             out.printf("destination listening on %s%n", endpoint.address());
             Migration incoming = migrator.incoming(destination, endpoint, params);

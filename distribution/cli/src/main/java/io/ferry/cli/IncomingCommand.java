@@ -51,12 +51,16 @@ final class IncomingCommand implements Callable<Integer> {
             throw new IllegalArgumentException("incoming takes tcp:HOST:PORT, not '" + uri + "'");
         }
         PluginRegistry registry = PluginRegistry.fromServiceLoader(IncomingCommand.class.getClassLoader());
+        Migrator migrator = new Migrator(registry);
+        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // the receive and copy loops, warmed while the machine is built
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
+            String warmedUp = warmUp.await();
             // kept paused at switchover, so the digest is of the state that arrived; then it runs
             MigrationParameters params = parameters.apply(MigrationParameters.defaults()).withRunOnDestination(false);
             IncomingEndpoint endpoint = Transports.listen(tcp, params.transport());
-            Migration m = new Migrator(registry).incoming(destination, endpoint, params);
-            out.printf("waiting for a migration on %s%n", endpoint.address());
+            Migration m = migrator.incoming(destination, endpoint, params);
+            out.printf("waiting for a migration on %s%n", endpoint.address()); // the first line: scripts read the URI
+            out.println(warmedUp);
             out.flush();
             MigrationFigures f = m.await(Duration.ofSeconds(timeoutSeconds));
             out.println(Reports.figures(m, f));

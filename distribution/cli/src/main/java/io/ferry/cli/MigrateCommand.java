@@ -62,8 +62,11 @@ final class MigrateCommand implements Callable<Integer> {
                 .withDowntimeLimit(Duration.ofMillis(downtimeLimit));
         params = parameters.apply(params);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(MigrateCommand.class.getClassLoader());
+        Migrator migrator = new Migrator(registry);
+        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // runs while the machine is built
         try (Machine source = machine.spec(dirtyRate, pattern).buildSource(registry, "source")) {
-            Migration m = new Migrator(registry).migrate(source, target, params, new ProgressPrinter(out));
+            out.println(warmUp.await());
+            Migration m = migrator.migrate(source, target, params, new ProgressPrinter(out));
             MigrationFigures f = m.await(Duration.ofHours(1));
             out.println(Reports.figures(m, f));
             if (f.status() != MigrationStatus.COMPLETED) {

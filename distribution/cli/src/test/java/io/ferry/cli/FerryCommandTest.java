@@ -2,6 +2,8 @@ package io.ferry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.migration.MigrationParameters;
+import io.ferry.pipeline.Compression;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +83,30 @@ class FerryCommandTest {
                 .containsPattern("0\\.25 +4096 +50 uniform +on +1 ")
                 .containsPattern("(?m)^off +1 +").contains("kept")
                 .containsPattern("(?m)^on +1 +");
+    }
+
+    @Test
+    void demoOptionsSetTheFirstRoundsParameters() {
+        DemoCommand demo = new DemoCommand();
+        new CommandLine(demo).parseArgs("--auto-converge", "--compression", "zstd", "--xbzrle-cache-size", "8M");
+        MigrationParameters p = demo.parameters();
+        assertThat(p.throttling().autoConverge()).isTrue();
+        assertThat(p.compression()).isEqualTo(Compression.zstd);
+        assertThat(p.xbzrleCacheSize()).isEqualTo(8L << 20);
+        DemoCommand limited = new DemoCommand();
+        new CommandLine(limited).parseArgs("--dirty-limit", "--vcpu-dirty-limit", "2M");
+        assertThat(limited.parameters().throttling().dirtyLimit()).isTrue();
+        assertThat(limited.parameters().throttling().vcpuDirtyLimit()).isEqualTo(2L << 20);
+        assertThat(run("demo", "--ram", "1M", "--auto-converge", "--dirty-limit")).isEqualTo(2);
+        assertThat(err.toString()).contains("auto-converge and dirty-limit cannot both be on");
+    }
+
+    @Test
+    void demoWithXbzrleAndAutoConvergeVerifies() {
+        int code = run("demo", "--ram", "32M", "--dirty-rate", "20000", "--devices=", "--xbzrle-cache-size", "4M",
+                "--auto-converge", "--compression", "lz4");
+        assertThat(code).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("xbzrle hit rate:");
     }
 
     @Test

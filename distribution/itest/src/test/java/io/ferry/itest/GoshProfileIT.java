@@ -2,6 +2,7 @@ package io.ferry.itest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.migration.MigrationParameters;
 import io.ferry.shell.internal.FerryCommands;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -51,6 +52,9 @@ class GoshProfileIT {
         }
         assertThat(declared).contains("machine --ram", "migrate --wait", "verify");
         assertThat(completed).containsAll(declared);
+        Matcher names = Pattern.compile("complete -c ferry:set-parameter -a '\\[([^]]*)]'").matcher(profile);
+        assertThat(names.find()).as("set-parameter completes parameter names").isTrue();
+        assertThat(names.group(1).split(" ")).containsExactlyElementsOf(MigrationParameters.names());
         assertThat(profile).contains("source (((${.context} getBundle file:system/gogo-jline.jar) getResource gosh_profile)");
     }
 }

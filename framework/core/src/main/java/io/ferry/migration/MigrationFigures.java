@@ -22,6 +22,9 @@ import java.util.Locale;
  * @param discardedPages source: dirty pages dropped from the migration bitmap by
  *     {@code StageContext.discardPages} ("need not be sent"), counted when dropped
  * @param cpuThrottlePercent source: the CPU throttle auto-converge has set, percent (0 when none)
+ * @param xbzrleCacheHits source: dirty pages found in the XBZRLE cache (sent as a delta when it
+ *     fits), counted from pass 2 on; 0 with {@code xbzrle-cache-size} 0
+ * @param xbzrleCacheMisses source: dirty pages looked up in the XBZRLE cache and not found
  */
 public record MigrationFigures(
         MigrationStatus status,
@@ -38,10 +41,22 @@ public record MigrationFigures(
         long zeroPages,
         SwitchoverBreakdown switchover,
         long discardedPages,
-        int cpuThrottlePercent) {
+        int cpuThrottlePercent,
+        long xbzrleCacheHits,
+        long xbzrleCacheMisses) {
 
     public MigrationFigures {
         switchover = switchover == null ? SwitchoverBreakdown.NONE : switchover;
+    }
+
+    /** Figures without XBZRLE cache lookups. */
+    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
+            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
+            double throughputMbps, long normalPages, long zeroPages, SwitchoverBreakdown switchover, long discardedPages,
+            int cpuThrottlePercent) {
+        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
+                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, switchover, discardedPages,
+                cpuThrottlePercent, 0, 0);
     }
 
     /** Figures without discarded pages or a CPU throttle. */
@@ -49,7 +64,7 @@ public record MigrationFigures(
             long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
             double throughputMbps, long normalPages, long zeroPages, SwitchoverBreakdown switchover) {
         this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
-                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, switchover, 0, 0);
+                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, switchover, 0, 0, 0, 0);
     }
 
     /** Figures without a switchover breakdown. */
@@ -58,6 +73,12 @@ public record MigrationFigures(
             double throughputMbps, long normalPages, long zeroPages) {
         this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
                 iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, SwitchoverBreakdown.NONE);
+    }
+
+    /** XBZRLE cache hits over lookups, 0..1; 0 before any lookup (or with XBZRLE off). */
+    public double xbzrleHitRate() {
+        long lookups = xbzrleCacheHits + xbzrleCacheMisses;
+        return lookups == 0 ? 0 : xbzrleCacheHits / (double) lookups;
     }
 
     /** Every figure, one a line, as QEMU's {@code info migrate} shows them. */
@@ -76,7 +97,9 @@ public record MigrationFigures(
                 line("normal pages", Long.toString(normalPages)),
                 line("zero pages", Long.toString(zeroPages)),
                 line("discarded pages", Long.toString(discardedPages)),
-                line("cpu throttle", cpuThrottlePercent + " %"));
+                line("cpu throttle", cpuThrottlePercent + " %"),
+                line("xbzrle hit rate", String.format(Locale.ROOT, "%.1f %% (%d hits, %d misses)", xbzrleHitRate() * 100,
+                        xbzrleCacheHits, xbzrleCacheMisses)));
         return switchover.checkpoints().isEmpty() ? figures
                 : figures + "\n" + line("switchover", switchover.attempts() + " attempt(s)") + "\n" + switchover.report();
     }

@@ -6,7 +6,11 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.ferry.pipeline.Compression;
 import io.ferry.transport.TransportOptions;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -186,16 +190,59 @@ public record MigrationParameters(
                 case "switchover-attempts" -> withSwitchoverAttempts(Integer.parseInt(value));
                 case "compression" -> withCompression(Compression.parse(value));
                 case "xbzrle-cache-size" -> withXbzrleCacheSize(Sizes.parse(value));
-                default -> throw new IllegalArgumentException("unknown parameter '" + name
-                        + "': known are max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
-                        + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts,"
-                        + " compression, xbzrle-cache-size, auto-converge, cpu-throttle-initial,"
-                        + " cpu-throttle-increment, max-cpu-throttle, dirty-limit, vcpu-dirty-limit, "
-                        + String.join(", ", TransportOptions.NAMES));
+                default -> throw new IllegalArgumentException("unknown parameter '" + name + "': known are "
+                        + String.join(", ", names()));
             };
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);
         }
+    }
+
+    /**
+     * Every name {@link #with(String, String)} accepts, in the order {@link #byName()} lists them:
+     * the one list the shell's {@code ferry:parameters}, its {@code set-parameter} help and its
+     * completion are derived from.
+     */
+    public static List<String> names() {
+        return NAMES;
+    }
+
+    /** {@link #names()} as one constant, comma separated: annotations (the shell's command help) can use it. */
+    public static final String NAME_LIST = "max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
+            + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts, compression,"
+            + " xbzrle-cache-size, auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle,"
+            + " dirty-limit, vcpu-dirty-limit, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout";
+
+    private static final List<String> NAMES = List.of(NAME_LIST.split(", "));
+
+    /**
+     * Every parameter's value by name (the keys are {@link #names()}), as text that
+     * {@link #with(String, String)} takes back: bytes, milliseconds, percent, true/false.
+     */
+    public Map<String, String> byName() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("max-bandwidth", Long.toString(maxBandwidth));
+        out.put("downtime-limit", Long.toString(downtimeLimit.toMillis()));
+        out.put("iteration-cap", Integer.toString(iterationCap));
+        out.put("max-frame-size", Integer.toString(maxFrameSize));
+        out.put("switchover-timeout", Long.toString(switchoverTimeout.toMillis()));
+        out.put("run-on-destination", Boolean.toString(runOnDestination));
+        out.put("downtime-guard", Boolean.toString(downtimeGuard));
+        out.put("switchover-attempts", Integer.toString(switchoverAttempts));
+        out.put("compression", compression.name());
+        out.put("xbzrle-cache-size", Long.toString(xbzrleCacheSize));
+        out.put("auto-converge", Boolean.toString(throttling.autoConverge()));
+        out.put("cpu-throttle-initial", Integer.toString(throttling.initialPercent()));
+        out.put("cpu-throttle-increment", Integer.toString(throttling.incrementPercent()));
+        out.put("max-cpu-throttle", Integer.toString(throttling.maxPercent()));
+        out.put("dirty-limit", Boolean.toString(throttling.dirtyLimit()));
+        out.put("vcpu-dirty-limit", Long.toString(throttling.vcpuDirtyLimit()));
+        out.put("tls-creds", transport.tlsCreds().map(Object::toString).orElse(""));
+        out.put("tls-authz", String.join(";", transport.tlsAuthz()));
+        out.put("tls-required", Boolean.toString(transport.tlsRequired()));
+        out.put("handshake-timeout", Long.toString(transport.handshakeTimeout().toMillis()));
+        out.put("progress-timeout", Long.toString(transport.progressTimeout().toMillis()));
+        return Collections.unmodifiableMap(out);
     }
 
     static boolean parseBoolean(String value) {

@@ -12,9 +12,12 @@ import io.ferry.transport.MigrationChannel;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Starts migrations with the plugins of a {@link PluginRegistry}. Each migration runs on its
@@ -30,8 +33,16 @@ import java.util.Set;
 public final class Migrator {
     private static final Set<RunState> MIGRATABLE = EnumSet.of(RunState.RUNNING, RunState.PAUSED, RunState.PRELAUNCH);
 
+    /**
+     * The system property that turns the process warm-up off ({@code -Dferry.warm-up=false}); on by
+     * default. Read by the places that start one (the framework's OSGi service, the CLI), see
+     * {@link #warmUp()}.
+     */
+    public static final String WARM_UP_PROPERTY = "ferry.warm-up";
+
     private final PluginRegistry registry;
     private final MigrationEngine engine;
+    private final AtomicReference<WarmUp> warmUp = new AtomicReference<>();
 
     public Migrator(PluginRegistry registry) {
         this.registry = checkNotNull(registry, "registry");
@@ -43,6 +54,32 @@ public final class Migrator {
 
     public PluginRegistry registry() {
         return registry;
+    }
+
+    /** Whether {@link #WARM_UP_PROPERTY} leaves the warm-up on (anything but {@code false}). */
+    public static boolean warmUpEnabled() {
+        return !"false".equalsIgnoreCase(System.getProperty(WARM_UP_PROPERTY, "true").strip());
+    }
+
+    /**
+     * Warms this process's migration path up, off the critical path: on a daemon thread, a few
+     * small migrations (32 MiB, paused and running, random and half-zero pages) between two
+     * throwaway machines over loopback TCP, with this migrator's plugins, so that class loading and
+     * the JIT's compiling of the send, receive, CRC and copy loops are paid before the first real
+     * migration rather than during it. A {@link #migrate} call while it runs makes it stop after its
+     * current round, so it never competes for long with a real migration. Its migrations are
+     * ordinary ones (they show in JMX as machine {@code ferry-warm-up}). Calling it again returns
+     * the same warm-up.
+     *
+     * @return completes with the time the warm-up took, or exceptionally if one of its migrations
+     *     failed (which affects nothing else)
+     */
+    public CompletableFuture<Duration> warmUp() {
+        WarmUp w = new WarmUp(this);
+        if (warmUp.compareAndSet(null, w)) {
+            w.start();
+        }
+        return warmUp.get().done();
     }
 
     /** Migrates {@code machine} to {@code uri}: a listening destination ({@code tcp:}) or a snapshot file ({@code file:}). */
@@ -131,7 +168,21 @@ public final class Migrator {
         }, params, listeners);
     }
 
+    /** The warm-up's own migrations: they must not make it yield to itself. */
+    Migration migrateUnchecked(Machine machine, MigrationUri uri, MigrationParameters params) {
+        return start(machine, () -> Transports.connect(uri), uri.toString(), params);
+    }
+
     private Migration migrate(Machine machine, MigrationEngine.ChannelOpener opener, String target,
+            MigrationParameters params, MigrationListener... listeners) {
+        WarmUp w = warmUp.get();
+        if (w != null) {
+            w.yieldTo();
+        }
+        return start(machine, opener, target, params, listeners);
+    }
+
+    private Migration start(Machine machine, MigrationEngine.ChannelOpener opener, String target,
             MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(machine, "machine");
         checkNotNull(params, "params");

@@ -46,6 +46,14 @@ public interface StageContext {
     void recordPages(long normal, long zero);
 
     /**
+     * Source side: counts XBZRLE cache lookups for the figures ({@code hits} pages found in the
+     * cache of pages as sent, {@code misses} not found), whose hit rate the figures show. The
+     * default ignores them, so that contexts made outside the engine (a plugin's own unit tests)
+     * compile; the engine's context counts them.
+     */
+    default void recordXbzrle(long hits, long misses) {}
+
+    /**
      * DIRTY_SYNC only (source): "these pages need not be sent", as free-page hinting (QEMU's
      * virtio-balloon over precopy notifiers). Drops {@code [firstPage, firstPage + count)} from the
      * migration bitmap and makes them don't-care pages. Safe against the guest: a page written

@@ -77,4 +77,22 @@ class MigrationParametersTest {
         assertThatThrownBy(() -> MigrationParameters.defaults().with("xbzrle-cache-size", "100"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xbzrle-cache-size must be 0 (off)");
     }
+
+    /** names() is the list the shell shows: byName() has exactly those keys, and each value set back by name changes nothing. */
+    @Test
+    void everyNamedParameterIsListedAndRoundTrips() {
+        MigrationParameters p = MigrationParameters.defaults().with("max-bandwidth", "100M").with("downtime-guard", "true")
+                .with("compression", "zstd").with("xbzrle-cache-size", "8M").with("auto-converge", "true")
+                .with("cpu-throttle-initial", "30").with("vcpu-dirty-limit", "2M");
+        assertThat(p.byName().keySet()).containsExactlyElementsOf(MigrationParameters.names());
+        MigrationParameters back = MigrationParameters.defaults();
+        for (var e : p.byName().entrySet()) {
+            back = back.with(e.getKey(), e.getValue());
+        }
+        assertThat(back).isEqualTo(p);
+        assertThat(MigrationParameters.names()).contains("downtime-guard", "switchover-attempts", "compression",
+                "xbzrle-cache-size", "auto-converge", "cpu-throttle-initial", "cpu-throttle-increment", "max-cpu-throttle",
+                "dirty-limit", "vcpu-dirty-limit");
+        assertThatThrownBy(() -> p.with("no-such", "1")).hasMessageContaining(String.join(", ", MigrationParameters.names()));
+    }
 }

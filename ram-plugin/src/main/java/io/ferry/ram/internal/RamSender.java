@@ -74,6 +74,8 @@ final class RamSender {
     private final ByteBuffer pageCopy = ByteBuffer.allocateDirect(PAGE_SIZE);
     private final ByteBuffer delta = ByteBuffer.allocateDirect(DELTA_LIMIT);
     private boolean deltas;
+    private long hitsRecorded; // cache hits and misses already given to the figures
+    private long missesRecorded;
 
     // The run being built.
     private long runStart = -1;
@@ -194,6 +196,16 @@ final class RamSender {
             flush(ctx, sink);
         }
         drainInFlight(ctx, sink); // nothing of this call is left behind for the next
+        recordCacheLookups(ctx);
+    }
+
+    /** Gives the figures the cache lookups since the last call, so the hit rate shows while the migration runs. */
+    private void recordCacheLookups(StageContext ctx) {
+        if (cache != null && (cache.hits() != hitsRecorded || cache.misses() != missesRecorded)) {
+            ctx.recordXbzrle(cache.hits() - hitsRecorded, cache.misses() - missesRecorded);
+            hitsRecorded = cache.hits();
+            missesRecorded = cache.misses();
+        }
     }
 
     private long nextDirty() {

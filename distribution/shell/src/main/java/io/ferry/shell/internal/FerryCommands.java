@@ -37,7 +37,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(service = FerryCommands.class, immediate = true) // immediate: the session outlives each command
 @GogoCommand(scope = "ferry", function = {"machine", "incoming", "migrate", "info", "watch", "cancel", "parameters",
-        "handlers", "plugins", "snapshot", "restore", "verify", "cont", "pause"})
+        "handlers", "plugins", "snapshot", "restore", "verify", "cont", "pause", "detach"})
 public final class FerryCommands {
     private final ShellSession session;
     /** The bundle of each plugin, captured when its service arrives. */
@@ -128,7 +128,7 @@ public final class FerryCommands {
         return session.parameters();
     }
 
-    @Descriptor("every stage's handlers in the order they run: priority, handler, plugin, bundle, section")
+    @Descriptor("every stage's handlers in the order they run (priority, handler, plugin, bundle, section), and the dirty logs")
     public HandlerTable handlers() {
         return ShellData.handlers(session.machine(), session.plugins(), this::bundleOf);
     }
@@ -161,6 +161,11 @@ public final class FerryCommands {
     @Descriptor("pause the local machine")
     public Object pause() {
         return session.pause();
+    }
+
+    @Descriptor("detach a device from the local machine (stopping its vCPUs, freeing its regions), between migrations")
+    public Views.Detached detach(@Descriptor("the device's id, from ferry:machine") String id) {
+        return session.detach(id);
     }
 
     private String bundleOf(String plugin) {

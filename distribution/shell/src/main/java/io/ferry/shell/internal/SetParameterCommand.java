@@ -22,11 +22,12 @@ public final class SetParameterCommand {
         this.commands = commands;
     }
 
-    @Descriptor("set-parameter NAME VALUE: max-bandwidth (bytes/s, K/M/G), downtime-limit (ms), iteration-cap,"
-            + " max-frame-size, switchover-timeout (ms), run-on-destination (true/false)")
+    @Descriptor("set-parameter NAME VALUE (sizes in bytes or with K/M/G, times in ms, percent, true/false),"
+            + " NAME one of: " + MigrationParameters.NAME_LIST)
     public MigrationParameters _main(String command, String... args) {
         if (args.length != 2) {
-            throw new IllegalArgumentException("usage: ferry:set-parameter NAME VALUE");
+            throw new IllegalArgumentException("usage: ferry:set-parameter NAME VALUE, NAME one of: "
+                    + String.join(", ", MigrationParameters.names()));
         }
         return commands.session().setParameter(args[0], args[1]);
     }

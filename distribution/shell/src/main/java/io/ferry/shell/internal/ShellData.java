@@ -12,7 +12,9 @@ import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import io.ferry.shell.StateDigest;
+import io.ferry.shell.internal.Views.AddressRange;
 import io.ferry.shell.internal.Views.Digests;
+import io.ferry.shell.internal.Views.DirtyLogRow;
 import io.ferry.shell.internal.Views.HandlerRow;
 import io.ferry.shell.internal.Views.HandlerTable;
 import io.ferry.shell.internal.Views.MachineInfo;
@@ -33,7 +35,8 @@ final class ShellData {
     static MachineInfo machine(Machine m) {
         return new MachineInfo(m.name(), m.runState(), m.memory().size(), m.devices().stream().map(Device::id).toList(),
                 m.vcpus().stream().map(v -> new VcpuInfo(v.name(), v.stepsPerSecond(), v.steps())).toList(),
-                m.reservedRegions().stream().map(GuestRegion::toString).toList());
+                m.reservedRegions().stream().map(GuestRegion::toString).toList(),
+                m.addressMap().stream().map(e -> new AddressRange(e.base(), e.size(), e.owner())).toList());
     }
 
     /** Every stage's effective order for {@code machine} (or a bare 16 MiB one), both sides. */
@@ -41,8 +44,10 @@ final class ShellData {
         Machine m = machine.orElseGet(() -> Machine.create("bare", GuestMemory.of(BARE_RAM)));
         try {
             List<HandlerRow> rows = new ArrayList<>();
+            List<DirtyLogRow> logs = new ArrayList<>();
             for (Side side : Side.values()) {
                 Pipeline p = Pipeline.assemble(side, m, plugins.snapshot());
+                p.dirtyLogs().forEach(d -> logs.add(new DirtyLogRow(d.log().name(), d.plugin(), bundleOf.apply(d.plugin()))));
                 for (Stage stage : Stage.values()) {
                     if (stage.side() == side) {
                         for (HandlerRegistration h : p.handlers(stage)) {
@@ -53,7 +58,7 @@ final class ShellData {
                     }
                 }
             }
-            return new HandlerTable(machine.isEmpty(), List.copyOf(rows));
+            return new HandlerTable(machine.isEmpty(), List.copyOf(rows), List.copyOf(logs));
         } finally {
             if (machine.isEmpty()) {
                 m.close();

@@ -161,6 +161,14 @@ final class ShellSession implements AutoCloseable {
         return ShellData.machine(machine);
     }
 
+    /** Detaches device {@code id} from the local machine (its vCPUs stop, its regions are freed), between migrations. */
+    synchronized Views.Detached detach(String id) {
+        checkState(machine != null, "no machine");
+        checkIdle();
+        machine.detach(id);
+        return new Views.Detached(id, ShellData.machine(machine));
+    }
+
     synchronized MachineInfo pause() {
         checkState(machine != null, "no machine");
         checkIdle();

@@ -7,6 +7,7 @@ import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import io.ferry.shell.ProgressLine;
 import io.ferry.shell.internal.Views.CancelOutcome;
+import io.ferry.shell.internal.Views.Detached;
 import io.ferry.shell.internal.Views.Digests;
 import io.ferry.shell.internal.Views.HandlerRow;
 import io.ferry.shell.internal.Views.HandlerTable;
@@ -43,6 +44,7 @@ import org.osgi.service.component.annotations.Component;
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MigrationStarted",
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$CancelOutcome",
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$SnapshotOutcome",
+        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Detached",
         Converter.CONVERTER_CLASSES + "=io.ferry.migration.MigrationParameters"})
 public final class ShellText implements Converter {
     private static final String[] PLACES = {"BEFORE_RAM", "RAM", "AFTER_RAM"};
@@ -78,6 +80,8 @@ public final class ShellText implements Converter {
             return cancel(c);
         } else if (target instanceof SnapshotOutcome s) {
             return snapshot(s);
+        } else if (target instanceof Detached d) {
+            return "detached " + d.device() + "; " + (inspect ? machine(d.machine()) : line(d.machine()));
         } else if (target instanceof PluginInfo p) {
             return p.name() + " " + p.bundle() + " devices " + p.devices();
         }
@@ -102,6 +106,9 @@ public final class ShellText implements Converter {
         m.vcpus().forEach(v -> out.append(String.format(Locale.ROOT, "  vcpu %s: %d steps/s, %d steps done%n", v.name(),
                 v.stepsPerSecond(), v.steps())));
         m.reservedRegions().forEach(r -> out.append("  region ").append(r).append('\n'));
+        out.append("  address map:\n");
+        m.addressMap().forEach(r -> out.append(String.format(Locale.ROOT, "    0x%012x-0x%012x %10s  %s%n", r.base(),
+                r.base() + r.size(), Sizes.format(r.size()), r.owner().orElse("free"))));
         return out.toString().stripTrailing();
     }
 
@@ -128,11 +135,25 @@ public final class ShellText implements Converter {
         return String.format(Locale.ROOT, "%-20s%s%n", name + ":", value);
     }
 
+    /** Every parameter by name ({@link MigrationParameters#byName()}), so one added there shows here. */
     static String parameters(MigrationParameters p) {
-        return String.format(Locale.ROOT, "max-bandwidth       %s%ndowntime-limit      %d ms%niteration-cap       %d%n"
-                        + "max-frame-size      %s%nswitchover-timeout  %d ms%nrun-on-destination  %s",
-                p.maxBandwidth() == 0 ? "unlimited" : Sizes.format(p.maxBandwidth()) + "/s", p.downtimeLimit().toMillis(),
-                p.iterationCap(), Sizes.format(p.maxFrameSize()), p.switchoverTimeout().toMillis(), p.runOnDestination());
+        List<List<String>> cells = new ArrayList<>();
+        p.byName().forEach((name, value) -> cells.add(List.of(name, withUnit(name, value))));
+        return table(cells, -1);
+    }
+
+    /** A parameter's value for people: sizes and rates in binary units, times in ms, percents. */
+    private static String withUnit(String name, String value) {
+        return switch (name) {
+            case "max-bandwidth" -> value.equals("0") ? "unlimited" : Sizes.format(Long.parseLong(value)) + "/s";
+            case "vcpu-dirty-limit" -> Sizes.format(Long.parseLong(value)) + "/s";
+            case "max-frame-size" -> Sizes.format(Long.parseLong(value));
+            case "xbzrle-cache-size" -> value.equals("0") ? "0 (off)" : Sizes.format(Long.parseLong(value));
+            case "downtime-limit", "switchover-timeout", "handshake-timeout", "progress-timeout" -> value + " ms";
+            case "tls-creds", "tls-authz" -> value.isEmpty() ? "(none)" : value;
+            case "cpu-throttle-initial", "cpu-throttle-increment", "max-cpu-throttle" -> value + " %";
+            default -> value;
+        };
     }
 
     /** The handler table; stages without handlers show "-". Columns fit the longest cell. */
@@ -153,6 +174,12 @@ public final class ShellText implements Converter {
             }
         }
         String table = table(cells, 1);
+        if (!t.dirtyLogs().isEmpty()) {
+            List<List<String>> logs = new ArrayList<>();
+            logs.add(List.of("dirty log", "plugin", "bundle"));
+            t.dirtyLogs().forEach(d -> logs.add(List.of(d.log(), d.plugin(), d.bundle())));
+            table = table + "\n\n" + table(logs, -1);
+        }
         return t.bareMachine() ? "no machine: the handlers of a bare 16 MiB machine\n" + table : table;
     }
 

@@ -20,8 +20,15 @@ public final class Views {
     /** A short acknowledgement that carries no data worth a record of its own. */
     public record Notice(String message) {}
 
+    /** @param addressMap all of guest RAM by address: reserved ranges with their owners, and the free ranges between */
     public record MachineInfo(String name, RunState runState, long ramBytes, List<String> devices, List<VcpuInfo> vcpus,
-            List<String> reservedRegions) {}
+            List<String> reservedRegions, List<AddressRange> addressMap) {}
+
+    /** A range of the guest address map; {@code owner} empty for a free range. */
+    public record AddressRange(long base, long size, Optional<String> owner) {}
+
+    /** A device detached from the local machine, and the machine after it. */
+    public record Detached(String device, MachineInfo machine) {}
 
     public record VcpuInfo(String name, long stepsPerSecond, long steps) {}
 
@@ -43,8 +50,14 @@ public final class Views {
     public record HandlerRow(Side side, Stage stage, int priority, String place, String handler, String plugin,
             String bundle, String section) {}
 
-    /** Every stage's handlers in the order they run; {@code bareMachine}: no machine yet, a bare 16 MiB one was used. */
-    public record HandlerTable(boolean bareMachine, List<HandlerRow> rows) {}
+    /**
+     * Every stage's handlers in the order they run, and the dirty logs the plugins register with
+     * a migration; {@code bareMachine}: no machine yet, a bare 16 MiB one was used.
+     */
+    public record HandlerTable(boolean bareMachine, List<HandlerRow> rows, List<DirtyLogRow> dirtyLogs) {}
+
+    /** A dirty-log source registered with the source's migration, synced at DIRTY_SYNC and checked while RAM is sealed. */
+    public record DirtyLogRow(String log, String plugin, String bundle) {}
 
     public record PluginInfo(String name, String bundle, List<String> devices) {}
 

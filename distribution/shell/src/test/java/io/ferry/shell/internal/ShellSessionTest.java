@@ -65,6 +65,31 @@ class ShellSessionTest {
         }
     }
 
+    /** ferry:info's record carries the XBZRLE cache figures of a hot-page workload, and the Converter shows them. */
+    @Test
+    void infoCarriesTheXbzrleHitRate() throws Exception {
+        try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
+            MachineSpec hot = new MachineSpec(32L << 20, List.of(), 20_000, DirtyPattern.parse("hot:0.02"), 7);
+            destination.createMachine(new MachineSpec(32L << 20, List.of(), 0, DirtyPattern.parse("hot"), 7), true);
+            String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
+            source.createMachine(hot, false);
+            source.setParameter("xbzrle-cache-size", "4M");
+            source.setParameter("max-bandwidth", "48M");
+            source.setParameter("downtime-limit", "5");
+            source.setParameter("iteration-cap", "6");
+            source.migrate(MigrationUri.parse(uri));
+            source.current().follow(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+            MigrationInfo info = source.info().orElseThrow();
+            assertThat(info.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(info.figures().xbzrleCacheHits()).isPositive();
+            assertThat(info.figures().xbzrleHitRate()).isBetween(0.0, 1.0);
+            assertThat(text.format(info, Converter.INSPECT, null).toString()).containsPattern(
+                    "xbzrle hit rate: +[0-9.]+ % \\(" + info.figures().xbzrleCacheHits() + " hits, "
+                            + info.figures().xbzrleCacheMisses() + " misses\\)");
+        }
+    }
+
     @Test
     void handlersShowThePluginsBundlesAndOrderInColumnsThatFit() {
         try (ShellSession n = new ShellSession(plugins)) {

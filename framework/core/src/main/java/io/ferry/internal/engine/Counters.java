@@ -25,6 +25,8 @@ final class Counters {
     volatile SwitchoverBreakdown switchover = SwitchoverBreakdown.NONE;
     volatile long discardedPages;
     volatile int cpuThrottlePercent;
+    volatile long xbzrleCacheHits;
+    volatile long xbzrleCacheMisses;
 
     long elapsedNanos() {
         long end = endNanos;
@@ -49,7 +51,7 @@ final class Counters {
         double mbps = total == 0 ? 0 : transferredBytes * 8.0 / (total / 1e9) / 1e6;
         return new MigrationFigures(status, ms(setupNanos), ms(total), ms(downtimeNanos), transferredBytes,
                 remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages, switchover,
-                discardedPages, cpuThrottlePercent);
+                discardedPages, cpuThrottlePercent, xbzrleCacheHits, xbzrleCacheMisses);
     }
 
     private static long ms(long nanos) {

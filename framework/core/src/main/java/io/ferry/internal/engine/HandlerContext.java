@@ -131,6 +131,12 @@ final class HandlerContext implements StageContext {
     }
 
     @Override
+    public void recordXbzrle(long hits, long misses) {
+        counters.xbzrleCacheHits += hits; // one writer: the migration thread
+        counters.xbzrleCacheMisses += misses;
+    }
+
+    @Override
     public long discardPages(long firstPage, long count) {
         if (handler.stage() != Stage.DIRTY_SYNC) {
             throw new IllegalStateException("handler " + handler.id() + " discards pages at " + handler.stage()

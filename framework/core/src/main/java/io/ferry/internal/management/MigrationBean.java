@@ -154,6 +154,31 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
     }
 
     @Override
+    public long getDiscardedPages() {
+        return figures().discardedPages();
+    }
+
+    @Override
+    public int getCpuThrottlePercent() {
+        return figures().cpuThrottlePercent();
+    }
+
+    @Override
+    public long getXbzrleCacheHits() {
+        return figures().xbzrleCacheHits();
+    }
+
+    @Override
+    public long getXbzrleCacheMisses() {
+        return figures().xbzrleCacheMisses();
+    }
+
+    @Override
+    public double getXbzrleHitRate() {
+        return figures().xbzrleHitRate();
+    }
+
+    @Override
     public Map<String, String> getFigures() {
         return RecordFields.flatten(figures());
     }

@@ -47,6 +47,17 @@ public interface MigrationMXBean {
 
     long getZeroPages();
 
+    long getDiscardedPages();
+
+    int getCpuThrottlePercent();
+
+    long getXbzrleCacheHits();
+
+    long getXbzrleCacheMisses();
+
+    /** XBZRLE cache hits over lookups, 0..1. */
+    double getXbzrleHitRate();
+
     /** Every figure by name, including ones added later (nested records flattened as {@code outer.inner}). */
     Map<String, String> getFigures();
 

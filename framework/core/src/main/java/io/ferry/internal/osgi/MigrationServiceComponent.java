@@ -4,6 +4,7 @@ import io.ferry.migration.MigrationService;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -28,6 +29,19 @@ public final class MigrationServiceComponent implements MigrationService {
 
     void removePlugin(MigrationPlugin plugin) {
         registry.remove(plugin);
+    }
+
+    /**
+     * Starts the process warm-up ({@link Migrator#warmUp()}) unless {@code -Dferry.warm-up=false}:
+     * the plugin services present at activation are bound by now (greedy static start), and a
+     * first migration finds compiled code. It runs in the background; a migration started meanwhile
+     * makes it stop after its round.
+     */
+    @Activate
+    void activate() {
+        if (Migrator.warmUpEnabled()) {
+            migrator.warmUp();
+        }
     }
 
     @Override

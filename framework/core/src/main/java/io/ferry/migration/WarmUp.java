@@ -1,0 +1,87 @@
+package io.ferry.migration;
+
+import static com.google.common.base.Preconditions.checkState;
+
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import io.ferry.machine.MemoryFill;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The process warm-up of {@link Migrator#warmUp()}: a few small migrations between two throwaway
+ * machines over loopback TCP, with the migrator's plugins, on a daemon thread. A first migration
+ * in a fresh JVM pays for class loading and for the JIT compiling the send, receive, CRC and
+ * copy loops while it runs (on two cores the compiler threads take CPU from the stream); these
+ * rounds pay it before the user's migration. Alternating paused and running (idle) sources with
+ * random and half-zero pages reach the normal, zero and DIRTY_SYNC paths.
+ */
+final class WarmUp {
+    /** Guest RAM of each warm-up machine: big enough for the JIT's thresholds, small enough to stay cheap. */
+    static final long RAM = 64L << 20;
+    static final int ROUNDS = 8;
+    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
+
+    private final Migrator migrator;
+    private final CompletableFuture<Duration> done = new CompletableFuture<>();
+    private volatile boolean yielded;
+
+    WarmUp(Migrator migrator) {
+        this.migrator = migrator;
+    }
+
+    /** Starts the rounds on a daemon thread; {@link #done()} completes when they end. */
+    WarmUp start() {
+        Thread t = new Thread(this::run, "ferry-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
+    CompletableFuture<Duration> done() {
+        return done;
+    }
+
+    /** A real migration starts: finish the round in progress and run no more, so as not to compete with it. */
+    void yieldTo() {
+        yielded = true;
+    }
+
+    private void run() {
+        long start = System.nanoTime();
+        try {
+            GuestMemory source = GuestMemory.of(RAM);
+            GuestMemory destination = GuestMemory.of(RAM);
+            for (int round = 0; round < ROUNDS && !yielded; round++) {
+                MemoryFill.random(source, round, round % 2 == 0 ? 0 : 0.5);
+                MemoryFill.zero(destination);
+                migrate(source, destination, round % 2 == 1);
+            }
+            done.complete(Duration.ofNanos(System.nanoTime() - start));
+        } catch (Exception | Error e) {
+            done.completeExceptionally(e);
+        }
+    }
+
+    private void migrate(GuestMemory sourceRam, GuestMemory destinationRam, boolean running) throws Exception {
+        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
+        try (Machine source = Machine.create("ferry-warm-up", sourceRam);
+                Machine destination = Machine.incoming("ferry-warm-up-destination", destinationRam);
+                IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+            source.start();
+            if (!running) {
+                source.pause();
+            }
+            Migration in = migrator.incoming(destination, endpoint, params);
+            Migration out = migrator.migrateUnchecked(source, endpoint.address(), params);
+            MigrationFigures f = out.await(ROUND_TIMEOUT);
+            MigrationFigures g = in.await(ROUND_TIMEOUT);
+            checkState(f.status() == MigrationStatus.COMPLETED && g.status() == MigrationStatus.COMPLETED,
+                    "warm-up migration ended %s / %s: %s", f.status(), g.status(),
+                    out.failure().or(in::failure).map(Throwable::getMessage).orElse("-"));
+        }
+    }
+}

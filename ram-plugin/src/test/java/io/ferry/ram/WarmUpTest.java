@@ -1,0 +1,49 @@
+package io.ferry.ram;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.machine.Machine;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationFigures;
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.StateAssertions;
+import io.ferry.testkit.TestMachines;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The process warm-up: real migrations in the background that leave nothing behind and yield to a real one. */
+class WarmUpTest {
+    private final Migrator migrator = new Migrator(PluginRegistry.of(new RamPlugin()));
+
+    @Test
+    void theWarmUpRunsItsMigrationsOnceAndCompletes() throws Exception {
+        CompletableFuture<Duration> warmUp = migrator.warmUp();
+        assertThat(migrator.warmUp()).isSameAs(warmUp);
+        assertThat(warmUp.get(3, TimeUnit.MINUTES)).isPositive();
+    }
+
+    @Test
+    void aMigrationStartedDuringTheWarmUpCompletesAndTheWarmUpEnds() throws Exception {
+        CompletableFuture<Duration> warmUp = migrator.warmUp();
+        try (Machine source = TestMachines.runningSource("warm", 16L << 20, 3);
+                Machine destination = TestMachines.destinationFor(source);
+                IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+            MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
+            Migration in = migrator.incoming(destination, endpoint, params);
+            MigrationFigures f = migrator.migrate(source, endpoint.address(), params).await(Duration.ofMinutes(2));
+            assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(in.await(Duration.ofMinutes(1)).status()).isEqualTo(MigrationStatus.COMPLETED);
+            StateAssertions.assertSameState(source, destination);
+        }
+        assertThat(warmUp.get(3, TimeUnit.MINUTES)).isPositive(); // it stopped after its round, without failing
+    }
+}
