@@ -95,6 +95,8 @@ class ListenerTest {
                 FrameWriter w = writer(first);
                 w.writeHeader(StreamHeader.singleChannel(1));
                 w.writeManifest(new Frame.Manifest(List.of()));
+                FrameReader answers = new FrameReader(Channels.newChannel(first.getInputStream()), 1 << 16);
+                assertThat(answers.next()).isInstanceOf(Frame.Accept.class); // the destination took the manifest
                 // the first source holds the port; a second one must hear why it cannot have it
                 Migration second = migrator.migrate(src, endpoint.address(), MigrationParameters.defaults());
                 second.await(LIMIT);
@@ -112,7 +114,7 @@ class ListenerTest {
                 awaitStatus(in, MigrationStatus.ACTIVE); // the first source is still the one being served
                 w.writePass(new Frame.Pass(0));
                 w.writeEnd();
-                Frame ack = new FrameReader(Channels.newChannel(first.getInputStream()), 1 << 16).next();
+                Frame ack = answers.next();
                 assertThat(ack).isInstanceOf(Frame.Ack.class);
                 w.writeCommit();
                 in.await(LIMIT);
