@@ -119,12 +119,16 @@ public final class Vcpu {
         VcpuPacer pacer = new VcpuPacer(nanosPerBatch, System.nanoTime());
         long index = 0;
         while (!stopRequested) {
+            long before = System.nanoTime();
             try {
                 gate.enter();
             } catch (InterruptedException e) {
                 return;
             }
             long start = System.nanoTime();
+            if (start - before > nanosPerBatch) {
+                pacer.resumedAt(start); // time spent stopped at the gate is no debt to catch up
+            }
             long dirtiedBefore = self.dirtied;
             try {
                 for (int i = 0; i < batch; i++) {

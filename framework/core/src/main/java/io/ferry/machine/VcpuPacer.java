@@ -17,8 +17,10 @@ import java.util.concurrent.TimeUnit;
  *       newly dirtied since the limit was set are within the limit.
  * </ul>
  *
- * A vCPU that falls behind by more than {@link #MAX_LAG_NANOS} (after a stop) does not burst to
- * catch up. Not thread-safe: one per vCPU thread.
+ * Time a vCPU spends stopped is no debt: its schedule restarts when it resumes
+ * ({@link #resumedAt}), so it never bursts after a stop or before its first start; and a vCPU that
+ * falls behind by more than {@link #MAX_LAG_NANOS} otherwise does not burst to catch up either.
+ * Not thread-safe: one per vCPU thread.
  */
 final class VcpuPacer {
     static final long MAX_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -34,6 +36,11 @@ final class VcpuPacer {
         checkArgument(nanosPerBatch > 0, "nanosPerBatch must be > 0 but was %s", nanosPerBatch);
         this.nanosPerBatch = nanosPerBatch;
         this.due = now;
+    }
+
+    /** The vCPU runs again at {@code now} after a stop: the schedule starts from there. */
+    void resumedAt(long now) {
+        due = Math.max(due, now);
     }
 
     /** CPU throttle in percent, 0..99; takes effect from the next batch. */

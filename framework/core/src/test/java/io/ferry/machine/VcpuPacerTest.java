@@ -21,6 +21,16 @@ class VcpuPacerTest {
     }
 
     @Test
+    void timeSpentStoppedIsNoDebtToCatchUp() {
+        VcpuPacer pacer = new VcpuPacer(MS, 0); // created long before the machine starts
+        pacer.throttle(90);
+        long resumed = 50 * MS;
+        pacer.resumedAt(resumed);
+        // the first batch runs at once; the next is due a full throttled period later, not at once
+        assertThat(pacer.next(resumed, resumed + MS / 10, 0)).isEqualTo(resumed + 10 * MS);
+    }
+
+    @Test
     void unthrottledItKeepsItsRate() {
         assertThat(run(new VcpuPacer(MS, 0), 100, MS / 10, 0)).isEqualTo(100 * MS);
     }
