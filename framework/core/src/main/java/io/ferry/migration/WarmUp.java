@@ -68,9 +68,11 @@ final class WarmUp {
 
     private void migrate(GuestMemory sourceRam, GuestMemory destinationRam, boolean running) throws Exception {
         MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
-        try (Machine source = Machine.create("ferry-warm-up", sourceRam);
-                Machine destination = Machine.incoming("ferry-warm-up-destination", destinationRam);
-                IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+        // Not closed: closing a machine frees its guest RAM, and the rounds reuse both memories
+        // (touched once, so no round pays first-touch page faults). They hold no thread.
+        Machine source = Machine.create("ferry-warm-up", sourceRam);
+        Machine destination = Machine.incoming("ferry-warm-up-destination", destinationRam);
+        try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
             source.start();
             if (!running) {
                 source.pause();

@@ -41,6 +41,7 @@ public final class FrameReader {
     private long offset;
     private StreamTotals totals = StreamTotals.NONE;
     private int lastPass = -1;
+    private boolean voided;
     private boolean ended;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
@@ -127,11 +128,17 @@ public final class FrameReader {
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
         if (frame instanceof Frame.Pass p) {
-            if (p.pass() != lastPass + 1) {
+            // After a VOID the void attempt's COMPLETE pass had no PASS frame, so one number is skipped.
+            boolean inOrder = p.pass() == lastPass + 1 || (voided && p.pass() == lastPass + 2);
+            if (!inOrder) {
                 throw new MalformedFrameException(start, index, "PASS " + p.pass() + " after PASS " + lastPass
-                        + ": passes are numbered 0, 1, 2, ... in order");
+                        + ": passes are numbered 0, 1, 2, ... in order (one skipped after a VOID)");
             }
             lastPass = p.pass();
+            voided = false;
+        }
+        if (type == FrameType.VOID) {
+            voided = true;
         }
         ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {

@@ -23,10 +23,12 @@ import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationChannel;
+import io.ferry.transport.ProgressTimeoutException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -331,7 +333,22 @@ final class SourceMigration extends MigrationBase {
         if (returnPath == null) {
             return;
         }
-        Frame f = awaitAnswer("accepting the manifest");
+        // Checking a manifest takes the destination no time: a destination that does not answer
+        // within progress-timeout is frozen or gone, and nothing has been sent yet.
+        Duration limit = params.transport().progressTimeout();
+        Frame f;
+        try {
+            f = returnPath.next(limit);
+        } catch (IOException e) {
+            checkAborted(); // the destination's own error (a refused section), if it sent one
+            throw new MigrationException("the destination closed the connection without accepting the manifest: "
+                    + e.getMessage(), e);
+        }
+        if (f == null) {
+            ProgressTimeoutException silent =
+                    new ProgressTimeoutException("the destination's answer to the manifest", limit, "progress-timeout");
+            throw new MigrationException(silent.getMessage(), silent);
+        }
         if (!(f instanceof Frame.Accept)) {
             throw new MigrationException("return path: expected ACCEPT, found " + f.type());
         }
