@@ -21,6 +21,7 @@ final class ShellProcess implements AutoCloseable {
     private final Writer input;
     private final List<String> lines = new ArrayList<>();
     private int cursor;
+    private boolean ended; // the output reached its end: every line is in
 
     private ShellProcess(String name, Process process) {
         this.name = name;
@@ -44,6 +45,15 @@ final class ShellProcess implements AutoCloseable {
         return new ShellProcess(name, pb.start());
     }
 
+    /** Any process whose output is awaited line by line, like a shell's (its input is left unused). */
+    static ShellProcess watch(String name, Process process) {
+        return new ShellProcess(name, process);
+    }
+
+    Process process() {
+        return process;
+    }
+
     /** Sends one command line. */
     void send(String line) throws IOException {
         input.write(line + "\n");
@@ -64,12 +74,28 @@ final class ShellProcess implements AutoCloseable {
                     }
                 }
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || !process.isAlive() && cursor == lines.size()) {
+                if (left <= 0 || ended && cursor == lines.size()) {
                     throw new AssertionError(name + ": no line matching '" + regex + "' within " + timeout.toMillis()
                             + " ms; output:\n" + String.join("\n", lines));
                 }
                 lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
+        }
+    }
+
+    /** Waits until the output has ended (the process closed it, normally by exiting) and returns all of it. */
+    String awaitEnd(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            while (!ended) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError(name + ": output did not end within " + timeout.toMillis()
+                            + " ms; output:\n" + String.join("\n", lines));
+                }
+                lines.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+            return String.join("\n", lines);
         }
     }
 
@@ -91,6 +117,7 @@ final class ShellProcess implements AutoCloseable {
             // the process ended
         } finally {
             synchronized (lines) {
+                ended = true;
                 lines.notifyAll();
             }
         }

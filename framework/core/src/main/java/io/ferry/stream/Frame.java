@@ -54,10 +54,11 @@ public sealed interface Frame {
     }
 
     /**
-     * The end of the stream: how many frames came before it (after the header) and how many
-     * chunk payload bytes they carried. The reader checks both against what it read.
+     * The end of the stream: how many frames came before it (after the header), how many chunk
+     * payload bytes they carried, and the stream digest (CRC32C over the checksums of those
+     * frames, in order). The reader checks all three against what it read.
      */
-    record End(StreamTotals totals) implements Frame {
+    record End(StreamTotals totals, int digest) implements Frame {
         public End {
             checkNotNull(totals, "totals");
         }

@@ -40,8 +40,12 @@ public final class FrameReader {
     private final CRC32C crc = new CRC32C();
     private long offset;
     private StreamTotals totals = StreamTotals.NONE;
+    private final StreamDigest digest = new StreamDigest();
     private int lastPass = -1;
+<<<<<<< HEAD
     private boolean voided;
+=======
+>>>>>>> complete
     private boolean ended;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
@@ -127,6 +131,12 @@ public final class FrameReader {
         }
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
+        if (frame instanceof Frame.End end && end.totals().equals(totals) && end.digest() != digest.value()) {
+            // Totals that differ are the engine's finer complaint; equal totals with another digest: frames were changed.
+            throw new ChecksumMismatchException(start, index, String.format("stream digest 0x%08X in END, computed "
+                    + "0x%08X over the %d frames before it: the stream was altered", end.digest(), digest.value(),
+                    totals.frames()));
+        }
         if (frame instanceof Frame.Pass p) {
             // After a VOID the void attempt's COMPLETE pass had no PASS frame, so one number is skipped.
             boolean inOrder = p.pass() == lastPass + 1 || (voided && p.pass() == lastPass + 2);
@@ -143,6 +153,7 @@ public final class FrameReader {
         ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {
             totals = totals.plus(type == FrameType.CHUNK ? length : 0);
+            digest.add(expected);
         }
         return frame;
     }
@@ -203,7 +214,7 @@ public final class FrameReader {
                     yield new Frame.Chunk(section, p);
                 }
                 case PASS -> new Frame.Pass(nonNegative(p.getInt(), "pass", start, index));
-                case END -> new Frame.End(totals(p, start, index));
+                case END -> new Frame.End(totals(p, start, index), p.getInt());
                 case COMMIT -> new Frame.Commit();
                 case ACK -> new Frame.Ack(totals(p, start, index), marks(p, start, index));
                 case VOID -> new Frame.Void();

@@ -32,6 +32,7 @@ public final class FrameWriter {
     private final ByteBuffer[] gather = new ByteBuffer[MAX_PARTS + 2];
     private long bytesWritten;
     private StreamTotals totals = StreamTotals.NONE;
+    private final StreamDigest digest = new StreamDigest();
 
     public FrameWriter(GatheringByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -88,16 +89,18 @@ public final class FrameWriter {
         writeFully(gather, length + 2);
         java.util.Arrays.fill(gather, 0, length + 2, null);
         totals = totals.plus(size);
+        digest.add((int) crc.getValue());
     }
 
     public void writePass(Frame.Pass pass) throws IOException {
         writeFrame(FrameType.PASS, NO_SECTION, ByteBuffer.allocate(4).putInt(0, pass.pass()));
     }
 
-    /** Writes the END frame with this writer's totals and returns it; END does not count itself. */
+    /** Writes the END frame with this writer's totals and stream digest and returns it; END does not count itself. */
     public Frame.End writeEnd() throws IOException {
-        Frame.End end = new Frame.End(totals);
-        writeFrame(FrameType.END, NO_SECTION, encode(end.totals()), false);
+        Frame.End end = new Frame.End(totals, digest.value());
+        writeFrame(FrameType.END, NO_SECTION, ByteBuffer.allocate(20).put(encode(end.totals())).putInt(end.digest()).flip(),
+                false);
         return end;
     }
 
@@ -181,6 +184,7 @@ public final class FrameWriter {
         writeFully(new ByteBuffer[] {header, payload, trailer}, 3);
         if (counted) {
             totals = totals.plus(0);
+            digest.add((int) crc.getValue());
         }
     }
 

@@ -29,6 +29,7 @@ final class RamLoader {
     private static final int MAX_COMPRESSED_PAGES = 1024;
 
     private final MemoryAccess access;
+    private final ReceivedPages received; // every page must arrive at least once before LOAD_COMPLETE
     private boolean blocksSeen;
     private PageCodec codec; // the last codec a chunk named
     private ByteBuffer scratch; // decompressed page data of one batch; allocated at the first compressed chunk
@@ -37,6 +38,7 @@ final class RamLoader {
     RamLoader(GuestMemory memory) {
         this.memory = memory;
         this.access = memory.untracked();
+        this.received = new ReceivedPages(memory.pages());
     }
 
     void load(StageContext ctx, ByteBuffer payload) {
@@ -59,6 +61,7 @@ final class RamLoader {
         if (!blocksSeen) {
             throw new IllegalStateException("the stream carried no RAM block list");
         }
+        received.checkComplete();
     }
 
     private void checkBlocks(ByteBuffer p) {
@@ -109,6 +112,7 @@ final class RamLoader {
             decodeDeltas(data, runs, (int) deltas);
         }
         apply(data, runs);
+        runs.forEach(r -> received.mark(r.first(), r.count()));
         ctx.recordPages(normal + deltas,
                 runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
     }
@@ -215,7 +219,23 @@ final class RamLoader {
                 throw new MalformedRamChunkException("RAM run " + i + ": unknown run kind " + r.kind());
             }
         }
+        checkDisjoint(runs);
         return normal;
+    }
+
+    /** A page appears at most once in a batch: overlapping runs would make the result depend on their order. */
+    private static void checkDisjoint(List<RunEntry> runs) {
+        List<RunEntry> sorted = new ArrayList<>(runs);
+        sorted.sort(java.util.Comparator.comparingLong(RunEntry::first));
+        for (int i = 1; i < sorted.size(); i++) {
+            RunEntry a = sorted.get(i - 1);
+            RunEntry b = sorted.get(i);
+            if (b.first() < a.first() + a.count()) {
+                throw new MalformedRamChunkException(String.format(
+                        "RAM runs [%d, +%d) and [%d, +%d) of one batch overlap at page %d", a.first(), a.count(),
+                        b.first(), b.count(), b.first()));
+            }
+        }
     }
 
     /** Writes the runs: normal ones from {@code data} in order, from its position on; deltas from their decoded slots. */
