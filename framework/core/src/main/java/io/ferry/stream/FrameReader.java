@@ -42,10 +42,7 @@ public final class FrameReader {
     private StreamTotals totals = StreamTotals.NONE;
     private final StreamDigest digest = new StreamDigest();
     private int lastPass = -1;
-<<<<<<< HEAD
-    private boolean voided;
-=======
->>>>>>> complete
+    private boolean voided; // a VOID since the last PASS
     private boolean ended;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
