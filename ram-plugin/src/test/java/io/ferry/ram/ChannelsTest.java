@@ -20,6 +20,7 @@ import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
+import io.ferry.transport.TestCertificateAuthority;
 import io.ferry.transport.Transports;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +85,29 @@ class ChannelsTest {
             assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
             assertThat(source.memory().digest()).isEqualTo(before);
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    @Test
+    void eachChannelIsItsOwnMutuallyAuthenticatedTlsConnection(@TempDir Path dir) throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create(dir.resolve("ca"), "CN=Ferry test CA", 1);
+        Path a = ca.issue(dir.resolve("a"), "CN=a,O=Ferry", 1);
+        Path b = ca.issue(dir.resolve("b"), "CN=b,O=Ferry", 1);
+        MigrationParameters source = TWO.with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
+        MigrationParameters destination = TWO.with("tls-creds", b.toString()).with("tls-authz", "CN=a,O=Ferry")
+                .with("tls-required", "true");
+        try (Machine src = TestMachines.runningSource("tls2", RAM, 25); Machine dest = TestMachines.destinationFor(src)) {
+            src.pause();
+            try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0),
+                    destination.transport())) {
+                Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, destination);
+                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(src, endpoint.address(), source);
+                out.await(WAIT);
+                in.await(WAIT);
+                assertThat(out.status()).as("%s", out.failure()).isEqualTo(MigrationStatus.COMPLETED);
+                assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+                StateAssertions.assertSameState(src, dest);
+            }
         }
     }
 

@@ -41,6 +41,8 @@ public final class FrameReader {
     private long offset;
     private StreamTotals totals = StreamTotals.NONE;
     private int lastPass = -1;
+    /** A VOID since the last PASS: the voided attempt used up its completion pass's number, sent or not. */
+    private boolean voidSincePass;
     private boolean ended;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
@@ -145,12 +147,15 @@ public final class FrameReader {
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
         if (frame instanceof Frame.Pass p) {
-            if (p.pass() != lastPass + 1) {
+            boolean next = p.pass() == lastPass + 1 || (voidSincePass && p.pass() == lastPass + 2);
+            if (!next) {
                 throw new MalformedFrameException(start, index, "PASS " + p.pass() + " after PASS " + lastPass
                         + ": passes are numbered 0, 1, 2, ... in order");
             }
             lastPass = p.pass();
+            voidSincePass = false;
         }
+        voidSincePass |= type == FrameType.VOID;
         ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {
             totals = totals.plus(type == FrameType.CHUNK ? length : 0);

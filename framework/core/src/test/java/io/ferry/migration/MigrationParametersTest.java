@@ -76,4 +76,14 @@ class MigrationParametersTest {
         assertThatThrownBy(() -> MigrationParameters.defaults().with("xbzrle-cache-size", "100"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xbzrle-cache-size must be 0 (off)");
     }
+
+    @Test
+    void channelsAreOneByDefaultAndSetByNameWithinBounds() {
+        assertThat(MigrationParameters.defaults().channels()).isEqualTo(1);
+        assertThat(MigrationParameters.defaults().with("channels", "2").channels()).isEqualTo(2);
+        assertThatThrownBy(() -> MigrationParameters.defaults().with("channels", "0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channels must be in [1, 16] but was 0");
+        assertThatThrownBy(() -> MigrationParameters.defaults().withChannels(MigrationParameters.MAX_CHANNELS + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channels must be in [1, 16]");
+    }
 }

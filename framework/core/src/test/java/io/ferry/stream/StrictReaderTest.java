@@ -62,6 +62,28 @@ class StrictReaderTest {
     }
 
     @Test
+    void aVoidedAttemptKeepsItsCompletionPassNumberWhetherItsPassWasSentOrNot() throws IOException {
+        readAll(stream(w -> { // stepped back during COMPLETE: no PASS 2
+            pass(w, 0);
+            pass(w, 1);
+            w.writeVoid();
+            pass(w, 3);
+        }));
+        readAll(stream(w -> { // stepped back after the ACK: PASS 2 was sent
+            pass(w, 0);
+            pass(w, 1);
+            pass(w, 2);
+            w.writeVoid();
+            pass(w, 3);
+        }));
+        assertThatThrownBy(() -> readAll(stream(w -> {
+            pass(w, 0);
+            w.writeVoid();
+            pass(w, 3);
+        }))).hasMessageContaining("PASS 3 after PASS 0");
+    }
+
+    @Test
     void theStreamsDataAfterEndIsRefusedAndASnapshotMustEndThere() throws IOException {
         assertThatThrownBy(() -> readAll(stream(w -> {
             pass(w, 0);
