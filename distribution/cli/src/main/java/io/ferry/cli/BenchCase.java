@@ -4,8 +4,11 @@ import io.ferry.migration.Sizes;
 import io.ferry.pipeline.Compression;
 import java.util.Arrays;
 
-/** One case of the bench: guest RAM size, its content, the source machine's state, and the compression. */
-record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Compression compression) {
+/**
+ * One case of the bench: guest RAM size, its content, the source machine's state, the compression,
+ * and the TCP channels per migration.
+ */
+record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Compression compression, int channels) {
     /** RAM contents: random pages, zero pages, half of the pages zero, pages half random and half zero. */
     enum Content {
         random, zero, half, compressible
@@ -18,7 +21,7 @@ record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Co
 
     String label() {
         return Sizes.format(size).replace(".0", "") + " " + content + " " + state
-                + (compression == Compression.none ? "" : " " + compression);
+                + (compression == Compression.none ? "" : " " + compression) + (channels == 1 ? "" : " " + channels + "ch");
     }
 
     /** The median of {@code millis} (the upper one of an even count). */

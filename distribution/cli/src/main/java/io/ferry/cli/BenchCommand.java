@@ -65,6 +65,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "RAM page compressions to compare: none, lz4, zstd (default: ${DEFAULT-VALUE}).")
     List<Compression> compressions;
 
+    @Option(names = "--channels", split = ",", defaultValue = "1",
+            description = "TCP channels per migration to compare, e.g. 1,2 (Ferry only; QEMU runs its single channel)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    List<Integer> channels;
+
     @Option(names = "--max-bandwidth", defaultValue = "0", converter = SizeConverter.class,
             description = "Bytes per second the stream may use, for Ferry and QEMU alike; 0 = unlimited (default: ${DEFAULT-VALUE}).")
     long maxBandwidth;
@@ -99,6 +104,12 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (runs < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1 but was " + runs);
+        }
+        for (int n : channels) {
+            if (n < 1 || n > MigrationParameters.MAX_CHANNELS) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--channels must each be in [1, "
+                        + MigrationParameters.MAX_CHANNELS + "] but was " + n);
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
@@ -167,11 +178,13 @@ final class BenchCommand implements Callable<Integer> {
         for (BenchCase.Content content : contents) {
             for (BenchCase.State state : states) {
                 for (Compression compression : compressions) {
-                    BenchCase c = new BenchCase(size, content, state, compression);
-                    cases.add(c);
-                    ferry.put(c, new long[runs]);
-                    if (qemuPair.isPresent() && compression == Compression.none) {
-                        qemuTimes.put(c, new long[runs]);
+                    for (int n : channels) {
+                        BenchCase c = new BenchCase(size, content, state, compression, n);
+                        cases.add(c);
+                        ferry.put(c, new long[runs]);
+                        if (qemuPair.isPresent() && compression == Compression.none && n == 1) {
+                            qemuTimes.put(c, new long[runs]);
+                        }
                     }
                 }
             }
@@ -184,14 +197,16 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 for (BenchCase.State state : states) {
                     for (Compression compression : compressions) {
-                        BenchCase c = new BenchCase(size, content, state, compression);
-                        FerryRun.Result r = FerryRun.migrate(migrator, params.withCompression(compression), source,
-                                destination, state);
-                        ferry.get(c)[run] = r.millis();
-                        wire.put(c, r.figures().transferredBytes());
-                        if (qemuTimes.containsKey(c)) {
-                            qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running,
-                                    maxBandwidth);
+                        for (int n : channels) {
+                            BenchCase c = new BenchCase(size, content, state, compression, n);
+                            FerryRun.Result r = FerryRun.migrate(migrator, params.withCompression(compression)
+                                    .withChannels(n), source, destination, state);
+                            ferry.get(c)[run] = r.millis();
+                            wire.put(c, r.figures().transferredBytes());
+                            if (qemuTimes.containsKey(c)) {
+                                qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running,
+                                        maxBandwidth);
+                            }
                         }
                     }
                 }
@@ -218,6 +233,7 @@ final class BenchCommand implements Callable<Integer> {
         out.println("QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
         printPausedOverRunning(out, cases, ferry);
         printCompressedOverPlain(out, cases, ferry);
+        printChannelsOverOne(out, cases, ferry);
         printReference(out, cases, ferry);
         out.flush();
     }
@@ -225,7 +241,8 @@ final class BenchCommand implements Callable<Integer> {
     /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */
     private static void printPausedOverRunning(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
         for (BenchCase c : cases) {
-            BenchCase running = new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression());
+            BenchCase running = new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression(),
+                    c.channels());
             if (c.state() == BenchCase.State.paused && ferry.containsKey(running)) {
                 out.printf(Locale.ROOT, "paused / running-idle, %s: %.2f (medians of the same interleaved runs)%n",
                         c.label().replace(" paused", ""),
@@ -237,10 +254,22 @@ final class BenchCommand implements Callable<Integer> {
     /** Each compression against none on the same case: the time it saves (or costs). */
     private static void printCompressedOverPlain(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
         for (BenchCase c : cases) {
-            BenchCase plain = new BenchCase(c.size(), c.content(), c.state(), Compression.none);
+            BenchCase plain = new BenchCase(c.size(), c.content(), c.state(), Compression.none, c.channels());
             if (c.compression() != Compression.none && ferry.containsKey(plain)) {
                 double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(plain)));
                 out.printf(Locale.ROOT, "%s / none: %.2f of the total time (%+.0f%%)%n", c.label(), ratio, (ratio - 1) * 100);
+            }
+        }
+    }
+
+    /** Each channel count against one channel on the same case. */
+    private static void printChannelsOverOne(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
+        for (BenchCase c : cases) {
+            BenchCase one = new BenchCase(c.size(), c.content(), c.state(), c.compression(), 1);
+            if (c.channels() != 1 && ferry.containsKey(one)) {
+                double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(one)));
+                out.printf(Locale.ROOT, "%s / 1 channel: %.2f of the total time (%+.0f%%)%n", c.label(), ratio,
+                        (ratio - 1) * 100);
             }
         }
     }
@@ -250,7 +279,7 @@ final class BenchCommand implements Callable<Integer> {
         for (BenchCase c : cases) {
             Long quoted = QemuReference.millis(c.size(), c.content().name());
             if (quoted != null && c.state() == BenchCase.State.paused && c.compression() == Compression.none
-                    && maxBandwidth == 0) {
+                    && c.channels() == 1 && maxBandwidth == 0) {
                 out.printf("reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n", quoted,
                         Sizes.format(c.size()).replace(".0", ""), c.content(), QemuReference.MEASURED_ON, QemuReference.SOURCE);
             }

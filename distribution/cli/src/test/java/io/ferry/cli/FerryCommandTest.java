@@ -141,6 +141,18 @@ class FerryCommandTest {
     }
 
     @Test
+    void benchComparesChannelCountsInTheSameRun(@TempDir Path dir) {
+        int code = run("bench", "--sizes", "32M", "--contents", "random", "--states", "paused", "--channels", "1,2",
+                "--runs", "1", "--no-warm-up", "--qemu", "off", "--live-dirty-rate", "0", "--chart",
+                dir.resolve("bench.png").toString());
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).containsPattern("32 MiB random paused +\\d+ +\\d+")
+                .containsPattern("32 MiB random paused 2ch +\\d+ +\\d+")
+                .containsPattern("32 MiB random paused 2ch / 1 channel: \\d+\\.\\d\\d of the total time");
+        assertThat(run("bench", "--channels", "0", "--sizes", "16M")).isEqualTo(2);
+    }
+
+    @Test
     void aQuotedQemuFigureCarriesTheDayItWasMeasured() {
         int code = run("bench", "--sizes", "1G", "--contents", "zero", "--states", "paused", "--runs", "1", "--no-warm-up",
                 "--qemu", "off", "--live-dirty-rate", "0", "--chart", System.getProperty("java.io.tmpdir") + "/ferry-bench-test.png");

@@ -40,6 +40,9 @@ import java.util.function.Consumer;
  *     pages that change a little between passes (QEMU's xbzrle-cache-size); 0 turns deltas off
  * @param transport TLS and the connection timeouts (tls-creds, tls-authz, tls-required,
  *     handshake-timeout, progress-timeout): see {@link TransportOptions}
+ * @param channels source: TCP connections per migration (QEMU's multifd-channels), 1 to
+ *     {@link #MAX_CHANNELS}; RAM batches are spread over them, everything else rides the first.
+ *     Only a {@code tcp:} destination takes more than one
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -53,7 +56,8 @@ public record MigrationParameters(
         Throttling throttling,
         Compression compression,
         long xbzrleCacheSize,
-        TransportOptions transport) {
+        TransportOptions transport,
+        int channels) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -67,6 +71,7 @@ public record MigrationParameters(
     public static final Duration MIN_SWITCHOVER_TIMEOUT = Duration.ofMillis(100);
     public static final Duration MAX_SWITCHOVER_TIMEOUT = Duration.ofHours(1);
     public static final int MAX_SWITCHOVER_ATTEMPTS = 100;
+    public static final int MAX_CHANNELS = io.ferry.stream.FrameReader.MAX_CHANNELS;
 
     public MigrationParameters {
         checkArgument(maxBandwidth == 0 || (maxBandwidth >= MIN_BANDWIDTH && maxBandwidth <= MAX_BANDWIDTH),
@@ -89,13 +94,15 @@ public record MigrationParameters(
         checkArgument(xbzrleCacheSize == 0 || (xbzrleCacheSize >= 4096 && xbzrleCacheSize <= 1L << 30),
                 "xbzrle-cache-size must be 0 (off) or in [4 KiB, 1 GiB] but was %s", xbzrleCacheSize);
         checkNotNull(transport, "transport");
+        checkArgument(channels >= 1 && channels <= MAX_CHANNELS, "channels must be in [1, %s] but was %s", MAX_CHANNELS,
+                channels);
     }
 
     /** The 0.1.0 parameters; every later one at its default. */
     public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
             Duration switchoverTimeout, boolean runOnDestination) {
         this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
-                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults());
+                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults(), 1);
     }
 
     /**
@@ -155,13 +162,17 @@ public record MigrationParameters(
         return copy(b -> b.transport = options);
     }
 
+    public MigrationParameters withChannels(int count) {
+        return copy(b -> b.channels = count);
+    }
+
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
      * (true/false), {@code downtime-guard} (true/false), {@code switchover-attempts},
      * {@code compression} (none, lz4, zstd), {@code xbzrle-cache-size} (bytes or K/M/G suffix,
-     * 0 = off); and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
+     * 0 = off), {@code channels}; and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
      * (true/false), {@code cpu-throttle-initial}, {@code cpu-throttle-increment},
      * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix);
      * and the {@link TransportOptions} ({@code tls-creds}, {@code tls-authz}, {@code tls-required},
@@ -190,6 +201,7 @@ public record MigrationParameters(
                 case "switchover-attempts" -> withSwitchoverAttempts(Integer.parseInt(value));
                 case "compression" -> withCompression(Compression.parse(value));
                 case "xbzrle-cache-size" -> withXbzrleCacheSize(Sizes.parse(value));
+                case "channels" -> withChannels(Integer.parseInt(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name + "': known are "
                         + String.join(", ", names()));
             };
@@ -211,7 +223,7 @@ public record MigrationParameters(
     public static final String NAME_LIST = "max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
             + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts, compression,"
             + " xbzrle-cache-size, auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle,"
-            + " dirty-limit, vcpu-dirty-limit, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout";
+            + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout";
 
     private static final List<String> NAMES = List.of(NAME_LIST.split(", "));
 
@@ -237,6 +249,7 @@ public record MigrationParameters(
         out.put("max-cpu-throttle", Integer.toString(throttling.maxPercent()));
         out.put("dirty-limit", Boolean.toString(throttling.dirtyLimit()));
         out.put("vcpu-dirty-limit", Long.toString(throttling.vcpuDirtyLimit()));
+        out.put("channels", Integer.toString(channels));
         out.put("tls-creds", transport.tlsCreds().map(Object::toString).orElse(""));
         out.put("tls-authz", String.join(";", transport.tlsAuthz()));
         out.put("tls-required", Boolean.toString(transport.tlsRequired()));
@@ -274,6 +287,7 @@ public record MigrationParameters(
         Compression compression;
         long xbzrleCacheSize;
         TransportOptions transport;
+        int channels;
 
         Draft(MigrationParameters p) {
             maxBandwidth = p.maxBandwidth;
@@ -288,12 +302,13 @@ public record MigrationParameters(
             compression = p.compression;
             xbzrleCacheSize = p.xbzrleCacheSize;
             transport = p.transport;
+            channels = p.channels;
         }
 
         MigrationParameters build() {
             return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
                     runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize,
-                    transport);
+                    transport, channels);
         }
     }
 }

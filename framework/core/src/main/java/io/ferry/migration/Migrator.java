@@ -1,5 +1,6 @@
 package io.ferry.migration;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
@@ -82,18 +83,33 @@ public final class Migrator {
         return warmUp.get().done();
     }
 
-    /** Migrates {@code machine} to {@code uri}: a listening destination ({@code tcp:}) or a snapshot file ({@code file:}). */
+    /**
+     * Migrates {@code machine} to {@code uri}: a listening destination ({@code tcp:}) or a snapshot
+     * file ({@code file:}, one channel only).
+     *
+     * @throws IllegalArgumentException if {@code params} ask for several channels to a file
+     */
     public Migration migrate(Machine machine, MigrationUri uri, MigrationParameters params,
             MigrationListener... listeners) {
         checkNotNull(uri, "uri");
         checkNotNull(params, "params");
+        checkArgument(params.channels() == 1 || uri instanceof MigrationUri.Tcp,
+                "channels %s: a snapshot file (%s) is written on one channel; several channels need a tcp: destination",
+                params.channels(), uri);
         return migrate(machine, () -> Transports.connect(uri, params.transport()), uri.toString(), params, listeners);
     }
 
-    /** Migrates {@code machine} over an already connected channel (the in-memory transport). */
+    /**
+     * Migrates {@code machine} over an already connected channel (the in-memory transport): one channel.
+     *
+     * @throws IllegalArgumentException if {@code params} ask for several channels
+     */
     public Migration migrate(Machine machine, MigrationChannel channel, MigrationParameters params,
             MigrationListener... listeners) {
         checkNotNull(channel, "channel");
+        checkNotNull(params, "params");
+        checkArgument(params.channels() == 1, "channels %s: %s is one connection; several channels need a tcp: URI",
+                params.channels(), channel.describe());
         return migrate(machine, () -> channel, channel.describe(), params, listeners);
     }
 

@@ -26,8 +26,8 @@ import java.util.zip.CRC32C;
  * Not thread-safe.
  */
 public final class FrameReader {
-    /** Channels per migration this reader supports (the header's channel count). */
-    public static final int SUPPORTED_CHANNELS = 1;
+    /** The most channels one migration may have (the header's channel count). */
+    public static final int MAX_CHANNELS = 16;
     /** Frame types that carry the stream's data, which END closes. */
     private static final java.util.Set<FrameType> AFTER_END_DATA =
             java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END);
@@ -36,7 +36,7 @@ public final class FrameReader {
     private final ReadableByteChannel channel;
     private final int maxFrameSize;
     private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
-    private final ByteBuffer body;
+    private ByteBuffer body;
     private final CRC32C crc = new CRC32C();
     private long offset;
     private StreamTotals totals = StreamTotals.NONE;
@@ -49,7 +49,11 @@ public final class FrameReader {
         this.channel = checkNotNull(channel, "channel");
         checkArgument(maxFrameSize >= 1024, "max frame size must be >= 1024 but was %s", maxFrameSize);
         this.maxFrameSize = maxFrameSize;
-        this.body = ByteBuffer.allocateDirect(maxFrameSize + FrameWriter.FRAME_TRAILER);
+    }
+
+    /** The size a buffer given to {@link #next(ByteBuffer)} must have at least. */
+    public int bufferSize() {
+        return maxFrameSize + FrameWriter.FRAME_TRAILER;
     }
 
     /** Reads and checks the stream header. */
@@ -82,9 +86,9 @@ public final class FrameReader {
         }
         int index = Short.toUnsignedInt(b.getShort(12));
         int count = Short.toUnsignedInt(b.getShort(14));
-        if (count != SUPPORTED_CHANNELS) {
+        if (count > MAX_CHANNELS) {
             throw new MalformedFrameException(start, StreamFormatException.HEADER,
-                    "a stream of " + count + " channels; this reader supports " + SUPPORTED_CHANNELS);
+                    "a stream of " + count + " channels; this reader supports up to " + MAX_CHANNELS);
         }
         if (count == 0 || index >= count) {
             throw new MalformedFrameException(start, StreamFormatException.HEADER,
@@ -98,6 +102,20 @@ public final class FrameReader {
      * this reader's buffer, valid until the next call.
      */
     public Frame next() throws IOException {
+        if (body == null) {
+            body = ByteBuffer.allocateDirect(bufferSize());
+        }
+        return next(body);
+    }
+
+    /**
+     * Reads, verifies and decodes the next frame into {@code body} (at least {@link #bufferSize()}
+     * bytes), so that a caller can read ahead into buffers of its own. A {@link Frame.Chunk}'s
+     * payload is a view of {@code body}; no other frame refers to it.
+     */
+    public Frame next(ByteBuffer body) throws IOException {
+        checkArgument(body.capacity() >= bufferSize(), "frame buffer of %s bytes, needs %s", body.capacity(),
+                bufferSize());
         long start = offset;
         long index = totals.frames();
         header.clear();
@@ -147,6 +165,7 @@ public final class FrameReader {
         if (type == FrameType.VOID) {
             voided = true;
         }
+        voidSincePass |= type == FrameType.VOID;
         ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {
             totals = totals.plus(type == FrameType.CHUNK ? length : 0);

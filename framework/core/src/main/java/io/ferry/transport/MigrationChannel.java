@@ -32,4 +32,13 @@ public interface MigrationChannel extends Closeable {
 
     /** A human-readable name of the connection, for status and errors. */
     String describe();
+
+    /**
+     * Destination side of a several-channel migration (the {@code channels} parameter): channels
+     * 1.. in index order, admitted with this one, channel 0, and closed with it. Empty for a
+     * single-channel stream.
+     */
+    default java.util.List<MigrationChannel> companions() {
+        return java.util.List.of();
+    }
 }

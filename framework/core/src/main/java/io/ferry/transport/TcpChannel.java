@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
+import io.ferry.stream.StreamHeader;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,10 +18,32 @@ final class TcpChannel implements MigrationChannel {
     private final ReadableByteChannel in = new In();
     private final GatheringByteChannel out = new Out();
     private volatile boolean open = true;
+    private volatile List<MigrationChannel> companions = List.of();
+    private final Optional<StreamHeader> header;
 
     TcpChannel(Link link, ByteBuffer replay) {
+        this(link, replay, Optional.empty());
+    }
+
+    /** An admitted peer: {@code header} is the stream header it sent (and {@code replay} holds). */
+    TcpChannel(Link link, ByteBuffer replay, Optional<StreamHeader> header) {
         this.link = link;
         this.replay = replay;
+        this.header = header;
+    }
+
+    /** The stream header an admitted peer sent. */
+    Optional<StreamHeader> header() {
+        return header;
+    }
+
+    void companions(List<MigrationChannel> others) {
+        companions = List.copyOf(others);
+    }
+
+    @Override
+    public List<MigrationChannel> companions() {
+        return companions;
     }
 
     /** The peer's authenticated certificate subject, if TLS. */
@@ -50,7 +74,13 @@ final class TcpChannel implements MigrationChannel {
     @Override
     public void close() throws IOException {
         open = false;
-        link.close();
+        try {
+            link.close();
+        } finally {
+            for (MigrationChannel c : companions) {
+                c.close();
+            }
+        }
     }
 
     private final class In implements ReadableByteChannel {

@@ -62,18 +62,102 @@ final class TcpEndpoint implements IncomingEndpoint {
     public MigrationChannel accept() throws IOException {
         while (true) {
             SocketChannel s = server.accept(); // throws once the endpoint is closed
+            TcpChannel admitted;
             try {
-                TcpChannel admitted = admit(s);
-                refuseOthers(admitted.describe());
-                return admitted;
+                admitted = admit(s);
+                StreamHeader h = admitted.header().orElseThrow();
+                if (h.channelIndex() != 0) {
+                    admitted.close();
+                    throw new PeerRefusedException("channel " + h.channelIndex() + " of " + h.channelCount()
+                            + " arrived before channel 0 of its stream", null);
+                }
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     throw e;
                 }
                 LOG.log(Level.WARNING, "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage());
+                continue;
             } finally {
                 pending = null;
             }
+            admitCompanions(admitted);
+            refuseOthers(admitted.describe());
+            return admitted;
+        }
+    }
+
+    /**
+     * Several channels: admits channels 1.. of channel 0's stream (same stream id and count, each
+     * index once), all within one handshake timeout; a peer of another stream is refused and logged.
+     * If they do not all arrive, channel 0 is closed and the accept fails.
+     */
+    private void admitCompanions(TcpChannel first) throws IOException {
+        StreamHeader h = first.header().orElseThrow();
+        int count = h.channelCount();
+        if (count == 1) {
+            return;
+        }
+        MigrationChannel[] got = new MigrationChannel[count];
+        got[0] = first;
+        long deadline = TimedSocket.deadline(options.handshakeTimeout());
+        try {
+            for (int missing = count - 1; missing > 0; ) {
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new PeerRefusedException("stream " + Long.toHexString(h.streamId()) + ": " + missing + " of its "
+                            + count + " channels did not arrive within handshake-timeout ("
+                            + options.handshakeTimeout().toMillis() + " ms)", null);
+                }
+                server.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+                SocketChannel s;
+                try {
+                    s = server.socket().accept().getChannel();
+                } catch (java.net.SocketTimeoutException e) {
+                    continue;
+                }
+                if (admitCompanion(s, h, got)) {
+                    missing--;
+                }
+            }
+            first.companions(java.util.Arrays.asList(got).subList(1, count));
+        } catch (IOException | RuntimeException e) {
+            first.close();
+            for (int i = 1; i < count; i++) {
+                if (got[i] != null) {
+                    got[i].close();
+                }
+            }
+            throw e;
+        } finally {
+            if (!closed) {
+                server.socket().setSoTimeout(0);
+            }
+        }
+    }
+
+    /** Admits one peer as channel {@code i} of {@code stream} into {@code got[i]}; false (logged) if it is not one. */
+    private boolean admitCompanion(SocketChannel s, StreamHeader stream, MigrationChannel[] got) throws IOException {
+        try {
+            TcpChannel c = admit(s);
+            StreamHeader h = c.header().orElseThrow();
+            if (h.streamId() != stream.streamId() || h.channelCount() != stream.channelCount() || h.channelIndex() == 0
+                    || got[h.channelIndex()] != null) {
+                c.close();
+                throw new PeerRefusedException("channel " + h.channelIndex() + " of " + h.channelCount() + " of stream "
+                        + Long.toHexString(h.streamId()) + " is no missing channel of stream "
+                        + Long.toHexString(stream.streamId()), null);
+            }
+            got[h.channelIndex()] = c;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (closed) {
+                throw e;
+            }
+            LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting the channels of a"
+                    + " migration: " + e.getMessage());
+            return false;
+        } finally {
+            pending = null;
         }
     }
 
@@ -91,8 +175,9 @@ final class TcpEndpoint implements IncomingEndpoint {
                 }
             }
             link.admissionDeadline(TimedSocket.NEVER);
-            new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
-            return new TcpChannel(link, ByteBuffer.wrap(header.array()));
+            StreamHeader h = new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024)
+                    .readHeader();
+            return new TcpChannel(link, ByteBuffer.wrap(header.array()), Optional.of(h));
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

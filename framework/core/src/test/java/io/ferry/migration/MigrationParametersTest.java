@@ -95,4 +95,14 @@ class MigrationParametersTest {
                 "dirty-limit", "vcpu-dirty-limit");
         assertThatThrownBy(() -> p.with("no-such", "1")).hasMessageContaining(String.join(", ", MigrationParameters.names()));
     }
+
+    @Test
+    void channelsAreOneByDefaultAndSetByNameWithinBounds() {
+        assertThat(MigrationParameters.defaults().channels()).isEqualTo(1);
+        assertThat(MigrationParameters.defaults().with("channels", "2").channels()).isEqualTo(2);
+        assertThatThrownBy(() -> MigrationParameters.defaults().with("channels", "0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channels must be in [1, 16] but was 0");
+        assertThatThrownBy(() -> MigrationParameters.defaults().withChannels(MigrationParameters.MAX_CHANNELS + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channels must be in [1, 16]");
+    }
 }

@@ -18,15 +18,24 @@ class StrictReaderTest {
     private static final int HEADER = StreamHeader.SIZE;
 
     @Test
-    void reservedHeaderFlagsAndAChannelCountOtherThanOneAreRefused() {
+    void reservedHeaderFlagsAndTooManyChannelsAreRefused() throws Exception {
         byte[] flags = stream(w -> { });
         flags[11] = 1; // header flags, bytes 10..11
         assertThatThrownBy(() -> reader(reheader(flags)).readHeader()).isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("reserved header flags 0x0001");
         byte[] channels = stream(w -> { });
-        channels[15] = 2; // channel count, bytes 14..15
+        channels[15] = (byte) (FrameReader.MAX_CHANNELS + 1); // channel count, bytes 14..15
         assertThatThrownBy(() -> reader(reheader(channels)).readHeader()).isInstanceOf(MalformedFrameException.class)
-                .hasMessageContaining("a stream of 2 channels");
+                .hasMessageContaining("a stream of " + (FrameReader.MAX_CHANNELS + 1) + " channels; this reader supports up to");
+        byte[] second = stream(w -> { });
+        second[13] = 1; // channel index 1 ...
+        second[15] = 2; // ... of 2: one channel of a several-channel stream
+        assertThat(reader(reheader(second)).readHeader().channelIndex()).isEqualTo(1);
+        byte[] outside = stream(w -> { });
+        outside[13] = 2; // index 2 of 2
+        outside[15] = 2;
+        assertThatThrownBy(() -> reader(reheader(outside)).readHeader()).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("channel 2 of 2 is not a valid channel");
     }
 
     @Test
@@ -50,6 +59,28 @@ class StrictReaderTest {
             pass(w, 0);
             pass(w, 0);
         }))).hasMessageContaining("PASS 0 after PASS 0");
+    }
+
+    @Test
+    void aVoidedAttemptKeepsItsCompletionPassNumberWhetherItsPassWasSentOrNot() throws IOException {
+        readAll(stream(w -> { // stepped back during COMPLETE: no PASS 2
+            pass(w, 0);
+            pass(w, 1);
+            w.writeVoid();
+            pass(w, 3);
+        }));
+        readAll(stream(w -> { // stepped back after the ACK: PASS 2 was sent
+            pass(w, 0);
+            pass(w, 1);
+            pass(w, 2);
+            w.writeVoid();
+            pass(w, 3);
+        }));
+        assertThatThrownBy(() -> readAll(stream(w -> {
+            pass(w, 0);
+            w.writeVoid();
+            pass(w, 3);
+        }))).hasMessageContaining("PASS 3 after PASS 0");
     }
 
     @Test

@@ -129,6 +129,15 @@ public final class Harness {
             case TCP -> {
                 IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
                 Migration d = in.incoming(destination, endpoint, parameters);
+                if (parameters.channels() > 1) {
+                    // Several connections: the source opens them itself, so no fault is injected into one.
+                    checkState(fault == null, "a fault is injected on a single-channel migration only");
+                    List<MigrationListener> all = new ArrayList<>(sourceListeners);
+                    all.add(recorder);
+                    Migration s = out.migrate(source, endpoint.address(), parameters,
+                            all.toArray(MigrationListener[]::new));
+                    return new MigrationRun(s, () -> d, passes);
+                }
                 MigrationChannel channel = Transports.connect(endpoint.address());
                 Migration s = startSource(out, wrap(channel), recorder);
                 return new MigrationRun(s, () -> d, passes);

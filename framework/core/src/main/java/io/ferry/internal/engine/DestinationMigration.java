@@ -23,6 +23,9 @@ import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.MalformedFrameException;
+import io.ferry.stream.StreamFormatException;
+import io.ferry.stream.StreamHeader;
+import io.ferry.stream.StreamTotals;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
@@ -56,6 +59,7 @@ final class DestinationMigration extends MigrationBase {
     private Pipeline pipeline;
     private StageRunner stages;
     private long learnedNanos;
+    private volatile FrameReceiver receiver;
 
     DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
@@ -103,6 +107,10 @@ final class DestinationMigration extends MigrationBase {
             tellSource(answers, failure);
         } finally {
             silence.stop();
+            FrameReceiver r = receiver;
+            if (r != null) {
+                r.close();
+            }
             registry.removeListener(leaveListener);
             closeChannel();
             claim.close();
@@ -111,10 +119,21 @@ final class DestinationMigration extends MigrationBase {
     }
 
     private void load(MigrationChannel ch, FrameWriter answers) throws Exception {
-        FrameReader reader = new FrameReader(ch.input(), params.maxFrameSize());
-        reader.readHeader();
-        long manifestAt = reader.offset();
-        Frame first = reader.next();
+        List<MigrationChannel> channels = new ArrayList<>();
+        channels.add(ch);
+        channels.addAll(ch.companions());
+        List<FrameReader> readers = new ArrayList<>();
+        for (MigrationChannel c : channels) {
+            FrameReader reader = new FrameReader(c.input(), params.maxFrameSize());
+            checkHeader(reader.readHeader(), readers.size(), channels.size());
+            readers.add(reader);
+        }
+        FrameReceiver frames = new FrameReceiver(channels, readers, "ferry-incoming-" + machine.name(),
+                this::checkAborted);
+        receiver = frames;
+        FrameReceiver.Received received = frames.next();
+        long manifestAt = received.offset();
+        Frame first = received.frame();
         silence.touch();
         if (first instanceof Frame.Error e) {
             throw new SourceFailedException(e.message()); // the source failed before it had a manifest to send
@@ -133,15 +152,16 @@ final class DestinationMigration extends MigrationBase {
         stages.run(Stage.LOAD_SETUP, 0);
         setStatus(MigrationStatus.ACTIVE);
         while (true) {
-            loadFrames(reader, answers, routes, manifest.sections());
+            StreamTotals read = loadFrames(frames, answers, routes, manifest.sections());
             DestinationMarks marks = new DestinationMarks(ticker);
             stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks);
             if (answers == null) {
-                reader.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
+                frames.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
                 break;
             }
-            acknowledge(answers, reader, marks);
-            if (awaitCommit(reader, marks)) {
+            acknowledge(answers, read, marks);
+            frames.readOnAfterEnd();
+            if (awaitCommit(frames, marks)) {
                 claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
                 marks.mark(Timeline.RUNNING);
                 report(answers, marks);
@@ -151,6 +171,18 @@ final class DestinationMigration extends MigrationBase {
             revertAttempt();
         }
         claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
+    }
+
+    /**
+     * The header of channel {@code index} of {@code count} arrived channels: it must say so (the
+     * transport admitted the channels of one stream, by its id).
+     */
+    private static void checkHeader(StreamHeader h, int index, int count) throws MalformedFrameException {
+        if (h.channelIndex() != index || h.channelCount() != count) {
+            throw new MalformedFrameException(0, StreamFormatException.HEADER, "channel " + h.channelIndex() + " of "
+                    + h.channelCount() + " arrived as channel " + index + " of " + count
+                    + (count == 1 ? ": this transport carries one channel; several need tcp:" : ""));
+        }
     }
 
     /** The source voided the attempt: LOAD_REVERT drops what it made, and loading goes on. */
@@ -189,15 +221,17 @@ final class DestinationMigration extends MigrationBase {
         return Math.max(stages.nanosEstimate(Stage.LOAD_COMPLETE), learnedNanos);
     }
 
-    private void loadFrames(FrameReader reader, FrameWriter answers, HandlerRegistration[] routes, List<SectionId> sections)
-            throws Exception {
+    /** Applies frames up to END; returns the totals END was checked against. */
+    private StreamTotals loadFrames(FrameReceiver frames, FrameWriter answers, HandlerRegistration[] routes,
+            List<SectionId> sections) throws Exception {
         while (true) {
             checkAborted();
-            long at = reader.offset();
-            long index = reader.totals().frames();
-            Frame f = reader.next();
+            FrameReceiver.Received received = frames.next();
+            long at = received.offset();
+            long index = received.index();
+            Frame f = received.frame();
             silence.touch();
-            counters.transferredBytes = reader.offset();
+            counters.transferredBytes = frames.bytesRead();
             if (f instanceof Frame.Chunk c) {
                 if (c.section() >= routes.length) {
                     throw new MalformedFrameException(at, index, "CHUNK names section " + c.section() + ", the manifest has "
@@ -214,13 +248,13 @@ final class DestinationMigration extends MigrationBase {
             } else if (f instanceof Frame.Error e) {
                 throw new SourceFailedException(e.message());
             } else if (f instanceof Frame.End end) {
-                String mismatch = end.totals().mismatch(reader.totals()).orElse(null);
+                String mismatch = end.totals().mismatch(received.totals()).orElse(null);
                 if (mismatch != null) {
                     throw new MalformedFrameException(at, index, "END does not match the stream: " + mismatch);
                 }
                 // The pass before END is the completion pass: the source counts only the iterative ones before it.
                 counters.iterations = Math.max(0, counters.iterations - 1);
-                return;
+                return received.totals();
             } else {
                 throw new MalformedFrameException(at, index, "unexpected " + f.type() + " frame in the stream");
             }
@@ -228,10 +262,10 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /** Sends the ACK: from here on the source may commit, so this side can no longer cancel. */
-    private void acknowledge(FrameWriter answers, FrameReader reader, DestinationMarks marks) throws Exception {
+    private void acknowledge(FrameWriter answers, StreamTotals read, DestinationMarks marks) throws Exception {
         passPointOfNoReturn();
         marks.mark(Timeline.ACK_WRITTEN);
-        answers.writeAck(new Frame.Ack(reader.totals(), marks.takeNew()));
+        answers.writeAck(new Frame.Ack(read, marks.takeNew()));
     }
 
     /** Maps manifest positions to loaders, refusing the whole stream if any section cannot be loaded. */
@@ -266,10 +300,11 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /** Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt). */
-    private boolean awaitCommit(FrameReader reader, DestinationMarks marks) throws Exception {
-        long at = reader.offset();
-        long index = reader.totals().frames();
-        Frame f = reader.next(); // bounded by the inactivity watchdog
+    private boolean awaitCommit(FrameReceiver frames, DestinationMarks marks) throws Exception {
+        FrameReceiver.Received received = frames.next(); // bounded by the inactivity watchdog
+        long at = received.offset();
+        long index = received.index();
+        Frame f = received.frame();
         silence.touch();
         if (f instanceof Frame.Error e) {
             throw new SourceFailedException(e.message());
@@ -318,6 +353,15 @@ final class DestinationMigration extends MigrationBase {
      * and could destroy the ERROR before the source reads it.
      */
     private void drainUntilSourceCloses() throws IOException {
+        FrameReceiver r = receiver;
+        if (r != null) {
+            try {
+                r.drain(DRAIN_LIMIT.toMillis()); // its readers own the channels now
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         ByteBuffer sink = ByteBuffer.allocateDirect(64 << 10);
         try (Watchdog w = Watchdog.arm(DRAIN_LIMIT, this::closeChannel)) {
             while (channel.input().read(sink.clear()) >= 0) {

@@ -11,14 +11,17 @@ import java.nio.ByteBuffer;
 final class SectionSink implements ChunkSink {
     private static final int FRAME_OVERHEAD = FrameWriter.FRAME_HEADER + FrameWriter.FRAME_TRAILER;
 
-    private final FrameWriter writer;
+    private final StreamChannels out;
+    private final boolean spread;
     private final int sectionIndex;
     private final Throttle throttle;
     private final Counters counters;
     private long emitted;
 
-    SectionSink(FrameWriter writer, int sectionIndex, Throttle throttle, Counters counters) {
-        this.writer = writer;
+    /** {@code spread}: RAM's section, whose batches go round-robin over the channels. */
+    SectionSink(StreamChannels out, int sectionIndex, boolean spread, Throttle throttle, Counters counters) {
+        this.out = out;
+        this.spread = spread;
         this.sectionIndex = sectionIndex;
         this.throttle = throttle;
         this.counters = counters;
@@ -26,7 +29,7 @@ final class SectionSink implements ChunkSink {
 
     @Override
     public int maxChunkSize() {
-        return writer.maxFrameSize();
+        return out.control().maxFrameSize();
     }
 
     @Override
@@ -40,9 +43,9 @@ final class SectionSink implements ChunkSink {
         } catch (MigrationCancelledException e) {
             throw new InterruptedIOException("migration cancelled while waiting for bandwidth");
         }
-        writer.writeChunk(sectionIndex, parts, offset, length);
+        (spread ? out.nextForRam() : out.control()).writeChunk(sectionIndex, parts, offset, length);
         emitted += size;
-        counters.transferredBytes = writer.bytesWritten();
+        counters.transferredBytes = out.bytesWritten();
     }
 
     /** Chunk payload bytes emitted since the last call (frame header and checksum not counted); resets the count. */

@@ -50,6 +50,9 @@ final class SourceMigration extends MigrationBase {
     private final Ticker ticker;
     private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private volatile MigrationChannel channel;
+    /** Channels 1.. of a several-channel migration, closed with channel 0. */
+    private final List<MigrationChannel> others = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private StreamChannels out;
 
     private Pipeline pipeline;
     private StageRunner stages;
@@ -138,16 +141,18 @@ final class SourceMigration extends MigrationBase {
             returnPath = new ReturnPath(ch.input(), this::abort, ticker);
             returnPath.start("ferry-return-path-" + machine.name());
         }
-        writer = new FrameWriter(ch.output(), params.maxFrameSize());
+        out = new StreamChannels(params.channels(), params.maxFrameSize(), ThreadLocalRandom.current().nextLong());
+        out.add(ch);
+        openOthers(ch);
+        writer = out.control();
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
-        writer.writeHeader(StreamHeader.singleChannel(ThreadLocalRandom.current().nextLong()));
         pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
         pin(pipeline);
         checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         awaitAccept();
-        stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), writer, throttle, this, counters,
+        stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), out, throttle, this, counters,
                 params);
 
         guarded = params.downtimeGuard() && returnPath != null && canStepBack();
@@ -160,7 +165,7 @@ final class SourceMigration extends MigrationBase {
         RunState resumeTo = machine.runState();
         Convergence convergence = new Convergence(ticker, params.downtimeLimit(), params.iterationCap());
         GuestThrottle guestThrottle = new GuestThrottle(machine, params.throttling(), ticker, counters,
-                stages.dirtiedPages(), writer.bytesWritten());
+                stages.dirtiedPages(), out.bytesWritten());
         int pass = 0;
         for (int attempt = 1; ; attempt++) {
             pass = iterate(convergence, guestThrottle, pass + 1) + 1;
@@ -180,13 +185,13 @@ final class SourceMigration extends MigrationBase {
         for (int pass = first; ; pass++) {
             checkAborted();
             stages.run(Stage.DIRTY_SYNC, pass);
-            guestThrottle.afterSync(stages.dirtiedPages(), writer.bytesWritten());
+            guestThrottle.afterSync(stages.dirtiedPages(), out.bytesWritten());
             long synced = ticker.read();
 
             convergence.passStarted();
             // With a bandwidth limit a pass carries at most one second's worth, so convergence is re-judged often.
             long budget = throttle.isLimited() ? params.maxBandwidth() : Long.MAX_VALUE;
-            long bytes = stages.iterate(pass, budget, writer);
+            long bytes = stages.iterate(pass, budget);
             endPass(pass);
             convergence.passEnded(bytes);
             ping();
@@ -252,7 +257,7 @@ final class SourceMigration extends MigrationBase {
             endPass(pass);
             Frame.End end = writer.writeEnd();
             timeline.mark(Timeline.END_WRITTEN);
-            counters.transferredBytes = writer.bytesWritten();
+            counters.transferredBytes = out.bytesWritten();
             if (returnPath == null) {
                 stages.checkSealed();
                 channel.complete(); // a snapshot counts only once it is on disk, in place
@@ -282,7 +287,7 @@ final class SourceMigration extends MigrationBase {
             return null;
         } finally {
             if (stepBack != null) {
-                writer.writeVoid();
+                out.writeVoid(); // the other channels end their segment first
                 timeline.mark(Timeline.VOID_WRITTEN);
                 LOG.log(Level.INFO, what() + ": switchover attempt " + attempt + " stepped back: " + stepBack);
             }
@@ -392,9 +397,33 @@ final class SourceMigration extends MigrationBase {
         return f;
     }
 
+    /**
+     * Opens channels 1.. of a several-channel migration (each a connection of its own, TLS and
+     * header included). Only a destination that answers (TCP) takes more than one.
+     */
+    private void openOthers(MigrationChannel first) throws IOException, MigrationException {
+        if (params.channels() > 1 && !first.hasReturnPath()) {
+            throw new MigrationException("channels " + params.channels() + ": " + first.describe()
+                    + " carries one stream; several channels need a tcp: destination");
+        }
+        for (int i = 1; i < params.channels(); i++) {
+            checkAborted();
+            MigrationChannel c = opener.open();
+            if (c == first || others.contains(c)) {
+                throw new MigrationException("channels " + params.channels() + ": " + first.describe()
+                        + " is one connection and cannot be opened again; several channels need a tcp: URI");
+            }
+            others.add(c);
+            if (isAborted()) {
+                closeChannel(); // an abort that closed the channels before this one was added
+            }
+            out.add(c);
+        }
+    }
+
     private void endPass(int pass) throws IOException {
-        writer.writePass(new Frame.Pass(pass));
-        counters.transferredBytes = writer.bytesWritten();
+        out.writePass(new Frame.Pass(pass));
+        counters.transferredBytes = out.bytesWritten();
         if (pass == 0) {
             publishPass(0);
         }
@@ -429,8 +458,8 @@ final class SourceMigration extends MigrationBase {
         machine.memory().dirtyLog().disable();
         closeChannel();
         registry.removeListener(leaveListener);
-        if (writer != null) {
-            counters.transferredBytes = writer.bytesWritten();
+        if (out != null) {
+            counters.transferredBytes = out.bytesWritten();
         }
     }
 
@@ -469,11 +498,16 @@ final class SourceMigration extends MigrationBase {
     void closeChannel() {
         MigrationChannel ch = channel;
         if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                LOG.log(Level.DEBUG, "closing " + ch.describe(), e);
-            }
+            close(ch);
+        }
+        others.forEach(SourceMigration::close);
+    }
+
+    private static void close(MigrationChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing " + ch.describe(), e);
         }
     }
 }

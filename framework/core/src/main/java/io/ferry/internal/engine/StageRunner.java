@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -59,14 +60,18 @@ final class StageRunner {
     }
 
     /** The source's runner: one sink per manifest section, in manifest order. */
-    static StageRunner source(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, FrameWriter writer,
+    static StageRunner source(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, StreamChannels out,
             Throttle throttle, MigrationBase migration, Counters counters, MigrationParameters params) {
         Map<SectionKey, SectionSink> sinks = new HashMap<>();
         List<SectionId> sections = pipeline.sections();
+        // RAM's section (the one of RAM's final pass) is spread over the channels; every other stays on channel 0.
+        Optional<SectionKey> ram = pipeline.handlers(Stage.COMPLETE).stream().filter(HandlerRegistration::ramFinalPass)
+                .findFirst().flatMap(HandlerRegistration::section).map(SectionId::key);
         for (int i = 0; i < sections.size(); i++) {
-            sinks.put(sections.get(i).key(), new SectionSink(writer, i, throttle, counters));
+            SectionKey key = sections.get(i).key();
+            sinks.put(key, new SectionSink(out, i, ram.equals(Optional.of(key)), throttle, counters));
         }
-        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, writer::bytesWritten,
+        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, out::bytesWritten,
                 params);
     }
 
@@ -117,16 +122,16 @@ final class StageRunner {
      *
      * @return bytes written to the stream during the pass
      */
-    long iterate(int pass, long budget, FrameWriter writer) throws MigrationException {
-        long before = writer.bytesWritten();
+    long iterate(int pass, long budget) throws MigrationException {
+        long before = written.getAsLong();
         long left = budget;
         for (HandlerRegistration h : pipeline.handlers(Stage.ITERATE)) {
             migration.checkAborted();
-            long b0 = writer.bytesWritten();
+            long b0 = written.getAsLong();
             invoke(h, context(h, pass, Math.max(0, left)));
-            left -= writer.bytesWritten() - b0;
+            left -= written.getAsLong() - b0;
         }
-        return writer.bytesWritten() - before;
+        return written.getAsLong() - before;
     }
 
     /**

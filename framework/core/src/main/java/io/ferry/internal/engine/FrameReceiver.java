@@ -1,0 +1,319 @@
+package io.ferry.internal.engine;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
+import io.ferry.stream.MalformedFrameException;
+import io.ferry.stream.StreamTotals;
+import io.ferry.transport.MigrationChannel;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The destination's receive path, pipelined: one reader thread per channel reads and verifies
+ * whole frames (checksum included) into a bounded pool of buffers, so the socket is read while
+ * the migration thread applies what came before. Only verified frames reach {@link #next()}.
+ *
+ * <p>With several channels, {@link #next()} keeps the per-pass barrier (see {@link #eligible}):
+ * channel 0 carries the stream in order, the others RAM chunks and PASS markers, so no chunk of
+ * pass N+1 is applied before every chunk of pass N (a page never arrives older than a copy
+ * already applied).
+ */
+final class FrameReceiver implements AutoCloseable {
+    /** Buffers each channel may have read ahead. */
+    private static final int DEPTH = 4;
+    private static final long POLL_MILLIS = 100;
+
+    /** A verified frame, where it was read, and the channel's totals once it was read. */
+    record Received(Frame frame, int channel, long offset, long index, StreamTotals totals) {}
+
+    private final List<ChannelReader> readers = new ArrayList<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    private ChannelReader lastFrom;
+    private ByteBuffer lastBuffer;
+    private int nextChannel;
+    private volatile boolean draining;
+
+    /** An action that throws (unchecked) once the migration is aborted; called while waiting. */
+    interface AbortCheck {
+        void check() throws Exception;
+    }
+
+    private final AbortCheck abortCheck;
+
+    /**
+     * @param channels the channels, index order, their headers read by {@code frameReaders}
+     */
+    FrameReceiver(List<MigrationChannel> channels, List<FrameReader> frameReaders, String name, AbortCheck abortCheck) {
+        checkArgument(!channels.isEmpty() && channels.size() == frameReaders.size(), "%s channels, %s readers",
+                channels.size(), frameReaders.size());
+        this.abortCheck = abortCheck;
+        for (int i = 0; i < channels.size(); i++) {
+            readers.add(new ChannelReader(i, channels.get(i), frameReaders.get(i)));
+        }
+        for (ChannelReader r : readers) {
+            Thread t = new Thread(r::run, name + "-reader-" + r.index);
+            t.setDaemon(true);
+            r.thread = t;
+            t.start();
+        }
+    }
+
+    /** Bytes read so far, over every channel. */
+    long bytesRead() {
+        long sum = 0;
+        for (ChannelReader r : readers) {
+            sum += r.reader.offset();
+        }
+        return sum;
+    }
+
+    /**
+     * The next frame to apply, verified; a chunk's payload is valid until the next call. RAM
+     * chunks of other channels come in between channel 0's frames, within the barrier.
+     */
+    Received next() throws Exception {
+        releaseLast();
+        while (true) {
+            abortCheck.check();
+            Item item = take();
+            if (item != null) {
+                Received r = item.received;
+                if (r.channel() == 0 || r.frame() instanceof Frame.Chunk) {
+                    return r;
+                }
+                // Another channel's PASS marker: counted in take(), nothing to apply.
+                releaseLast();
+            }
+        }
+    }
+
+    /** Takes the first eligible head, waiting at most a moment for one; null if none yet. */
+    private Item take() throws Exception {
+        lock.lock();
+        try {
+            for (int tries = 0; tries < readers.size(); tries++) {
+                ChannelReader r = readers.get(nextChannel);
+                nextChannel = (nextChannel + 1) % readers.size();
+                Item head = r.filled.peek();
+                if (head == null) {
+                    continue;
+                }
+                if (head.failure != null) {
+                    throw head.failure;
+                }
+                Frame f = head.received.frame();
+                if (!eligible(r, f)) {
+                    continue;
+                }
+                if (r.index > 0 && !(f instanceof Frame.Chunk || f instanceof Frame.Pass)) {
+                    throw new MalformedFrameException(head.received.offset(), head.received.index(), "channel "
+                            + r.index + " carries only RAM chunks and PASS markers, found " + f.type());
+                }
+                r.filled.poll();
+                if (boundary(r, f)) {
+                    r.segmentsEnded++;
+                }
+                lastFrom = r;
+                lastBuffer = head.buffer;
+                return head;
+            }
+            arrived.await(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A segment's end: PASS on any channel, VOID on channel 0 (the other channels end theirs with a PASS). */
+    private static boolean boundary(ChannelReader r, Frame f) {
+        return f instanceof Frame.Pass || (r.index == 0 && f instanceof Frame.Void);
+    }
+
+    /**
+     * The barrier. Another channel's frame waits until channel 0 has ended the segments that channel
+     * has ended; channel 0's own frames wait until every other channel has ended channel 0's ended
+     * segments, and channel 0's segment end waits until they have all ended that segment too. So
+     * every chunk of a segment is applied before any of the next, and before its PASS or VOID.
+     */
+    private boolean eligible(ChannelReader r, Frame f) {
+        ChannelReader first = readers.get(0);
+        if (r.index > 0) {
+            return r.segmentsEnded <= first.segmentsEnded;
+        }
+        if (f instanceof Frame.Error) {
+            return true; // the source gave up: no need to wait for anything
+        }
+        int needed = first.segmentsEnded + (boundary(r, f) ? 1 : 0);
+        for (int i = 1; i < readers.size(); i++) {
+            if (readers.get(i).segmentsEnded < needed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void releaseLast() {
+        if (lastBuffer != null) {
+            lastFrom.free.add(lastBuffer);
+            lastBuffer = null;
+        }
+    }
+
+    /** After END on channel 0: its reader goes on reading (COMMIT or VOID follows). */
+    void readOnAfterEnd() {
+        readers.get(0).afterEnd.release();
+    }
+
+    /** After END of a snapshot: checks that channel 0 ends there (its reader stopped at END). */
+    void expectEndOfStream() throws IOException {
+        ChannelReader r = readers.get(0);
+        awaitParked(r);
+        r.reader.expectEndOfStream();
+    }
+
+    private static void awaitParked(ChannelReader r) throws IOException {
+        try {
+            r.parked.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for the stream's end");
+        }
+    }
+
+    /**
+     * Reads and discards what the source still sends until it closes every channel, at most
+     * {@code limitMillis}; returns whether every reader saw the end.
+     */
+    boolean drain(long limitMillis) throws InterruptedException {
+        draining = true;
+        readers.forEach(r -> {
+            r.drainSignal.countDown();
+            r.afterEnd.release();
+        });
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMillis);
+        for (ChannelReader r : readers) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            r.thread.join(left);
+            if (r.thread.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Stops the readers (the channels are closed by their owner, which ends a read in progress). */
+    @Override
+    public void close() {
+        draining = true;
+        readers.forEach(r -> {
+            r.stopped = true;
+            r.drainSignal.countDown();
+            r.afterEnd.release();
+        });
+    }
+
+    private static final class Item {
+        final Received received;
+        final ByteBuffer buffer;
+        final Exception failure;
+
+        Item(Received received, ByteBuffer buffer, Exception failure) {
+            this.received = received;
+            this.buffer = buffer;
+            this.failure = failure;
+        }
+    }
+
+    /** One channel's reader thread and its buffers. */
+    private final class ChannelReader {
+        final int index;
+        final MigrationChannel channel;
+        final FrameReader reader;
+        final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(DEPTH);
+        final BlockingQueue<Item> filled = new ArrayBlockingQueue<>(DEPTH + 1);
+        final Semaphore afterEnd = new Semaphore(0);
+        final Semaphore parked = new Semaphore(0);
+        final CountDownLatch drainSignal = new CountDownLatch(1);
+        int segmentsEnded; // guarded by lock
+        volatile boolean stopped;
+        Thread thread;
+
+        ChannelReader(int index, MigrationChannel channel, FrameReader reader) {
+            this.index = index;
+            this.channel = channel;
+            this.reader = reader;
+            for (int i = 0; i < DEPTH; i++) {
+                free.add(ByteBuffer.allocateDirect(reader.bufferSize()));
+            }
+        }
+
+        void run() {
+            try {
+                while (!draining) {
+                    ByteBuffer buffer = free.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    if (buffer == null) {
+                        continue;
+                    }
+                    long at = reader.offset();
+                    long frameIndex = reader.totals().frames();
+                    Frame f = reader.next(buffer); // verified: a corrupt frame never gets past here
+                    Received r = new Received(f, index, at, frameIndex, reader.totals());
+                    put(new Item(r, buffer, null)); // the buffer comes back once the frame is applied
+                    if (f instanceof Frame.End) {
+                        parked.release();
+                        afterEnd.acquire(); // the next frames come after the ACK, or never (a snapshot)
+                    }
+                }
+            } catch (Exception e) {
+                if (!stopped && !draining) {
+                    put(new Item(null, null, e));
+                }
+            }
+            try {
+                drainSignal.await();
+                discardUntilClosed();
+            } catch (IOException e) {
+                // the channel is closed or reset: nothing left to drain
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void put(Item item) {
+            filled.add(item); // room: each item holds one of the DEPTH buffers, and a failure ends the thread
+            lock.lock();
+            try {
+                arrived.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Draining: reads until the source closes, so that closing here does not reset the connection. */
+        private void discardUntilClosed() throws IOException {
+            if (stopped) {
+                return;
+            }
+            ByteBuffer sink = ByteBuffer.allocateDirect(64 << 10);
+            while (!stopped && channel.input().read(sink.clear()) >= 0) {
+                // discard
+            }
+        }
+    }
+}

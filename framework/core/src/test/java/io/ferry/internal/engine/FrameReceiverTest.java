@@ -1,0 +1,124 @@
+package io.ferry.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ferry.pipeline.SectionId;
+import io.ferry.stream.ChecksumMismatchException;
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamHeader;
+import io.ferry.transport.InMemoryTransport;
+import io.ferry.transport.MigrationChannel;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class FrameReceiverTest {
+    private static final int MAX_FRAME = 64 << 10;
+    private static final long STREAM = 0x5EED;
+
+    private static FrameWriter writer(InMemoryTransport pipes, int index, int count) throws Exception {
+        FrameWriter w = new FrameWriter(pipes.sourceEnd().output(), MAX_FRAME);
+        w.writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, index, count, STREAM));
+        return w;
+    }
+
+    private static void chunk(FrameWriter w, String content) throws Exception {
+        w.writeChunk(0, new ByteBuffer[] {ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8))}, 0, 1);
+    }
+
+    private static FrameReceiver receiver(List<InMemoryTransport> pipes) throws Exception {
+        List<MigrationChannel> channels = new ArrayList<>();
+        List<FrameReader> readers = new ArrayList<>();
+        for (InMemoryTransport p : pipes) {
+            FrameReader r = new FrameReader(p.destinationEnd().input(), MAX_FRAME);
+            r.readHeader();
+            channels.add(p.destinationEnd());
+            readers.add(r);
+        }
+        return new FrameReceiver(channels, readers, "test", () -> { });
+    }
+
+    /** What the receiver hands on: frame types, and chunk contents. */
+    private static String describe(FrameReceiver.Received r) {
+        if (r.frame() instanceof Frame.Chunk c) {
+            return "chunk " + StandardCharsets.UTF_8.decode(c.payload().duplicate());
+        }
+        return r.frame().type() + "@" + r.channel();
+    }
+
+    @Test
+    void aChunkOfTheNextPassWaitsUntilEveryChannelEndedThePassBefore() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        FrameWriter w0 = writer(zero, 0, 2);
+        FrameWriter w1 = writer(one, 1, 2);
+        // Channel 0 has pass 1 ended and pass 2's copy of the page already; channel 1 has sent nothing yet.
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        w0.writePass(new Frame.Pass(0));
+        w0.writePass(new Frame.Pass(1));
+        chunk(w0, "page 7, pass 2 copy");
+        w0.writePass(new Frame.Pass(2));
+        try (FrameReceiver receiver = receiver(List.of(zero, one))) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            CompletableFuture<String> blocked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return describe(receiver.next());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS))
+                    .as("channel 0's PASS 0 waits for channel 1 to end pass 0").isInstanceOf(TimeoutException.class);
+            // Now channel 1 sends pass 1's copy of the same page: it must be applied before pass 2's.
+            w1.writePass(new Frame.Pass(0));
+            chunk(w1, "page 7, pass 1 copy");
+            w1.writePass(new Frame.Pass(1));
+            w1.writePass(new Frame.Pass(2));
+            List<String> order = new ArrayList<>();
+            order.add(blocked.get(30, TimeUnit.SECONDS));
+            for (int i = 0; i < 4; i++) {
+                order.add(describe(receiver.next()));
+            }
+            assertThat(order).containsExactly("PASS@0", "chunk page 7, pass 1 copy", "PASS@0", "chunk page 7, pass 2 copy",
+                    "PASS@0");
+        }
+    }
+
+    @Test
+    void aCorruptFrameIsNeverHandedOn() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        FrameWriter w0 = writer(zero, 0, 1);
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        // A CHUNK frame whose checksum does not match: header, payload, wrong CRC.
+        ByteBuffer bad = ByteBuffer.allocate(FrameWriter.FRAME_HEADER + 4 + FrameWriter.FRAME_TRAILER);
+        bad.put((byte) 0x02).put((byte) 0).putShort((short) 0).putInt(4).putInt(0xCAFE).putInt(0xBAD);
+        zero.sourceEnd().output().write(bad.flip());
+        try (FrameReceiver receiver = receiver(List.of(zero))) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            assertThatThrownBy(receiver::next).isInstanceOf(ChecksumMismatchException.class);
+        }
+    }
+
+    @Test
+    void aLostChannelFailsTheReceiver() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        FrameWriter w0 = writer(zero, 0, 2);
+        writer(one, 1, 2);
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        w0.writePass(new Frame.Pass(0));
+        try (FrameReceiver receiver = receiver(List.of(zero, one))) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            one.sourceEnd().close(); // channel 1 ends before it ended pass 0
+            assertThatThrownBy(receiver::next).hasMessageContaining("stream ended");
+        }
+    }
+}
