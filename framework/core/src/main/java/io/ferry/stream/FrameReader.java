@@ -153,7 +153,7 @@ public final class FrameReader {
                     totals.frames()));
         }
         if (frame instanceof Frame.Pass p) {
-            // After a VOID the void attempt's COMPLETE pass had no PASS frame, so one number is skipped.
+            // The voided attempt used up its completion pass number, sent (after the ACK) or not (during COMPLETE).
             boolean inOrder = p.pass() == lastPass + 1 || (voided && p.pass() == lastPass + 2);
             if (!inOrder) {
                 throw new MalformedFrameException(start, index, "PASS " + p.pass() + " after PASS " + lastPass
@@ -165,7 +165,6 @@ public final class FrameReader {
         if (type == FrameType.VOID) {
             voided = true;
         }
-        voidSincePass |= type == FrameType.VOID;
         ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {
             totals = totals.plus(type == FrameType.CHUNK ? length : 0);
