@@ -61,7 +61,7 @@ class StreamDigestTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             FrameWriter w = new FrameWriter(new GatheringSink(out), MAX);
-            w.writeHeader(new StreamHeader(1, 0, 1, 42));
+            w.writeHeader(StreamHeader.singleChannel(42));
             w.writeManifest(new Frame.Manifest(List.of(SectionId.of("ram", 0, 1))));
             for (int i = 1; i <= 3; i++) {
                 byte[] payload = new byte[100];
