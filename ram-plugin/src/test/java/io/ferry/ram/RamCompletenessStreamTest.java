@@ -35,7 +35,7 @@ class RamCompletenessStreamTest {
         try (Machine dest = destination()) {
             Migration in = ChunkFuzzing.load(new RamPlugin(), dest, RamSection.ID,
                     List.of(blocks(), zeroRun(0, 40), zeroRun(40, 24)));
-            assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
         }
     }
 
