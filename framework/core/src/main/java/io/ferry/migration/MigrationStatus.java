@@ -10,6 +10,11 @@ public enum MigrationStatus {
     ACTIVE,
     /** Source: machine stopped, COMPLETE running, waiting for the destination (QEMU's "device" phase). */
     DEVICE,
+    /**
+     * Destination only: it acknowledged the stream, then lost the source before hearing COMMIT or an
+     * abort. The machine does not run; only the source's decision ({@link Migration#resolve}) ends it.
+     */
+    IN_DOUBT,
     /** Cancel requested; winding down. */
     CANCELLING,
     /** Done: the machine runs on the destination. */

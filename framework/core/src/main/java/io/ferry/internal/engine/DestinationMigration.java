@@ -1,5 +1,8 @@
 package io.ferry.internal.engine;
 
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
 import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
@@ -12,6 +15,7 @@ import io.ferry.migration.PassProgress;
 import io.ferry.migration.PeerSilentException;
 import io.ferry.migration.SectionRefusedException;
 import io.ferry.migration.SourceFailedException;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.ChunkLoader;
 import io.ferry.pipeline.HandlerRegistration;
 import io.ferry.pipeline.Pipeline;
@@ -32,6 +36,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The destination side: accept, header, manifest (refused before anything is loaded if a
@@ -56,6 +64,10 @@ final class DestinationMigration extends MigrationBase {
     private Pipeline pipeline;
     private StageRunner stages;
     private long learnedNanos;
+    private volatile OptionalLong streamId = OptionalLong.empty();
+    private volatile SwitchoverDecision decision;
+    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}. */
+    private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
 
     DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
@@ -64,8 +76,7 @@ final class DestinationMigration extends MigrationBase {
         this.registry = registry;
         this.params = params;
         this.endpoint = endpoint;
-        this.silence = new InactivityWatchdog(params.switchoverTimeout(),
-                () -> abort(new PeerSilentException(params.switchoverTimeout())));
+        this.silence = new InactivityWatchdog(params.switchoverTimeout(), this::sourceSilent);
     }
 
     DestinationMigration start() {
@@ -81,6 +92,37 @@ final class DestinationMigration extends MigrationBase {
     @Override
     String what() {
         return "incoming migration into " + machine.name();
+    }
+
+    @Override
+    public OptionalLong streamId() {
+        return streamId;
+    }
+
+    @Override
+    public Optional<SwitchoverDecision> decision() {
+        return Optional.ofNullable(decision);
+    }
+
+    @Override
+    public boolean resolve(SwitchoverDecision given) {
+        checkNotNull(given, "decision");
+        OptionalLong id = streamId;
+        checkArgument(id.isPresent() && id.getAsLong() == given.streamId(),
+                "the decision is for stream %s, but this migration is about stream %s", given.streamHex(),
+                id.isPresent() ? String.format("%016x", id.getAsLong()) : "(none yet)");
+        return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
+    }
+
+    /**
+     * The source sent nothing for the switchover timeout: before the ACK that aborts; after it the
+     * source may have committed, so the connection is cut and this side goes in doubt.
+     */
+    private void sourceSilent() {
+        abort(new PeerSilentException(params.switchoverTimeout()));
+        if (pastPointOfNoReturn()) {
+            closeChannel();
+        }
     }
 
     private void run() {
@@ -112,7 +154,7 @@ final class DestinationMigration extends MigrationBase {
 
     private void load(MigrationChannel ch, FrameWriter answers) throws Exception {
         FrameReader reader = new FrameReader(ch.input(), params.maxFrameSize());
-        reader.readHeader();
+        streamId = OptionalLong.of(reader.readHeader().streamId());
         long manifestAt = reader.offset();
         Frame first = reader.next();
         silence.touch();
@@ -262,13 +304,22 @@ final class DestinationMigration extends MigrationBase {
         }
     }
 
-    /** Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt). */
+    /**
+     * Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt); if the
+     * source is lost first, this side is in doubt until {@link #resolve}d.
+     */
     private boolean awaitCommit(FrameReader reader, DestinationMarks marks) throws Exception {
         long at = reader.offset();
         long index = reader.totals().frames();
-        Frame f = reader.next(); // bounded by the inactivity watchdog
+        Frame f;
+        try {
+            f = reader.next(); // bounded by the inactivity watchdog and the transport's progress timeout
+        } catch (IOException e) {
+            return inDoubt(e);
+        }
         silence.touch();
         if (f instanceof Frame.Error e) {
+            decision = new SwitchoverDecision(streamId.getAsLong(), SwitchoverDecision.Verdict.ABORTED);
             throw new SourceFailedException(e.message());
         }
         if (f instanceof Frame.Void) {
@@ -278,6 +329,32 @@ final class DestinationMigration extends MigrationBase {
             throw new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type());
         }
         marks.mark(Timeline.COMMIT_READ);
+        decision = new SwitchoverDecision(streamId.getAsLong(), SwitchoverDecision.Verdict.COMMITTED);
+        return true;
+    }
+
+    /**
+     * Acknowledged, and the source is lost: it may have committed (and stays stopped) or not (and
+     * resumes), so neither running nor discarding is safe. Waits for the source's decision.
+     */
+    private boolean inDoubt(IOException lost) throws MigrationException, InterruptedException {
+        silence.stop();
+        closeChannel();
+        setStatus(MigrationStatus.IN_DOUBT);
+        String id = String.format("%016x", streamId.getAsLong());
+        LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + id + ": acknowledged, then lost the source ("
+                + lost.getMessage() + "); resolve with the source's decision (ferry:resolve commit|abort " + id + ")");
+        SwitchoverDecision given;
+        try {
+            given = resolution.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError("the resolution is only ever completed with a value", e);
+        }
+        decision = given;
+        if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
+            throw new SourceFailedException("in doubt about stream " + id + ", resolved: the source aborted, so the"
+                    + " loaded machine is discarded");
+        }
         return true;
     }
 

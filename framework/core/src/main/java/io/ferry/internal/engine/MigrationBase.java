@@ -112,6 +112,10 @@ abstract class MigrationBase implements Migration {
         }
     }
 
+    final boolean pastPointOfNoReturn() {
+        return lifecycle.get().pastPointOfNoReturn();
+    }
+
     /** Undoes {@link #passPointOfNoReturn()}: the attempt it belonged to is void. */
     final void reopen() {
         update(l -> !l.status().isTerminal(), Lifecycle::reopened);

@@ -12,6 +12,7 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.PluginLeftException;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverBreakdown;
 import io.ferry.migration.SwitchoverTimeoutException;
 import io.ferry.pipeline.Outcome;
@@ -29,6 +30,8 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,9 @@ final class SourceMigration extends MigrationBase {
     private final Ticker ticker;
     private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private volatile MigrationChannel channel;
+    private final long streamId = ThreadLocalRandom.current().nextLong();
+    /** This side's decision for {@link #streamId}: the decision log an in-doubt destination is resolved from. */
+    private volatile SwitchoverDecision decision;
 
     private Pipeline pipeline;
     private StageRunner stages;
@@ -57,6 +63,8 @@ final class SourceMigration extends MigrationBase {
     private boolean guarded;
     /** The decision waits for the answer to a PING sent at or after this stamp: the start, then each step-back. */
     private long freshSince = Long.MIN_VALUE;
+    /** The number of the last PASS frame written: the reader requires them in order, without gaps. */
+    private int lastPassWritten;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             MigrationEngine.ChannelOpener opener, String target, Ticker ticker) {
@@ -85,6 +93,22 @@ final class SourceMigration extends MigrationBase {
         return "migration to " + target;
     }
 
+    @Override
+    public OptionalLong streamId() {
+        return OptionalLong.of(streamId);
+    }
+
+    @Override
+    public Optional<SwitchoverDecision> decision() {
+        return Optional.ofNullable(decision);
+    }
+
+    /** Commits: from here on the machine never resumes on this side, whatever becomes of COMMIT on its way. */
+    private void commit() throws MigrationException {
+        passPointOfNoReturn();
+        decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.COMMITTED);
+    }
+
     private void checkStillRegistered() {
         Set<String> present = new HashSet<>();
         registry.snapshot().forEach(p -> present.add(p.name()));
@@ -105,10 +129,13 @@ final class SourceMigration extends MigrationBase {
             failure = classify(t);
             tellDestination(failure);
         } finally {
-            // Whatever happened above, the machine is resumed and released and the status becomes terminal.
+            // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes terminal.
             cleanup(outcome(failure));
-            if (failure != null) {
+            if (failure != null && decision == null) {
                 resume(before);
+                decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.ABORTED);
+            } else if (failure != null) {
+                stayStopped();
             }
             claim.close();
             end(failure);
@@ -126,6 +153,15 @@ final class SourceMigration extends MigrationBase {
         }
     }
 
+    /** A failure after the commit: the destination may run the machine, so it must never run here again. */
+    private void stayStopped() {
+        try {
+            claim.changeRunState(RunState.POSTMIGRATE);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not mark " + machine.name() + " as migrated after its commit", e);
+        }
+    }
+
     private void migrate() throws Exception {
         setStatus(MigrationStatus.SETUP);
         // Connect first, so a pipeline that cannot be assembled is reported to the destination at once (ERROR).
@@ -138,7 +174,7 @@ final class SourceMigration extends MigrationBase {
         }
         writer = new FrameWriter(ch.output(), params.maxFrameSize());
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
-        writer.writeHeader(StreamHeader.singleChannel(ThreadLocalRandom.current().nextLong()));
+        writer.writeHeader(StreamHeader.singleChannel(streamId));
         pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
         pin(pipeline);
         checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
@@ -166,6 +202,7 @@ final class SourceMigration extends MigrationBase {
                 return;
             }
             revert(pass, resumeTo);
+            pass = lastPassWritten; // a step-back during COMPLETE wrote no PASS: the numbers go on from the last one sent
             if (attempt >= params.switchoverAttempts()) {
                 throw new DowntimeExceededException(attempt, params.downtimeLimit(), stepBack);
             }
@@ -253,7 +290,7 @@ final class SourceMigration extends MigrationBase {
             if (returnPath == null) {
                 stages.checkSealed();
                 channel.complete(); // a snapshot counts only once it is on disk, in place
-                passPointOfNoReturn();
+                commit();
                 return null;
             }
             Frame.Ack ack = awaitAck();
@@ -271,10 +308,11 @@ final class SourceMigration extends MigrationBase {
                 return stepBack;
             }
             stages.checkSealed(); // a device that wrote while the destination loaded
-            passPointOfNoReturn();
-            writer.writeCommit();
-            timeline.mark(Timeline.COMMIT_WRITTEN);
-            awaitReport(timeline);
+            commit();
+            if (writeCommit()) {
+                timeline.mark(Timeline.COMMIT_WRITTEN);
+                awaitReport(timeline);
+            }
             claim.changeRunState(RunState.POSTMIGRATE);
             return null;
         } finally {
@@ -329,6 +367,21 @@ final class SourceMigration extends MigrationBase {
         throw new MigrationException("return path: expected ACK, found " + f.type());
     }
 
+    /**
+     * Writes COMMIT. A failure is not the migration's: the decision is made, and a destination that
+     * acknowledged and never hears it is in doubt until resolved with this side's decision.
+     */
+    private boolean writeCommit() {
+        try {
+            writer.writeCommit();
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, what() + ": committed stream " + decision.streamHex() + " but could not send COMMIT ("
+                    + e.getMessage() + "); the destination is in doubt until resolved with COMMITTED");
+            return false;
+        }
+    }
+
     /** The destination's REPORT after COMMIT, placed on the timeline; without one the breakdown ends on this side. */
     private void awaitReport(Timeline timeline) {
         try {
@@ -337,7 +390,8 @@ final class SourceMigration extends MigrationBase {
                 timeline.placeReport(r.marks(), returnPath.roundTripNanos());
             }
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "no REPORT from the destination after COMMIT: " + e.getMessage());
+            LOG.log(Level.INFO, what() + ": no REPORT after COMMIT (" + e.getMessage() + "); if the destination is"
+                    + " IN_DOUBT, resolve it with COMMITTED for stream " + decision.streamHex());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -361,6 +415,7 @@ final class SourceMigration extends MigrationBase {
 
     private void endPass(int pass) throws IOException {
         writer.writePass(new Frame.Pass(pass));
+        lastPassWritten = pass;
         counters.transferredBytes = writer.bytesWritten();
         if (pass == 0) {
             publishPass(0);
