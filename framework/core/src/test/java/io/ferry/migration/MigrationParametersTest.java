@@ -35,7 +35,7 @@ class MigrationParametersTest {
         MigrationParameters q = p.with("downtime-guard", "on").with("switchover-attempts", "5").withIterationCap(4);
         assertThat(q.downtimeGuard()).isTrue();
         assertThat(q.switchoverAttempts()).isEqualTo(5);
-        assertThatThrownBy(() -> p.with("switchover-attempts", "0")).hasMessageContaining("switchover-attempts must be >= 1");
+        assertThatThrownBy(() -> p.with("switchover-attempts", "0")).hasMessageContaining("switchover-attempts must be in [1, 100] but was 0");
     }
 
     @Test
