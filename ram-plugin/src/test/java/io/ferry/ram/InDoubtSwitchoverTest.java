@@ -70,36 +70,78 @@ class InDoubtSwitchoverTest {
             String before = source.memory().digest();
             MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
                     .parameters(PARAMS).fault(new Fault.LinkFails(point.frame, point.afterIt, silent)).start();
-            run.source().await(WAIT);
+            Migration out = run.source();
             Migration in = run.destination();
-            Await.until(WAIT, () -> in.status().isTerminal() || in.status() == MigrationStatus.IN_DOUBT,
-                    () -> "destination still " + in.status());
-
+            awaitEndOrDoubt(out);
+            awaitEndOrDoubt(in);
             if (point == Point.AFTER_ACK) {
                 assertThat(in.status()).as("acknowledged, COMMIT lost").isEqualTo(MigrationStatus.IN_DOUBT);
             }
             if (point == Point.AFTER_COMMIT || point == Point.BEFORE_END) {
                 assertThat(in.status()).as("COMMIT heard, or nothing acknowledged").isNotEqualTo(MigrationStatus.IN_DOUBT);
             }
-            SwitchoverDecision decision = run.source().decision().orElseThrow();
+            SwitchoverDecision decision = out.decision().orElseThrow();
             assertThat(decision.verdict()).isEqualTo(point.verdict);
-            assertThat(decision.streamId()).isEqualTo(run.source().streamId().orElseThrow());
+            assertThat(decision.streamId()).isEqualTo(out.streamId().orElseThrow());
+            if (point.verdict == Verdict.COMMITTED) {
+                assertThat(out.status()).as("committed, and the destination never confirmed").isEqualTo(
+                        MigrationStatus.IN_DOUBT);
+                assertThat(source.runState()).as("stopped while in doubt").isEqualTo(RunState.FINISH_MIGRATE);
+            }
+            // The operator: the destination first takes the source's decision, then the source hears how the destination ended.
             if (in.status() == MigrationStatus.IN_DOUBT) {
                 resolve(in, decision);
             }
             in.await(WAIT);
+            if (out.status() == MigrationStatus.IN_DOUBT) {
+                resolve(out, new SwitchoverDecision(decision.streamId(), in.status() == MigrationStatus.COMPLETED
+                        ? Verdict.COMMITTED : Verdict.ABORTED));
+            }
+            out.await(WAIT);
             assertExactlyOneGuest(source, before, dest, decision.verdict());
         }
     }
 
-    /** What the operator does: the source's decision, and nothing else, ends the doubt. */
-    private static void resolve(Migration in, SwitchoverDecision decision) {
-        assertThat(in.streamId()).hasValue(decision.streamId());
-        assertThat(in.cancel()).as("in doubt: a cancel could strand the guest").isFalse();
-        assertThatThrownBy(() -> in.resolve(new SwitchoverDecision(decision.streamId() + 1, decision.verdict())))
+    /** The destination killed with its ACK in flight: the source committed, and resumes once told the destination never ran. */
+    @org.junit.jupiter.api.Test
+    void aDestinationGoneAfterItsAckLetsTheCommittedSourceResumeWhenResolved() throws Exception {
+        try (Machine source = TestMachines.runningSource("gone", RAM, 12); Machine dest = TestMachines.destinationFor(source)) {
+            String before = source.memory().digest();
+            MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
+                    .parameters(PARAMS).fault(new Fault.LinkFails(FrameType.COMMIT, false, false)).start();
+            Migration out = run.source();
+            awaitEndOrDoubt(out);
+            awaitEndOrDoubt(run.destination());
+            assertThat(out.decision().orElseThrow().verdict()).isEqualTo(Verdict.COMMITTED);
+            assertThat(out.cancel()).isFalse();
+            // The destination process dies here, in doubt, its machine never run: that is what the operator tells the source.
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            resolve(out, new SwitchoverDecision(out.streamId().orElseThrow(), Verdict.ABORTED));
+            out.await(WAIT);
+            assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(out.decision().orElseThrow().verdict()).as("the decision log follows").isEqualTo(Verdict.ABORTED);
+            assertThat(source.runState()).isEqualTo(RunState.RUNNING);
+            assertThat(source.memory().digest()).isEqualTo(before);
+            assertThat(source.isClaimed()).isFalse();
+            resolve(run.destination(), out.decision().orElseThrow()); // (what a surviving destination would be told)
+            run.destination().await(WAIT);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    private static void awaitEndOrDoubt(Migration m) throws InterruptedException {
+        Await.until(WAIT, () -> m.status().isTerminal() || m.status() == MigrationStatus.IN_DOUBT,
+                () -> m.side() + " still " + m.status());
+    }
+
+    /** What the operator does: a decision for this stream, and nothing else, ends the doubt. */
+    private static void resolve(Migration m, SwitchoverDecision decision) {
+        assertThat(m.streamId()).hasValue(decision.streamId());
+        assertThat(m.cancel()).as("in doubt: a cancel could run the guest twice or nowhere").isFalse();
+        assertThatThrownBy(() -> m.resolve(new SwitchoverDecision(decision.streamId() + 1, decision.verdict())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but this migration is about stream");
-        assertThat(in.status()).isEqualTo(MigrationStatus.IN_DOUBT);
-        assertThat(in.resolve(decision)).isTrue();
+        assertThat(m.status()).isEqualTo(MigrationStatus.IN_DOUBT);
+        assertThat(m.resolve(decision)).isTrue();
     }
 
     private static void assertExactlyOneGuest(Machine source, String before, Machine dest, Verdict verdict) {

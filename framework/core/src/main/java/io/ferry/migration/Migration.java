@@ -45,10 +45,12 @@ public interface Migration {
     }
 
     /**
-     * Ends an {@link MigrationStatus#IN_DOUBT IN_DOUBT} destination with the source's decision for
-     * its stream: COMMITTED runs the machine, ABORTED discards it. Give COMMITTED only when the
-     * source says so (its {@link #decision()}, or it is gone for good and never resumed): the
-     * source resumes only after ABORTED, so the machine never runs twice.
+     * Ends an {@link MigrationStatus#IN_DOUBT IN_DOUBT} migration. A destination takes the source's
+     * decision for its stream: COMMITTED runs the machine, ABORTED discards it; give COMMITTED only
+     * when the source says so (its {@link #decision()}, or it is gone for good and never resumed).
+     * A source takes how the destination ended: COMMITTED (it runs the machine: stay stopped) or
+     * ABORTED (it discarded the machine, or died without running it: resume here). Either way the
+     * machine never runs twice.
      *
      * @return false if this migration is not in doubt (nothing changed)
      * @throws IllegalArgumentException if the decision names another stream

@@ -4,7 +4,7 @@
  * an in-memory pair for tests.
  */
 @Export
-@Version("1.0.1")
+@Version("1.1.0")
 package io.ferry.transport;
 
 import org.osgi.annotation.bundle.Export;

@@ -124,8 +124,9 @@ public final class FerryCommands {
         return session.cancel();
     }
 
-    @Descriptor("end an IN_DOUBT incoming migration with the source's decision (ferry:info on the source)")
-    public ResolveOutcome resolve(@Descriptor("commit (the source is committed, or gone for good) or abort") String decision,
+    @Descriptor("end an IN_DOUBT migration: on the destination with the source's decision, on the source with how the"
+            + " destination ended (ferry:info on the other side)")
+    public ResolveOutcome resolve(@Descriptor("commit or abort") String decision,
             @Descriptor("the stream id ferry:info shows, 16 hex digits") String stream) {
         return session.resolve(decision, stream);
     }

@@ -12,7 +12,6 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.PluginRegistry;
-import io.ferry.pipeline.Side;
 import io.ferry.shell.MachineSpec;
 import io.ferry.shell.internal.Views.CancelOutcome;
 import io.ferry.shell.internal.Views.Listening;
@@ -139,14 +138,14 @@ final class ShellSession implements AutoCloseable {
     }
 
     /**
-     * Ends the current incoming migration's doubt with the source's decision for its stream
-     * ({@code commit}: run here; {@code abort}: discard); the engine refuses another stream's id.
+     * Ends the current migration's doubt: on the destination with the source's decision for its
+     * stream ({@code commit}: run here; {@code abort}: discard), on the source with how the
+     * destination ended ({@code commit}: it runs; {@code abort}: it never ran, resume here). The
+     * engine refuses another stream's id.
      */
     synchronized ResolveOutcome resolve(String decision, String stream) {
         TrackedMigration t = current();
         Migration m = t.migration();
-        checkState(m.side() == Side.DESTINATION, "the current migration is outgoing: resolve an in-doubt incoming one,"
-                + " on the destination, with this side's decision (ferry:info)");
         checkState(m.status() == MigrationStatus.IN_DOUBT, "the current migration is %s, not IN_DOUBT", m.status());
         SwitchoverDecision.Verdict verdict = switch (decision) {
             case "commit" -> SwitchoverDecision.Verdict.COMMITTED;
@@ -160,7 +159,7 @@ final class ShellSession implements AutoCloseable {
             throw new IllegalArgumentException("stream must be the 16 hex digits ferry:info shows, not '" + stream + "'");
         }
         boolean resolved = m.resolve(new SwitchoverDecision(id, verdict));
-        return new ResolveOutcome(stream, verdict, resolved, m.status());
+        return new ResolveOutcome(m.side(), stream, verdict, resolved, m.status());
     }
 
     synchronized MigrationParameters setParameter(String name, String value) {

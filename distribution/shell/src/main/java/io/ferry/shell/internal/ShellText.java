@@ -194,9 +194,11 @@ public final class ShellText implements Converter {
         if (!r.resolved()) {
             return "nothing resolved: the incoming migration is " + r.status();
         }
-        return "stream " + r.stream() + " resolved " + r.decision() + ": " + (r.decision()
-                == SwitchoverDecision.Verdict.COMMITTED ? "the machine runs here" : "discarded here; the"
-                        + " machine runs on the source") + " (" + r.status() + ")";
+        boolean committed = r.decision() == SwitchoverDecision.Verdict.COMMITTED;
+        String what = r.side() == Side.DESTINATION
+                ? committed ? "the machine runs here" : "discarded here; the machine runs on the source"
+                : committed ? "the machine runs on the destination; it stays stopped here" : "the machine resumes here";
+        return "stream " + r.stream() + " resolved " + r.decision() + ": " + what + " (" + r.status() + ")";
     }
 
     private static String snapshot(SnapshotOutcome s) {

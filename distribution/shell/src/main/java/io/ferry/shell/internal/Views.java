@@ -40,8 +40,8 @@ public final class Views {
 
     public record CancelOutcome(Side side, boolean cancelled, MigrationStatus status) {}
 
-    /** What {@code ferry:resolve} did to an in-doubt incoming migration: its stream, the decision given, its status after. */
-    public record ResolveOutcome(String stream, SwitchoverDecision.Verdict decision, boolean resolved,
+    /** What {@code ferry:resolve} did to an in-doubt migration: its stream, the decision given, its status after. */
+    public record ResolveOutcome(Side side, String stream, SwitchoverDecision.Verdict decision, boolean resolved,
             MigrationStatus status) {}
 
     /** The switchover's stream id and the decision known on this side (none yet: empty). */

@@ -1,8 +1,5 @@
 package io.ferry.internal.engine;
 
-import static com.google.common.base.Preconditions.checkArgument;
-import static com.google.common.base.Preconditions.checkNotNull;
-
 import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
@@ -106,11 +103,8 @@ final class DestinationMigration extends MigrationBase {
 
     @Override
     public boolean resolve(SwitchoverDecision given) {
-        checkNotNull(given, "decision");
         OptionalLong id = streamId;
-        checkArgument(id.isPresent() && id.getAsLong() == given.streamId(),
-                "the decision is for stream %s, but this migration is about stream %s", given.streamHex(),
-                id.isPresent() ? String.format("%016x", id.getAsLong()) : "(none yet)");
+        checkStream(id.isPresent() ? id.getAsLong() : null, given);
         return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
     }
 

@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +56,10 @@ final class SourceMigration extends MigrationBase {
     private final long streamId = ThreadLocalRandom.current().nextLong();
     /** This side's decision for {@link #streamId}: the decision log an in-doubt destination is resolved from. */
     private volatile SwitchoverDecision decision;
+    /** Committed, and no REPORT says the destination heard it: in doubt once the attempt's figures are kept. */
+    private boolean unconfirmed;
+    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}. */
+    private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
 
     private Pipeline pipeline;
     private StageRunner stages;
@@ -103,6 +109,38 @@ final class SourceMigration extends MigrationBase {
         return Optional.ofNullable(decision);
     }
 
+    @Override
+    public boolean resolve(SwitchoverDecision given) {
+        checkStream(streamId, given);
+        return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
+    }
+
+    /**
+     * Committed, and the destination never confirmed it runs (no REPORT): it may run the machine,
+     * or it may have died or be in doubt itself. The machine stays stopped until the operator says
+     * how the destination ended: COMMITTED (it runs) or ABORTED (it never ran: resume here).
+     */
+    private void inDoubt() throws MigrationException, InterruptedException {
+        closeChannel();
+        setStatus(MigrationStatus.IN_DOUBT);
+        LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
+                + " destination never confirmed; resolve with how the destination ended (ferry:resolve commit|abort "
+                + decision.streamHex() + ")");
+        SwitchoverDecision given;
+        try {
+            given = resolution.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError("the resolution is only ever completed with a value", e);
+        }
+        if (given.verdict() == SwitchoverDecision.Verdict.COMMITTED) {
+            claim.changeRunState(RunState.POSTMIGRATE);
+            return;
+        }
+        decision = given;
+        throw new MigrationException("in doubt about stream " + given.streamHex() + ", resolved: the destination did"
+                + " not run the machine, so it resumes here");
+    }
+
     /** Commits: from here on the machine never resumes on this side, whatever becomes of COMMIT on its way. */
     private void commit() throws MigrationException {
         passPointOfNoReturn();
@@ -131,7 +169,7 @@ final class SourceMigration extends MigrationBase {
         } finally {
             // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes terminal.
             cleanup(outcome(failure));
-            if (failure != null && decision == null) {
+            if (failure != null && (decision == null || decision.verdict() == SwitchoverDecision.Verdict.ABORTED)) {
                 resume(before);
                 decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.ABORTED);
             } else if (failure != null) {
@@ -199,6 +237,9 @@ final class SourceMigration extends MigrationBase {
             pass = iterate(convergence, guestThrottle, pass + 1) + 1;
             String stepBack = switchover(pass, attempt, convergence);
             if (stepBack == null) {
+                if (unconfirmed) {
+                    inDoubt();
+                }
                 return;
             }
             revert(pass, resumeTo);
@@ -309,11 +350,16 @@ final class SourceMigration extends MigrationBase {
             }
             stages.checkSealed(); // a device that wrote while the destination loaded
             commit();
+            boolean reported = false;
             if (writeCommit()) {
                 timeline.mark(Timeline.COMMIT_WRITTEN);
-                awaitReport(timeline);
+                reported = awaitReport(timeline);
             }
-            claim.changeRunState(RunState.POSTMIGRATE);
+            if (reported) {
+                claim.changeRunState(RunState.POSTMIGRATE);
+            } else {
+                unconfirmed = true;
+            }
             return null;
         } finally {
             if (stepBack != null) {
@@ -382,19 +428,21 @@ final class SourceMigration extends MigrationBase {
         }
     }
 
-    /** The destination's REPORT after COMMIT, placed on the timeline; without one the breakdown ends on this side. */
-    private void awaitReport(Timeline timeline) {
+    /**
+     * The destination's REPORT after COMMIT, placed on the timeline; without one (false) the
+     * breakdown ends on this side, and the commit is unconfirmed.
+     */
+    private boolean awaitReport(Timeline timeline) throws InterruptedException {
         try {
             Frame f = returnPath.next(params.switchoverTimeout());
             if (f instanceof Frame.Report r) {
                 timeline.placeReport(r.marks(), returnPath.roundTripNanos());
+                return true;
             }
         } catch (IOException e) {
-            LOG.log(Level.INFO, what() + ": no REPORT after COMMIT (" + e.getMessage() + "); if the destination is"
-                    + " IN_DOUBT, resolve it with COMMITTED for stream " + decision.streamHex());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            LOG.log(Level.DEBUG, what() + ": no REPORT after COMMIT: " + e.getMessage());
         }
+        return false;
     }
 
     private Frame awaitAnswer(String what) throws Exception {
