@@ -11,6 +11,7 @@ import io.ferry.migration.LateDirtyException;
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationCancelledException;
 import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.Priority;
@@ -44,6 +45,20 @@ class MigrationFailureTest {
         assertThat(destination.runState()).isEqualTo(RunState.INMIGRATE);
     }
 
+    /**
+     * A destination that sent its ACK after the source was cancelled cannot tell a cancel from a lost
+     * COMMIT: it is in doubt until given the source's decision, which must be ABORTED.
+     */
+    private static void resolveIfInDoubt(Migration source, Migration destination) throws InterruptedException {
+        Await.until(WAIT, () -> destination.status().isTerminal() || destination.status() == MigrationStatus.IN_DOUBT,
+                () -> "destination still " + destination.status());
+        if (destination.status() == MigrationStatus.IN_DOUBT) {
+            SwitchoverDecision decision = source.decision().orElseThrow();
+            assertThat(decision.verdict()).isEqualTo(SwitchoverDecision.Verdict.ABORTED);
+            assertThat(destination.resolve(decision)).isTrue();
+        }
+    }
+
     enum HoldAt {
         SETUP(Stage.SETUP, MigrationStatus.SETUP),
         ITERATE(Stage.ITERATE, MigrationStatus.ACTIVE),
@@ -72,6 +87,8 @@ class MigrationFailureTest {
 
             assertThat(run.source().cancel()).isTrue();
             gate.release();
+            run.source().await(WAIT);
+            resolveIfInDoubt(run.source(), run.destination());
             MigrationOutcome out = run.await(WAIT);
 
             assertThat(out.source().status()).isEqualTo(MigrationStatus.CANCELLED);

@@ -4,6 +4,7 @@ import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.Side;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeoutException;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -29,6 +30,34 @@ public interface Migration {
      * source has committed the switchover).
      */
     boolean cancel();
+
+    /** The id in the stream header, once written (source) or read (destination). */
+    default OptionalLong streamId() {
+        return OptionalLong.empty();
+    }
+
+    /**
+     * The switchover's decision: on the source, its own once made (COMMITTED from its point of no
+     * return on, ABORTED once it turned back); on the destination, the one it heard or was given.
+     */
+    default Optional<SwitchoverDecision> decision() {
+        return Optional.empty();
+    }
+
+    /**
+     * Ends an {@link MigrationStatus#IN_DOUBT IN_DOUBT} migration. A destination takes the source's
+     * decision for its stream: COMMITTED runs the machine, ABORTED discards it; give COMMITTED only
+     * when the source says so (its {@link #decision()}, or it is gone for good and never resumed).
+     * A source takes how the destination ended: COMMITTED (it runs the machine: stay stopped) or
+     * ABORTED (it discarded the machine, or died without running it: resume here). Either way the
+     * machine never runs twice.
+     *
+     * @return false if this migration is not in doubt (nothing changed)
+     * @throws IllegalArgumentException if the decision names another stream
+     */
+    default boolean resolve(SwitchoverDecision decision) {
+        return false;
+    }
 
     /** Waits until the migration is terminal and returns its final figures (whatever the status). */
     MigrationFigures await(Duration timeout) throws InterruptedException, TimeoutException;

@@ -10,6 +10,13 @@ public enum MigrationStatus {
     ACTIVE,
     /** Source: machine stopped, COMPLETE running, waiting for the destination (QEMU's "device" phase). */
     DEVICE,
+    /**
+     * Destination: it acknowledged the stream, then lost the source before hearing COMMIT or an
+     * abort; only the source's decision ({@link Migration#resolve}) ends it. Source: it committed,
+     * and the destination never confirmed it runs; only how the destination ended ends it. On either
+     * side the machine does not run meanwhile.
+     */
+    IN_DOUBT,
     /** Cancel requested; winding down. */
     CANCELLING,
     /** Done: the machine runs on the destination. */

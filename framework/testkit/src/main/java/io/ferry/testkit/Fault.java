@@ -1,6 +1,9 @@
 package io.ferry.testkit;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.ferry.stream.FrameType;
 
 /** A fault to inject into the source's outgoing stream. */
 public sealed interface Fault {
@@ -16,6 +19,17 @@ public sealed interface Fault {
         public FlipByte {
             checkArgument(offset >= 0, "offset must be >= 0");
             checkArgument(mask != 0 && (mask & ~0xFF) == 0, "mask must be a non-zero byte");
+        }
+    }
+
+    /**
+     * The link fails at the source's first frame of type {@code frame}, just before it is written or
+     * just after ({@code afterIt}): cut (the connection closes, the write fails) or silent (nothing
+     * more passes either way, and the connection stays open until its owner closes it).
+     */
+    record LinkFails(FrameType frame, boolean afterIt, boolean silent) implements Fault {
+        public LinkFails {
+            checkNotNull(frame, "frame");
         }
     }
 

@@ -1,10 +1,14 @@
 package io.ferry.testkit;
 
+import io.ferry.stream.FrameWriter;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A {@link MigrationChannel} that injects a {@link Fault} into what its owner writes. It never
@@ -15,6 +19,9 @@ public final class FaultyChannel implements MigrationChannel {
     private final MigrationChannel inner;
     private final Fault fault;
     private final Output output;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile boolean silenced;
+    private Input input;
 
     public FaultyChannel(MigrationChannel inner, Fault fault) {
         this.inner = inner;
@@ -28,8 +35,11 @@ public final class FaultyChannel implements MigrationChannel {
     }
 
     @Override
-    public ReadableByteChannel input() throws IOException {
-        return inner.input();
+    public synchronized ReadableByteChannel input() throws IOException {
+        if (input == null) {
+            input = new Input(inner.input());
+        }
+        return input;
     }
 
     @Override
@@ -49,15 +59,63 @@ public final class FaultyChannel implements MigrationChannel {
 
     @Override
     public void close() throws IOException {
+        closed.countDown();
         inner.close();
+    }
+
+    /** Once the link is silent, a read returns nothing (what it got is dropped) until the channel is closed. */
+    private final class Input implements ReadableByteChannel {
+        private final ReadableByteChannel in;
+
+        Input(ReadableByteChannel in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            if (silenced) {
+                return silence();
+            }
+            int pos = dst.position();
+            int n = in.read(dst);
+            if (silenced) {
+                dst.position(pos);
+                return silence();
+            }
+            return n;
+        }
+
+        private int silence() throws IOException {
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted on a silent link");
+            }
+            throw new ClosedChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return in.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            FaultyChannel.this.close();
+        }
     }
 
     private final class Output implements GatheringByteChannel {
         private long written;
         private boolean flipped;
+        private boolean fired;
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            if (fault instanceof Fault.LinkFails link) {
+                return failLink(link, srcs, offset, length);
+            }
             long total = 0;
             for (int i = offset; i < offset + length; i++) {
                 while (srcs[i].hasRemaining()) {
@@ -102,6 +160,39 @@ public final class FaultyChannel implements MigrationChannel {
             written++;
             flipped = true;
             return 1;
+        }
+
+        /** The frame writer hands each frame over whole: header, payload parts, trailer. */
+        private long failLink(Fault.LinkFails link, ByteBuffer[] srcs, int offset, int length) throws IOException {
+            ByteBuffer first = srcs[offset];
+            boolean match = !fired && length >= 2 && first.remaining() == FrameWriter.FRAME_HEADER
+                    && srcs[offset + length - 1].remaining() == FrameWriter.FRAME_TRAILER
+                    && (first.get(first.position()) & 0xFF) == link.frame().code();
+            if (match && !link.afterIt()) {
+                fail(link);
+            }
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                int n = silenced ? srcs[i].remaining() : pass(srcs[i], srcs[i].remaining());
+                srcs[i].position(srcs[i].position() + (silenced ? n : 0));
+                total += n;
+            }
+            if (match && link.afterIt()) {
+                fail(link);
+            }
+            return total;
+        }
+
+        private void fail(Fault.LinkFails link) throws IOException {
+            fired = true; // fails once
+            if (link.silent()) {
+                silenced = true;
+                return;
+            }
+            inner.close();
+            if (!link.afterIt()) { // after it, the frame was written: the next write or read finds the link cut
+                throw new IOException("injected fault: link cut before " + link.frame());
+            }
         }
 
         private int pass(ByteBuffer src, int n) throws IOException {

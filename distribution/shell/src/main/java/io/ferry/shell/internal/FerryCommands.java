@@ -12,6 +12,7 @@ import io.ferry.shell.internal.Views.Listening;
 import io.ferry.shell.internal.Views.MigrationInfo;
 import io.ferry.shell.internal.Views.Notice;
 import io.ferry.shell.internal.Views.PluginTable;
+import io.ferry.shell.internal.Views.ResolveOutcome;
 import io.ferry.shell.internal.Views.SnapshotOutcome;
 import io.ferry.transport.MigrationUri;
 import java.util.Arrays;
@@ -37,7 +38,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(service = FerryCommands.class, immediate = true) // immediate: the session outlives each command
 @GogoCommand(scope = "ferry", function = {"machine", "incoming", "migrate", "info", "watch", "cancel", "parameters",
-        "handlers", "plugins", "snapshot", "restore", "verify", "cont", "pause", "detach"})
+        "handlers", "plugins", "snapshot", "restore", "verify", "cont", "pause", "detach",
+        "resolve"})
 public final class FerryCommands {
     private final ShellSession session;
     /** The bundle of each plugin, captured when its service arrives. */
@@ -121,6 +123,13 @@ public final class FerryCommands {
     @Descriptor("cancel the current migration; the source machine resumes with nothing lost")
     public CancelOutcome cancel() {
         return session.cancel();
+    }
+
+    @Descriptor("end an IN_DOUBT migration: on the destination with the source's decision, on the source with how the"
+            + " destination ended (ferry:info on the other side)")
+    public ResolveOutcome resolve(@Descriptor("commit or abort") String decision,
+            @Descriptor("the stream id ferry:info shows, 16 hex digits") String stream) {
+        return session.resolve(decision, stream);
     }
 
     @Descriptor("the parameters of the next migration")

@@ -8,6 +8,8 @@ import io.ferry.machine.RunState;
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.shell.MachineSpec;
@@ -16,6 +18,7 @@ import io.ferry.shell.internal.Views.Listening;
 import io.ferry.shell.internal.Views.MachineInfo;
 import io.ferry.shell.internal.Views.MigrationInfo;
 import io.ferry.shell.internal.Views.MigrationStarted;
+import io.ferry.shell.internal.Views.ResolveOutcome;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
@@ -132,6 +135,31 @@ final class ShellSession implements AutoCloseable {
         TrackedMigration t = current();
         boolean cancelled = t.migration().cancel();
         return new CancelOutcome(t.migration().side(), cancelled, t.migration().status());
+    }
+
+    /**
+     * Ends the current migration's doubt: on the destination with the source's decision for its
+     * stream ({@code commit}: run here; {@code abort}: discard), on the source with how the
+     * destination ended ({@code commit}: it runs; {@code abort}: it never ran, resume here). The
+     * engine refuses another stream's id.
+     */
+    synchronized ResolveOutcome resolve(String decision, String stream) {
+        TrackedMigration t = current();
+        Migration m = t.migration();
+        checkState(m.status() == MigrationStatus.IN_DOUBT, "the current migration is %s, not IN_DOUBT", m.status());
+        SwitchoverDecision.Verdict verdict = switch (decision) {
+            case "commit" -> SwitchoverDecision.Verdict.COMMITTED;
+            case "abort" -> SwitchoverDecision.Verdict.ABORTED;
+            default -> throw new IllegalArgumentException("decision must be commit or abort, not '" + decision + "'");
+        };
+        long id;
+        try {
+            id = Long.parseUnsignedLong(stream, 16);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("stream must be the 16 hex digits ferry:info shows, not '" + stream + "'");
+        }
+        boolean resolved = m.resolve(new SwitchoverDecision(id, verdict));
+        return new ResolveOutcome(m.side(), stream, verdict, resolved, m.status());
     }
 
     synchronized MigrationParameters setParameter(String name, String value) {

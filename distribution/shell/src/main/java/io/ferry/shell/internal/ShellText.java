@@ -1,7 +1,9 @@
 package io.ferry.shell.internal;
 
 import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Sizes;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
@@ -18,6 +20,7 @@ import io.ferry.shell.internal.Views.MigrationStarted;
 import io.ferry.shell.internal.Views.Notice;
 import io.ferry.shell.internal.Views.PluginInfo;
 import io.ferry.shell.internal.Views.PluginTable;
+import io.ferry.shell.internal.Views.ResolveOutcome;
 import io.ferry.shell.internal.Views.SnapshotOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +46,7 @@ import org.osgi.service.component.annotations.Component;
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Listening",
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MigrationStarted",
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$CancelOutcome",
+        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$ResolveOutcome",
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$SnapshotOutcome",
         Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Detached",
         Converter.CONVERTER_CLASSES + "=io.ferry.migration.MigrationParameters"})
@@ -78,6 +82,8 @@ public final class ShellText implements Converter {
             return "migrating " + s.machine() + " to " + s.uri() + " (ferry:info, ferry:watch, ferry:cancel)";
         } else if (target instanceof CancelOutcome c) {
             return cancel(c);
+        } else if (target instanceof ResolveOutcome r) {
+            return resolve(r);
         } else if (target instanceof SnapshotOutcome s) {
             return snapshot(s);
         } else if (target instanceof Detached d) {
@@ -122,6 +128,9 @@ public final class ShellText implements Converter {
         out.append(String.format(Locale.ROOT, "%s migration: %s%n", m.side().name().toLowerCase(Locale.ROOT), m.status()));
         out.append(field("peer", m.peer()));
         m.error().ifPresent(e -> out.append(field("error", e)));
+        m.switchover().ifPresent(s -> out.append(field("stream", s.stream() + s.decision().map(d -> ", decision " + d)
+                .orElse(m.status() == MigrationStatus.IN_DOUBT ? ", in doubt: ferry:resolve commit|abort " + s.stream()
+                        : ""))));
         if (!m.plugins().isEmpty()) {
             out.append(field("plugins", m.plugins().toString()));
         }
@@ -206,6 +215,17 @@ public final class ShellText implements Converter {
         }
         return "nothing to cancel: the " + c.side().name().toLowerCase(Locale.ROOT) + " migration is " + c.status()
                 + (c.status().isTerminal() ? "" : " and past its point of no return");
+    }
+
+    private static String resolve(ResolveOutcome r) {
+        if (!r.resolved()) {
+            return "nothing resolved: the incoming migration is " + r.status();
+        }
+        boolean committed = r.decision() == SwitchoverDecision.Verdict.COMMITTED;
+        String what = r.side() == Side.DESTINATION
+                ? committed ? "the machine runs here" : "discarded here; the machine runs on the source"
+                : committed ? "the machine runs on the destination; it stays stopped here" : "the machine resumes here";
+        return "stream " + r.stream() + " resolved " + r.decision() + ": " + what + " (" + r.status() + ")";
     }
 
     private static String snapshot(SnapshotOutcome s) {

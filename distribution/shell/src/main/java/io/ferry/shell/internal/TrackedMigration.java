@@ -7,13 +7,16 @@ import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.shell.ProgressLine;
 import io.ferry.shell.internal.Views.MigrationInfo;
+import io.ferry.shell.internal.Views.Switchover;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -90,8 +93,12 @@ final class TrackedMigration implements MigrationListener {
     synchronized MigrationInfo info() {
         Migration m = migration;
         List<String> plugins = m.pipeline().map(Pipeline::plugins).map(List::copyOf).orElse(List.of());
+        Optional<Switchover> switchover = m.streamId().isPresent()
+                ? Optional.of(new Switchover(String.format("%016x", m.streamId().getAsLong()),
+                        m.decision().map(SwitchoverDecision::verdict)))
+                : Optional.empty();
         return new MigrationInfo(id, m.side(), m.status(), peer, m.failure().map(Throwable::getMessage), plugins,
-                m.figures(), List.copyOf(passes));
+                m.figures(), List.copyOf(passes), switchover);
     }
 
     /** Prints a progress line per pass (from the first) until the migration ends, then returns its final info. */

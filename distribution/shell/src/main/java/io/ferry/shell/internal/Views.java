@@ -4,6 +4,7 @@ import io.ferry.machine.RunState;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import java.util.List;
@@ -38,13 +39,20 @@ public final class Views {
      * @param peer where the stream goes (source) or where it is awaited (destination)
      */
     public record MigrationInfo(long id, Side side, MigrationStatus status, String peer, Optional<String> error,
-            List<String> plugins, MigrationFigures figures, List<PassProgress> passes) {}
+            List<String> plugins, MigrationFigures figures, List<PassProgress> passes, Optional<Switchover> switchover) {}
 
     public record Listening(String uri) {}
 
     public record MigrationStarted(String machine, String uri) {}
 
     public record CancelOutcome(Side side, boolean cancelled, MigrationStatus status) {}
+
+    /** What {@code ferry:resolve} did to an in-doubt migration: its stream, the decision given, its status after. */
+    public record ResolveOutcome(Side side, String stream, SwitchoverDecision.Verdict decision, boolean resolved,
+            MigrationStatus status) {}
+
+    /** The switchover's stream id and the decision known on this side (none yet: empty). */
+    public record Switchover(String stream, Optional<SwitchoverDecision.Verdict> decision) {}
 
     /** One handler in a stage's effective order. */
     public record HandlerRow(Side side, Stage stage, int priority, String place, String handler, String plugin,

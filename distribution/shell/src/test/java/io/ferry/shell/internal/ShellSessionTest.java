@@ -6,15 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ferry.its.internal.ItsPlugin;
 import io.ferry.machine.DirtyPattern;
 import io.ferry.machine.RunState;
+import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
 import io.ferry.shell.MachineSpec;
 import io.ferry.shell.internal.Views.HandlerRow;
 import io.ferry.shell.internal.Views.MigrationInfo;
+import io.ferry.stream.FrameType;
 import io.ferry.testkit.Await;
+import io.ferry.testkit.Fault;
+import io.ferry.testkit.FaultyChannel;
 import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -87,6 +95,46 @@ class ShellSessionTest {
             assertThat(text.format(info, Converter.INSPECT, null).toString()).containsPattern(
                     "xbzrle hit rate: +[0-9.]+ % \\(" + info.figures().xbzrleCacheHits() + " hits, "
                             + info.figures().xbzrleCacheMisses() + " misses\\)");
+        }
+    }
+
+    /** COMMIT lost after the ACK: the destination shows IN_DOUBT with the stream id, and ferry:resolve ends it. */
+    @Test
+    void anInDoubtIncomingMigrationIsResolvedWithTheSourcesDecision() throws Exception {
+        try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
+            destination.createMachine(spec(0), true);
+            destination.setParameter("run-on-destination", "false");
+            String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
+            source.createMachine(spec(0), false);
+            Migration out = new Migrator(plugins).migrate(source.machine().orElseThrow(), new FaultyChannel(Transports.connect(
+                    MigrationUri.parse(uri)), new Fault.LinkFails(FrameType.COMMIT, false, false)), MigrationParameters.defaults());
+            Await.until(Duration.ofSeconds(60), () -> out.status() == MigrationStatus.IN_DOUBT, () -> "source " + out.status());
+            Await.until(Duration.ofSeconds(60), () -> destination.info().orElseThrow().status() == MigrationStatus.IN_DOUBT,
+                    () -> destination.info().toString());
+            String stream = String.format("%016x", out.streamId().orElseThrow());
+            MigrationInfo info = destination.info().orElseThrow();
+            assertThat(text.format(info, Converter.INSPECT, null).toString())
+                    .contains("stream:             " + stream + ", in doubt: ferry:resolve commit|abort " + stream);
+            assertThat(out.decision().orElseThrow().verdict()).isEqualTo(SwitchoverDecision.Verdict.COMMITTED);
+
+            assertThatThrownBy(() -> destination.resolve("maybe", stream)).hasMessageContaining("commit or abort, not 'maybe'");
+            assertThatThrownBy(() -> destination.resolve("commit", "0000000000000001"))
+                    .hasMessageContaining("but this migration is about stream " + stream);
+            assertThatThrownBy(() -> source.resolve("commit", stream)).hasMessageContaining("no migration yet");
+            Views.ResolveOutcome resolved = destination.resolve("commit", stream);
+            assertThat(resolved.resolved()).isTrue();
+            assertThat(text.format(resolved, Converter.INSPECT, null).toString()).startsWith("stream " + stream
+                    + " resolved COMMITTED: the machine runs here");
+            Await.until(Duration.ofSeconds(30), () -> destination.info().orElseThrow().status() == MigrationStatus.COMPLETED,
+                    () -> destination.info().toString());
+            assertThatThrownBy(() -> destination.resolve("commit", stream)).hasMessageContaining("COMPLETED, not IN_DOUBT");
+            // The source committed and never heard back: told the destination runs, it stays stopped for good.
+            assertThat(out.resolve(new SwitchoverDecision(out.streamId().orElseThrow(), SwitchoverDecision.Verdict.COMMITTED)))
+                    .isTrue();
+            out.await(Duration.ofSeconds(30));
+            assertThat(out.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThatThrownBy(source::cont).hasMessageContaining("must not run twice");
+            assertThat(destination.verify().state()).isEqualTo(source.verify().state());
         }
     }
 

@@ -12,6 +12,7 @@ import io.ferry.migration.PassProgress;
 import io.ferry.migration.PeerSilentException;
 import io.ferry.migration.SectionRefusedException;
 import io.ferry.migration.SourceFailedException;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.ChunkLoader;
 import io.ferry.pipeline.HandlerRegistration;
 import io.ferry.pipeline.Pipeline;
@@ -35,6 +36,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The destination side: accept, header, manifest (refused before anything is loaded if a
@@ -60,6 +65,10 @@ final class DestinationMigration extends MigrationBase {
     private StageRunner stages;
     private long learnedNanos;
     private volatile FrameReceiver receiver;
+    private volatile OptionalLong streamId = OptionalLong.empty();
+    private volatile SwitchoverDecision decision;
+    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}. */
+    private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
 
     DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
@@ -68,8 +77,7 @@ final class DestinationMigration extends MigrationBase {
         this.registry = registry;
         this.params = params;
         this.endpoint = endpoint;
-        this.silence = new InactivityWatchdog(params.switchoverTimeout(),
-                () -> abort(new PeerSilentException(params.switchoverTimeout())));
+        this.silence = new InactivityWatchdog(params.switchoverTimeout(), this::sourceSilent);
     }
 
     DestinationMigration start() {
@@ -85,6 +93,34 @@ final class DestinationMigration extends MigrationBase {
     @Override
     String what() {
         return "incoming migration into " + machine.name();
+    }
+
+    @Override
+    public OptionalLong streamId() {
+        return streamId;
+    }
+
+    @Override
+    public Optional<SwitchoverDecision> decision() {
+        return Optional.ofNullable(decision);
+    }
+
+    @Override
+    public boolean resolve(SwitchoverDecision given) {
+        OptionalLong id = streamId;
+        checkStream(id.isPresent() ? id.getAsLong() : null, given);
+        return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
+    }
+
+    /**
+     * The source sent nothing for the switchover timeout: before the ACK that aborts; after it the
+     * source may have committed, so the connection is cut and this side goes in doubt.
+     */
+    private void sourceSilent() {
+        abort(new PeerSilentException(params.switchoverTimeout()));
+        if (pastPointOfNoReturn()) {
+            closeChannel();
+        }
     }
 
     private void run() {
@@ -125,7 +161,11 @@ final class DestinationMigration extends MigrationBase {
         List<FrameReader> readers = new ArrayList<>();
         for (MigrationChannel c : channels) {
             FrameReader reader = new FrameReader(c.input(), params.maxFrameSize());
-            checkHeader(reader.readHeader(), readers.size(), channels.size());
+            StreamHeader header = reader.readHeader();
+            checkHeader(header, readers.size(), channels.size());
+            if (readers.isEmpty()) {
+                streamId = OptionalLong.of(header.streamId()); // what an in-doubt resolution must name
+            }
             readers.add(reader);
         }
         FrameReceiver frames = new FrameReceiver(channels, readers, "ferry-incoming-" + machine.name(),
@@ -299,14 +339,23 @@ final class DestinationMigration extends MigrationBase {
         }
     }
 
-    /** Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt). */
+    /**
+     * Waits for COMMIT (true) or VOID (false: the source stepped back from this attempt); if the
+     * source is lost first, this side is in doubt until {@link #resolve}d.
+     */
     private boolean awaitCommit(FrameReceiver frames, DestinationMarks marks) throws Exception {
-        FrameReceiver.Received received = frames.next(); // bounded by the inactivity watchdog
+        FrameReceiver.Received received;
+        try {
+            received = frames.next(); // bounded by the inactivity watchdog and the transport's progress timeout
+        } catch (IOException e) {
+            return inDoubt(e);
+        }
         long at = received.offset();
         long index = received.index();
         Frame f = received.frame();
         silence.touch();
         if (f instanceof Frame.Error e) {
+            decision = new SwitchoverDecision(streamId.getAsLong(), SwitchoverDecision.Verdict.ABORTED);
             throw new SourceFailedException(e.message());
         }
         if (f instanceof Frame.Void) {
@@ -316,6 +365,32 @@ final class DestinationMigration extends MigrationBase {
             throw new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type());
         }
         marks.mark(Timeline.COMMIT_READ);
+        decision = new SwitchoverDecision(streamId.getAsLong(), SwitchoverDecision.Verdict.COMMITTED);
+        return true;
+    }
+
+    /**
+     * Acknowledged, and the source is lost: it may have committed (and stays stopped) or not (and
+     * resumes), so neither running nor discarding is safe. Waits for the source's decision.
+     */
+    private boolean inDoubt(IOException lost) throws MigrationException, InterruptedException {
+        silence.stop();
+        closeChannel();
+        setStatus(MigrationStatus.IN_DOUBT);
+        String id = String.format("%016x", streamId.getAsLong());
+        LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + id + ": acknowledged, then lost the source ("
+                + lost.getMessage() + "); resolve with the source's decision (ferry:resolve commit|abort " + id + ")");
+        SwitchoverDecision given;
+        try {
+            given = resolution.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError("the resolution is only ever completed with a value", e);
+        }
+        decision = given;
+        if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
+            throw new SourceFailedException("in doubt about stream " + id + ", resolved: the source aborted, so the"
+                    + " loaded machine is discarded");
+        }
         return true;
     }
 

@@ -1,5 +1,8 @@
 package io.ferry.internal.engine;
 
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationCancelledException;
 import io.ferry.migration.MigrationException;
@@ -8,6 +11,7 @@ import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.PluginLeftException;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
@@ -110,6 +114,18 @@ abstract class MigrationBase implements Migration {
                 return;
             }
         }
+    }
+
+    final boolean pastPointOfNoReturn() {
+        return lifecycle.get().pastPointOfNoReturn();
+    }
+
+    /** Refuses a decision for another stream than {@code streamId} (null: none known yet). */
+    static void checkStream(Long streamId, SwitchoverDecision given) {
+        checkNotNull(given, "decision");
+        checkArgument(streamId != null && streamId == given.streamId(),
+                "the decision is for stream %s, but this migration is about stream %s", given.streamHex(),
+                streamId == null ? "(none yet)" : String.format("%016x", streamId));
     }
 
     /** Undoes {@link #passPointOfNoReturn()}: the attempt it belonged to is void. */

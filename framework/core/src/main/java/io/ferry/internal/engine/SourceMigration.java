@@ -12,6 +12,7 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.PluginLeftException;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverBreakdown;
 import io.ferry.migration.SwitchoverTimeoutException;
 import io.ferry.pipeline.Outcome;
@@ -21,7 +22,6 @@ import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
-import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationChannel;
 import io.ferry.transport.ProgressTimeoutException;
 import java.io.IOException;
@@ -31,7 +31,11 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +57,13 @@ final class SourceMigration extends MigrationBase {
     /** Channels 1.. of a several-channel migration, closed with channel 0. */
     private final List<MigrationChannel> others = new java.util.concurrent.CopyOnWriteArrayList<>();
     private StreamChannels out;
+    private final long streamId = ThreadLocalRandom.current().nextLong();
+    /** This side's decision for {@link #streamId}: the decision log an in-doubt destination is resolved from. */
+    private volatile SwitchoverDecision decision;
+    /** Committed, and no REPORT says the destination heard it: in doubt once the attempt's figures are kept. */
+    private boolean unconfirmed;
+    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}. */
+    private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
 
     private Pipeline pipeline;
     private StageRunner stages;
@@ -62,6 +73,8 @@ final class SourceMigration extends MigrationBase {
     private boolean guarded;
     /** The decision waits for the answer to a PING sent at or after this stamp: the start, then each step-back. */
     private long freshSince = Long.MIN_VALUE;
+    /** The number of the last PASS frame written: the reader requires them in order, without gaps. */
+    private int lastPassWritten;
 
     SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             MigrationEngine.ChannelOpener opener, String target, Ticker ticker) {
@@ -90,6 +103,54 @@ final class SourceMigration extends MigrationBase {
         return "migration to " + target;
     }
 
+    @Override
+    public OptionalLong streamId() {
+        return OptionalLong.of(streamId);
+    }
+
+    @Override
+    public Optional<SwitchoverDecision> decision() {
+        return Optional.ofNullable(decision);
+    }
+
+    @Override
+    public boolean resolve(SwitchoverDecision given) {
+        checkStream(streamId, given);
+        return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
+    }
+
+    /**
+     * Committed, and the destination never confirmed it runs (no REPORT): it may run the machine,
+     * or it may have died or be in doubt itself. The machine stays stopped until the operator says
+     * how the destination ended: COMMITTED (it runs) or ABORTED (it never ran: resume here).
+     */
+    private void inDoubt() throws MigrationException, InterruptedException {
+        closeChannel();
+        setStatus(MigrationStatus.IN_DOUBT);
+        LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
+                + " destination never confirmed; resolve with how the destination ended (ferry:resolve commit|abort "
+                + decision.streamHex() + ")");
+        SwitchoverDecision given;
+        try {
+            given = resolution.get();
+        } catch (ExecutionException e) {
+            throw new AssertionError("the resolution is only ever completed with a value", e);
+        }
+        if (given.verdict() == SwitchoverDecision.Verdict.COMMITTED) {
+            claim.changeRunState(RunState.POSTMIGRATE);
+            return;
+        }
+        decision = given;
+        throw new MigrationException("in doubt about stream " + given.streamHex() + ", resolved: the destination did"
+                + " not run the machine, so it resumes here");
+    }
+
+    /** Commits: from here on the machine never resumes on this side, whatever becomes of COMMIT on its way. */
+    private void commit() throws MigrationException {
+        passPointOfNoReturn();
+        decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.COMMITTED);
+    }
+
     private void checkStillRegistered() {
         Set<String> present = new HashSet<>();
         registry.snapshot().forEach(p -> present.add(p.name()));
@@ -110,10 +171,13 @@ final class SourceMigration extends MigrationBase {
             failure = classify(t);
             tellDestination(failure);
         } finally {
-            // Whatever happened above, the machine is resumed and released and the status becomes terminal.
+            // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes terminal.
             cleanup(outcome(failure));
-            if (failure != null) {
+            if (failure != null && (decision == null || decision.verdict() == SwitchoverDecision.Verdict.ABORTED)) {
                 resume(before);
+                decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.ABORTED);
+            } else if (failure != null) {
+                stayStopped();
             }
             claim.close();
             end(failure);
@@ -131,6 +195,15 @@ final class SourceMigration extends MigrationBase {
         }
     }
 
+    /** A failure after the commit: the destination may run the machine, so it must never run here again. */
+    private void stayStopped() {
+        try {
+            claim.changeRunState(RunState.POSTMIGRATE);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not mark " + machine.name() + " as migrated after its commit", e);
+        }
+    }
+
     private void migrate() throws Exception {
         setStatus(MigrationStatus.SETUP);
         // Connect first, so a pipeline that cannot be assembled is reported to the destination at once (ERROR).
@@ -141,7 +214,7 @@ final class SourceMigration extends MigrationBase {
             returnPath = new ReturnPath(ch.input(), this::abort, ticker);
             returnPath.start("ferry-return-path-" + machine.name());
         }
-        out = new StreamChannels(params.channels(), params.maxFrameSize(), ThreadLocalRandom.current().nextLong());
+        out = new StreamChannels(params.channels(), params.maxFrameSize(), streamId);
         out.add(ch);
         openOthers(ch);
         writer = out.control();
@@ -171,9 +244,13 @@ final class SourceMigration extends MigrationBase {
             pass = iterate(convergence, guestThrottle, pass + 1) + 1;
             String stepBack = switchover(pass, attempt, convergence);
             if (stepBack == null) {
+                if (unconfirmed) {
+                    inDoubt();
+                }
                 return;
             }
             revert(pass, resumeTo);
+            pass = lastPassWritten; // a step-back during COMPLETE wrote no PASS: the numbers go on from the last one sent
             if (attempt >= params.switchoverAttempts()) {
                 throw new DowntimeExceededException(attempt, params.downtimeLimit(), stepBack);
             }
@@ -261,7 +338,7 @@ final class SourceMigration extends MigrationBase {
             if (returnPath == null) {
                 stages.checkSealed();
                 channel.complete(); // a snapshot counts only once it is on disk, in place
-                passPointOfNoReturn();
+                commit();
                 return null;
             }
             Frame.Ack ack = awaitAck();
@@ -279,11 +356,17 @@ final class SourceMigration extends MigrationBase {
                 return stepBack;
             }
             stages.checkSealed(); // a device that wrote while the destination loaded
-            passPointOfNoReturn();
-            writer.writeCommit();
-            timeline.mark(Timeline.COMMIT_WRITTEN);
-            awaitReport(timeline);
-            claim.changeRunState(RunState.POSTMIGRATE);
+            commit();
+            boolean reported = false;
+            if (writeCommit()) {
+                timeline.mark(Timeline.COMMIT_WRITTEN);
+                reported = awaitReport(timeline);
+            }
+            if (reported) {
+                claim.changeRunState(RunState.POSTMIGRATE);
+            } else {
+                unconfirmed = true;
+            }
             return null;
         } finally {
             if (stepBack != null) {
@@ -367,18 +450,36 @@ final class SourceMigration extends MigrationBase {
         throw new MigrationException("return path: expected ACK, found " + f.type());
     }
 
-    /** The destination's REPORT after COMMIT, placed on the timeline; without one the breakdown ends on this side. */
-    private void awaitReport(Timeline timeline) {
+    /**
+     * Writes COMMIT. A failure is not the migration's: the decision is made, and a destination that
+     * acknowledged and never hears it is in doubt until resolved with this side's decision.
+     */
+    private boolean writeCommit() {
+        try {
+            writer.writeCommit();
+            return true;
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, what() + ": committed stream " + decision.streamHex() + " but could not send COMMIT ("
+                    + e.getMessage() + "); the destination is in doubt until resolved with COMMITTED");
+            return false;
+        }
+    }
+
+    /**
+     * The destination's REPORT after COMMIT, placed on the timeline; without one (false) the
+     * breakdown ends on this side, and the commit is unconfirmed.
+     */
+    private boolean awaitReport(Timeline timeline) throws InterruptedException {
         try {
             Frame f = returnPath.next(params.switchoverTimeout());
             if (f instanceof Frame.Report r) {
                 timeline.placeReport(r.marks(), returnPath.roundTripNanos());
+                return true;
             }
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "no REPORT from the destination after COMMIT: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            LOG.log(Level.DEBUG, what() + ": no REPORT after COMMIT: " + e.getMessage());
         }
+        return false;
     }
 
     private Frame awaitAnswer(String what) throws Exception {
@@ -423,6 +524,7 @@ final class SourceMigration extends MigrationBase {
 
     private void endPass(int pass) throws IOException {
         out.writePass(new Frame.Pass(pass));
+        lastPassWritten = pass;
         counters.transferredBytes = out.bytesWritten();
         if (pass == 0) {
             publishPass(0);

@@ -17,7 +17,11 @@ import io.ferry.stream.StreamTotals;
 import io.ferry.transport.InMemoryTransport;
 import java.time.Duration;
 import java.util.List;
+import io.ferry.migration.SwitchoverDecision;
+import io.ferry.migration.SwitchoverDecision.Verdict;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The destination against a hand-written source stream. */
 class DestinationMigrationTest {
@@ -66,6 +70,51 @@ class DestinationMigrationTest {
             in.await(Duration.ofSeconds(30));
             assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    /** The source acknowledged-to falls silent without closing (a frozen host): in doubt, not stuck, not run. */
+    @ParameterizedTest
+    @EnumSource(Verdict.class)
+    void aSourceSilentAfterTheAckLeavesTheDestinationInDoubtUntilResolved(Verdict verdict) throws Exception {
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            MigrationParameters params = MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofMillis(300));
+            Migration in = new Migrator(new PluginRegistry()).incoming(dest, pipes.destinationEnd(), params);
+            FrameWriter source = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+            source.writeHeader(StreamHeader.singleChannel(0x5eed));
+            source.writeManifest(new Frame.Manifest(List.of()));
+            source.writePass(new Frame.Pass(0));
+            source.writeEnd();
+            assertThat(new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next())
+                    .isInstanceOf(Frame.Ack.class);
+            // ... and then nothing, without closing the connection
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (in.status() != MigrationStatus.IN_DOUBT) { // bounded: the testkit's Await is not on core's path
+                assertThat(System.nanoTime() - deadline).as("still %s after 30 s", in.status()).isNegative();
+                Thread.sleep(1);
+            }
+            assertThat(in.streamId()).hasValue(0x5eed);
+            assertThat(in.cancel()).isFalse();
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            assertThat(dest.isClaimed()).as("the machine stays held while in doubt").isTrue();
+
+            assertThat(in.resolve(new SwitchoverDecision(0x5eed, verdict))).isTrue();
+            in.await(Duration.ofSeconds(30));
+            assertThat(in.decision()).hasValue(new SwitchoverDecision(0x5eed, verdict));
+            assertThat(in.resolve(new SwitchoverDecision(0x5eed, verdict))).as("resolved once").isFalse();
+            if (verdict == Verdict.COMMITTED) {
+                assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
+                assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+            } else {
+                assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(in.failure().orElseThrow()).hasMessageContaining("the source aborted");
+                assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            }
+            assertThat(dest.isClaimed()).isFalse();
         } finally {
             pipes.sourceEnd().close();
         }
