@@ -88,8 +88,9 @@ class DestinationMigrationTest {
             source.writeManifest(new Frame.Manifest(List.of()));
             source.writePass(new Frame.Pass(0));
             source.writeEnd();
-            assertThat(new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16).next())
-                    .isInstanceOf(Frame.Ack.class);
+            io.ferry.stream.FrameReader answers = new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
+            assertThat(answers.next()).isInstanceOf(Frame.Accept.class); // the manifest
+            assertThat(answers.next()).isInstanceOf(Frame.Ack.class);
             // ... and then nothing, without closing the connection
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
