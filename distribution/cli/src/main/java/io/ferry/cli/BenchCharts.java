@@ -67,7 +67,7 @@ final class BenchCharts {
     private static List<Double> toList(double[] values) {
         List<Double> out = new ArrayList<>(values.length);
         for (double v : values) {
-            out.add(v);
+            out.add(Double.isNaN(v) ? null : v); // no figure for that case: no bar (XChart skips null)
         }
         return out;
     }

@@ -293,7 +293,9 @@ final class BenchCommand implements Callable<Integer> {
         series.put("Ferry", cases.stream().mapToDouble(c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(ferry.get(c)))).toArray());
         if (!qemuTimes.isEmpty()) {
             series.put("QEMU (same run)", cases.stream().mapToDouble(
-                    c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c)))).toArray());
+                    c -> qemuTimes.containsKey(c) // QEMU runs the one-channel, uncompressed cases only
+                            ? BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c))) : Double.NaN)
+                    .toArray());
         }
         BenchCharts.throughput(chart, "Migration throughput over loopback TCP, median of " + runs, labels, series);
         out.println("chart: " + chart.toAbsolutePath());
