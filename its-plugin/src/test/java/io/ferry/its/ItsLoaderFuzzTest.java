@@ -2,9 +2,6 @@ package io.ferry.its;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ferry.machine.GuestMemory;
-import io.ferry.machine.Machine;
-import io.ferry.pipeline.PluginRegistry;
 import io.ferry.testkit.ChunkFuzzing;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +19,7 @@ class ItsLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        io.ferry.its.internal.ItsPlugin plugin = new io.ferry.its.internal.ItsPlugin();
-        PluginRegistry registry = new PluginRegistry();
-        registry.add(plugin);
-        try (Machine dest = Machine.incoming("fuzz", GuestMemory.of(16 << 20))) {
-            registry.deviceModel("its").attachToDestination(dest);
-            ChunkFuzzing.load(plugin, dest, ItsSection.ID, chunks);
-        }
+        ChunkFuzzing.loadIntoDevice(new io.ferry.its.internal.ItsPlugin(), "its",
+                16 << 20, ItsSection.ID, chunks);
     }
 }

@@ -1,5 +1,6 @@
 package io.ferry.testkit;
 
+import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
 import io.ferry.machine.RunState;
 import io.ferry.migration.Migration;
@@ -32,6 +33,21 @@ public final class ChunkFuzzing {
     private static final Duration LIMIT = Duration.ofSeconds(30);
 
     private ChunkFuzzing() {}
+
+    /**
+     * As {@link #load(MigrationPlugin, Machine, SectionId, List)}, into a fresh destination of
+     * {@code ramBytes} with {@code plugin}'s device model {@code device} attached: what a device
+     * plugin's fuzz test needs.
+     */
+    public static Migration loadIntoDevice(MigrationPlugin plugin, String device, long ramBytes, SectionId section,
+            List<byte[]> chunks) throws Exception {
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(plugin);
+        try (Machine destination = Machine.incoming("fuzz", GuestMemory.of(ramBytes))) {
+            registry.deviceModel(device).attachToDestination(destination);
+            return load(plugin, destination, section, chunks);
+        }
+    }
 
     /** Loads {@code chunks} of {@code section} into {@code destination} (in INMIGRATE, devices attached) and checks the outcome. */
     public static Migration load(MigrationPlugin plugin, Machine destination, SectionId section, List<byte[]> chunks)

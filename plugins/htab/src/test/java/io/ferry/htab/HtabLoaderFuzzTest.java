@@ -2,9 +2,6 @@ package io.ferry.htab;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ferry.machine.GuestMemory;
-import io.ferry.machine.Machine;
-import io.ferry.pipeline.PluginRegistry;
 import io.ferry.testkit.ChunkFuzzing;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +19,7 @@ class HtabLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        io.ferry.htab.internal.HtabPlugin plugin = new io.ferry.htab.internal.HtabPlugin();
-        PluginRegistry registry = new PluginRegistry();
-        registry.add(plugin);
-        try (Machine dest = Machine.incoming("fuzz", GuestMemory.of(16 << 20))) {
-            registry.deviceModel("htab").attachToDestination(dest);
-            ChunkFuzzing.load(plugin, dest, HtabSection.ID, chunks);
-        }
+        ChunkFuzzing.loadIntoDevice(new io.ferry.htab.internal.HtabPlugin(), "htab",
+                16 << 20, HtabSection.ID, chunks);
     }
 }

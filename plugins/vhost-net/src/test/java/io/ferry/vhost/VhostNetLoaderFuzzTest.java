@@ -2,9 +2,6 @@ package io.ferry.vhost;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.ferry.machine.GuestMemory;
-import io.ferry.machine.Machine;
-import io.ferry.pipeline.PluginRegistry;
 import io.ferry.testkit.ChunkFuzzing;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +19,7 @@ class VhostNetLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        io.ferry.vhost.internal.VhostNetPlugin plugin = new io.ferry.vhost.internal.VhostNetPlugin();
-        PluginRegistry registry = new PluginRegistry();
-        registry.add(plugin);
-        try (Machine dest = Machine.incoming("fuzz", GuestMemory.of(16 << 20))) {
-            registry.deviceModel("vhost-net").attachToDestination(dest);
-            ChunkFuzzing.load(plugin, dest, VhostNetSection.ID, chunks);
-        }
+        ChunkFuzzing.loadIntoDevice(new io.ferry.vhost.internal.VhostNetPlugin(), "vhost-net",
+                16 << 20, VhostNetSection.ID, chunks);
     }
 }
