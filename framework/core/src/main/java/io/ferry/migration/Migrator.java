@@ -64,7 +64,7 @@ public final class Migrator {
 
     /**
      * Warms this process's migration path up, off the critical path: on a daemon thread, a few
-     * small migrations (32 MiB, paused and running, random and half-zero pages) between two
+     * small migrations (64 MiB, paused and running, random and half-zero pages) between two
      * throwaway machines over loopback TCP, with this migrator's plugins, so that class loading and
      * the JIT's compiling of the send, receive, CRC and copy loops are paid before the first real
      * migration rather than during it. A {@link #migrate} call while it runs makes it stop after its
