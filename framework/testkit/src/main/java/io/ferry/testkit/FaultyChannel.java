@@ -21,6 +21,8 @@ public final class FaultyChannel implements MigrationChannel {
     private final Output output;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean silenced;
+    /** The link is cut: nothing more arrives, not even bytes already in the socket's buffer. */
+    private volatile boolean cut;
     private Input input;
 
     public FaultyChannel(MigrationChannel inner, Fault fault) {
@@ -76,11 +78,18 @@ public final class FaultyChannel implements MigrationChannel {
             if (silenced) {
                 return silence();
             }
+            if (cut) {
+                throw new ClosedChannelException();
+            }
             int pos = dst.position();
             int n = in.read(dst);
             if (silenced) {
                 dst.position(pos);
                 return silence();
+            }
+            if (cut) { // an answer that raced the cut never crossed it
+                dst.position(pos);
+                throw new ClosedChannelException();
             }
             return n;
         }
@@ -170,6 +179,9 @@ public final class FaultyChannel implements MigrationChannel {
                     && (first.get(first.position()) & 0xFF) == link.frame().code();
             if (match && !link.afterIt()) {
                 fail(link);
+            }
+            if (match && !link.silent()) {
+                cut = true; // from the frame on, this side hears nothing: the peer's answer to it is lost too
             }
             long total = 0;
             for (int i = offset; i < offset + length; i++) {
