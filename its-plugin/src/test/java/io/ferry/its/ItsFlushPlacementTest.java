@@ -1,5 +1,7 @@
 package io.ferry.its;
 
+import io.ferry.testkit.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,8 +43,7 @@ class ItsFlushPlacementTest {
             // The source resumes with nothing lost: its driver carries on.
             assertThat(m.source.runState()).isEqualTo(RunState.RUNNING);
             long steps = ItsMigrations.driver(m.source).steps();
-            Await.until("the source driver to resume", ItsMigrations.TIMEOUT,
-                    () -> ItsMigrations.driver(m.source).steps() > steps + 100);
+            Await.until(ItsMigrations.TIMEOUT, () -> ItsMigrations.driver(m.source).steps() > steps + 100, "the source driver to resume");
             assertThat(ItsMigrations.driver(m.source).failure()).isEmpty();
         }
     }

@@ -1,5 +1,7 @@
 package io.ferry.its;
 
+import io.ferry.testkit.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.its.internal.DriverState;
@@ -42,8 +44,7 @@ class ItsLiveMigrationTest {
             assertThat(m.destinationIts.registers()).isEqualTo(m.sourceIts.registers());
 
             m.destination.start();
-            Await.until("the destination driver to carry on", ItsMigrations.TIMEOUT,
-                    () -> ItsMigrations.driver(m.destination).steps() >= 1_000);
+            Await.until(ItsMigrations.TIMEOUT, () -> ItsMigrations.driver(m.destination).steps() >= 1_000, "the destination driver to carry on");
             m.destination.pause();
             assertThat(ItsMigrations.driver(m.destination).failure()).isEmpty();
             DriverState after = ItsMigrations.driverState(m.destination);

@@ -1,5 +1,7 @@
 package io.ferry.its;
 
+import io.ferry.testkit.Await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.its.internal.DriverState;
@@ -33,7 +35,7 @@ final class ItsMigrations implements AutoCloseable {
 
     /** Lets the source driver post at least {@code steps} steps' worth before a migration starts. */
     ItsMigrations warmedUp(long steps) throws InterruptedException {
-        Await.until("the source driver to take " + steps + " steps", TIMEOUT, () -> driver(source).steps() >= steps);
+        Await.until(TIMEOUT, () -> driver(source).steps() >= steps, "the source driver to take " + steps + " steps");
         return this;
     }
 

@@ -6,12 +6,15 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.ferry.pipeline.Compression;
 import io.ferry.transport.TransportOptions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A migration's tunables, as QEMU's {@code migrate-set-parameters}. Immutable; change one with
@@ -167,103 +170,217 @@ public record MigrationParameters(
     }
 
     /**
-     * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
-     * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
-     * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
-     * (true/false), {@code downtime-guard} (true/false), {@code switchover-attempts},
-     * {@code compression} (none, lz4, zstd), {@code xbzrle-cache-size} (bytes or K/M/G suffix,
-     * 0 = off), {@code channels}; and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
-     * (true/false), {@code cpu-throttle-initial}, {@code cpu-throttle-increment},
-     * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix);
-     * and the {@link TransportOptions} ({@code tls-creds}, {@code tls-authz}, {@code tls-required},
-     * {@code handshake-timeout}, {@code progress-timeout}).
+     * Sets a parameter by its QEMU-style name ({@link Name#text()}), the value as text in the
+     * parameter's {@link Unit} (the shell's {@code set-parameter}).
+     *
+     * @throws IllegalArgumentException naming the parameter and the bad value, or listing the
+     *     known names if {@code name} is none of them
+     */
+    public MigrationParameters with(String name, String value) {
+        return with(Name.of(checkNotNull(name, "name")), value);
+    }
+
+    /**
+     * Sets one parameter from text in its {@link Unit}.
      *
      * @throws IllegalArgumentException naming the parameter and the bad value
      */
-    public MigrationParameters with(String name, String value) {
+    public MigrationParameters with(Name name, String value) {
         checkNotNull(name, "name");
         checkNotNull(value, "value");
         try {
-            if (Throttling.names(name)) {
-                return withThrottling(throttling.with(name, value));
-            }
-            if (TransportOptions.NAMES.contains(name)) {
-                return withTransport(transport.with(name, value));
-            }
-            return switch (name) {
-                case "max-bandwidth" -> withMaxBandwidth(Sizes.parse(value));
-                case "downtime-limit" -> withDowntimeLimit(Duration.ofMillis(Long.parseLong(value)));
-                case "iteration-cap" -> withIterationCap(Integer.parseInt(value));
-                case "max-frame-size" -> withMaxFrameSize(Math.toIntExact(Sizes.parse(value)));
-                case "switchover-timeout" -> withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(value)));
-                case "run-on-destination" -> withRunOnDestination(parseBoolean(value));
-                case "downtime-guard" -> withDowntimeGuard(parseBoolean(value));
-                case "switchover-attempts" -> withSwitchoverAttempts(Integer.parseInt(value));
-                case "compression" -> withCompression(Compression.parse(value));
-                case "xbzrle-cache-size" -> withXbzrleCacheSize(Sizes.parse(value));
-                case "channels" -> withChannels(Integer.parseInt(value));
-                default -> throw new IllegalArgumentException("unknown parameter '" + name + "': known are "
-                        + String.join(", ", names()));
-            };
+            return name.setter.apply(this, value.strip());
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a valid number", e);
+            throw new IllegalArgumentException("parameter " + name.text + ": '" + value + "' is not a valid number", e);
+        } catch (NotABooleanException e) {
+            throw new IllegalArgumentException("parameter " + name.text + ": " + e.getMessage(), e);
         }
     }
 
     /**
-     * Every name {@link #with(String, String)} accepts, in the order {@link #byName()} lists them:
-     * the one list the shell's {@code ferry:parameters}, its {@code set-parameter} help and its
-     * completion are derived from.
+     * Every name {@link #with(String, String)} accepts, in {@link Name} order: the one list the
+     * shell's {@code ferry:parameters}, its {@code set-parameter} help and its completion are
+     * derived from.
      */
     public static List<String> names() {
         return NAMES;
     }
 
-    /** {@link #names()} as one constant, comma separated: annotations (the shell's command help) can use it. */
+    /**
+     * {@link #names()} as one compile-time constant, comma separated, for annotations (the
+     * shell's command help); a test keeps it equal to {@link Name}'s list.
+     */
     public static final String NAME_LIST = "max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
             + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts, compression,"
             + " xbzrle-cache-size, auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle,"
             + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout";
 
-    private static final List<String> NAMES = List.of(NAME_LIST.split(", "));
+    private static final List<String> NAMES = Arrays.stream(Name.values()).map(Name::text).toList();
 
     /**
-     * Every parameter's value by name (the keys are {@link #names()}), as text that
-     * {@link #with(String, String)} takes back: bytes, milliseconds, percent, true/false.
+     * Every parameter's value by name (the keys are {@link #names()}), as text in its
+     * {@link Unit} that {@link #with(String, String)} takes back.
      */
     public Map<String, String> byName() {
         Map<String, String> out = new LinkedHashMap<>();
-        out.put("max-bandwidth", Long.toString(maxBandwidth));
-        out.put("downtime-limit", Long.toString(downtimeLimit.toMillis()));
-        out.put("iteration-cap", Integer.toString(iterationCap));
-        out.put("max-frame-size", Integer.toString(maxFrameSize));
-        out.put("switchover-timeout", Long.toString(switchoverTimeout.toMillis()));
-        out.put("run-on-destination", Boolean.toString(runOnDestination));
-        out.put("downtime-guard", Boolean.toString(downtimeGuard));
-        out.put("switchover-attempts", Integer.toString(switchoverAttempts));
-        out.put("compression", compression.name());
-        out.put("xbzrle-cache-size", Long.toString(xbzrleCacheSize));
-        out.put("auto-converge", Boolean.toString(throttling.autoConverge()));
-        out.put("cpu-throttle-initial", Integer.toString(throttling.initialPercent()));
-        out.put("cpu-throttle-increment", Integer.toString(throttling.incrementPercent()));
-        out.put("max-cpu-throttle", Integer.toString(throttling.maxPercent()));
-        out.put("dirty-limit", Boolean.toString(throttling.dirtyLimit()));
-        out.put("vcpu-dirty-limit", Long.toString(throttling.vcpuDirtyLimit()));
-        out.put("channels", Integer.toString(channels));
-        out.put("tls-creds", transport.tlsCreds().map(Object::toString).orElse(""));
-        out.put("tls-authz", String.join(";", transport.tlsAuthz()));
-        out.put("tls-required", Boolean.toString(transport.tlsRequired()));
-        out.put("handshake-timeout", Long.toString(transport.handshakeTimeout().toMillis()));
-        out.put("progress-timeout", Long.toString(transport.progressTimeout().toMillis()));
+        for (Name name : Name.values()) {
+            out.put(name.text, name.value(this));
+        }
         return Collections.unmodifiableMap(out);
+    }
+
+    /** What a parameter's text value counts; the shell formats each for people. */
+    public enum Unit {
+        /** Bytes, with an optional K/M/G/T suffix (binary). */
+        BYTES,
+        /** Bytes per second, with an optional K/M/G/T suffix; 0 means unlimited where allowed. */
+        BYTES_PER_SECOND,
+        /** Milliseconds. */
+        MILLISECONDS,
+        /** Percent, an integer. */
+        PERCENT,
+        /** A count, an integer. */
+        COUNT,
+        /** true/false (also on/off, yes/no). */
+        BOOLEAN,
+        /** One of a fixed set of words. */
+        CHOICE,
+        /** Free text: a path, or a list separated by {@code ;}; empty for none. */
+        TEXT
+    }
+
+    /**
+     * A parameter: its QEMU-style name, its unit, one line on what it does, and how to read and
+     * write it as text. The parameter table, {@link #with(String, String)}, {@link #byName()}
+     * and the shell's help all come from here.
+     */
+    public enum Name {
+        MAX_BANDWIDTH("max-bandwidth", Unit.BYTES_PER_SECOND, "bandwidth the stream may use, 0 for unlimited",
+                (p, v) -> p.withMaxBandwidth(Sizes.parse(v)), p -> Long.toString(p.maxBandwidth)),
+        DOWNTIME_LIMIT("downtime-limit", Unit.MILLISECONDS, "longest pause the source accepts at switchover",
+                (p, v) -> p.withDowntimeLimit(Duration.ofMillis(Long.parseLong(v))), p -> millis(p.downtimeLimit)),
+        ITERATION_CAP("iteration-cap", Unit.COUNT, "most passes before completing anyway",
+                (p, v) -> p.withIterationCap(Integer.parseInt(v)), p -> Integer.toString(p.iterationCap)),
+        MAX_FRAME_SIZE("max-frame-size", Unit.BYTES, "largest frame payload written or accepted",
+                (p, v) -> p.withMaxFrameSize(Math.toIntExact(Sizes.parse(v))), p -> Integer.toString(p.maxFrameSize)),
+        SWITCHOVER_TIMEOUT("switchover-timeout", Unit.MILLISECONDS, "wait for the peer's acknowledgement or commit",
+                (p, v) -> p.withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(v))), p -> millis(p.switchoverTimeout)),
+        RUN_ON_DESTINATION("run-on-destination", Unit.BOOLEAN, "destination runs the machine once loaded",
+                (p, v) -> p.withRunOnDestination(parseBoolean(v)), p -> Boolean.toString(p.runOnDestination)),
+        DOWNTIME_GUARD("downtime-guard", Unit.BOOLEAN, "step back from a switchover that would overrun the limit",
+                (p, v) -> p.withDowntimeGuard(parseBoolean(v)), p -> Boolean.toString(p.downtimeGuard)),
+        SWITCHOVER_ATTEMPTS("switchover-attempts", Unit.COUNT, "most switchover attempts with the guard on",
+                (p, v) -> p.withSwitchoverAttempts(Integer.parseInt(v)), p -> Integer.toString(p.switchoverAttempts)),
+        COMPRESSION("compression", Unit.CHOICE, "RAM page compression: none, lz4 or zstd",
+                (p, v) -> p.withCompression(Compression.parse(v)), p -> p.compression.name()),
+        XBZRLE_CACHE_SIZE("xbzrle-cache-size", Unit.BYTES, "cache for XBZRLE delta pages, 0 for off",
+                (p, v) -> p.withXbzrleCacheSize(Sizes.parse(v)), p -> Long.toString(p.xbzrleCacheSize)),
+        AUTO_CONVERGE("auto-converge", Unit.BOOLEAN, "throttle the vCPUs in steps when dirtying outruns the link",
+                (p, v) -> p.withThrottling(p.throttling.withAutoConverge(parseBoolean(v))),
+                p -> Boolean.toString(p.throttling.autoConverge())),
+        CPU_THROTTLE_INITIAL("cpu-throttle-initial", Unit.PERCENT, "first auto-converge throttle step",
+                (p, v) -> p.withThrottling(p.throttling.withSteps(Integer.parseInt(v), p.throttling.incrementPercent(),
+                        p.throttling.maxPercent())),
+                p -> Integer.toString(p.throttling.initialPercent())),
+        CPU_THROTTLE_INCREMENT("cpu-throttle-increment", Unit.PERCENT, "each later auto-converge step",
+                (p, v) -> p.withThrottling(p.throttling.withSteps(p.throttling.initialPercent(), Integer.parseInt(v),
+                        p.throttling.maxPercent())),
+                p -> Integer.toString(p.throttling.incrementPercent())),
+        MAX_CPU_THROTTLE("max-cpu-throttle", Unit.PERCENT, "highest auto-converge throttle",
+                (p, v) -> p.withThrottling(p.throttling.withSteps(p.throttling.initialPercent(),
+                        p.throttling.incrementPercent(), Integer.parseInt(v))),
+                p -> Integer.toString(p.throttling.maxPercent())),
+        DIRTY_LIMIT("dirty-limit", Unit.BOOLEAN, "limit each vCPU's dirty rate when dirtying outruns the link",
+                (p, v) -> p.withThrottling(p.throttling.withDirtyLimit(parseBoolean(v), p.throttling.vcpuDirtyLimit())),
+                p -> Boolean.toString(p.throttling.dirtyLimit())),
+        VCPU_DIRTY_LIMIT("vcpu-dirty-limit", Unit.BYTES_PER_SECOND, "the per-vCPU dirty rate limit",
+                (p, v) -> p.withThrottling(p.throttling.withDirtyLimit(p.throttling.dirtyLimit(), Sizes.parse(v))),
+                p -> Long.toString(p.throttling.vcpuDirtyLimit())),
+        CHANNELS("channels", Unit.COUNT, "TCP connections per migration",
+                (p, v) -> p.withChannels(Integer.parseInt(v)), p -> Integer.toString(p.channels)),
+        TLS_CREDS("tls-creds", Unit.TEXT, "directory with this host's TLS key, certificate and CA",
+                (p, v) -> p.withTransport(p.transport.with("tls-creds", v)),
+                p -> p.transport.tlsCreds().map(Object::toString).orElse("")),
+        TLS_AUTHZ("tls-authz", Unit.TEXT, "peer certificate subjects allowed, separated by ;",
+                (p, v) -> p.withTransport(p.transport.with("tls-authz", v)), p -> String.join(";", p.transport.tlsAuthz())),
+        TLS_REQUIRED("tls-required", Unit.BOOLEAN, "refuse a plaintext peer when credentials are set",
+                (p, v) -> p.withTransport(p.transport.with("tls-required", v)),
+                p -> Boolean.toString(p.transport.tlsRequired())),
+        HANDSHAKE_TIMEOUT("handshake-timeout", Unit.MILLISECONDS, "longest connection and TLS handshake",
+                (p, v) -> p.withTransport(p.transport.with("handshake-timeout", v)),
+                p -> millis(p.transport.handshakeTimeout())),
+        PROGRESS_TIMEOUT("progress-timeout", Unit.MILLISECONDS, "longest a read or write may make no progress",
+                (p, v) -> p.withTransport(p.transport.with("progress-timeout", v)),
+                p -> millis(p.transport.progressTimeout()));
+
+        private final String text;
+        private final Unit unit;
+        private final String description;
+        private final BiFunction<MigrationParameters, String, MigrationParameters> setter;
+        private final Function<MigrationParameters, String> getter;
+
+        Name(String text, Unit unit, String description, BiFunction<MigrationParameters, String, MigrationParameters> setter,
+                Function<MigrationParameters, String> getter) {
+            this.text = text;
+            this.unit = unit;
+            this.description = description;
+            this.setter = setter;
+            this.getter = getter;
+        }
+
+        /**
+         * The parameter called {@code text}.
+         *
+         * @throws IllegalArgumentException listing the known names if there is none such
+         */
+        public static Name of(String text) {
+            for (Name name : values()) {
+                if (name.text.equals(text)) {
+                    return name;
+                }
+            }
+            throw new IllegalArgumentException("unknown parameter '" + text + "': known are " + String.join(", ", NAMES));
+        }
+
+        /** The QEMU-style name, e.g. {@code downtime-limit}. */
+        public String text() {
+            return text;
+        }
+
+        public Unit unit() {
+            return unit;
+        }
+
+        /** One line on what the parameter does. */
+        public String description() {
+            return description;
+        }
+
+        /** The parameter's value in {@code p}, as text that {@link MigrationParameters#with(Name, String)} takes back. */
+        public String value(MigrationParameters p) {
+            return getter.apply(checkNotNull(p, "p"));
+        }
+
+        private static String millis(Duration d) {
+            return Long.toString(d.toMillis());
+        }
     }
 
     static boolean parseBoolean(String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "true", "on", "yes" -> true;
             case "false", "off", "no" -> false;
-            default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
+            default -> throw new NotABooleanException(value);
         };
+    }
+
+    /** Thrown by {@link #parseBoolean}, so {@link #with(Name, String)} can name the parameter. */
+    private static final class NotABooleanException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        NotABooleanException(String value) {
+            super("'" + value + "' is not true or false");
+        }
     }
 
     /** A copy with one change: one place spells out every component, so a new one is one line per method. */

@@ -74,33 +74,4 @@ public record Throttling(
     public Throttling withDirtyLimit(boolean on, long bytesPerSecond) {
         return new Throttling(autoConverge, initialPercent, incrementPercent, maxPercent, on, bytesPerSecond);
     }
-
-    /** Whether {@code name} is one of these parameters. */
-    static boolean names(String name) {
-        return switch (name) {
-            case "auto-converge", "cpu-throttle-initial", "cpu-throttle-increment", "max-cpu-throttle", "dirty-limit",
-                    "vcpu-dirty-limit" -> true;
-            default -> false;
-        };
-    }
-
-    /** Sets one of these parameters by name (see {@link MigrationParameters#with(String, String)}). */
-    Throttling with(String name, String value) {
-        if (name.equals("auto-converge") || name.equals("dirty-limit")) {
-            try {
-                MigrationParameters.parseBoolean(value);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("parameter " + name + ": " + e.getMessage(), e);
-            }
-        }
-        return switch (name) {
-            case "auto-converge" -> withAutoConverge(MigrationParameters.parseBoolean(value));
-            case "cpu-throttle-initial" -> withSteps(Integer.parseInt(value), incrementPercent, maxPercent);
-            case "cpu-throttle-increment" -> withSteps(initialPercent, Integer.parseInt(value), maxPercent);
-            case "max-cpu-throttle" -> withSteps(initialPercent, incrementPercent, Integer.parseInt(value));
-            case "dirty-limit" -> withDirtyLimit(MigrationParameters.parseBoolean(value), vcpuDirtyLimit);
-            case "vcpu-dirty-limit" -> withDirtyLimit(dirtyLimit, Sizes.parse(value));
-            default -> throw new IllegalArgumentException("not a throttling parameter: " + name);
-        };
-    }
 }

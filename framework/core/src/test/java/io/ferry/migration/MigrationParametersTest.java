@@ -96,6 +96,34 @@ class MigrationParametersTest {
         assertThatThrownBy(() -> p.with("no-such", "1")).hasMessageContaining(String.join(", ", MigrationParameters.names()));
     }
 
+    /** NAME_LIST (a constant, for annotations) is the enum's list, so the shell's help cannot drift from it. */
+    @Test
+    void nameListConstantIsTheEnumsList() {
+        assertThat(MigrationParameters.NAME_LIST.split(", ")).containsExactlyElementsOf(
+                java.util.Arrays.stream(MigrationParameters.Name.values()).map(MigrationParameters.Name::text).toList());
+        for (MigrationParameters.Name name : MigrationParameters.Name.values()) {
+            assertThat(name.description()).as(name.text()).isNotBlank();
+            assertThat(MigrationParameters.Name.of(name.text())).isSameAs(name);
+        }
+    }
+
+    /** Every bad value is refused naming the parameter, whatever its unit. */
+    @Test
+    void badValuesAreRefusedNamingTheParameter() {
+        MigrationParameters p = MigrationParameters.defaults();
+        assertThatThrownBy(() -> p.with("auto-converge", "maybe")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("parameter auto-converge: 'maybe' is not true or false");
+        assertThatThrownBy(() -> p.with("tls-required", "maybe")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tls-required").hasMessageContaining("'maybe' is not true or false");
+        assertThatThrownBy(() -> p.with("cpu-throttle-initial", "ten")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("parameter cpu-throttle-initial: 'ten' is not a valid number");
+        assertThatThrownBy(() -> p.with("max-frame-size", "8G")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("parameter max-frame-size: '8G' is not a valid number");
+        assertThatThrownBy(() -> p.with("handshake-timeout", "soon")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("handshake-timeout");
+        assertThat(p.with(MigrationParameters.Name.DOWNTIME_LIMIT, " 50 ").downtimeLimit().toMillis()).isEqualTo(50);
+    }
+
     @Test
     void channelsAreOneByDefaultAndSetByNameWithinBounds() {
         assertThat(MigrationParameters.defaults().channels()).isEqualTo(1);

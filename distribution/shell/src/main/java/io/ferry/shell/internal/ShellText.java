@@ -144,24 +144,24 @@ public final class ShellText implements Converter {
         return String.format(Locale.ROOT, "%-20s%s%n", name + ":", value);
     }
 
-    /** Every parameter by name ({@link MigrationParameters#byName()}), so one added there shows here. */
+    /** Every parameter ({@link MigrationParameters.Name}), so one added there shows here: name, value, what it does. */
     static String parameters(MigrationParameters p) {
         List<List<String>> cells = new ArrayList<>();
-        p.byName().forEach((name, value) -> cells.add(List.of(name, withUnit(name, value))));
+        for (MigrationParameters.Name name : MigrationParameters.Name.values()) {
+            cells.add(List.of(name.text(), withUnit(name.unit(), name.value(p)), name.description()));
+        }
         return table(cells, -1);
     }
 
     /** A parameter's value for people: sizes and rates in binary units, times in ms, percents. */
-    private static String withUnit(String name, String value) {
-        return switch (name) {
-            case "max-bandwidth" -> value.equals("0") ? "unlimited" : Sizes.format(Long.parseLong(value)) + "/s";
-            case "vcpu-dirty-limit" -> Sizes.format(Long.parseLong(value)) + "/s";
-            case "max-frame-size" -> Sizes.format(Long.parseLong(value));
-            case "xbzrle-cache-size" -> value.equals("0") ? "0 (off)" : Sizes.format(Long.parseLong(value));
-            case "downtime-limit", "switchover-timeout", "handshake-timeout", "progress-timeout" -> value + " ms";
-            case "tls-creds", "tls-authz" -> value.isEmpty() ? "(none)" : value;
-            case "cpu-throttle-initial", "cpu-throttle-increment", "max-cpu-throttle" -> value + " %";
-            default -> value;
+    private static String withUnit(MigrationParameters.Unit unit, String value) {
+        return switch (unit) {
+            case BYTES_PER_SECOND -> value.equals("0") ? "unlimited" : Sizes.format(Long.parseLong(value)) + "/s";
+            case BYTES -> value.equals("0") ? "0 (off)" : Sizes.format(Long.parseLong(value));
+            case MILLISECONDS -> value + " ms";
+            case PERCENT -> value + " %";
+            case TEXT -> value.isEmpty() ? "(none)" : value;
+            case COUNT, BOOLEAN, CHOICE -> value;
         };
     }
 
