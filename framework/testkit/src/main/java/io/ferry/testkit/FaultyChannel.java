@@ -21,6 +21,8 @@ public final class FaultyChannel implements MigrationChannel {
     private final Output output;
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean silenced;
+    /** The link goes silent after the frame being written: the peer's answer to it must not arrive either. */
+    private volatile boolean deaf;
     /** The link is cut: nothing more arrives, not even bytes already in the socket's buffer. */
     private volatile boolean cut;
     private Input input;
@@ -75,7 +77,7 @@ public final class FaultyChannel implements MigrationChannel {
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            if (silenced) {
+            if (silenced || deaf) {
                 return silence();
             }
             if (cut) {
@@ -83,7 +85,7 @@ public final class FaultyChannel implements MigrationChannel {
             }
             int pos = dst.position();
             int n = in.read(dst);
-            if (silenced) {
+            if (silenced || deaf) { // an answer that raced the silence never crossed it
                 dst.position(pos);
                 return silence();
             }
@@ -182,6 +184,9 @@ public final class FaultyChannel implements MigrationChannel {
             }
             if (match && !link.silent()) {
                 cut = true; // from the frame on, this side hears nothing: the peer's answer to it is lost too
+            }
+            if (match && link.silent()) {
+                deaf = true; // likewise when the frame itself still goes out before the silence
             }
             long total = 0;
             for (int i = offset; i < offset + length; i++) {
