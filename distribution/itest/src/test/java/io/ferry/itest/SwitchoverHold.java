@@ -40,6 +40,11 @@ final class SwitchoverHold implements MigrationPlugin {
         String label() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
+
+        /** The point whose {@link #label()} is {@code label}. */
+        static Point parse(String label) {
+            return valueOf(label.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
     }
 
     private final Point point;

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 
 /**
@@ -73,19 +72,14 @@ final class SwitchoverPair implements AutoCloseable {
 
     /** SIGKILL to the source's JVM, and waits until it is gone. */
     void killSource() throws InterruptedException {
-        kill(source);
+        source.kill();
         sourceKilled = true;
     }
 
     /** SIGKILL to the destination's JVM, and waits until it is gone. */
     void killDestination() throws InterruptedException {
-        kill(destination);
+        destination.kill();
         destinationKilled = true;
-    }
-
-    private static void kill(ShellProcess p) throws InterruptedException {
-        p.process().destroyForcibly();
-        assertThat(p.process().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("killed").isTrue();
     }
 
     /** Lets the held side go on (if it is still alive). */

@@ -21,7 +21,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One side of a migration as a process of its own, run from the distribution's {@code lib/} (the
@@ -52,7 +51,7 @@ final class SwitchoverPeer {
         MigrationUri uri = MigrationUri.parse(args[1]);
         MachineSpec spec = new MachineSpec(Long.parseLong(args[2]) << 20, List.of(), 0, new DirtyPattern.Uniform(), 11);
         SwitchoverHold hold = args[3].equals("none") ? null
-                : new SwitchoverHold(SwitchoverHold.Point.valueOf(args[3].toUpperCase(Locale.ROOT).replace('-', '_')), out);
+                : new SwitchoverHold(SwitchoverHold.Point.parse(args[3]), out);
         MigrationParameters params = MigrationParameters.defaults();
         for (String p : List.of(args).subList(4, args.length)) {
             params = params.with(p.substring(0, p.indexOf('=')), p.substring(p.indexOf('=') + 1));
