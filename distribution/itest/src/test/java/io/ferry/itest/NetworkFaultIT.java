@@ -2,6 +2,7 @@ package io.ferry.itest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.itest.SwitchoverHold.Point;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -14,13 +15,16 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Issue 11, real network faults: {@code ferry incoming} and {@code ferry migrate} as separate
  * processes in two network namespaces joined by a veth pair, through a token-bucket rate limit,
  * 1% packet loss (nftables) and a 20 ms delay line (a proxy process in the destination's
  * namespace). Every run ends with the migration completed and equal state digests, or with the
- * source running again and the destination not. Needs root, {@code ip netns}, {@code tc} and
+ * source running again and the destination not. The link is also cut at each point of the
+ * switchover ({@link SwitchoverPair}): exactly one guest runs once any IN_DOUBT side is resolved. Needs root, {@code ip netns}, {@code tc} and
  * {@code nft} (Debian: {@code apt-get install nftables}); skipped with the reason where any is missing.
  */
 class NetworkFaultIT {
@@ -70,6 +74,28 @@ class NetworkFaultIT {
         assertCompletedOrSourceResumed(o);
     }
 
+    /**
+     * The link goes silent (the source's end of the veth pair down) while the switchover is held at
+     * {@code point}, then the held side goes on: the sides end by their switchover and progress
+     * timeouts, an IN_DOUBT side is resolved as the README says, and exactly one guest runs with the
+     * source's state. Where the source had not committed that is the source, where it had, the destination.
+     */
+    @ParameterizedTest
+    @EnumSource(Point.class)
+    void aLinkCutDuringTheSwitchoverEndsWithExactlyOneGuest(Point point) throws Exception {
+        namespaces("1gbit");
+        try (SwitchoverPair pair = SwitchoverPair.start(point, (name, cmd) -> spawn(name, net.destination(), cmd),
+                "tcp:" + net.destinationAddress() + ":0", (name, cmd) -> spawn(name, net.source(), cmd),
+                net.destinationAddress(), SwitchoverKillIT.PARAMS)) {
+            net.cutLink();
+            pair.release();
+            SwitchoverPair.Outcome[] o = pair.settle();
+            pair.assertExactlyOneGuest(o);
+            boolean committed = point == Point.AFTER_ACK || point == Point.AFTER_COMMIT;
+            assertThat(o[committed ? 1 : 0].runs()).as(point + ": " + o[0] + " / " + o[1]).isTrue();
+        }
+    }
+
     /** Completed with equal digests, or the source resumed and the destination never ran. */
     private static void assertCompletedOrSourceResumed(Outcome o) {
         System.out.println("NetworkFaultIT: source exit " + o.sourceExit + ", destination exit " + o.destinationExit
@@ -98,12 +124,7 @@ class NetworkFaultIT {
 
     /** Namespaces at {@code rate}, the destination, the delay proxy in front of it, then the source through it. */
     private Run start(String rate, String extra) throws Exception {
-        try {
-            net = NetworkNamespaces.create(rate);
-        } catch (IllegalStateException | IOException e) {
-            Assumptions.abort("network namespaces with tc tbf and nftables are not available here (run as root with "
-                    + "iproute2 and nftables installed): " + e.getMessage());
-        }
+        namespaces(rate);
         ShellProcess incoming = spawn("incoming", net.destination(),
                 ferry("incoming tcp:127.0.0.1:0 --timeout=120 " + MACHINE + extra));
         String port = incoming.await("waiting for a migration on tcp:127\\.0\\.0\\.1:(\\d+)", WAIT).group(1);
@@ -113,6 +134,16 @@ class NetworkFaultIT {
         ShellProcess migrate = spawn("migrate", net.source(), ferry("migrate tcp:" + net.destinationAddress() + ":"
                 + proxyPort + " --dirty-rate=2000 " + MACHINE + extra));
         return new Run(incoming, proxy, migrate);
+    }
+
+    /** Creates {@link #net}, or skips the test saying why it cannot. */
+    private void namespaces(String rate) throws InterruptedException {
+        try {
+            net = NetworkNamespaces.create(rate);
+        } catch (IllegalStateException | IOException e) {
+            Assumptions.abort("network namespaces with tc tbf and nftables are not available here (run as root with "
+                    + "iproute2 and nftables installed): " + e.getMessage());
+        }
     }
 
     private ShellProcess spawn(String name, String ns, List<String> command) throws IOException {

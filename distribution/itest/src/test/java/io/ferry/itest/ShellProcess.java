@@ -39,9 +39,14 @@ final class ShellProcess implements AutoCloseable {
 
     /** A shell whose Web Console listens on 127.0.0.1:{@code webPort}. */
     static ShellProcess start(Path home, String name, int webPort) throws IOException {
+        return start(home, name, webPort, "");
+    }
+
+    /** A shell whose Web Console listens on 127.0.0.1:{@code webPort}, its JVM given {@code javaOptions} too. */
+    static ShellProcess start(Path home, String name, int webPort, String javaOptions) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell", "--web-port",
                 Integer.toString(webPort)).redirectErrorStream(true);
-        pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=2g");
+        pb.environment().put("FERRY_JAVA_OPTS", ("-Xmx256m -XX:MaxDirectMemorySize=2g " + javaOptions).strip());
         return new ShellProcess(name, pb.start());
     }
 
@@ -120,6 +125,19 @@ final class ShellProcess implements AutoCloseable {
                 ended = true;
                 lines.notifyAll();
             }
+        }
+    }
+
+    /** SIGKILL to the process and its JVM ({@code bin/ferry} runs Java as its child), and waits until both are gone. */
+    void kill() throws InterruptedException {
+        List<ProcessHandle> children = process.descendants().toList();
+        children.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle c : children) {
+            c.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+        }
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + ": still alive 30 s after SIGKILL");
         }
     }
 
