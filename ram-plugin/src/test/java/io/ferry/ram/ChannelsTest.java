@@ -161,13 +161,13 @@ class ChannelsTest {
                     ChannelProxy proxy = new ChannelProxy(endpoint.address(), 1, 2L << 20, ChannelProxy.Fault.STALL)) {
                 Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, three);
                 Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), three);
-                // Channel 1 is no longer read: its writer blocks once the socket buffers are full, the
-                // migration thread once the pool's batches are all queued, and the transfer stops.
+                // Channel 1 is no longer read: its writer blocks once the socket buffers are full, and the
+                // migration thread, which handed it batches without waiting, once the pool's batches are all queued.
                 Await.until(WAIT, () -> stackOf("ferry-migrate-writers-stall-channel-1").contains("FrameWriter.write")
-                        && (stackOf("ferry-migrate-writers-stall").contains("RamSender.acquire")
-                                || stackOf("ferry-migrate-writers-stall").contains("ChannelWriter.awaitWritten")),
-                        () -> "channel 1's writer stuck in a write, the migration thread waiting for it; channel 1 forwarded "
-                                + (proxy.connections() > 1 ? proxy.forwarded(1) : 0));
+                        && stackOf("ferry-migrate-writers-stall").contains("RamSender.acquire"),
+                        () -> "channel 1's writer stuck in a write, the migration thread waiting for a free batch; channel 1"
+                                + " forwarded " + (proxy.connections() > 1 ? proxy.forwarded(1) : 0) + " bytes; migration thread:\n"
+                                + stackOf("ferry-migrate-writers-stall"));
                 assertThat(out.status().isTerminal()).as("stuck, not ended: %s", out.status()).isFalse();
                 assertThat(out.cancel()).isTrue();
                 out.await(Duration.ofSeconds(20));
