@@ -14,6 +14,7 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
@@ -22,48 +23,63 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.TestCertificateAuthority;
 import io.ferry.transport.Transports;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Several TCP channels per migration (the {@code channels} parameter), through a proxy that counts and cuts. */
+/**
+ * Several TCP channels per migration (the {@code channels} parameter), through a proxy that counts,
+ * cuts and stalls: order across channels, a channel lost or stuck, and no writer thread (one per
+ * channel 1..) outliving its migration.
+ */
 class ChannelsTest {
     private static final long RAM = 64L << 20;
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final MigrationParameters TWO = MigrationParameters.defaults().withRunOnDestination(false)
             .withChannels(2);
 
-    @Test
-    void twoChannelsWithALiveVcpuEndWithEqualStateAndBothCarryRam() throws Exception {
-        try (Machine source = TestMachines.runningSource("two", RAM, 21); Machine dest = TestMachines.destinationFor(source)) {
+    /**
+     * Channels 1.. are written by a thread each, channel 0 by the migration thread; the same pages
+     * sent again pass after pass, their batches on any channel, must arrive in their latest version.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void severalChannelsWithALiveVcpuEndWithEqualStateEachCarryingRamFromItsWriterThread(int channels)
+            throws Exception {
+        MigrationParameters params = TWO.withChannels(channels);
+        String name = "live" + channels;
+        try (Machine source = TestMachines.runningSource(name, RAM, 21); Machine dest = TestMachines.destinationFor(source)) {
             // A small hot set: the same pages are sent again in pass after pass, batches alternating channels.
             Vcpu vcpu = source.startVcpu("vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.02), 7));
             try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
-                    Proxy proxy = new Proxy(endpoint.address(), -1, Long.MAX_VALUE)) {
-                Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, TWO);
-                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), TWO);
+                    ChannelProxy proxy = new ChannelProxy(endpoint.address(), -1, Long.MAX_VALUE)) {
+                Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, params);
+                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), params);
+                Await.until(WAIT, () -> writerThreads(name).size() == channels - 1 || out.status().isTerminal(),
+                        () -> "a writer thread for each of channels 1..: " + writerThreads(name));
+                Set<String> seen = writerThreads(name);
                 out.await(WAIT);
                 in.await(WAIT);
+                assertThat(seen).hasSize(channels - 1).allMatch(t -> t.startsWith("ferry-migrate-" + name + "-channel-"));
                 assertThat(out.failure()).isEmpty();
                 assertThat(in.failure()).isEmpty();
                 assertThat(out.status()).isEqualTo(MigrationStatus.COMPLETED);
                 assertThat(out.figures().iterations()).isGreaterThanOrEqualTo(1);
                 assertThat(vcpu.steps()).isPositive();
                 StateAssertions.assertSameState(source, dest);
-                assertThat(proxy.connections()).as("one connection per channel").isEqualTo(2);
-                assertThat(proxy.forwarded(0)).isGreaterThan(RAM / 4);
-                assertThat(proxy.forwarded(1)).as("channel 1 carries RAM batches").isGreaterThan(RAM / 4);
+                assertThat(out.figures().normalPages() + out.figures().zeroPages()).as("pages sent again in a later pass")
+                        .isGreaterThan(RAM / 4096);
+                assertThat(proxy.connections()).as("one connection per channel").isEqualTo(channels);
+                for (int i = 0; i < channels; i++) {
+                    assertThat(proxy.forwarded(i)).as("channel %s carries RAM batches", i).isGreaterThan(RAM / (2 * channels));
+                }
             }
+            awaitNoWriterThreads(name);
         }
     }
 
@@ -72,7 +88,7 @@ class ChannelsTest {
         try (Machine source = TestMachines.runningSource("cut", RAM, 22); Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
-                    Proxy proxy = new Proxy(endpoint.address(), 1, 4L << 20)) {
+                    ChannelProxy proxy = new ChannelProxy(endpoint.address(), 1, 4L << 20)) {
                 Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, TWO);
                 Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), TWO);
                 out.await(WAIT);
@@ -85,6 +101,7 @@ class ChannelsTest {
             assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
             assertThat(source.memory().digest()).isEqualTo(before);
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            awaitNoWriterThreads("cut");
         }
     }
 
@@ -132,93 +149,65 @@ class ChannelsTest {
         }
     }
 
-    /**
-     * A TCP proxy on loopback: forwards each accepted connection to the target, counting the bytes
-     * from source to destination per connection, and cuts connection {@code cutIndex} (both ways)
-     * once it has forwarded {@code cutAfter} bytes.
-     */
-    private static final class Proxy implements AutoCloseable {
-        private final ServerSocket server;
-        private final MigrationUri.Tcp target;
-        private final int cutIndex;
-        private final long cutAfter;
-        private final List<AtomicLong> counts = new CopyOnWriteArrayList<>();
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-
-        Proxy(MigrationUri target, int cutIndex, long cutAfter) throws IOException {
-            this.target = (MigrationUri.Tcp) target;
-            this.cutIndex = cutIndex;
-            this.cutAfter = cutAfter;
-            this.server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::acceptLoop, "proxy-accept");
-            t.setDaemon(true);
-            t.start();
+    @Test
+    void cancelUnblocksAWriterStuckOnAStalledChannel() throws Exception {
+        // Channel 1's third of RAM must outgrow the socket buffers between the source and the proxy.
+        try (Machine source = TestMachines.runningSource("writers-stall", 4 * RAM, 33);
+                Machine dest = TestMachines.destinationFor(source)) {
+            source.pause();
+            String before = source.memory().digest();
+            MigrationParameters three = TWO.withChannels(3);
+            try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
+                    ChannelProxy proxy = new ChannelProxy(endpoint.address(), 1, 2L << 20, ChannelProxy.Fault.STALL)) {
+                Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, three);
+                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), three);
+                // Channel 1 is no longer read: its writer blocks once the socket buffers are full, and the
+                // migration thread, which handed it batches without waiting, once the pool's batches are all queued.
+                Await.until(WAIT, () -> stackOf("ferry-migrate-writers-stall-channel-1").contains("FrameWriter.write")
+                        && stackOf("ferry-migrate-writers-stall").contains("RamSender.acquire"),
+                        () -> "channel 1's writer stuck in a write, the migration thread waiting for a free batch; channel 1"
+                                + " forwarded " + (proxy.connections() > 1 ? proxy.forwarded(1) : 0) + " bytes; migration thread:\n"
+                                + stackOf("ferry-migrate-writers-stall"));
+                assertThat(out.status().isTerminal()).as("stuck, not ended: %s", out.status()).isFalse();
+                assertThat(out.cancel()).isTrue();
+                out.await(Duration.ofSeconds(20));
+                assertThat(out.status()).as("%s", out.failure()).isEqualTo(MigrationStatus.CANCELLED);
+                in.await(WAIT);
+                assertThat(in.status()).isIn(MigrationStatus.FAILED, MigrationStatus.CANCELLED);
+            }
+            assertThat(source.runState()).isEqualTo(RunState.PAUSED);
+            assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
+            assertThat(source.memory().digest()).isEqualTo(before);
+            awaitNoWriterThreads("writers-stall");
         }
+    }
 
-        MigrationUri address() {
-            return new MigrationUri.Tcp("127.0.0.1", server.getLocalPort());
-        }
-
-        int connections() {
-            return counts.size();
-        }
-
-        long forwarded(int index) {
-            return counts.get(index).get();
-        }
-
-        private void acceptLoop() {
-            try {
-                while (true) {
-                    Socket in = server.accept();
-                    Socket out = new Socket(target.host(), target.port());
-                    sockets.add(in);
-                    sockets.add(out);
-                    AtomicLong count = new AtomicLong();
-                    int index = counts.size();
-                    counts.add(count);
-                    pump(in, out, index == cutIndex ? cutAfter : Long.MAX_VALUE, count);
-                    pump(out, in, Long.MAX_VALUE, new AtomicLong());
+    /** The stack of the live thread named {@code name}, one frame a line; empty if there is none. */
+    private static String stackOf(String name) {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().equals(name)) {
+                for (StackTraceElement e : stack) {
+                    b.append(e.getClassName()).append('.').append(e.getMethodName()).append('\n');
                 }
-            } catch (IOException e) {
-                // closed
+            }
+        });
+        return b.toString();
+    }
+
+    private static Set<String> writerThreads(String machine) {
+        Set<String> names = new TreeSet<>();
+        String prefix = "ferry-migrate-" + machine + "-channel-";
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix) && t.isAlive()) {
+                names.add(t.getName());
             }
         }
+        return names;
+    }
 
-        private static void pump(Socket from, Socket to, long cutAfter, AtomicLong count) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[64 << 10];
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    int n;
-                    while ((n = in.read(buf)) >= 0) {
-                        out.write(buf, 0, n);
-                        if (count.addAndGet(n) >= cutAfter) {
-                            break; // the cut: both sockets close here
-                        }
-                    }
-                } catch (IOException e) {
-                    // the other direction closed
-                } finally {
-                    close(from);
-                    close(to);
-                }
-            }, "proxy-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private static void close(Socket s) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                // already closed
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            sockets.forEach(Proxy::close);
-        }
+    private static void awaitNoWriterThreads(String machine) throws InterruptedException {
+        Await.until(Duration.ofSeconds(20), () -> writerThreads(machine).isEmpty(),
+                () -> "writer threads left after the migration: " + writerThreads(machine));
     }
 }

@@ -129,11 +129,12 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> ferry = new LinkedHashMap<>();
             Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
             Map<BenchCase, Long> wire = new LinkedHashMap<>();
+            Map<BenchCase, long[]> cpu = new LinkedHashMap<>();
             for (long size : sizes) {
-                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire);
+                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, cpu);
             }
             qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
-            printTable(out, cases, ferry, qemuTimes, wire);
+            printTable(out, cases, ferry, qemuTimes, wire, cpu);
             writeThroughputChart(out, cases, ferry, qemuTimes);
             if (liveDirtyRate > 0) {
                 liveRun(out, migrator, params);
@@ -163,15 +164,15 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < count; i++) {
             ProcessCounters before = ProcessCounters.now();
             FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
-            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; %s)%n",
-                    i == 0 ? "cold (the process's first migration)" : "warm-up " + i, Sizes.format(size), r.millis(),
-                    r.figures().setupMillis(), ProcessCounters.now().since(before).describe());
+            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; CPU %d ms;"
+                    + " %s)%n", i == 0 ? "cold (the process's first migration)" : "warm-up " + i, Sizes.format(size),
+                    r.millis(), r.figures().setupMillis(), r.cpuMillis(), ProcessCounters.now().since(before).describe());
         }
     }
 
     private void runSize(PrintWriter out, Migrator migrator, MigrationParameters params, long size,
             Optional<QemuPair> qemuPair, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire) throws Exception {
+            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire, Map<BenchCase, long[]> cpu) throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
         HeapPeak.reset();
@@ -182,6 +183,7 @@ final class BenchCommand implements Callable<Integer> {
                         BenchCase c = new BenchCase(size, content, state, compression, n);
                         cases.add(c);
                         ferry.put(c, new long[runs]);
+                        cpu.put(c, new long[runs]);
                         if (qemuPair.isPresent() && compression == Compression.none && n == 1) {
                             qemuTimes.put(c, new long[runs]);
                         }
@@ -202,6 +204,7 @@ final class BenchCommand implements Callable<Integer> {
                             FerryRun.Result r = FerryRun.migrate(migrator, params.withCompression(compression)
                                     .withChannels(n), source, destination, state);
                             ferry.get(c)[run] = r.millis();
+                            cpu.get(c)[run] = r.cpuMillis();
                             wire.put(c, r.figures().transferredBytes());
                             if (qemuTimes.containsKey(c)) {
                                 qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running,
@@ -217,20 +220,23 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void printTable(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire) {
-        out.printf("%-22s %10s %8s %8s %9s %14s %10s %12s%n", "case", "median ms", "min ms", "max ms", "MiB/s",
-                "wire bytes", "QEMU ms", "QEMU/Ferry");
+            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire, Map<BenchCase, long[]> cpu) {
+        out.printf("%-22s %10s %8s %8s %9s %14s %10s %12s %8s%n", "case", "median ms", "min ms", "max ms", "MiB/s",
+                "wire bytes", "QEMU ms", "QEMU/Ferry", "CPU ms");
         for (BenchCase c : cases) {
             long[] t = ferry.get(c);
             long median = BenchCase.median(t);
             long[] q = qemuTimes.get(c);
             String qemuMedian = q == null ? "-" : Long.toString(BenchCase.median(q));
             String ratio = q == null ? "-" : String.format(Locale.ROOT, "%.2fx", BenchCase.median(q) / (double) Math.max(1, median));
-            out.printf(Locale.ROOT, "%-22s %10d %8d %8d %9.0f %14d %10s %12s%n", c.label(), median,
+            out.printf(Locale.ROOT, "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d%n", c.label(), median,
                     java.util.Arrays.stream(t).min().orElse(0), java.util.Arrays.stream(t).max().orElse(0),
-                    BenchCase.mibPerSecond(c.size(), median), wire.get(c), qemuMedian, ratio);
+                    BenchCase.mibPerSecond(c.size(), median), wire.get(c), qemuMedian, ratio, BenchCase.median(cpu.get(c)));
         }
         out.println("QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
+        out.printf(Locale.ROOT, "CPU ms: median CPU time of this process (source and destination, every thread) while a"
+                + " case ran; %d cores give at most %d x its wall time%n", Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().availableProcessors());
         printPausedOverRunning(out, cases, ferry);
         printCompressedOverPlain(out, cases, ferry);
         printChannelsOverOne(out, cases, ferry);

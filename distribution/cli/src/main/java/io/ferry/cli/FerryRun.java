@@ -13,6 +13,7 @@ import io.ferry.migration.Migrator;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -20,8 +21,11 @@ import java.util.concurrent.TimeUnit;
 final class FerryRun {
     private FerryRun() {}
 
-    /** What one migration took. */
-    record Result(long millis, MigrationFigures figures) {}
+    /**
+     * What one migration took: wall time, and the CPU time of the whole process over the same
+     * span (both ends and every thread; with N cores at most N times the wall time).
+     */
+    record Result(long millis, long cpuMillis, MigrationFigures figures) {}
 
     /**
      * Migrates {@code sourceRam} into {@code destinationRam} with the source paused or running
@@ -40,10 +44,12 @@ final class FerryRun {
                 source.pause();
             }
             Migration in = migrator.incoming(destination, endpoint, params);
+            long cpuBefore = processCpuNanos();
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params, listeners);
             MigrationFigures f = out.await(Duration.ofMinutes(10));
             long millis = watch.elapsed(TimeUnit.MILLISECONDS);
+            long cpuMillis = TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore);
             in.await(Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED || in.status() != MigrationStatus.COMPLETED
                     || !sourceRam.contentEquals(destinationRam)) {
@@ -51,7 +57,13 @@ final class FerryRun {
                         + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
                         + in.failure().map(Throwable::getMessage).orElse(""));
             }
-            return new Result(millis, f);
+            return new Result(millis, cpuMillis, f);
         }
+    }
+
+    /** CPU time of this process so far; 0 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? Math.max(0, os.getProcessCpuTime()) : 0;
     }
 }

@@ -21,4 +21,20 @@ public interface ChunkSink {
     default void emit(ByteBuffer payload) throws IOException {
         emit(new ByteBuffer[] {payload}, 0, 1);
     }
+
+    /**
+     * Emits one chunk like {@link #emit(ByteBuffer[], int, int)}, but the sink may write it later,
+     * on another thread (a several-channel migration has a writer thread per extra channel): the
+     * parts and their buffers stay the sink's until {@code released} has run. It runs exactly
+     * once, on any thread: after the write, or once the write will never happen because the
+     * migration failed or was cancelled. Failures show at a later emit or at the pass's end.
+     * The default writes at once, then releases.
+     */
+    default void emitLater(ByteBuffer[] parts, int offset, int length, Runnable released) throws IOException {
+        try {
+            emit(parts, offset, length);
+        } finally {
+            released.run();
+        }
+    }
 }

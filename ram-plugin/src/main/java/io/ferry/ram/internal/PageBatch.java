@@ -8,6 +8,7 @@ import io.ferry.ram.RamSection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * One RAM batch being built and sent: the run table, and the normal runs' data copied into a
@@ -15,7 +16,9 @@ import java.util.Arrays;
  * on it while the machine runs). Emitted as one chunk gathered from the run table and the staged
  * data (normal runs' pages and XBZRLE delta records, in run order), or from the run table and the
  * compressed data when a codec made it smaller. Reused from batch to batch: no allocation per
- * page or per batch.
+ * page or per batch. Once emitted, the batch belongs to the sink until it is written (on a
+ * several-channel migration's writer thread, perhaps); then it empties itself and goes back to
+ * its pool.
  */
 final class PageBatch {
     /** Room a delta record may take: its u16 length and at most a page. */
@@ -33,9 +36,17 @@ final class PageBatch {
     private int deltaPages;
     private int zeroPages;
     private boolean useCompressed;
+    private final Runnable release;
 
-    /** A batch of at most {@code maxRuns} runs and {@code maxNormalPages} pages of data (delta records included). */
-    PageBatch(int maxRuns, int maxNormalPages, PageCodec codec) {
+    /**
+     * A batch of at most {@code maxRuns} runs and {@code maxNormalPages} pages of data (delta
+     * records included), given back to {@code pool} empty once an emitted batch was written.
+     */
+    PageBatch(int maxRuns, int maxNormalPages, PageCodec codec, Consumer<PageBatch> pool) {
+        release = () -> {
+            clear();
+            pool.accept(this);
+        };
         header = ByteBuffer.allocateDirect(RamSection.runAt(0, maxRuns));
         staging = ByteBuffer.allocateDirect(maxNormalPages * PAGE_SIZE);
         stagedView = staging.duplicate();
@@ -115,15 +126,22 @@ final class PageBatch {
         useCompressed = 1 + n < stagedBytes;
     }
 
-    /** Emits the batch as one chunk, counts its pages, and empties it; returns the bytes emitted. */
+    /**
+     * Emits the batch as one chunk and counts its pages; returns the bytes emitted. The batch is
+     * the sink's until written: then it empties itself and goes back to its pool.
+     */
     long emit(StageContext ctx, ChunkSink sink) throws IOException {
         header.put(0, useCompressed ? RamSection.PAGES_COMPRESSED : RamSection.PAGES).putInt(1, runs);
         header.limit(RamSection.runAt(0, runs)).position(0);
         parts[0] = header;
         parts[1] = useCompressed ? compressed : stagedView.limit(stagedBytes).position(0);
         long bytes = header.remaining() + parts[1].remaining();
-        sink.emit(parts, 0, stagedBytes == 0 ? 1 : 2);
         ctx.recordPages(normalPages + deltaPages, zeroPages);
+        sink.emitLater(parts, 0, stagedBytes == 0 ? 1 : 2, release);
+        return bytes;
+    }
+
+    private void clear() {
         header.clear();
         Arrays.fill(parts, null);
         stagedBytes = 0;
@@ -132,6 +150,5 @@ final class PageBatch {
         deltaPages = 0;
         zeroPages = 0;
         useCompressed = false;
-        return bytes;
     }
 }

@@ -18,10 +18,13 @@ import java.nio.ByteBuffer;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The source half of RAM pre-copy. Dirty pages go out gathered into one write per batch (a small
@@ -39,12 +42,17 @@ import java.util.concurrent.Future;
  * downtime, runs exactly the code the live passes ran.
  *
  * <p>With compression on, batches are compressed on a helper thread while the migration thread
- * builds the next one and sends the one before: two {@link PageBatch}es alternate, and the link,
- * the compressor and the page scan overlap instead of taking turns. Batches go out in the order
+ * builds the next one and sends the one before, and the link, the compressor and the page scan
+ * overlap instead of taking turns. Batches go out in the order
  * they were built.
  *
+ * <p>An emitted batch belongs to the sink until it is written: on a several-channel migration the
+ * batches for channels 1.. are written by those channels' threads while this one builds the next.
+ * Batches come from a pool of at most {@link #MAX_BATCHES}, so the staging memory stays bounded;
+ * with one channel and no compression one batch is used over and over.
+ *
  * <p>One instance per migration; used by the migration thread (and, for compression only, its
- * helper).
+ * helper; for writing, the channels' threads).
  */
 final class RamSender {
     private static final System.Logger LOG = System.getLogger(RamSender.class.getName());
@@ -52,6 +60,9 @@ final class RamSender {
     static final int MAX_RUNS = 1020;
     /** A delta larger than this goes as a normal page instead: it would save too little. */
     static final int DELTA_LIMIT = PAGE_SIZE / 2;
+    /** Batches built and not yet written, at most: the one being built, one compressing, the rest queued on channels. */
+    static final int MAX_BATCHES = 4;
+    private static final long POLL_MILLIS = 100;
 
     private final GuestMemory memory;
     private final PageViews views;
@@ -60,12 +71,12 @@ final class RamSender {
     private long cursor;
     private int maxNormalPages = MAX_NORMAL_PAGES;
     private PageBatch current;
+    private final BlockingQueue<PageBatch> free = new LinkedBlockingQueue<>(); // given back by whichever thread wrote them
+    private int batches; // allocated so far
 
     // Compression only: the codec, the helper thread, and the batch it is compressing.
     private PageCodec codec;
     private ExecutorService compressor;
-    private PageBatch first; // the two batches that alternate
-    private PageBatch spare;
     private PageBatch inFlight;
     private Future<?> compressing;
 
@@ -96,15 +107,13 @@ final class RamSender {
         maxNormalPages = Math.max(1, Math.min(MAX_NORMAL_PAGES, room / PAGE_SIZE));
         if (ctx.compression() != Compression.none) {
             codec = PageCodec.of(ctx.compression());
-            spare = new PageBatch(MAX_RUNS, maxNormalPages, codec);
             compressor = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "ferry-ram-compress");
                 t.setDaemon(true);
                 return t;
             });
         }
-        current = new PageBatch(MAX_RUNS, maxNormalPages, codec);
-        first = current;
+        current = acquire(ctx);
         if (ctx.xbzrleCacheSize() > 0) {
             cache = new XbzrleCache(ctx.xbzrleCacheSize());
         }
@@ -318,22 +327,46 @@ final class RamSender {
 
     /**
      * Ends the current batch. Without compression it goes out now. With it, the batch compressed
-     * before goes out, this one is handed to the compressor, and the freed batch is built next.
+     * before goes out and this one is handed to the compressor. A free batch is built next.
      * Returns the bytes emitted.
      */
     private long flush(StageContext ctx, ChunkSink sink) throws IOException {
         closeRun();
+        long emitted;
         if (compressor == null) {
-            return current.emit(ctx, sink);
+            emitted = current.emit(ctx, sink);
+        } else {
+            emitted = drainInFlight(ctx, sink);
+            PageBatch batch = current;
+            PageCodec c = codec;
+            compressing = compressor.submit(() -> batch.compress(c));
+            inFlight = batch;
         }
-        long emitted = drainInFlight(ctx, sink); // in flight is always the other batch: now it is free
-        PageBatch free = current == spare ? first : spare;
-        PageBatch batch = current;
-        PageCodec c = codec;
-        compressing = compressor.submit(() -> batch.compress(c));
-        inFlight = batch;
-        current = free;
+        current = acquire(ctx);
         return emitted;
+    }
+
+    /** A free batch: one given back, else a new one while fewer than {@link #MAX_BATCHES} exist, else the next given back. */
+    private PageBatch acquire(StageContext ctx) throws IOException {
+        PageBatch b = free.poll();
+        if (b != null) {
+            return b;
+        }
+        if (batches < MAX_BATCHES) {
+            batches++;
+            return new PageBatch(MAX_RUNS, maxNormalPages, codec, free::add);
+        }
+        try {
+            while ((b = free.poll(POLL_MILLIS, TimeUnit.MILLISECONDS)) == null) {
+                if (ctx.isCancelled()) {
+                    throw new InterruptedIOException("migration cancelled while RAM batches were being written");
+                }
+            }
+            return b;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a RAM batch to be written");
+        }
     }
 
     /** Waits for the batch being compressed, if any, and emits it; returns the bytes emitted. */

@@ -34,6 +34,35 @@ final class SectionSink implements ChunkSink {
 
     @Override
     public void emit(ByteBuffer[] parts, int offset, int length) throws IOException {
+        long size = acquire(parts, offset, length);
+        if (spread) {
+            out.writeRam(sectionIndex, parts, offset, length);
+        } else {
+            out.control().writeChunk(sectionIndex, parts, offset, length);
+        }
+        emitted(size);
+    }
+
+    /** RAM's section hands its batches to the channels' writer threads; any other section writes at once. */
+    @Override
+    public void emitLater(ByteBuffer[] parts, int offset, int length, Runnable released) throws IOException {
+        if (!spread) {
+            ChunkSink.super.emitLater(parts, offset, length, released);
+            return;
+        }
+        long size;
+        try {
+            size = acquire(parts, offset, length);
+        } catch (IOException | RuntimeException e) {
+            released.run();
+            throw e;
+        }
+        out.writeRamLater(sectionIndex, parts, offset, length, released);
+        emitted(size);
+    }
+
+    /** Waits for the chunk's share of the bandwidth; returns its payload size. */
+    private long acquire(ByteBuffer[] parts, int offset, int length) throws IOException {
         long size = 0;
         for (int i = offset; i < offset + length; i++) {
             size += parts[i].remaining();
@@ -43,7 +72,10 @@ final class SectionSink implements ChunkSink {
         } catch (MigrationCancelledException e) {
             throw new InterruptedIOException("migration cancelled while waiting for bandwidth");
         }
-        (spread ? out.nextForRam() : out.control()).writeChunk(sectionIndex, parts, offset, length);
+        return size;
+    }
+
+    private void emitted(long size) {
         emitted += size;
         counters.transferredBytes = out.bytesWritten();
     }

@@ -214,7 +214,7 @@ final class SourceMigration extends MigrationBase {
             returnPath = new ReturnPath(ch.input(), this::abort, ticker);
             returnPath.start("ferry-return-path-" + machine.name());
         }
-        out = new StreamChannels(params.channels(), params.maxFrameSize(), streamId);
+        out = new StreamChannels(params.channels(), params.maxFrameSize(), streamId, "ferry-migrate-" + machine.name());
         out.add(ch);
         openOthers(ch);
         writer = out.control();
@@ -561,6 +561,7 @@ final class SourceMigration extends MigrationBase {
         closeChannel();
         registry.removeListener(leaveListener);
         if (out != null) {
+            out.close(); // the channels' writer threads, after the channels (a write in progress ends at once)
             counters.transferredBytes = out.bytesWritten();
         }
     }

@@ -7,6 +7,7 @@ import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationChannel;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,9 +17,17 @@ import java.util.List;
  * spread over every channel round-robin from pass 1 on. Every other channel ends each segment
  * (a pass, or an attempt voided before its PASS) with a PASS marker of its own numbering, which
  * the destination's barrier waits for (docs/stream-format.md, "Several channels").
+ *
+ * <p>Channel 0 is written by the migration thread itself, so its order is the order of the calls.
+ * Each other channel has a {@link ChannelWriter} thread that writes, in order, the RAM chunks and
+ * segment markers handed to it: the checksums and socket writes of several channels run in
+ * parallel with the page scan. A segment's end waits until every channel has written its marker,
+ * so nothing is left queued once a PASS or VOID is on channel 0, and a failed write on any
+ * channel fails the migration there at the latest.
  */
-final class StreamChannels {
+final class StreamChannels implements AutoCloseable {
     private final List<FrameWriter> writers = new ArrayList<>();
+    private final List<ChannelWriter> threads = new ArrayList<>(); // channel i's thread at i - 1
     private final int[] segments;
     private int next;
     private boolean spreading;
@@ -26,12 +35,15 @@ final class StreamChannels {
     private final int count;
     private final int maxFrameSize;
     private final long streamId;
+    private final String name;
 
-    StreamChannels(int count, int maxFrameSize, long streamId) {
+    /** {@code name}: the writer threads' name prefix (the migration's). */
+    StreamChannels(int count, int maxFrameSize, long streamId, String name) {
         checkArgument(count >= 1, "channels must be >= 1 but was %s", count);
         this.count = count;
         this.maxFrameSize = maxFrameSize;
         this.streamId = streamId;
+        this.name = name;
         this.segments = new int[count];
     }
 
@@ -43,6 +55,9 @@ final class StreamChannels {
         checkArgument(writers.size() < count, "all %s channels are open", count);
         FrameWriter w = new FrameWriter(channel.output(), maxFrameSize);
         w.writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, writers.size(), count, streamId));
+        if (!writers.isEmpty()) {
+            threads.add(new ChannelWriter(w, name + "-channel-" + writers.size()));
+        }
         writers.add(w);
     }
 
@@ -55,21 +70,53 @@ final class StreamChannels {
         return count;
     }
 
-    /** Where the next RAM batch goes: channel 0 until pass 0 ended (RAM's layout comes first), then round-robin. */
-    FrameWriter nextForRam() {
-        if (!spreading) {
-            return control();
+    /**
+     * Writes a RAM chunk on the next channel, and returns once it is written and its buffers may
+     * be reused.
+     */
+    void writeRam(int section, ByteBuffer[] parts, int offset, int length) throws IOException {
+        int i = nextForRam();
+        if (i == 0) {
+            control().writeChunk(section, parts, offset, length);
+        } else {
+            ChannelWriter t = threads.get(i - 1);
+            t.submit(w -> w.writeChunk(section, parts, offset, length), () -> { });
+            t.awaitWritten();
         }
-        FrameWriter w = writers.get(next);
-        next = (next + 1) % writers.size();
-        return w;
     }
 
-    /** Bytes written on every channel, headers included. */
+    /**
+     * Writes a RAM chunk on the next channel: at once on channel 0, else queued for the channel's
+     * thread. {@code released} runs once the buffers may be reused (written, or dropped after a failure).
+     */
+    void writeRamLater(int section, ByteBuffer[] parts, int offset, int length, Runnable released) throws IOException {
+        int i = nextForRam();
+        if (i == 0) {
+            try {
+                control().writeChunk(section, parts, offset, length);
+            } finally {
+                released.run();
+            }
+        } else {
+            threads.get(i - 1).submit(w -> w.writeChunk(section, parts, offset, length), released);
+        }
+    }
+
+    /** The channel the next RAM batch goes to: 0 until pass 0 ended (RAM's layout comes first), then round-robin. */
+    private int nextForRam() {
+        if (!spreading) {
+            return 0;
+        }
+        int i = next;
+        next = (next + 1) % writers.size();
+        return i;
+    }
+
+    /** Bytes written on every channel, headers included (the other channels' as of their last finished write). */
     long bytesWritten() {
-        long sum = 0;
-        for (FrameWriter w : writers) {
-            sum += w.bytesWritten();
+        long sum = writers.isEmpty() ? 0 : control().bytesWritten();
+        for (ChannelWriter t : threads) {
+            sum += t.bytesWritten();
         }
         return sum;
     }
@@ -87,9 +134,20 @@ final class StreamChannels {
         control().writeVoid();
     }
 
+    /** Queues a segment marker on every other channel, then waits until each channel has written all it was given. */
     private void endSegment() throws IOException {
         for (int i = 1; i < writers.size(); i++) {
-            writers.get(i).writePass(new Frame.Pass(segments[i]++));
+            Frame.Pass marker = new Frame.Pass(segments[i]++);
+            threads.get(i - 1).submit(w -> w.writePass(marker), () -> { });
         }
+        for (ChannelWriter t : threads) {
+            t.awaitWritten();
+        }
+    }
+
+    /** Stops the writer threads; call once the channels are closed (a write in progress then ends at once). */
+    @Override
+    public void close() {
+        threads.forEach(ChannelWriter::close);
     }
 }
