@@ -24,8 +24,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * 1% packet loss (nftables) and a 20 ms delay line (a proxy process in the destination's
  * namespace). Every run ends with the migration completed and equal state digests, or with the
  * source running again and the destination not. The link is also cut at each point of the
- * switchover ({@link SwitchoverPair}): exactly one guest runs once any IN_DOUBT side is resolved. Needs root, {@code ip netns}, {@code tc} and
- * {@code nft} (Debian: {@code apt-get install nftables}); skipped with the reason where any is missing.
+ * switchover ({@link SwitchoverPair}): exactly one guest runs once any IN_DOUBT side is resolved.
+ * Needs root, {@code ip netns}, {@code tc} and {@code nft} (Debian: {@code apt-get install
+ * nftables}); skipped with the reason where any is missing.
  */
 class NetworkFaultIT {
     private static final String MACHINE = "--ram=64M --devices=its,vhost-net,htab --seed=11";
