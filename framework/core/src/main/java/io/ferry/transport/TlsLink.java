@@ -15,13 +15,15 @@ import javax.net.ssl.SSLException;
  * TLS over a {@link TimedSocket} with the JDK's {@link SSLEngine}. The engine copies each record's
  * plaintext from the caller's buffers (guest memory) into one large network buffer and encrypts it
  * there, so a 1 MiB batch costs two socket writes; it decrypts received records in place and copies
- * the plaintext of large reads straight into the caller's buffer. Reads and writes may run on two
+ * their plaintext straight into the caller's buffer when it has room for the whole record. Reads and writes may run on two
  * threads at once (the engine allows concurrent wrap and unwrap). Where the time goes, measured:
  * docs/tls-cost.md.
  */
 final class TlsLink implements Link {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final int NET_OUT = 512 << 10;
+    /** A TLS record header: type, version, length (RFC 8446 5.1). */
+    private static final int RECORD_HEADER = 5;
     /** TLS's largest record plaintext (RFC 8446 5.1). */
     private static final int MAX_PLAINTEXT = 1 << 14;
     /** Several records per socket read; measured no cheaper at 512 KiB (docs/tls-cost.md). */
@@ -135,9 +137,11 @@ final class TlsLink implements Link {
             if (appIn.position() > 0) {
                 return drainAppIn(dst);
             }
+            boolean fits = true;
             while (true) {
-                // Large reads (frame bodies) are decrypted in place; small ones (frame headers) through appIn.
-                ByteBuffer target = dst.remaining() >= appIn.capacity() ? dst : appIn;
+                // Reads with room for the next record (frame bodies) get its plaintext straight; small ones
+                // (frame headers) and a body's last bytes go through appIn.
+                ByteBuffer target = fits && holdsNextRecord(dst) ? dst : appIn;
                 SSLEngineResult r = engine.unwrap(netIn, target);
                 afterPostHandshake(r.getHandshakeStatus());
                 switch (r.getStatus()) {
@@ -154,10 +158,28 @@ final class TlsLink implements Link {
                     case CLOSED -> {
                         return -1;
                     }
-                    case BUFFER_OVERFLOW -> throw new SSLException("TLS record larger than the application buffer");
+                    case BUFFER_OVERFLOW -> {
+                        if (target == appIn) {
+                            throw new SSLException("TLS record larger than the application buffer");
+                        }
+                        fits = false; // the engine asks for more room than the record's length: take it through appIn
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code dst} has room for the plaintext of the next record: a record's length field
+     * (bytes 3-4 of its header) bounds its plaintext. Unknown until the header is in: then only a
+     * buffer as large as the engine's largest plaintext is sure to fit.
+     */
+    private boolean holdsNextRecord(ByteBuffer dst) {
+        if (dst.remaining() >= appIn.capacity()) {
+            return true;
+        }
+        return netIn.remaining() >= RECORD_HEADER
+                && dst.remaining() >= Short.toUnsignedInt(netIn.getShort(netIn.position() + 3));
     }
 
     /** Reads more of the stream behind what {@link #netIn} holds; compacts only then, not after every record. */

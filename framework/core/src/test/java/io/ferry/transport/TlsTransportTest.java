@@ -113,7 +113,7 @@ class TlsTransportTest {
             ByteBuffer[] srcs = gather.toArray(ByteBuffer[]::new);
             CompletableFuture<Long> write = CompletableFuture.supplyAsync(() -> writeQuietly(out, srcs));
             ByteBuffer got = ByteBuffer.allocateDirect(StreamHeader.SIZE + memory.capacity());
-            int[] reads = {8, 1, 100_000, 13, 4096, 1 << 20};
+            int[] reads = {8, 1, 100_000, 13, 4096, 16_500, 16_390, 1 << 20};
             for (int i = 0; got.hasRemaining(); i++) {
                 ByteBuffer window = got.slice(got.position(), Math.min(reads[i % reads.length], got.remaining()));
                 int n = in.input().read(window);
