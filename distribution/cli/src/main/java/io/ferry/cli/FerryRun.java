@@ -16,6 +16,7 @@ import io.ferry.transport.Transports;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /** One timed Ferry migration over loopback TCP, source and destination in this process, verified. */
 final class FerryRun {
@@ -33,6 +34,13 @@ final class FerryRun {
      */
     static Result migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam,
             GuestMemory destinationRam, BenchCase.State state, MigrationListener... listeners) throws Exception {
+        return migrate(migrator, params, sourceRam, destinationRam, state, UnaryOperator.identity(), listeners);
+    }
+
+    /** As above, the destination accepting through {@code endpointView} of its endpoint (to see the channels it accepts). */
+    static Result migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam, GuestMemory destinationRam,
+            BenchCase.State state, UnaryOperator<IncomingEndpoint> endpointView, MigrationListener... listeners)
+            throws Exception {
         MemoryFill.zero(destinationRam); // as a fresh destination has it; outside the timing
         // The machines are not closed: closing frees guest RAM, and the bench reuses both memories,
         // pre-faulted, across runs. They hold no thread (no vCPU) and go with the garbage.
@@ -43,7 +51,7 @@ final class FerryRun {
             if (state == BenchCase.State.paused) {
                 source.pause();
             }
-            Migration in = migrator.incoming(destination, endpoint, params);
+            Migration in = migrator.incoming(destination, endpointView.apply(endpoint), params);
             long cpuBefore = processCpuNanos();
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params, listeners);

@@ -55,10 +55,19 @@ class TrustCommandsTest {
     }
 
     @Test
-    void tlsCostMigratesPlainAndOverTlsAndPrintsBothMedians() {
-        int code = run("tls-cost", "--ram", "16M", "--runs", "1");
+    void tlsCostMigratesPlainAndOverTlsAndPrintsWhatWasNegotiated() {
+        int code = run("tls-cost", "--ram", "16M", "--runs", "1", "--warm-up", "0", "--channels", "1,2");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("plain TCP +median +\\d+ ms").containsPattern("TLS 1.3 +median +\\d+ ms")
-                .contains("TLS cost: ");
+        assertThat(out.toString()).containsPattern("plain TCP 1ch +\\d+ +\\d+").containsPattern("TLS 1.3 2ch +\\d+ +\\d+")
+                .contains("TLS negotiated: TLSv1.3 TLS_AES_128_GCM_SHA256 (mutual authentication")
+                .containsPattern("cold \\(each case's first migration in this process\\): plain TCP 1ch \\d+ ms")
+                .containsPattern("TLS cost, 1 channel\\(s\\): [+-]\\d+\\.\\d% time")
+                .containsPattern("TLS cost, 2 channel\\(s\\): [+-]\\d+\\.\\d% time");
+    }
+
+    @Test
+    void tlsCostWithANegativeWarmUpIsAClearError() {
+        assertThat(run("tls-cost", "--warm-up", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--warm-up must be 0 or more but was -1").doesNotContain("Exception");
     }
 }

@@ -12,21 +12,29 @@ import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 
 /**
- * TLS over a {@link TimedSocket} with the JDK's {@link SSLEngine}. Records are encrypted straight
- * from the caller's buffers (guest memory) into one large network buffer, so a 1 MiB batch costs
- * one socket write; large reads are decrypted straight into the caller's buffer. Reads and writes
- * may run on two threads at once (the engine allows concurrent wrap and unwrap).
+ * TLS over a {@link TimedSocket} with the JDK's {@link SSLEngine}. The engine copies each record's
+ * plaintext from the caller's buffers (guest memory) into a 512 KiB network buffer and encrypts it
+ * there, so a 1 MiB batch costs three socket writes; it decrypts received records in place and
+ * copies their plaintext straight into the caller's buffer when it has room for the whole record.
+ * Reads and writes may run on two threads at once (the engine allows concurrent wrap and unwrap).
+ * Where the time goes, measured: docs/tls-cost.md.
  */
 final class TlsLink implements Link {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     private static final int NET_OUT = 512 << 10;
+    /** A TLS record header: type, version, length (RFC 8446 5.1). */
+    private static final int RECORD_HEADER = 5;
+    /** TLS's largest record plaintext (RFC 8446 5.1). */
+    private static final int MAX_PLAINTEXT = 1 << 14;
+    /** Several records per socket read; measured no cheaper at 512 KiB (docs/tls-cost.md). */
+    private static final int NET_IN = 64 << 10;
     private static final Duration ALERT_LIMIT = Duration.ofMillis(500);
 
     private final TimedSocket socket;
     private final SSLEngine engine;
     private final Limits limits;
     private final Object writeLock = new Object();
-    private final ByteBuffer netIn; // write mode: filled from the socket, unwrapped from the front
+    private final ByteBuffer netIn; // read mode: received bytes not yet unwrapped, between position and limit
     private final ByteBuffer appIn; // write mode: decrypted bytes not yet taken by a reader
     private final ByteBuffer netOut;
     private volatile long admissionDeadline = TimedSocket.NEVER;
@@ -38,8 +46,9 @@ final class TlsLink implements Link {
         this.engine = engine;
         this.limits = limits;
         int packet = engine.getSession().getPacketBufferSize();
-        // Heap buffers on the network side: the JDK's AES-GCM runs on arrays; the socket copies either way.
-        this.netIn = ByteBuffer.allocate(packet).put(received);
+        // Heap buffers on the network side: the engine en- and decrypts records in place there, and JDK 17's
+        // AES-GCM is about 25% slower on direct buffers, more than the copy the socket then makes (measured).
+        this.netIn = ByteBuffer.allocate(Math.max(NET_IN, packet)).put(received).flip();
         this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
         this.netOut = ByteBuffer.allocate(Math.max(NET_OUT, 2 * packet));
     }
@@ -79,9 +88,7 @@ final class TlsLink implements Link {
     }
 
     private HandshakeStatus unwrapHandshake(long deadline) throws IOException {
-        netIn.flip();
         SSLEngineResult r = engine.unwrap(netIn, appIn);
-        netIn.compact();
         switch (r.getStatus()) {
             case BUFFER_UNDERFLOW -> fill(deadline);
             case CLOSED -> throw new SSLException("the peer closed the TLS session during the handshake");
@@ -112,7 +119,13 @@ final class TlsLink implements Link {
     }
 
     private void fill(long deadline) throws IOException {
-        int n = socket.read(netIn, deadline, limits.handshake(), "handshake-timeout");
+        netIn.compact();
+        int n;
+        try {
+            n = socket.read(netIn, deadline, limits.handshake(), "handshake-timeout");
+        } finally {
+            netIn.flip();
+        }
         if (n < 0) {
             throw new EOFException("the peer closed the connection during the TLS handshake");
         }
@@ -124,12 +137,12 @@ final class TlsLink implements Link {
             if (appIn.position() > 0) {
                 return drainAppIn(dst);
             }
+            boolean fits = true;
             while (true) {
-                // Large reads (frame bodies) are decrypted in place; small ones (frame headers) through appIn.
-                ByteBuffer target = dst.remaining() >= appIn.capacity() ? dst : appIn;
-                netIn.flip();
+                // Reads with room for the next record (frame bodies) get its plaintext straight; small ones
+                // (frame headers) and a body's last bytes go through appIn.
+                ByteBuffer target = fits && holdsNextRecord(dst) ? dst : appIn;
                 SSLEngineResult r = engine.unwrap(netIn, target);
-                netIn.compact();
                 afterPostHandshake(r.getHandshakeStatus());
                 switch (r.getStatus()) {
                     case OK -> {
@@ -145,14 +158,38 @@ final class TlsLink implements Link {
                     case CLOSED -> {
                         return -1;
                     }
-                    case BUFFER_OVERFLOW -> throw new SSLException("TLS record larger than the application buffer");
+                    case BUFFER_OVERFLOW -> {
+                        if (target == appIn) {
+                            throw new SSLException("TLS record larger than the application buffer");
+                        }
+                        fits = false; // the engine asks for more room than the record's length: take it through appIn
+                    }
                 }
             }
         }
     }
 
+    /**
+     * Whether {@code dst} has room for the plaintext of the next record: a record's length field
+     * (bytes 3-4 of its header) bounds its plaintext. Unknown until the header is in: then only a
+     * buffer as large as the engine's largest plaintext is sure to fit.
+     */
+    private boolean holdsNextRecord(ByteBuffer dst) {
+        if (dst.remaining() >= appIn.capacity()) {
+            return true;
+        }
+        return netIn.remaining() >= RECORD_HEADER
+                && dst.remaining() >= Short.toUnsignedInt(netIn.getShort(netIn.position() + 3));
+    }
+
+    /** Reads more of the stream behind what {@link #netIn} holds; compacts only then, not after every record. */
     private int readSocket() throws IOException {
-        return socket.read(netIn, admissionDeadline, limits);
+        netIn.compact();
+        try {
+            return socket.read(netIn, admissionDeadline, limits);
+        } finally {
+            netIn.flip();
+        }
     }
 
     /** After the handshake TLS 1.3 still sends session tickets and key updates; answer what needs an answer. */
@@ -185,12 +222,17 @@ final class TlsLink implements Link {
             total += srcs[i].remaining();
         }
         int packet = engine.getSession().getPacketBufferSize();
+        int end = offset + length;
         synchronized (writeLock) {
             long done = 0;
+            int first = offset;
             while (done < total) {
                 netOut.clear();
                 while (done < total && netOut.remaining() >= packet) {
-                    SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+                    while (!srcs[first].hasRemaining()) {
+                        first++;
+                    }
+                    SSLEngineResult r = engine.wrap(srcs, first, recordWindow(srcs, first, end), netOut);
                     if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
                         throw new ClosedChannelException();
                     }
@@ -200,6 +242,21 @@ final class TlsLink implements Link {
             }
         }
         return total;
+    }
+
+    /**
+     * How many buffers from {@code first} hold one record's plaintext: the engine looks at every
+     * buffer it is given on every record, so a 1 MiB batch of 4 KiB pages passed whole cost about
+     * a sixth of the sender's time.
+     */
+    private static int recordWindow(ByteBuffer[] srcs, int first, int end) {
+        int last = first;
+        long bytes = srcs[first].remaining();
+        while (bytes < MAX_PLAINTEXT && last + 1 < end) {
+            last++;
+            bytes += srcs[last].remaining();
+        }
+        return last - first + 1;
     }
 
     /** Writes what {@link #netOut} holds (in write mode, from 0). */
