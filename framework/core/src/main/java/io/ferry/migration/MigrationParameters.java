@@ -43,6 +43,9 @@ import java.util.function.Consumer;
  * @param channels source: TCP connections per migration (QEMU's multifd-channels), 1 to
  *     {@link #MAX_CHANNELS}; RAM batches are spread over them, everything else rides the first.
  *     Only a {@code tcp:} destination takes more than one
+ * @param inDoubtTimeout destination: how long an in-doubt destination keeps asking the source for its
+ *     decision (reconnecting with backoff) before it leaves the doubt to the operator; source: how
+ *     long after its end it keeps answering (added to {@code switchoverTimeout})
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -57,7 +60,8 @@ public record MigrationParameters(
         Compression compression,
         long xbzrleCacheSize,
         TransportOptions transport,
-        int channels) {
+        int channels,
+        Duration inDoubtTimeout) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -72,6 +76,9 @@ public record MigrationParameters(
     public static final Duration MAX_SWITCHOVER_TIMEOUT = Duration.ofHours(1);
     public static final int MAX_SWITCHOVER_ATTEMPTS = 100;
     public static final int MAX_CHANNELS = io.ferry.stream.FrameReader.MAX_CHANNELS;
+    public static final Duration DEFAULT_IN_DOUBT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration MIN_IN_DOUBT_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration MAX_IN_DOUBT_TIMEOUT = Duration.ofHours(24);
 
     public MigrationParameters {
         checkArgument(maxBandwidth == 0 || (maxBandwidth >= MIN_BANDWIDTH && maxBandwidth <= MAX_BANDWIDTH),
@@ -96,13 +103,18 @@ public record MigrationParameters(
         checkNotNull(transport, "transport");
         checkArgument(channels >= 1 && channels <= MAX_CHANNELS, "channels must be in [1, %s] but was %s", MAX_CHANNELS,
                 channels);
+        checkNotNull(inDoubtTimeout, "inDoubtTimeout");
+        checkArgument(inDoubtTimeout.compareTo(MIN_IN_DOUBT_TIMEOUT) >= 0
+                && inDoubtTimeout.compareTo(MAX_IN_DOUBT_TIMEOUT) <= 0, "in-doubt-timeout must be in [%s, %s] ms but was %s ms",
+                MIN_IN_DOUBT_TIMEOUT.toMillis(), MAX_IN_DOUBT_TIMEOUT.toMillis(), inDoubtTimeout.toMillis());
     }
 
     /** The 0.1.0 parameters; every later one at its default. */
     public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
             Duration switchoverTimeout, boolean runOnDestination) {
         this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
-                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults(), 1);
+                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults(), 1,
+                DEFAULT_IN_DOUBT_TIMEOUT);
     }
 
     /**
@@ -166,13 +178,17 @@ public record MigrationParameters(
         return copy(b -> b.channels = count);
     }
 
+    public MigrationParameters withInDoubtTimeout(Duration timeout) {
+        return copy(b -> b.inDoubtTimeout = timeout);
+    }
+
     /**
      * Sets a parameter by its QEMU-style name: {@code max-bandwidth} (bytes/s, or with a
      * K/M/G suffix), {@code downtime-limit} (ms), {@code iteration-cap}, {@code max-frame-size}
      * (bytes or K/M suffix), {@code switchover-timeout} (ms), {@code run-on-destination}
      * (true/false), {@code downtime-guard} (true/false), {@code switchover-attempts},
      * {@code compression} (none, lz4, zstd), {@code xbzrle-cache-size} (bytes or K/M/G suffix,
-     * 0 = off), {@code channels}; and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
+     * 0 = off), {@code channels}, {@code in-doubt-timeout} (ms); and the {@link Throttling} ones: {@code auto-converge}, {@code dirty-limit}
      * (true/false), {@code cpu-throttle-initial}, {@code cpu-throttle-increment},
      * {@code max-cpu-throttle} (percent), {@code vcpu-dirty-limit} (bytes/s, or with a K/M/G suffix);
      * and the {@link TransportOptions} ({@code tls-creds}, {@code tls-authz}, {@code tls-required},
@@ -202,6 +218,7 @@ public record MigrationParameters(
                 case "compression" -> withCompression(Compression.parse(value));
                 case "xbzrle-cache-size" -> withXbzrleCacheSize(Sizes.parse(value));
                 case "channels" -> withChannels(Integer.parseInt(value));
+                case "in-doubt-timeout" -> withInDoubtTimeout(Duration.ofMillis(Long.parseLong(value)));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name + "': known are "
                         + String.join(", ", names()));
             };
@@ -223,7 +240,8 @@ public record MigrationParameters(
     public static final String NAME_LIST = "max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
             + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts, compression,"
             + " xbzrle-cache-size, auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle,"
-            + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout";
+            + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout,"
+            + " in-doubt-timeout";
 
     private static final List<String> NAMES = List.of(NAME_LIST.split(", "));
 
@@ -255,6 +273,7 @@ public record MigrationParameters(
         out.put("tls-required", Boolean.toString(transport.tlsRequired()));
         out.put("handshake-timeout", Long.toString(transport.handshakeTimeout().toMillis()));
         out.put("progress-timeout", Long.toString(transport.progressTimeout().toMillis()));
+        out.put("in-doubt-timeout", Long.toString(inDoubtTimeout.toMillis()));
         return Collections.unmodifiableMap(out);
     }
 
@@ -288,6 +307,7 @@ public record MigrationParameters(
         long xbzrleCacheSize;
         TransportOptions transport;
         int channels;
+        Duration inDoubtTimeout;
 
         Draft(MigrationParameters p) {
             maxBandwidth = p.maxBandwidth;
@@ -303,12 +323,13 @@ public record MigrationParameters(
             xbzrleCacheSize = p.xbzrleCacheSize;
             transport = p.transport;
             channels = p.channels;
+            inDoubtTimeout = p.inDoubtTimeout;
         }
 
         MigrationParameters build() {
             return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
                     runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize,
-                    transport, channels);
+                    transport, channels, inDoubtTimeout);
         }
     }
 }
