@@ -154,6 +154,58 @@ class InDoubtSwitchoverTest {
     }
 
     /**
+     * A partition after the ACK; the destination notices it late. Meanwhile the source is IN_DOUBT and
+     * the operator, taking the destination for dead, resumes the source: its decision becomes
+     * ABORTED, and that is what the destination hears when it asks.
+     */
+    @Test
+    void aSourceResolvedAbortedTellsTheDestinationThatAsksLaterAborted() throws Exception {
+        try (Machine source = TestMachines.runningSource("late", RAM, 16); Machine dest = TestMachines.destinationFor(source)) {
+            String before = source.memory().digest();
+            Pair run = Pair.start(source, dest, PARAMS, SLOW_DESTINATION, new Fault.LinkFails(FrameType.COMMIT, false, true));
+            awaitEndOrDoubt(run.out);
+            assertThat(run.out.decision().orElseThrow().verdict()).isEqualTo(Verdict.COMMITTED);
+            assertThat(run.in.status()).as("still waiting for COMMIT").isEqualTo(MigrationStatus.ACTIVE);
+            resolve(run.out, new SwitchoverDecision(run.out.streamId().orElseThrow(), Verdict.ABORTED));
+            run.out.await(WAIT);
+            assertThat(run.out.decision().orElseThrow().verdict()).as("the decision log follows").isEqualTo(Verdict.ABORTED);
+            run.in.await(WAIT);
+            assertThat(run.in.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(run.in.decision().orElseThrow().verdict()).isEqualTo(Verdict.ABORTED);
+            assertExactlyOneGuest(source, before, dest, Verdict.ABORTED);
+        }
+    }
+
+    /**
+     * Once the source's decision port told someone asking about the stream COMMITTED, the source
+     * refuses to resume on an operator's ABORTED: that destination may run the machine. The real
+     * destination then asks, runs, and the source completes.
+     */
+    @Test
+    void aSourceThatToldCommittedRefusesToResume() throws Exception {
+        try (Machine source = TestMachines.runningSource("told", RAM, 17); Machine dest = TestMachines.destinationFor(source)) {
+            Pair run = Pair.start(source, dest, PARAMS, SLOW_DESTINATION, new Fault.LinkFails(FrameType.COMMIT, false, true));
+            awaitEndOrDoubt(run.out);
+            long stream = run.out.streamId().orElseThrow();
+            assertThat(run.in.status()).as("still waiting for COMMIT").isEqualTo(MigrationStatus.ACTIVE);
+            try (MigrationChannel c = Transports.connect(run.out.decider().orElseThrow(), PARAMS.transport())) {
+                new FrameWriter(c.output(), 1 << 16).writeAsk(new Frame.Ask(stream));
+                assertThat(new FrameReader(c.input(), 1 << 16).next()).isEqualTo(new Frame.Decision(stream,
+                        Frame.Verdict.COMMITTED));
+            }
+            assertThatThrownBy(() -> run.out.resolve(new SwitchoverDecision(stream, Verdict.ABORTED)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("told COMMITTED");
+            assertThat(run.out.status()).isEqualTo(MigrationStatus.IN_DOUBT);
+            run.in.await(WAIT);
+            run.out.await(WAIT);
+            assertThat(run.in.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(run.out.status()).as("the destination's REPORT on the decision port").isEqualTo(
+                    MigrationStatus.COMPLETED);
+            assertExactlyOneGuest(source, null, dest, Verdict.COMMITTED);
+        }
+    }
+
+    /**
      * A partition after END: the source gives up on the ACK, resumes, and is gone (its decision port
      * closed, as when its process ends) before the destination notices the silence: the destination
      * asks in vain for in-doubt-timeout, stays IN_DOUBT, and the operator resolves it with the
