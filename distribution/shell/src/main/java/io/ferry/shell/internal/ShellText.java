@@ -158,7 +158,8 @@ public final class ShellText implements Converter {
             case "vcpu-dirty-limit" -> Sizes.format(Long.parseLong(value)) + "/s";
             case "max-frame-size" -> Sizes.format(Long.parseLong(value));
             case "xbzrle-cache-size" -> value.equals("0") ? "0 (off)" : Sizes.format(Long.parseLong(value));
-            case "downtime-limit", "switchover-timeout", "handshake-timeout", "progress-timeout" -> value + " ms";
+            case "downtime-limit", "switchover-timeout", "handshake-timeout", "progress-timeout", "in-doubt-timeout" ->
+                    value + " ms";
             case "tls-creds", "tls-authz" -> value.isEmpty() ? "(none)" : value;
             case "cpu-throttle-initial", "cpu-throttle-increment", "max-cpu-throttle" -> value + " %";
             default -> value;

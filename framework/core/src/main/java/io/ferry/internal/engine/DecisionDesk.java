@@ -122,7 +122,7 @@ final class DecisionDesk implements AutoCloseable {
         }
         Frame.Verdict verdict = source.answer();
         out.writeDecision(new Frame.Decision(streamId, verdict));
-        LOG.log(Level.INFO, "stream " + hex(streamId) + ": told the destination " + verdict);
+        LOG.log(Level.DEBUG, "stream " + hex(streamId) + ": told the destination " + verdict);
         if (verdict != Frame.Verdict.COMMITTED) {
             return;
         }

@@ -142,17 +142,16 @@ final class SourceMigration extends MigrationBase {
     public boolean resolve(SwitchoverDecision given) {
         checkStream(streamId, given);
         synchronized (decisionLock) {
-            if (status() != MigrationStatus.IN_DOUBT) {
+            if (status() != MigrationStatus.IN_DOUBT || resolution.isDone()) {
                 return false;
             }
             checkState(given.verdict() == SwitchoverDecision.Verdict.COMMITTED || !toldCommitted,
                     "stream %s: the destination asked and was told COMMITTED, so it may run the machine: resuming here"
                             + " could run it twice; resolve with commit", given.streamHex());
-            boolean done = resolution.complete(given);
-            if (done && given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
-                decision = given; // from now on a destination that asks hears ABORTED
+            if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
+                decision = given; // before the migration thread wakes: it resumes on it, and a destination asking hears it
             }
-            return done;
+            return resolution.complete(given);
         }
     }
 
@@ -173,11 +172,14 @@ final class SourceMigration extends MigrationBase {
 
     /** The destination's REPORT on the decision port: it runs the machine, so an in-doubt commit is confirmed. */
     private void destinationRuns(Frame.Report report) {
-        SwitchoverDecision d = decision;
-        if (d != null && d.verdict() == SwitchoverDecision.Verdict.COMMITTED) {
-            destinationRuns = true;
-            resolution.complete(d);
-            LOG.log(Level.INFO, what() + ": the destination reports it runs stream " + d.streamHex());
+        synchronized (decisionLock) { // an operator's resolve and this report complete the resolution one at a time
+            SwitchoverDecision d = decision;
+            if (d != null && d.verdict() == SwitchoverDecision.Verdict.COMMITTED && !destinationRuns) {
+                destinationRuns = true; // (already true where channel 0's REPORT arrived: the usual case, not worth a line)
+                resolution.complete(d);
+                LOG.log(Level.INFO, what() + ": the destination reports on the decision port that it runs stream "
+                        + d.streamHex());
+            }
         }
     }
 
