@@ -2,6 +2,7 @@ package io.ferry.migration;
 
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.Side;
+import io.ferry.transport.MigrationUri;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -45,6 +46,14 @@ public interface Migration {
     }
 
     /**
+     * Where the source answers an in-doubt destination's questions about its decision: on the source
+     * its decision port, on the destination the one the source announced (a {@code tcp:} migration only).
+     */
+    default Optional<MigrationUri> decider() {
+        return Optional.empty();
+    }
+
+    /**
      * Ends an {@link MigrationStatus#IN_DOUBT IN_DOUBT} migration. A destination takes the source's
      * decision for its stream: COMMITTED runs the machine, ABORTED discards it; give COMMITTED only
      * when the source says so (its {@link #decision()}, or it is gone for good and never resumed).
@@ -54,6 +63,8 @@ public interface Migration {
      *
      * @return false if this migration is not in doubt (nothing changed)
      * @throws IllegalArgumentException if the decision names another stream
+     * @throws IllegalStateException on a source, for ABORTED once its decision port told the
+     *     destination COMMITTED (that destination may run the machine)
      */
     default boolean resolve(SwitchoverDecision decision) {
         return false;

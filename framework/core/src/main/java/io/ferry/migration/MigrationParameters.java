@@ -46,6 +46,9 @@ import java.util.function.Function;
  * @param channels source: TCP connections per migration (QEMU's multifd-channels), 1 to
  *     {@link #MAX_CHANNELS}; RAM batches are spread over them, everything else rides the first.
  *     Only a {@code tcp:} destination takes more than one
+ * @param inDoubtTimeout destination: how long an in-doubt destination keeps asking the source for its
+ *     decision (reconnecting with backoff) before it leaves the doubt to the operator; source: how
+ *     long after its end it keeps answering (added to {@code switchoverTimeout})
  */
 public record MigrationParameters(
         long maxBandwidth,
@@ -60,7 +63,8 @@ public record MigrationParameters(
         Compression compression,
         long xbzrleCacheSize,
         TransportOptions transport,
-        int channels) {
+        int channels,
+        Duration inDoubtTimeout) {
 
     public static final Duration DEFAULT_DOWNTIME_LIMIT = Duration.ofMillis(300);
     public static final int DEFAULT_ITERATION_CAP = 30;
@@ -75,6 +79,9 @@ public record MigrationParameters(
     public static final Duration MAX_SWITCHOVER_TIMEOUT = Duration.ofHours(1);
     public static final int MAX_SWITCHOVER_ATTEMPTS = 100;
     public static final int MAX_CHANNELS = io.ferry.stream.FrameReader.MAX_CHANNELS;
+    public static final Duration DEFAULT_IN_DOUBT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration MIN_IN_DOUBT_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration MAX_IN_DOUBT_TIMEOUT = Duration.ofHours(24);
 
     public MigrationParameters {
         checkArgument(maxBandwidth == 0 || (maxBandwidth >= MIN_BANDWIDTH && maxBandwidth <= MAX_BANDWIDTH),
@@ -99,13 +106,18 @@ public record MigrationParameters(
         checkNotNull(transport, "transport");
         checkArgument(channels >= 1 && channels <= MAX_CHANNELS, "channels must be in [1, %s] but was %s", MAX_CHANNELS,
                 channels);
+        checkNotNull(inDoubtTimeout, "inDoubtTimeout");
+        checkArgument(inDoubtTimeout.compareTo(MIN_IN_DOUBT_TIMEOUT) >= 0
+                && inDoubtTimeout.compareTo(MAX_IN_DOUBT_TIMEOUT) <= 0, "in-doubt-timeout must be in [%s, %s] ms but was %s ms",
+                MIN_IN_DOUBT_TIMEOUT.toMillis(), MAX_IN_DOUBT_TIMEOUT.toMillis(), inDoubtTimeout.toMillis());
     }
 
     /** The 0.1.0 parameters; every later one at its default. */
     public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
             Duration switchoverTimeout, boolean runOnDestination) {
         this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
-                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults(), 1);
+                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults(), 1,
+                DEFAULT_IN_DOUBT_TIMEOUT);
     }
 
     /**
@@ -169,6 +181,10 @@ public record MigrationParameters(
         return copy(b -> b.channels = count);
     }
 
+    public MigrationParameters withInDoubtTimeout(Duration timeout) {
+        return copy(b -> b.inDoubtTimeout = timeout);
+    }
+
     /**
      * Sets a parameter by its QEMU-style name ({@link Name#text()}), the value as text in the
      * parameter's {@link Unit} (the shell's {@code set-parameter}).
@@ -213,7 +229,8 @@ public record MigrationParameters(
     public static final String NAME_LIST = "max-bandwidth, downtime-limit, iteration-cap, max-frame-size,"
             + " switchover-timeout, run-on-destination, downtime-guard, switchover-attempts, compression,"
             + " xbzrle-cache-size, auto-converge, cpu-throttle-initial, cpu-throttle-increment, max-cpu-throttle,"
-            + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout";
+            + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout,"
+            + " in-doubt-timeout";
 
     private static final List<String> NAMES = Arrays.stream(Name.values()).map(Name::text).toList();
 
@@ -311,7 +328,9 @@ public record MigrationParameters(
                 p -> millis(p.transport.handshakeTimeout())),
         PROGRESS_TIMEOUT("progress-timeout", Unit.MILLISECONDS, "longest a read or write may make no progress",
                 (p, v) -> p.withTransport(p.transport.with("progress-timeout", v)),
-                p -> millis(p.transport.progressTimeout()));
+                p -> millis(p.transport.progressTimeout())),
+        IN_DOUBT_TIMEOUT("in-doubt-timeout", Unit.MILLISECONDS, "how long an in-doubt destination asks the source",
+                (p, v) -> p.withInDoubtTimeout(Duration.ofMillis(Long.parseLong(v))), p -> millis(p.inDoubtTimeout));
 
         private final String text;
         private final Unit unit;
@@ -405,6 +424,7 @@ public record MigrationParameters(
         long xbzrleCacheSize;
         TransportOptions transport;
         int channels;
+        Duration inDoubtTimeout;
 
         Draft(MigrationParameters p) {
             maxBandwidth = p.maxBandwidth;
@@ -420,12 +440,13 @@ public record MigrationParameters(
             xbzrleCacheSize = p.xbzrleCacheSize;
             transport = p.transport;
             channels = p.channels;
+            inDoubtTimeout = p.inDoubtTimeout;
         }
 
         MigrationParameters build() {
             return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
                     runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize,
-                    transport, channels);
+                    transport, channels, inDoubtTimeout);
         }
     }
 }

@@ -12,9 +12,11 @@ public enum MigrationStatus {
     DEVICE,
     /**
      * Destination: it acknowledged the stream, then lost the source before hearing COMMIT or an
-     * abort; only the source's decision ({@link Migration#resolve}) ends it. Source: it committed,
-     * and the destination never confirmed it runs; only how the destination ended ends it. On either
-     * side the machine does not run meanwhile.
+     * abort; only the source's decision ends it: asked for by the destination itself on the source's
+     * decision port (for at most {@code in-doubt-timeout}), or given with {@link Migration#resolve}.
+     * Source: it committed, and the destination never confirmed it runs; only how the destination
+     * ended ends it (its REPORT on the decision port, or {@link Migration#resolve}). On either side
+     * the machine does not run meanwhile.
      */
     IN_DOUBT,
     /** Cancel requested; winding down. */

@@ -158,6 +158,63 @@ public sealed interface Frame {
         }
     }
 
+    /**
+     * Where the source answers an in-doubt destination's {@link Ask}: a TCP host (1..255 bytes of
+     * UTF-8) and port, secured as the migration's own channels are.
+     */
+    record Decider(String host, int port) implements Frame {
+        public Decider {
+            checkNotNull(host, "host");
+            checkArgument(!host.isEmpty() && host.length() <= 255, "decider host must be 1..255 characters: '%s'", host);
+            checkArgument(port > 0 && port <= 0xFFFF, "decider port must be in [1, 65535] but was %s", port);
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.DECIDER;
+        }
+    }
+
+    /** A destination asks the source for its decision about stream {@code streamId}. */
+    record Ask(long streamId) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.ASK;
+        }
+    }
+
+    /** The source's answer to an {@link Ask}: its decision about stream {@code streamId}, or none yet. */
+    record Decision(long streamId, Verdict verdict) implements Frame {
+        public Decision {
+            checkNotNull(verdict, "verdict");
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.DECISION;
+        }
+    }
+
+    /** A {@link Decision}'s verdict; the codes are part of the wire format. */
+    enum Verdict {
+        /** The source has not decided yet: ask again later. */
+        UNDECIDED(0),
+        /** The source committed: it never resumes, the destination runs the machine. */
+        COMMITTED(1),
+        /** The source turned back and resumed: the destination discards the machine. */
+        ABORTED(2);
+
+        private final int code;
+
+        Verdict(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
+
     /** The destination refused or failed the migration. */
     record Error(String message) implements Frame {
         public Error {

@@ -30,7 +30,8 @@ public final class FrameReader {
     public static final int MAX_CHANNELS = 16;
     /** Frame types that carry the stream's data, which END closes. */
     private static final java.util.Set<FrameType> AFTER_END_DATA =
-            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END);
+            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END,
+                    FrameType.DECIDER);
     /** The longest peer text (an ERROR message) passed on. */
     public static final int MAX_PEER_TEXT = 1024;
     private final ReadableByteChannel channel;
@@ -238,6 +239,9 @@ public final class FrameReader {
                 case REPORT -> new Frame.Report(marks(p, start, index));
                 case ERROR -> new Frame.Error(printable(utf8(p, start, index)));
                 case ACCEPT -> new Frame.Accept();
+                case DECIDER -> decodeDecider(p, start, index);
+                case ASK -> new Frame.Ask(p.getLong());
+                case DECISION -> new Frame.Decision(p.getLong(), verdict(p.get(), start, index));
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
                 throw new MalformedFrameException(start, index, p.remaining() + " unexpected trailing bytes in " + type);
@@ -246,6 +250,30 @@ public final class FrameReader {
         } catch (BufferUnderflowException e) {
             throw new MalformedFrameException(start, index, type + " payload of " + p.limit() + " bytes is too short");
         }
+    }
+
+    private static Frame.Decider decodeDecider(ByteBuffer p, long start, long index) throws MalformedFrameException {
+        int len = Short.toUnsignedInt(p.getShort());
+        if (len == 0 || len > 255 || len > p.remaining()) {
+            throw new MalformedFrameException(start, index, "DECIDER host length " + len + " (1..255, within the payload)");
+        }
+        byte[] host = new byte[len];
+        p.get(host);
+        int port = Short.toUnsignedInt(p.getShort());
+        if (port == 0) {
+            throw new MalformedFrameException(start, index, "DECIDER port 0");
+        }
+        return new Frame.Decider(printable(new String(host, java.nio.charset.StandardCharsets.UTF_8)), port);
+    }
+
+    private static Frame.Verdict verdict(byte code, long start, long index) throws MalformedFrameException {
+        for (Frame.Verdict v : Frame.Verdict.values()) {
+            if (v.code() == code) {
+                return v;
+            }
+        }
+        throw new MalformedFrameException(start, index, "DECISION verdict " + Byte.toUnsignedInt(code)
+                + " (0 undecided, 1 committed, 2 aborted)");
     }
 
     private static Frame.Manifest decodeManifest(ByteBuffer p, long start, long index) throws MalformedFrameException {

@@ -18,6 +18,10 @@ public enum FrameType {
     VOID(0x06),
     /** Source to destination: asks for a PONG, to measure the round trip. */
     PING(0x07),
+    /** Source to destination, before END: where the source answers questions about its decision (host and port). */
+    DECIDER(0x08),
+    /** Source to destination, on a decision connection: the source's decision for a stream id, or none yet. */
+    DECISION(0x09),
     /** Destination to source: everything loaded; totals as received, and the destination's checkpoints so far. */
     ACK(0x10),
     /** Destination to source: the destination refused or failed; the payload says why. */
@@ -27,7 +31,9 @@ public enum FrameType {
     /** Destination to source: the checkpoints from COMMIT read to the machine running. */
     REPORT(0x13),
     /** Destination to source: the MANIFEST is accepted; the source may send the sections' state. */
-    ACCEPT(0x14);
+    ACCEPT(0x14),
+    /** Destination to source, on a decision connection: asks for the source's decision for a stream id. */
+    ASK(0x15);
 
     private final int code;
 

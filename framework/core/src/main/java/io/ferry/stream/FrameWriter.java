@@ -135,6 +135,21 @@ public final class FrameWriter {
         writeFrame(FrameType.REPORT, NO_SECTION, encode(report.marks()));
     }
 
+    public void writeDecider(Frame.Decider decider) throws IOException {
+        byte[] host = decider.host().getBytes(StandardCharsets.UTF_8);
+        writeFrame(FrameType.DECIDER, NO_SECTION, ByteBuffer.allocate(4 + host.length).putShort((short) host.length)
+                .put(host).putShort((short) decider.port()).flip());
+    }
+
+    public void writeAsk(Frame.Ask ask) throws IOException {
+        writeFrame(FrameType.ASK, NO_SECTION, ByteBuffer.allocate(8).putLong(0, ask.streamId()));
+    }
+
+    public void writeDecision(Frame.Decision decision) throws IOException {
+        writeFrame(FrameType.DECISION, NO_SECTION, ByteBuffer.allocate(9).putLong(0, decision.streamId())
+                .put(8, (byte) decision.verdict().code()));
+    }
+
     public void writeError(Frame.Error error) throws IOException {
         byte[] text = error.message().getBytes(StandardCharsets.UTF_8);
         int n = Math.min(text.length, maxFrameSize);

@@ -41,4 +41,13 @@ public interface MigrationChannel extends Closeable {
     default java.util.List<MigrationChannel> companions() {
         return java.util.List.of();
     }
+
+    /**
+     * This end's own address on a TCP connection it opened (the source's side of a {@code tcp:}
+     * channel): the address the peer reached it from, where a source listens for decision questions
+     * ({@link DecisionPort}). Empty for files, in-memory channels and accepted connections.
+     */
+    default java.util.Optional<java.net.InetSocketAddress> localAddress() {
+        return java.util.Optional.empty();
+    }
 }

@@ -20,6 +20,7 @@ final class TcpChannel implements MigrationChannel {
     private volatile boolean open = true;
     private volatile List<MigrationChannel> companions = List.of();
     private final Optional<StreamHeader> header;
+    private volatile Optional<java.net.InetSocketAddress> local = Optional.empty();
 
     TcpChannel(Link link, ByteBuffer replay) {
         this(link, replay, Optional.empty());
@@ -35,6 +36,17 @@ final class TcpChannel implements MigrationChannel {
     /** The stream header an admitted peer sent. */
     Optional<StreamHeader> header() {
         return header;
+    }
+
+    /** The local address of a connection this side opened. */
+    TcpChannel local(java.net.SocketAddress address) {
+        local = Optional.of((java.net.InetSocketAddress) address);
+        return this;
+    }
+
+    @Override
+    public Optional<java.net.InetSocketAddress> localAddress() {
+        return local;
     }
 
     void companions(List<MigrationChannel> others) {

@@ -47,11 +47,11 @@ public final class Transports {
                 timed = new TimedSocket(socket);
                 Link.Limits limits = Link.Limits.source(options);
                 if (tls.isEmpty()) {
-                    return new TcpChannel(new PlainLink(timed, limits), ByteBuffer.allocate(0));
+                    return new TcpChannel(new PlainLink(timed, limits), ByteBuffer.allocate(0)).local(socket.getLocalAddress());
                 }
                 TlsLink link = new TlsLink(timed, tls.get().engine(true), limits, ByteBuffer.allocate(0));
                 link.handshake(TimedSocket.deadline(options.handshakeTimeout()));
-                return new TcpChannel(link, ByteBuffer.allocate(0));
+                return new TcpChannel(link, ByteBuffer.allocate(0)).local(socket.getLocalAddress());
             } catch (IOException | RuntimeException e) {
                 socket.close();
                 if (timed != null) {

@@ -33,6 +33,12 @@ class StartFailureTest {
                 .hasMessageContaining("progress-timeout");
         assertThatThrownBy(() -> p.with("handshake-timeout", "0")).hasMessageContaining("handshake-timeout")
                 .hasMessageContaining("[100 ms, 3600000 ms]");
+        assertThatThrownBy(() -> p.with("in-doubt-timeout", "9223372036854775807"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("in-doubt-timeout")
+                .hasMessageContaining("[100, 86400000] ms");
+        assertThatThrownBy(() -> p.with("in-doubt-timeout", "99")).hasMessageContaining("in-doubt-timeout");
+        assertThat(p.inDoubtTimeout()).isEqualTo(MigrationParameters.DEFAULT_IN_DOUBT_TIMEOUT);
+        assertThat(p.with("in-doubt-timeout", "1000").inDoubtTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.with("switchover-timeout", "3600000").switchoverTimeout()).isEqualTo(Duration.ofHours(1));
         assertThat(p.with("max-bandwidth", "0").maxBandwidth()).isZero();
     }

@@ -65,6 +65,7 @@ class FrameCodecTest {
         w.writeManifest(new Frame.Manifest(List.of(SectionId.of("ram", 0, 1), SectionId.of("its", 2, 3))));
         w.writeChunk(1, new ByteBuffer[] {ByteBuffer.wrap(new byte[] {1, 2, 3}), ByteBuffer.allocateDirect(5)}, 0, 2);
         w.writePass(new Frame.Pass(0));
+        w.writeDecider(new Frame.Decider("10.0.0.1", 40001));
         w.writeEnd();
         w.writeCommit();
         w.writeAck(new Frame.Ack(new StreamTotals(9, 10)));
@@ -75,6 +76,9 @@ class FrameCodecTest {
         w.writeReport(new Frame.Report(List.of(new Frame.Mark("commit-read", 3), new Frame.Mark("running", 4))));
         w.writeAck(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
         w.writeAccept();
+        w.writeAsk(new Frame.Ask(-77));
+        w.writeDecision(new Frame.Decision(-77, Frame.Verdict.ABORTED));
+        w.writeDecision(new Frame.Decision(5, Frame.Verdict.UNDECIDED));
         return sink.bytes.toByteArray();
     }
 
@@ -89,7 +93,8 @@ class FrameCodecTest {
         chunk.payload().get(payload);
         assertThat(payload).containsExactly(1, 2, 3, 0, 0, 0, 0, 0);
         assertThat(r.next()).isEqualTo(new Frame.Pass(0));
-        assertThat(((Frame.End) r.next()).totals()).isEqualTo(new StreamTotals(3, 8));
+        assertThat(r.next()).isEqualTo(new Frame.Decider("10.0.0.1", 40001));
+        assertThat(((Frame.End) r.next()).totals()).isEqualTo(new StreamTotals(4, 8));
         assertThat(r.next()).isEqualTo(new Frame.Commit());
         assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(9, 10)));
         assertThat(r.next()).isEqualTo(new Frame.Error("nope: ünïcode"));
@@ -100,8 +105,11 @@ class FrameCodecTest {
                 new Frame.Mark("running", 4))));
         assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
         assertThat(r.next()).isEqualTo(new Frame.Accept());
-        assertThat(r.totals()).isEqualTo(new StreamTotals(12, 8));
-        assertThat(FrameType.values()).hasSize(12); // a new frame type needs a case above
+        assertThat(r.next()).isEqualTo(new Frame.Ask(-77));
+        assertThat(r.next()).isEqualTo(new Frame.Decision(-77, Frame.Verdict.ABORTED));
+        assertThat(r.next()).isEqualTo(new Frame.Decision(5, Frame.Verdict.UNDECIDED));
+        assertThat(r.totals()).isEqualTo(new StreamTotals(16, 8));
+        assertThat(FrameType.values()).hasSize(15); // a new frame type needs a case above
     }
 
     @Test

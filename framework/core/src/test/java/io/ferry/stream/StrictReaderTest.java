@@ -114,6 +114,27 @@ class StrictReaderTest {
     }
 
     @Test
+    void aDeciderAfterEndOrADecisionWithAnUnknownVerdictIsRefused() throws IOException {
+        assertThatThrownBy(() -> readAll(stream(w -> {
+            pass(w, 0);
+            end(w);
+            w.writeDecider(new Frame.Decider("127.0.0.1", 4444));
+        }))).isInstanceOf(MalformedFrameException.class).hasMessageContaining("DECIDER frame after END");
+        byte[] decision = stream(w -> {
+            pass(w, 0);
+            w.writeDecision(new Frame.Decision(1, Frame.Verdict.COMMITTED));
+        });
+        // the verdict is the last payload byte of the second frame: before its 4-byte checksum, at the end
+        byte[] bad = java.util.Arrays.copyOf(decision, decision.length);
+        bad[bad.length - 5] = 7;
+        CRC32C crc = new CRC32C();
+        crc.update(bad, bad.length - 4 - 8 - 9, 8 + 9);
+        ByteBuffer.wrap(bad).putInt(bad.length - 4, (int) crc.getValue());
+        assertThatThrownBy(() -> readAll(bad)).isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("DECISION verdict 7");
+    }
+
+    @Test
     void aWellFormedStreamStillReads() throws IOException {
         assertThat(readAll(stream(w -> {
             chunk(w);

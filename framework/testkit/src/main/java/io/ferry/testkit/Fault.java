@@ -24,8 +24,10 @@ public sealed interface Fault {
 
     /**
      * The link fails at the source's first frame of type {@code frame}, just before it is written or
-     * just after ({@code afterIt}): cut (the connection closes, the write fails) or silent (nothing
-     * more passes either way, and the connection stays open until its owner closes it).
+     * just after ({@code afterIt}): cut (the connection closes, the write fails) or silent (a partition:
+     * nothing more passes either way, not even the source closing its end, so the destination learns
+     * of it only from its own timeouts). The source's decision port stays reachable (see
+     * {@link FaultyChannel#FaultyChannel(io.ferry.transport.MigrationChannel, Fault, boolean)}).
      */
     record LinkFails(FrameType frame, boolean afterIt, boolean silent) implements Fault {
         public LinkFails {

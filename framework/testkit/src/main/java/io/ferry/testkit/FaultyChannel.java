@@ -20,17 +20,28 @@ public final class FaultyChannel implements MigrationChannel {
     private final Fault fault;
     private final Output output;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final boolean sourceReachable;
     private volatile boolean silenced;
-    /** The link goes silent after the frame being written: the peer's answer to it must not arrive either. */
+    /** This side hears nothing more: set before the frame a silence follows is written, so no answer to it races in. */
     private volatile boolean deaf;
     /** The link is cut: nothing more arrives, not even bytes already in the socket's buffer. */
     private volatile boolean cut;
     private Input input;
 
     public FaultyChannel(MigrationChannel inner, Fault fault) {
+        this(inner, fault, true);
+    }
+
+    /**
+     * @param sourceReachable whether the destination can still reach the source's decision port
+     *     (announced from this channel's local address); false: the source opens none, as if
+     *     unreachable, so an in-doubt destination waits for the operator
+     */
+    public FaultyChannel(MigrationChannel inner, Fault fault, boolean sourceReachable) {
         this.inner = inner;
         this.fault = fault;
         this.output = new Output();
+        this.sourceReachable = sourceReachable;
     }
 
     @Override
@@ -62,9 +73,41 @@ public final class FaultyChannel implements MigrationChannel {
     }
 
     @Override
+    public java.util.Optional<java.net.InetSocketAddress> localAddress() {
+        return sourceReachable ? inner.localAddress() : java.util.Optional.empty();
+    }
+
+    /**
+     * Closes this end. On a silent link the close does not reach the peer either (a partition): the
+     * connection is drained and closed once the peer gives up and closes its end.
+     */
+    @Override
     public void close() throws IOException {
         closed.countDown();
-        inner.close();
+        if (!silenced && !deaf) {
+            inner.close();
+            return;
+        }
+        Thread drain = new Thread(this::drainUntilPeerCloses, "ferry-silent-link");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    private void drainUntilPeerCloses() {
+        ByteBuffer sink = ByteBuffer.allocate(64 << 10);
+        try {
+            while (inner.input().read(sink.clear()) >= 0) {
+                // what the peer still sends is lost in the partition
+            }
+        } catch (IOException e) {
+            // the peer reset the connection: it is gone either way
+        } finally {
+            try {
+                inner.close();
+            } catch (IOException e) {
+                // nothing more to release
+            }
+        }
     }
 
     /** Once the link is silent, a read returns nothing (what it got is dropped) until the channel is closed. */
@@ -85,7 +128,7 @@ public final class FaultyChannel implements MigrationChannel {
             }
             int pos = dst.position();
             int n = in.read(dst);
-            if (silenced || deaf) { // an answer that raced the silence never crossed it
+            if (silenced || deaf) {
                 dst.position(pos);
                 return silence();
             }
@@ -184,9 +227,8 @@ public final class FaultyChannel implements MigrationChannel {
             }
             if (match && !link.silent()) {
                 cut = true; // from the frame on, this side hears nothing: the peer's answer to it is lost too
-            }
-            if (match && link.silent()) {
-                deaf = true; // likewise when the frame itself still goes out before the silence
+            } else if (match) {
+                deaf = true; // likewise for a silence after the frame
             }
             long total = 0;
             for (int i = offset; i < offset + length; i++) {
@@ -238,7 +280,7 @@ public final class FaultyChannel implements MigrationChannel {
 
         @Override
         public void close() throws IOException {
-            inner.close();
+            FaultyChannel.this.close();
         }
     }
 }

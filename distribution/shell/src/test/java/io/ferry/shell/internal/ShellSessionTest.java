@@ -98,7 +98,10 @@ class ShellSessionTest {
         }
     }
 
-    /** COMMIT lost after the ACK: the destination shows IN_DOUBT with the stream id, and ferry:resolve ends it. */
+    /**
+     * COMMIT lost after the ACK, and the source unreachable (no decision port to ask): the destination
+     * shows IN_DOUBT with the stream id, and ferry:resolve ends it.
+     */
     @Test
     void anInDoubtIncomingMigrationIsResolvedWithTheSourcesDecision() throws Exception {
         try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
@@ -107,7 +110,7 @@ class ShellSessionTest {
             String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
             source.createMachine(spec(0), false);
             Migration out = new Migrator(plugins).migrate(source.machine().orElseThrow(), new FaultyChannel(Transports.connect(
-                    MigrationUri.parse(uri)), new Fault.LinkFails(FrameType.COMMIT, false, false)), MigrationParameters.defaults());
+                    MigrationUri.parse(uri)), new Fault.LinkFails(FrameType.COMMIT, false, false), false), MigrationParameters.defaults());
             Await.until(Duration.ofSeconds(60), () -> out.status() == MigrationStatus.IN_DOUBT, () -> "source " + out.status());
             Await.until(Duration.ofSeconds(60), () -> destination.info().orElseThrow().status() == MigrationStatus.IN_DOUBT,
                     () -> destination.info().toString());

@@ -29,6 +29,7 @@ import io.ferry.stream.StreamHeader;
 import io.ferry.stream.StreamTotals;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationChannel;
+import io.ferry.transport.MigrationUri;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
@@ -67,8 +68,10 @@ final class DestinationMigration extends MigrationBase {
     private volatile FrameReceiver receiver;
     private volatile OptionalLong streamId = OptionalLong.empty();
     private volatile SwitchoverDecision decision;
-    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}. */
+    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}, or by the source's answer to a question. */
     private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
+    /** Where the source answers questions about its decision (its DECIDER frame), if it said. */
+    private volatile DecisionAsker asker;
 
     DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
             IncomingEndpoint endpoint) {
@@ -103,6 +106,12 @@ final class DestinationMigration extends MigrationBase {
     @Override
     public Optional<SwitchoverDecision> decision() {
         return Optional.ofNullable(decision);
+    }
+
+    @Override
+    public Optional<MigrationUri> decider() {
+        DecisionAsker a = asker;
+        return a == null ? Optional.empty() : Optional.of(a.decider());
     }
 
     @Override
@@ -204,7 +213,9 @@ final class DestinationMigration extends MigrationBase {
             if (awaitCommit(frames, marks)) {
                 claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
                 marks.mark(Timeline.RUNNING);
-                report(answers, marks);
+                Frame.Report report = new Frame.Report(marks.takeNew());
+                report(answers, report);
+                tellSourceItRuns(report);
                 return;
             }
             learnedNanos = marks.at(Timeline.ACK_WRITTEN); // this side's part of the void attempt
@@ -233,9 +244,9 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /** Tells the source when the machine ran; it is committed already, so a failure to tell is only logged. */
-    private void report(FrameWriter answers, DestinationMarks marks) {
+    private void report(FrameWriter answers, Frame.Report report) {
         try {
-            answers.writeReport(new Frame.Report(marks.takeNew()));
+            answers.writeReport(report);
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "could not send the switchover REPORT to the source", e);
         }
@@ -283,6 +294,8 @@ final class DestinationMigration extends MigrationBase {
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
             } else if (f instanceof Frame.Ping ping) {
                 pong(answers, ping);
+            } else if (f instanceof Frame.Decider d) {
+                asker = new DecisionAsker(d, streamId.getAsLong(), params.transport());
             } else if (f instanceof Frame.Void) {
                 revertAttempt(); // the source stepped back during COMPLETE, before END
             } else if (f instanceof Frame.Error e) {
@@ -378,8 +391,14 @@ final class DestinationMigration extends MigrationBase {
         closeChannel();
         setStatus(MigrationStatus.IN_DOUBT);
         String id = String.format("%016x", streamId.getAsLong());
+        DecisionAsker a = asker;
         LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + id + ": acknowledged, then lost the source ("
-                + lost.getMessage() + "); resolve with the source's decision (ferry:resolve commit|abort " + id + ")");
+                + describe(lost) + "); " + (a == null ? "" : "asking the source at " + a.decider() + " for at most "
+                + params.inDoubtTimeout().toMillis() + " ms, or ") + "resolve with the source's decision (ferry:resolve"
+                + " commit|abort " + id + ")");
+        if (a != null) {
+            startThread("ferry-in-doubt-" + machine.name(), () -> askSource(a, id));
+        }
         SwitchoverDecision given;
         try {
             given = resolution.get();
@@ -392,6 +411,52 @@ final class DestinationMigration extends MigrationBase {
                     + " loaded machine is discarded");
         }
         return true;
+    }
+
+    /** Asks the source for its decision until it gives one, the bound passes, or the operator resolves first. */
+    private void askSource(DecisionAsker a, String id) {
+        try {
+            Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), resolution, null, false);
+            if (v.isPresent() && resolution.complete(new SwitchoverDecision(streamId.getAsLong(),
+                    v.get() == Frame.Verdict.COMMITTED ? SwitchoverDecision.Verdict.COMMITTED
+                            : SwitchoverDecision.Verdict.ABORTED))) {
+                LOG.log(Level.INFO, what() + ": stream " + id + " resolved by the source's decision: " + v.get());
+            } else if (v.isEmpty() && !resolution.isDone()) {
+                LOG.log(Level.WARNING, what() + ": still IN_DOUBT about stream " + id + ": the source at " + a.decider()
+                        + " gave no decision within in-doubt-timeout (" + params.inDoubtTimeout().toMillis() + " ms);"
+                        + " resolve with its decision (ferry:resolve commit|abort " + id + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The machine runs on the source's COMMIT: tells the source on its decision port too, off this
+     * thread, because the REPORT on channel 0 may be lost with the link, leaving the source in doubt.
+     * Stops when told, after in-doubt-timeout, or when nothing listens there (the source is done).
+     */
+    private void tellSourceItRuns(Frame.Report report) {
+        DecisionAsker a = asker;
+        if (a == null) {
+            return;
+        }
+        startThread("ferry-tell-" + machine.name(), () -> {
+            try {
+                Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), new CompletableFuture<>(), report,
+                        true);
+                if (v.isPresent() && v.get() == Frame.Verdict.ABORTED) {
+                    LOG.log(Level.ERROR, what() + ": the source says it ABORTED stream " + streamHex()
+                            + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private String streamHex() {
+        return String.format("%016x", streamId.getAsLong());
     }
 
     /** An abort's reason wins (the thread's own exception is its consequence), then a cancel. */

@@ -1,5 +1,7 @@
 package io.ferry.internal.engine;
 
+import static com.google.common.base.Preconditions.checkState;
+
 import com.google.common.base.Throwables;
 import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
@@ -23,6 +25,7 @@ import io.ferry.pipeline.Stage;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
 import io.ferry.transport.MigrationChannel;
+import io.ferry.transport.MigrationUri;
 import io.ferry.transport.ProgressTimeoutException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -62,8 +65,20 @@ final class SourceMigration extends MigrationBase {
     private volatile SwitchoverDecision decision;
     /** Committed, and no REPORT says the destination heard it: in doubt once the attempt's figures are kept. */
     private boolean unconfirmed;
-    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}. */
+    /**
+     * Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}, or by the destination's
+     * REPORT on the decision port (COMMITTED: it runs the machine).
+     */
     private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
+    /** Guards the decision against a question answered while an operator resolves. */
+    private final Object decisionLock = new Object();
+    /** A destination was told COMMITTED on the decision port: it may run the machine, so this side never resumes. */
+    private boolean toldCommitted;
+    /** The destination said it runs the machine (REPORT on channel 0 or on the decision port). */
+    private volatile boolean destinationRuns;
+    /** END was written: from then on a destination may have acknowledged, and be in doubt. */
+    private volatile boolean endWritten;
+    private volatile DecisionDesk desk;
 
     private Pipeline pipeline;
     private StageRunner stages;
@@ -114,9 +129,93 @@ final class SourceMigration extends MigrationBase {
     }
 
     @Override
+    public Optional<MigrationUri> decider() {
+        DecisionDesk d = desk;
+        return d == null ? Optional.empty() : Optional.of(d.address());
+    }
+
+    /**
+     * {@inheritDoc} An ABORTED resolution is refused once the decision port told the destination
+     * COMMITTED: it may run the machine already, and resuming here would run it twice.
+     */
+    @Override
     public boolean resolve(SwitchoverDecision given) {
         checkStream(streamId, given);
-        return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
+        synchronized (decisionLock) {
+            if (status() != MigrationStatus.IN_DOUBT || resolution.isDone()) {
+                return false;
+            }
+            checkState(given.verdict() == SwitchoverDecision.Verdict.COMMITTED || !toldCommitted,
+                    "stream %s: the destination asked and was told COMMITTED, so it may run the machine: resuming here"
+                            + " could run it twice; resolve with commit", given.streamHex());
+            if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
+                decision = given; // before the migration thread wakes: it resumes on it, and a destination asking hears it
+            }
+            return resolution.complete(given);
+        }
+    }
+
+    /** The decision port's answer: this side's decision as it is now. */
+    private Frame.Verdict answer() {
+        synchronized (decisionLock) {
+            SwitchoverDecision d = decision;
+            if (d == null) {
+                return Frame.Verdict.UNDECIDED;
+            }
+            if (d.verdict() == SwitchoverDecision.Verdict.ABORTED) {
+                return Frame.Verdict.ABORTED;
+            }
+            toldCommitted = true;
+            return Frame.Verdict.COMMITTED;
+        }
+    }
+
+    /** The destination's REPORT on the decision port: it runs the machine, so an in-doubt commit is confirmed. */
+    private void destinationRuns(Frame.Report report) {
+        synchronized (decisionLock) { // an operator's resolve and this report complete the resolution one at a time
+            SwitchoverDecision d = decision;
+            if (d != null && d.verdict() == SwitchoverDecision.Verdict.COMMITTED && !destinationRuns) {
+                destinationRuns = true; // (already true where channel 0's REPORT arrived: the usual case, not worth a line)
+                resolution.complete(d);
+                LOG.log(Level.INFO, what() + ": the destination reports on the decision port that it runs stream "
+                        + d.streamHex());
+            }
+        }
+    }
+
+    /** Opens the decision port and announces it, before any state (so before END on every path). */
+    private void openDesk(MigrationChannel ch) throws IOException {
+        DecisionDesk d = DecisionDesk.open(ch, streamId, params.transport(), new DecisionDesk.Source() {
+            @Override
+            public Frame.Verdict answer() {
+                return SourceMigration.this.answer();
+            }
+
+            @Override
+            public void destinationRuns(Frame.Report report) {
+                SourceMigration.this.destinationRuns(report);
+            }
+        }, "ferry-decisions-" + machine.name()).orElse(null);
+        desk = d;
+        if (d != null) {
+            writer.writeDecider(d.decider());
+        }
+    }
+
+    /**
+     * Closes the decision port once no destination can need it: at once if END was never written
+     * or the destination runs; else after the time an in-doubt destination may go on asking.
+     */
+    private void closeDesk() {
+        DecisionDesk d = desk;
+        if (d == null) {
+            return;
+        }
+        if (!endWritten || destinationRuns) {
+            d.close();
+        } else {
+            d.closeAfter(params.switchoverTimeout().plus(params.inDoubtTimeout()));
+        }
     }
 
     /**
@@ -126,10 +225,13 @@ final class SourceMigration extends MigrationBase {
      */
     private void inDoubt() throws MigrationException, InterruptedException {
         closeChannel();
-        setStatus(MigrationStatus.IN_DOUBT);
-        LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
-                + " destination never confirmed; resolve with how the destination ended (ferry:resolve commit|abort "
-                + decision.streamHex() + ")");
+        if (!resolution.isDone()) { // the destination may have reported on the decision port already
+            setStatus(MigrationStatus.IN_DOUBT);
+            LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
+                    + " destination never confirmed; its REPORT on the decision port " + decider().map(Object::toString)
+                    .orElse("(none)") + " ends this, or resolve with how the destination ended (ferry:resolve"
+                    + " commit|abort " + decision.streamHex() + ")");
+        }
         SwitchoverDecision given;
         try {
             given = resolution.get();
@@ -140,7 +242,6 @@ final class SourceMigration extends MigrationBase {
             claim.changeRunState(RunState.POSTMIGRATE);
             return;
         }
-        decision = given;
         throw new MigrationException("in doubt about stream " + given.streamHex() + ", resolved: the destination did"
                 + " not run the machine, so it resumes here");
     }
@@ -179,6 +280,7 @@ final class SourceMigration extends MigrationBase {
             } else if (failure != null) {
                 stayStopped();
             }
+            closeDesk();
             claim.close();
             end(failure);
         }
@@ -225,6 +327,7 @@ final class SourceMigration extends MigrationBase {
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         awaitAccept();
+        openDesk(ch);
         stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), out, throttle, this, counters,
                 params);
 
@@ -333,6 +436,7 @@ final class SourceMigration extends MigrationBase {
             counters.remainingBytes = 0;
             endPass(pass);
             Frame.End end = writer.writeEnd();
+            endWritten = true;
             timeline.mark(Timeline.END_WRITTEN);
             counters.transferredBytes = out.bytesWritten();
             if (returnPath == null) {
@@ -363,6 +467,7 @@ final class SourceMigration extends MigrationBase {
                 reported = awaitReport(timeline);
             }
             if (reported) {
+                destinationRuns = true;
                 claim.changeRunState(RunState.POSTMIGRATE);
             } else {
                 unconfirmed = true;

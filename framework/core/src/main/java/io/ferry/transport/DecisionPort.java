@@ -1,0 +1,98 @@
+package io.ferry.transport;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Optional;
+
+/**
+ * The listening port where a source answers in-doubt destinations about its switchover decision
+ * (docs/stream-format.md, "Decision connections"). Secured as the migration's channels are: with
+ * TLS credentials, every peer must finish a TLS 1.3 handshake with a certificate the CA signed and
+ * tls-authz allows, within the handshake timeout, and a plaintext peer is refused; the source is the
+ * TLS server here. A destination connects with {@link Transports#connect(MigrationUri, TransportOptions)}.
+ */
+public final class DecisionPort implements AutoCloseable {
+    private static final int BACKLOG = 8;
+
+    private final ServerSocketChannel server;
+    private final MigrationUri.Tcp address;
+    private final TransportOptions options;
+    private final Optional<TlsContext> tls;
+
+    private DecisionPort(ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options,
+            Optional<TlsContext> tls) {
+        this.server = server;
+        this.address = address;
+        this.options = options;
+        this.tls = tls;
+    }
+
+    /** Listens on {@code at} (port 0: an ephemeral one) with {@code options}' TLS credentials and timeouts. */
+    public static DecisionPort open(MigrationUri.Tcp at, TransportOptions options) throws IOException {
+        checkNotNull(at, "at");
+        checkNotNull(options, "options");
+        Optional<TlsContext> tls = options.tls()
+                ? Optional.of(TlsContext.load(options.tlsCreds().orElseThrow(), options.tlsAuthz()))
+                : Optional.empty();
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.bind(new InetSocketAddress(at.host(), at.port()), BACKLOG);
+            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+            return new DecisionPort(server, new MigrationUri.Tcp(at.host(), port), options, tls);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IOException("cannot listen for decision questions on " + at + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where the port listens (the port as bound). */
+    public MigrationUri.Tcp address() {
+        return address;
+    }
+
+    /**
+     * Waits for the next peer and admits it (TLS handshake, certificate and tls-authz checked, within
+     * the handshake timeout). The channel's reads and writes are bounded by the progress timeout.
+     *
+     * @throws IOException if this peer was refused (the port goes on listening), or the port is closed
+     */
+    public MigrationChannel accept() throws IOException {
+        SocketChannel s = server.accept(); // throws once closed
+        long deadline = TimedSocket.deadline(options.handshakeTimeout());
+        TimedSocket socket = new TimedSocket(s);
+        try {
+            Link.Limits limits = Link.Limits.destination(options);
+            if (tls.isEmpty()) {
+                return new TcpChannel(new PlainLink(socket, limits), ByteBuffer.allocate(0));
+            }
+            ByteBuffer first = ByteBuffer.allocate(1);
+            if (socket.read(first, deadline, options.handshakeTimeout(), "handshake-timeout") < 0) {
+                throw new EOFException("the peer closed the connection before sending anything");
+            }
+            first.flip();
+            TlsLink link = new TlsLink(socket, tls.get().engine(false), limits, first);
+            link.handshake(deadline); // a plaintext peer fails here: its first bytes are no TLS record
+            return new TcpChannel(link, ByteBuffer.allocate(0));
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw new PeerRefusedException("decision port " + address + " refused " + socket.describe() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the port still listens (an {@link #accept()} that failed on a closed port ends the answering). */
+    public boolean isOpen() {
+        return server.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
