@@ -97,6 +97,29 @@ class NetworkFaultIT {
         }
     }
 
+    /**
+     * The link goes down after the destination's ACK and comes back once the destination is in
+     * doubt: the destination asks the source's decision port by itself and runs the guest, the
+     * source hears of it and completes; nobody types {@code ferry:resolve}.
+     */
+    @Test
+    void aLinkBackAfterTheAckLetsBothSidesSettleByThemselves() throws Exception {
+        namespaces("1gbit");
+        String[] params = {"switchover-timeout=2000", "progress-timeout=3000", "in-doubt-timeout=30000"};
+        try (SwitchoverPair pair = SwitchoverPair.start(Point.AFTER_ACK, (name, cmd) -> spawn(name, net.destination(), cmd),
+                "tcp:" + net.destinationAddress() + ":0", (name, cmd) -> spawn(name, net.source(), cmd),
+                net.destinationAddress(), params)) {
+            net.cutLink();
+            pair.release();
+            pair.awaitDestinationInDoubt();
+            net.restoreLink();
+            SwitchoverPair.Outcome[] o = pair.endByThemselves();
+            pair.assertExactlyOneGuest(o);
+            assertThat(o[1].runs()).as(o[0] + " / " + o[1]).isTrue();
+            assertThat(o[0].status()).as("the source heard the destination's report").isEqualTo("COMPLETED");
+        }
+    }
+
     /** Completed with equal digests, or the source resumed and the destination never ran. */
     private static void assertCompletedOrSourceResumed(Outcome o) {
         System.out.println("NetworkFaultIT: source exit " + o.sourceExit + ", destination exit " + o.destinationExit

@@ -85,6 +85,11 @@ final class NetworkNamespaces implements AutoCloseable {
         run("ip", "-n", source, "link", "set", sourceLink, "down");
     }
 
+    /** Brings the link {@link #cutLink()} took down up again. */
+    void restoreLink() throws IOException, InterruptedException {
+        run("ip", "-n", source, "link", "set", sourceLink, "up");
+    }
+
     /** {@code command} run inside namespace {@code ns}. */
     static List<String> in(String ns, List<String> command) {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));

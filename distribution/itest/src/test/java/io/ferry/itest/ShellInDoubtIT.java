@@ -23,7 +23,7 @@ class ShellInDoubtIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** Short bounds, so the side left alone notices in seconds. */
     private static final String[] BOUNDS = {"ferry:set-parameter switchover-timeout 2000",
-        "ferry:set-parameter progress-timeout 3000"};
+        "ferry:set-parameter progress-timeout 3000", "ferry:set-parameter in-doubt-timeout 2000"};
 
     @TempDir
     static Path tmp;

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class SwitchoverKillIT {
     /** Short bounds, so a side waiting for a dead peer gives up in seconds. */
-    static final String[] PARAMS = {"switchover-timeout=2000", "progress-timeout=3000"};
+    static final String[] PARAMS = {"switchover-timeout=2000", "progress-timeout=3000", "in-doubt-timeout=2000"};
 
     @ParameterizedTest
     @EnumSource(Point.class)

@@ -114,6 +114,18 @@ final class SwitchoverPair implements AutoCloseable {
         return new Outcome[] {outcome(source, s, sourceDoubted), outcome(destination, d, destinationDoubted)};
     }
 
+    /** Waits until the destination reports IN_DOUBT. */
+    void awaitDestinationInDoubt() throws InterruptedException {
+        destination.await("^status IN_DOUBT", WAIT);
+    }
+
+    /** Both sides end on their own, no {@code resolve} sent: the in-doubt destination asked the source. */
+    Outcome[] endByThemselves() throws InterruptedException {
+        Matcher d = destination.await("^(ended) (\\w+) decision (\\w+)", WAIT);
+        Matcher s = source.await("^(ended) (\\w+) decision (\\w+)", WAIT);
+        return new Outcome[] {outcome(source, s, false), outcome(destination, d, false)};
+    }
+
     private static Matcher endOrDoubt(ShellProcess p) throws InterruptedException {
         return p.await("^(ended|status IN_DOUBT) ?(\\w*) decision (\\w+)", WAIT);
     }
