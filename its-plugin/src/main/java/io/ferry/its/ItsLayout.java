@@ -37,14 +37,19 @@ public record ItsLayout(long base) {
     public static final int ITT_SLOT = 2 << 10;
 
     public ItsLayout {
-        checkArgument(base >= 0 && base % GuestMemory.PAGE_SIZE == 0, "ITS region base 0x%s is not page aligned",
+        checkArgument(
+                base >= 0 && base % GuestMemory.PAGE_SIZE == 0,
+                "ITS region base 0x%s is not page aligned",
                 Long.toHexString(base));
     }
 
     /** The layout in the top {@link #REGION_SIZE} of {@code memory}. */
     public static ItsLayout of(GuestMemory memory) {
-        checkArgument(memory.size() >= MIN_RAM, "the ITS model needs at least %s bytes of guest RAM, this machine has %s",
-                MIN_RAM, memory.size());
+        checkArgument(
+                memory.size() >= MIN_RAM,
+                "the ITS model needs at least %s bytes of guest RAM, this machine has %s",
+                MIN_RAM,
+                memory.size());
         return new ItsLayout(memory.size() - REGION_SIZE);
     }
 

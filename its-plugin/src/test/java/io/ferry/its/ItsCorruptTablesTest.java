@@ -23,18 +23,26 @@ class ItsCorruptTablesTest {
 
     @Test
     void aDeviceTableEntryPointingOutsideRamFailsTheLoad() throws Exception {
-        refused((its, ram) -> {
-            int d = firstMapped(its).deviceId();
-            ram.writeLong(its.registers().bases().deviceTable() + d * 16L + 8, ItsMigrations.RAM); // ITT address
-        }, "lies outside guest RAM of " + ItsMigrations.RAM + " bytes");
+        refused(
+                (its, ram) -> {
+                    int d = firstMapped(its).deviceId();
+                    ram.writeLong(
+                            its.registers().bases().deviceTable() + d * 16L + 8, ItsMigrations.RAM); // ITT address
+                },
+                "lies outside guest RAM of " + ItsMigrations.RAM + " bytes");
     }
 
     @Test
     void aCorruptIttEntryFailsTheLoad() throws Exception {
-        refused((its, ram) -> {
-            DeviceEvent e = firstMapped(its);
-            ram.writeLong(new ItsLayout(ItsMigrations.RAM - ItsLayout.REGION_SIZE).itt(e.deviceId()) + e.eventId() * 8L, VALID | 5);
-        }, "pINTID 5 is not an LPI");
+        refused(
+                (its, ram) -> {
+                    DeviceEvent e = firstMapped(its);
+                    ram.writeLong(
+                            new ItsLayout(ItsMigrations.RAM - ItsLayout.REGION_SIZE).itt(e.deviceId())
+                                    + e.eventId() * 8L,
+                            VALID | 5);
+                },
+                "pINTID 5 is not an LPI");
     }
 
     private static DeviceEvent firstMapped(ItsDevice its) {
@@ -46,16 +54,20 @@ class ItsCorruptTablesTest {
             MigrationOutcome out = Harness.between(m.source, m.destination)
                     .sourcePlugins(PluginRegistry.of(new RamPlugin(), new ItsPlugin(), TableCorrupter.of(damage)))
                     .destinationPlugins(PluginRegistry.of(new RamPlugin(), new ItsPlugin()))
-                    .transport(TransportKind.TCP).run(ItsMigrations.TIMEOUT);
+                    .transport(TransportKind.TCP)
+                    .run(ItsMigrations.TIMEOUT);
 
             assertThat(out.destination().failure()).get().isInstanceOfSatisfying(HandlerFailedException.class, e -> {
                 assertThat(e.handlerId()).isEqualTo(ItsSection.RESTORE);
                 assertThat(e.stage()).isEqualTo(Stage.LOAD_COMPLETE);
                 assertThat(e).hasMessageContaining("CorruptTableException").hasMessageContaining(why);
             });
-            System.out.println("destination refused the load: " + out.destination().failure().orElseThrow().getMessage());
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DestinationFailedException.class)
-                    .hasMessageContaining(ItsSection.RESTORE).hasMessageContaining(why);
+            System.out.println("destination refused the load: "
+                    + out.destination().failure().orElseThrow().getMessage());
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(DestinationFailedException.class)
+                    .hasMessageContaining(ItsSection.RESTORE)
+                    .hasMessageContaining(why);
             assertThat(m.destinationIts.registers()).isEqualTo(ItsRegisters.RESET);
             assertThat(m.destinationIts.translations()).isEmpty();
             assertThat(m.destinationIts.isEnabled()).isFalse();

@@ -1,7 +1,5 @@
 package io.ferry.its;
 
-import io.ferry.testkit.Await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +12,7 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
@@ -27,7 +26,8 @@ class ItsFlushPlacementTest {
         try (ItsMigrations m = new ItsMigrations("its-late").warmedUp(500)) {
             MigrationOutcome out = Harness.between(m.source, m.destination)
                     .plugins(new RamPlugin(), new ItsPlugin(FlushPlacement.at(Priority.AFTER_RAM)))
-                    .transport(TransportKind.TCP).run(ItsMigrations.TIMEOUT);
+                    .transport(TransportKind.TCP)
+                    .run(ItsMigrations.TIMEOUT);
 
             assertThat(out.source().pipeline().orElseThrow().order(Stage.COMPLETE))
                     .containsExactly(ItsSection.REGISTERS, "ram.final", ItsSection.FLUSH);
@@ -43,7 +43,10 @@ class ItsFlushPlacementTest {
             // The source resumes with nothing lost: its driver carries on.
             assertThat(m.source.runState()).isEqualTo(RunState.RUNNING);
             long steps = ItsMigrations.driver(m.source).steps();
-            Await.until(ItsMigrations.TIMEOUT, () -> ItsMigrations.driver(m.source).steps() > steps + 100, "the source driver to resume");
+            Await.until(
+                    ItsMigrations.TIMEOUT,
+                    () -> ItsMigrations.driver(m.source).steps() > steps + 100,
+                    "the source driver to resume");
             assertThat(ItsMigrations.driver(m.source).failure()).isEmpty();
         }
     }
@@ -53,7 +56,9 @@ class ItsFlushPlacementTest {
         try (ItsMigrations m = new ItsMigrations("its-noflush").warmedUp(500)) {
             MigrationOutcome out = Harness.between(m.source, m.destination)
                     .plugins(new RamPlugin(), new ItsPlugin(FlushPlacement.omitted()))
-                    .transport(TransportKind.TCP).run(ItsMigrations.TIMEOUT).assertCompleted();
+                    .transport(TransportKind.TCP)
+                    .run(ItsMigrations.TIMEOUT)
+                    .assertCompleted();
 
             assertThat(out.source().pipeline().orElseThrow().order(Stage.COMPLETE))
                     .containsExactly(ItsSection.REGISTERS, "ram.final");
@@ -63,7 +68,8 @@ class ItsFlushPlacementTest {
             assertThat(m.sourceIts.translations()).isNotEmpty();
             assertThat(m.destinationIts.translations()).isEmpty();
             assertThatThrownBy(() -> StateAssertions.assertSameDevices(m.source, m.destination))
-                    .isInstanceOf(AssertionError.class).hasMessageContaining("device its0 state differs");
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("device its0 state differs");
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.ferry.its;
 
-import io.ferry.testkit.Await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.its.internal.DriverState;
@@ -16,6 +14,7 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
@@ -31,20 +30,29 @@ class ItsLiveMigrationTest {
     void liveMigrationOverTcpKeepsEveryTranslationAndResumesTheQueue() throws Exception {
         try (ItsMigrations m = new ItsMigrations("its-live").warmedUp(1_000)) {
             long stepsAtStart = ItsMigrations.driver(m.source).steps();
-            MigrationOutcome out = Harness.between(m.source, m.destination).plugins(new RamPlugin(), new ItsPlugin())
+            MigrationOutcome out = Harness.between(m.source, m.destination)
+                    .plugins(new RamPlugin(), new ItsPlugin())
                     .transport(TransportKind.TCP)
-                    .parameters(MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(BANDWIDTH))
-                    .run(ItsMigrations.TIMEOUT).assertCompleted();
+                    .parameters(MigrationParameters.defaults()
+                            .withRunOnDestination(false)
+                            .withMaxBandwidth(BANDWIDTH))
+                    .run(ItsMigrations.TIMEOUT)
+                    .assertCompleted();
 
             DriverState atSwitchover = ItsMigrations.driverState(m.source);
-            assertThat(atSwitchover.steps()).as("driver steps taken while migrating").isGreaterThan(stepsAtStart);
+            assertThat(atSwitchover.steps())
+                    .as("driver steps taken while migrating")
+                    .isGreaterThan(stepsAtStart);
             assertThat(out.sourceFigures().iterations()).isGreaterThanOrEqualTo(1);
             StateAssertions.assertSameState(m.source, m.destination);
             assertSameTranslations(m.sourceIts, m.destinationIts);
             assertThat(m.destinationIts.registers()).isEqualTo(m.sourceIts.registers());
 
             m.destination.start();
-            Await.until(ItsMigrations.TIMEOUT, () -> ItsMigrations.driver(m.destination).steps() >= 1_000, "the destination driver to carry on");
+            Await.until(
+                    ItsMigrations.TIMEOUT,
+                    () -> ItsMigrations.driver(m.destination).steps() >= 1_000,
+                    "the destination driver to carry on");
             m.destination.pause();
             assertThat(ItsMigrations.driver(m.destination).failure()).isEmpty();
             DriverState after = ItsMigrations.driverState(m.destination);
@@ -56,16 +64,23 @@ class ItsLiveMigrationTest {
     @Test
     void completeRunsTheItsFlushBeforeRamsFinalPass() throws Exception {
         try (ItsMigrations m = new ItsMigrations("its-order").warmedUp(100)) {
-            MigrationOutcome out = Harness.between(m.source, m.destination).plugins(new RamPlugin(), new ItsPlugin())
-                    .transport(TransportKind.TCP).run(ItsMigrations.TIMEOUT).assertCompleted();
+            MigrationOutcome out = Harness.between(m.source, m.destination)
+                    .plugins(new RamPlugin(), new ItsPlugin())
+                    .transport(TransportKind.TCP)
+                    .run(ItsMigrations.TIMEOUT)
+                    .assertCompleted();
             Pipeline source = out.source().pipeline().orElseThrow();
             String table = source.describe();
             System.out.println(table);
 
-            assertThat(source.order(Stage.COMPLETE)).containsExactly(ItsSection.FLUSH, ItsSection.REGISTERS, "ram.final");
-            assertThat(table).containsPattern("COMPLETE\\n\\s+1000 BEFORE_RAM\\s+its\\.flush\\s+its\\s+no chunk\\n"
-                    + "\\s+1000 BEFORE_RAM\\s+its\\.registers\\s+its\\s+its/0 v1\\n\\s+0 RAM\\s+ram\\.final\\s+ram\\s+ram/0 v1\\n");
-            List<String> loadComplete = out.destination().pipeline().orElseThrow().order(Stage.LOAD_COMPLETE);
+            assertThat(source.order(Stage.COMPLETE))
+                    .containsExactly(ItsSection.FLUSH, ItsSection.REGISTERS, "ram.final");
+            assertThat(table)
+                    .containsPattern(
+                            "COMPLETE\\n\\s+1000 BEFORE_RAM\\s+its\\.flush\\s+its\\s+no chunk\\n"
+                                    + "\\s+1000 BEFORE_RAM\\s+its\\.registers\\s+its\\s+its/0 v1\\n\\s+0 RAM\\s+ram\\.final\\s+ram\\s+ram/0 v1\\n");
+            List<String> loadComplete =
+                    out.destination().pipeline().orElseThrow().order(Stage.LOAD_COMPLETE);
             assertThat(loadComplete).containsExactly("ram.check", ItsSection.RESTORE);
             assertThat(m.destination.runState()).isEqualTo(RunState.PAUSED);
         }
@@ -77,7 +92,8 @@ class ItsLiveMigrationTest {
         assertThat(destination.translations()).isEqualTo(source.translations());
         for (int d = 0; d < ItsLayout.DEVICE_TABLE_ENTRIES; d++) {
             for (int e = 0; e < 256; e++) {
-                assertThat(destination.translate(d, e)).as("translation of %s:%s", d, e)
+                assertThat(destination.translate(d, e))
+                        .as("translation of %s:%s", d, e)
                         .isEqualTo(source.translate(d, e));
             }
         }
@@ -89,11 +105,15 @@ class ItsLiveMigrationTest {
      * the mappings or the counters; the sequence numbers must agree too.
      */
     private static void assertNothingLostOrRepeated(ItsDevice destination, DriverState after) {
-        assertThat(after.commands()).as("commands posted").isGreaterThan(ItsLayout.QUEUE_BYTES / ItsLimits.COMMAND_BYTES);
+        assertThat(after.commands())
+                .as("commands posted")
+                .isGreaterThan(ItsLayout.QUEUE_BYTES / ItsLimits.COMMAND_BYTES);
         assertThat(destination.registers().counters().processed()).isEqualTo(after.commands());
-        assertThat(destination.registers().counters().msisDelivered() + destination.registers().counters().msisDropped())
+        assertThat(destination.registers().counters().msisDelivered()
+                        + destination.registers().counters().msisDropped())
                 .isEqualTo(after.msis());
-        assertThat(destination.registers().creadr()).isEqualTo(destination.registers().cwriter())
+        assertThat(destination.registers().creadr())
+                .isEqualTo(destination.registers().cwriter())
                 .isEqualTo((int) (after.commands() * ItsLimits.COMMAND_BYTES % ItsLayout.QUEUE_BYTES));
         try (Machine model = Machine.create("its-model", GuestMemory.of(ItsMigrations.RAM))) {
             ItsDriver replay = ItsDriver.install(model, ItsMigrations.SEED);

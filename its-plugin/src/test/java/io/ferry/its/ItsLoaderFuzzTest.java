@@ -19,7 +19,6 @@ class ItsLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        ChunkFuzzing.loadIntoDevice(new io.ferry.its.internal.ItsPlugin(), "its",
-                16 << 20, ItsSection.ID, chunks);
+        ChunkFuzzing.loadIntoDevice(new io.ferry.its.internal.ItsPlugin(), "its", 16 << 20, ItsSection.ID, chunks);
     }
 }

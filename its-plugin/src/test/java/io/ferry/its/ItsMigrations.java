@@ -1,7 +1,5 @@
 package io.ferry.its;
 
-import io.ferry.testkit.Await;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.its.internal.DriverState;
@@ -9,6 +7,7 @@ import io.ferry.its.internal.ItsDevice;
 import io.ferry.its.internal.ItsDeviceModel;
 import io.ferry.machine.Machine;
 import io.ferry.machine.Vcpu;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.TestMachines;
 import java.time.Duration;
 
@@ -18,6 +17,7 @@ final class ItsMigrations implements AutoCloseable {
     static final long SEED = 20_15;
     /** Driver steps per second: about 3750 commands and 1250 MSIs a second. */
     static final long RATE = 5_000;
+
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     final Machine source;
@@ -40,12 +40,17 @@ final class ItsMigrations implements AutoCloseable {
     }
 
     static Vcpu driver(Machine machine) {
-        return machine.vcpus().stream().filter(v -> v.name().equals(ItsDeviceModel.DRIVER_VCPU)).findFirst().orElseThrow();
+        return machine.vcpus().stream()
+                .filter(v -> v.name().equals(ItsDeviceModel.DRIVER_VCPU))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** The driver's progress as recorded in {@code machine}'s guest RAM; the machine must be stopped. */
     static DriverState driverState(Machine machine) {
-        assertThat(machine.runState().isRunning()).as("%s is stopped", machine.name()).isFalse();
+        assertThat(machine.runState().isRunning())
+                .as("%s is stopped", machine.name())
+                .isFalse();
         return DriverState.read(machine.memory());
     }
 

@@ -18,9 +18,15 @@ import org.junit.jupiter.api.Test;
 class ItsPluginTest {
     @Test
     void serviceLoaderFindsThePluginAndItOffersTheItsModel() {
-        List<MigrationPlugin> found = PluginRegistry.fromServiceLoader(getClass().getClassLoader()).snapshot();
-        assertThat(found).filteredOn(p -> p.name().equals("its")).singleElement().isInstanceOf(ItsPlugin.class)
-                .satisfies(p -> assertThat(p.deviceModels()).extracting(DeviceModel::name).containsExactly("its"));
+        List<MigrationPlugin> found =
+                PluginRegistry.fromServiceLoader(getClass().getClassLoader()).snapshot();
+        assertThat(found)
+                .filteredOn(p -> p.name().equals("its"))
+                .singleElement()
+                .isInstanceOf(ItsPlugin.class)
+                .satisfies(p -> assertThat(p.deviceModels())
+                        .extracting(DeviceModel::name)
+                        .containsExactly("its"));
     }
 
     @Test
@@ -36,7 +42,8 @@ class ItsPluginTest {
     void theModelRefusesRamTooSmallForItsRegionAndAttachesNothing() {
         try (Machine small = Machine.create("small", GuestMemory.of(2 << 20))) {
             DeviceModel model = new ItsPlugin().deviceModels().get(0);
-            assertThatThrownBy(() -> model.attachToSource(small, 1)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> model.attachToSource(small, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("needs at least 4194304 bytes of guest RAM");
             assertThat(small.devices()).isEmpty();
             assertThat(small.vcpus()).isEmpty();

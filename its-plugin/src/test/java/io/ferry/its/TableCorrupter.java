@@ -22,7 +22,13 @@ final class TableCorrupter {
     private TableCorrupter() {}
 
     static MigrationPlugin of(Damage damage) {
-        return TestPlugin.named("corrupter").source(Stage.COMPLETE, Priority.BEFORE_RAM - 1, "corrupter.tables",
-                ctx -> damage.apply(ctx.machine().device(ItsDevice.class).orElseThrow(), ctx.machine().memory().tracked()));
+        return TestPlugin.named("corrupter")
+                .source(
+                        Stage.COMPLETE,
+                        Priority.BEFORE_RAM - 1,
+                        "corrupter.tables",
+                        ctx -> damage.apply(
+                                ctx.machine().device(ItsDevice.class).orElseThrow(),
+                                ctx.machine().memory().tracked()));
     }
 }

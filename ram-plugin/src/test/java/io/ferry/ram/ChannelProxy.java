@@ -22,7 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ChannelProxy implements AutoCloseable {
     /** What happens to the chosen connection. */
-    enum Fault { CUT, STALL }
+    enum Fault {
+        CUT,
+        STALL
+    }
 
     private final ServerSocket server;
     private final MigrationUri.Tcp target;
@@ -80,28 +83,31 @@ final class ChannelProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to, long limit, AtomicLong count) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[64 << 10];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    out.write(buf, 0, n);
-                    if (count.addAndGet(n) >= limit) {
-                        if (fault == Fault.STALL) {
-                            closed.await(); // no more reads until the proxy closes
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[64 << 10];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buf)) >= 0) {
+                            out.write(buf, 0, n);
+                            if (count.addAndGet(n) >= limit) {
+                                if (fault == Fault.STALL) {
+                                    closed.await(); // no more reads until the proxy closes
+                                }
+                                break; // the cut: both sockets close here
+                            }
                         }
-                        break; // the cut: both sockets close here
+                    } catch (IOException e) {
+                        // the other direction closed
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } finally {
+                        close(from);
+                        close(to);
                     }
-                }
-            } catch (IOException e) {
-                // the other direction closed
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                close(from);
-                close(to);
-            }
-        }, "proxy-pump");
+                },
+                "proxy-pump");
         t.setDaemon(true);
         t.start();
     }

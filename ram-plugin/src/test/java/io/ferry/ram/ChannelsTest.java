@@ -28,9 +28,9 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several TCP channels per migration (the {@code channels} parameter), through a proxy that counts,
@@ -40,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ChannelsTest {
     private static final long RAM = 64L << 20;
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static final MigrationParameters TWO = MigrationParameters.defaults().withRunOnDestination(false)
-            .withChannels(2);
+    private static final MigrationParameters TWO =
+            MigrationParameters.defaults().withRunOnDestination(false).withChannels(2);
 
     /**
      * Channels 1.. are written by a thread each, channel 0 by the migration thread; the same pages
@@ -53,30 +53,41 @@ class ChannelsTest {
             throws Exception {
         MigrationParameters params = TWO.withChannels(channels);
         String name = "live" + channels;
-        try (Machine source = TestMachines.runningSource(name, RAM, 21); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource(name, RAM, 21);
+                Machine dest = TestMachines.destinationFor(source)) {
             // A small hot set: the same pages are sent again in pass after pass, batches alternating channels.
-            Vcpu vcpu = source.startVcpu("vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.02), 7));
+            Vcpu vcpu = source.startVcpu(
+                    "vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.02), 7));
             try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
                     ChannelProxy proxy = new ChannelProxy(endpoint.address(), -1, Long.MAX_VALUE)) {
                 Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, params);
-                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), params);
-                Await.until(WAIT, () -> writerThreads(name).size() == channels - 1 || out.status().isTerminal(),
+                Migration out =
+                        new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), params);
+                Await.until(
+                        WAIT,
+                        () -> writerThreads(name).size() == channels - 1
+                                || out.status().isTerminal(),
                         () -> "a writer thread for each of channels 1..: " + writerThreads(name));
                 Set<String> seen = writerThreads(name);
                 out.await(WAIT);
                 in.await(WAIT);
-                assertThat(seen).hasSize(channels - 1).allMatch(t -> t.startsWith("ferry-migrate-" + name + "-channel-"));
+                assertThat(seen)
+                        .hasSize(channels - 1)
+                        .allMatch(t -> t.startsWith("ferry-migrate-" + name + "-channel-"));
                 assertThat(out.failure()).isEmpty();
                 assertThat(in.failure()).isEmpty();
                 assertThat(out.status()).isEqualTo(MigrationStatus.COMPLETED);
                 assertThat(out.figures().iterations()).isGreaterThanOrEqualTo(1);
                 assertThat(vcpu.steps()).isPositive();
                 StateAssertions.assertSameState(source, dest);
-                assertThat(out.figures().normalPages() + out.figures().zeroPages()).as("pages sent again in a later pass")
+                assertThat(out.figures().normalPages() + out.figures().zeroPages())
+                        .as("pages sent again in a later pass")
                         .isGreaterThan(RAM / 4096);
                 assertThat(proxy.connections()).as("one connection per channel").isEqualTo(channels);
                 for (int i = 0; i < channels; i++) {
-                    assertThat(proxy.forwarded(i)).as("channel %s carries RAM batches", i).isGreaterThan(RAM / (2 * channels));
+                    assertThat(proxy.forwarded(i))
+                            .as("channel %s carries RAM batches", i)
+                            .isGreaterThan(RAM / (2 * channels));
                 }
             }
             awaitNoWriterThreads(name);
@@ -85,7 +96,8 @@ class ChannelsTest {
 
     @Test
     void aChannelKilledMidStreamFailsCleanlyWithTheSourceRunningAndRamUnchanged() throws Exception {
-        try (Machine source = TestMachines.runningSource("cut", RAM, 22); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("cut", RAM, 22);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
                     ChannelProxy proxy = new ChannelProxy(endpoint.address(), 1, 4L << 20)) {
@@ -111,14 +123,17 @@ class ChannelsTest {
         Path a = ca.issue(dir.resolve("a"), "CN=a,O=Ferry", 1);
         Path b = ca.issue(dir.resolve("b"), "CN=b,O=Ferry", 1);
         MigrationParameters source = TWO.with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
-        MigrationParameters destination = TWO.with("tls-creds", b.toString()).with("tls-authz", "CN=a,O=Ferry")
+        MigrationParameters destination = TWO.with("tls-creds", b.toString())
+                .with("tls-authz", "CN=a,O=Ferry")
                 .with("tls-required", "true");
-        try (Machine src = TestMachines.runningSource("tls2", RAM, 25); Machine dest = TestMachines.destinationFor(src)) {
+        try (Machine src = TestMachines.runningSource("tls2", RAM, 25);
+                Machine dest = TestMachines.destinationFor(src)) {
             src.pause();
-            try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0),
-                    destination.transport())) {
+            try (IncomingEndpoint endpoint =
+                    Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), destination.transport())) {
                 Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, destination);
-                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(src, endpoint.address(), source);
+                Migration out =
+                        new Migrator(PluginRegistry.of(new RamPlugin())).migrate(src, endpoint.address(), source);
                 out.await(WAIT);
                 in.await(WAIT);
                 assertThat(out.status()).as("%s", out.failure()).isEqualTo(MigrationStatus.COMPLETED);
@@ -130,9 +145,14 @@ class ChannelsTest {
 
     @Test
     void theHarnessMigratesOverTwoChannelsPaused() throws Exception {
-        try (Machine source = TestMachines.runningSource("paused2", RAM, 23); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("paused2", RAM, 23);
+                Machine dest = TestMachines.destinationFor(source)) {
             source.pause();
-            Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP).parameters(TWO).run(WAIT)
+            Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.TCP)
+                    .parameters(TWO)
+                    .run(WAIT)
                     .assertCompleted();
             StateAssertions.assertSameState(source, dest);
         }
@@ -143,7 +163,8 @@ class ChannelsTest {
         try (Machine source = TestMachines.runningSource("file2", RAM, 24)) {
             Migrator migrator = new Migrator(PluginRegistry.of(new RamPlugin()));
             assertThatThrownBy(() -> migrator.migrate(source, new MigrationUri.File(dir.resolve("vm.ferry")), TWO))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channels 2")
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("channels 2")
                     .hasMessageContaining("several channels need a tcp: destination");
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }
@@ -160,15 +181,22 @@ class ChannelsTest {
             try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
                     ChannelProxy proxy = new ChannelProxy(endpoint.address(), 1, 2L << 20, ChannelProxy.Fault.STALL)) {
                 Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, three);
-                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), three);
+                Migration out =
+                        new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), three);
                 // Channel 1 is no longer read: its writer blocks once the socket buffers are full, and the
                 // migration thread, which handed it batches without waiting, once the pool's batches are all queued.
-                Await.until(WAIT, () -> stackOf("ferry-migrate-writers-stall-channel-1").contains("FrameWriter.write")
-                        && stackOf("ferry-migrate-writers-stall").contains("RamSender.acquire"),
-                        () -> "channel 1's writer stuck in a write, the migration thread waiting for a free batch; channel 1"
-                                + " forwarded " + (proxy.connections() > 1 ? proxy.forwarded(1) : 0) + " bytes; migration thread:\n"
-                                + stackOf("ferry-migrate-writers-stall"));
-                assertThat(out.status().isTerminal()).as("stuck, not ended: %s", out.status()).isFalse();
+                Await.until(
+                        WAIT,
+                        () -> stackOf("ferry-migrate-writers-stall-channel-1").contains("FrameWriter.write")
+                                && stackOf("ferry-migrate-writers-stall").contains("RamSender.acquire"),
+                        () ->
+                                "channel 1's writer stuck in a write, the migration thread waiting for a free batch; channel 1"
+                                        + " forwarded " + (proxy.connections() > 1 ? proxy.forwarded(1) : 0)
+                                        + " bytes; migration thread:\n"
+                                        + stackOf("ferry-migrate-writers-stall"));
+                assertThat(out.status().isTerminal())
+                        .as("stuck, not ended: %s", out.status())
+                        .isFalse();
                 assertThat(out.cancel()).isTrue();
                 out.await(Duration.ofSeconds(20));
                 assertThat(out.status()).as("%s", out.failure()).isEqualTo(MigrationStatus.CANCELLED);
@@ -188,7 +216,10 @@ class ChannelsTest {
         Thread.getAllStackTraces().forEach((t, stack) -> {
             if (t.getName().equals(name)) {
                 for (StackTraceElement e : stack) {
-                    b.append(e.getClassName()).append('.').append(e.getMethodName()).append('\n');
+                    b.append(e.getClassName())
+                            .append('.')
+                            .append(e.getMethodName())
+                            .append('\n');
                 }
             }
         });
@@ -207,7 +238,9 @@ class ChannelsTest {
     }
 
     private static void awaitNoWriterThreads(String machine) throws InterruptedException {
-        Await.until(Duration.ofSeconds(20), () -> writerThreads(machine).isEmpty(),
+        Await.until(
+                Duration.ofSeconds(20),
+                () -> writerThreads(machine).isEmpty(),
                 () -> "writer threads left after the migration: " + writerThreads(machine));
     }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.machine.DirtyPattern;
 import io.ferry.machine.Machine;
+import io.ferry.machine.MemoryFill;
 import io.ferry.machine.PageDirtier;
 import io.ferry.machine.Vcpu;
-import io.ferry.machine.MemoryFill;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.Compression;
 import io.ferry.ram.internal.RamPlugin;
@@ -24,7 +24,8 @@ class CompressionTest {
 
     @ParameterizedTest
     @EnumSource(Compression.class)
-    void aHalfCompressibleMachineArrivesByteForByteAndCompressedPagesTakeLessWire(Compression compression) throws Exception {
+    void aHalfCompressibleMachineArrivesByteForByteAndCompressedPagesTakeLessWire(Compression compression)
+            throws Exception {
         long uncompressed = migrate(Compression.none);
         long wire = migrate(compression);
         if (compression == Compression.none) {
@@ -37,11 +38,15 @@ class CompressionTest {
     @ParameterizedTest
     @EnumSource(Compression.class)
     void randomPagesThatDoNotCompressGoAsTheyAre(Compression compression) throws Exception {
-        try (Machine source = TestMachines.runningSource("random", RAM, 5); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("random", RAM, 5);
+                Machine dest = TestMachines.destinationFor(source)) {
             MemoryFill.random(source.memory(), 5, 0);
             source.pause();
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
-                    .parameters(MigrationParameters.defaults().withCompression(compression)).run(Duration.ofSeconds(60))
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.TCP)
+                    .parameters(MigrationParameters.defaults().withCompression(compression))
+                    .run(Duration.ofSeconds(60))
                     .assertCompleted();
             StateAssertions.assertSameState(source, dest);
             assertThat(out.sourceFigures().transferredBytes()).isGreaterThan(RAM);
@@ -49,14 +54,23 @@ class CompressionTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Compression.class, names = {"lz4", "zstd"})
+    @EnumSource(
+            value = Compression.class,
+            names = {"lz4", "zstd"})
     void aLiveMachineArrivesAsAtSwitchoverWithCompressedPasses(Compression compression) throws Exception {
-        try (Machine source = TestMachines.runningSource("live", RAM, 2); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("live", RAM, 2);
+                Machine dest = TestMachines.destinationFor(source)) {
             MemoryFill.halfCompressible(source.memory(), 2);
-            Vcpu vcpu = source.startVcpu("vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.2), 7));
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
-                    .parameters(MigrationParameters.defaults().withCompression(compression).withMaxBandwidth(64L << 20))
-                    .run(Duration.ofSeconds(60)).assertCompleted();
+            Vcpu vcpu = source.startVcpu(
+                    "vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.2), 7));
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.TCP)
+                    .parameters(MigrationParameters.defaults()
+                            .withCompression(compression)
+                            .withMaxBandwidth(64L << 20))
+                    .run(Duration.ofSeconds(60))
+                    .assertCompleted();
             assertThat(vcpu.steps()).isPositive();
             assertThat(out.sourceFigures().iterations()).isGreaterThanOrEqualTo(1);
             StateAssertions.assertSameState(source, dest);
@@ -65,11 +79,15 @@ class CompressionTest {
 
     /** Migrates a paused half-compressible machine; returns the bytes on the wire. */
     private static long migrate(Compression compression) throws Exception {
-        try (Machine source = TestMachines.runningSource("half", RAM, 3); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("half", RAM, 3);
+                Machine dest = TestMachines.destinationFor(source)) {
             MemoryFill.halfCompressible(source.memory(), 3);
             source.pause();
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
-                    .parameters(MigrationParameters.defaults().withCompression(compression)).run(Duration.ofSeconds(60))
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.TCP)
+                    .parameters(MigrationParameters.defaults().withCompression(compression))
+                    .run(Duration.ofSeconds(60))
                     .assertCompleted();
             StateAssertions.assertSameState(source, dest);
             return out.sourceFigures().transferredBytes();

@@ -26,12 +26,17 @@ class ConvergenceTest {
     void maxBandwidthIsRespectedWithinTenPercentOverAFewSeconds() throws Exception {
         long ram = 48L << 20;
         long limit = 16L << 20;
-        try (Machine source = TestMachines.runningSource("bw", ram, 1); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("bw", ram, 1);
+                Machine dest = TestMachines.destinationFor(source)) {
             MemoryFill.random(source.memory(), 1, 0); // no zero pages: every page is 4 KiB on the wire
             source.pause();
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin())
-                    .parameters(MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(limit))
-                    .run(WAIT).assertCompleted();
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .parameters(MigrationParameters.defaults()
+                            .withRunOnDestination(false)
+                            .withMaxBandwidth(limit))
+                    .run(WAIT)
+                    .assertCompleted();
             MigrationFigures f = out.sourceFigures();
             double rate = f.transferredBytes() / (f.totalMillis() / 1000.0);
             assertThat(f.totalMillis()).isGreaterThan(2500); // a run of a few seconds
@@ -43,16 +48,24 @@ class ConvergenceTest {
     @Test
     void aWorkloadThatOutrunsTheBandwidthEndsAtTheIterationCapWithCorrectState() throws Exception {
         long ram = 16L << 20;
-        try (Machine source = TestMachines.runningSource("cap", ram, 2); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("cap", ram, 2);
+                Machine dest = TestMachines.destinationFor(source)) {
             // ~40 MB/s of dirtying against 8 MiB/s of bandwidth never converges to 50 ms
             source.startVcpu("v0", 10_000, new PageDirtier(source.memory(), new DirtyPattern.Uniform(), 2));
-            MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
-                    .withMaxBandwidth(8L << 20).withDowntimeLimit(Duration.ofMillis(50)).withIterationCap(3);
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).parameters(params).run(WAIT)
+            MigrationParameters params = MigrationParameters.defaults()
+                    .withRunOnDestination(false)
+                    .withMaxBandwidth(8L << 20)
+                    .withDowntimeLimit(Duration.ofMillis(50))
+                    .withIterationCap(3);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .parameters(params)
+                    .run(WAIT)
                     .assertCompleted();
             assertThat(out.sourceFigures().iterations()).isEqualTo(3);
             assertThat(out.sourcePasses()).extracting(PassProgress::pass).containsExactly(0, 1, 2, 3, 4);
-            assertThat(out.sourcePasses().get(3).figures().expectedDowntimeMillis()).isGreaterThan(50);
+            assertThat(out.sourcePasses().get(3).figures().expectedDowntimeMillis())
+                    .isGreaterThan(50);
             assertThat(out.sourcePasses().get(1).figures().dirtyPagesRate()).isGreaterThan(1000);
             StateAssertions.assertSameState(source, dest);
         }
@@ -61,8 +74,12 @@ class ConvergenceTest {
     @Test
     void aQuietMachineConvergesAfterOnePassWithEveryPageAccounted() throws Exception {
         long ram = 16L << 20;
-        try (Machine source = TestMachines.runningSource("quiet", ram, 3); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).run(WAIT).assertCompleted();
+        try (Machine source = TestMachines.runningSource("quiet", ram, 3);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .run(WAIT)
+                    .assertCompleted();
             MigrationFigures f = out.sourceFigures();
             assertThat(f.iterations()).isEqualTo(1);
             assertThat(f.normalPages() + f.zeroPages()).isEqualTo(ram / 4096);

@@ -39,38 +39,51 @@ class DontCarePagesTest {
 
         @Override
         public void registerSource(Registrar r) {
-            r.on(Stage.DIRTY_SYNC).id("balloon.hint").priority(Priority.AFTER_RAM).handler(ctx -> {
-                if (ctx.pass() == 1) {
-                    dropped = ctx.discardPages(FREE_FIRST, FREE_COUNT);
-                    ctx.machine().memory().tracked().writeLong(REUSED * GuestMemory.PAGE_SIZE, 42); // written again
-                }
-            });
+            r.on(Stage.DIRTY_SYNC)
+                    .id("balloon.hint")
+                    .priority(Priority.AFTER_RAM)
+                    .handler(ctx -> {
+                        if (ctx.pass() == 1) {
+                            dropped = ctx.discardPages(FREE_FIRST, FREE_COUNT);
+                            ctx.machine()
+                                    .memory()
+                                    .tracked()
+                                    .writeLong(REUSED * GuestMemory.PAGE_SIZE, 42); // written again
+                        }
+                    });
         }
     }
 
     @Test
     void droppedPagesAreNotSentButCountedAndZeroOnTheDestinationWhileARewrittenPageIsSent() throws Exception {
-        try (Machine source = TestMachines.runningSource("balloon", RAM, 41); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("balloon", RAM, 41);
+                Machine dest = TestMachines.destinationFor(source)) {
             MemoryFill.random(source.memory(), 41, 0); // every page non-zero: a page sent as data is told apart
             source.pause();
             Balloon balloon = new Balloon();
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), balloon).run(WAIT)
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), balloon)
+                    .run(WAIT)
                     .assertCompleted();
             MigrationFigures f = out.sourceFigures();
             long pages = RAM / GuestMemory.PAGE_SIZE;
             assertThat(balloon.dropped).isEqualTo(FREE_COUNT); // all dirty since SETUP marked every page
             assertThat(f.discardedPages()).isEqualTo(FREE_COUNT);
             assertThat(f.normalPages()).isEqualTo(pages - FREE_COUNT + 1); // the rewritten page went as data
-            assertThat(dest.memory().untracked().readLong(REUSED * GuestMemory.PAGE_SIZE)).isEqualTo(42);
-            assertThat(dest.memory().firstNonZero(FREE_FIRST * GuestMemory.PAGE_SIZE, 100 * GuestMemory.PAGE_SIZE)).isEqualTo(-1);
+            assertThat(dest.memory().untracked().readLong(REUSED * GuestMemory.PAGE_SIZE))
+                    .isEqualTo(42);
+            assertThat(dest.memory().firstNonZero(FREE_FIRST * GuestMemory.PAGE_SIZE, 100 * GuestMemory.PAGE_SIZE))
+                    .isEqualTo(-1);
             assertThat(source.memory().dontCareCount()).isEqualTo(FREE_COUNT - 1);
             // The source still holds its old bytes there; the comparisons read them as "don't care".
-            assertThat(source.memory().firstNonZero(FREE_FIRST * GuestMemory.PAGE_SIZE, GuestMemory.PAGE_SIZE)).isNotEqualTo(-1);
+            assertThat(source.memory().firstNonZero(FREE_FIRST * GuestMemory.PAGE_SIZE, GuestMemory.PAGE_SIZE))
+                    .isNotEqualTo(-1);
             StateAssertions.assertSameState(source, dest);
             assertThat(source.memory().digest()).isEqualTo(dest.memory().digest());
             // And they are real differences once the source runs again.
             source.start();
-            assertThatThrownBy(() -> StateAssertions.assertSameRam(source, dest)).isInstanceOf(AssertionError.class)
+            assertThatThrownBy(() -> StateAssertions.assertSameRam(source, dest))
+                    .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("page " + FREE_FIRST);
         }
     }
@@ -85,13 +98,21 @@ class DontCarePagesTest {
 
             @Override
             public void registerSource(Registrar r) {
-                r.on(Stage.ITERATE).id("wrong.discard").priority(Priority.AFTER_RAM).handler(ctx -> ctx.discardPages(0, 1));
+                r.on(Stage.ITERATE)
+                        .id("wrong.discard")
+                        .priority(Priority.AFTER_RAM)
+                        .handler(ctx -> ctx.discardPages(0, 1));
             }
         };
-        try (Machine source = TestMachines.runningSource("wrong", RAM, 42); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), wrong).run(WAIT);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(HandlerFailedException.class)
-                    .hasMessageContaining("wrong.discard").hasMessageContaining("DIRTY_SYNC only");
+        try (Machine source = TestMachines.runningSource("wrong", RAM, 42);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), wrong)
+                    .run(WAIT);
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(HandlerFailedException.class)
+                    .hasMessageContaining("wrong.discard")
+                    .hasMessageContaining("DIRTY_SYNC only");
         }
     }
 }

@@ -8,23 +8,23 @@ import io.ferry.machine.RunState;
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
+import io.ferry.migration.Migrator;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverDecision.Verdict;
+import io.ferry.pipeline.PluginRegistry;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameType;
+import io.ferry.stream.FrameWriter;
 import io.ferry.testkit.Await;
 import io.ferry.testkit.Fault;
+import io.ferry.testkit.FaultyChannel;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationRun;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
-import io.ferry.migration.Migrator;
-import io.ferry.pipeline.PluginRegistry;
-import io.ferry.stream.Frame;
-import io.ferry.stream.FrameReader;
-import io.ferry.stream.FrameWriter;
-import io.ferry.testkit.FaultyChannel;
 import io.ferry.transport.DecisionPort;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationChannel;
@@ -50,14 +50,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 class InDoubtSwitchoverTest {
     private static final long RAM = 8L << 20;
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final MigrationParameters PARAMS = MigrationParameters.defaults().withRunOnDestination(true)
-            .withSwitchoverTimeout(Duration.ofMillis(500));
+    private static final MigrationParameters PARAMS =
+            MigrationParameters.defaults().withRunOnDestination(true).withSwitchoverTimeout(Duration.ofMillis(500));
     /** A source that gives up on the ACK fast and forgets its decision soon after (its decision port closes). */
-    private static final MigrationParameters SHORT_LIVED_SOURCE = PARAMS.withSwitchoverTimeout(Duration.ofMillis(300))
-            .withInDoubtTimeout(Duration.ofMillis(100));
+    private static final MigrationParameters SHORT_LIVED_SOURCE =
+            PARAMS.withSwitchoverTimeout(Duration.ofMillis(300)).withInDoubtTimeout(Duration.ofMillis(100));
     /** A destination that notices the silence late, and asks only briefly. */
-    private static final MigrationParameters SLOW_DESTINATION = PARAMS.withSwitchoverTimeout(Duration.ofSeconds(3))
-            .withInDoubtTimeout(Duration.ofMillis(500));
+    private static final MigrationParameters SLOW_DESTINATION =
+            PARAMS.withSwitchoverTimeout(Duration.ofSeconds(3)).withInDoubtTimeout(Duration.ofMillis(500));
 
     @TempDir
     Path dir;
@@ -99,10 +99,15 @@ class InDoubtSwitchoverTest {
      * that runs tells the source, whose commit is then confirmed. No operator.
      */
     private static void failLinkAt(Point point, boolean silent) throws Exception {
-        try (Machine source = TestMachines.runningSource("doubt", RAM, 11); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("doubt", RAM, 11);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
-            MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
-                    .parameters(PARAMS).fault(new Fault.LinkFails(point.frame, point.afterIt, silent)).start();
+            MigrationRun run = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.TCP)
+                    .parameters(PARAMS)
+                    .fault(new Fault.LinkFails(point.frame, point.afterIt, silent))
+                    .start();
             Migration out = run.source();
             Migration in = run.destination();
             out.await(WAIT);
@@ -130,20 +135,25 @@ class InDoubtSwitchoverTest {
      */
     @Test
     void aDestinationGoneAfterItsAckLetsTheCommittedSourceResumeWhenResolved() throws Exception {
-        try (Machine source = TestMachines.runningSource("gone", RAM, 12); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("gone", RAM, 12);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
-            Pair run = Pair.start(source, dest, PARAMS, PARAMS, new Fault.LinkFails(FrameType.COMMIT, false, false), false);
+            Pair run = Pair.start(
+                    source, dest, PARAMS, PARAMS, new Fault.LinkFails(FrameType.COMMIT, false, false), false);
             Migration out = run.out();
             awaitEndOrDoubt(out);
             awaitEndOrDoubt(run.in());
             assertThat(out.decision().orElseThrow().verdict()).isEqualTo(Verdict.COMMITTED);
             assertThat(out.cancel()).isFalse();
-            // The destination process dies here, in doubt, its machine never run: that is what the operator tells the source.
+            // The destination process dies here, in doubt, its machine never run: that is what the operator tells the
+            // source.
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
             resolve(out, new SwitchoverDecision(out.streamId().orElseThrow(), Verdict.ABORTED));
             out.await(WAIT);
             assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.decision().orElseThrow().verdict()).as("the decision log follows").isEqualTo(Verdict.ABORTED);
+            assertThat(out.decision().orElseThrow().verdict())
+                    .as("the decision log follows")
+                    .isEqualTo(Verdict.ABORTED);
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
             assertThat(source.memory().digest()).isEqualTo(before);
             assertThat(source.isClaimed()).isFalse();
@@ -160,15 +170,19 @@ class InDoubtSwitchoverTest {
      */
     @Test
     void aSourceResolvedAbortedTellsTheDestinationThatAsksLaterAborted() throws Exception {
-        try (Machine source = TestMachines.runningSource("late", RAM, 16); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("late", RAM, 16);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
-            Pair run = Pair.start(source, dest, PARAMS, SLOW_DESTINATION, new Fault.LinkFails(FrameType.COMMIT, false, true));
+            Pair run = Pair.start(
+                    source, dest, PARAMS, SLOW_DESTINATION, new Fault.LinkFails(FrameType.COMMIT, false, true));
             awaitEndOrDoubt(run.out);
             assertThat(run.out.decision().orElseThrow().verdict()).isEqualTo(Verdict.COMMITTED);
             assertThat(run.in.status()).as("still waiting for COMMIT").isEqualTo(MigrationStatus.ACTIVE);
             resolve(run.out, new SwitchoverDecision(run.out.streamId().orElseThrow(), Verdict.ABORTED));
             run.out.await(WAIT);
-            assertThat(run.out.decision().orElseThrow().verdict()).as("the decision log follows").isEqualTo(Verdict.ABORTED);
+            assertThat(run.out.decision().orElseThrow().verdict())
+                    .as("the decision log follows")
+                    .isEqualTo(Verdict.ABORTED);
             run.in.await(WAIT);
             assertThat(run.in.status()).isEqualTo(MigrationStatus.FAILED);
             assertThat(run.in.decision().orElseThrow().verdict()).isEqualTo(Verdict.ABORTED);
@@ -183,24 +197,28 @@ class InDoubtSwitchoverTest {
      */
     @Test
     void aSourceThatToldCommittedRefusesToResume() throws Exception {
-        try (Machine source = TestMachines.runningSource("told", RAM, 17); Machine dest = TestMachines.destinationFor(source)) {
-            Pair run = Pair.start(source, dest, PARAMS, SLOW_DESTINATION, new Fault.LinkFails(FrameType.COMMIT, false, true));
+        try (Machine source = TestMachines.runningSource("told", RAM, 17);
+                Machine dest = TestMachines.destinationFor(source)) {
+            Pair run = Pair.start(
+                    source, dest, PARAMS, SLOW_DESTINATION, new Fault.LinkFails(FrameType.COMMIT, false, true));
             awaitEndOrDoubt(run.out);
             long stream = run.out.streamId().orElseThrow();
             assertThat(run.in.status()).as("still waiting for COMMIT").isEqualTo(MigrationStatus.ACTIVE);
             try (MigrationChannel c = Transports.connect(run.out.decider().orElseThrow(), PARAMS.transport())) {
                 new FrameWriter(c.output(), 1 << 16).writeAsk(new Frame.Ask(stream));
-                assertThat(new FrameReader(c.input(), 1 << 16).next()).isEqualTo(new Frame.Decision(stream,
-                        Frame.Verdict.COMMITTED));
+                assertThat(new FrameReader(c.input(), 1 << 16).next())
+                        .isEqualTo(new Frame.Decision(stream, Frame.Verdict.COMMITTED));
             }
             assertThatThrownBy(() -> run.out.resolve(new SwitchoverDecision(stream, Verdict.ABORTED)))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("told COMMITTED");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("told COMMITTED");
             assertThat(run.out.status()).isEqualTo(MigrationStatus.IN_DOUBT);
             run.in.await(WAIT);
             run.out.await(WAIT);
             assertThat(run.in.status()).isEqualTo(MigrationStatus.COMPLETED);
-            assertThat(run.out.status()).as("the destination's REPORT on the decision port").isEqualTo(
-                    MigrationStatus.COMPLETED);
+            assertThat(run.out.status())
+                    .as("the destination's REPORT on the decision port")
+                    .isEqualTo(MigrationStatus.COMPLETED);
             assertExactlyOneGuest(source, null, dest, Verdict.COMMITTED);
         }
     }
@@ -213,10 +231,11 @@ class InDoubtSwitchoverTest {
      */
     @Test
     void aDestinationWhoseSourceIsGoneStaysInDoubtForTheOperator() throws Exception {
-        try (Machine source = TestMachines.runningSource("gone", RAM, 13); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("gone", RAM, 13);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
-            Pair run = Pair.start(source, dest, SHORT_LIVED_SOURCE, SLOW_DESTINATION,
-                    new Fault.LinkFails(FrameType.END, true, true));
+            Pair run = Pair.start(
+                    source, dest, SHORT_LIVED_SOURCE, SLOW_DESTINATION, new Fault.LinkFails(FrameType.END, true, true));
             run.out.await(WAIT);
             SwitchoverDecision decision = run.out.decision().orElseThrow();
             assertThat(decision.verdict()).isEqualTo(Verdict.ABORTED);
@@ -244,18 +263,25 @@ class InDoubtSwitchoverTest {
         Path a = ca.issue(dir.resolve("a"), "CN=a,O=Ferry", 1);
         Path b = ca.issue(dir.resolve("b"), "CN=b,O=Ferry", 1);
         Path mallory = ca.issue(dir.resolve("m"), "CN=mallory,O=Ferry", 1);
-        MigrationParameters src = SHORT_LIVED_SOURCE.with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
-        MigrationParameters dst = SLOW_DESTINATION.with("tls-creds", b.toString()).with("tls-authz", "CN=a,O=Ferry");
+        MigrationParameters src =
+                SHORT_LIVED_SOURCE.with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
+        MigrationParameters dst =
+                SLOW_DESTINATION.with("tls-creds", b.toString()).with("tls-authz", "CN=a,O=Ferry");
         TransportOptions impostor = TransportOptions.defaults().with("tls-creds", mallory.toString());
         TransportOptions thief = TransportOptions.defaults().with("tls-creds", a.toString());
-        assertThat(impostorAnswers(impostor, src, dst, 14)).as("refused in the handshake").isZero();
-        assertThat(impostorAnswers(thief, src, dst, 15)).as("the control: the source's own key is heard").isPositive();
+        assertThat(impostorAnswers(impostor, src, dst, 14))
+                .as("refused in the handshake")
+                .isZero();
+        assertThat(impostorAnswers(thief, src, dst, 15))
+                .as("the control: the source's own key is heard")
+                .isPositive();
     }
 
     /** Runs the gone-source case with an impostor on the decision port; returns how many answers got through. */
     private int impostorAnswers(TransportOptions impostor, MigrationParameters src, MigrationParameters dst, long seed)
             throws Exception {
-        try (Machine source = TestMachines.runningSource("tls-doubt", RAM, seed); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("tls-doubt", RAM, seed);
+                Machine dest = TestMachines.destinationFor(source)) {
             Pair run = Pair.start(source, dest, src, dst, new Fault.LinkFails(FrameType.END, true, true));
             run.out.await(WAIT);
             assertThat(run.out.decision().orElseThrow().verdict()).isEqualTo(Verdict.ABORTED);
@@ -277,7 +303,9 @@ class InDoubtSwitchoverTest {
                     assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
                 } else {
                     run.in.await(WAIT);
-                    assertThat(dest.runState()).as("a stolen key runs the guest twice").isEqualTo(RunState.RUNNING);
+                    assertThat(dest.runState())
+                            .as("a stolen key runs the guest twice")
+                            .isEqualTo(RunState.RUNNING);
                 }
                 assertThat(source.runState()).isEqualTo(RunState.RUNNING);
                 return answered.get();
@@ -290,8 +318,8 @@ class InDoubtSwitchoverTest {
         while (fake.isOpen()) {
             try (MigrationChannel c = fake.accept()) {
                 Frame f = new FrameReader(c.input(), 1 << 16).next();
-                new FrameWriter(c.output(), 1 << 16).writeDecision(new Frame.Decision(((Frame.Ask) f).streamId(),
-                        Frame.Verdict.COMMITTED));
+                new FrameWriter(c.output(), 1 << 16)
+                        .writeDecision(new Frame.Decision(((Frame.Ask) f).streamId(), Frame.Verdict.COMMITTED));
                 answered.incrementAndGet();
             } catch (IOException e) {
                 if (fake.isOpen()) {
@@ -305,17 +333,20 @@ class InDoubtSwitchoverTest {
     private static void awaitClosed(MigrationUri uri) throws InterruptedException {
         MigrationUri.Tcp tcp = (MigrationUri.Tcp) uri;
         long[] next = {0};
-        Await.until(WAIT, () -> {
-            if (System.nanoTime() < next[0]) {
-                return false;
-            }
-            next[0] = System.nanoTime() + 50_000_000L;
-            try (Socket probe = new Socket(tcp.host(), tcp.port())) {
-                return !probe.isConnected();
-            } catch (IOException e) {
-                return true;
-            }
-        }, () -> "the decision port " + uri + " still listens");
+        Await.until(
+                WAIT,
+                () -> {
+                    if (System.nanoTime() < next[0]) {
+                        return false;
+                    }
+                    next[0] = System.nanoTime() + 50_000_000L;
+                    try (Socket probe = new Socket(tcp.host(), tcp.port())) {
+                        return !probe.isConnected();
+                    } catch (IOException e) {
+                        return true;
+                    }
+                },
+                () -> "the decision port " + uri + " still listens");
     }
 
     /** Source and destination with parameters of their own, over real TCP (TLS if configured), a fault on channel 0. */
@@ -325,8 +356,14 @@ class InDoubtSwitchoverTest {
             return start(source, dest, src, dst, fault, true);
         }
 
-        static Pair start(Machine source, Machine dest, MigrationParameters src, MigrationParameters dst, Fault fault,
-                boolean sourceReachable) throws IOException {
+        static Pair start(
+                Machine source,
+                Machine dest,
+                MigrationParameters src,
+                MigrationParameters dst,
+                Fault fault,
+                boolean sourceReachable)
+                throws IOException {
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), dst.transport());
             Migration in = migrator().incoming(dest, endpoint, dst);
             MigrationChannel channel = Transports.connect(endpoint.address(), src.transport());
@@ -340,16 +377,21 @@ class InDoubtSwitchoverTest {
     }
 
     private static void awaitEndOrDoubt(Migration m) throws InterruptedException {
-        Await.until(WAIT, () -> m.status().isTerminal() || m.status() == MigrationStatus.IN_DOUBT,
+        Await.until(
+                WAIT,
+                () -> m.status().isTerminal() || m.status() == MigrationStatus.IN_DOUBT,
                 () -> m.side() + " still " + m.status());
     }
 
     /** What the operator does: a decision for this stream, and nothing else, ends the doubt. */
     private static void resolve(Migration m, SwitchoverDecision decision) {
         assertThat(m.streamId()).hasValue(decision.streamId());
-        assertThat(m.cancel()).as("in doubt: a cancel could run the guest twice or nowhere").isFalse();
+        assertThat(m.cancel())
+                .as("in doubt: a cancel could run the guest twice or nowhere")
+                .isFalse();
         assertThatThrownBy(() -> m.resolve(new SwitchoverDecision(decision.streamId() + 1, decision.verdict())))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but this migration is about stream");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("but this migration is about stream");
         assertThat(m.status()).isEqualTo(MigrationStatus.IN_DOUBT);
         assertThat(m.resolve(decision)).isTrue();
     }

@@ -50,7 +50,9 @@ class MigrationFailureTest {
      * COMMIT: it is in doubt until given the source's decision, which must be ABORTED.
      */
     private static void resolveIfInDoubt(Migration source, Migration destination) throws InterruptedException {
-        Await.until(WAIT, () -> destination.status().isTerminal() || destination.status() == MigrationStatus.IN_DOUBT,
+        Await.until(
+                WAIT,
+                () -> destination.status().isTerminal() || destination.status() == MigrationStatus.IN_DOUBT,
                 () -> "destination still " + destination.status());
         if (destination.status() == MigrationStatus.IN_DOUBT) {
             SwitchoverDecision decision = source.decision().orElseThrow();
@@ -77,10 +79,13 @@ class MigrationFailureTest {
     @ParameterizedTest
     @EnumSource(HoldAt.class)
     void cancelInEveryStateResumesTheSource(HoldAt at) throws Exception {
-        try (Machine source = TestMachines.runningSource("cancel", RAM, 1); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("cancel", RAM, 1);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             StageGatePlugin gate = new StageGatePlugin(at.stage);
-            MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin(), gate).transport(TransportKind.TCP)
+            MigrationRun run = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), gate)
+                    .transport(TransportKind.TCP)
                     .start();
             gate.awaitArrival(WAIT);
             assertThat(run.source().status()).isEqualTo(at.sourceStatus);
@@ -101,10 +106,12 @@ class MigrationFailureTest {
 
     @Test
     void cancellingTheDestinationFailsTheSourceWhichResumes() throws Exception {
-        try (Machine source = TestMachines.runningSource("dcancel", RAM, 2); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("dcancel", RAM, 2);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             StageGatePlugin gate = new StageGatePlugin(Stage.LOAD_COMPLETE);
-            MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin(), gate).start();
+            MigrationRun run =
+                    Harness.between(source, dest).plugins(new RamPlugin(), gate).start();
             gate.awaitArrival(WAIT);
             assertThat(run.destination().cancel()).isTrue();
             MigrationOutcome out = run.await(WAIT);
@@ -116,28 +123,40 @@ class MigrationFailureTest {
 
     @Test
     void cancelAfterCompletionIsRefused() throws Exception {
-        try (Machine source = TestMachines.runningSource("late", RAM, 3); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).run(WAIT).assertCompleted();
+        try (Machine source = TestMachines.runningSource("late", RAM, 3);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .run(WAIT)
+                    .assertCompleted();
             assertThat(out.source().cancel()).isFalse();
             assertThat(source.runState()).isEqualTo(RunState.POSTMIGRATE);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(value = Stage.class, names = {"SETUP", "DIRTY_SYNC", "ITERATE", "COMPLETE"})
+    @EnumSource(
+            value = Stage.class,
+            names = {"SETUP", "DIRTY_SYNC", "ITERATE", "COMPLETE"})
     void aHandlerThrowingAtAnySourceStageFailsNamingItAndTheSourceRuns(Stage stage) throws Exception {
-        try (Machine source = TestMachines.runningSource("throw", RAM, 4); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("throw", RAM, 4);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             FailingPlugin failing = new FailingPlugin(stage);
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), failing).run(WAIT);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), failing)
+                    .run(WAIT);
 
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(HandlerFailedException.class)
-                    .hasMessageContaining(failing.handlerId()).hasMessageContaining(stage.name())
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(HandlerFailedException.class)
+                    .hasMessageContaining(failing.handlerId())
+                    .hasMessageContaining(stage.name())
                     .hasMessageContaining(FailingPlugin.MESSAGE);
             assertThat(failing.calls()).isEqualTo(1);
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.destination().failure().orElseThrow()).hasMessageContaining("the source failed")
+            assertThat(out.destination().failure().orElseThrow())
+                    .hasMessageContaining("the source failed")
                     .hasMessageContaining(failing.handlerId());
             assertSourceUnharmed(source, before, dest);
         }
@@ -145,9 +164,12 @@ class MigrationFailureTest {
 
     @Test
     void aVcpuKeepsRunningAfterAFailedMigration() throws Exception {
-        try (Machine source = TestMachines.runningSource("vcpu", RAM, 5); Machine dest = TestMachines.destinationFor(source)) {
-            Vcpu vcpu = source.startVcpu("v0", 5_000, new PageDirtier(source.memory(), new io.ferry.machine.DirtyPattern.Uniform(), 5));
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), new FailingPlugin(Stage.COMPLETE))
+        try (Machine source = TestMachines.runningSource("vcpu", RAM, 5);
+                Machine dest = TestMachines.destinationFor(source)) {
+            Vcpu vcpu = source.startVcpu(
+                    "v0", 5_000, new PageDirtier(source.memory(), new io.ferry.machine.DirtyPattern.Uniform(), 5));
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), new FailingPlugin(Stage.COMPLETE))
                     .run(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
             long steps = vcpu.steps();
@@ -158,8 +180,11 @@ class MigrationFailureTest {
 
     @Test
     void aThrowingCleanupHandlerDoesNotUndoACompletedMigration() throws Exception {
-        try (Machine source = TestMachines.runningSource("cleanup", RAM, 6); Machine dest = TestMachines.destinationFor(source)) {
-            Harness.between(source, dest).plugins(new RamPlugin(), new FailingPlugin(Stage.CLEANUP)).run(WAIT)
+        try (Machine source = TestMachines.runningSource("cleanup", RAM, 6);
+                Machine dest = TestMachines.destinationFor(source)) {
+            Harness.between(source, dest)
+                    .plugins(new RamPlugin(), new FailingPlugin(Stage.CLEANUP))
+                    .run(WAIT)
                     .assertCompleted();
             StateAssertions.assertSameState(source, dest);
             assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
@@ -181,20 +206,27 @@ class MigrationFailureTest {
 
         @Override
         public void registerSource(Registrar r) {
-            r.on(Stage.COMPLETE).id("scribbler.write").priority(priority)
+            r.on(Stage.COMPLETE)
+                    .id("scribbler.write")
+                    .priority(priority)
                     .handler(ctx -> ctx.machine().memory().tracked().writeLong(12_288, 0xFEED_FACE_CAFE_BEEFL));
         }
     }
 
     @Test
     void aHandlerWritingGuestRamAfterRamsFinalPassFailsTheMigrationNamingIt() throws Exception {
-        try (Machine source = TestMachines.runningSource("late-dirty", RAM, 7); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), new Scribbler(Priority.AFTER_RAM))
+        try (Machine source = TestMachines.runningSource("late-dirty", RAM, 7);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), new Scribbler(Priority.AFTER_RAM))
                     .run(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(LateDirtyException.class)
-                    .hasMessageContaining("scribbler.write").hasMessageContaining("after RAM's final pass");
-            assertThat(((LateDirtyException) out.source().failure().orElseThrow()).handlerId()).isEqualTo("scribbler.write");
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(LateDirtyException.class)
+                    .hasMessageContaining("scribbler.write")
+                    .hasMessageContaining("after RAM's final pass");
+            assertThat(((LateDirtyException) out.source().failure().orElseThrow()).handlerId())
+                    .isEqualTo("scribbler.write");
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
         }
@@ -202,9 +234,12 @@ class MigrationFailureTest {
 
     @Test
     void theSameWriteOrderedBeforeRamReachesTheDestination() throws Exception {
-        try (Machine source = TestMachines.runningSource("early", RAM, 8); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), new Scribbler(Priority.BEFORE_RAM))
-                    .run(WAIT).assertCompleted();
+        try (Machine source = TestMachines.runningSource("early", RAM, 8);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), new Scribbler(Priority.BEFORE_RAM))
+                    .run(WAIT)
+                    .assertCompleted();
             assertThat(out.source().pipeline().orElseThrow().order(Stage.COMPLETE))
                     .containsExactly("scribbler.write", "ram.final");
             assertThat(dest.memory().untracked().readLong(12_288)).isEqualTo(0xFEED_FACE_CAFE_BEEFL);
@@ -214,24 +249,32 @@ class MigrationFailureTest {
 
     @Test
     void aPluginLeavingMidMigrationFailsItCleanly() throws Exception {
-        try (Machine source = TestMachines.runningSource("leave", RAM, 9); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("leave", RAM, 9);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             StageGatePlugin gate = new StageGatePlugin(Stage.ITERATE);
             PluginRegistry sourcePlugins = PluginRegistry.of(new RamPlugin(), gate);
-            MigrationRun run = Harness.between(source, dest).sourcePlugins(sourcePlugins)
-                    .destinationPlugins(PluginRegistry.of(new RamPlugin())).start();
+            MigrationRun run = Harness.between(source, dest)
+                    .sourcePlugins(sourcePlugins)
+                    .destinationPlugins(PluginRegistry.of(new RamPlugin()))
+                    .start();
             gate.awaitArrival(WAIT);
             sourcePlugins.remove(gate);
             MigrationOutcome out = run.await(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class)
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(io.ferry.migration.PluginLeftException.class)
                     .hasMessageContaining("plugin gate left during the migration");
             assertSourceUnharmed(source, before, dest);
 
             // The next migration pins the registry as it is now, without the gate.
             Machine second = TestMachines.destinationFor(source);
-            Migration again = Harness.between(source, second).sourcePlugins(sourcePlugins)
-                    .destinationPlugins(PluginRegistry.of(new RamPlugin())).run(WAIT).assertCompleted().source();
+            Migration again = Harness.between(source, second)
+                    .sourcePlugins(sourcePlugins)
+                    .destinationPlugins(PluginRegistry.of(new RamPlugin()))
+                    .run(WAIT)
+                    .assertCompleted()
+                    .source();
             assertThat(again.pipeline().orElseThrow().plugins()).containsExactly("ram");
             StateAssertions.assertSameState(source, second);
             second.close();
@@ -240,14 +283,20 @@ class MigrationFailureTest {
 
     @Test
     void aMachineInAMigrationRefusesASecondOneAndOutsideRunStateChanges() throws Exception {
-        try (Machine source = TestMachines.runningSource("claimed", RAM, 10); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("claimed", RAM, 10);
+                Machine dest = TestMachines.destinationFor(source)) {
             StageGatePlugin gate = new StageGatePlugin(Stage.ITERATE);
-            MigrationRun run = Harness.between(source, dest).plugins(new RamPlugin(), gate).start();
+            MigrationRun run =
+                    Harness.between(source, dest).plugins(new RamPlugin(), gate).start();
             gate.awaitArrival(WAIT);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new io.ferry.migration.Migrator(
-                    PluginRegistry.of(new RamPlugin())).migrate(source, new io.ferry.transport.MigrationUri.Tcp("127.0.0.1", 1),
-                    io.ferry.migration.MigrationParameters.defaults()))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already in a migration");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> new io.ferry.migration.Migrator(PluginRegistry.of(new RamPlugin()))
+                                    .migrate(
+                                            source,
+                                            new io.ferry.transport.MigrationUri.Tcp("127.0.0.1", 1),
+                                            io.ferry.migration.MigrationParameters.defaults()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already in a migration");
             org.assertj.core.api.Assertions.assertThatThrownBy(source::pause)
                     .hasMessageContaining("its run state belongs to the migration");
             gate.release();
@@ -260,17 +309,21 @@ class MigrationFailureTest {
 
     @Test
     void aPluginLeavingTheDestinationFailsTheIncomingMigrationAndTheSourceResumes() throws Exception {
-        try (Machine source = TestMachines.runningSource("dleave", RAM, 11); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("dleave", RAM, 11);
+                Machine dest = TestMachines.destinationFor(source)) {
             String before = source.memory().digest();
             StageGatePlugin gate = new StageGatePlugin(Stage.LOAD_COMPLETE);
             PluginRegistry destPlugins = PluginRegistry.of(new RamPlugin(), gate);
-            MigrationRun run = Harness.between(source, dest).sourcePlugins(PluginRegistry.of(new RamPlugin()))
-                    .destinationPlugins(destPlugins).start();
+            MigrationRun run = Harness.between(source, dest)
+                    .sourcePlugins(PluginRegistry.of(new RamPlugin()))
+                    .destinationPlugins(destPlugins)
+                    .start();
             gate.awaitArrival(WAIT);
             destPlugins.remove(gate);
             MigrationOutcome out = run.await(WAIT);
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.destination().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class)
+            assertThat(out.destination().failure().orElseThrow())
+                    .isInstanceOf(io.ferry.migration.PluginLeftException.class)
                     .hasMessageContaining("plugin gate left during the incoming migration");
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
             assertSourceUnharmed(source, before, dest);

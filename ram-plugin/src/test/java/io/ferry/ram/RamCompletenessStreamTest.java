@@ -28,25 +28,35 @@ class RamCompletenessStreamTest {
         try (Machine dest = destination()) {
             Migration in = ChunkFuzzing.load(new RamPlugin(), dest, RamSection.ID, List.of(blocks(), zeroRun(0, 40)));
             assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(in.failure().orElseThrow()).hasRootCauseInstanceOf(IncompleteRamException.class)
+            assertThat(in.failure().orElseThrow())
+                    .hasRootCauseInstanceOf(IncompleteRamException.class)
                     .hasStackTraceContaining("the first pages [40, 64)");
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
         }
         try (Machine dest = destination()) {
-            Migration in = ChunkFuzzing.load(new RamPlugin(), dest, RamSection.ID,
-                    List.of(blocks(), zeroRun(0, 40), zeroRun(40, 24)));
+            Migration in = ChunkFuzzing.load(
+                    new RamPlugin(), dest, RamSection.ID, List.of(blocks(), zeroRun(0, 40), zeroRun(40, 24)));
             assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
         }
     }
 
     private static Machine destination() {
-        return Machine.incoming("complete", GuestMemory.builder().block("ram", PAGES * (long) GuestMemory.PAGE_SIZE).build());
+        return Machine.incoming(
+                "complete",
+                GuestMemory.builder()
+                        .block("ram", PAGES * (long) GuestMemory.PAGE_SIZE)
+                        .build());
     }
 
     private static byte[] blocks() {
         byte[] name = "ram".getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(3 + 2 + name.length + 8).put(RamSection.BLOCKS).putShort((short) 1)
-                .putShort((short) name.length).put(name).putLong(PAGES * (long) GuestMemory.PAGE_SIZE).array();
+        return ByteBuffer.allocate(3 + 2 + name.length + 8)
+                .put(RamSection.BLOCKS)
+                .putShort((short) 1)
+                .putShort((short) name.length)
+                .put(name)
+                .putLong(PAGES * (long) GuestMemory.PAGE_SIZE)
+                .array();
     }
 
     private static byte[] zeroRun(long first, int count) {

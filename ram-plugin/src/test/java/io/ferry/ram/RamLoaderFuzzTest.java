@@ -21,7 +21,12 @@ class RamLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        try (Machine dest = Machine.incoming("fuzz", GuestMemory.builder().block("ram", 256 << 10).block("rom", 64 << 10).build())) {
+        try (Machine dest = Machine.incoming(
+                "fuzz",
+                GuestMemory.builder()
+                        .block("ram", 256 << 10)
+                        .block("rom", 64 << 10)
+                        .build())) {
             ChunkFuzzing.load(new RamPlugin(), dest, RamSection.ID, chunks);
         }
     }

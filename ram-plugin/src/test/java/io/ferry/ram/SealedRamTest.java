@@ -64,11 +64,13 @@ class SealedRamTest {
                 r.dirtyLog(log);
             }
             r.on(Stage.COMPLETE).id("blk.kick").priority(Priority.AFTER_RAM).handler(ctx -> {
-                Thread backend = new Thread(() -> {
-                    dma.writeLong(PAGE * GuestMemory.PAGE_SIZE, VALUE);
-                    log.mark(PAGE);
-                    written.countDown();
-                }, "blk0-backend");
+                Thread backend = new Thread(
+                        () -> {
+                            dma.writeLong(PAGE * GuestMemory.PAGE_SIZE, VALUE);
+                            log.mark(PAGE);
+                            written.countDown();
+                        },
+                        "blk0-backend");
                 backend.setDaemon(true);
                 backend.start(); // the request completes later, on the backend's thread
             });
@@ -76,11 +78,14 @@ class SealedRamTest {
 
         @Override
         public void registerDestination(Registrar r) {
-            r.on(Stage.LOAD_COMPLETE).id("blk.wait").priority(Priority.AFTER_RAM).handler(ctx -> {
-                if (!written.await(30, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("the source's backend never wrote");
-                }
-            });
+            r.on(Stage.LOAD_COMPLETE)
+                    .id("blk.wait")
+                    .priority(Priority.AFTER_RAM)
+                    .handler(ctx -> {
+                        if (!written.await(30, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the source's backend never wrote");
+                        }
+                    });
         }
     }
 
@@ -90,15 +95,20 @@ class SealedRamTest {
             throws Exception {
         try (Machine source = TestMachines.runningSource("sealed-" + ownLog, RAM, 21);
                 Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), new LateBlockDevice(ownLog))
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), new LateBlockDevice(ownLog))
                     .run(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(LateDirtyException.class)
-                    .hasMessageContaining("blk0").hasMessageContaining("after RAM's final pass");
-            assertThat(((LateDirtyException) out.source().failure().orElseThrow()).writer()).isEqualTo("blk0");
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(LateDirtyException.class)
+                    .hasMessageContaining("blk0")
+                    .hasMessageContaining("after RAM's final pass");
+            assertThat(((LateDirtyException) out.source().failure().orElseThrow()).writer())
+                    .isEqualTo("blk0");
             // Nothing lost: the source runs again with the late write in its RAM.
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
-            assertThat(source.memory().untracked().readLong(PAGE * GuestMemory.PAGE_SIZE)).isEqualTo(VALUE);
+            assertThat(source.memory().untracked().readLong(PAGE * GuestMemory.PAGE_SIZE))
+                    .isEqualTo(VALUE);
             assertThat(source.memory().isSealed()).isFalse();
             assertThat(dest.runState()).isNotEqualTo(RunState.RUNNING);
         }
@@ -120,14 +130,21 @@ class SealedRamTest {
                     DirtyLog log = new DirtyLog("blk0", r.machine().memory().pages());
                     r.dirtyLog(log); // no handler merges it: the engine does
                     MemoryAccess dma = r.machine().memory().untracked("blk0");
-                    r.on(Stage.COMPLETE).id("blk.flush").priority(Priority.BEFORE_RAM).handler(ctx -> {
-                        dma.writeLong(PAGE * GuestMemory.PAGE_SIZE, VALUE);
-                        log.mark(PAGE);
-                    });
+                    r.on(Stage.COMPLETE)
+                            .id("blk.flush")
+                            .priority(Priority.BEFORE_RAM)
+                            .handler(ctx -> {
+                                dma.writeLong(PAGE * GuestMemory.PAGE_SIZE, VALUE);
+                                log.mark(PAGE);
+                            });
                 }
             };
-            Harness.between(source, dest).plugins(new RamPlugin(), blk).run(WAIT).assertCompleted();
-            assertThat(dest.memory().untracked().readLong(PAGE * GuestMemory.PAGE_SIZE)).isEqualTo(VALUE);
+            Harness.between(source, dest)
+                    .plugins(new RamPlugin(), blk)
+                    .run(WAIT)
+                    .assertCompleted();
+            assertThat(dest.memory().untracked().readLong(PAGE * GuestMemory.PAGE_SIZE))
+                    .isEqualTo(VALUE);
             StateAssertions.assertSameState(source, dest);
         }
     }

@@ -52,13 +52,18 @@ class SwitchoverTest {
 
         @Override
         public void registerSource(Registrar r) {
-            r.on(Stage.COMPLETE).id("overrun.flush").priority(Priority.BEFORE_RAM).handler(ctx -> {
-                if (completes.incrementAndGet() <= overrunningAttempts) {
-                    Thread.sleep(sleepMillis); // a backend slow to quiesce: the behaviour under test
-                }
-            });
+            r.on(Stage.COMPLETE)
+                    .id("overrun.flush")
+                    .priority(Priority.BEFORE_RAM)
+                    .handler(ctx -> {
+                        if (completes.incrementAndGet() <= overrunningAttempts) {
+                            Thread.sleep(sleepMillis); // a backend slow to quiesce: the behaviour under test
+                        }
+                    });
             if (revertible) {
-                r.on(Stage.REVERT).id("overrun.restart").priority(Priority.BEFORE_RAM)
+                r.on(Stage.REVERT)
+                        .id("overrun.restart")
+                        .priority(Priority.BEFORE_RAM)
                         .handler(ctx -> reverts.incrementAndGet());
             }
         }
@@ -70,7 +75,9 @@ class SwitchoverTest {
 
         @Override
         public void registerDestination(Registrar r) {
-            r.on(Stage.LOAD_REVERT).id("overrun.drop").priority(Priority.BEFORE_RAM)
+            r.on(Stage.LOAD_REVERT)
+                    .id("overrun.drop")
+                    .priority(Priority.BEFORE_RAM)
                     .handler(ctx -> loadReverts.incrementAndGet());
         }
     }
@@ -82,40 +89,75 @@ class SwitchoverTest {
     }
 
     private static MigrationParameters guarded(int attempts) {
-        return MigrationParameters.defaults().withRunOnDestination(false).withDowntimeLimit(Duration.ofMillis(150))
-                .withIterationCap(4).withDowntimeGuard(true).withSwitchoverAttempts(attempts);
+        return MigrationParameters.defaults()
+                .withRunOnDestination(false)
+                .withDowntimeLimit(Duration.ofMillis(150))
+                .withIterationCap(4)
+                .withDowntimeGuard(true)
+                .withSwitchoverAttempts(attempts);
     }
 
     @Test
     void theBreakdownCoversBothSidesFromTheStopToTheDestinationRunning() throws Exception {
-        try (Machine source = dirtyingSource("breakdown", 21); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).run(WAIT).assertCompleted();
+        try (Machine source = dirtyingSource("breakdown", 21);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .run(WAIT)
+                    .assertCompleted();
             SwitchoverBreakdown b = out.sourceFigures().switchover();
             assertThat(b.attempts()).isEqualTo(1);
             assertThat(b.endToEnd()).isTrue();
-            assertThat(b.checkpoints()).extracting(Checkpoint::name).containsSubsequence("stop-requested", "vcpus-stopped",
-                    "complete ram.final start", "complete ram.final end", "end-written", "ack-read", "commit-written");
-            assertThat(b.checkpoints()).filteredOn(c -> c.side() == Side.DESTINATION).extracting(Checkpoint::name)
-                    .containsExactly("end-read", "load-complete ram.check start", "load-complete ram.check end",
-                            "ack-written", "commit-read", "running");
+            assertThat(b.checkpoints())
+                    .extracting(Checkpoint::name)
+                    .containsSubsequence(
+                            "stop-requested",
+                            "vcpus-stopped",
+                            "complete ram.final start",
+                            "complete ram.final end",
+                            "end-written",
+                            "ack-read",
+                            "commit-written");
+            assertThat(b.checkpoints())
+                    .filteredOn(c -> c.side() == Side.DESTINATION)
+                    .extracting(Checkpoint::name)
+                    .containsExactly(
+                            "end-read",
+                            "load-complete ram.check start",
+                            "load-complete ram.check end",
+                            "ack-written",
+                            "commit-read",
+                            "running");
             Checkpoint running = b.checkpoints().get(b.checkpoints().size() - 1);
             assertThat(running.name()).isEqualTo("running");
             assertThat(b.downtime()).isEqualTo(running.at());
-            assertThat(out.sourceFigures().downtimeMillis()).isEqualTo(b.downtime().toMillis());
-            assertThat(b.checkpoints()).filteredOn(c -> c.name().equals("complete ram.final end")).singleElement()
+            assertThat(out.sourceFigures().downtimeMillis())
+                    .isEqualTo(b.downtime().toMillis());
+            assertThat(b.checkpoints())
+                    .filteredOn(c -> c.name().equals("complete ram.final end"))
+                    .singleElement()
                     .satisfies(c -> assertThat(c.bytes()).isPositive());
             assertThat(out.sourceFigures().report()).contains("running", "downtime", "1 attempt(s)");
-            assertThat(out.sourcePasses().get(out.sourcePasses().size() - 1).figures().switchover().checkpoints())
-                    .as("the last pass event already carries the source's part").isNotEmpty();
+            assertThat(out.sourcePasses()
+                            .get(out.sourcePasses().size() - 1)
+                            .figures()
+                            .switchover()
+                            .checkpoints())
+                    .as("the last pass event already carries the source's part")
+                    .isNotEmpty();
         }
     }
 
     @Test
     void aCompleteHandlerThatOverrunsOnceStepsBackAndTheSecondAttemptCommitsWithTheSameState() throws Exception {
         Overrun overrun = new Overrun(1, 400);
-        try (Machine source = dirtyingSource("step-back", 22); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), overrun).parameters(guarded(3))
-                    .run(WAIT).assertCompleted();
+        try (Machine source = dirtyingSource("step-back", 22);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), overrun)
+                    .parameters(guarded(3))
+                    .run(WAIT)
+                    .assertCompleted();
             assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(2);
             assertThat(overrun.completes).hasValue(2);
             assertThat(overrun.reverts).hasValue(1);
@@ -129,13 +171,19 @@ class SwitchoverTest {
     @Test
     void aCompleteHandlerThatAlwaysOverrunsEndsAtTheAttemptBoundWithTheSourceRunning() throws Exception {
         Overrun overrun = new Overrun(Integer.MAX_VALUE, 400);
-        try (Machine source = dirtyingSource("always-over", 23); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), overrun).parameters(guarded(2))
+        try (Machine source = dirtyingSource("always-over", 23);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), overrun)
+                    .parameters(guarded(2))
                     .run(WAIT);
             assertThat(out.source().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DowntimeExceededException.class)
-                    .hasMessageContaining("stepped back 2 time(s)").hasMessageContaining("150 ms");
-            assertThat(((DowntimeExceededException) out.source().failure().orElseThrow()).attempts()).isEqualTo(2);
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(DowntimeExceededException.class)
+                    .hasMessageContaining("stepped back 2 time(s)")
+                    .hasMessageContaining("150 ms");
+            assertThat(((DowntimeExceededException) out.source().failure().orElseThrow()).attempts())
+                    .isEqualTo(2);
             assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(2);
             assertThat(overrun.reverts).hasValue(2);
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
@@ -156,22 +204,32 @@ class SwitchoverTest {
 
         @Override
         public void registerDestination(Registrar r) {
-            r.on(Stage.LOAD_COMPLETE).id("slow.restore").priority(Priority.AFTER_RAM).handler(ctx -> {
-                if (loads.incrementAndGet() == 1) {
-                    Thread.sleep(400); // a device slow to restore: the behaviour under test
-                }
-            });
-            r.on(Stage.LOAD_REVERT).id("slow.drop").priority(Priority.AFTER_RAM).handler(ctx -> loadReverts.incrementAndGet());
+            r.on(Stage.LOAD_COMPLETE)
+                    .id("slow.restore")
+                    .priority(Priority.AFTER_RAM)
+                    .handler(ctx -> {
+                        if (loads.incrementAndGet() == 1) {
+                            Thread.sleep(400); // a device slow to restore: the behaviour under test
+                        }
+                    });
+            r.on(Stage.LOAD_REVERT)
+                    .id("slow.drop")
+                    .priority(Priority.AFTER_RAM)
+                    .handler(ctx -> loadReverts.incrementAndGet());
         }
     }
 
     @Test
     void aDestinationWhosePartRunsOverMakesTheSourceStepBackAfterTheAckAndNotPauseForItAgain() throws Exception {
         SlowRestore slow = new SlowRestore();
-        try (Machine source = dirtyingSource("slow-dest", 26); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), slow).parameters(guarded(3))
+        try (Machine source = dirtyingSource("slow-dest", 26);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), slow)
+                    .parameters(guarded(3))
                     .run(WAIT);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DowntimeExceededException.class)
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(DowntimeExceededException.class)
                     .hasMessageContaining("COMPLETE ran over its budget");
             // The first attempt reached the destination's slow part and stepped back at the ACK; the destination
             // reported what its part took, so the next attempts stepped back at once instead of pausing for it again.
@@ -187,14 +245,19 @@ class SwitchoverTest {
 
     @Test
     void aSnapshotHasTheSourcesCheckpointsOnly() throws Exception {
-        try (Machine source = dirtyingSource("snapshot", 27); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.FILE)
-                    .run(WAIT).assertCompleted();
+        try (Machine source = dirtyingSource("snapshot", 27);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.FILE)
+                    .run(WAIT)
+                    .assertCompleted();
             SwitchoverBreakdown b = out.sourceFigures().switchover();
             assertThat(b.endToEnd()).isFalse();
             assertThat(b.checkpoints()).allSatisfy(c -> assertThat(c.side()).isEqualTo(Side.SOURCE));
             assertThat(b.checkpoints()).extracting(Checkpoint::name).endsWith("end-written");
-            assertThat(b.downtime()).isEqualTo(b.checkpoints().get(b.checkpoints().size() - 1).at());
+            assertThat(b.downtime())
+                    .isEqualTo(b.checkpoints().get(b.checkpoints().size() - 1).at());
             StateAssertions.assertSameState(source, dest);
         }
     }
@@ -202,9 +265,13 @@ class SwitchoverTest {
     @Test
     void aPluginThatCannotUndoItsCompleteKeepsTheGuardOffAndTheAttemptGoesThrough() throws Exception {
         Overrun overrun = new Overrun(1, 400).withoutRevert();
-        try (Machine source = dirtyingSource("no-revert", 25); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), overrun).parameters(guarded(3))
-                    .run(WAIT).assertCompleted();
+        try (Machine source = dirtyingSource("no-revert", 25);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), overrun)
+                    .parameters(guarded(3))
+                    .run(WAIT)
+                    .assertCompleted();
             assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(1);
             assertThat(overrun.loadReverts).hasValue(0);
             StateAssertions.assertSameState(source, dest);
@@ -214,9 +281,13 @@ class SwitchoverTest {
     @Test
     void withoutTheGuardTheSameOverrunCompletesOverTheLimit() throws Exception {
         Overrun overrun = new Overrun(1, 400);
-        try (Machine source = dirtyingSource("unguarded", 24); Machine dest = TestMachines.destinationFor(source)) {
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), overrun)
-                    .parameters(guarded(3).withDowntimeGuard(false)).run(WAIT).assertCompleted();
+        try (Machine source = dirtyingSource("unguarded", 24);
+                Machine dest = TestMachines.destinationFor(source)) {
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), overrun)
+                    .parameters(guarded(3).withDowntimeGuard(false))
+                    .run(WAIT)
+                    .assertCompleted();
             assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(1);
             assertThat(out.sourceFigures().downtimeMillis()).isGreaterThanOrEqualTo(400);
             assertThat(overrun.reverts).hasValue(0);

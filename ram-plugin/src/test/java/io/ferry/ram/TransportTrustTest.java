@@ -44,13 +44,15 @@ class TransportTrustTest {
         Path a = ca.issue(dir.resolve("a"), "CN=a,O=Ferry", 1);
         Path b = ca.issue(dir.resolve("b"), "CN=b,O=Ferry", 1);
         // a migration of a few seconds, far longer than the handshake may take: only the handshake is bounded by it
-        MigrationParameters common = MigrationParameters.defaults().with("handshake-timeout", "3000")
-                .with("max-bandwidth", "12M");
+        MigrationParameters common =
+                MigrationParameters.defaults().with("handshake-timeout", "3000").with("max-bandwidth", "12M");
         MigrationParameters source = common.with("tls-creds", a.toString()).with("tls-authz", "CN=b,O=Ferry");
         MigrationParameters destination = common.with("tls-creds", b.toString()).with("tls-authz", "CN=a,O=Ferry");
-        try (Machine src = TestMachines.runningSource("tls", 64L << 20, 5); Machine dest = TestMachines.destinationFor(src)) {
+        try (Machine src = TestMachines.runningSource("tls", 64L << 20, 5);
+                Machine dest = TestMachines.destinationFor(src)) {
             src.pause();
-            IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), destination.transport());
+            IncomingEndpoint endpoint =
+                    Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), destination.transport());
             Migration in = migrator().incoming(dest, endpoint, destination);
             Migration out = migrator().migrate(src, endpoint.address(), source);
             out.await(WAIT);
@@ -72,7 +74,8 @@ class TransportTrustTest {
             try (Socket accepted = frozen.accept()) { // accepted, and never read: a destination stopped with SIGSTOP
                 out.await(WAIT);
                 assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
-                assertThat(out.failure().orElseThrow()).hasMessageContaining("progress-timeout")
+                assertThat(out.failure().orElseThrow())
+                        .hasMessageContaining("progress-timeout")
                         .hasRootCauseInstanceOf(ProgressTimeoutException.class);
                 assertThat(src.runState()).isEqualTo(RunState.RUNNING);
                 assertThat(src.isClaimed()).isFalse();

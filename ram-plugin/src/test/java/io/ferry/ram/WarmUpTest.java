@@ -39,7 +39,8 @@ class WarmUpTest {
                 IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
             MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
             Migration in = migrator.incoming(destination, endpoint, params);
-            MigrationFigures f = migrator.migrate(source, endpoint.address(), params).await(Duration.ofMinutes(2));
+            MigrationFigures f =
+                    migrator.migrate(source, endpoint.address(), params).await(Duration.ofMinutes(2));
             assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(in.await(Duration.ofMinutes(1)).status()).isEqualTo(MigrationStatus.COMPLETED);
             StateAssertions.assertSameState(source, destination);

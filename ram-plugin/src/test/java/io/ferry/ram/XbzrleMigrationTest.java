@@ -6,6 +6,7 @@ import io.ferry.machine.DirtyPattern;
 import io.ferry.machine.Machine;
 import io.ferry.machine.PageDirtier;
 import io.ferry.machine.Vcpu;
+import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.Compression;
 import io.ferry.ram.internal.RamPlugin;
@@ -15,7 +16,6 @@ import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
-import io.ferry.migration.MigrationFigures;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Set;
@@ -32,12 +32,21 @@ class XbzrleMigrationTest {
     @ParameterizedTest
     @EnumSource(TransportKind.class)
     void aLiveMachineWithDeltasArrivesAsAtSwitchover(TransportKind transport) throws Exception {
-        try (Machine source = TestMachines.runningSource("xbzrle", RAM, 6); Machine dest = TestMachines.destinationFor(source)) {
-            Vcpu vcpu = source.startVcpu("vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.05), 6));
-            MigrationParameters params = MigrationParameters.defaults().with("xbzrle-cache-size", "4M")
-                    .withCompression(Compression.lz4).withMaxBandwidth(24L << 20).withDowntimeLimit(Duration.ofMillis(50));
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(transport)
-                    .parameters(params).run(Duration.ofSeconds(60)).assertCompleted();
+        try (Machine source = TestMachines.runningSource("xbzrle", RAM, 6);
+                Machine dest = TestMachines.destinationFor(source)) {
+            Vcpu vcpu = source.startVcpu(
+                    "vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.05), 6));
+            MigrationParameters params = MigrationParameters.defaults()
+                    .with("xbzrle-cache-size", "4M")
+                    .withCompression(Compression.lz4)
+                    .withMaxBandwidth(24L << 20)
+                    .withDowntimeLimit(Duration.ofMillis(50));
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(transport)
+                    .parameters(params)
+                    .run(Duration.ofSeconds(60))
+                    .assertCompleted();
             assertThat(vcpu.steps()).isPositive();
             assertThat(out.sourceFigures().iterations()).isGreaterThanOrEqualTo(2);
             StateAssertions.assertSameState(source, dest);
@@ -51,18 +60,30 @@ class XbzrleMigrationTest {
      */
     @Test
     void theFiguresCountCacheHitsOfHotPages() throws Exception {
-        try (Machine source = TestMachines.runningSource("xbzrle-figures", RAM, 7); Machine dest = TestMachines.destinationFor(source)) {
+        try (Machine source = TestMachines.runningSource("xbzrle-figures", RAM, 7);
+                Machine dest = TestMachines.destinationFor(source)) {
             source.startVcpu("vcpu0", 20_000, new PageDirtier(source.memory(), new DirtyPattern.HotSet(0.02), 7));
-            MigrationParameters params = MigrationParameters.defaults().with("xbzrle-cache-size", "4M")
-                    .withMaxBandwidth(48L << 20).withDowntimeLimit(Duration.ofMillis(5)).withIterationCap(6);
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin()).transport(TransportKind.TCP)
-                    .parameters(params).run(Duration.ofSeconds(60)).assertCompleted();
+            MigrationParameters params = MigrationParameters.defaults()
+                    .with("xbzrle-cache-size", "4M")
+                    .withMaxBandwidth(48L << 20)
+                    .withDowntimeLimit(Duration.ofMillis(5))
+                    .withIterationCap(6);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin())
+                    .transport(TransportKind.TCP)
+                    .parameters(params)
+                    .run(Duration.ofSeconds(60))
+                    .assertCompleted();
             MigrationFigures f = out.sourceFigures();
             assertThat(f.iterations()).isGreaterThanOrEqualTo(3);
             assertThat(f.xbzrleCacheHits()).isPositive();
-            assertThat(f.xbzrleHitRate()).isEqualTo(f.xbzrleCacheHits() / (double) (f.xbzrleCacheHits() + f.xbzrleCacheMisses()));
-            assertThat(out.sourcePasses()).extracting(p -> p.figures().xbzrleCacheHits()).isSorted();
-            assertThat(out.sourcePasses().get(0).figures().xbzrleCacheHits()).isZero(); // pass 1 sends all of RAM uncached
+            assertThat(f.xbzrleHitRate())
+                    .isEqualTo(f.xbzrleCacheHits() / (double) (f.xbzrleCacheHits() + f.xbzrleCacheMisses()));
+            assertThat(out.sourcePasses())
+                    .extracting(p -> p.figures().xbzrleCacheHits())
+                    .isSorted();
+            assertThat(out.sourcePasses().get(0).figures().xbzrleCacheHits())
+                    .isZero(); // pass 1 sends all of RAM uncached
             StateAssertions.assertSameState(source, dest);
 
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
@@ -70,7 +91,9 @@ class XbzrleMigrationTest {
                     new ObjectName("io.ferry:type=Migration,machine=" + ObjectName.quote(source.name()) + ",*"), null);
             assertThat(names).hasSize(1);
             ObjectName bean = names.iterator().next();
-            Await.until(Duration.ofSeconds(10), () -> "COMPLETED".equals(attribute(server, bean, "Status")),
+            Await.until(
+                    Duration.ofSeconds(10),
+                    () -> "COMPLETED".equals(attribute(server, bean, "Status")),
                     "the MXBean reports the end");
             assertThat(server.getAttribute(bean, "XbzrleCacheHits")).isEqualTo(f.xbzrleCacheHits());
             assertThat(server.getAttribute(bean, "XbzrleCacheMisses")).isEqualTo(f.xbzrleCacheMisses());

@@ -11,17 +11,22 @@ import java.util.Arrays;
 record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Compression compression, int channels) {
     /** RAM contents: random pages, zero pages, half of the pages zero, pages half random and half zero. */
     enum Content {
-        random, zero, half, compressible
+        random,
+        zero,
+        half,
+        compressible
     }
 
     /** The source machine during the migration: paused, or running with no workload. */
     enum State {
-        paused, running
+        paused,
+        running
     }
 
     String label() {
         return Sizes.format(size).replace(".0", "") + " " + content + " " + state
-                + (compression == Compression.none ? "" : " " + compression) + (channels == 1 ? "" : " " + channels + "ch");
+                + (compression == Compression.none ? "" : " " + compression)
+                + (channels == 1 ? "" : " " + channels + "ch");
     }
 
     /** The median of {@code millis} (the upper one of an even count). */

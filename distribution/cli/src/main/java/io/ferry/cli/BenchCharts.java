@@ -27,9 +27,15 @@ final class BenchCharts {
      * Throughput per case: one bar group per case, one series per system ({@code "Ferry"},
      * {@code "QEMU"}...), in MiB/s; a case a system did not run is drawn as 0.
      */
-    static void throughput(Path file, String title, List<String> cases, Map<String, double[]> series) throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(200 + 140 * cases.size()).height(520).title(title)
-                .xAxisTitle("case").yAxisTitle("MiB/s (guest RAM size / total time)").build();
+    static void throughput(Path file, String title, List<String> cases, Map<String, double[]> series)
+            throws IOException {
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(200 + 140 * cases.size())
+                .height(520)
+                .title(title)
+                .xAxisTitle("case")
+                .yAxisTitle("MiB/s (guest RAM size / total time)")
+                .build();
         chart.getStyler().setLegendPosition(LegendPosition.InsideNW);
         chart.getStyler().setXAxisLabelRotation(20);
         series.forEach((name, values) -> chart.addSeries(name, cases, toList(values)));
@@ -41,17 +47,34 @@ final class BenchCharts {
      * second on the left axis, expected downtime per pass and the actual downtime on the right.
      */
     static void passes(Path file, String title, List<Pass> passes, long actualDowntimeMillis) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle("pass").build();
+        XYChart chart = new XYChartBuilder()
+                .width(900)
+                .height(520)
+                .title(title)
+                .xAxisTitle("pass")
+                .build();
         chart.getStyler().setLegendPosition(LegendPosition.InsideNE);
         chart.setYAxisGroupTitle(0, "MiB, MiB/s");
         chart.setYAxisGroupTitle(1, "ms");
         chart.getStyler().setYAxisGroupPosition(1, YAxisPosition.Right);
-        double most = Math.max(actualDowntimeMillis, passes.stream().mapToLong(Pass::expectedDowntimeMillis).max().orElse(0));
+        double most = Math.max(
+                actualDowntimeMillis,
+                passes.stream().mapToLong(Pass::expectedDowntimeMillis).max().orElse(0));
         chart.getStyler().setYAxisMin(1, 0.0).setYAxisMax(1, Math.max(1, most * 1.25));
         List<Integer> x = passes.stream().map(Pass::pass).toList();
         add(chart, "sent in pass (MiB)", x, passes.stream().map(Pass::sentMib).toList(), 0);
-        add(chart, "dirty rate (MiB/s)", x, passes.stream().map(Pass::dirtyMibPerSecond).toList(), 0);
-        add(chart, "expected downtime (ms)", x, passes.stream().map(p -> (double) p.expectedDowntimeMillis()).toList(), 1);
+        add(
+                chart,
+                "dirty rate (MiB/s)",
+                x,
+                passes.stream().map(Pass::dirtyMibPerSecond).toList(),
+                0);
+        add(
+                chart,
+                "expected downtime (ms)",
+                x,
+                passes.stream().map(p -> (double) p.expectedDowntimeMillis()).toList(),
+                1);
         int last = x.isEmpty() ? 0 : x.get(x.size() - 1);
         add(chart, "actual downtime (ms)", List.of(last), List.of((double) actualDowntimeMillis), 1)
                 .setMarker(SeriesMarkers.DIAMOND);

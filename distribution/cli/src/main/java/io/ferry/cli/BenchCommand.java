@@ -30,9 +30,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Migrates paused and running-idle machines over loopback TCP, source and destination in this
@@ -41,88 +41,140 @@ import picocli.CommandLine.Model.CommandSpec;
  * the ratio is measured. Reports the first migration of the process (cold) apart from the warm
  * figures, the Java heap per RAM size, and writes PNG charts.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Throughput of a machine's migration over loopback TCP, paused and running idle, beside QEMU.",
-                "Cases are RAM sizes x contents (random, zero, half = half zero pages) x states; runs are interleaved."})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Throughput of a machine's migration over loopback TCP, paused and running idle, beside QEMU.",
+            "Cases are RAM sizes x contents (random, zero, half = half zero pages) x states; runs are interleaved."
+        })
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--sizes", split = ",", defaultValue = "1G", converter = SizeConverter.class,
+    @Option(
+            names = "--sizes",
+            split = ",",
+            defaultValue = "1G",
+            converter = SizeConverter.class,
             description = "Guest RAM sizes (default: ${DEFAULT-VALUE}).")
     List<Long> sizes;
 
-    @Option(names = "--contents", split = ",", defaultValue = "random,zero,half",
+    @Option(
+            names = "--contents",
+            split = ",",
+            defaultValue = "random,zero,half",
             description = "RAM contents: random, zero, half (half the pages zero), compressible (every page half"
                     + " random, half zero) (default: ${DEFAULT-VALUE}).")
     List<BenchCase.Content> contents;
 
-    @Option(names = "--states", split = ",", defaultValue = "paused,running",
+    @Option(
+            names = "--states",
+            split = ",",
+            defaultValue = "paused,running",
             description = "Source states: paused, running (idle: no vCPU workload) (default: ${DEFAULT-VALUE}).")
     List<BenchCase.State> states;
 
-    @Option(names = "--compression", split = ",", defaultValue = "none",
+    @Option(
+            names = "--compression",
+            split = ",",
+            defaultValue = "none",
             description = "RAM page compressions to compare: none, lz4, zstd (default: ${DEFAULT-VALUE}).")
     List<Compression> compressions;
 
-    @Option(names = "--channels", split = ",", defaultValue = "1",
+    @Option(
+            names = "--channels",
+            split = ",",
+            defaultValue = "1",
             description = "TCP channels per migration to compare, e.g. 1,2 (Ferry only; QEMU runs its single channel)"
                     + " (default: ${DEFAULT-VALUE}).")
     List<Integer> channels;
 
-    @Option(names = "--max-bandwidth", defaultValue = "0", converter = SizeConverter.class,
-            description = "Bytes per second the stream may use, for Ferry and QEMU alike; 0 = unlimited (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-bandwidth",
+            defaultValue = "0",
+            converter = SizeConverter.class,
+            description =
+                    "Bytes per second the stream may use, for Ferry and QEMU alike; 0 = unlimited (default: ${DEFAULT-VALUE}).")
     long maxBandwidth;
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Run three more migrations of the cold one's case, so the JIT has compiled the data path (default: on).")
+    @Option(
+            names = "--warm-up",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description =
+                    "Run three more migrations of the cold one's case, so the JIT has compiled the data path (default: on).")
     boolean warmUp;
 
-    @Option(names = "--qemu", defaultValue = "auto",
-            description = "auto: run QEMU side by side when qemu-system-x86_64 is on the PATH; off: never (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--qemu",
+            defaultValue = "auto",
+            description =
+                    "auto: run QEMU side by side when qemu-system-x86_64 is on the PATH; off: never (default: ${DEFAULT-VALUE}).")
     QemuMode qemu;
 
     enum QemuMode {
-        auto, off
+        auto,
+        off
     }
 
-    @Option(names = "--chart", defaultValue = "ferry-bench.png", description = "Throughput chart (PNG) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--chart",
+            defaultValue = "ferry-bench.png",
+            description = "Throughput chart (PNG) (default: ${DEFAULT-VALUE}).")
     Path chart;
 
-    @Option(names = "--live-chart", defaultValue = "ferry-bench-passes.png",
+    @Option(
+            names = "--live-chart",
+            defaultValue = "ferry-bench-passes.png",
             description = "Per-pass chart of a live migration (PNG) (default: ${DEFAULT-VALUE}).")
     Path liveChart;
 
-    @Option(names = "--live-dirty-rate", defaultValue = "50000",
-            description = "Pages per second the live run's vCPU dirties, uniformly; 0 skips the live run (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--live-dirty-rate",
+            defaultValue = "50000",
+            description =
+                    "Pages per second the live run's vCPU dirties, uniformly; 0 skips the live run (default: ${DEFAULT-VALUE}).")
     long liveDirtyRate;
 
     @Override
     public Integer call() throws Exception {
         if (runs < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1 but was " + runs);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--runs must be at least 1 but was " + runs);
         }
         for (int n : channels) {
             if (n < 1 || n > MigrationParameters.MAX_CHANNELS) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--channels must each be in [1, "
-                        + MigrationParameters.MAX_CHANNELS + "] but was " + n);
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--channels must each be in [1, " + MigrationParameters.MAX_CHANNELS + "] but was " + n);
             }
         }
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
         ProcessWarmUp processWarmUp = ProcessWarmUp.start(migrator); // as every ferry command: runs while RAM is filled
-        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
-                .withMaxBandwidth(maxBandwidth);
+        MigrationParameters params =
+                MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(maxBandwidth);
         Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
-        out.printf(Locale.ROOT, "ferry bench: loopback TCP%s, %d run(s) per case, interleaved; plugins %s; %d cores,"
-                + " load average %.1f%n", maxBandwidth > 0 ? " at most " + Sizes.format(maxBandwidth) + "/s" : "", runs, registry.snapshot().stream().map(p -> p.name()).toList(),
-                Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        out.println(qemuPair.isPresent() ? "QEMU: side by side in this run (" + qemuPair.get().describe() + ", started with -S; cont for running cases)"
-                : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
+        out.printf(
+                Locale.ROOT,
+                "ferry bench: loopback TCP%s, %d run(s) per case, interleaved; plugins %s; %d cores,"
+                        + " load average %.1f%n",
+                maxBandwidth > 0 ? " at most " + Sizes.format(maxBandwidth) + "/s" : "",
+                runs,
+                registry.snapshot().stream().map(p -> p.name()).toList(),
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        out.println(
+                qemuPair.isPresent()
+                        ? "QEMU: side by side in this run (" + qemuPair.get().describe()
+                                + ", started with -S; cont for running cases)"
+                        : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
         try {
             coldAndWarmUp(out, migrator, params, processWarmUp);
             List<BenchCase> cases = new ArrayList<>();
@@ -153,7 +205,8 @@ final class BenchCommand implements Callable<Integer> {
      * unless -Dferry.warm-up=false), then the warm-up runs, each with what the process spent during
      * it (JIT, class loading, first touches of memory): where a first migration pays.
      */
-    private void coldAndWarmUp(PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp processWarmUp)
+    private void coldAndWarmUp(
+            PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp processWarmUp)
             throws Exception {
         long size = Math.min(256L << 20, sizes.get(0));
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
@@ -164,15 +217,31 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < count; i++) {
             ProcessCounters before = ProcessCounters.now();
             FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
-            out.printf(Locale.ROOT, "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; CPU %d ms;"
-                    + " %s)%n", i == 0 ? "cold (the process's first migration)" : "warm-up " + i, Sizes.format(size),
-                    r.millis(), r.figures().setupMillis(), r.cpuMillis(), ProcessCounters.now().since(before).describe());
+            out.printf(
+                    Locale.ROOT,
+                    "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; CPU %d ms;"
+                            + " %s)%n",
+                    i == 0 ? "cold (the process's first migration)" : "warm-up " + i,
+                    Sizes.format(size),
+                    r.millis(),
+                    r.figures().setupMillis(),
+                    r.cpuMillis(),
+                    ProcessCounters.now().since(before).describe());
         }
     }
 
-    private void runSize(PrintWriter out, Migrator migrator, MigrationParameters params, long size,
-            Optional<QemuPair> qemuPair, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire, Map<BenchCase, long[]> cpu) throws Exception {
+    private void runSize(
+            PrintWriter out,
+            Migrator migrator,
+            MigrationParameters params,
+            long size,
+            Optional<QemuPair> qemuPair,
+            List<BenchCase> cases,
+            Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> qemuTimes,
+            Map<BenchCase, Long> wire,
+            Map<BenchCase, long[]> cpu)
+            throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
         HeapPeak.reset();
@@ -201,41 +270,70 @@ final class BenchCommand implements Callable<Integer> {
                     for (Compression compression : compressions) {
                         for (int n : channels) {
                             BenchCase c = new BenchCase(size, content, state, compression, n);
-                            FerryRun.Result r = FerryRun.migrate(migrator, params.withCompression(compression)
-                                    .withChannels(n), source, destination, state);
+                            FerryRun.Result r = FerryRun.migrate(
+                                    migrator,
+                                    params.withCompression(compression).withChannels(n),
+                                    source,
+                                    destination,
+                                    state);
                             ferry.get(c)[run] = r.millis();
                             cpu.get(c)[run] = r.cpuMillis();
                             wire.put(c, r.figures().transferredBytes());
                             if (qemuTimes.containsKey(c)) {
-                                qemuTimes.get(c)[run] = qemuPair.get().migrate(size, state == BenchCase.State.running,
-                                        maxBandwidth);
+                                qemuTimes.get(c)[run] =
+                                        qemuPair.get().migrate(size, state == BenchCase.State.running, maxBandwidth);
                             }
                         }
                     }
                 }
             }
         }
-        out.printf(Locale.ROOT, "heap with %s guest RAM: peak %.1f MiB (sum of pool peaks), %.1f MiB live after GC%n",
-                Sizes.format(size), HeapPeak.bytes() / 1048576.0, HeapPeak.retainedBytes() / 1048576.0);
+        out.printf(
+                Locale.ROOT,
+                "heap with %s guest RAM: peak %.1f MiB (sum of pool peaks), %.1f MiB live after GC%n",
+                Sizes.format(size),
+                HeapPeak.bytes() / 1048576.0,
+                HeapPeak.retainedBytes() / 1048576.0);
     }
 
-    private void printTable(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes, Map<BenchCase, Long> wire, Map<BenchCase, long[]> cpu) {
-        out.printf("%-22s %10s %8s %8s %9s %14s %10s %12s %8s%n", "case", "median ms", "min ms", "max ms", "MiB/s",
-                "wire bytes", "QEMU ms", "QEMU/Ferry", "CPU ms");
+    private void printTable(
+            PrintWriter out,
+            List<BenchCase> cases,
+            Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> qemuTimes,
+            Map<BenchCase, Long> wire,
+            Map<BenchCase, long[]> cpu) {
+        out.printf(
+                "%-22s %10s %8s %8s %9s %14s %10s %12s %8s%n",
+                "case", "median ms", "min ms", "max ms", "MiB/s", "wire bytes", "QEMU ms", "QEMU/Ferry", "CPU ms");
         for (BenchCase c : cases) {
             long[] t = ferry.get(c);
             long median = BenchCase.median(t);
             long[] q = qemuTimes.get(c);
             String qemuMedian = q == null ? "-" : Long.toString(BenchCase.median(q));
-            String ratio = q == null ? "-" : String.format(Locale.ROOT, "%.2fx", BenchCase.median(q) / (double) Math.max(1, median));
-            out.printf(Locale.ROOT, "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d%n", c.label(), median,
-                    java.util.Arrays.stream(t).min().orElse(0), java.util.Arrays.stream(t).max().orElse(0),
-                    BenchCase.mibPerSecond(c.size(), median), wire.get(c), qemuMedian, ratio, BenchCase.median(cpu.get(c)));
+            String ratio = q == null
+                    ? "-"
+                    : String.format(Locale.ROOT, "%.2fx", BenchCase.median(q) / (double) Math.max(1, median));
+            out.printf(
+                    Locale.ROOT,
+                    "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d%n",
+                    c.label(),
+                    median,
+                    java.util.Arrays.stream(t).min().orElse(0),
+                    java.util.Arrays.stream(t).max().orElse(0),
+                    BenchCase.mibPerSecond(c.size(), median),
+                    wire.get(c),
+                    qemuMedian,
+                    ratio,
+                    BenchCase.median(cpu.get(c)));
         }
-        out.println("QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
-        out.printf(Locale.ROOT, "CPU ms: median CPU time of this process (source and destination, every thread) while a"
-                + " case ran; %d cores give at most %d x its wall time%n", Runtime.getRuntime().availableProcessors(),
+        out.println(
+                "QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
+        out.printf(
+                Locale.ROOT,
+                "CPU ms: median CPU time of this process (source and destination, every thread) while a"
+                        + " case ran; %d cores give at most %d x its wall time%n",
+                Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().availableProcessors());
         printPausedOverRunning(out, cases, ferry);
         printCompressedOverPlain(out, cases, ferry);
@@ -247,10 +345,12 @@ final class BenchCommand implements Callable<Integer> {
     /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */
     private static void printPausedOverRunning(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
         for (BenchCase c : cases) {
-            BenchCase running = new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression(),
-                    c.channels());
+            BenchCase running =
+                    new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression(), c.channels());
             if (c.state() == BenchCase.State.paused && ferry.containsKey(running)) {
-                out.printf(Locale.ROOT, "paused / running-idle, %s: %.2f (medians of the same interleaved runs)%n",
+                out.printf(
+                        Locale.ROOT,
+                        "paused / running-idle, %s: %.2f (medians of the same interleaved runs)%n",
                         c.label().replace(" paused", ""),
                         BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(running))));
             }
@@ -262,8 +362,14 @@ final class BenchCommand implements Callable<Integer> {
         for (BenchCase c : cases) {
             BenchCase plain = new BenchCase(c.size(), c.content(), c.state(), Compression.none, c.channels());
             if (c.compression() != Compression.none && ferry.containsKey(plain)) {
-                double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(plain)));
-                out.printf(Locale.ROOT, "%s / none: %.2f of the total time (%+.0f%%)%n", c.label(), ratio, (ratio - 1) * 100);
+                double ratio =
+                        BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(plain)));
+                out.printf(
+                        Locale.ROOT,
+                        "%s / none: %.2f of the total time (%+.0f%%)%n",
+                        c.label(),
+                        ratio,
+                        (ratio - 1) * 100);
             }
         }
     }
@@ -274,7 +380,11 @@ final class BenchCommand implements Callable<Integer> {
             BenchCase one = new BenchCase(c.size(), c.content(), c.state(), c.compression(), 1);
             if (c.channels() != 1 && ferry.containsKey(one)) {
                 double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(one)));
-                out.printf(Locale.ROOT, "%s / 1 channel: %.2f of the total time (%+.0f%%)%n", c.label(), ratio,
+                out.printf(
+                        Locale.ROOT,
+                        "%s / 1 channel: %.2f of the total time (%+.0f%%)%n",
+                        c.label(),
+                        ratio,
                         (ratio - 1) * 100);
             }
         }
@@ -284,24 +394,41 @@ final class BenchCommand implements Callable<Integer> {
     private void printReference(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
         for (BenchCase c : cases) {
             Long quoted = QemuReference.millis(c.size(), c.content().name());
-            if (quoted != null && c.state() == BenchCase.State.paused && c.compression() == Compression.none
-                    && c.channels() == 1 && maxBandwidth == 0) {
-                out.printf("reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n", quoted,
-                        Sizes.format(c.size()).replace(".0", ""), c.content(), QemuReference.MEASURED_ON, QemuReference.SOURCE);
+            if (quoted != null
+                    && c.state() == BenchCase.State.paused
+                    && c.compression() == Compression.none
+                    && c.channels() == 1
+                    && maxBandwidth == 0) {
+                out.printf(
+                        "reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n",
+                        quoted,
+                        Sizes.format(c.size()).replace(".0", ""),
+                        c.content(),
+                        QemuReference.MEASURED_ON,
+                        QemuReference.SOURCE);
             }
         }
     }
 
-    private void writeThroughputChart(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes) throws java.io.IOException {
+    private void writeThroughputChart(
+            PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry, Map<BenchCase, long[]> qemuTimes)
+            throws java.io.IOException {
         List<String> labels = cases.stream().map(BenchCase::label).toList();
         Map<String, double[]> series = new LinkedHashMap<>();
-        series.put("Ferry", cases.stream().mapToDouble(c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(ferry.get(c)))).toArray());
+        series.put(
+                "Ferry",
+                cases.stream()
+                        .mapToDouble(c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(ferry.get(c))))
+                        .toArray());
         if (!qemuTimes.isEmpty()) {
-            series.put("QEMU (same run)", cases.stream().mapToDouble(
-                    c -> qemuTimes.containsKey(c) // QEMU runs the one-channel, uncompressed cases only
-                            ? BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c))) : Double.NaN)
-                    .toArray());
+            series.put(
+                    "QEMU (same run)",
+                    cases.stream()
+                            .mapToDouble(
+                                    c -> qemuTimes.containsKey(c) // QEMU runs the one-channel, uncompressed cases only
+                                            ? BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c)))
+                                            : Double.NaN)
+                            .toArray());
         }
         BenchCharts.throughput(chart, "Migration throughput over loopback TCP, median of " + runs, labels, series);
         out.println("chart: " + chart.toAbsolutePath());
@@ -314,10 +441,15 @@ final class BenchCommand implements Callable<Integer> {
         MigrationListener listener = new MigrationListener() {
             @Override
             public void passCompleted(Migration migration, PassProgress p) {
-                long sent = p.sectionBytes().values().stream().mapToLong(Long::longValue).sum();
+                long sent = p.sectionBytes().values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum();
                 MigrationFigures f = p.figures();
-                passes.add(new BenchCharts.Pass(p.pass(), sent / 1048576.0,
-                        f.dirtyPagesRate() * GuestMemory.PAGE_SIZE / 1048576.0, f.expectedDowntimeMillis()));
+                passes.add(new BenchCharts.Pass(
+                        p.pass(),
+                        sent / 1048576.0,
+                        f.dirtyPagesRate() * GuestMemory.PAGE_SIZE / 1048576.0,
+                        f.expectedDowntimeMillis()));
             }
         };
         try (Machine source = Machine.create("live-source", GuestMemory.of(size));
@@ -333,11 +465,21 @@ final class BenchCommand implements Callable<Integer> {
             if (f.status() != MigrationStatus.COMPLETED || !source.memory().contentEquals(destination.memory())) {
                 throw new IllegalStateException("live bench migration did not arrive intact: " + f.status());
             }
-            out.printf(Locale.ROOT, "live run: %s, vCPU dirtying %d pages/s uniformly: %d passes, total %d ms, downtime %d ms"
-                    + " (expected %d ms)%n", Sizes.format(size), liveDirtyRate, f.iterations(), f.totalMillis(),
-                    f.downtimeMillis(), f.expectedDowntimeMillis());
-            BenchCharts.passes(liveChart, "Live migration of " + Sizes.format(size) + ", " + liveDirtyRate
-                    + " pages/s dirtied", passes, f.downtimeMillis());
+            out.printf(
+                    Locale.ROOT,
+                    "live run: %s, vCPU dirtying %d pages/s uniformly: %d passes, total %d ms, downtime %d ms"
+                            + " (expected %d ms)%n",
+                    Sizes.format(size),
+                    liveDirtyRate,
+                    f.iterations(),
+                    f.totalMillis(),
+                    f.downtimeMillis(),
+                    f.expectedDowntimeMillis());
+            BenchCharts.passes(
+                    liveChart,
+                    "Live migration of " + Sizes.format(size) + ", " + liveDirtyRate + " pages/s dirtied",
+                    passes,
+                    f.downtimeMillis());
             out.println("chart: " + liveChart.toAbsolutePath());
         }
     }

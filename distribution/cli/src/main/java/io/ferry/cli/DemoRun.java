@@ -2,7 +2,6 @@ package io.ferry.cli;
 
 import io.ferry.machine.Device;
 import io.ferry.machine.Machine;
-import io.ferry.shell.MachineSpec;
 import io.ferry.machine.RunState;
 import io.ferry.machine.Vcpu;
 import io.ferry.migration.Migration;
@@ -13,6 +12,7 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.PluginRegistry;
+import io.ferry.shell.MachineSpec;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
@@ -36,7 +36,12 @@ record DemoRun(MachineSpec machine) {
      *
      * @param report the verification, one line per comparison, then both machines' run states
      */
-    record Result(Migration outgoing, Migration incoming, MigrationFigures figures, long vcpuSteps, boolean verified,
+    record Result(
+            Migration outgoing,
+            Migration incoming,
+            MigrationFigures figures,
+            long vcpuSteps,
+            boolean verified,
             List<String> report) {
         boolean completed() {
             return figures.status() == MigrationStatus.COMPLETED && incoming.status() == MigrationStatus.COMPLETED;
@@ -47,8 +52,13 @@ record DemoRun(MachineSpec machine) {
      * Migrates with {@code params} (the destination stays paused until both sides are compared,
      * then runs), printing the destination's address to {@code out}.
      */
-    Result run(PluginRegistry registry, MigrationParameters params, int port, PrintWriter out,
-            MigrationListener... listeners) throws Exception {
+    Result run(
+            PluginRegistry registry,
+            MigrationParameters params,
+            int port,
+            PrintWriter out,
+            MigrationListener... listeners)
+            throws Exception {
         params = params.withRunOnDestination(false);
         Migrator migrator = new Migrator(registry);
         ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // runs while the machines are built
@@ -80,14 +90,19 @@ record DemoRun(MachineSpec machine) {
         Optional<Long> diff = source.memory().firstDifference(destination.memory());
         String digest = source.memory().digest();
         boolean ramOk = diff.isEmpty() && digest.equals(destination.memory().digest());
-        out.add(String.format("verify: guest RAM %s (%s, digest %s)", ramOk ? "EQUAL" : "DIFFERS at 0x" + Long.toHexString(diff.orElse(-1L)),
-                Sizes.format(source.memory().size()), digest.substring(0, 16)));
+        out.add(String.format(
+                "verify: guest RAM %s (%s, digest %s)",
+                ramOk ? "EQUAL" : "DIFFERS at 0x" + Long.toHexString(diff.orElse(-1L)),
+                Sizes.format(source.memory().size()),
+                digest.substring(0, 16)));
         boolean devicesOk = true;
         for (Device d : source.devices()) {
-            String theirs = destination.device(d.id()).map(Device::stateFingerprint).orElse("(missing)");
+            String theirs =
+                    destination.device(d.id()).map(Device::stateFingerprint).orElse("(missing)");
             boolean same = d.stateFingerprint().equals(theirs);
             devicesOk &= same;
-            out.add("verify: device " + d.id() + " " + (same ? "EQUAL" : "DIFFERS: " + d.stateFingerprint() + " vs " + theirs));
+            out.add("verify: device " + d.id() + " "
+                    + (same ? "EQUAL" : "DIFFERS: " + d.stateFingerprint() + " vs " + theirs));
         }
         boolean ok = ramOk && devicesOk;
         out.add(ok ? "VERIFIED: destination state equals the source's at switchover" : "VERIFICATION FAILED");

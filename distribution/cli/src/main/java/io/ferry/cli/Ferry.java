@@ -4,10 +4,21 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code ferry} command line. */
-@Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
+@Command(
+        name = "ferry",
+        mixinStandardHelpOptions = true,
+        version = "ferry 0.1.0",
         description = "Live migration of a running machine, with prioritized migration stages.",
-        subcommands = {DemoCommand.class, BenchCommand.class, DowntimeBenchCommand.class, IncomingCommand.class,
-                MigrateCommand.class, TlsInitCommand.class, TlsCostCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            BenchCommand.class,
+            DowntimeBenchCommand.class,
+            IncomingCommand.class,
+            MigrateCommand.class,
+            TlsInitCommand.class,
+            TlsCostCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Ferry implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -32,14 +32,26 @@ final class FerryRun {
      * Migrates {@code sourceRam} into {@code destinationRam} with the source paused or running
      * idle; the time runs from the migrate call to the source's completion.
      */
-    static Result migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam,
-            GuestMemory destinationRam, BenchCase.State state, MigrationListener... listeners) throws Exception {
+    static Result migrate(
+            Migrator migrator,
+            MigrationParameters params,
+            GuestMemory sourceRam,
+            GuestMemory destinationRam,
+            BenchCase.State state,
+            MigrationListener... listeners)
+            throws Exception {
         return migrate(migrator, params, sourceRam, destinationRam, state, UnaryOperator.identity(), listeners);
     }
 
     /** As above, the destination accepting through {@code endpointView} of its endpoint (to see the channels it accepts). */
-    static Result migrate(Migrator migrator, MigrationParameters params, GuestMemory sourceRam, GuestMemory destinationRam,
-            BenchCase.State state, UnaryOperator<IncomingEndpoint> endpointView, MigrationListener... listeners)
+    static Result migrate(
+            Migrator migrator,
+            MigrationParameters params,
+            GuestMemory sourceRam,
+            GuestMemory destinationRam,
+            BenchCase.State state,
+            UnaryOperator<IncomingEndpoint> endpointView,
+            MigrationListener... listeners)
             throws Exception {
         MemoryFill.zero(destinationRam); // as a fresh destination has it; outside the timing
         // The machines are not closed: closing frees guest RAM, and the bench reuses both memories,
@@ -59,7 +71,8 @@ final class FerryRun {
             long millis = watch.elapsed(TimeUnit.MILLISECONDS);
             long cpuMillis = TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore);
             in.await(Duration.ofMinutes(1));
-            if (f.status() != MigrationStatus.COMPLETED || in.status() != MigrationStatus.COMPLETED
+            if (f.status() != MigrationStatus.COMPLETED
+                    || in.status() != MigrationStatus.COMPLETED
                     || !sourceRam.contentEquals(destinationRam)) {
                 throw new IllegalStateException("bench migration did not arrive intact: source " + f.status() + " "
                         + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
@@ -72,6 +85,7 @@ final class FerryRun {
     /** CPU time of this process so far; 0 where the JVM cannot tell. */
     private static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? Math.max(0, os.getProcessCpuTime()) : 0;
+                ? Math.max(0, os.getProcessCpuTime())
+                : 0;
     }
 }

@@ -16,17 +16,21 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** The destination of a migration between two plain-Java processes. */
-@Command(name = "incoming", mixinStandardHelpOptions = true,
-        description = {"Waits on tcp:HOST:PORT for one migration from 'ferry migrate', loads it into an empty machine,",
-                "prints the figures and the state digest at switchover, starts the machine, and ends.",
-                "Exit codes: 0 the migration completed; 1 it failed or was cancelled (the source resumes);",
-                "2 bad usage or an error before any migration."})
+@Command(
+        name = "incoming",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Waits on tcp:HOST:PORT for one migration from 'ferry migrate', loads it into an empty machine,",
+            "prints the figures and the state digest at switchover, starts the machine, and ends.",
+            "Exit codes: 0 the migration completed; 1 it failed or was cancelled (the source resumes);",
+            "2 bad usage or an error before any migration."
+        })
 final class IncomingCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,7 +41,9 @@ final class IncomingCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URI", description = "tcp:HOST:PORT to listen on (port 0: any free port).")
     String uri;
 
-    @Option(names = "--timeout", defaultValue = "600",
+    @Option(
+            names = "--timeout",
+            defaultValue = "600",
             description = "Seconds to wait for the migration to end (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
@@ -52,11 +58,13 @@ final class IncomingCommand implements Callable<Integer> {
         }
         PluginRegistry registry = PluginRegistry.fromServiceLoader(IncomingCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
-        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // the receive and copy loops, warmed while the machine is built
+        ProcessWarmUp warmUp =
+                ProcessWarmUp.start(migrator); // the receive and copy loops, warmed while the machine is built
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
             String warmedUp = warmUp.await();
             // kept paused at switchover, so the digest is of the state that arrived; then it runs
-            MigrationParameters params = parameters.apply(MigrationParameters.defaults()).withRunOnDestination(false);
+            MigrationParameters params =
+                    parameters.apply(MigrationParameters.defaults()).withRunOnDestination(false);
             IncomingEndpoint endpoint = Transports.listen(tcp, params.transport());
             Migration m = migrator.incoming(destination, endpoint, params);
             out.printf("waiting for a migration on %s%n", endpoint.address()); // the first line: scripts read the URI

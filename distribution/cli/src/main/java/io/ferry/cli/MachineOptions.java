@@ -8,11 +8,17 @@ import picocli.CommandLine.Option;
 
 /** The machine options of {@code ferry incoming} and {@code ferry migrate}: both sides must be given the same RAM and devices. */
 final class MachineOptions {
-    @Option(names = "--ram", defaultValue = "256M", converter = SizeConverter.class,
+    @Option(
+            names = "--ram",
+            defaultValue = "256M",
+            converter = SizeConverter.class,
             description = "Guest RAM size, the same on both sides (default: ${DEFAULT-VALUE}).")
     long ram;
 
-    @Option(names = "--devices", split = ",", defaultValue = DemoDefaults.DEVICES,
+    @Option(
+            names = "--devices",
+            split = ",",
+            defaultValue = DemoDefaults.DEVICES,
             description = "Devices, the same on both sides (default: ${DEFAULT-VALUE}; none: --devices=).")
     List<String> devices = new ArrayList<>();
 

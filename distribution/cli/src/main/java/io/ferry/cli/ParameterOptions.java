@@ -7,7 +7,9 @@ import picocli.CommandLine.Option;
 
 /** {@code --set NAME=VALUE}: any migration parameter by its shell name, as {@code ferry:set-parameter} takes it. */
 final class ParameterOptions {
-    @Option(names = "--set", paramLabel = "NAME=VALUE",
+    @Option(
+            names = "--set",
+            paramLabel = "NAME=VALUE",
             description = "A migration parameter by name, repeatable (e.g. --set tls-creds=/tmp/ferry-tls/source"
                     + " --set tls-authz=CN=destination,O=Ferry); the names are set-parameter's.")
     List<String> settings = new ArrayList<>();

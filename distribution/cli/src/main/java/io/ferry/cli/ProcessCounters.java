@@ -13,18 +13,26 @@ import java.util.Locale;
  */
 record ProcessCounters(long jitMillis, long classesLoaded, long minorFaults) {
     static ProcessCounters now() {
-        return new ProcessCounters(ManagementFactory.getCompilationMXBean().getTotalCompilationTime(),
-                ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(), minorFaultsSoFar());
+        return new ProcessCounters(
+                ManagementFactory.getCompilationMXBean().getTotalCompilationTime(),
+                ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(),
+                minorFaultsSoFar());
     }
 
     ProcessCounters since(ProcessCounters before) {
-        return new ProcessCounters(jitMillis - before.jitMillis, classesLoaded - before.classesLoaded,
+        return new ProcessCounters(
+                jitMillis - before.jitMillis,
+                classesLoaded - before.classesLoaded,
                 minorFaults < 0 ? -1 : minorFaults - before.minorFaults);
     }
 
     String describe() {
-        return String.format(Locale.ROOT, "JIT %d ms of compiler time, %d classes loaded, %s minor page faults", jitMillis,
-                classesLoaded, minorFaults < 0 ? "n/a" : Long.toString(minorFaults));
+        return String.format(
+                Locale.ROOT,
+                "JIT %d ms of compiler time, %d classes loaded, %s minor page faults",
+                jitMillis,
+                classesLoaded,
+                minorFaults < 0 ? "n/a" : Long.toString(minorFaults));
     }
 
     /** Field 10 of /proc/self/stat: minor faults of the process so far. */

@@ -38,7 +38,8 @@ final class ProcessWarmUp {
         } catch (ExecutionException e) {
             return "process warm-up failed, migrating cold: " + e.getCause().getMessage();
         } catch (TimeoutException e) {
-            return "process warm-up still running after " + WAIT_SECONDS + " s: migrating now (it stops after its round)";
+            return "process warm-up still running after " + WAIT_SECONDS
+                    + " s: migrating now (it stops after its round)";
         }
     }
 }

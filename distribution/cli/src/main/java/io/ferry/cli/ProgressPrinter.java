@@ -18,8 +18,11 @@ final class ProgressPrinter implements MigrationListener {
     @Override
     public void passCompleted(Migration migration, PassProgress p) {
         if (p.pass() == 0) {
-            migration.pipeline().ifPresent(pipeline -> out.printf("stage order: DIRTY_SYNC %s, COMPLETE %s%n",
-                    pipeline.order(Stage.DIRTY_SYNC), pipeline.order(Stage.COMPLETE)));
+            migration
+                    .pipeline()
+                    .ifPresent(pipeline -> out.printf(
+                            "stage order: DIRTY_SYNC %s, COMPLETE %s%n",
+                            pipeline.order(Stage.DIRTY_SYNC), pipeline.order(Stage.COMPLETE)));
         }
         out.println(ProgressLine.of(p));
         out.flush();

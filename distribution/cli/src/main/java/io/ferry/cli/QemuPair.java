@@ -67,8 +67,8 @@ final class QemuPair {
     /** Writes {@code memory}'s bytes into the file the next source QEMU uses as guest RAM. */
     void loadContent(GuestMemory memory) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel f = FileChannel.open(ramFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel f = FileChannel.open(
+                ramFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             for (long at = 0; at < memory.size(); at += chunk.capacity()) {
                 chunk.clear().limit((int) Math.min(chunk.capacity(), memory.size() - at));
                 memory.untracked().read(at, chunk);
@@ -89,20 +89,31 @@ final class QemuPair {
         String mib = (size >> 20) + "M";
         Path srcSock = work.resolve("src.qmp");
         Path dstSock = work.resolve("dst.qmp");
-        Process dst = start(List.of("-object", "memory-backend-ram,id=ram0,size=" + mib + ",prealloc=on",
-                "-incoming", "tcp:127.0.0.1:" + port), dstSock);
+        Process dst = start(
+                List.of(
+                        "-object",
+                        "memory-backend-ram,id=ram0,size=" + mib + ",prealloc=on",
+                        "-incoming",
+                        "tcp:127.0.0.1:" + port),
+                dstSock);
         Process src = null;
         try {
-            src = start(List.of("-object", "memory-backend-file,id=ram0,size=" + mib + ",mem-path=" + ramFile()
-                    + ",share=on,prealloc=on"), srcSock);
-            try (Qmp s = Qmp.connect(srcSock, src); Qmp d = Qmp.connect(dstSock, dst)) {
+            src = start(
+                    List.of(
+                            "-object",
+                            "memory-backend-file,id=ram0,size=" + mib + ",mem-path=" + ramFile()
+                                    + ",share=on,prealloc=on"),
+                    srcSock);
+            try (Qmp s = Qmp.connect(srcSock, src);
+                    Qmp d = Qmp.connect(dstSock, dst)) {
                 version = number(MAJOR, s.greeting) + "." + number(MINOR, s.greeting) + "." + number(MICRO, s.greeting);
                 if (running) {
                     s.execute("{\"execute\":\"cont\"}");
                 }
                 // QEMU's own default is 128 MiB/s; 0 here means unlimited, as for Ferry
                 long bandwidth = maxBandwidth > 0 ? maxBandwidth : Long.MAX_VALUE >> 1;
-                s.execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":" + bandwidth + "}}");
+                s.execute(
+                        "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":" + bandwidth + "}}");
                 s.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:" + port + "\"}}");
                 return awaitCompleted(s);
             }
@@ -144,11 +155,23 @@ final class QemuPair {
 
     private Process start(List<String> extra, Path qmp) throws IOException {
         Files.deleteIfExists(qmp);
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "-nodefaults", "-display", "none", "-S",
-                "-accel", kvm ? "kvm" : "tcg", "-machine", "pc,memory-backend=ram0", "-qmp",
+        List<String> cmd = new ArrayList<>(List.of(
+                binary.toString(),
+                "-nodefaults",
+                "-display",
+                "none",
+                "-S",
+                "-accel",
+                kvm ? "kvm" : "tcg",
+                "-machine",
+                "pc,memory-backend=ram0",
+                "-qmp",
                 "unix:" + qmp + ",server=on,wait=off"));
         cmd.addAll(extra);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(work.resolve("qemu.log").toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("qemu.log").toFile())
+                .start();
     }
 
     private Path ramFile() {
@@ -194,8 +217,10 @@ final class QemuPair {
                     return new Qmp(ch);
                 } catch (IOException e) {
                     if (!qemu.isAlive() || System.nanoTime() > deadline) {
-                        throw new IOException("QEMU's QMP socket " + socket + " did not open: " + e.getMessage()
-                                + (qemu.isAlive() ? "" : " (QEMU exited with " + qemu.exitValue() + ")"), e);
+                        throw new IOException(
+                                "QEMU's QMP socket " + socket + " did not open: " + e.getMessage()
+                                        + (qemu.isAlive() ? "" : " (QEMU exited with " + qemu.exitValue() + ")"),
+                                e);
                     }
                     Thread.sleep(20);
                 }

@@ -36,28 +36,41 @@ import picocli.CommandLine.Spec;
  * run), medians of wall time and of the process's CPU time compared; the first migration of each
  * case is reported apart, as cold.
  */
-@Command(name = "tls-cost", mixinStandardHelpOptions = true,
-        description = {"Migration time of a paused machine over loopback TCP, plain vs TLS 1.3 (mutual",
-                "authentication), runs interleaved in one process after a warm-up; random RAM content.",
-                "Prints the TLS version and cipher suite negotiated, and the process's CPU time per case."})
+@Command(
+        name = "tls-cost",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Migration time of a paused machine over loopback TCP, plain vs TLS 1.3 (mutual",
+            "authentication), runs interleaved in one process after a warm-up; random RAM content.",
+            "Prints the TLS version and cipher suite negotiated, and the process's CPU time per case."
+        })
 final class TlsCostCommand implements Callable<Integer> {
     private static final String AUTHZ = "CN=bench,O=Ferry";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--ram", defaultValue = "1G", converter = SizeConverter.class,
+    @Option(
+            names = "--ram",
+            defaultValue = "1G",
+            converter = SizeConverter.class,
             description = "Guest RAM size (default: ${DEFAULT-VALUE}).")
     long ram;
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--warm-up", defaultValue = "2",
-            description = "Untimed runs per case after the cold one, before the timed runs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warm-up",
+            defaultValue = "2",
+            description =
+                    "Untimed runs per case after the cold one, before the timed runs (default: ${DEFAULT-VALUE}).")
     int warmUps;
 
-    @Option(names = "--channels", split = ",", defaultValue = "1",
+    @Option(
+            names = "--channels",
+            split = ",",
+            defaultValue = "1",
             description = "TCP channels per migration to compare, e.g. 1,2 (default: ${DEFAULT-VALUE}).")
     List<Integer> channels;
 
@@ -78,10 +91,12 @@ final class TlsCostCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("ferry-tls-cost");
         TestCertificateAuthority ca = TestCertificateAuthority.create(dir.resolve("ca"), "CN=Ferry bench CA", 1);
         Path creds = ca.issue(dir.resolve("host"), AUTHZ, 1);
-        MigrationParameters plain = MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(0);
+        MigrationParameters plain =
+                MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(0);
         MigrationParameters tls = plain.with("tls-creds", creds.toString()).with("tls-authz", AUTHZ);
         Migrator migrator = new Migrator(PluginRegistry.fromServiceLoader(TlsCostCommand.class.getClassLoader()));
-        ProcessWarmUp processWarmUp = ProcessWarmUp.start(migrator); // plain TCP only: TLS stays cold until its first case
+        ProcessWarmUp processWarmUp =
+                ProcessWarmUp.start(migrator); // plain TCP only: TLS stays cold until its first case
         List<Case> cases = new ArrayList<>();
         for (boolean secure : new boolean[] {false, true}) {
             channels.stream().distinct().forEach(n -> cases.add(new Case(secure, n)));
@@ -89,8 +104,12 @@ final class TlsCostCommand implements Callable<Integer> {
         GuestMemory source = GuestMemory.of(ram); // allocated and pre-faulted outside the timing
         GuestMemory destination = GuestMemory.of(ram);
         MemoryFill.random(source, 7, 0);
-        out.printf(Locale.ROOT, "ferry tls-cost: %s random RAM, paused, loopback TCP, source and destination in this"
-                + " process; %d cores, load average %.1f%n", Sizes.format(ram), Runtime.getRuntime().availableProcessors(),
+        out.printf(
+                Locale.ROOT,
+                "ferry tls-cost: %s random RAM, paused, loopback TCP, source and destination in this"
+                        + " process; %d cores, load average %.1f%n",
+                Sizes.format(ram),
+                Runtime.getRuntime().availableProcessors(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.println(processWarmUp.await());
         Set<String> negotiated = new TreeSet<>();
@@ -121,23 +140,37 @@ final class TlsCostCommand implements Callable<Integer> {
 
     private void checkOptions() {
         if (runs < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1 but was " + runs);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--runs must be at least 1 but was " + runs);
         }
         if (warmUps < 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--warm-up must be 0 or more but was " + warmUps);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--warm-up must be 0 or more but was " + warmUps);
         }
         for (int n : channels) {
             if (n < 1 || n > MigrationParameters.MAX_CHANNELS) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--channels must each be in [1, "
-                        + MigrationParameters.MAX_CHANNELS + "] but was " + n);
+                throw new picocli.CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--channels must each be in [1, " + MigrationParameters.MAX_CHANNELS + "] but was " + n);
             }
         }
     }
 
-    private static Run migrate(Migrator migrator, MigrationParameters params, Case c, GuestMemory source,
-            GuestMemory destination, Set<String> negotiated) throws Exception {
-        FerryRun.Result r = FerryRun.migrate(migrator, params.withChannels(c.channels()), source, destination,
-                BenchCase.State.paused, recording(negotiated, c));
+    private static Run migrate(
+            Migrator migrator,
+            MigrationParameters params,
+            Case c,
+            GuestMemory source,
+            GuestMemory destination,
+            Set<String> negotiated)
+            throws Exception {
+        FerryRun.Result r = FerryRun.migrate(
+                migrator,
+                params.withChannels(c.channels()),
+                source,
+                destination,
+                BenchCase.State.paused,
+                recording(negotiated, c));
         return new Run(r.millis(), r.cpuMillis());
     }
 
@@ -156,7 +189,8 @@ final class TlsCostCommand implements Callable<Integer> {
             public MigrationChannel accept() throws IOException {
                 MigrationChannel channel = endpoint.accept();
                 synchronized (negotiated) {
-                    negotiated.add(channel.describe().replaceAll(" /?\\d.*", "")); // "TLSv1.3 TLS_AES_..." without addresses
+                    negotiated.add(
+                            channel.describe().replaceAll(" /?\\d.*", "")); // "TLSv1.3 TLS_AES_..." without addresses
                 }
                 return channel;
             }
@@ -168,31 +202,56 @@ final class TlsCostCommand implements Callable<Integer> {
         };
     }
 
-    private void print(PrintWriter out, Set<String> negotiated, List<Case> cases, Map<Case, Run> cold,
+    private void print(
+            PrintWriter out,
+            Set<String> negotiated,
+            List<Case> cases,
+            Map<Case, Run> cold,
             Map<Case, List<Run>> timed) {
-        out.println("TLS negotiated: " + String.join("; ", negotiated) + " (mutual authentication, tls-authz " + AUTHZ + ")");
+        out.println("TLS negotiated: " + String.join("; ", negotiated) + " (mutual authentication, tls-authz " + AUTHZ
+                + ")");
         StringBuilder coldLine = new StringBuilder("cold (each case's first migration in this process):");
         cold.forEach((c, r) -> coldLine.append(String.format(Locale.ROOT, " %s %d ms;", c.label(), r.millis())));
         out.println(coldLine.substring(0, coldLine.length() - 1));
-        out.printf(Locale.ROOT, "warm: %d untimed run(s) per case, then %d timed run(s) per case interleaved, the order"
-                + " flipping every run%n", warmUps, runs);
-        out.printf("%-15s %10s %7s %7s %9s %12s  %s%n", "case", "median ms", "min ms", "max ms", "MiB/s", "CPU ms med.", "runs (ms)");
+        out.printf(
+                Locale.ROOT,
+                "warm: %d untimed run(s) per case, then %d timed run(s) per case interleaved, the order"
+                        + " flipping every run%n",
+                warmUps,
+                runs);
+        out.printf(
+                "%-15s %10s %7s %7s %9s %12s  %s%n",
+                "case", "median ms", "min ms", "max ms", "MiB/s", "CPU ms med.", "runs (ms)");
         for (Case c : cases) {
             long[] ms = timed.get(c).stream().mapToLong(Run::millis).toArray();
             long median = BenchCase.median(ms);
-            out.printf(Locale.ROOT, "%-15s %10d %7d %7d %9.0f %12d  %s%n", c.label(), median, Arrays.stream(ms).min().orElse(0),
-                    Arrays.stream(ms).max().orElse(0), BenchCase.mibPerSecond(ram, median), cpuMedian(timed.get(c)),
+            out.printf(
+                    Locale.ROOT,
+                    "%-15s %10d %7d %7d %9.0f %12d  %s%n",
+                    c.label(),
+                    median,
+                    Arrays.stream(ms).min().orElse(0),
+                    Arrays.stream(ms).max().orElse(0),
+                    BenchCase.mibPerSecond(ram, median),
+                    cpuMedian(timed.get(c)),
                     Arrays.toString(ms));
         }
         out.println("CPU ms: user + system time of the whole process (source and destination) during the run, median.");
         for (Case c : cases) {
             if (c.tls()) {
                 Case p = new Case(false, c.channels());
-                long t = BenchCase.median(timed.get(c).stream().mapToLong(Run::millis).toArray());
-                long base = BenchCase.median(timed.get(p).stream().mapToLong(Run::millis).toArray());
-                out.printf(Locale.ROOT, "TLS cost, %d channel(s): %+.1f%% time, %+.1f%% CPU (medians of this run)%n",
-                        c.channels(), 100.0 * (t - base) / Math.max(1, base),
-                        100.0 * (cpuMedian(timed.get(c)) - cpuMedian(timed.get(p))) / Math.max(1, cpuMedian(timed.get(p))));
+                long t = BenchCase.median(
+                        timed.get(c).stream().mapToLong(Run::millis).toArray());
+                long base = BenchCase.median(
+                        timed.get(p).stream().mapToLong(Run::millis).toArray());
+                out.printf(
+                        Locale.ROOT,
+                        "TLS cost, %d channel(s): %+.1f%% time, %+.1f%% CPU (medians of this run)%n",
+                        c.channels(),
+                        100.0 * (t - base) / Math.max(1, base),
+                        100.0
+                                * (cpuMedian(timed.get(c)) - cpuMedian(timed.get(p)))
+                                / Math.max(1, cpuMedian(timed.get(p))));
             }
         }
     }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.Compression;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -29,7 +29,8 @@ class FerryCommandTest {
     void demoMigratesLiveAndVerifies() {
         int code = run("demo", "--ram", "64M", "--dirty-rate", "20000", "--devices=");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).contains("destination listening on tcp:127.0.0.1:")
+        assertThat(out.toString())
+                .contains("destination listening on tcp:127.0.0.1:")
                 .contains("stage order: DIRTY_SYNC [ram.sync], COMPLETE [ram.final]")
                 .containsPattern("pass 1 +iterate")
                 .contains("status:             COMPLETED")
@@ -44,8 +45,10 @@ class FerryCommandTest {
         assertThat(out.toString())
                 .contains("COMPLETE [its.flush, its.registers, vhost-net.stop, ram.final, htab.final]")
                 .contains("DIRTY_SYNC [ram.sync]") // vhost-net's log is registered, merged by the engine
-                .contains("verify: device its0 EQUAL").contains("verify: device vhost-net0 EQUAL")
-                .contains("verify: device htab0 EQUAL").contains("VERIFIED");
+                .contains("verify: device its0 EQUAL")
+                .contains("verify: device vhost-net0 EQUAL")
+                .contains("verify: device htab0 EQUAL")
+                .contains("VERIFIED");
     }
 
     @Test
@@ -57,31 +60,70 @@ class FerryCommandTest {
 
     @Test
     void demoWithABandwidthLimitAndACapStillVerifies() {
-        int code = run("demo", "--ram", "32M", "--dirty-rate", "50000", "--pattern", "uniform", "--max-bandwidth", "16M",
-                "--downtime-limit", "10", "--iteration-cap", "2", "--devices=");
+        int code = run(
+                "demo",
+                "--ram",
+                "32M",
+                "--dirty-rate",
+                "50000",
+                "--pattern",
+                "uniform",
+                "--max-bandwidth",
+                "16M",
+                "--downtime-limit",
+                "10",
+                "--iteration-cap",
+                "2",
+                "--devices=");
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).contains("iterations:         2").contains("VERIFIED");
     }
 
     @Test
     void demoPrintsTheSwitchoverBreakdownFromTheStopToTheDestinationRunning() {
-        int code = run("demo", "--ram", "32M", "--dirty-rate", "20000", "--pattern", "uniform", "--downtime-limit", "300",
-                "--downtime-guard", "--devices=");
+        int code = run(
+                "demo",
+                "--ram",
+                "32M",
+                "--dirty-rate",
+                "20000",
+                "--pattern",
+                "uniform",
+                "--downtime-limit",
+                "300",
+                "--downtime-guard",
+                "--devices=");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("switchover: +\\d attempt\\(s\\)")
+        assertThat(out.toString())
+                .containsPattern("switchover: +\\d attempt\\(s\\)")
                 .containsPattern("ms +\\(\\+ *[0-9.]+\\) +source +vcpus-stopped")
                 .containsPattern("destination +running")
-                .contains("(source stop to destination running)").contains("VERIFIED");
+                .contains("(source stop to destination running)")
+                .contains("VERIFIED");
     }
 
     @Test
     void downtimeBenchPrintsARowPerRunAndTheShareWithinTheLimit() {
-        int code = run("downtime-bench", "--ram", "16M", "--max-bandwidth", "64M", "--rates", "0.25", "--limits", "50",
-                "--patterns", "uniform", "--runs", "1");
+        int code = run(
+                "downtime-bench",
+                "--ram",
+                "16M",
+                "--max-bandwidth",
+                "64M",
+                "--rates",
+                "0.25",
+                "--limits",
+                "50",
+                "--patterns",
+                "uniform",
+                "--runs",
+                "1");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("0\\.25 +4096 +50 uniform +off +1 ")
+        assertThat(out.toString())
+                .containsPattern("0\\.25 +4096 +50 uniform +off +1 ")
                 .containsPattern("0\\.25 +4096 +50 uniform +on +1 ")
-                .containsPattern("(?m)^off +1 +").contains("kept")
+                .containsPattern("(?m)^off +1 +")
+                .contains("kept")
                 .containsPattern("(?m)^on +1 +");
     }
 
@@ -97,14 +139,25 @@ class FerryCommandTest {
         new CommandLine(limited).parseArgs("--dirty-limit", "--vcpu-dirty-limit", "2M");
         assertThat(limited.parameters().throttling().dirtyLimit()).isTrue();
         assertThat(limited.parameters().throttling().vcpuDirtyLimit()).isEqualTo(2L << 20);
-        assertThat(run("demo", "--ram", "1M", "--auto-converge", "--dirty-limit")).isEqualTo(2);
+        assertThat(run("demo", "--ram", "1M", "--auto-converge", "--dirty-limit"))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("auto-converge and dirty-limit cannot both be on");
     }
 
     @Test
     void demoWithXbzrleAndAutoConvergeVerifies() {
-        int code = run("demo", "--ram", "32M", "--dirty-rate", "20000", "--devices=", "--xbzrle-cache-size", "4M",
-                "--auto-converge", "--compression", "lz4");
+        int code = run(
+                "demo",
+                "--ram",
+                "32M",
+                "--dirty-rate",
+                "20000",
+                "--devices=",
+                "--xbzrle-cache-size",
+                "4M",
+                "--auto-converge",
+                "--compression",
+                "lz4");
         assertThat(code).as(out.toString()).isZero();
         assertThat(out.toString()).contains("xbzrle hit rate:");
     }
@@ -123,31 +176,68 @@ class FerryCommandTest {
     void benchPrintsPausedAndRunningSideBySideAndWritesBothCharts(@TempDir Path dir) throws Exception {
         Path chart = dir.resolve("bench.png");
         Path passes = dir.resolve("passes.png");
-        int code = run("bench", "--sizes", "32M", "--contents", "random,zero", "--runs", "1", "--no-warm-up", "--qemu",
-                "off", "--chart", chart.toString(), "--live-chart", passes.toString(), "--live-dirty-rate", "5000");
+        int code = run(
+                "bench",
+                "--sizes",
+                "32M",
+                "--contents",
+                "random,zero",
+                "--runs",
+                "1",
+                "--no-warm-up",
+                "--qemu",
+                "off",
+                "--chart",
+                chart.toString(),
+                "--live-chart",
+                passes.toString(),
+                "--live-dirty-rate",
+                "5000");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
-                .containsPattern("32 MiB random running +\\d+").containsPattern("32 MiB zero paused +\\d+")
-                .containsPattern("cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted, no bandwidth limit: \\d+ ms"
-                        + " \\(setup \\d+ ms; CPU \\d+ ms; JIT \\d+ ms of compiler time, \\d+ classes loaded, \\d+ minor page faults\\)")
+        assertThat(out.toString())
+                .containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
+                .containsPattern("32 MiB random running +\\d+")
+                .containsPattern("32 MiB zero paused +\\d+")
+                .containsPattern(
+                        "cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted, no bandwidth limit: \\d+ ms"
+                                + " \\(setup \\d+ ms; CPU \\d+ ms; JIT \\d+ ms of compiler time, \\d+ classes loaded, \\d+ minor page faults\\)")
                 .containsPattern("paused / running-idle, 32 MiB random: \\d+\\.\\d\\d")
-                .containsPattern("32 MiB random paused( +\\d+){3} +\\d+ +\\d+ +- +- +\\d+\\n").contains("CPU ms: median CPU time")
+                .containsPattern("32 MiB random paused( +\\d+){3} +\\d+ +\\d+ +- +- +\\d+\\n")
+                .contains("CPU ms: median CPU time")
                 .containsPattern("heap with 32.0 MiB guest RAM: peak [\\d.]+ MiB")
                 .contains("QEMU: not on the PATH (qemu-system-x86_64), or --qemu off")
                 .containsPattern("live run: 32.0 MiB, vCPU dirtying 5000 pages/s uniformly: \\d+ passes");
         for (Path png : new Path[] {chart, passes}) {
             byte[] head = Arrays.copyOf(Files.readAllBytes(png), 8);
-            assertThat(head).as(png.toString()).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+            assertThat(head).as(png.toString()).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'
+            });
         }
     }
 
     @Test
     void benchComparesChannelCountsInTheSameRun(@TempDir Path dir) {
-        int code = run("bench", "--sizes", "32M", "--contents", "random", "--states", "paused", "--channels", "1,2",
-                "--runs", "1", "--no-warm-up", "--qemu", "off", "--live-dirty-rate", "0", "--chart",
+        int code = run(
+                "bench",
+                "--sizes",
+                "32M",
+                "--contents",
+                "random",
+                "--states",
+                "paused",
+                "--channels",
+                "1,2",
+                "--runs",
+                "1",
+                "--no-warm-up",
+                "--qemu",
+                "off",
+                "--live-dirty-rate",
+                "0",
+                "--chart",
                 dir.resolve("bench.png").toString());
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("32 MiB random paused +\\d+ +\\d+")
+        assertThat(out.toString())
+                .containsPattern("32 MiB random paused +\\d+ +\\d+")
                 .containsPattern("32 MiB random paused 2ch +\\d+ +\\d+")
                 .containsPattern("32 MiB random paused 2ch / 1 channel: \\d+\\.\\d\\d of the total time");
         assertThat(run("bench", "--channels", "0", "--sizes", "16M")).isEqualTo(2);
@@ -155,9 +245,25 @@ class FerryCommandTest {
 
     @Test
     void aQuotedQemuFigureCarriesTheDayItWasMeasured() {
-        int code = run("bench", "--sizes", "1G", "--contents", "zero", "--states", "paused", "--runs", "1", "--no-warm-up",
-                "--qemu", "off", "--live-dirty-rate", "0", "--chart", System.getProperty("java.io.tmpdir") + "/ferry-bench-test.png");
+        int code = run(
+                "bench",
+                "--sizes",
+                "1G",
+                "--contents",
+                "zero",
+                "--states",
+                "paused",
+                "--runs",
+                "1",
+                "--no-warm-up",
+                "--qemu",
+                "off",
+                "--live-dirty-rate",
+                "0",
+                "--chart",
+                System.getProperty("java.io.tmpdir") + "/ferry-bench-test.png");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).contains("reference, not this run: QEMU 7.2 took 79 ms for 1 GiB zero paused, measured on 2026-11-25");
+        assertThat(out.toString())
+                .contains("reference, not this run: QEMU 7.2 took 79 ms for 1 GiB zero paused, measured on 2026-11-25");
     }
 }

@@ -29,16 +29,21 @@ class TrustCommandsTest {
     void aDemoLargerThanTheHostIsAClearErrorNotAnOutOfMemoryStack() {
         int code = run("demo", "--ram", "1T", "--devices=");
         assertThat(code).isEqualTo(2);
-        // whichever limit is checked first here (the host's memory or this JVM's direct memory cap) names the 1 TiB asked for
-        assertThat(err.toString()).matches("(?s)ferry: (guest RAM of 1048576\\.0 MiB does not fit"
-                + "|--ram 1\\.0 TiB is above this JVM's direct memory cap).*")
-                .doesNotContain("OutOfMemoryError").doesNotContain("\tat ");
+        // whichever limit is checked first here (the host's memory or this JVM's direct memory cap) names the 1 TiB
+        // asked for
+        assertThat(err.toString())
+                .matches("(?s)ferry: (guest RAM of 1048576\\.0 MiB does not fit"
+                        + "|--ram 1\\.0 TiB is above this JVM's direct memory cap).*")
+                .doesNotContain("OutOfMemoryError")
+                .doesNotContain("\tat ");
     }
 
     @Test
     void benchWithNoRunsIsAClearError() {
         assertThat(run("bench", "--runs", "0", "--sizes", "16M")).isEqualTo(2);
-        assertThat(err.toString()).contains("--runs must be at least 1 but was 0").doesNotContain("Exception");
+        assertThat(err.toString())
+                .contains("--runs must be at least 1 but was 0")
+                .doesNotContain("Exception");
     }
 
     @Test
@@ -58,7 +63,9 @@ class TrustCommandsTest {
     void tlsCostMigratesPlainAndOverTlsAndPrintsWhatWasNegotiated() {
         int code = run("tls-cost", "--ram", "16M", "--runs", "1", "--warm-up", "0", "--channels", "1,2");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).containsPattern("plain TCP 1ch +\\d+ +\\d+").containsPattern("TLS 1.3 2ch +\\d+ +\\d+")
+        assertThat(out.toString())
+                .containsPattern("plain TCP 1ch +\\d+ +\\d+")
+                .containsPattern("TLS 1.3 2ch +\\d+ +\\d+")
                 .contains("TLS negotiated: TLSv1.3 TLS_AES_128_GCM_SHA256 (mutual authentication")
                 .containsPattern("cold \\(each case's first migration in this process\\): plain TCP 1ch \\d+ ms")
                 .containsPattern("TLS cost, 1 channel\\(s\\): [+-]\\d+\\.\\d% time")
@@ -68,6 +75,8 @@ class TrustCommandsTest {
     @Test
     void tlsCostWithANegativeWarmUpIsAClearError() {
         assertThat(run("tls-cost", "--warm-up", "-1")).isEqualTo(2);
-        assertThat(err.toString()).contains("--warm-up must be 0 or more but was -1").doesNotContain("Exception");
+        assertThat(err.toString())
+                .contains("--warm-up must be 0 or more but was -1")
+                .doesNotContain("Exception");
     }
 }

@@ -28,12 +28,18 @@ class BomMatchesBuildIT {
         Map<String, String> bom = managed(parse(root.resolve("bom/pom.xml")));
         Map<String, String> build = managed(parse(root.resolve("pom.xml")));
 
-        assertThat(bom).containsKeys("io.ferry:ferry-framework", "io.ferry:ferry-testkit", "org.osgi:org.osgi.util.promise",
-                "org.osgi:org.osgi.util.function", "biz.aQute.bnd:biz.aQute.bnd.annotation");
+        assertThat(bom)
+                .containsKeys(
+                        "io.ferry:ferry-framework",
+                        "io.ferry:ferry-testkit",
+                        "org.osgi:org.osgi.util.promise",
+                        "org.osgi:org.osgi.util.function",
+                        "biz.aQute.bnd:biz.aQute.bnd.annotation");
         int compared = 0;
         for (Map.Entry<String, String> e : bom.entrySet()) {
             if (build.containsKey(e.getKey())) {
-                assertThat(e.getValue()).as("version of %s in bom/pom.xml and pom.xml", e.getKey())
+                assertThat(e.getValue())
+                        .as("version of %s in bom/pom.xml and pom.xml", e.getKey())
                         .isEqualTo(build.get(e.getKey()));
                 compared++;
             }
@@ -60,7 +66,8 @@ class BomMatchesBuildIT {
             }
         }
         Map<String, String> out = new HashMap<>();
-        NodeList deps = first(first(project, "dependencyManagement"), "dependencies").getElementsByTagName("dependency");
+        NodeList deps =
+                first(first(project, "dependencyManagement"), "dependencies").getElementsByTagName("dependency");
         for (int i = 0; i < deps.getLength(); i++) {
             Element d = (Element) deps.item(i);
             out.put(child(d, "groupId") + ":" + child(d, "artifactId"), resolve(child(d, "version"), properties));

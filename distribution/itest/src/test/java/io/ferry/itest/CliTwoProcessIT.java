@@ -20,7 +20,8 @@ class CliTwoProcessIT {
 
     private static ProcessBuilder ferry(String... args) {
         Path home = Path.of(System.getProperty("ferry.home"));
-        List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("bin/ferry").toString()));
+        List<String> cmd =
+                new java.util.ArrayList<>(List.of(home.resolve("bin/ferry").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g");
@@ -29,14 +30,18 @@ class CliTwoProcessIT {
 
     @Test
     void migratesBetweenTwoProcessesWithProgressAndEqualStateDigests() throws Exception {
-        Process incoming = ferry(("incoming tcp:127.0.0.1:0 --timeout=120 " + MACHINE).split(" ")).start();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(incoming.getInputStream(), StandardCharsets.UTF_8))) {
+        Process incoming = ferry(("incoming tcp:127.0.0.1:0 --timeout=120 " + MACHINE).split(" "))
+                .start();
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(incoming.getInputStream(), StandardCharsets.UTF_8))) {
             String first = in.readLine();
-            Matcher uri = Pattern.compile("waiting for a migration on (tcp:\\S+)").matcher(String.valueOf(first));
+            Matcher uri =
+                    Pattern.compile("waiting for a migration on (tcp:\\S+)").matcher(String.valueOf(first));
             assertThat(uri.find()).as(first).isTrue();
             CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> readAll(in));
 
-            Process migrate = ferry(("migrate " + uri.group(1) + " --dirty-rate=5000 " + MACHINE).split(" ")).start();
+            Process migrate = ferry(("migrate " + uri.group(1) + " --dirty-rate=5000 " + MACHINE).split(" "))
+                    .start();
             String sourceOut = new String(migrate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(migrate.waitFor(120, TimeUnit.SECONDS)).isTrue();
             assertThat(incoming.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -44,8 +49,11 @@ class CliTwoProcessIT {
 
             assertThat(migrate.exitValue()).as(sourceOut).isZero();
             assertThat(incoming.exitValue()).as(destOut).isZero();
-            assertThat(sourceOut).containsPattern("\\[#+\\] pass 0 +setup").containsPattern("\\[[#.]+\\] pass 1 ")
-                    .contains("source migration: COMPLETED").contains("machine source: POSTMIGRATE");
+            assertThat(sourceOut)
+                    .containsPattern("\\[#+\\] pass 0 +setup")
+                    .containsPattern("\\[[#.]+\\] pass 1 ")
+                    .contains("source migration: COMPLETED")
+                    .contains("machine source: POSTMIGRATE");
             assertThat(destOut).contains("destination migration: COMPLETED").contains("machine incoming: RUNNING");
             assertThat(state(destOut)).isEqualTo(state(sourceOut));
         } finally {
@@ -55,7 +63,8 @@ class CliTwoProcessIT {
 
     @Test
     void aMigrationWithNoDestinationExitsOneAndBadUsageTwo() throws Exception {
-        Process nobody = ferry("migrate", "tcp:127.0.0.1:1", "--ram=16M", "--devices=").start();
+        Process nobody =
+                ferry("migrate", "tcp:127.0.0.1:1", "--ram=16M", "--devices=").start();
         String out = new String(nobody.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(nobody.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(nobody.exitValue()).as(out).isEqualTo(1);

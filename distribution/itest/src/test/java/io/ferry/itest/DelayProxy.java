@@ -24,9 +24,9 @@ public final class DelayProxy {
     private static final int PIECE = 16 << 10;
     private static final byte[] EOF = new byte[0];
 
-    private record Piece(byte[] bytes, long due) { }
+    private record Piece(byte[] bytes, long due) {}
 
-    private DelayProxy() { }
+    private DelayProxy() {}
 
     public static void main(String[] args) throws IOException {
         InetSocketAddress target = new InetSocketAddress(args[1], Integer.parseInt(args[2]));

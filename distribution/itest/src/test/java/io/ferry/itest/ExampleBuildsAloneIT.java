@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 class ExampleBuildsAloneIT {
     private static final long BUILD_MINUTES = 10;
 
-    private final Path root = Path.of(System.getProperty("ferry.root")).toAbsolutePath().normalize();
+    private final Path root =
+            Path.of(System.getProperty("ferry.root")).toAbsolutePath().normalize();
     private final String version = System.getProperty("ferry.version");
     private final List<Path> temporary = new ArrayList<>();
 
@@ -41,8 +42,12 @@ class ExampleBuildsAloneIT {
         copyTree(root.resolve("examples/counter-plugin"), copy);
 
         Path log = copy.resolve("build.log");
-        Process mvn = new ProcessBuilder(maven(), "-o", "-B", "--no-transfer-progress", "-Dmaven.repo.local=" + repo, "verify")
-                .directory(copy.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process mvn = new ProcessBuilder(
+                        maven(), "-o", "-B", "--no-transfer-progress", "-Dmaven.repo.local=" + repo, "verify")
+                .directory(copy.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         if (!mvn.waitFor(BUILD_MINUTES, TimeUnit.MINUTES)) {
             mvn.destroyForcibly();
             throw new AssertionError("the example's build took over " + BUILD_MINUTES + " minutes; see " + log);
@@ -50,7 +55,8 @@ class ExampleBuildsAloneIT {
         String out = Files.readString(log);
 
         assertThat(mvn.exitValue()).as("mvn -o verify in %s:%n%s", copy, out).isZero();
-        assertThat(out).contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0")
+        assertThat(out)
+                .contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0")
                 .contains("Tests run: 1, Failures: 0, Errors: 0, Skipped: 0");
         assertThat(copy.resolve("target/counter-plugin-1.0.0-SNAPSHOT.jar")).isRegularFile();
     }
@@ -71,7 +77,11 @@ class ExampleBuildsAloneIT {
         install(repo, "ferry-parent", root.resolve("pom.xml"), null);
         install(repo, "ferry-bom", root.resolve("bom/pom.xml"), null);
         install(repo, "ferry-framework", root.resolve("framework/core/pom.xml"), root.resolve("framework/core/target"));
-        install(repo, "ferry-testkit", root.resolve("framework/testkit/pom.xml"), root.resolve("framework/testkit/target"));
+        install(
+                repo,
+                "ferry-testkit",
+                root.resolve("framework/testkit/pom.xml"),
+                root.resolve("framework/testkit/target"));
         install(repo, "ferry-ram-plugin", root.resolve("ram-plugin/pom.xml"), root.resolve("ram-plugin/target"));
         return repo;
     }
@@ -93,7 +103,9 @@ class ExampleBuildsAloneIT {
         Files.copy(pom, dir.resolve(artifact + "-" + version + ".pom"));
         if (target != null) {
             Path jar = target.resolve(artifact + "-" + version + ".jar");
-            assertThat(jar).as("built by this reactor before the integration tests").isRegularFile();
+            assertThat(jar)
+                    .as("built by this reactor before the integration tests")
+                    .isRegularFile();
             Files.copy(jar, dir.resolve(jar.getFileName()));
         }
     }

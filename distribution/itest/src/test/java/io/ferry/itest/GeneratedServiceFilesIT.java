@@ -24,16 +24,22 @@ class GeneratedServiceFilesIT {
     @ParameterizedTest
     @ValueSource(strings = {"ferry-ram-plugin", "ferry-its-plugin", "ferry-vhost-net-plugin", "ferry-htab-plugin"})
     void serviceFileAndComponentNameOnePluginClass(String artifact) throws IOException {
-        Path bundles = Path.of(System.getProperty(artifact.equals("ferry-htab-plugin") ? "ferry.osgi.dropin" : "ferry.osgi.bundles"));
+        Path bundles = Path.of(
+                System.getProperty(artifact.equals("ferry-htab-plugin") ? "ferry.osgi.dropin" : "ferry.osgi.bundles"));
         try (JarFile jar = new JarFile(bundles.resolve(artifact + ".jar").toFile())) {
             ZipEntry services = jar.getEntry(SERVICES);
             assertThat(services).as("%s in %s", SERVICES, artifact).isNotNull();
-            List<String> listed = new String(jar.getInputStream(services).readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            List<String> listed = new String(jar.getInputStream(services).readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .toList();
 
             String component = jar.getManifest().getMainAttributes().getValue("Service-Component");
             assertThat(component).as("Service-Component of %s", artifact).isNotNull();
-            String xml = new String(jar.getInputStream(jar.getEntry(component.split(",")[0].strip())).readAllBytes(),
+            String xml = new String(
+                    jar.getInputStream(jar.getEntry(component.split(",")[0].strip()))
+                            .readAllBytes(),
                     StandardCharsets.UTF_8);
             Matcher m = IMPLEMENTATION.matcher(xml);
             assertThat(m.find()).as("implementation class in %s", component).isTrue();

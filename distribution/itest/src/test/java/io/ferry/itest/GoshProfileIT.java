@@ -29,7 +29,8 @@ class GoshProfileIT {
 
     @Test
     void everyFerryCommandAndOptionIsCompleted() throws IOException {
-        String profile = Files.readString(Path.of(System.getProperty("ferry.home"), "conf", "jline", "etc", "gosh_profile"));
+        String profile =
+                Files.readString(Path.of(System.getProperty("ferry.home"), "conf", "jline", "etc", "gosh_profile"));
         Set<String> completed = new TreeSet<>();
         Matcher m = COMPLETE.matcher(profile);
         while (m.find()) {
@@ -45,16 +46,21 @@ class GoshProfileIT {
         for (Method method : FerryCommands.class.getDeclaredMethods()) {
             if (Modifier.isPublic(method.getModifiers()) && method.isAnnotationPresent(Descriptor.class)) {
                 declared.add(method.getName());
-                Arrays.stream(method.getParameters()).map(p -> p.getAnnotation(Parameter.class)).filter(p -> p != null)
-                        .flatMap(p -> Arrays.stream(p.names())).filter(n -> n.startsWith("--"))
+                Arrays.stream(method.getParameters())
+                        .map(p -> p.getAnnotation(Parameter.class))
+                        .filter(p -> p != null)
+                        .flatMap(p -> Arrays.stream(p.names()))
+                        .filter(n -> n.startsWith("--"))
                         .forEach(n -> declared.add(method.getName() + " " + n));
             }
         }
         assertThat(declared).contains("machine --ram", "migrate --wait", "verify");
         assertThat(completed).containsAll(declared);
-        Matcher names = Pattern.compile("complete -c ferry:set-parameter -a '\\[([^]]*)]'").matcher(profile);
+        Matcher names = Pattern.compile("complete -c ferry:set-parameter -a '\\[([^]]*)]'")
+                .matcher(profile);
         assertThat(names.find()).as("set-parameter completes parameter names").isTrue();
         assertThat(names.group(1).split(" ")).containsExactlyElementsOf(MigrationParameters.names());
-        assertThat(profile).contains("source (((${.context} getBundle file:system/gogo-jline.jar) getResource gosh_profile)");
+        assertThat(profile)
+                .contains("source (((${.context} getBundle file:system/gogo-jline.jar) getResource gosh_profile)");
     }
 }

@@ -29,9 +29,11 @@ final class HoldBundle {
         Path pkg = classes.resolve(HoldActivator.class.getPackageName().replace('.', '/'));
         List<Path> files;
         try (Stream<Path> s = Files.list(pkg)) {
-            files = s.filter(p -> p.getFileName().toString().matches("(SwitchoverHold|HoldActivator)(\\$.*)?\\.class")).toList();
+            files = s.filter(p -> p.getFileName().toString().matches("(SwitchoverHold|HoldActivator)(\\$.*)?\\.class"))
+                    .toList();
         }
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, manifest)) {
+        try (OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream j = new JarOutputStream(out, manifest)) {
             for (Path f : files) {
                 j.putNextEntry(new JarEntry(classes.relativize(f).toString()));
                 j.write(Files.readAllBytes(f));

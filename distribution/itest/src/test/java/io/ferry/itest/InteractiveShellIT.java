@@ -29,8 +29,13 @@ class InteractiveShellIT {
     void tabCompletesFerryCommandsAndTheirOptions() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(SCRIPT), "needs util-linux script(1) for a pseudo-terminal");
         Path ferry = Path.of(System.getProperty("ferry.home"), "bin", "ferry");
-        ProcessBuilder pb = new ProcessBuilder(SCRIPT.toString(), "-q", "-c",
-                "stty cols 160 rows 40; '" + ferry + "' shell --web-port 0", "/dev/null").redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        SCRIPT.toString(),
+                        "-q",
+                        "-c",
+                        "stty cols 160 rows 40; '" + ferry + "' shell --web-port 0",
+                        "/dev/null")
+                .redirectErrorStream(true);
         pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g");
         Process p = pb.start();
         Thread reader = new Thread(() -> copy(p.getInputStream()), "pty-reader");
@@ -59,7 +64,8 @@ class InteractiveShellIT {
     /** What the terminal shows, without its escape sequences (JLine colours every typed character). */
     private String text() {
         synchronized (screen) {
-            return screen.toString(StandardCharsets.UTF_8).replaceAll("\u001B\\[[0-9;?]*[A-Za-z]", "")
+            return screen.toString(StandardCharsets.UTF_8)
+                    .replaceAll("\u001B\\[[0-9;?]*[A-Za-z]", "")
                     .replaceAll("\u001B[=>]", "");
         }
     }

@@ -54,7 +54,9 @@ class NetworkFaultIT {
         Outcome o = run.finish();
         assertThat(o.sourceExit).as(o.sourceOut).isZero();
         assertThat(o.destinationExit).as(o.destinationOut).isZero();
-        assertThat(o.destinationOut).contains("destination migration: COMPLETED").contains("machine incoming: RUNNING");
+        assertThat(o.destinationOut)
+                .contains("destination migration: COMPLETED")
+                .contains("machine incoming: RUNNING");
         assertThat(state(o.destinationOut)).isEqualTo(state(o.sourceOut));
     }
 
@@ -85,15 +87,21 @@ class NetworkFaultIT {
     @EnumSource(Point.class)
     void aLinkCutDuringTheSwitchoverEndsWithExactlyOneGuest(Point point) throws Exception {
         namespaces("1gbit");
-        try (SwitchoverPair pair = SwitchoverPair.start(point, (name, cmd) -> spawn(name, net.destination(), cmd),
-                "tcp:" + net.destinationAddress() + ":0", (name, cmd) -> spawn(name, net.source(), cmd),
-                net.destinationAddress(), SwitchoverKillIT.PARAMS)) {
+        try (SwitchoverPair pair = SwitchoverPair.start(
+                point,
+                (name, cmd) -> spawn(name, net.destination(), cmd),
+                "tcp:" + net.destinationAddress() + ":0",
+                (name, cmd) -> spawn(name, net.source(), cmd),
+                net.destinationAddress(),
+                SwitchoverKillIT.PARAMS)) {
             net.cutLink();
             pair.release();
             SwitchoverPair.Outcome[] o = pair.settle();
             pair.assertExactlyOneGuest(o);
             boolean committed = point == Point.AFTER_ACK || point == Point.AFTER_COMMIT;
-            assertThat(o[committed ? 1 : 0].runs()).as(point + ": " + o[0] + " / " + o[1]).isTrue();
+            assertThat(o[committed ? 1 : 0].runs())
+                    .as(point + ": " + o[0] + " / " + o[1])
+                    .isTrue();
         }
     }
 
@@ -106,9 +114,13 @@ class NetworkFaultIT {
     void aLinkBackAfterTheAckLetsBothSidesSettleByThemselves() throws Exception {
         namespaces("1gbit");
         String[] params = {"switchover-timeout=2000", "progress-timeout=3000", "in-doubt-timeout=30000"};
-        try (SwitchoverPair pair = SwitchoverPair.start(Point.AFTER_ACK, (name, cmd) -> spawn(name, net.destination(), cmd),
-                "tcp:" + net.destinationAddress() + ":0", (name, cmd) -> spawn(name, net.source(), cmd),
-                net.destinationAddress(), params)) {
+        try (SwitchoverPair pair = SwitchoverPair.start(
+                Point.AFTER_ACK,
+                (name, cmd) -> spawn(name, net.destination(), cmd),
+                "tcp:" + net.destinationAddress() + ":0",
+                (name, cmd) -> spawn(name, net.source(), cmd),
+                net.destinationAddress(),
+                params)) {
             net.cutLink();
             pair.release();
             pair.awaitDestinationInDoubt();
@@ -116,14 +128,21 @@ class NetworkFaultIT {
             SwitchoverPair.Outcome[] o = pair.endByThemselves();
             pair.assertExactlyOneGuest(o);
             assertThat(o[1].runs()).as(o[0] + " / " + o[1]).isTrue();
-            assertThat(o[0].status()).as("the source heard the destination's report").isEqualTo("COMPLETED");
+            assertThat(o[0].status())
+                    .as("the source heard the destination's report")
+                    .isEqualTo("COMPLETED");
         }
     }
 
     /** Completed with equal digests, or the source resumed and the destination never ran. */
     private static void assertCompletedOrSourceResumed(Outcome o) {
         System.out.println("NetworkFaultIT: source exit " + o.sourceExit + ", destination exit " + o.destinationExit
-                + "; the source said: " + o.sourceOut.lines().filter(l -> l.contains("migration:")).findFirst().orElse("?"));
+                + "; the source said: "
+                + o.sourceOut
+                        .lines()
+                        .filter(l -> l.contains("migration:"))
+                        .findFirst()
+                        .orElse("?"));
         if (o.sourceExit == 0 && o.destinationExit == 0) {
             assertThat(state(o.destinationOut)).isEqualTo(state(o.sourceOut));
             return;
@@ -131,32 +150,53 @@ class NetworkFaultIT {
         assertThat(o.sourceExit).as(o.sourceOut).isEqualTo(1);
         assertThat(o.sourceOut).contains("source migration: FAILED").contains("machine source: RUNNING (resumed here)");
         assertThat(o.destinationExit).as(o.destinationOut).isEqualTo(1);
-        assertThat(o.destinationOut).contains("destination migration: FAILED").doesNotContain("machine incoming: RUNNING");
+        assertThat(o.destinationOut)
+                .contains("destination migration: FAILED")
+                .doesNotContain("machine incoming: RUNNING");
     }
 
-    private record Outcome(int sourceExit, String sourceOut, int destinationExit, String destinationOut) { }
+    private record Outcome(int sourceExit, String sourceOut, int destinationExit, String destinationOut) {}
 
     private record Run(ShellProcess incoming, ShellProcess proxy, ShellProcess migrate) {
         Outcome finish() throws InterruptedException {
             String sourceOut = migrate.awaitEnd(WAIT);
             String destinationOut = incoming.awaitEnd(WAIT);
-            assertThat(migrate.process().waitFor(10, TimeUnit.SECONDS)).as(sourceOut).isTrue();
-            assertThat(incoming.process().waitFor(10, TimeUnit.SECONDS)).as(destinationOut).isTrue();
-            return new Outcome(migrate.process().exitValue(), sourceOut, incoming.process().exitValue(), destinationOut);
+            assertThat(migrate.process().waitFor(10, TimeUnit.SECONDS))
+                    .as(sourceOut)
+                    .isTrue();
+            assertThat(incoming.process().waitFor(10, TimeUnit.SECONDS))
+                    .as(destinationOut)
+                    .isTrue();
+            return new Outcome(
+                    migrate.process().exitValue(), sourceOut, incoming.process().exitValue(), destinationOut);
         }
     }
 
     /** Namespaces at {@code rate}, the destination, the delay proxy in front of it, then the source through it. */
     private Run start(String rate, String extra) throws Exception {
         namespaces(rate);
-        ShellProcess incoming = spawn("incoming", net.destination(),
-                ferry("incoming tcp:127.0.0.1:0 --timeout=120 " + MACHINE + extra));
-        String port = incoming.await("waiting for a migration on tcp:127\\.0\\.0\\.1:(\\d+)", WAIT).group(1);
-        ShellProcess proxy = spawn("proxy", net.destination(), List.of(javaBinary(), "-cp", testClasses(),
-                DelayProxy.class.getName(), net.destinationAddress(), "127.0.0.1", port, "20"));
+        ShellProcess incoming = spawn(
+                "incoming", net.destination(), ferry("incoming tcp:127.0.0.1:0 --timeout=120 " + MACHINE + extra));
+        String port = incoming.await("waiting for a migration on tcp:127\\.0\\.0\\.1:(\\d+)", WAIT)
+                .group(1);
+        ShellProcess proxy = spawn(
+                "proxy",
+                net.destination(),
+                List.of(
+                        javaBinary(),
+                        "-cp",
+                        testClasses(),
+                        DelayProxy.class.getName(),
+                        net.destinationAddress(),
+                        "127.0.0.1",
+                        port,
+                        "20"));
         String proxyPort = proxy.await("proxy on (\\d+)", WAIT).group(1);
-        ShellProcess migrate = spawn("migrate", net.source(), ferry("migrate tcp:" + net.destinationAddress() + ":"
-                + proxyPort + " --dirty-rate=2000 " + MACHINE + extra));
+        ShellProcess migrate = spawn(
+                "migrate",
+                net.source(),
+                ferry("migrate tcp:" + net.destinationAddress() + ":" + proxyPort + " --dirty-rate=2000 " + MACHINE
+                        + extra));
         return new Run(incoming, proxy, migrate);
     }
 
@@ -179,7 +219,8 @@ class NetworkFaultIT {
     }
 
     private static List<String> ferry(String args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("ferry.home")).resolve("bin/ferry").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("ferry.home")).resolve("bin/ferry").toString()));
         cmd.addAll(List.of(args.split(" ")));
         return cmd;
     }
@@ -189,7 +230,12 @@ class NetworkFaultIT {
     }
 
     private static String testClasses() throws URISyntaxException {
-        return Path.of(DelayProxy.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return Path.of(DelayProxy.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
     }
 
     private static String state(String output) {

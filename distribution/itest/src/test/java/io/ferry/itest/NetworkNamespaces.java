@@ -57,13 +57,25 @@ final class NetworkNamespaces implements AutoCloseable {
         for (String[] end : new String[][] {{source, sourceLink}, {destination, peer}}) {
             run("ip", "-n", end[0], "link", "set", "lo", "up");
             run("ip", "-n", end[0], "link", "set", end[1], "up");
-            run("ip", "netns", "exec", end[0], "tc", "qdisc", "add", "dev", end[1], "root", "tbf", "rate", rate,
+            run(
+                    "ip", "netns", "exec", end[0], "tc", "qdisc", "add", "dev", end[1], "root", "tbf", "rate", rate,
                     "burst", "512kb", "latency", "50ms");
             run("ip", "netns", "exec", end[0], "nft", "add", "table", "inet", "t");
-            run("ip", "netns", "exec", end[0], "nft", "add", "chain", "inet", "t", "o",
+            run(
+                    "ip",
+                    "netns",
+                    "exec",
+                    end[0],
+                    "nft",
+                    "add",
+                    "chain",
+                    "inet",
+                    "t",
+                    "o",
                     "{ type filter hook output priority 0 ; }");
-            run("ip", "netns", "exec", end[0], "nft", "add", "rule", "inet", "t", "o", "numgen", "random", "mod", "100",
-                    "<", "1", "drop");
+            run(
+                    "ip", "netns", "exec", end[0], "nft", "add", "rule", "inet", "t", "o", "numgen", "random", "mod",
+                    "100", "<", "1", "drop");
         }
     }
 

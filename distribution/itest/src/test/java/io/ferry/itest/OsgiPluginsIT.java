@@ -20,8 +20,8 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,13 +68,16 @@ class OsgiPluginsIT {
     }
 
     private static void awaitOutput(String command, String expected) throws InterruptedException {
-        Await.until(WAIT, () -> {
-            try {
-                return gogo().run(command).contains(expected);
-            } catch (Exception e) {
-                return false;
-            }
-        }, "'" + command + "' to show '" + expected + "'");
+        Await.until(
+                WAIT,
+                () -> {
+                    try {
+                        return gogo().run(command).contains(expected);
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                "'" + command + "' to show '" + expected + "'");
     }
 
     @Test
@@ -83,7 +86,8 @@ class OsgiPluginsIT {
         awaitOutput("ferry:plugins", "vhost-net");
         assertThat(FELIX.services("io.ferry.pipeline.MigrationPlugin")).hasSize(3);
         String plugins = gogo().run("ferry:plugins");
-        assertThat(plugins).containsPattern("ram +ferry-ram-plugin ")
+        assertThat(plugins)
+                .containsPattern("ram +ferry-ram-plugin ")
                 .containsPattern("its +ferry-its-plugin .*devices \\[its\\]")
                 .containsPattern("vhost-net +ferry-vhost-net-plugin .*devices \\[vhost-net\\]")
                 .doesNotContain("htab");
@@ -94,7 +98,8 @@ class OsgiPluginsIT {
     void handlersShowEveryStageInPriorityOrderWithPluginAndBundle() throws Exception {
         gogo().run("ferry:machine --ram 32M --devices its,vhost-net --rate 0");
         String table = gogo().run("ferry:handlers");
-        assertThat(table).containsPattern("COMPLETE +1000 +BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
+        assertThat(table)
+                .containsPattern("COMPLETE +1000 +BEFORE_RAM +its.flush +its +ferry-its-plugin \\S+ +no chunk")
                 .containsPattern("COMPLETE +0 +RAM +ram.final +ram +ferry-ram-plugin \\S+ +ram/0 v1")
                 .containsPattern("DIRTY_SYNC +0 +RAM +ram.sync") // vhost-net's log is registered, merged by the engine
                 .containsPattern("LOAD_COMPLETE +-1000 +AFTER_RAM +its.restore");
@@ -107,23 +112,30 @@ class OsgiPluginsIT {
     @Order(3)
     void commandsReturnWhatTheyShouldAndFailInOneLine() throws Exception {
         assertThat(gogo().run("ferry:set-parameter downtime-limit 120")).containsPattern("downtime-limit +120 ms");
-        assertThat(gogo().run("ferry:parameters")).containsPattern("downtime-limit +120 ms").containsPattern("max-bandwidth +unlimited");
+        assertThat(gogo().run("ferry:parameters"))
+                .containsPattern("downtime-limit +120 ms")
+                .containsPattern("max-bandwidth +unlimited");
         assertThatThrownBy(() -> gogo().run("ferry:set-parameter bogus 1"))
                 .hasMessageContaining("IllegalArgumentException: unknown parameter 'bogus'");
         assertThatThrownBy(() -> gogo().run("ferry:machine --ram lots")).hasMessageContaining("'lots' is not a size");
         assertThatThrownBy(() -> gogo().run("ferry:incoming tcp:127.0.0.1:0"))
                 .hasMessageContaining("no incoming machine: create one with ferry:machine --incoming");
 
-        assertThat(gogo().run("ferry:machine --ram 16M --rate 0")).contains("machine local: RUNNING, 16.0 MiB guest RAM");
+        assertThat(gogo().run("ferry:machine --ram 16M --rate 0"))
+                .contains("machine local: RUNNING, 16.0 MiB guest RAM");
         String before = gogo().run("ferry:verify");
         assertThat(before).containsPattern("ram +[0-9a-f]{64}").containsPattern("state +[0-9a-f]{64}");
         Path snapshot = Files.createTempDirectory("ferry-snapshot").resolve("local.ferry");
-        assertThat(gogo().run("ferry:snapshot file:" + snapshot)).contains("saved 16.0 MiB").contains("machine RUNNING");
+        assertThat(gogo().run("ferry:snapshot file:" + snapshot))
+                .contains("saved 16.0 MiB")
+                .contains("machine RUNNING");
         assertThat(gogo().run("ferry:info")).contains("source migration: COMPLETED");
 
         gogo().run("ferry:machine --incoming --ram 16M");
         gogo().run("ferry:set-parameter run-on-destination false");
-        assertThat(gogo().run("ferry:restore file:" + snapshot)).contains("restored 16.0 MiB").contains("machine PAUSED");
+        assertThat(gogo().run("ferry:restore file:" + snapshot))
+                .contains("restored 16.0 MiB")
+                .contains("machine PAUSED");
         String after = gogo().run("ferry:verify");
         assertThat(ramLine(after)).isEqualTo(ramLine(before));
         assertThat(gogo().run("ferry:cont")).contains("RUNNING");
@@ -211,19 +223,24 @@ class OsgiPluginsIT {
         try (Destination dest = new Destination(32L << 20, destPlugins)) {
             new HtabPlugin().deviceModels().get(0).attachToDestination(dest.machine);
             String out = gogo().run("ferry:migrate -w " + dest.uri);
-            assertThat(out).contains("source migration: COMPLETED").contains("plugins:            [htab, its, ram, vhost-net]");
+            assertThat(out)
+                    .contains("source migration: COMPLETED")
+                    .contains("plugins:            [htab, its, ram, vhost-net]");
             dest.migration.await(WAIT);
             assertThat(dest.migration.status()).isEqualTo(MigrationStatus.COMPLETED);
         }
 
         Files.delete(jar);
-        Await.until(WAIT, () -> {
-            try {
-                return !gogo().run("ferry:plugins").contains("htab");
-            } catch (Exception e) {
-                return false;
-            }
-        }, "the htab plugin to leave once its jar is deleted");
+        Await.until(
+                WAIT,
+                () -> {
+                    try {
+                        return !gogo().run("ferry:plugins").contains("htab");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                "the htab plugin to leave once its jar is deleted");
     }
 
     /** A destination in plain Java on the test's class path, listening on a free loopback port. */

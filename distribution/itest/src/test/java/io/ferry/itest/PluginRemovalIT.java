@@ -53,14 +53,17 @@ class PluginRemovalIT {
     }
 
     private static void awaitPlugins(boolean htab) throws InterruptedException {
-        Await.until(WAIT, () -> {
-            try {
-                String plugins = FELIX.gogo().run("ferry:plugins");
-                return plugins.contains("ram ") && plugins.contains("htab") == htab;
-            } catch (Exception e) {
-                return false;
-            }
-        }, "ferry:plugins to " + (htab ? "list" : "no longer list") + " htab");
+        Await.until(
+                WAIT,
+                () -> {
+                    try {
+                        String plugins = FELIX.gogo().run("ferry:plugins");
+                        return plugins.contains("ram ") && plugins.contains("htab") == htab;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                },
+                "ferry:plugins to " + (htab ? "list" : "no longer list") + " htab");
     }
 
     @Test
@@ -76,7 +79,8 @@ class PluginRemovalIT {
 
         try (Destination dest = new Destination()) {
             String out = gogo.run("ferry:migrate -w " + dest.uri);
-            assertThat(out).contains("source migration: FAILED")
+            assertThat(out)
+                    .contains("source migration: FAILED")
                     .contains("device htab0 needs plugin 'htab', which is not registered");
             assertThat(gogo.run("ferry:machine")).contains("machine local: RUNNING");
         }
@@ -84,7 +88,8 @@ class PluginRemovalIT {
         Files.copy(Path.of(System.getProperty("ferry.osgi.dropin"), "ferry-htab-plugin.jar"), jar);
         awaitPlugins(true);
         try (Destination dest = new Destination()) { // the bundle is back, but the device is the old code's
-            assertThat(gogo.run("ferry:migrate -w " + dest.uri)).contains("source migration: FAILED")
+            assertThat(gogo.run("ferry:migrate -w " + dest.uri))
+                    .contains("source migration: FAILED")
                     .contains("device htab0 was attached by plugin 'htab' code that has since left");
         }
         gogo.run("ferry:machine --ram 32M --devices htab --rate 0"); // a device of the returned plugin

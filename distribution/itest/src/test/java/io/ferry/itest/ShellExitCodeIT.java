@@ -41,12 +41,17 @@ class ShellExitCodeIT {
     void aScriptWhoseCommandsAllSucceedExitsZero() throws Exception {
         Run run = shell("ferry:machine --ram 16M --rate 0", "ferry:verify");
         assertThat(run.exit()).as(run.output()).isZero();
-        assertThat(run.output()).contains("machine local: RUNNING, 16.0 MiB guest RAM").containsPattern("state +[0-9a-f]{64}");
+        assertThat(run.output())
+                .contains("machine local: RUNNING, 16.0 MiB guest RAM")
+                .containsPattern("state +[0-9a-f]{64}");
     }
 
     @Test
     void aFailedCommandMakesTheScriptExitOneAndEachErrorIsOneClearLine() throws Exception {
-        Run run = shell("ferry:machine --ram 4G --rate 0", "ferry:machine --ram 16M --seed x", "ferry:machine --ram 16M --rate 0");
+        Run run = shell(
+                "ferry:machine --ram 4G --rate 0",
+                "ferry:machine --ram 16M --seed x",
+                "ferry:machine --ram 16M --rate 0");
         assertThat(run.exit()).as(run.output()).isEqualTo(1);
         assertThat(run.output())
                 .contains("--ram 4.0 GiB is above this JVM's direct memory cap of 1.0 GiB; start it with a larger"
@@ -54,6 +59,7 @@ class ShellExitCodeIT {
                 .contains("--seed 'x' is not a whole number")
                 .contains("machine local: RUNNING, 16.0 MiB guest RAM") // the script went on after the failures
                 .contains("ferry shell: 2 command(s) failed")
-                .doesNotContain("InvocationTargetException").doesNotContain("Cannot coerce");
+                .doesNotContain("InvocationTargetException")
+                .doesNotContain("Cannot coerce");
     }
 }

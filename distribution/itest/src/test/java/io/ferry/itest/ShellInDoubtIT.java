@@ -22,11 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
 class ShellInDoubtIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** Short bounds, so the side left alone notices in seconds. */
-    private static final String[] BOUNDS = {"ferry:set-parameter switchover-timeout 2000",
-        "ferry:set-parameter progress-timeout 3000", "ferry:set-parameter in-doubt-timeout 2000"};
+    private static final String[] BOUNDS = {
+        "ferry:set-parameter switchover-timeout 2000",
+        "ferry:set-parameter progress-timeout 3000",
+        "ferry:set-parameter in-doubt-timeout 2000"
+    };
 
     @TempDir
     static Path tmp;
+
     private static Path home;
 
     @BeforeAll
@@ -71,7 +75,8 @@ class ShellInDoubtIT {
             awaitStatus(destination, "destination", "COMPLETED");
             destination.send("ferry:verify");
             destination.await("machine incoming: PAUSED", WAIT);
-            assertThat(destination.await("state +([0-9a-f]{64})", WAIT).group(1)).isEqualTo(state);
+            assertThat(destination.await("state +([0-9a-f]{64})", WAIT).group(1))
+                    .isEqualTo(state);
             destination.send("ferry:cont");
             destination.await("machine incoming: RUNNING", WAIT);
         }
@@ -83,7 +88,9 @@ class ShellInDoubtIT {
         try (ShellProcess destination = ShellProcess.start(home, "destination", 0, hold("after-commit", release));
                 ShellProcess source = ShellProcess.start(home, "source")) {
             String uri = listen(destination);
-            source.send("ferry:machine --ram 32M --rate 0"); // no devices, no workload: its state stays the one it starts with
+            source.send(
+                    "ferry:machine --ram 32M --rate 0"); // no devices, no workload: its state stays the one it starts
+            // with
             source.send("ferry:verify");
             String state = source.await("state +([0-9a-f]{64})", WAIT).group(1);
             bounds(source);
@@ -101,7 +108,9 @@ class ShellInDoubtIT {
             awaitStatus(source, "source", "FAILED");
             source.send("ferry:verify");
             source.await("machine local: RUNNING", WAIT);
-            assertThat(source.await("state +([0-9a-f]{64})", WAIT).group(1)).as("nothing lost").isEqualTo(state);
+            assertThat(source.await("state +([0-9a-f]{64})", WAIT).group(1))
+                    .as("nothing lost")
+                    .isEqualTo(state);
         }
     }
 

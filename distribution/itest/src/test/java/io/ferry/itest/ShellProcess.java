@@ -44,8 +44,9 @@ final class ShellProcess implements AutoCloseable {
 
     /** A shell whose Web Console listens on 127.0.0.1:{@code webPort}, its JVM given {@code javaOptions} too. */
     static ShellProcess start(Path home, String name, int webPort, String javaOptions) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/ferry").toString(), "shell", "--web-port",
-                Integer.toString(webPort)).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        home.resolve("bin/ferry").toString(), "shell", "--web-port", Integer.toString(webPort))
+                .redirectErrorStream(true);
         pb.environment().put("FERRY_JAVA_OPTS", ("-Xmx256m -XX:MaxDirectMemorySize=2g " + javaOptions).strip());
         return new ShellProcess(name, pb.start());
     }
@@ -111,7 +112,8 @@ final class ShellProcess implements AutoCloseable {
     }
 
     private void readOutput() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 synchronized (lines) {
                     lines.add(line);

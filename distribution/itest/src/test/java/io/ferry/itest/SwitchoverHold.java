@@ -69,12 +69,16 @@ final class SwitchoverHold implements MigrationPlugin {
     @Override
     public void registerSource(Registrar registrar) {
         AtomicBoolean completed = new AtomicBoolean();
-        registrar.on(Stage.COMPLETE).id("hold.complete").priority(Integer.MIN_VALUE).handler(ctx -> {
-            if (point == Point.BEFORE_END) {
-                hold();
-            }
-            completed.set(true);
-        });
+        registrar
+                .on(Stage.COMPLETE)
+                .id("hold.complete")
+                .priority(Integer.MIN_VALUE)
+                .handler(ctx -> {
+                    if (point == Point.BEFORE_END) {
+                        hold();
+                    }
+                    completed.set(true);
+                });
         if (point == Point.AFTER_ACK) {
             registrar.dirtyLog(new AfterAck(completed));
         }
@@ -83,7 +87,11 @@ final class SwitchoverHold implements MigrationPlugin {
     @Override
     public void registerDestination(Registrar registrar) {
         if (point == Point.AFTER_END) {
-            registrar.on(Stage.LOAD_COMPLETE).id("hold.load-complete").priority(Integer.MIN_VALUE).handler(ctx -> hold());
+            registrar
+                    .on(Stage.LOAD_COMPLETE)
+                    .id("hold.load-complete")
+                    .priority(Integer.MIN_VALUE)
+                    .handler(ctx -> hold());
         } else if (point == Point.AFTER_COMMIT) {
             registrar.machine().addRunStateListener((m, from, to) -> {
                 if (from == RunState.INMIGRATE && (to == RunState.PAUSED || to == RunState.RUNNING)) {

@@ -24,7 +24,9 @@ class SwitchoverKillIT {
     void killingTheSourceEndsWithOneGuestOrNoneStarted(Point point) throws Exception {
         SwitchoverPair.Outcome[] outcomes = killAt(point, true);
         if (point == Point.AFTER_ACK) {
-            assertThat(outcomes[1].wasInDoubt()).as("acknowledged, and nobody left to say COMMIT or ABORT").isTrue();
+            assertThat(outcomes[1].wasInDoubt())
+                    .as("acknowledged, and nobody left to say COMMIT or ABORT")
+                    .isTrue();
         }
     }
 
@@ -43,8 +45,8 @@ class SwitchoverKillIT {
 
     /** Holds the switchover at {@code point}, kills one side there, lets the other go on, resolves and checks. */
     private static SwitchoverPair.Outcome[] killAt(Point point, boolean source) throws Exception {
-        try (SwitchoverPair pair = SwitchoverPair.start(point, SwitchoverKillIT::launch, "tcp:127.0.0.1:0",
-                SwitchoverKillIT::launch, "127.0.0.1", PARAMS)) {
+        try (SwitchoverPair pair = SwitchoverPair.start(
+                point, SwitchoverKillIT::launch, "tcp:127.0.0.1:0", SwitchoverKillIT::launch, "127.0.0.1", PARAMS)) {
             if (source) {
                 pair.killSource();
             } else {
@@ -58,6 +60,7 @@ class SwitchoverKillIT {
     }
 
     private static ShellProcess launch(String name, List<String> command) throws IOException {
-        return ShellProcess.watch(name, new ProcessBuilder(command).redirectErrorStream(true).start());
+        return ShellProcess.watch(
+                name, new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 }

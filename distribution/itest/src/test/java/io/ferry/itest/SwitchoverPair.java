@@ -58,13 +58,24 @@ final class SwitchoverPair implements AutoCloseable {
      * Starts the destination listening on {@code listen}, the source connecting to
      * {@code connectHost} at the destination's port, and waits until the switchover is held at {@code point}.
      */
-    static SwitchoverPair start(Point point, Launcher destinationSide, String listen, Launcher sourceSide,
-            String connectHost, String... params) throws Exception {
-        ShellProcess destination = destinationSide.launch("destination",
-                command("destination", listen, point.onSource() ? "none" : point.label(), params));
+    static SwitchoverPair start(
+            Point point,
+            Launcher destinationSide,
+            String listen,
+            Launcher sourceSide,
+            String connectHost,
+            String... params)
+            throws Exception {
+        ShellProcess destination = destinationSide.launch(
+                "destination", command("destination", listen, point.onSource() ? "none" : point.label(), params));
         String port = destination.await("^waiting on tcp:\\S+:(\\d+)$", WAIT).group(1);
-        ShellProcess source = sourceSide.launch("source",
-                command("source", "tcp:" + connectHost + ":" + port, point.onSource() ? point.label() : "none", params));
+        ShellProcess source = sourceSide.launch(
+                "source",
+                command(
+                        "source",
+                        "tcp:" + connectHost + ":" + port,
+                        point.onSource() ? point.label() : "none",
+                        params));
         String initial = source.await("^start ([0-9a-f]{64})$", WAIT).group(1);
         (point.onSource() ? source : destination).await("^held " + point.label() + "$", WAIT);
         return new SwitchoverPair(point, source, destination, initial);
@@ -156,23 +167,33 @@ final class SwitchoverPair implements AutoCloseable {
         assertThat(s.runs() && d.runs()).as("two running guests: " + story).isFalse();
         if (d.runs()) {
             assertThat(d.status()).as(story).isEqualTo("COMPLETED");
-            assertThat(d.state()).as("the destination runs the source's state: " + story).isEqualTo(initialState);
+            assertThat(d.state())
+                    .as("the destination runs the source's state: " + story)
+                    .isEqualTo(initialState);
             if (!s.killed()) {
                 assertThat(s.machine()).as(story).isEqualTo("POSTMIGRATE");
             }
         }
         if (s.runs()) {
-            assertThat(s.state()).as("the source resumed with nothing lost: " + story).isEqualTo(initialState);
+            assertThat(s.state())
+                    .as("the source resumed with nothing lost: " + story)
+                    .isEqualTo(initialState);
             assertThat(s.decision()).as(story).isEqualTo("ABORTED");
             if (!d.killed()) {
                 assertThat(d.status()).as(story).isEqualTo("FAILED");
-                assertThat(d.machine()).as("the destination discarded what it loaded: " + story).isEqualTo("INMIGRATE");
+                assertThat(d.machine())
+                        .as("the destination discarded what it loaded: " + story)
+                        .isEqualTo("INMIGRATE");
             }
         }
         if (!s.killed()) {
-            assertThat(s.runs() || d.runs()).as("the guest runs nowhere: " + story).isTrue();
+            assertThat(s.runs() || d.runs())
+                    .as("the guest runs nowhere: " + story)
+                    .isTrue();
         } else if (point == Point.AFTER_ACK || point == Point.AFTER_COMMIT) {
-            assertThat(d.runs()).as("acknowledged, and the source is gone for good: " + story).isTrue();
+            assertThat(d.runs())
+                    .as("acknowledged, and the source is gone for good: " + story)
+                    .isTrue();
         } else if (point == Point.BEFORE_END) {
             assertThat(d.runs()).as("END never arrived: " + story).isFalse();
         }
@@ -181,15 +202,29 @@ final class SwitchoverPair implements AutoCloseable {
     private static List<String> command(String side, String uri, String hold, String... params)
             throws URISyntaxException {
         Path home = Path.of(System.getProperty("ferry.home"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:MaxDirectMemorySize=256m", "-Dferry.warm-up=false", "-cp",
-                home.resolve("lib") + "/*:" + testClasses(), SwitchoverPeer.class.getName(), side, uri, RAM_MIB, hold));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-XX:MaxDirectMemorySize=256m",
+                "-Dferry.warm-up=false",
+                "-cp",
+                home.resolve("lib") + "/*:" + testClasses(),
+                SwitchoverPeer.class.getName(),
+                side,
+                uri,
+                RAM_MIB,
+                hold));
         cmd.addAll(List.of(params));
         return cmd;
     }
 
     static String testClasses() throws URISyntaxException {
-        return Path.of(SwitchoverPeer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        return Path.of(SwitchoverPeer.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .toString();
     }
 
     @Override

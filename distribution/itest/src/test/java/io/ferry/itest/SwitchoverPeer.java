@@ -50,8 +50,8 @@ final class SwitchoverPeer {
         boolean source = args[0].equals("source");
         MigrationUri uri = MigrationUri.parse(args[1]);
         MachineSpec spec = new MachineSpec(Long.parseLong(args[2]) << 20, List.of(), 0, new DirtyPattern.Uniform(), 11);
-        SwitchoverHold hold = args[3].equals("none") ? null
-                : new SwitchoverHold(SwitchoverHold.Point.parse(args[3]), out);
+        SwitchoverHold hold =
+                args[3].equals("none") ? null : new SwitchoverHold(SwitchoverHold.Point.parse(args[3]), out);
         MigrationParameters params = MigrationParameters.defaults();
         for (String p : List.of(args).subList(4, args.length)) {
             params = params.with(p.substring(0, p.indexOf('=')), p.substring(p.indexOf('=') + 1));
@@ -69,7 +69,8 @@ final class SwitchoverPeer {
                 out.println("status " + to + " decision " + decision(m));
             }
         };
-        try (Machine machine = source ? spec.buildSource(registry, "source") : spec.buildDestination(registry, "dest")) {
+        try (Machine machine =
+                source ? spec.buildSource(registry, "source") : spec.buildDestination(registry, "dest")) {
             if (source) {
                 out.println("start " + StateDigest.of(machine).state());
                 migration = migrator.migrate(machine, uri, params, listener);
@@ -82,8 +83,8 @@ final class SwitchoverPeer {
             commands.start();
             Migration m = migration;
             m.await(Duration.ofMinutes(5));
-            out.println("ended " + m.status() + " decision " + decision(m) + m.failure().map(f -> " (" + f.getMessage()
-                    + ")").orElse(""));
+            out.println("ended " + m.status() + " decision " + decision(m)
+                    + m.failure().map(f -> " (" + f.getMessage() + ")").orElse(""));
             String state = StateDigest.of(machine).state();
             if (!source && m.status() == MigrationStatus.COMPLETED) {
                 machine.start();
@@ -106,7 +107,8 @@ final class SwitchoverPeer {
                 } else if (words[0].equals("resolve")) {
                     Migration m = migration;
                     Verdict verdict = words[1].equals("commit") ? Verdict.COMMITTED : Verdict.ABORTED;
-                    boolean taken = m.resolve(new SwitchoverDecision(m.streamId().orElseThrow(), verdict));
+                    boolean taken =
+                            m.resolve(new SwitchoverDecision(m.streamId().orElseThrow(), verdict));
                     out.println("resolved " + verdict + " " + taken);
                 }
             }

@@ -51,13 +51,26 @@ class TwoProcessIT {
             destination.send("ferry:set-parameter tls-authz CN=source,O=Ferry");
             destination.await("tls-authz +CN=source,O=Ferry", WAIT);
             destination.send("ferry:incoming tcp:127.0.0.1:0");
-            String uri = destination.await("waiting for a migration on (tcp:\\S+)", WAIT).group(1);
+            String uri = destination
+                    .await("waiting for a migration on (tcp:\\S+)", WAIT)
+                    .group(1);
 
             assertPlaintextPeerGetsNoFrame(uri);
             destination.await(REFUSED, WAIT);
-            String intruder = run(home, "migrate", uri, "--ram", "16M", "--devices=", "--set",
-                    "tls-creds=" + tls.resolve("intruder"), "--set", "tls-authz=CN=destination,O=Ferry");
-            assertThat(intruder).contains("source migration: FAILED").contains("machine source: RUNNING (resumed here)");
+            String intruder = run(
+                    home,
+                    "migrate",
+                    uri,
+                    "--ram",
+                    "16M",
+                    "--devices=",
+                    "--set",
+                    "tls-creds=" + tls.resolve("intruder"),
+                    "--set",
+                    "tls-authz=CN=destination,O=Ferry");
+            assertThat(intruder)
+                    .contains("source migration: FAILED")
+                    .contains("machine source: RUNNING (resumed here)");
             // the same CA signed it: refused by the authorization list
             destination.await(REFUSED + ": peer certificate subject 'CN=intruder,O=Ferry' is not in tls-authz", WAIT);
 
@@ -84,7 +97,8 @@ class TwoProcessIT {
             destination.send("ferry:verify");
             destination.await("machine incoming: PAUSED", WAIT);
             assertThat(destination.await("ram +([0-9a-f]{64})", WAIT).group(1)).isEqualTo(sourceRam);
-            assertThat(destination.await("state +([0-9a-f]{64})", WAIT).group(1)).isEqualTo(sourceState);
+            assertThat(destination.await("state +([0-9a-f]{64})", WAIT).group(1))
+                    .isEqualTo(sourceState);
 
             destination.send("ferry:cont");
             destination.await("machine incoming: RUNNING", WAIT);
@@ -114,7 +128,9 @@ class TwoProcessIT {
                 throw new AssertionError("the destination kept a plaintext peer for " + WAIT.toSeconds() + " s", e);
             }
             // A TLS listener may answer a non-TLS hello with a TLS alert record (content type 21), never a Ferry frame.
-            assertThat(n == -1 || answer[0] == 21).as("answered %d bytes, first %d", n, n > 0 ? answer[0] : 0).isTrue();
+            assertThat(n == -1 || answer[0] == 21)
+                    .as("answered %d bytes, first %d", n, n > 0 ? answer[0] : 0)
+                    .isTrue();
         }
     }
 

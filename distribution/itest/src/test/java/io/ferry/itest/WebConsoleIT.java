@@ -46,17 +46,30 @@ class WebConsoleIT {
 
     @BeforeEach
     void startBrowser() throws IOException {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        Assumptions.assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "the Web Console browser test needs Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver");
         profile = Files.createTempDirectory("ferry-chromium");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new",
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,1600",
-                "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments(
+                        "--headless=new",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--window-size=1280,1600",
+                        "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         browser = new ChromeDriver(service, options);
-        ((HasAuthentication) browser).register(() -> new UsernameAndPassword("admin", "admin")); // the Web Console's default
+        ((HasAuthentication) browser)
+                .register(() -> new UsernameAndPassword("admin", "admin")); // the Web Console's default
     }
 
     @AfterEach
@@ -73,21 +86,35 @@ class WebConsoleIT {
                 ShellProcess source = ShellProcess.start(home, "source", port)) {
             destination.send("ferry:machine --incoming --ram 256M --devices " + DEVICES);
             String uri = listen(destination);
-            source.send("ferry:machine --ram 256M --devices " + DEVICES + " --rate 2000"); // dirties less than it sends: converges
+            source.send("ferry:machine --ram 256M --devices " + DEVICES
+                    + " --rate 2000"); // dirties less than it sends: converges
             source.await("machine local: RUNNING", WAIT);
             source.send("ferry:set-parameter max-bandwidth 12M"); // about 80 MiB of data: seconds to watch it run
 
             String page = "http://127.0.0.1:" + port + "/system/console/ferry";
-            HttpResponse<String> anonymous = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(page + "/status.json")).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(anonymous.statusCode()).as("the Web Console's authentication guards the page").isEqualTo(401);
+            HttpResponse<String> anonymous = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(page + "/status.json"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode())
+                    .as("the Web Console's authentication guards the page")
+                    .isEqualTo(401);
 
             browser.get(page);
             awaitText("ferry-machine", "RUNNING");
-            assertThat(text("ferry-machine")).contains("local").contains("256.0 MiB").contains("its0")
+            assertThat(text("ferry-machine"))
+                    .contains("local")
+                    .contains("256.0 MiB")
+                    .contains("its0")
                     .contains("vhost-net");
-            assertThat(text("ferry-plugins")).contains("ram").contains("ferry-its-plugin").contains("vhost-net");
-            assertThat(text("ferry-handlers")).contains("COMPLETE 1000 BEFORE_RAM its.flush").contains("ram.final");
+            assertThat(text("ferry-plugins"))
+                    .contains("ram")
+                    .contains("ferry-its-plugin")
+                    .contains("vhost-net");
+            assertThat(text("ferry-handlers"))
+                    .contains("COMPLETE 1000 BEFORE_RAM its.flush")
+                    .contains("ram.final");
             assertThat(text("ferry-status")).isEqualTo("no migration yet");
 
             // migrate, then cancel from the page: the source runs on, nothing lost
@@ -102,10 +129,14 @@ class WebConsoleIT {
             uri = listen(destination);
             migrateTo(uri);
             awaitText("ferry-status", "SOURCE ACTIVE");
-            await(() -> rows("ferry-passes") >= 3 && percent() > 0 && percent() < 100, "passes and a partial progress bar");
+            await(
+                    () -> rows("ferry-passes") >= 3 && percent() > 0 && percent() < 100,
+                    "passes and a partial progress bar");
             int passesWhileRunning = rows("ferry-passes");
             Path shot = Path.of("target", "webconsole-migration.png");
-            Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), shot,
+            Files.copy(
+                    ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
+                    shot,
                     StandardCopyOption.REPLACE_EXISTING);
             assertThat(shot).isNotEmptyFile();
 
@@ -115,11 +146,15 @@ class WebConsoleIT {
             assertThat(rows("ferry-passes")).isGreaterThanOrEqualTo(passesWhileRunning);
             assertThat(text("ferry-passes")).contains("ram");
             String figures = text("ferry-figures");
-            assertThat(figures).contains("status COMPLETED").containsPattern("downtimeMillis \\d+")
+            assertThat(figures)
+                    .contains("status COMPLETED")
+                    .containsPattern("downtimeMillis \\d+")
                     .containsPattern("transferredBytes [1-9]\\d*");
             // the last migration's switchover, from the source's stop to the destination running
             awaitText("ferry-breakdown", "DESTINATION running");
-            assertThat(text("ferry-breakdown")).contains("SOURCE stop-requested").contains("DESTINATION running")
+            assertThat(text("ferry-breakdown"))
+                    .contains("SOURCE stop-requested")
+                    .contains("DESTINATION running")
                     .containsPattern("downtime \\(end to end\\) \\d+\\.\\d 1 attempt\\(s\\)");
 
             source.send("ferry:info");
@@ -139,7 +174,11 @@ class WebConsoleIT {
     }
 
     private String text(String id) {
-        return browser.findElement(By.id(id)).getText().replace('\n', ' ').replaceAll("\\s+", " ").strip();
+        return browser.findElement(By.id(id))
+                .getText()
+                .replace('\n', ' ')
+                .replaceAll("\\s+", " ")
+                .strip();
     }
 
     private int rows(String id) {
@@ -159,7 +198,10 @@ class WebConsoleIT {
         try {
             new WebDriverWait(browser, WAIT).withMessage(what).until(d -> condition.getAsBoolean());
         } catch (RuntimeException e) {
-            throw new AssertionError(what + "; the page shows: " + browser.findElement(By.id("ferry")).getText(), e);
+            throw new AssertionError(
+                    what + "; the page shows: "
+                            + browser.findElement(By.id("ferry")).getText(),
+                    e);
         }
     }
 

@@ -16,9 +16,12 @@ final class DirectMemory {
     /** The cap ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum); empty if unknown. */
     static OptionalLong cap() {
         try {
-            CompositeData option = (CompositeData) ManagementFactory.getPlatformMBeanServer().invoke(
-                    new ObjectName("com.sun.management:type=HotSpotDiagnostic"), "getVMOption",
-                    new Object[] {"MaxDirectMemorySize"}, new String[] {String.class.getName()});
+            CompositeData option = (CompositeData) ManagementFactory.getPlatformMBeanServer()
+                    .invoke(
+                            new ObjectName("com.sun.management:type=HotSpotDiagnostic"),
+                            "getVMOption",
+                            new Object[] {"MaxDirectMemorySize"},
+                            new String[] {String.class.getName()});
             long cap = Long.parseLong((String) option.get("value"));
             if (cap <= 0) {
                 cap = Runtime.getRuntime().maxMemory();

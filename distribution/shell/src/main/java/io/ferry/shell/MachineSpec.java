@@ -62,22 +62,32 @@ public record MachineSpec(long ram, List<String> devices, long rate, DirtyPatter
     }
 
     private List<DeviceModel> models(PluginRegistry registry) {
-        return devices.stream().map(String::trim).filter(n -> !n.isEmpty()).map(registry::deviceModel).toList();
+        return devices.stream()
+                .map(String::trim)
+                .filter(n -> !n.isEmpty())
+                .map(registry::deviceModel)
+                .toList();
     }
 
     /** Creates the machine and sets it up; a failed setup closes it, and a RAM size the JVM cannot hold is named. */
     private Machine build(Supplier<Machine> create, Function<Machine, Machine> setUp) {
-        DirectMemory.cap().ifPresent(cap -> checkArgument(ram <= cap,
-                "--ram %s is above this JVM's direct memory cap of %s; start it with a larger"
-                        + " -XX:MaxDirectMemorySize (FERRY_JAVA_OPTS) or ask for less RAM", Sizes.format(ram), Sizes.format(cap)));
+        DirectMemory.cap()
+                .ifPresent(cap -> checkArgument(
+                        ram <= cap,
+                        "--ram %s is above this JVM's direct memory cap of %s; start it with a larger"
+                                + " -XX:MaxDirectMemorySize (FERRY_JAVA_OPTS) or ask for less RAM",
+                        Sizes.format(ram),
+                        Sizes.format(cap)));
         Machine m;
         try {
             m = create.get();
         } catch (OutOfMemoryError e) { // direct buffers: the JVM's cap, not the heap, was reached
-            throw new IllegalArgumentException(String.format(
-                    "--ram %s does not fit in this JVM's direct memory (%s); start it with a larger"
-                            + " -XX:MaxDirectMemorySize (FERRY_JAVA_OPTS) or ask for less RAM",
-                    Sizes.format(ram), e.getMessage()), e);
+            throw new IllegalArgumentException(
+                    String.format(
+                            "--ram %s does not fit in this JVM's direct memory (%s); start it with a larger"
+                                    + " -XX:MaxDirectMemorySize (FERRY_JAVA_OPTS) or ask for less RAM",
+                            Sizes.format(ram), e.getMessage()),
+                    e);
         }
         try {
             return setUp.apply(m);

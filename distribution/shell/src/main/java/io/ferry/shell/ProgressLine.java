@@ -23,10 +23,18 @@ public final class ProgressLine {
         String sections = p.sectionBytes().entrySet().stream()
                 .map(e -> e.getKey() + " " + Sizes.format(e.getValue()))
                 .collect(Collectors.joining(", "));
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "[%s%s] pass %-3d %-8s transferred %-10s remaining %-10s dirty %6d pages/s  expected downtime %d ms  sent [%s]",
-                "#".repeat(filled), ".".repeat(BAR - filled), p.pass(), kind(p), Sizes.format(f.transferredBytes()),
-                Sizes.format(f.remainingBytes()), f.dirtyPagesRate(), f.expectedDowntimeMillis(), sections);
+                "#".repeat(filled),
+                ".".repeat(BAR - filled),
+                p.pass(),
+                kind(p),
+                Sizes.format(f.transferredBytes()),
+                Sizes.format(f.remainingBytes()),
+                f.dirtyPagesRate(),
+                f.expectedDowntimeMillis(),
+                sections);
     }
 
     /** setup (pass 0), iterate (while the machine runs) or complete (the final pass). */

@@ -45,7 +45,8 @@ public final class CounterDevice implements Device {
     void bump() {
         long value = counter.incrementAndGet();
         dma.writeLong(status, value);
-        dmaLog.mark(status >>> GuestMemory.PAGE_SHIFT); // after the write, so a drain that clears the mark finds the data
+        dmaLog.mark(
+                status >>> GuestMemory.PAGE_SHIFT); // after the write, so a drain that clears the mark finds the data
     }
 
     /** The log of the pages this device writes by DMA, for {@code Registrar.dirtyLog}. */

@@ -43,10 +43,16 @@ public final class CounterPlugin implements MigrationPlugin {
     @Override
     public void registerSource(Registrar r) {
         r.machine().device(CounterDevice.class).ifPresent(device -> {
-            r.on(Stage.COMPLETE).id("counter.flush").priority(Priority.BEFORE_RAM + 10)
+            r.on(Stage.COMPLETE)
+                    .id("counter.flush")
+                    .priority(Priority.BEFORE_RAM + 10)
                     .handler(ctx -> device.flush(ctx.machine().memory().tracked()));
-            r.on(Stage.COMPLETE).id("counter.state").priority(Priority.BEFORE_RAM).section(SECTION)
-                    .handler(ctx -> ctx.chunks().emit(ByteBuffer.allocate(Long.BYTES).putLong(0, device.value())));
+            r.on(Stage.COMPLETE)
+                    .id("counter.state")
+                    .priority(Priority.BEFORE_RAM)
+                    .section(SECTION)
+                    .handler(ctx ->
+                            ctx.chunks().emit(ByteBuffer.allocate(Long.BYTES).putLong(0, device.value())));
             r.dirtyLog(device.dmaLog());
         });
     }
@@ -54,20 +60,28 @@ public final class CounterPlugin implements MigrationPlugin {
     @Override
     public void registerDestination(Registrar r) {
         r.machine().device(CounterDevice.class).ifPresent(device -> {
-            r.on(Stage.LOAD).id("counter.load").priority(Priority.BEFORE_RAM).section(SECTION).loader((ctx, payload) -> {
-                if (payload.remaining() != Long.BYTES) {
-                    throw new IllegalArgumentException("counter chunk has " + payload.remaining() + " bytes, expected 8");
-                }
-                device.load(payload.getLong(payload.position()));
-            });
-            r.on(Stage.LOAD_COMPLETE).id("counter.check").priority(Priority.AFTER_RAM).handler(ctx -> {
-                long mailbox = device.mailbox(ctx.machine().memory().untracked());
-                long status = device.status(ctx.machine().memory().untracked());
-                if (mailbox != device.value() || status != device.value()) {
-                    throw new IllegalStateException("mailbox holds " + mailbox + " and the status page " + status
-                            + " but the register " + device.value());
-                }
-            });
+            r.on(Stage.LOAD)
+                    .id("counter.load")
+                    .priority(Priority.BEFORE_RAM)
+                    .section(SECTION)
+                    .loader((ctx, payload) -> {
+                        if (payload.remaining() != Long.BYTES) {
+                            throw new IllegalArgumentException(
+                                    "counter chunk has " + payload.remaining() + " bytes, expected 8");
+                        }
+                        device.load(payload.getLong(payload.position()));
+                    });
+            r.on(Stage.LOAD_COMPLETE)
+                    .id("counter.check")
+                    .priority(Priority.AFTER_RAM)
+                    .handler(ctx -> {
+                        long mailbox = device.mailbox(ctx.machine().memory().untracked());
+                        long status = device.status(ctx.machine().memory().untracked());
+                        if (mailbox != device.value() || status != device.value()) {
+                            throw new IllegalStateException("mailbox holds " + mailbox + " and the status page "
+                                    + status + " but the register " + device.value());
+                        }
+                    });
         });
     }
 

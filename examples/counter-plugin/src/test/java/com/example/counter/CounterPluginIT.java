@@ -26,9 +26,11 @@ class CounterPluginIT {
         Await.until(Duration.ofSeconds(30), () -> byCounter(), "SCR to register the counter plugin's service");
 
         List<ServiceReference<?>> plugins = FELIX.services("io.ferry.pipeline.MigrationPlugin");
-        assertThat(plugins).extracting(r -> r.getBundle().getSymbolicName())
+        assertThat(plugins)
+                .extracting(r -> r.getBundle().getSymbolicName())
                 .contains("counter-plugin", "ferry-ram-plugin");
-        assertThat(plugin.getEntry("META-INF/services/io.ferry.pipeline.MigrationPlugin")).isNotNull();
+        assertThat(plugin.getEntry("META-INF/services/io.ferry.pipeline.MigrationPlugin"))
+                .isNotNull();
     }
 
     private static boolean byCounter() {

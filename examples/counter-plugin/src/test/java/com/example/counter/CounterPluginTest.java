@@ -16,9 +16,9 @@ import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** The plugin's own suite, on the testkit: its place in the pipeline, and real migrations. */
 class CounterPluginTest {
@@ -43,19 +43,28 @@ class CounterPluginTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"MEMORY", "TCP"})
+    @EnumSource(
+            value = TransportKind.class,
+            names = {"MEMORY", "TCP"})
     void aRunningCounterMigratesWithItsMailboxAndItsDmaWrites(TransportKind transport) throws Exception {
         try (Machine source = TestMachines.runningSource("src", 16 << 20, 7);
                 Machine destination = TestMachines.destinationFor(source)) {
             PluginRegistry registry = PluginRegistry.of(plugins());
-            CounterDevice counter = (CounterDevice) registry.deviceModel("counter").attachToSource(source, 7);
+            CounterDevice counter =
+                    (CounterDevice) registry.deviceModel("counter").attachToSource(source, 7);
             registry.deviceModel("counter").attachToDestination(destination);
             Await.until(TIMEOUT, () -> counter.value() > 20, "the guest driver to ring the doorbell");
             long before = counter.value();
 
-            Harness.between(source, destination).plugins(plugins()).transport(transport).run(TIMEOUT).assertCompleted();
+            Harness.between(source, destination)
+                    .plugins(plugins())
+                    .transport(transport)
+                    .run(TIMEOUT)
+                    .assertCompleted();
 
-            assertThat(counter.value()).as("doorbells (each a DMA write) during the migration").isGreaterThan(before);
+            assertThat(counter.value())
+                    .as("doorbells (each a DMA write) during the migration")
+                    .isGreaterThan(before);
             StateAssertions.assertSameState(source, destination); // the status page came through the device's log
             CounterDevice arrived = destination.device(CounterDevice.class).orElseThrow();
             assertThat(arrived.value()).isEqualTo(counter.value()).isPositive();

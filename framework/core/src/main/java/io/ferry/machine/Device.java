@@ -23,7 +23,7 @@ public interface Device {
      * of the machine fails naming it, rather than completing without the device's state. A device
      * attached through {@link io.ferry.pipeline.PluginRegistry#deviceModel} is bound to its plugin
      * by the machine even if it does not say; empty (the default) means only that binding counts.
-
+     *
      */
     default Optional<String> plugin() {
         return Optional.empty();

@@ -36,8 +36,8 @@ final class DirectMemory {
             Class<?> unsafeClass = ClassLoader.getPlatformClassLoader().loadClass("sun.misc.Unsafe");
             Field f = unsafeClass.getDeclaredField("theUnsafe");
             f.setAccessible(true);
-            MethodHandle m = MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
-                    MethodType.methodType(void.class, ByteBuffer.class));
+            MethodHandle m = MethodHandles.lookup()
+                    .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class));
             return Optional.of(m.bindTo(f.get(null)));
         } catch (ReflectiveOperationException | RuntimeException e) {
             return Optional.empty();

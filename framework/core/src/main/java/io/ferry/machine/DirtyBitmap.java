@@ -131,8 +131,12 @@ public final class DirtyBitmap {
      * @return how many of them were dirty (pages that will not be sent now)
      */
     public long discard(long first, long count) {
-        checkArgument(first >= 0 && count >= 0 && first <= pages - count, "pages [%s, +%s) outside [0, %s)", first,
-                count, pages);
+        checkArgument(
+                first >= 0 && count >= 0 && first <= pages - count,
+                "pages [%s, +%s) outside [0, %s)",
+                first,
+                count,
+                pages);
         if (discarded == null) {
             discarded = new long[words.length];
         }

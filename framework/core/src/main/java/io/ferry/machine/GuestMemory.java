@@ -141,7 +141,8 @@ public final class GuestMemory {
     /** The block holding guest address {@code address}. */
     public RamBlock blockAt(long address) {
         if (address < 0 || address >= size) { // hot path: no message built unless it fails
-            throw new IllegalArgumentException(String.format("guest address 0x%x outside guest RAM [0, 0x%x)", address, size));
+            throw new IllegalArgumentException(
+                    String.format("guest address 0x%x outside guest RAM [0, 0x%x)", address, size));
         }
         // Few blocks: a linear scan beats a search structure here.
         for (RamBlock b : blocks) {
@@ -162,7 +163,8 @@ public final class GuestMemory {
      * if the whole range is zero. A vectorized scan.
      */
     public long firstNonZero(long address, long length) {
-        checkArgument(contains(address, length), "range [0x%s, +%s) outside guest RAM", Long.toHexString(address), length);
+        checkArgument(
+                contains(address, length), "range [0x%s, +%s) outside guest RAM", Long.toHexString(address), length);
         long at = address;
         long end = address + length;
         while (at < end) {

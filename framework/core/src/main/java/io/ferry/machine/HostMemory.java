@@ -23,16 +23,22 @@ final class HostMemory {
     static void checkFits(long bytes) {
         long directLeft = maxDirect() - directUsed();
         if (bytes > directLeft) {
-            throw new GuestMemoryTooLargeException(String.format(Locale.ROOT,
+            throw new GuestMemoryTooLargeException(String.format(
+                    Locale.ROOT,
                     "guest RAM of %s does not fit: this JVM may allocate %s more direct memory "
-                            + "(-XX:MaxDirectMemorySize, %s in use)", mib(bytes), mib(Math.max(0, directLeft)),
+                            + "(-XX:MaxDirectMemorySize, %s in use)",
+                    mib(bytes),
+                    mib(Math.max(0, directLeft)),
                     mib(directUsed())));
         }
         OptionalLong available = available();
         if (available.isPresent() && bytes > available.getAsLong()) {
-            throw new GuestMemoryTooLargeException(String.format(Locale.ROOT,
-                    "guest RAM of %s does not fit: the host has %s available (MemAvailable in %s)", mib(bytes),
-                    mib(available.getAsLong()), MEMINFO));
+            throw new GuestMemoryTooLargeException(String.format(
+                    Locale.ROOT,
+                    "guest RAM of %s does not fit: the host has %s available (MemAvailable in %s)",
+                    mib(bytes),
+                    mib(available.getAsLong()),
+                    MEMINFO));
         }
     }
 

@@ -30,6 +30,7 @@ public final class Machine implements AutoCloseable {
     private final Map<String, DeviceBinding> bindings = new ConcurrentHashMap<>();
     /** What an {@link #attachFrom} call on this thread has attached, started and reserved so far. */
     private final ThreadLocal<DeviceBinding.Recorder> attaching = new ThreadLocal<>();
+
     private RunState runState;
     private boolean memoryReleased; // guarded by this
     private MigrationClaim claim; // guarded by this
@@ -40,8 +41,10 @@ public final class Machine implements AutoCloseable {
     public Machine(String name, GuestMemory memory, RunState initial) {
         this.name = checkNotNull(name, "name");
         this.memory = checkNotNull(memory, "memory");
-        checkArgument(initial == RunState.PRELAUNCH || initial == RunState.INMIGRATE,
-                "a machine starts in PRELAUNCH or INMIGRATE, not %s", initial);
+        checkArgument(
+                initial == RunState.PRELAUNCH || initial == RunState.INMIGRATE,
+                "a machine starts in PRELAUNCH or INMIGRATE, not %s",
+                initial);
         this.runState = initial;
     }
 
@@ -96,7 +99,8 @@ public final class Machine implements AutoCloseable {
      */
     public synchronized MigrationClaim claimForMigration(String holder) {
         checkNotNull(holder, "holder");
-        checkState(claim == null, "machine %s is already in a migration (%s)", name, claim == null ? "" : claim.holder());
+        checkState(
+                claim == null, "machine %s is already in a migration (%s)", name, claim == null ? "" : claim.holder());
         checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
         claim = new MigrationClaim(this, holder);
         return claim;
@@ -123,8 +127,10 @@ public final class Machine implements AutoCloseable {
         synchronized (this) {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
             if (by == null) {
-                checkState(claim == null || to == RunState.SHUTDOWN,
-                        "machine %s is in a migration (%s): its run state belongs to the migration until it ends", name,
+                checkState(
+                        claim == null || to == RunState.SHUTDOWN,
+                        "machine %s is in a migration (%s): its run state belongs to the migration until it ends",
+                        name,
                         claim == null ? "" : claim.holder());
             } else {
                 checkState(claim == by, "the claim of %s on machine %s was released", by.holder(), name);
@@ -176,7 +182,8 @@ public final class Machine implements AutoCloseable {
 
     /** The reserved regions of guest RAM, by address. */
     public List<GuestRegion> reservedRegions() {
-        return regions.stream().sorted(java.util.Comparator.comparingLong(GuestRegion::base))
+        return regions.stream()
+                .sorted(java.util.Comparator.comparingLong(GuestRegion::base))
                 .collect(ImmutableList.toImmutableList());
     }
 
@@ -230,8 +237,12 @@ public final class Machine implements AutoCloseable {
         } finally {
             attaching.remove();
         }
-        checkState(devices.get(device.id()) == device, "machine %s: plugin %s returned device %s without attaching it",
-                name, owner.plugin(), device.id());
+        checkState(
+                devices.get(device.id()) == device,
+                "machine %s: plugin %s returned device %s without attaching it",
+                name,
+                owner.plugin(),
+                device.id());
         for (String id : rec.devices) {
             bindings.put(id, id.equals(device.id()) ? rec.bind(owner) : new DeviceBinding(owner, List.of(), List.of()));
         }
@@ -265,8 +276,12 @@ public final class Machine implements AutoCloseable {
         DeviceBinding binding;
         List<Vcpu> stopping;
         synchronized (this) {
-            checkState(claim == null, "machine %s is in a migration (%s): detach %s after it ends", name,
-                    claim == null ? "" : claim.holder(), id);
+            checkState(
+                    claim == null,
+                    "machine %s is in a migration (%s): detach %s after it ends",
+                    name,
+                    claim == null ? "" : claim.holder(),
+                    id);
             device = devices.remove(id);
             checkArgument(device != null, "machine %s has no device '%s': it has %s", name, id, devices.keySet());
             binding = bindings.remove(id);
@@ -288,7 +303,10 @@ public final class Machine implements AutoCloseable {
 
     /** The first attached device of type {@code type}. */
     public <T extends Device> Optional<T> device(Class<T> type) {
-        return devices.values().stream().filter(type::isInstance).map(type::cast).findFirst();
+        return devices.values().stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .findFirst();
     }
 
     /** Attached devices in id order. */
@@ -306,8 +324,11 @@ public final class Machine implements AutoCloseable {
         Vcpu vcpu = new Vcpu(vcpuName, stepsPerSecond, task);
         synchronized (this) {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
-            checkArgument(vcpus.stream().noneMatch(v -> v.name().equals(vcpuName)),
-                    "machine %s already has a vCPU '%s'", name, vcpuName);
+            checkArgument(
+                    vcpus.stream().noneMatch(v -> v.name().equals(vcpuName)),
+                    "machine %s already has a vCPU '%s'",
+                    name,
+                    vcpuName);
             vcpu.throttle(vcpuThrottle);
             vcpu.limitDirtyRate(vcpuDirtyLimit);
             vcpus.add(vcpu);
@@ -362,7 +383,9 @@ public final class Machine implements AutoCloseable {
 
     private void releaseMemoryIfIdle() {
         synchronized (this) {
-            if (runState != RunState.SHUTDOWN || claim != null || memoryReleased
+            if (runState != RunState.SHUTDOWN
+                    || claim != null
+                    || memoryReleased
                     || !vcpus.stream().allMatch(Vcpu::ended)) {
                 return; // still in use: freeing now could crash a reader; the collector frees it later
             }

@@ -55,7 +55,11 @@ public final class MemoryAccess {
             memory.segmentFor(address).putLong(offsetInSegment(address), value);
             markWritten(address, Long.BYTES);
         } else {
-            write(address, ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, value));
+            write(
+                    address,
+                    ByteBuffer.allocate(Long.BYTES)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .putLong(0, value));
         }
     }
 
@@ -65,7 +69,11 @@ public final class MemoryAccess {
             memory.segmentFor(address).putInt(offsetInSegment(address), value);
             markWritten(address, Integer.BYTES);
         } else {
-            write(address, ByteBuffer.allocate(Integer.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, value));
+            write(
+                    address,
+                    ByteBuffer.allocate(Integer.BYTES)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .putInt(0, value));
         }
     }
 
@@ -150,8 +158,8 @@ public final class MemoryAccess {
 
     private void checkRange(long address, long length) {
         if (!memory.contains(address, length)) { // hot path: no message built unless it fails
-            throw new IllegalArgumentException(String.format("access [0x%x, +%d) outside guest RAM of %d bytes",
-                    address, length, memory.size()));
+            throw new IllegalArgumentException(
+                    String.format("access [0x%x, +%d) outside guest RAM of %d bytes", address, length, memory.size()));
         }
     }
 

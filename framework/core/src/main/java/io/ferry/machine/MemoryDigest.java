@@ -31,13 +31,18 @@ final class MemoryDigest {
             }
         }
         boolean careful = memory.dontCareCount() > 0;
-        byte[][] digests = pieces.parallelStream().map(p -> digest(p, careful ? memory : null)).toArray(byte[][]::new);
+        byte[][] digests = pieces.parallelStream()
+                .map(p -> digest(p, careful ? memory : null))
+                .toArray(byte[][]::new);
         MessageDigest sha = sha256();
         int next = 0;
         for (RamBlock b : memory.blocks()) {
             byte[] name = b.name().getBytes(StandardCharsets.UTF_8);
-            sha.update(ByteBuffer.allocate(Integer.BYTES + name.length + Long.BYTES).putInt(name.length).put(name)
-                    .putLong(b.size()).flip());
+            sha.update(ByteBuffer.allocate(Integer.BYTES + name.length + Long.BYTES)
+                    .putInt(name.length)
+                    .put(name)
+                    .putLong(b.size())
+                    .flip());
             for (long off = 0; off < b.size(); off += PIECE) {
                 sha.update(digests[next++]);
             }
@@ -58,8 +63,10 @@ final class MemoryDigest {
         long address = p.block().base() + p.offset();
         for (int at = start; at < seg.limit(); at += GuestMemory.PAGE_SIZE) {
             long page = (address + at - start) >>> GuestMemory.PAGE_SHIFT;
-            sha.update(dontCare.isDontCare(page) ? PageViews.ZERO_PAGE.duplicate().clear()
-                    : seg.duplicate().limit(at + GuestMemory.PAGE_SIZE).position(at));
+            sha.update(
+                    dontCare.isDontCare(page)
+                            ? PageViews.ZERO_PAGE.duplicate().clear()
+                            : seg.duplicate().limit(at + GuestMemory.PAGE_SIZE).position(at));
         }
         return sha.digest();
     }

@@ -20,7 +20,8 @@ public final class MemoryFill {
      * of the pages (chosen pseudo-randomly), which are zeroed.
      */
     public static void random(GuestMemory memory, long seed, double zeroFraction) {
-        checkArgument(zeroFraction >= 0 && zeroFraction <= 1, "zero fraction must be in [0, 1] but was %s", zeroFraction);
+        checkArgument(
+                zeroFraction >= 0 && zeroFraction <= 1, "zero fraction must be in [0, 1] but was %s", zeroFraction);
         SplittableRandom random = new SplittableRandom(seed);
         ByteBuffer page = ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         MemoryAccess access = memory.untracked();

@@ -15,13 +15,15 @@ import java.nio.ByteBuffer;
  */
 public final class PageViews {
     /** One page of zeros, read-only. */
-    static final ByteBuffer ZERO_PAGE = ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE).asReadOnlyBuffer();
+    static final ByteBuffer ZERO_PAGE =
+            ByteBuffer.allocateDirect(GuestMemory.PAGE_SIZE).asReadOnlyBuffer();
 
     private final GuestMemory memory;
     private final int capacity;
     private final ByteBuffer[][][] pools; // [block][segment][slot]
     private final int[][] cursors;
-    private final ByteBuffer[][] probes; // [block][segment]: for isZero, apart from the pool so it never moves a handed-out view
+    private final ByteBuffer[][]
+            probes; // [block][segment]: for isZero, apart from the pool so it never moves a handed-out view
     private final ByteBuffer zeroProbe = ZERO_PAGE.duplicate();
 
     PageViews(GuestMemory memory, int capacity) {

@@ -22,8 +22,12 @@ public final class RamBlock {
 
     RamBlock(String name, int index, long base, long size) {
         this.name = checkNotNull(name, "name");
-        checkArgument(size > 0 && size % GuestMemory.PAGE_SIZE == 0,
-                "block %s: size %s is not a positive multiple of %s", name, size, GuestMemory.PAGE_SIZE);
+        checkArgument(
+                size > 0 && size % GuestMemory.PAGE_SIZE == 0,
+                "block %s: size %s is not a positive multiple of %s",
+                name,
+                size,
+                GuestMemory.PAGE_SIZE);
         this.index = index;
         this.base = base;
         this.size = size;

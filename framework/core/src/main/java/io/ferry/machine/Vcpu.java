@@ -71,14 +71,18 @@ public final class Vcpu {
 
     /** Throttles this vCPU to run at most {@code 100 - percent} percent of the time; see {@link Machine#throttleVcpus}. */
     void throttle(int percent) {
-        checkArgument(percent >= 0 && percent <= 99, "vCPU %s: throttle must be in [0, 99] percent but was %s", name,
+        checkArgument(
+                percent >= 0 && percent <= 99,
+                "vCPU %s: throttle must be in [0, 99] percent but was %s",
+                name,
                 percent);
         throttlePercent = percent;
     }
 
     /** Limits the pages this vCPU newly dirties per second, 0 for no limit; see {@link Machine#limitDirtyRate}. */
     void limitDirtyRate(long pagesPerSecond) {
-        checkArgument(pagesPerSecond >= 0, "vCPU %s: dirty limit must be >= 0 pages/s but was %s", name, pagesPerSecond);
+        checkArgument(
+                pagesPerSecond >= 0, "vCPU %s: dirty limit must be >= 0 pages/s but was %s", name, pagesPerSecond);
         dirtyLimit = pagesPerSecond;
     }
 
@@ -168,6 +172,7 @@ public final class Vcpu {
     public String toString() {
         Thread t = thread;
         return "Vcpu[" + name + ", " + stepsPerSecond + " steps/s, " + steps() + " done"
-                + (t == null ? "" : ", thread " + t.getState()) + failure().map(e -> ", failed: " + e).orElse("") + "]";
+                + (t == null ? "" : ", thread " + t.getState())
+                + failure().map(e -> ", failed: " + e).orElse("") + "]";
     }
 }

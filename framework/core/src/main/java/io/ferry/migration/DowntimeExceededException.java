@@ -11,8 +11,9 @@ public final class DowntimeExceededException extends MigrationException {
     private final int attempts;
 
     public DowntimeExceededException(int attempts, Duration limit, String lastReason) {
-        super("the switchover stepped back " + attempts + " time(s), the most switchover-attempts allows: each would have"
-                + " exceeded the downtime limit of " + limit.toMillis() + " ms (last: " + lastReason + ")");
+        super("the switchover stepped back " + attempts
+                + " time(s), the most switchover-attempts allows: each would have" + " exceeded the downtime limit of "
+                + limit.toMillis() + " ms (last: " + lastReason + ")");
         this.attempts = attempts;
     }
 

@@ -10,8 +10,10 @@ public final class HandlerFailedException extends MigrationException {
     private final Stage stage;
 
     public HandlerFailedException(HandlerRegistration handler, Throwable cause) {
-        super("handler " + handler.id() + " (plugin " + handler.plugin() + ") failed at " + handler.stage() + ": "
-                + cause, cause);
+        super(
+                "handler " + handler.id() + " (plugin " + handler.plugin() + ") failed at " + handler.stage() + ": "
+                        + cause,
+                cause);
         this.handlerId = handler.id();
         this.stage = handler.stage();
     }

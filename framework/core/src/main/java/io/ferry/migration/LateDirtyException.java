@@ -19,29 +19,38 @@ public final class LateDirtyException extends MigrationException {
 
     /** A handler that ran after RAM's final pass dirtied {@code pages} pages. */
     public LateDirtyException(HandlerRegistration handler, long pages) {
-        super("handler " + handler.id() + " (plugin " + handler.plugin() + ", priority " + handler.priority()
-                + ") dirtied " + pages + " guest page(s) after RAM's final pass; order it before RAM (priority > "
-                + Priority.RAM + ") so its writes are sent", null);
+        super(
+                "handler " + handler.id() + " (plugin " + handler.plugin() + ", priority " + handler.priority()
+                        + ") dirtied " + pages
+                        + " guest page(s) after RAM's final pass; order it before RAM (priority > "
+                        + Priority.RAM + ") so its writes are sent",
+                null);
         this.handlerId = handler.id();
         this.writer = handler.id();
     }
 
     /** A write made while RAM was sealed, by a device's path or, if {@code during} is given, by that handler. */
     public LateDirtyException(SealBreach breach, HandlerRegistration during) {
-        super(during != null
-                ? "handler " + during.id() + " (plugin " + during.plugin() + ", priority " + during.priority()
-                        + ") dirtied guest page " + breach.page() + " after RAM's final pass (through the path of "
-                        + breach.writer() + "); order it before RAM (priority > " + Priority.RAM + ") so its writes are sent"
-                : breach.writer() + " wrote guest RAM after RAM's final pass (page " + breach.page() + ", thread "
-                        + breach.thread() + "); " + ADVICE, null);
+        super(
+                during != null
+                        ? "handler " + during.id() + " (plugin " + during.plugin() + ", priority " + during.priority()
+                                + ") dirtied guest page " + breach.page()
+                                + " after RAM's final pass (through the path of "
+                                + breach.writer() + "); order it before RAM (priority > " + Priority.RAM
+                                + ") so its writes are sent"
+                        : breach.writer() + " wrote guest RAM after RAM's final pass (page " + breach.page()
+                                + ", thread " + breach.thread() + "); " + ADVICE,
+                null);
         this.handlerId = during == null ? null : during.id();
         this.writer = during == null ? breach.writer() : during.id();
     }
 
     /** A registered dirty log recorded {@code pages} pages written while RAM was sealed. */
     public LateDirtyException(DirtyLogRegistration log, long pages) {
-        super("dirty log " + log.log().name() + " (plugin " + log.plugin() + ") recorded " + pages
-                + " guest page(s) written after RAM's final pass; " + ADVICE, null);
+        super(
+                "dirty log " + log.log().name() + " (plugin " + log.plugin() + ") recorded " + pages
+                        + " guest page(s) written after RAM's final pass; " + ADVICE,
+                null);
         this.handlerId = null;
         this.writer = log.log().name();
     }

@@ -22,10 +22,21 @@ public interface MigrationEngine {
     }
 
     /** Starts migrating {@code machine} through the channel {@code opener} opens; the claim is released at the end. */
-    Migration source(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            ChannelOpener opener, String target, MigrationListener... listeners);
+    Migration source(
+            MigrationClaim claim,
+            Machine machine,
+            PluginRegistry registry,
+            MigrationParameters params,
+            ChannelOpener opener,
+            String target,
+            MigrationListener... listeners);
 
     /** Starts waiting on {@code endpoint} for a stream to load into {@code machine}; the claim is released at the end. */
-    Migration destination(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            IncomingEndpoint endpoint, MigrationListener... listeners);
+    Migration destination(
+            MigrationClaim claim,
+            Machine machine,
+            PluginRegistry registry,
+            MigrationParameters params,
+            IncomingEndpoint endpoint,
+            MigrationListener... listeners);
 }

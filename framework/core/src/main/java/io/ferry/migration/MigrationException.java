@@ -5,9 +5,16 @@ package io.ferry.migration;
  * subclass says what kind of failure it was.
  */
 public sealed class MigrationException extends Exception
-        permits HandlerFailedException, LateDirtyException, SectionRefusedException, MigrationCancelledException,
-                DestinationFailedException, PluginLeftException, SwitchoverTimeoutException, PeerSilentException,
-                SourceFailedException, DowntimeExceededException {
+        permits HandlerFailedException,
+                LateDirtyException,
+                SectionRefusedException,
+                MigrationCancelledException,
+                DestinationFailedException,
+                PluginLeftException,
+                SwitchoverTimeoutException,
+                PeerSilentException,
+                SourceFailedException,
+                DowntimeExceededException {
     private static final long serialVersionUID = 1L;
 
     public MigrationException(String message) {

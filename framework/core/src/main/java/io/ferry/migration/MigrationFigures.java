@@ -50,29 +50,105 @@ public record MigrationFigures(
     }
 
     /** Figures without XBZRLE cache lookups. */
-    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
-            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
-            double throughputMbps, long normalPages, long zeroPages, SwitchoverBreakdown switchover, long discardedPages,
+    public MigrationFigures(
+            MigrationStatus status,
+            long setupMillis,
+            long totalMillis,
+            long downtimeMillis,
+            long transferredBytes,
+            long remainingBytes,
+            long dirtyPagesRate,
+            int iterations,
+            long expectedDowntimeMillis,
+            double throughputMbps,
+            long normalPages,
+            long zeroPages,
+            SwitchoverBreakdown switchover,
+            long discardedPages,
             int cpuThrottlePercent) {
-        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
-                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, switchover, discardedPages,
-                cpuThrottlePercent, 0, 0);
+        this(
+                status,
+                setupMillis,
+                totalMillis,
+                downtimeMillis,
+                transferredBytes,
+                remainingBytes,
+                dirtyPagesRate,
+                iterations,
+                expectedDowntimeMillis,
+                throughputMbps,
+                normalPages,
+                zeroPages,
+                switchover,
+                discardedPages,
+                cpuThrottlePercent,
+                0,
+                0);
     }
 
     /** Figures without discarded pages or a CPU throttle. */
-    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
-            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
-            double throughputMbps, long normalPages, long zeroPages, SwitchoverBreakdown switchover) {
-        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
-                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, switchover, 0, 0, 0, 0);
+    public MigrationFigures(
+            MigrationStatus status,
+            long setupMillis,
+            long totalMillis,
+            long downtimeMillis,
+            long transferredBytes,
+            long remainingBytes,
+            long dirtyPagesRate,
+            int iterations,
+            long expectedDowntimeMillis,
+            double throughputMbps,
+            long normalPages,
+            long zeroPages,
+            SwitchoverBreakdown switchover) {
+        this(
+                status,
+                setupMillis,
+                totalMillis,
+                downtimeMillis,
+                transferredBytes,
+                remainingBytes,
+                dirtyPagesRate,
+                iterations,
+                expectedDowntimeMillis,
+                throughputMbps,
+                normalPages,
+                zeroPages,
+                switchover,
+                0,
+                0,
+                0,
+                0);
     }
 
     /** Figures without a switchover breakdown. */
-    public MigrationFigures(MigrationStatus status, long setupMillis, long totalMillis, long downtimeMillis,
-            long transferredBytes, long remainingBytes, long dirtyPagesRate, int iterations, long expectedDowntimeMillis,
-            double throughputMbps, long normalPages, long zeroPages) {
-        this(status, setupMillis, totalMillis, downtimeMillis, transferredBytes, remainingBytes, dirtyPagesRate,
-                iterations, expectedDowntimeMillis, throughputMbps, normalPages, zeroPages, SwitchoverBreakdown.NONE);
+    public MigrationFigures(
+            MigrationStatus status,
+            long setupMillis,
+            long totalMillis,
+            long downtimeMillis,
+            long transferredBytes,
+            long remainingBytes,
+            long dirtyPagesRate,
+            int iterations,
+            long expectedDowntimeMillis,
+            double throughputMbps,
+            long normalPages,
+            long zeroPages) {
+        this(
+                status,
+                setupMillis,
+                totalMillis,
+                downtimeMillis,
+                transferredBytes,
+                remainingBytes,
+                dirtyPagesRate,
+                iterations,
+                expectedDowntimeMillis,
+                throughputMbps,
+                normalPages,
+                zeroPages,
+                SwitchoverBreakdown.NONE);
     }
 
     /** XBZRLE cache hits over lookups, 0..1; 0 before any lookup (or with XBZRLE off). */
@@ -83,7 +159,8 @@ public record MigrationFigures(
 
     /** Every figure, one a line, as QEMU's {@code info migrate} shows them. */
     public String report() {
-        String figures = String.join("\n",
+        String figures = String.join(
+                "\n",
                 line("status", status.toString()),
                 line("total time", totalMillis + " ms"),
                 line("setup time", setupMillis + " ms"),
@@ -98,10 +175,18 @@ public record MigrationFigures(
                 line("zero pages", Long.toString(zeroPages)),
                 line("discarded pages", Long.toString(discardedPages)),
                 line("cpu throttle", cpuThrottlePercent + " %"),
-                line("xbzrle hit rate", String.format(Locale.ROOT, "%.1f %% (%d hits, %d misses)", xbzrleHitRate() * 100,
-                        xbzrleCacheHits, xbzrleCacheMisses)));
-        return switchover.checkpoints().isEmpty() ? figures
-                : figures + "\n" + line("switchover", switchover.attempts() + " attempt(s)") + "\n" + switchover.report();
+                line(
+                        "xbzrle hit rate",
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f %% (%d hits, %d misses)",
+                                xbzrleHitRate() * 100,
+                                xbzrleCacheHits,
+                                xbzrleCacheMisses)));
+        return switchover.checkpoints().isEmpty()
+                ? figures
+                : figures + "\n" + line("switchover", switchover.attempts() + " attempt(s)") + "\n"
+                        + switchover.report();
     }
 
     private static String line(String name, String value) {

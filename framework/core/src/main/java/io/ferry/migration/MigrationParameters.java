@@ -72,6 +72,7 @@ public record MigrationParameters(
     public static final int DEFAULT_SWITCHOVER_ATTEMPTS = 3;
     /** Bounds, so no value overflows a computation later (QEMU caps downtime-limit at 2000 s too). */
     public static final long MIN_BANDWIDTH = 1L << 20;
+
     public static final long MAX_BANDWIDTH = 1L << 40;
     public static final Duration MAX_DOWNTIME_LIMIT = Duration.ofSeconds(2000);
     public static final int MAX_ITERATION_CAP = 100_000;
@@ -84,39 +85,82 @@ public record MigrationParameters(
     public static final Duration MAX_IN_DOUBT_TIMEOUT = Duration.ofHours(24);
 
     public MigrationParameters {
-        checkArgument(maxBandwidth == 0 || (maxBandwidth >= MIN_BANDWIDTH && maxBandwidth <= MAX_BANDWIDTH),
-                "max-bandwidth must be 0 (unlimited) or in [1M, 1T] bytes/s but was %s", maxBandwidth);
+        checkArgument(
+                maxBandwidth == 0 || (maxBandwidth >= MIN_BANDWIDTH && maxBandwidth <= MAX_BANDWIDTH),
+                "max-bandwidth must be 0 (unlimited) or in [1M, 1T] bytes/s but was %s",
+                maxBandwidth);
         checkNotNull(downtimeLimit, "downtimeLimit");
-        checkArgument(!downtimeLimit.isNegative() && downtimeLimit.compareTo(MAX_DOWNTIME_LIMIT) <= 0,
-                "downtime-limit must be in [0, %s] ms but was %s ms", MAX_DOWNTIME_LIMIT.toMillis(), downtimeLimit.toMillis());
-        checkArgument(iterationCap >= 1 && iterationCap <= MAX_ITERATION_CAP,
-                "iteration-cap must be in [1, %s] but was %s", MAX_ITERATION_CAP, iterationCap);
-        checkArgument(maxFrameSize >= 64 << 10 && maxFrameSize <= 256 << 20,
-                "max-frame-size must be in [64 KiB, 256 MiB] but was %s", maxFrameSize);
+        checkArgument(
+                !downtimeLimit.isNegative() && downtimeLimit.compareTo(MAX_DOWNTIME_LIMIT) <= 0,
+                "downtime-limit must be in [0, %s] ms but was %s ms",
+                MAX_DOWNTIME_LIMIT.toMillis(),
+                downtimeLimit.toMillis());
+        checkArgument(
+                iterationCap >= 1 && iterationCap <= MAX_ITERATION_CAP,
+                "iteration-cap must be in [1, %s] but was %s",
+                MAX_ITERATION_CAP,
+                iterationCap);
+        checkArgument(
+                maxFrameSize >= 64 << 10 && maxFrameSize <= 256 << 20,
+                "max-frame-size must be in [64 KiB, 256 MiB] but was %s",
+                maxFrameSize);
         checkNotNull(switchoverTimeout, "switchoverTimeout");
-        checkArgument(switchoverTimeout.compareTo(MIN_SWITCHOVER_TIMEOUT) >= 0
-                && switchoverTimeout.compareTo(MAX_SWITCHOVER_TIMEOUT) <= 0, "switchover-timeout must be in [%s, %s] ms but was %s ms",
-                MIN_SWITCHOVER_TIMEOUT.toMillis(), MAX_SWITCHOVER_TIMEOUT.toMillis(), switchoverTimeout.toMillis());
-        checkArgument(switchoverAttempts >= 1 && switchoverAttempts <= MAX_SWITCHOVER_ATTEMPTS,
-                "switchover-attempts must be in [1, %s] but was %s", MAX_SWITCHOVER_ATTEMPTS, switchoverAttempts);
+        checkArgument(
+                switchoverTimeout.compareTo(MIN_SWITCHOVER_TIMEOUT) >= 0
+                        && switchoverTimeout.compareTo(MAX_SWITCHOVER_TIMEOUT) <= 0,
+                "switchover-timeout must be in [%s, %s] ms but was %s ms",
+                MIN_SWITCHOVER_TIMEOUT.toMillis(),
+                MAX_SWITCHOVER_TIMEOUT.toMillis(),
+                switchoverTimeout.toMillis());
+        checkArgument(
+                switchoverAttempts >= 1 && switchoverAttempts <= MAX_SWITCHOVER_ATTEMPTS,
+                "switchover-attempts must be in [1, %s] but was %s",
+                MAX_SWITCHOVER_ATTEMPTS,
+                switchoverAttempts);
         checkNotNull(throttling, "throttling");
         checkNotNull(compression, "compression");
-        checkArgument(xbzrleCacheSize == 0 || (xbzrleCacheSize >= 4096 && xbzrleCacheSize <= 1L << 30),
-                "xbzrle-cache-size must be 0 (off) or in [4 KiB, 1 GiB] but was %s", xbzrleCacheSize);
+        checkArgument(
+                xbzrleCacheSize == 0 || (xbzrleCacheSize >= 4096 && xbzrleCacheSize <= 1L << 30),
+                "xbzrle-cache-size must be 0 (off) or in [4 KiB, 1 GiB] but was %s",
+                xbzrleCacheSize);
         checkNotNull(transport, "transport");
-        checkArgument(channels >= 1 && channels <= MAX_CHANNELS, "channels must be in [1, %s] but was %s", MAX_CHANNELS,
+        checkArgument(
+                channels >= 1 && channels <= MAX_CHANNELS,
+                "channels must be in [1, %s] but was %s",
+                MAX_CHANNELS,
                 channels);
         checkNotNull(inDoubtTimeout, "inDoubtTimeout");
-        checkArgument(inDoubtTimeout.compareTo(MIN_IN_DOUBT_TIMEOUT) >= 0
-                && inDoubtTimeout.compareTo(MAX_IN_DOUBT_TIMEOUT) <= 0, "in-doubt-timeout must be in [%s, %s] ms but was %s ms",
-                MIN_IN_DOUBT_TIMEOUT.toMillis(), MAX_IN_DOUBT_TIMEOUT.toMillis(), inDoubtTimeout.toMillis());
+        checkArgument(
+                inDoubtTimeout.compareTo(MIN_IN_DOUBT_TIMEOUT) >= 0
+                        && inDoubtTimeout.compareTo(MAX_IN_DOUBT_TIMEOUT) <= 0,
+                "in-doubt-timeout must be in [%s, %s] ms but was %s ms",
+                MIN_IN_DOUBT_TIMEOUT.toMillis(),
+                MAX_IN_DOUBT_TIMEOUT.toMillis(),
+                inDoubtTimeout.toMillis());
     }
 
     /** The 0.1.0 parameters; every later one at its default. */
-    public MigrationParameters(long maxBandwidth, Duration downtimeLimit, int iterationCap, int maxFrameSize,
-            Duration switchoverTimeout, boolean runOnDestination) {
-        this(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout, runOnDestination, false,
-                DEFAULT_SWITCHOVER_ATTEMPTS, Throttling.defaults(), Compression.none, 0, TransportOptions.defaults(), 1,
+    public MigrationParameters(
+            long maxBandwidth,
+            Duration downtimeLimit,
+            int iterationCap,
+            int maxFrameSize,
+            Duration switchoverTimeout,
+            boolean runOnDestination) {
+        this(
+                maxBandwidth,
+                downtimeLimit,
+                iterationCap,
+                maxFrameSize,
+                switchoverTimeout,
+                runOnDestination,
+                false,
+                DEFAULT_SWITCHOVER_ATTEMPTS,
+                Throttling.defaults(),
+                Compression.none,
+                0,
+                TransportOptions.defaults(),
+                1,
                 DEFAULT_IN_DOUBT_TIMEOUT);
     }
 
@@ -125,8 +169,8 @@ public record MigrationParameters(
      * runs; no downtime guard, no convergence help, no compression, no XBZRLE, no TLS.
      */
     public static MigrationParameters defaults() {
-        return new MigrationParameters(0, DEFAULT_DOWNTIME_LIMIT, DEFAULT_ITERATION_CAP, DEFAULT_MAX_FRAME_SIZE,
-                Duration.ofSeconds(30), true);
+        return new MigrationParameters(
+                0, DEFAULT_DOWNTIME_LIMIT, DEFAULT_ITERATION_CAP, DEFAULT_MAX_FRAME_SIZE, Duration.ofSeconds(30), true);
     }
 
     public MigrationParameters withMaxBandwidth(long bytesPerSecond) {
@@ -232,7 +276,8 @@ public record MigrationParameters(
             + " dirty-limit, vcpu-dirty-limit, channels, tls-creds, tls-authz, tls-required, handshake-timeout, progress-timeout,"
             + " in-doubt-timeout";
 
-    private static final List<String> NAMES = Arrays.stream(Name.values()).map(Name::text).toList();
+    private static final List<String> NAMES =
+            Arrays.stream(Name.values()).map(Name::text).toList();
 
     /**
      * Every parameter's value by name (the keys are {@link #names()}), as text in its
@@ -272,65 +317,147 @@ public record MigrationParameters(
      * and the shell's help all come from here.
      */
     public enum Name {
-        MAX_BANDWIDTH("max-bandwidth", Unit.BYTES_PER_SECOND, "bandwidth the stream may use, 0 for unlimited",
-                (p, v) -> p.withMaxBandwidth(Sizes.parse(v)), p -> Long.toString(p.maxBandwidth)),
-        DOWNTIME_LIMIT("downtime-limit", Unit.MILLISECONDS, "longest pause the source accepts at switchover",
-                (p, v) -> p.withDowntimeLimit(Duration.ofMillis(Long.parseLong(v))), p -> millis(p.downtimeLimit)),
-        ITERATION_CAP("iteration-cap", Unit.COUNT, "most passes before completing anyway",
-                (p, v) -> p.withIterationCap(Integer.parseInt(v)), p -> Integer.toString(p.iterationCap)),
-        MAX_FRAME_SIZE("max-frame-size", Unit.BYTES, "largest frame payload written or accepted",
-                (p, v) -> p.withMaxFrameSize(Math.toIntExact(Sizes.parse(v))), p -> Integer.toString(p.maxFrameSize)),
-        SWITCHOVER_TIMEOUT("switchover-timeout", Unit.MILLISECONDS, "wait for the peer's acknowledgement or commit",
-                (p, v) -> p.withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(v))), p -> millis(p.switchoverTimeout)),
-        RUN_ON_DESTINATION("run-on-destination", Unit.BOOLEAN, "destination runs the machine once loaded",
-                (p, v) -> p.withRunOnDestination(parseBoolean(v)), p -> Boolean.toString(p.runOnDestination)),
-        DOWNTIME_GUARD("downtime-guard", Unit.BOOLEAN, "step back from a switchover that would overrun the limit",
-                (p, v) -> p.withDowntimeGuard(parseBoolean(v)), p -> Boolean.toString(p.downtimeGuard)),
-        SWITCHOVER_ATTEMPTS("switchover-attempts", Unit.COUNT, "most switchover attempts with the guard on",
-                (p, v) -> p.withSwitchoverAttempts(Integer.parseInt(v)), p -> Integer.toString(p.switchoverAttempts)),
-        COMPRESSION("compression", Unit.CHOICE, "RAM page compression: none, lz4 or zstd",
-                (p, v) -> p.withCompression(Compression.parse(v)), p -> p.compression.name()),
-        XBZRLE_CACHE_SIZE("xbzrle-cache-size", Unit.BYTES, "cache for XBZRLE delta pages, 0 for off",
-                (p, v) -> p.withXbzrleCacheSize(Sizes.parse(v)), p -> Long.toString(p.xbzrleCacheSize)),
-        AUTO_CONVERGE("auto-converge", Unit.BOOLEAN, "throttle the vCPUs in steps when dirtying outruns the link",
+        MAX_BANDWIDTH(
+                "max-bandwidth",
+                Unit.BYTES_PER_SECOND,
+                "bandwidth the stream may use, 0 for unlimited",
+                (p, v) -> p.withMaxBandwidth(Sizes.parse(v)),
+                p -> Long.toString(p.maxBandwidth)),
+        DOWNTIME_LIMIT(
+                "downtime-limit",
+                Unit.MILLISECONDS,
+                "longest pause the source accepts at switchover",
+                (p, v) -> p.withDowntimeLimit(Duration.ofMillis(Long.parseLong(v))),
+                p -> millis(p.downtimeLimit)),
+        ITERATION_CAP(
+                "iteration-cap",
+                Unit.COUNT,
+                "most passes before completing anyway",
+                (p, v) -> p.withIterationCap(Integer.parseInt(v)),
+                p -> Integer.toString(p.iterationCap)),
+        MAX_FRAME_SIZE(
+                "max-frame-size",
+                Unit.BYTES,
+                "largest frame payload written or accepted",
+                (p, v) -> p.withMaxFrameSize(Math.toIntExact(Sizes.parse(v))),
+                p -> Integer.toString(p.maxFrameSize)),
+        SWITCHOVER_TIMEOUT(
+                "switchover-timeout",
+                Unit.MILLISECONDS,
+                "wait for the peer's acknowledgement or commit",
+                (p, v) -> p.withSwitchoverTimeout(Duration.ofMillis(Long.parseLong(v))),
+                p -> millis(p.switchoverTimeout)),
+        RUN_ON_DESTINATION(
+                "run-on-destination",
+                Unit.BOOLEAN,
+                "destination runs the machine once loaded",
+                (p, v) -> p.withRunOnDestination(parseBoolean(v)),
+                p -> Boolean.toString(p.runOnDestination)),
+        DOWNTIME_GUARD(
+                "downtime-guard",
+                Unit.BOOLEAN,
+                "step back from a switchover that would overrun the limit",
+                (p, v) -> p.withDowntimeGuard(parseBoolean(v)),
+                p -> Boolean.toString(p.downtimeGuard)),
+        SWITCHOVER_ATTEMPTS(
+                "switchover-attempts",
+                Unit.COUNT,
+                "most switchover attempts with the guard on",
+                (p, v) -> p.withSwitchoverAttempts(Integer.parseInt(v)),
+                p -> Integer.toString(p.switchoverAttempts)),
+        COMPRESSION(
+                "compression",
+                Unit.CHOICE,
+                "RAM page compression: none, lz4 or zstd",
+                (p, v) -> p.withCompression(Compression.parse(v)),
+                p -> p.compression.name()),
+        XBZRLE_CACHE_SIZE(
+                "xbzrle-cache-size",
+                Unit.BYTES,
+                "cache for XBZRLE delta pages, 0 for off",
+                (p, v) -> p.withXbzrleCacheSize(Sizes.parse(v)),
+                p -> Long.toString(p.xbzrleCacheSize)),
+        AUTO_CONVERGE(
+                "auto-converge",
+                Unit.BOOLEAN,
+                "throttle the vCPUs in steps when dirtying outruns the link",
                 (p, v) -> p.withThrottling(p.throttling.withAutoConverge(parseBoolean(v))),
                 p -> Boolean.toString(p.throttling.autoConverge())),
-        CPU_THROTTLE_INITIAL("cpu-throttle-initial", Unit.PERCENT, "first auto-converge throttle step",
-                (p, v) -> p.withThrottling(p.throttling.withSteps(Integer.parseInt(v), p.throttling.incrementPercent(),
-                        p.throttling.maxPercent())),
+        CPU_THROTTLE_INITIAL(
+                "cpu-throttle-initial",
+                Unit.PERCENT,
+                "first auto-converge throttle step",
+                (p, v) -> p.withThrottling(p.throttling.withSteps(
+                        Integer.parseInt(v), p.throttling.incrementPercent(), p.throttling.maxPercent())),
                 p -> Integer.toString(p.throttling.initialPercent())),
-        CPU_THROTTLE_INCREMENT("cpu-throttle-increment", Unit.PERCENT, "each later auto-converge step",
-                (p, v) -> p.withThrottling(p.throttling.withSteps(p.throttling.initialPercent(), Integer.parseInt(v),
-                        p.throttling.maxPercent())),
+        CPU_THROTTLE_INCREMENT(
+                "cpu-throttle-increment",
+                Unit.PERCENT,
+                "each later auto-converge step",
+                (p, v) -> p.withThrottling(p.throttling.withSteps(
+                        p.throttling.initialPercent(), Integer.parseInt(v), p.throttling.maxPercent())),
                 p -> Integer.toString(p.throttling.incrementPercent())),
-        MAX_CPU_THROTTLE("max-cpu-throttle", Unit.PERCENT, "highest auto-converge throttle",
-                (p, v) -> p.withThrottling(p.throttling.withSteps(p.throttling.initialPercent(),
-                        p.throttling.incrementPercent(), Integer.parseInt(v))),
+        MAX_CPU_THROTTLE(
+                "max-cpu-throttle",
+                Unit.PERCENT,
+                "highest auto-converge throttle",
+                (p, v) -> p.withThrottling(p.throttling.withSteps(
+                        p.throttling.initialPercent(), p.throttling.incrementPercent(), Integer.parseInt(v))),
                 p -> Integer.toString(p.throttling.maxPercent())),
-        DIRTY_LIMIT("dirty-limit", Unit.BOOLEAN, "limit each vCPU's dirty rate when dirtying outruns the link",
+        DIRTY_LIMIT(
+                "dirty-limit",
+                Unit.BOOLEAN,
+                "limit each vCPU's dirty rate when dirtying outruns the link",
                 (p, v) -> p.withThrottling(p.throttling.withDirtyLimit(parseBoolean(v), p.throttling.vcpuDirtyLimit())),
                 p -> Boolean.toString(p.throttling.dirtyLimit())),
-        VCPU_DIRTY_LIMIT("vcpu-dirty-limit", Unit.BYTES_PER_SECOND, "the per-vCPU dirty rate limit",
+        VCPU_DIRTY_LIMIT(
+                "vcpu-dirty-limit",
+                Unit.BYTES_PER_SECOND,
+                "the per-vCPU dirty rate limit",
                 (p, v) -> p.withThrottling(p.throttling.withDirtyLimit(p.throttling.dirtyLimit(), Sizes.parse(v))),
                 p -> Long.toString(p.throttling.vcpuDirtyLimit())),
-        CHANNELS("channels", Unit.COUNT, "TCP connections per migration",
-                (p, v) -> p.withChannels(Integer.parseInt(v)), p -> Integer.toString(p.channels)),
-        TLS_CREDS("tls-creds", Unit.TEXT, "directory with this host's TLS key, certificate and CA",
+        CHANNELS(
+                "channels",
+                Unit.COUNT,
+                "TCP connections per migration",
+                (p, v) -> p.withChannels(Integer.parseInt(v)),
+                p -> Integer.toString(p.channels)),
+        TLS_CREDS(
+                "tls-creds",
+                Unit.TEXT,
+                "directory with this host's TLS key, certificate and CA",
                 (p, v) -> p.withTransport(p.transport.with("tls-creds", v)),
                 p -> p.transport.tlsCreds().map(Object::toString).orElse("")),
-        TLS_AUTHZ("tls-authz", Unit.TEXT, "peer certificate subjects allowed, separated by ;",
-                (p, v) -> p.withTransport(p.transport.with("tls-authz", v)), p -> String.join(";", p.transport.tlsAuthz())),
-        TLS_REQUIRED("tls-required", Unit.BOOLEAN, "refuse a plaintext peer when credentials are set",
+        TLS_AUTHZ(
+                "tls-authz",
+                Unit.TEXT,
+                "peer certificate subjects allowed, separated by ;",
+                (p, v) -> p.withTransport(p.transport.with("tls-authz", v)),
+                p -> String.join(";", p.transport.tlsAuthz())),
+        TLS_REQUIRED(
+                "tls-required",
+                Unit.BOOLEAN,
+                "refuse a plaintext peer when credentials are set",
                 (p, v) -> p.withTransport(p.transport.with("tls-required", v)),
                 p -> Boolean.toString(p.transport.tlsRequired())),
-        HANDSHAKE_TIMEOUT("handshake-timeout", Unit.MILLISECONDS, "longest connection and TLS handshake",
+        HANDSHAKE_TIMEOUT(
+                "handshake-timeout",
+                Unit.MILLISECONDS,
+                "longest connection and TLS handshake",
                 (p, v) -> p.withTransport(p.transport.with("handshake-timeout", v)),
                 p -> millis(p.transport.handshakeTimeout())),
-        PROGRESS_TIMEOUT("progress-timeout", Unit.MILLISECONDS, "longest a read or write may make no progress",
+        PROGRESS_TIMEOUT(
+                "progress-timeout",
+                Unit.MILLISECONDS,
+                "longest a read or write may make no progress",
                 (p, v) -> p.withTransport(p.transport.with("progress-timeout", v)),
                 p -> millis(p.transport.progressTimeout())),
-        IN_DOUBT_TIMEOUT("in-doubt-timeout", Unit.MILLISECONDS, "how long an in-doubt destination asks the source",
-                (p, v) -> p.withInDoubtTimeout(Duration.ofMillis(Long.parseLong(v))), p -> millis(p.inDoubtTimeout));
+        IN_DOUBT_TIMEOUT(
+                "in-doubt-timeout",
+                Unit.MILLISECONDS,
+                "how long an in-doubt destination asks the source",
+                (p, v) -> p.withInDoubtTimeout(Duration.ofMillis(Long.parseLong(v))),
+                p -> millis(p.inDoubtTimeout));
 
         private final String text;
         private final Unit unit;
@@ -338,7 +465,11 @@ public record MigrationParameters(
         private final BiFunction<MigrationParameters, String, MigrationParameters> setter;
         private final Function<MigrationParameters, String> getter;
 
-        Name(String text, Unit unit, String description, BiFunction<MigrationParameters, String, MigrationParameters> setter,
+        Name(
+                String text,
+                Unit unit,
+                String description,
+                BiFunction<MigrationParameters, String, MigrationParameters> setter,
                 Function<MigrationParameters, String> getter) {
             this.text = text;
             this.unit = unit;
@@ -358,7 +489,8 @@ public record MigrationParameters(
                     return name;
                 }
             }
-            throw new IllegalArgumentException("unknown parameter '" + text + "': known are " + String.join(", ", NAMES));
+            throw new IllegalArgumentException(
+                    "unknown parameter '" + text + "': known are " + String.join(", ", NAMES));
         }
 
         /** The QEMU-style name, e.g. {@code downtime-limit}. */
@@ -444,9 +576,21 @@ public record MigrationParameters(
         }
 
         MigrationParameters build() {
-            return new MigrationParameters(maxBandwidth, downtimeLimit, iterationCap, maxFrameSize, switchoverTimeout,
-                    runOnDestination, downtimeGuard, switchoverAttempts, throttling, compression, xbzrleCacheSize,
-                    transport, channels, inDoubtTimeout);
+            return new MigrationParameters(
+                    maxBandwidth,
+                    downtimeLimit,
+                    iterationCap,
+                    maxFrameSize,
+                    switchoverTimeout,
+                    runOnDestination,
+                    downtimeGuard,
+                    switchoverAttempts,
+                    throttling,
+                    compression,
+                    xbzrleCacheSize,
+                    transport,
+                    channels,
+                    inDoubtTimeout);
         }
     }
 }

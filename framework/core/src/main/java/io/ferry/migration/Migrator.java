@@ -48,7 +48,8 @@ public final class Migrator {
     public Migrator(PluginRegistry registry) {
         this.registry = checkNotNull(registry, "registry");
         // The engine lives in the framework's private package; finding it here keeps this package free of it.
-        this.engine = ServiceLoader.load(MigrationEngine.class, Migrator.class.getClassLoader()).findFirst()
+        this.engine = ServiceLoader.load(MigrationEngine.class, Migrator.class.getClassLoader())
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no MigrationEngine in the framework: its"
                         + " META-INF/services/" + MigrationEngine.class.getName() + " is missing"));
     }
@@ -59,7 +60,8 @@ public final class Migrator {
 
     /** Whether {@link #WARM_UP_PROPERTY} leaves the warm-up on (anything but {@code false}). */
     public static boolean warmUpEnabled() {
-        return !"false".equalsIgnoreCase(System.getProperty(WARM_UP_PROPERTY, "true").strip());
+        return !"false"
+                .equalsIgnoreCase(System.getProperty(WARM_UP_PROPERTY, "true").strip());
     }
 
     /**
@@ -89,13 +91,15 @@ public final class Migrator {
      *
      * @throws IllegalArgumentException if {@code params} ask for several channels to a file
      */
-    public Migration migrate(Machine machine, MigrationUri uri, MigrationParameters params,
-            MigrationListener... listeners) {
+    public Migration migrate(
+            Machine machine, MigrationUri uri, MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(uri, "uri");
         checkNotNull(params, "params");
-        checkArgument(params.channels() == 1 || uri instanceof MigrationUri.Tcp,
+        checkArgument(
+                params.channels() == 1 || uri instanceof MigrationUri.Tcp,
                 "channels %s: a snapshot file (%s) is written on one channel; several channels need a tcp: destination",
-                params.channels(), uri);
+                params.channels(),
+                uri);
         return migrate(machine, () -> Transports.connect(uri, params.transport()), uri.toString(), params, listeners);
     }
 
@@ -104,12 +108,15 @@ public final class Migrator {
      *
      * @throws IllegalArgumentException if {@code params} ask for several channels
      */
-    public Migration migrate(Machine machine, MigrationChannel channel, MigrationParameters params,
-            MigrationListener... listeners) {
+    public Migration migrate(
+            Machine machine, MigrationChannel channel, MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(channel, "channel");
         checkNotNull(params, "params");
-        checkArgument(params.channels() == 1, "channels %s: %s is one connection; several channels need a tcp: URI",
-                params.channels(), channel.describe());
+        checkArgument(
+                params.channels() == 1,
+                "channels %s: %s is one connection; several channels need a tcp: URI",
+                params.channels(),
+                channel.describe());
         return migrate(machine, () -> channel, channel.describe(), params, listeners);
     }
 
@@ -117,8 +124,9 @@ public final class Migrator {
      * Listens on {@code uri} with {@code params}' transport options (TLS, handshake and progress
      * timeouts) and waits there for a stream to load into {@code machine}.
      */
-    public Migration incoming(Machine machine, MigrationUri uri, MigrationParameters params,
-            MigrationListener... listeners) throws IOException {
+    public Migration incoming(
+            Machine machine, MigrationUri uri, MigrationParameters params, MigrationListener... listeners)
+            throws IOException {
         checkNotNull(uri, "uri");
         checkNotNull(params, "params");
         return incoming(machine, Transports.listen(uri, params.transport()), params, listeners);
@@ -128,15 +136,17 @@ public final class Migrator {
      * Waits on {@code endpoint} for a stream and loads it into {@code machine} (in {@link RunState#INMIGRATE}).
      * If the migration cannot start, the endpoint is closed (its port released) and nothing stays claimed.
      */
-    public Migration incoming(Machine machine, IncomingEndpoint endpoint, MigrationParameters params,
-            MigrationListener... listeners) {
+    public Migration incoming(
+            Machine machine, IncomingEndpoint endpoint, MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(endpoint, "endpoint");
         MigrationClaim claim = null;
         try {
             checkNotNull(machine, "machine");
             checkNotNull(params, "params");
-            checkState(machine.runState() == RunState.INMIGRATE,
-                    "machine %s is %s: an incoming migration needs a machine in INMIGRATE", machine.name(),
+            checkState(
+                    machine.runState() == RunState.INMIGRATE,
+                    "machine %s is %s: an incoming migration needs a machine in INMIGRATE",
+                    machine.name(),
                     machine.runState());
             claim = machine.claimForMigration("incoming migration on " + endpoint.describe());
             return engine.destination(claim, machine, registry, params, endpoint, listeners);
@@ -158,30 +168,35 @@ public final class Migrator {
     }
 
     /** Loads a stream from an already connected channel (the in-memory transport) into {@code machine}. */
-    public Migration incoming(Machine machine, MigrationChannel channel, MigrationParameters params,
-            MigrationListener... listeners) {
+    public Migration incoming(
+            Machine machine, MigrationChannel channel, MigrationParameters params, MigrationListener... listeners) {
         checkNotNull(channel, "channel");
-        return incoming(machine, new IncomingEndpoint() {
-            @Override
-            public MigrationUri address() {
-                throw new UnsupportedOperationException("an in-memory channel has no URI: " + channel.describe());
-            }
+        return incoming(
+                machine,
+                new IncomingEndpoint() {
+                    @Override
+                    public MigrationUri address() {
+                        throw new UnsupportedOperationException(
+                                "an in-memory channel has no URI: " + channel.describe());
+                    }
 
-            @Override
-            public String describe() {
-                return channel.describe();
-            }
+                    @Override
+                    public String describe() {
+                        return channel.describe();
+                    }
 
-            @Override
-            public MigrationChannel accept() {
-                return channel;
-            }
+                    @Override
+                    public MigrationChannel accept() {
+                        return channel;
+                    }
 
-            @Override
-            public void close() throws IOException {
-                channel.close();
-            }
-        }, params, listeners);
+                    @Override
+                    public void close() throws IOException {
+                        channel.close();
+                    }
+                },
+                params,
+                listeners);
     }
 
     /** The warm-up's own migrations: they must not make it yield to itself. */
@@ -189,8 +204,12 @@ public final class Migrator {
         return start(machine, () -> Transports.connect(uri), uri.toString(), params);
     }
 
-    private Migration migrate(Machine machine, MigrationEngine.ChannelOpener opener, String target,
-            MigrationParameters params, MigrationListener... listeners) {
+    private Migration migrate(
+            Machine machine,
+            MigrationEngine.ChannelOpener opener,
+            String target,
+            MigrationParameters params,
+            MigrationListener... listeners) {
         WarmUp w = warmUp.get();
         if (w != null) {
             w.yieldTo();
@@ -198,12 +217,18 @@ public final class Migrator {
         return start(machine, opener, target, params, listeners);
     }
 
-    private Migration start(Machine machine, MigrationEngine.ChannelOpener opener, String target,
-            MigrationParameters params, MigrationListener... listeners) {
+    private Migration start(
+            Machine machine,
+            MigrationEngine.ChannelOpener opener,
+            String target,
+            MigrationParameters params,
+            MigrationListener... listeners) {
         checkNotNull(machine, "machine");
         checkNotNull(params, "params");
-        checkState(MIGRATABLE.contains(machine.runState()),
-                "machine %s is %s: only a running, paused or not yet started machine can migrate", machine.name(),
+        checkState(
+                MIGRATABLE.contains(machine.runState()),
+                "machine %s is %s: only a running, paused or not yet started machine can migrate",
+                machine.name(),
                 machine.runState());
         MigrationClaim claim = machine.claimForMigration("migration to " + target);
         try {

@@ -30,13 +30,22 @@ public record SwitchoverBreakdown(List<Checkpoint> checkpoints, Duration downtim
         StringBuilder b = new StringBuilder();
         Duration before = Duration.ZERO;
         for (Checkpoint c : checkpoints) {
-            b.append(String.format(Locale.ROOT, "  %8.3f ms  (+%7.3f)  %-11s %s%s%n", millis(c.at()),
-                    millis(c.at().minus(before)), c.side().toString().toLowerCase(Locale.ROOT), c.name(),
+            b.append(String.format(
+                    Locale.ROOT,
+                    "  %8.3f ms  (+%7.3f)  %-11s %s%s%n",
+                    millis(c.at()),
+                    millis(c.at().minus(before)),
+                    c.side().toString().toLowerCase(Locale.ROOT),
+                    c.name(),
                     c.bytes() > 0 ? " (" + Sizes.format(c.bytes()) + ")" : ""));
             before = c.at();
         }
-        b.append(String.format(Locale.ROOT, "  downtime %.3f ms%s, %d attempt(s)", millis(downtime),
-                endToEnd ? " (source stop to destination running)" : " (source side only)", attempts));
+        b.append(String.format(
+                Locale.ROOT,
+                "  downtime %.3f ms%s, %d attempt(s)",
+                millis(downtime),
+                endToEnd ? " (source stop to destination running)" : " (source side only)",
+                attempts));
         return b.toString();
     }
 

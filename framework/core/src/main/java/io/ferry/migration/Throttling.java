@@ -38,13 +38,22 @@ public record Throttling(
 
     public Throttling {
         checkArgument(!(autoConverge && dirtyLimit), "auto-converge and dirty-limit cannot both be on: choose one");
-        checkArgument(initialPercent >= 1 && initialPercent <= 99, "cpu-throttle-initial must be in [1, 99] but was %s",
+        checkArgument(
+                initialPercent >= 1 && initialPercent <= 99,
+                "cpu-throttle-initial must be in [1, 99] but was %s",
                 initialPercent);
-        checkArgument(incrementPercent >= 1 && incrementPercent <= 99,
-                "cpu-throttle-increment must be in [1, 99] but was %s", incrementPercent);
-        checkArgument(maxPercent >= initialPercent && maxPercent <= 99,
-                "max-cpu-throttle must be in [cpu-throttle-initial (%s), 99] but was %s", initialPercent, maxPercent);
-        checkArgument(vcpuDirtyLimit >= 4096, "vcpu-dirty-limit must be at least one page (4096 bytes/s) but was %s",
+        checkArgument(
+                incrementPercent >= 1 && incrementPercent <= 99,
+                "cpu-throttle-increment must be in [1, 99] but was %s",
+                incrementPercent);
+        checkArgument(
+                maxPercent >= initialPercent && maxPercent <= 99,
+                "max-cpu-throttle must be in [cpu-throttle-initial (%s), 99] but was %s",
+                initialPercent,
+                maxPercent);
+        checkArgument(
+                vcpuDirtyLimit >= 4096,
+                "vcpu-dirty-limit must be at least one page (4096 bytes/s) but was %s",
                 vcpuDirtyLimit);
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 final class WarmUp {
     /** Guest RAM of each warm-up machine: big enough for the JIT's thresholds, small enough to stay cheap. */
     static final long RAM = 64L << 20;
+
     static final int ROUNDS = 8;
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
 
@@ -81,8 +82,11 @@ final class WarmUp {
             Migration out = migrator.migrateUnchecked(source, endpoint.address(), params);
             MigrationFigures f = out.await(ROUND_TIMEOUT);
             MigrationFigures g = in.await(ROUND_TIMEOUT);
-            checkState(f.status() == MigrationStatus.COMPLETED && g.status() == MigrationStatus.COMPLETED,
-                    "warm-up migration ended %s / %s: %s", f.status(), g.status(),
+            checkState(
+                    f.status() == MigrationStatus.COMPLETED && g.status() == MigrationStatus.COMPLETED,
+                    "warm-up migration ended %s / %s: %s",
+                    f.status(),
+                    g.status(),
                     out.failure().or(in::failure).map(Throwable::getMessage).orElse("-"));
         }
     }

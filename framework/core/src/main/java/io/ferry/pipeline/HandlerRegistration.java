@@ -49,9 +49,25 @@ public record HandlerRegistration(
     }
 
     /** A registration without cost estimates. */
-    public HandlerRegistration(String plugin, Stage stage, String id, int priority, Optional<SectionId> section,
-            Handler handler, Optional<LongSupplier> pendingBytes, boolean ramFinalPass) {
-        this(plugin, stage, id, priority, section, handler, pendingBytes, ramFinalPass, Optional.empty(),
+    public HandlerRegistration(
+            String plugin,
+            Stage stage,
+            String id,
+            int priority,
+            Optional<SectionId> section,
+            Handler handler,
+            Optional<LongSupplier> pendingBytes,
+            boolean ramFinalPass) {
+        this(
+                plugin,
+                stage,
+                id,
+                priority,
+                section,
+                handler,
+                pendingBytes,
+                ramFinalPass,
+                Optional.empty(),
                 Optional.empty());
     }
 

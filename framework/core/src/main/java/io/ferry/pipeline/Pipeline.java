@@ -36,8 +36,13 @@ public final class Pipeline {
     /** Plugins offering device models that registered no LOAD handler, none of whose devices is attached. */
     private final ImmutableMap<String, List<String>> withoutDevice;
 
-    private Pipeline(Side side, ImmutableList<String> plugins, ImmutableListMultimap<Stage, HandlerRegistration> handlers,
-            ImmutableList<SectionId> sections, ImmutableList<DirtyLogRegistration> dirtyLogs, String machine,
+    private Pipeline(
+            Side side,
+            ImmutableList<String> plugins,
+            ImmutableListMultimap<Stage, HandlerRegistration> handlers,
+            ImmutableList<SectionId> sections,
+            ImmutableList<DirtyLogRegistration> dirtyLogs,
+            String machine,
             ImmutableMap<String, List<String>> withoutDevice) {
         this.side = side;
         this.plugins = plugins;
@@ -75,7 +80,8 @@ public final class Pipeline {
         for (MigrationPlugin p : byName.values()) {
             collector.collect(p, machine);
         }
-        return collector.build(ImmutableList.copyOf(byName.keySet()), machine, withoutDevice(machine, byName.values(), collector));
+        return collector.build(
+                ImmutableList.copyOf(byName.keySet()), machine, withoutDevice(machine, byName.values(), collector));
     }
 
     /**
@@ -91,25 +97,31 @@ public final class Pipeline {
             String name = needed.get().plugin();
             MigrationPlugin present = plugins.get(name);
             if (present == null) {
-                throw new MissingPluginException(name, "machine " + machine.name() + ": device " + d.id()
-                        + " needs plugin '" + name + "', which is not registered (plugins: " + plugins.keySet()
-                        + "); bring the plugin back or detach the device");
+                throw new MissingPluginException(
+                        name,
+                        "machine " + machine.name() + ": device " + d.id()
+                                + " needs plugin '" + name + "', which is not registered (plugins: " + plugins.keySet()
+                                + "); bring the plugin back or detach the device");
             }
             if (!needed.get().isServedBy(name, present.getClass())) {
-                throw new MissingPluginException(name, "machine " + machine.name() + ": device " + d.id()
-                        + " was attached by plugin '" + name + "' code that has since left; the plugin now registered"
-                        + " is another copy of it and cannot migrate the device: detach the device and attach it again");
+                throw new MissingPluginException(
+                        name,
+                        "machine " + machine.name() + ": device " + d.id()
+                                + " was attached by plugin '" + name
+                                + "' code that has since left; the plugin now registered"
+                                + " is another copy of it and cannot migrate the device: detach the device and attach it again");
             }
         }
     }
 
-    private static ImmutableMap<String, List<String>> withoutDevice(Machine machine, Iterable<MigrationPlugin> plugins,
-            Collector collector) {
+    private static ImmutableMap<String, List<String>> withoutDevice(
+            Machine machine, Iterable<MigrationPlugin> plugins, Collector collector) {
         Set<String> bound = new HashSet<>();
         machine.devices().forEach(d -> machine.ownerOf(d.id()).ifPresent(o -> bound.add(o.plugin())));
         ImmutableMap.Builder<String, List<String>> out = ImmutableMap.builder();
         for (MigrationPlugin p : plugins) {
-            List<String> models = p.deviceModels().stream().map(DeviceModel::name).toList();
+            List<String> models =
+                    p.deviceModels().stream().map(DeviceModel::name).toList();
             if (!models.isEmpty() && !collector.loads(p.name()) && !bound.contains(p.name())) {
                 out.put(p.name(), models);
             }
@@ -176,9 +188,14 @@ public final class Pipeline {
         if (candidates.isEmpty()) {
             return head + ": none of its plugins " + plugins + " loads it";
         }
-        StringBuilder out = new StringBuilder(head).append(": machine ").append(machine).append(" lacks the device");
-        candidates.forEach((plugin, models) -> out.append(" of plugin ").append(plugin).append(" (device ")
-                .append(models.size() == 1 ? "model " : "models ").append(String.join(", ", models)).append(')'));
+        StringBuilder out =
+                new StringBuilder(head).append(": machine ").append(machine).append(" lacks the device");
+        candidates.forEach((plugin, models) -> out.append(" of plugin ")
+                .append(plugin)
+                .append(" (device ")
+                .append(models.size() == 1 ? "model " : "models ")
+                .append(String.join(", ", models))
+                .append(')'));
         return out.append(": attach it before the migration").toString();
     }
 
@@ -195,8 +212,13 @@ public final class Pipeline {
                 out.append("  (no handlers)\n");
             }
             for (HandlerRegistration h : list) {
-                out.append(String.format("  %6d %-12s %-24s %-10s %s%n", h.priority(), Priority.describe(h.priority()),
-                        h.id(), h.plugin(), h.section().map(SectionId::toString).orElse("no chunk")));
+                out.append(String.format(
+                        "  %6d %-12s %-24s %-10s %s%n",
+                        h.priority(),
+                        Priority.describe(h.priority()),
+                        h.id(),
+                        h.plugin(),
+                        h.section().map(SectionId::toString).orElse("no chunk")));
             }
         }
         return out.toString();
@@ -262,9 +284,17 @@ public final class Pipeline {
                 @Override
                 public Registration on(Stage stage) {
                     checkNotNull(stage, "stage");
-                    checkArgument(stage.side() == side, "plugin %s: %s is a %s stage, but the %s side is being assembled",
-                            plugin, stage, stage.side(), side);
-                    checkState(open[0], "plugin %s: its registrar is closed once register%s returns", plugin,
+                    checkArgument(
+                            stage.side() == side,
+                            "plugin %s: %s is a %s stage, but the %s side is being assembled",
+                            plugin,
+                            stage,
+                            stage.side(),
+                            side);
+                    checkState(
+                            open[0],
+                            "plugin %s: its registrar is closed once register%s returns",
+                            plugin,
                             side == Side.SOURCE ? "Source" : "Destination");
                     Registration reg = new Registration(plugin, stage, Collector.this::add);
                     started.add(reg);
@@ -274,11 +304,18 @@ public final class Pipeline {
                 @Override
                 public void dirtyLog(DirtyLogSource log) {
                     checkNotNull(log, "log");
-                    checkArgument(side == Side.SOURCE, "plugin %s: dirty log %s: dirty logs exist on the source only",
-                            plugin, log.name());
-                    checkState(open[0], "plugin %s: its registrar is closed once register%s returns", plugin,
+                    checkArgument(
+                            side == Side.SOURCE,
+                            "plugin %s: dirty log %s: dirty logs exist on the source only",
+                            plugin,
+                            log.name());
+                    checkState(
+                            open[0],
+                            "plugin %s: its registrar is closed once register%s returns",
+                            plugin,
                             side == Side.SOURCE ? "Source" : "Destination");
-                    DirtyLogRegistration previous = dirtyLogs.putIfAbsent(log.name(), new DirtyLogRegistration(plugin, log));
+                    DirtyLogRegistration previous =
+                            dirtyLogs.putIfAbsent(log.name(), new DirtyLogRegistration(plugin, log));
                     if (previous != null) {
                         throw new DuplicateRegistrationException("dirty log '" + log.name() + "' registered twice (by "
                                 + previous.plugin() + " and " + plugin + ")");
@@ -294,9 +331,12 @@ public final class Pipeline {
                     throw new DuplicateRegistrationException("handler id '" + h.id() + "' registered twice on "
                             + h.stage() + " (by " + existing.plugin() + " and " + h.plugin() + ")");
                 }
-                if (h.stage() == Stage.LOAD && existing.section().orElseThrow().sameStateAs(h.section().orElseThrow())) {
-                    throw new DuplicateRegistrationException("section " + h.section().orElseThrow()
-                            + " has two loaders: " + existing.id() + " and " + h.id());
+                if (h.stage() == Stage.LOAD
+                        && existing.section()
+                                .orElseThrow()
+                                .sameStateAs(h.section().orElseThrow())) {
+                    throw new DuplicateRegistrationException("section "
+                            + h.section().orElseThrow() + " has two loaders: " + existing.id() + " and " + h.id());
                 }
             }
             h.section().ifPresent(s -> claim(s, h));
@@ -307,28 +347,41 @@ public final class Pipeline {
             String key = section.name() + "/" + section.instance();
             String owner = sectionOwners.putIfAbsent(key, h.plugin());
             if (owner != null && !owner.equals(h.plugin())) {
-                throw new DuplicateRegistrationException("section " + key + " claimed by plugins " + owner + " and "
-                        + h.plugin());
+                throw new DuplicateRegistrationException(
+                        "section " + key + " claimed by plugins " + owner + " and " + h.plugin());
             }
             SectionId known = sectionVersions.putIfAbsent(key, section);
-            checkArgument(known == null || known.version() == section.version(),
-                    "section %s registered with versions %s and %s by handler %s", key,
-                    known == null ? 0 : known.version(), section.version(), h.id());
+            checkArgument(
+                    known == null || known.version() == section.version(),
+                    "section %s registered with versions %s and %s by handler %s",
+                    key,
+                    known == null ? 0 : known.version(),
+                    section.version(),
+                    h.id());
         }
 
         /** Whether {@code plugin} registered a LOAD handler. */
         boolean loads(String plugin) {
-            return byStage.getOrDefault(Stage.LOAD, List.of()).stream().anyMatch(h -> h.plugin().equals(plugin));
+            return byStage.getOrDefault(Stage.LOAD, List.of()).stream()
+                    .anyMatch(h -> h.plugin().equals(plugin));
         }
 
-        Pipeline build(ImmutableList<String> plugins, Machine machine, ImmutableMap<String, List<String>> withoutDevice) {
+        Pipeline build(
+                ImmutableList<String> plugins, Machine machine, ImmutableMap<String, List<String>> withoutDevice) {
             ImmutableListMultimap.Builder<Stage, HandlerRegistration> sorted = ImmutableListMultimap.builder();
-            byStage.forEach((stage, list) -> sorted.putAll(stage, list.stream().sorted(HandlerRegistration.ORDER).toList()));
+            byStage.forEach((stage, list) -> sorted.putAll(
+                    stage, list.stream().sorted(HandlerRegistration.ORDER).toList()));
             ImmutableList<SectionId> sections = sectionVersions.values().stream()
                     .sorted(java.util.Comparator.comparing(SectionId::name).thenComparingInt(SectionId::instance))
                     .collect(ImmutableList.toImmutableList());
-            return new Pipeline(side, plugins, sorted.build(), sections, ImmutableList.copyOf(dirtyLogs.values()),
-                    machine.name(), withoutDevice);
+            return new Pipeline(
+                    side,
+                    plugins,
+                    sorted.build(),
+                    sections,
+                    ImmutableList.copyOf(dirtyLogs.values()),
+                    machine.name(),
+                    withoutDevice);
         }
     }
 }

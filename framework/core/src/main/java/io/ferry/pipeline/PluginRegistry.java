@@ -59,8 +59,10 @@ public final class PluginRegistry {
         boolean removed = plugins.remove(plugin);
         if (removed) {
             if (!plugin.deviceModels().isEmpty()) {
-                LOG.log(Level.WARNING, "plugin " + plugin.name() + " left: a machine with one of its devices cannot migrate"
-                        + " until it is back or the device is detached");
+                LOG.log(
+                        Level.WARNING,
+                        "plugin " + plugin.name() + " left: a machine with one of its devices cannot migrate"
+                                + " until it is back or the device is detached");
             }
             listeners.forEach(l -> l.removed(plugin));
         }
@@ -69,7 +71,8 @@ public final class PluginRegistry {
 
     /** The plugins now, by name: the order the pipeline asks them to register in. */
     public List<MigrationPlugin> snapshot() {
-        return plugins.stream().sorted(Comparator.comparing(MigrationPlugin::name))
+        return plugins.stream()
+                .sorted(Comparator.comparing(MigrationPlugin::name))
                 .collect(ImmutableList.toImmutableList());
     }
 
@@ -80,8 +83,8 @@ public final class PluginRegistry {
      */
     public List<DeviceModel> deviceModels() {
         return snapshot().stream()
-                .flatMap(p -> p.deviceModels().stream().map(m -> (DeviceModel) new BoundDeviceModel(
-                        new DeviceOwner(p.name(), Optional.of(p.getClass())), m)))
+                .flatMap(p -> p.deviceModels().stream().map(m ->
+                        (DeviceModel) new BoundDeviceModel(new DeviceOwner(p.name(), Optional.of(p.getClass())), m)))
                 .collect(ImmutableList.toImmutableList());
     }
 
@@ -92,7 +95,9 @@ public final class PluginRegistry {
      */
     public DeviceModel deviceModel(String name) {
         List<DeviceModel> available = deviceModels();
-        return available.stream().filter(d -> d.name().equals(name)).findFirst()
+        return available.stream()
+                .filter(d -> d.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown device '" + name + "': available are "
                         + available.stream().map(DeviceModel::name).toList()));
     }

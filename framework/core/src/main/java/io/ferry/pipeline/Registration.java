@@ -37,8 +37,10 @@ public final class Registration {
     /** Unique on the stage: lower case letters, digits, '.', '_' or '-', such as {@code "ram.iterate"}. */
     public Registration id(String id) {
         checkNotNull(id, "id");
-        checkArgument(ID.matcher(id).matches(),
-                "handler id '%s' must be 1..100 of [a-z0-9._-], starting with a letter or digit", id);
+        checkArgument(
+                ID.matcher(id).matches(),
+                "handler id '%s' must be 1..100 of [a-z0-9._-], starting with a letter or digit",
+                id);
         this.id = id;
         return this;
     }
@@ -88,8 +90,10 @@ public final class Registration {
      * estimate to the source).
      */
     public Registration estimatedNanos(LongSupplier nanos) {
-        checkArgument(stage == Stage.COMPLETE || stage == Stage.LOAD_COMPLETE,
-                "estimatedNanos is for COMPLETE and LOAD_COMPLETE handlers, not %s", stage);
+        checkArgument(
+                stage == Stage.COMPLETE || stage == Stage.LOAD_COMPLETE,
+                "estimatedNanos is for COMPLETE and LOAD_COMPLETE handlers, not %s",
+                stage);
         this.nanosEstimate = checkNotNull(nanos, "nanos");
         return this;
     }
@@ -98,8 +102,11 @@ public final class Registration {
     public void handler(StageHandler handler) {
         checkArgument(stage != Stage.LOAD, "LOAD takes a ChunkLoader: use loader()");
         if (section != null) {
-            checkArgument(stage.emitsChunks() || stage.side() == Side.DESTINATION,
-                    "handler %s: %s emits no chunks, so it takes no section", id, stage);
+            checkArgument(
+                    stage.emitsChunks() || stage.side() == Side.DESTINATION,
+                    "handler %s: %s emits no chunks, so it takes no section",
+                    id,
+                    stage);
         }
         register(checkNotNull(handler, "handler"));
     }
@@ -118,7 +125,8 @@ public final class Registration {
 
     /** How the plugin would complete it, for the message when it never did. */
     String unfinished() {
-        return String.format("plugin %s started a registration on %s (id %s) but never completed it with %s",
+        return String.format(
+                "plugin %s started a registration on %s (id %s) but never completed it with %s",
                 plugin, stage, id == null ? "not set" : "'" + id + "'", stage == Stage.LOAD ? "loader()" : "handler()");
     }
 
@@ -127,8 +135,16 @@ public final class Registration {
         checkState(id != null, "a %s registration of plugin %s needs an id", stage, plugin);
         checkState(priority != null, "handler %s on %s needs an explicit priority", id, stage);
         done = true;
-        sink.accept(new HandlerRegistration(plugin, stage, id, priority, Optional.ofNullable(section), handler,
-                Optional.ofNullable(pendingBytes), ramFinalPass, Optional.ofNullable(bytesEstimate),
+        sink.accept(new HandlerRegistration(
+                plugin,
+                stage,
+                id,
+                priority,
+                Optional.ofNullable(section),
+                handler,
+                Optional.ofNullable(pendingBytes),
+                ramFinalPass,
+                Optional.ofNullable(bytesEstimate),
                 Optional.ofNullable(nanosEstimate)));
     }
 }

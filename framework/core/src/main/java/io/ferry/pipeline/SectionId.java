@@ -12,8 +12,10 @@ import static com.google.common.base.Preconditions.checkNotNull;
 public record SectionId(String name, int instance, int version) {
     public SectionId {
         checkNotNull(name, "name");
-        checkArgument(!name.isEmpty() && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255,
-                "section name must be 1..255 bytes of UTF-8: '%s'", name);
+        checkArgument(
+                !name.isEmpty() && name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 255,
+                "section name must be 1..255 bytes of UTF-8: '%s'",
+                name);
         checkArgument(instance >= 0, "section %s: instance must be >= 0 but was %s", name, instance);
         checkArgument(version >= 1, "section %s: version must be >= 1 but was %s", name, version);
     }

@@ -68,7 +68,8 @@ public interface StageContext {
      */
     default long discardPages(long firstPage, long count) {
         // Default only so that contexts made outside the engine (a plugin's own unit tests) compile.
-        throw new IllegalStateException("discardPages: this context does not offer it; the engine's does at DIRTY_SYNC");
+        throw new IllegalStateException(
+                "discardPages: this context does not offer it; the engine's does at DIRTY_SYNC");
     }
 
     /**

@@ -165,7 +165,8 @@ public sealed interface Frame {
     record Decider(String host, int port) implements Frame {
         public Decider {
             checkNotNull(host, "host");
-            checkArgument(!host.isEmpty() && host.length() <= 255, "decider host must be 1..255 characters: '%s'", host);
+            checkArgument(
+                    !host.isEmpty() && host.length() <= 255, "decider host must be 1..255 characters: '%s'", host);
             checkArgument(port > 0 && port <= 0xFFFF, "decider port must be in [1, 65535] but was %s", port);
         }
 

@@ -30,10 +30,10 @@ public final class FrameReader {
     public static final int MAX_CHANNELS = 16;
     /** Frame types that carry the stream's data, which END closes. */
     private static final java.util.Set<FrameType> AFTER_END_DATA =
-            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END,
-                    FrameType.DECIDER);
+            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END, FrameType.DECIDER);
     /** The longest peer text (an ERROR message) passed on. */
     public static final int MAX_PEER_TEXT = 1024;
+
     private final ReadableByteChannel channel;
     private final int maxFrameSize;
     private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
@@ -65,34 +65,46 @@ public final class FrameReader {
         b.flip();
         long magic = b.getLong();
         if (magic != StreamHeader.MAGIC) {
-            throw new BadMagicException(start, StreamFormatException.HEADER,
+            throw new BadMagicException(
+                    start,
+                    StreamFormatException.HEADER,
                     String.format("expected magic 0x%016X (\"FERRYMIG\"), found 0x%016X", StreamHeader.MAGIC, magic));
         }
         crc.reset();
         crc.update(b.array(), 0, 24);
         int expected = b.getInt(24);
         if (expected != (int) crc.getValue()) {
-            throw new ChecksumMismatchException(start, StreamFormatException.HEADER,
+            throw new ChecksumMismatchException(
+                    start,
+                    StreamFormatException.HEADER,
                     String.format("header checksum 0x%08X, computed 0x%08X", expected, (int) crc.getValue()));
         }
         int version = Short.toUnsignedInt(b.getShort(8));
         if (version != StreamHeader.FORMAT_VERSION) {
-            throw new UnsupportedFormatVersionException(start, StreamFormatException.HEADER,
+            throw new UnsupportedFormatVersionException(
+                    start,
+                    StreamFormatException.HEADER,
                     "format version " + version + ", this reader supports " + StreamHeader.FORMAT_VERSION);
         }
         int flags = Short.toUnsignedInt(b.getShort(10));
         if (flags != 0) {
-            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+            throw new MalformedFrameException(
+                    start,
+                    StreamFormatException.HEADER,
                     String.format("reserved header flags 0x%04X must be 0", flags));
         }
         int index = Short.toUnsignedInt(b.getShort(12));
         int count = Short.toUnsignedInt(b.getShort(14));
         if (count > MAX_CHANNELS) {
-            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+            throw new MalformedFrameException(
+                    start,
+                    StreamFormatException.HEADER,
                     "a stream of " + count + " channels; this reader supports up to " + MAX_CHANNELS);
         }
         if (count == 0 || index >= count) {
-            throw new MalformedFrameException(start, StreamFormatException.HEADER,
+            throw new MalformedFrameException(
+                    start,
+                    StreamFormatException.HEADER,
                     "channel " + index + " of " + count + " is not a valid channel");
         }
         return new StreamHeader(version, index, count, b.getLong(16));
@@ -115,22 +127,25 @@ public final class FrameReader {
      * payload is a view of {@code body}; no other frame refers to it.
      */
     public Frame next(ByteBuffer body) throws IOException {
-        checkArgument(body.capacity() >= bufferSize(), "frame buffer of %s bytes, needs %s", body.capacity(),
-                bufferSize());
+        checkArgument(
+                body.capacity() >= bufferSize(), "frame buffer of %s bytes, needs %s", body.capacity(), bufferSize());
         long start = offset;
         long index = totals.frames();
         header.clear();
         readFully(header, start, index, "a " + FrameWriter.FRAME_HEADER + "-byte frame header");
         int code = Byte.toUnsignedInt(header.get(0));
-        FrameType type = FrameType.ofCode(code).orElseThrow(() -> new UnknownFrameTypeException(start, index,
-                String.format("type byte 0x%02X is no frame type", code)));
+        FrameType type = FrameType.ofCode(code)
+                .orElseThrow(() -> new UnknownFrameTypeException(
+                        start, index, String.format("type byte 0x%02X is no frame type", code)));
         int flags = Byte.toUnsignedInt(header.get(1));
         int section = Short.toUnsignedInt(header.getShort(2));
         long length = Integer.toUnsignedLong(header.getInt(4));
         checkPlace(type, flags, section, start, index);
         if (length > maxFrameSize) {
-            throw new FrameTooLargeException(start, index, type + " frame declares " + length
-                    + " payload bytes, the maximum is " + maxFrameSize);
+            throw new FrameTooLargeException(
+                    start,
+                    index,
+                    type + " frame declares " + length + " payload bytes, the maximum is " + maxFrameSize);
         }
         body.clear().limit((int) length + FrameWriter.FRAME_TRAILER);
         readFully(body, start, index, type + " payload of " + length + " bytes and its checksum");
@@ -142,23 +157,33 @@ public final class FrameReader {
         body.limit((int) length);
         crc.update(body);
         if (expected != (int) crc.getValue()) {
-            throw new ChecksumMismatchException(start, index, String.format("%s frame checksum 0x%08X, computed 0x%08X",
-                    type, expected, (int) crc.getValue()));
+            throw new ChecksumMismatchException(
+                    start,
+                    index,
+                    String.format("%s frame checksum 0x%08X, computed 0x%08X", type, expected, (int) crc.getValue()));
         }
         body.position(0).limit((int) length);
         Frame frame = decode(type, section, body, start, index);
         if (frame instanceof Frame.End end && end.totals().equals(totals) && end.digest() != digest.value()) {
-            // Totals that differ are the engine's finer complaint; equal totals with another digest: frames were changed.
-            throw new ChecksumMismatchException(start, index, String.format("stream digest 0x%08X in END, computed "
-                    + "0x%08X over the %d frames before it: the stream was altered", end.digest(), digest.value(),
-                    totals.frames()));
+            // Totals that differ are the engine's finer complaint; equal totals with another digest: frames were
+            // changed.
+            throw new ChecksumMismatchException(
+                    start,
+                    index,
+                    String.format(
+                            "stream digest 0x%08X in END, computed "
+                                    + "0x%08X over the %d frames before it: the stream was altered",
+                            end.digest(), digest.value(), totals.frames()));
         }
         if (frame instanceof Frame.Pass p) {
             // The voided attempt used up its completion pass number, sent (after the ACK) or not (during COMPLETE).
             boolean inOrder = p.pass() == lastPass + 1 || (voided && p.pass() == lastPass + 2);
             if (!inOrder) {
-                throw new MalformedFrameException(start, index, "PASS " + p.pass() + " after PASS " + lastPass
-                        + ": passes are numbered 0, 1, 2, ... in order (one skipped after a VOID)");
+                throw new MalformedFrameException(
+                        start,
+                        index,
+                        "PASS " + p.pass() + " after PASS " + lastPass
+                                + ": passes are numbered 0, 1, 2, ... in order (one skipped after a VOID)");
             }
             lastPass = p.pass();
             voided = false;
@@ -181,11 +206,14 @@ public final class FrameReader {
     private void checkPlace(FrameType type, int flags, int section, long start, long index)
             throws MalformedFrameException {
         if (flags != 0) {
-            throw new MalformedFrameException(start, index, String.format("%s frame: reserved flags 0x%02X must be 0", type, flags));
+            throw new MalformedFrameException(
+                    start, index, String.format("%s frame: reserved flags 0x%02X must be 0", type, flags));
         }
         if (type != FrameType.CHUNK && section != FrameWriter.NO_SECTION) {
-            throw new MalformedFrameException(start, index, type + " frame names section " + section
-                    + "; only a CHUNK belongs to a section (0xFFFF for none)");
+            throw new MalformedFrameException(
+                    start,
+                    index,
+                    type + " frame names section " + section + "; only a CHUNK belongs to a section (0xFFFF for none)");
         }
         if (ended && AFTER_END_DATA.contains(type)) {
             throw new MalformedFrameException(start, index, type + " frame after END: the stream's data ended there");
@@ -204,7 +232,8 @@ public final class FrameReader {
             n = channel.read(probe);
         } while (n == 0);
         if (n > 0) {
-            throw new MalformedFrameException(offset, totals.frames(), "data after END: the stream goes on past its end");
+            throw new MalformedFrameException(
+                    offset, totals.frames(), "data after END: the stream goes on past its end");
         }
     }
 
@@ -244,7 +273,8 @@ public final class FrameReader {
                 case DECISION -> new Frame.Decision(p.getLong(), verdict(p.get(), start, index));
             };
             if (type != FrameType.CHUNK && p.hasRemaining()) {
-                throw new MalformedFrameException(start, index, p.remaining() + " unexpected trailing bytes in " + type);
+                throw new MalformedFrameException(
+                        start, index, p.remaining() + " unexpected trailing bytes in " + type);
             }
             return f;
         } catch (BufferUnderflowException e) {
@@ -255,7 +285,8 @@ public final class FrameReader {
     private static Frame.Decider decodeDecider(ByteBuffer p, long start, long index) throws MalformedFrameException {
         int len = Short.toUnsignedInt(p.getShort());
         if (len == 0 || len > 255 || len > p.remaining()) {
-            throw new MalformedFrameException(start, index, "DECIDER host length " + len + " (1..255, within the payload)");
+            throw new MalformedFrameException(
+                    start, index, "DECIDER host length " + len + " (1..255, within the payload)");
         }
         byte[] host = new byte[len];
         p.get(host);
@@ -272,8 +303,10 @@ public final class FrameReader {
                 return v;
             }
         }
-        throw new MalformedFrameException(start, index, "DECISION verdict " + Byte.toUnsignedInt(code)
-                + " (0 undecided, 1 committed, 2 aborted)");
+        throw new MalformedFrameException(
+                start,
+                index,
+                "DECISION verdict " + Byte.toUnsignedInt(code) + " (0 undecided, 1 committed, 2 aborted)");
     }
 
     private static Frame.Manifest decodeManifest(ByteBuffer p, long start, long index) throws MalformedFrameException {
@@ -294,8 +327,8 @@ public final class FrameReader {
             int instance = p.getInt();
             int version = p.getInt();
             if (instance < 0 || version < 1) {
-                throw new MalformedFrameException(start, index,
-                        "manifest section " + name + ": instance " + instance + ", version " + version);
+                throw new MalformedFrameException(
+                        start, index, "manifest section " + name + ": instance " + instance + ", version " + version);
             }
             SectionId id = new SectionId(name, instance, version);
             if (!seen.add(id.key())) {
@@ -310,8 +343,8 @@ public final class FrameReader {
         long frames = p.getLong();
         long chunkBytes = p.getLong();
         if (frames < 0 || chunkBytes < 0) {
-            throw new MalformedFrameException(start, index, "negative totals: " + frames + " frames, " + chunkBytes
-                    + " chunk bytes");
+            throw new MalformedFrameException(
+                    start, index, "negative totals: " + frames + " frames, " + chunkBytes + " chunk bytes");
         }
         return new StreamTotals(frames, chunkBytes);
     }
@@ -346,8 +379,10 @@ public final class FrameReader {
     static String printable(String text) {
         int n = Math.min(text.length(), MAX_PEER_TEXT);
         StringBuilder b = new StringBuilder(n + 40);
-        text.codePoints().limit(n).forEach(c -> b.appendCodePoint(Character.isISOControl(c)
-                || Character.getType(c) == Character.FORMAT ? '?' : c));
+        text.codePoints()
+                .limit(n)
+                .forEach(c -> b.appendCodePoint(
+                        Character.isISOControl(c) || Character.getType(c) == Character.FORMAT ? '?' : c));
         if (text.length() > MAX_PEER_TEXT) {
             b.append(" ... (").append(text.length() - MAX_PEER_TEXT).append(" more characters cut)");
         }
@@ -356,8 +391,12 @@ public final class FrameReader {
 
     private static String utf8(ByteBuffer b, long start, long index) throws MalformedFrameException {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(b).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(b)
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new MalformedFrameException(start, index, "text is not valid UTF-8");
         }
@@ -371,15 +410,18 @@ public final class FrameReader {
                 n = channel.read(dst);
             } catch (SocketException e) {
                 // The peer reset the connection (it closed with our answers unread): the stream ended here.
-                TruncatedStreamException t = new TruncatedStreamException(start, index, "connection reset after "
-                        + (wanted - dst.remaining()) + " of " + wanted + " bytes of " + expected);
+                TruncatedStreamException t = new TruncatedStreamException(
+                        start,
+                        index,
+                        "connection reset after " + (wanted - dst.remaining()) + " of " + wanted + " bytes of "
+                                + expected);
                 t.initCause(e);
                 throw t;
             }
             if (n < 0) {
                 int got = wanted - dst.remaining();
-                throw new TruncatedStreamException(start, index, "stream ended after " + got + " of " + wanted
-                        + " bytes of " + expected);
+                throw new TruncatedStreamException(
+                        start, index, "stream ended after " + got + " of " + wanted + " bytes of " + expected);
             }
             offset += n;
         }

@@ -18,6 +18,7 @@ import java.util.zip.CRC32C;
 public final class FrameWriter {
     /** Frame header: type u8, flags u8, section u16, length u32. */
     public static final int FRAME_HEADER = 8;
+
     public static final int FRAME_TRAILER = 4;
     /** Section field value of frames that belong to no section. */
     public static final int NO_SECTION = 0xFFFF;
@@ -46,8 +47,12 @@ public final class FrameWriter {
 
     public void writeHeader(StreamHeader h) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(StreamHeader.SIZE);
-        b.putLong(StreamHeader.MAGIC).putShort((short) h.formatVersion()).putShort((short) 0)
-                .putShort((short) h.channelIndex()).putShort((short) h.channelCount()).putLong(h.streamId());
+        b.putLong(StreamHeader.MAGIC)
+                .putShort((short) h.formatVersion())
+                .putShort((short) 0)
+                .putShort((short) h.channelIndex())
+                .putShort((short) h.channelCount())
+                .putLong(h.streamId());
         crc.reset();
         crc.update(b.array(), 0, 24);
         b.putInt((int) crc.getValue()).flip();
@@ -99,7 +104,13 @@ public final class FrameWriter {
     /** Writes the END frame with this writer's totals and stream digest and returns it; END does not count itself. */
     public Frame.End writeEnd() throws IOException {
         Frame.End end = new Frame.End(totals, digest.value());
-        writeFrame(FrameType.END, NO_SECTION, ByteBuffer.allocate(20).put(encode(end.totals())).putInt(end.digest()).flip(),
+        writeFrame(
+                FrameType.END,
+                NO_SECTION,
+                ByteBuffer.allocate(20)
+                        .put(encode(end.totals()))
+                        .putInt(end.digest())
+                        .flip(),
                 false);
         return end;
     }
@@ -110,8 +121,13 @@ public final class FrameWriter {
 
     public void writeAck(Frame.Ack ack) throws IOException {
         ByteBuffer marks = encode(ack.marks());
-        writeFrame(FrameType.ACK, NO_SECTION, ByteBuffer.allocate(16 + marks.remaining()).put(encode(ack.totals()))
-                .put(marks).flip());
+        writeFrame(
+                FrameType.ACK,
+                NO_SECTION,
+                ByteBuffer.allocate(16 + marks.remaining())
+                        .put(encode(ack.totals()))
+                        .put(marks)
+                        .flip());
     }
 
     public void writeAccept() throws IOException {
@@ -127,8 +143,10 @@ public final class FrameWriter {
     }
 
     public void writePong(Frame.Pong pong) throws IOException {
-        writeFrame(FrameType.PONG, NO_SECTION, ByteBuffer.allocate(16).putLong(0, pong.stamp())
-                .putLong(8, pong.destinationNanos()));
+        writeFrame(
+                FrameType.PONG,
+                NO_SECTION,
+                ByteBuffer.allocate(16).putLong(0, pong.stamp()).putLong(8, pong.destinationNanos()));
     }
 
     public void writeReport(Frame.Report report) throws IOException {
@@ -137,8 +155,14 @@ public final class FrameWriter {
 
     public void writeDecider(Frame.Decider decider) throws IOException {
         byte[] host = decider.host().getBytes(StandardCharsets.UTF_8);
-        writeFrame(FrameType.DECIDER, NO_SECTION, ByteBuffer.allocate(4 + host.length).putShort((short) host.length)
-                .put(host).putShort((short) decider.port()).flip());
+        writeFrame(
+                FrameType.DECIDER,
+                NO_SECTION,
+                ByteBuffer.allocate(4 + host.length)
+                        .putShort((short) host.length)
+                        .put(host)
+                        .putShort((short) decider.port())
+                        .flip());
     }
 
     public void writeAsk(Frame.Ask ask) throws IOException {
@@ -146,8 +170,11 @@ public final class FrameWriter {
     }
 
     public void writeDecision(Frame.Decision decision) throws IOException {
-        writeFrame(FrameType.DECISION, NO_SECTION, ByteBuffer.allocate(9).putLong(0, decision.streamId())
-                .put(8, (byte) decision.verdict().code()));
+        writeFrame(
+                FrameType.DECISION,
+                NO_SECTION,
+                ByteBuffer.allocate(9).putLong(0, decision.streamId()).put(8, (byte)
+                        decision.verdict().code()));
     }
 
     public void writeError(Frame.Error error) throws IOException {
@@ -189,8 +216,12 @@ public final class FrameWriter {
     }
 
     private void writeFrame(FrameType type, int section, ByteBuffer payload, boolean counted) throws IOException {
-        checkArgument(payload.remaining() <= maxFrameSize, "%s payload of %s bytes exceeds the maximum frame size %s",
-                type, payload.remaining(), maxFrameSize);
+        checkArgument(
+                payload.remaining() <= maxFrameSize,
+                "%s payload of %s bytes exceeds the maximum frame size %s",
+                type,
+                payload.remaining(),
+                maxFrameSize);
         prepareHeader(type, section, payload.remaining());
         int pos = payload.position();
         crc.update(payload);
@@ -205,7 +236,10 @@ public final class FrameWriter {
 
     private void prepareHeader(FrameType type, int section, int length) {
         header.clear();
-        header.put(0, (byte) type.code()).put(1, (byte) 0).putShort(2, (short) section).putInt(4, length);
+        header.put(0, (byte) type.code())
+                .put(1, (byte) 0)
+                .putShort(2, (short) section)
+                .putInt(4, length);
         crc.reset();
         crc.update(header);
         header.clear();

@@ -8,8 +8,12 @@ import java.io.IOException;
  * bad has its own type.
  */
 public abstract sealed class StreamFormatException extends IOException
-        permits BadMagicException, UnsupportedFormatVersionException, ChecksumMismatchException,
-                TruncatedStreamException, FrameTooLargeException, UnknownFrameTypeException,
+        permits BadMagicException,
+                UnsupportedFormatVersionException,
+                ChecksumMismatchException,
+                TruncatedStreamException,
+                FrameTooLargeException,
+                UnknownFrameTypeException,
                 MalformedFrameException {
     private static final long serialVersionUID = 1L;
     /** Frame ordinal used for the stream header. */
@@ -35,6 +39,8 @@ public abstract sealed class StreamFormatException extends IOException
     }
 
     private static String describe(long offset, long frameIndex) {
-        return frameIndex == HEADER ? "stream header at offset " + offset : "frame #" + frameIndex + " at offset " + offset;
+        return frameIndex == HEADER
+                ? "stream header at offset " + offset
+                : "frame #" + frameIndex + " at offset " + offset;
     }
 }

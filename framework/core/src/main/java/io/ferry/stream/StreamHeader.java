@@ -15,13 +15,17 @@ public record StreamHeader(int formatVersion, int channelIndex, int channelCount
      * them); a reader accepts only its own version.
      */
     public static final int FORMAT_VERSION = 2;
+
     public static final int SIZE = 28;
 
     public StreamHeader {
         checkArgument(formatVersion >= 1 && formatVersion <= 0xFFFF, "format version out of range: %s", formatVersion);
         checkArgument(channelCount >= 1 && channelCount <= 0xFFFF, "channel count out of range: %s", channelCount);
-        checkArgument(channelIndex >= 0 && channelIndex < channelCount,
-                "channel index %s outside [0, %s)", channelIndex, channelCount);
+        checkArgument(
+                channelIndex >= 0 && channelIndex < channelCount,
+                "channel index %s outside [0, %s)",
+                channelIndex,
+                channelCount);
     }
 
     /** The header of a single-channel stream in the current format. */

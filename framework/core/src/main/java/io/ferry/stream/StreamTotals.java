@@ -12,7 +12,10 @@ public record StreamTotals(long frames, long chunkBytes) {
     public static final StreamTotals NONE = new StreamTotals(0, 0);
 
     public StreamTotals {
-        checkArgument(frames >= 0 && chunkBytes >= 0, "stream totals must be >= 0: %s frames, %s chunk bytes", frames,
+        checkArgument(
+                frames >= 0 && chunkBytes >= 0,
+                "stream totals must be >= 0: %s frames, %s chunk bytes",
+                frames,
                 chunkBytes);
     }
 
@@ -26,7 +29,7 @@ public record StreamTotals(long frames, long chunkBytes) {
         if (equals(received)) {
             return Optional.empty();
         }
-        return Optional.of(frames + " frames / " + chunkBytes + " chunk bytes were sent, but " + received.frames
-                + " / " + received.chunkBytes + " were received");
+        return Optional.of(frames + " frames / " + chunkBytes + " chunk bytes were sent, but " + received.frames + " / "
+                + received.chunkBytes + " were received");
     }
 }

@@ -25,8 +25,8 @@ public final class DecisionPort implements AutoCloseable {
     private final TransportOptions options;
     private final Optional<TlsContext> tls;
 
-    private DecisionPort(ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options,
-            Optional<TlsContext> tls) {
+    private DecisionPort(
+            ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options, Optional<TlsContext> tls) {
         this.server = server;
         this.address = address;
         this.options = options;
@@ -81,8 +81,8 @@ public final class DecisionPort implements AutoCloseable {
             return new TcpChannel(link, ByteBuffer.allocate(0));
         } catch (IOException | RuntimeException e) {
             socket.close();
-            throw new PeerRefusedException("decision port " + address + " refused " + socket.describe() + ": "
-                    + e.getMessage(), e);
+            throw new PeerRefusedException(
+                    "decision port " + address + " refused " + socket.describe() + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,7 +2,14 @@ package io.ferry.transport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -10,13 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import java.nio.channels.FileChannel;
-import java.nio.channels.GatheringByteChannel;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /** Snapshot files: a write-only end for the source, a read-only end for the destination. */
 final class FileChannels {
@@ -39,10 +39,15 @@ final class FileChannels {
                 String rest = p.getFileName().toString().substring(prefix.length());
                 int dot = rest.indexOf('.');
                 OptionalLong pid = dot > 0 ? parsePid(rest.substring(0, dot)) : OptionalLong.empty();
-                if (pid.isPresent() && !ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+                if (pid.isPresent()
+                        && !ProcessHandle.of(pid.getAsLong())
+                                .map(ProcessHandle::isAlive)
+                                .orElse(false)) {
                     Files.deleteIfExists(p);
-                    LOG.log(System.Logger.Level.INFO, "removed " + p + ", left by process " + pid.getAsLong()
-                            + " that ended before completing its snapshot");
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "removed " + p + ", left by process " + pid.getAsLong()
+                                    + " that ended before completing its snapshot");
                 }
             }
         }
@@ -77,11 +82,15 @@ final class FileChannels {
                 } catch (TimeoutException e) {
                     if (abandoned.getAsBoolean() || System.nanoTime() - deadline > 0) {
                         release(path, open);
-                        throw new IOException(abandoned.getAsBoolean() ? "restore from " + path + " was cancelled"
-                                : "no writer opened " + path + " within " + limit.toMillis() + " ms (parameter handshake-timeout)");
+                        throw new IOException(
+                                abandoned.getAsBoolean()
+                                        ? "restore from " + path + " was cancelled"
+                                        : "no writer opened " + path + " within " + limit.toMillis()
+                                                + " ms (parameter handshake-timeout)");
                     }
                 } catch (ExecutionException e) {
-                    throw new IOException("cannot open " + path + ": " + e.getCause().getMessage(), e.getCause());
+                    throw new IOException(
+                            "cannot open " + path + ": " + e.getCause().getMessage(), e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     release(path, open);
@@ -109,7 +118,8 @@ final class FileChannels {
         Path parent = path.toAbsolutePath().getParent();
         removeAbandonedPartials(parent, path.getFileName().toString());
         // The writer's process id is in the name, so a later snapshot can tell an abandoned file from one in progress.
-        Path temp = Files.createTempFile(parent, path.getFileName() + "." + ProcessHandle.current().pid() + ".", PARTIAL);
+        Path temp = Files.createTempFile(
+                parent, path.getFileName() + "." + ProcessHandle.current().pid() + ".", PARTIAL);
         FileChannel file = FileChannel.open(temp, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
         return new MigrationChannel() {
             private boolean completed;

@@ -53,7 +53,8 @@ public sealed interface MigrationUri {
             try {
                 port = Integer.parseInt(rest.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "': port '" + rest.substring(colon + 1) + "' is not a number");
+                throw new IllegalArgumentException(
+                        "'" + text + "': port '" + rest.substring(colon + 1) + "' is not a number");
             }
             return new Tcp(host, port);
         }
@@ -61,6 +62,7 @@ public sealed interface MigrationUri {
             checkArgument(text.length() > 5, "'%s' names no file", text);
             return new File(Path.of(text.substring(5)));
         }
-        throw new IllegalArgumentException("unsupported migration URI '" + text + "': expected tcp:HOST:PORT or file:PATH");
+        throw new IllegalArgumentException(
+                "unsupported migration URI '" + text + "': expected tcp:HOST:PORT or file:PATH");
     }
 }

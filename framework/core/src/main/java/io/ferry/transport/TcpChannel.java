@@ -1,10 +1,10 @@
 package io.ferry.transport;
 
+import io.ferry.stream.StreamHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
-import io.ferry.stream.StreamHeader;
 import java.util.List;
 import java.util.Optional;
 

@@ -33,15 +33,16 @@ final class TcpEndpoint implements IncomingEndpoint {
     private volatile TimedSocket pending;
     private volatile boolean closed;
 
-    private TcpEndpoint(ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options,
-            Optional<TlsContext> tls) {
+    private TcpEndpoint(
+            ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options, Optional<TlsContext> tls) {
         this.server = server;
         this.address = address;
         this.options = options;
         this.tls = tls;
     }
 
-    static TcpEndpoint bind(MigrationUri.Tcp uri, TransportOptions options, Optional<TlsContext> tls) throws IOException {
+    static TcpEndpoint bind(MigrationUri.Tcp uri, TransportOptions options, Optional<TlsContext> tls)
+            throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
             server.bind(new java.net.InetSocketAddress(uri.host(), uri.port()), BACKLOG);
@@ -68,14 +69,18 @@ final class TcpEndpoint implements IncomingEndpoint {
                 StreamHeader h = admitted.header().orElseThrow();
                 if (h.channelIndex() != 0) {
                     admitted.close();
-                    throw new PeerRefusedException("channel " + h.channelIndex() + " of " + h.channelCount()
-                            + " arrived before channel 0 of its stream", null);
+                    throw new PeerRefusedException(
+                            "channel " + h.channelIndex() + " of " + h.channelCount()
+                                    + " arrived before channel 0 of its stream",
+                            null);
                 }
             } catch (IOException | RuntimeException e) {
                 if (closed) {
                     throw e;
                 }
-                LOG.log(Level.WARNING, "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage());
+                LOG.log(
+                        Level.WARNING,
+                        "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage());
                 continue;
             } finally {
                 pending = null;
@@ -104,9 +109,11 @@ final class TcpEndpoint implements IncomingEndpoint {
             for (int missing = count - 1; missing > 0; ) {
                 long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
-                    throw new PeerRefusedException("stream " + Long.toHexString(h.streamId()) + ": " + missing + " of its "
-                            + count + " channels did not arrive within handshake-timeout ("
-                            + options.handshakeTimeout().toMillis() + " ms)", null);
+                    throw new PeerRefusedException(
+                            "stream " + Long.toHexString(h.streamId()) + ": " + missing + " of its "
+                                    + count + " channels did not arrive within handshake-timeout ("
+                                    + options.handshakeTimeout().toMillis() + " ms)",
+                            null);
                 }
                 server.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
                 SocketChannel s;
@@ -140,12 +147,16 @@ final class TcpEndpoint implements IncomingEndpoint {
         try {
             TcpChannel c = admit(s);
             StreamHeader h = c.header().orElseThrow();
-            if (h.streamId() != stream.streamId() || h.channelCount() != stream.channelCount() || h.channelIndex() == 0
+            if (h.streamId() != stream.streamId()
+                    || h.channelCount() != stream.channelCount()
+                    || h.channelIndex() == 0
                     || got[h.channelIndex()] != null) {
                 c.close();
-                throw new PeerRefusedException("channel " + h.channelIndex() + " of " + h.channelCount() + " of stream "
-                        + Long.toHexString(h.streamId()) + " is no missing channel of stream "
-                        + Long.toHexString(stream.streamId()), null);
+                throw new PeerRefusedException(
+                        "channel " + h.channelIndex() + " of " + h.channelCount() + " of stream "
+                                + Long.toHexString(h.streamId()) + " is no missing channel of stream "
+                                + Long.toHexString(stream.streamId()),
+                        null);
             }
             got[h.channelIndex()] = c;
             return true;
@@ -153,8 +164,10 @@ final class TcpEndpoint implements IncomingEndpoint {
             if (closed) {
                 throw e;
             }
-            LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting the channels of a"
-                    + " migration: " + e.getMessage());
+            LOG.log(
+                    Level.WARNING,
+                    "incoming " + address + ": refused a peer while admitting the channels of a" + " migration: "
+                            + e.getMessage());
             return false;
         } finally {
             pending = null;
@@ -175,8 +188,8 @@ final class TcpEndpoint implements IncomingEndpoint {
                 }
             }
             link.admissionDeadline(TimedSocket.NEVER);
-            StreamHeader h = new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024)
-                    .readHeader();
+            StreamHeader h =
+                    new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
             return new TcpChannel(link, ByteBuffer.wrap(header.array()), Optional.of(h));
         } catch (IOException | RuntimeException e) {
             socket.close();
@@ -215,7 +228,8 @@ final class TcpEndpoint implements IncomingEndpoint {
             return link;
         }
         if (options.tlsRequired()) {
-            throw new PeerRefusedException("plaintext peer " + socket.describe() + " refused: tls-required is on", null);
+            throw new PeerRefusedException(
+                    "plaintext peer " + socket.describe() + " refused: tls-required is on", null);
         }
         plain.put(first);
         return new PlainLink(socket, limits);
@@ -223,15 +237,17 @@ final class TcpEndpoint implements IncomingEndpoint {
 
     /** From now on this port is busy: tells every further peer so, until the endpoint is closed. */
     private void refuseOthers(String busyWith) {
-        Thread t = new Thread(() -> {
-            while (!closed) {
-                try {
-                    refuse(server.accept(), busyWith);
-                } catch (IOException e) {
-                    return; // the endpoint closed
-                }
-            }
-        }, "ferry-busy-" + address.port());
+        Thread t = new Thread(
+                () -> {
+                    while (!closed) {
+                        try {
+                            refuse(server.accept(), busyWith);
+                        } catch (IOException e) {
+                            return; // the endpoint closed
+                        }
+                    }
+                },
+                "ferry-busy-" + address.port());
         t.setDaemon(true);
         t.start();
     }
@@ -241,8 +257,9 @@ final class TcpEndpoint implements IncomingEndpoint {
         try (TimedSocket socket = open(s)) {
             Link link = openLink(socket, deadline, ByteBuffer.allocate(StreamHeader.SIZE));
             TcpChannel channel = new TcpChannel(link, ByteBuffer.allocate(0));
-            new FrameWriter(channel.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error("incoming port " + address
-                    + " is busy with another migration; connection refused"));
+            new FrameWriter(channel.output(), ERROR_FRAME_LIMIT)
+                    .writeError(new Frame.Error(
+                            "incoming port " + address + " is busy with another migration; connection refused"));
             // Read until the peer closes (it does on reading the ERROR): closing with unread data would reset the
             // connection and could destroy the ERROR before the peer reads it.
             link.admissionDeadline(deadline);

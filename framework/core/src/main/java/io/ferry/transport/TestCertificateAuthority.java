@@ -44,10 +44,36 @@ public final class TestCertificateAuthority {
         Files.createDirectories(dir);
         String password = newPassword();
         Path store = dir.resolve("ca.p12");
-        keytool(password, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", subject,
-                "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign", "-validity", Integer.toString(validityDays),
-                "-storetype", "PKCS12", "-keystore", store.toString());
-        keytool(password, "-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-file",
+        keytool(
+                password,
+                "-genkeypair",
+                "-alias",
+                "ca",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                subject,
+                "-ext",
+                "bc:c",
+                "-ext",
+                "ku:c=keyCertSign,cRLSign",
+                "-validity",
+                Integer.toString(validityDays),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                store.toString());
+        keytool(
+                password,
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                store.toString(),
+                "-file",
                 dir.resolve(TlsContext.CA).toString());
         Files.writeString(dir.resolve("ca.p12.pass"), password, StandardCharsets.UTF_8);
         return new TestCertificateAuthority(dir, password);
@@ -69,17 +95,62 @@ public final class TestCertificateAuthority {
         Path store = hostDir.resolve(TlsContext.P12);
         Path csr = hostDir.resolve("host.csr");
         Path cert = hostDir.resolve(TlsContext.CERT_PEM);
-        keytool(hostPassword, "-genkeypair", "-alias", "host", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                subject, "-validity", Integer.toString(validityDays), "-storetype", "PKCS12", "-keystore",
+        keytool(
+                hostPassword,
+                "-genkeypair",
+                "-alias",
+                "host",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                subject,
+                "-validity",
+                Integer.toString(validityDays),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
                 store.toString());
         keytool(hostPassword, "-certreq", "-alias", "host", "-keystore", store.toString(), "-file", csr.toString());
-        keytool(password, "-gencert", "-rfc", "-alias", "ca", "-keystore", dir.resolve("ca.p12").toString(), "-infile",
-                csr.toString(), "-outfile", cert.toString(), "-validity", Integer.toString(validityDays),
-                "-ext", "ku:c=digitalSignature", "-ext", "eku=serverAuth,clientAuth");
+        keytool(
+                password,
+                "-gencert",
+                "-rfc",
+                "-alias",
+                "ca",
+                "-keystore",
+                dir.resolve("ca.p12").toString(),
+                "-infile",
+                csr.toString(),
+                "-outfile",
+                cert.toString(),
+                "-validity",
+                Integer.toString(validityDays),
+                "-ext",
+                "ku:c=digitalSignature",
+                "-ext",
+                "eku=serverAuth,clientAuth");
         Files.copy(certificate(), hostDir.resolve(TlsContext.CA), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        keytool(hostPassword, "-importcert", "-noprompt", "-alias", "ca", "-keystore", store.toString(), "-file",
+        keytool(
+                hostPassword,
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "ca",
+                "-keystore",
+                store.toString(),
+                "-file",
                 certificate().toString());
-        keytool(hostPassword, "-importcert", "-noprompt", "-alias", "host", "-keystore", store.toString(), "-file",
+        keytool(
+                hostPassword,
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "host",
+                "-keystore",
+                store.toString(),
+                "-file",
                 cert.toString());
         Files.delete(csr);
         Files.writeString(hostDir.resolve(TlsContext.P12_PASSWORD), hostPassword, StandardCharsets.UTF_8);
@@ -92,8 +163,11 @@ public final class TestCertificateAuthority {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(in, password.toCharArray());
             Key key = ks.getKey("host", password.toCharArray());
-            String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded());
-            Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n",
+            String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                    .encodeToString(key.getEncoded());
+            Files.writeString(
+                    pem,
+                    "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n",
                     StandardCharsets.US_ASCII);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot read the key back from " + store + ": " + e.getMessage(), e);

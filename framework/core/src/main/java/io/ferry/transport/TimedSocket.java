@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 final class TimedSocket implements Closeable {
     /** No deadline. */
     static final long NEVER = Long.MAX_VALUE;
+
     private static final int SOCKET_BUFFER = 4 << 20;
 
     private final SocketChannel socket;

@@ -45,7 +45,9 @@ final class TlsContext {
      * intrinsic for it, and it measured about 15 times slower than AES-128-GCM (docs/tls-cost.md).
      */
     private static final String[] CIPHER_SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"};
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+
+    private static final Pattern PEM =
+            Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
     private final SSLContext context;
 
@@ -65,9 +67,13 @@ final class TlsContext {
             TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
             trust.init(trustStore(dir.resolve(CA)));
             X509ExtendedTrustManager pkix = (X509ExtendedTrustManager) trust.getTrustManagers()[0];
-            List<X500Principal> allowed = authz.stream().map(X500Principal::new).toList(); // checked by TransportOptions
+            List<X500Principal> allowed =
+                    authz.stream().map(X500Principal::new).toList(); // checked by TransportOptions
             SSLContext ssl = SSLContext.getInstance("TLSv1.3");
-            ssl.init(keys.getKeyManagers(), new AuthorizingTrustManager[] {new AuthorizingTrustManager(pkix, allowed)}, null);
+            ssl.init(
+                    keys.getKeyManagers(),
+                    new AuthorizingTrustManager[] {new AuthorizingTrustManager(pkix, allowed)},
+                    null);
             return new TlsContext(ssl);
         } catch (GeneralSecurityException e) {
             throw new IOException("tls-creds " + dir + ": " + e.getMessage(), e);
@@ -104,16 +110,21 @@ final class TlsContext {
             throw new IOException("tls-creds " + dir + " holds neither " + KEY_PEM + " + " + CERT_PEM + " nor " + P12);
         }
         char[] p12Password = Files.exists(dir.resolve(P12_PASSWORD))
-                ? Files.readString(dir.resolve(P12_PASSWORD), StandardCharsets.UTF_8).strip().toCharArray() : new char[0];
+                ? Files.readString(dir.resolve(P12_PASSWORD), StandardCharsets.UTF_8)
+                        .strip()
+                        .toCharArray()
+                : new char[0];
         KeyStore p12Store = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(p12)) {
             p12Store.load(in, p12Password);
         } catch (IOException e) {
-            throw new IOException(p12 + " cannot be read (wrong password in " + P12_PASSWORD + "?): " + e.getMessage(), e);
+            throw new IOException(
+                    p12 + " cannot be read (wrong password in " + P12_PASSWORD + "?): " + e.getMessage(), e);
         }
         for (String alias : java.util.Collections.list(p12Store.aliases())) {
             if (p12Store.isKeyEntry(alias)) {
-                store.setKeyEntry("host", p12Store.getKey(alias, p12Password), password, p12Store.getCertificateChain(alias));
+                store.setKeyEntry(
+                        "host", p12Store.getKey(alias, p12Password), password, p12Store.getCertificateChain(alias));
                 return store;
             }
         }

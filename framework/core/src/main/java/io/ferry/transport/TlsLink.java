@@ -28,6 +28,7 @@ final class TlsLink implements Link {
     private static final int MAX_PLAINTEXT = 1 << 14;
     /** Several records per socket read; measured no cheaper at 512 KiB (docs/tls-cost.md). */
     private static final int NET_IN = 64 << 10;
+
     private static final Duration ALERT_LIMIT = Duration.ofMillis(500);
 
     private final TimedSocket socket;
@@ -92,7 +93,7 @@ final class TlsLink implements Link {
         switch (r.getStatus()) {
             case BUFFER_UNDERFLOW -> fill(deadline);
             case CLOSED -> throw new SSLException("the peer closed the TLS session during the handshake");
-            default -> { }
+            default -> {}
         }
         return r.getHandshakeStatus();
     }

@@ -50,7 +50,8 @@ public record TransportOptions(
             try {
                 new X500Principal(subject);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("tls-authz: '" + subject + "' is not an X.500 name (e.g. CN=host,O=org)", e);
+                throw new IllegalArgumentException(
+                        "tls-authz: '" + subject + "' is not an X.500 name (e.g. CN=host,O=org)", e);
             }
         }
         checkTimeout("handshake-timeout", handshakeTimeout);
@@ -59,7 +60,8 @@ public record TransportOptions(
 
     /** Plain TCP, 10 s handshake, 30 s progress timeout. */
     public static TransportOptions defaults() {
-        return new TransportOptions(Optional.empty(), List.of(), true, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_PROGRESS_TIMEOUT);
+        return new TransportOptions(
+                Optional.empty(), List.of(), true, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_PROGRESS_TIMEOUT);
     }
 
     /** Whether TLS credentials are configured. */
@@ -78,28 +80,39 @@ public record TransportOptions(
         checkNotNull(name, "name");
         checkNotNull(value, "value");
         return switch (name) {
-            case "tls-creds" -> new TransportOptions(value.isBlank() ? Optional.empty() : Optional.of(Path.of(value.strip())),
-                    tlsAuthz, tlsRequired, handshakeTimeout, progressTimeout);
-            case "tls-authz" -> new TransportOptions(tlsCreds, authz(value), tlsRequired, handshakeTimeout, progressTimeout);
-            case "tls-required" -> new TransportOptions(tlsCreds, tlsAuthz, bool(name, value), handshakeTimeout,
-                    progressTimeout);
-            case "handshake-timeout" -> new TransportOptions(tlsCreds, tlsAuthz, tlsRequired, millis(name, value),
-                    progressTimeout);
-            case "progress-timeout" -> new TransportOptions(tlsCreds, tlsAuthz, tlsRequired, handshakeTimeout,
-                    millis(name, value));
-            default -> throw new IllegalArgumentException("unknown transport option '" + name + "': known are " + NAMES);
+            case "tls-creds" ->
+                new TransportOptions(
+                        value.isBlank() ? Optional.empty() : Optional.of(Path.of(value.strip())),
+                        tlsAuthz,
+                        tlsRequired,
+                        handshakeTimeout,
+                        progressTimeout);
+            case "tls-authz" ->
+                new TransportOptions(tlsCreds, authz(value), tlsRequired, handshakeTimeout, progressTimeout);
+            case "tls-required" ->
+                new TransportOptions(tlsCreds, tlsAuthz, bool(name, value), handshakeTimeout, progressTimeout);
+            case "handshake-timeout" ->
+                new TransportOptions(tlsCreds, tlsAuthz, tlsRequired, millis(name, value), progressTimeout);
+            case "progress-timeout" ->
+                new TransportOptions(tlsCreds, tlsAuthz, tlsRequired, handshakeTimeout, millis(name, value));
+            default ->
+                throw new IllegalArgumentException("unknown transport option '" + name + "': known are " + NAMES);
         };
     }
 
     private static List<String> authz(String value) {
-        return Arrays.stream(value.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(value.split(";"))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static Duration millis(String name, String value) {
         try {
             return Duration.ofMillis(Long.parseLong(value.strip()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not a number of milliseconds", e);
+            throw new IllegalArgumentException(
+                    "parameter " + name + ": '" + value + "' is not a number of milliseconds", e);
         }
     }
 
@@ -107,14 +120,19 @@ public record TransportOptions(
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "true", "on", "yes" -> true;
             case "false", "off", "no" -> false;
-            default -> throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not true or false");
+            default ->
+                throw new IllegalArgumentException("parameter " + name + ": '" + value + "' is not true or false");
         };
     }
 
     private static void checkTimeout(String name, Duration d) {
         checkNotNull(d, name);
-        checkArgument(d.compareTo(MIN_TIMEOUT) >= 0 && d.compareTo(MAX_TIMEOUT) <= 0,
-                "%s must be in [%s ms, %s ms] but was %s ms", name, MIN_TIMEOUT.toMillis(), MAX_TIMEOUT.toMillis(),
+        checkArgument(
+                d.compareTo(MIN_TIMEOUT) >= 0 && d.compareTo(MAX_TIMEOUT) <= 0,
+                "%s must be in [%s ms, %s ms] but was %s ms",
+                name,
+                MIN_TIMEOUT.toMillis(),
+                MAX_TIMEOUT.toMillis(),
                 d.toMillis());
     }
 }

@@ -47,7 +47,8 @@ public final class Transports {
                 timed = new TimedSocket(socket);
                 Link.Limits limits = Link.Limits.source(options);
                 if (tls.isEmpty()) {
-                    return new TcpChannel(new PlainLink(timed, limits), ByteBuffer.allocate(0)).local(socket.getLocalAddress());
+                    return new TcpChannel(new PlainLink(timed, limits), ByteBuffer.allocate(0))
+                            .local(socket.getLocalAddress());
                 }
                 TlsLink link = new TlsLink(timed, tls.get().engine(true), limits, ByteBuffer.allocate(0));
                 link.handshake(TimedSocket.deadline(options.handshakeTimeout()));

@@ -15,11 +15,12 @@ class AddressMapTest {
 
             List<AddressMapEntry> map = m.addressMap();
 
-            assertThat(map).containsExactly(
-                    new AddressMapEntry(0, 0x1000, Optional.of("tables")),
-                    new AddressMapEntry(0x1000, 0x7f000, Optional.empty()),
-                    new AddressMapEntry(0x80000, 0x2000, Optional.of("ring")),
-                    new AddressMapEntry(0x82000, (1 << 20) - 0x82000, Optional.empty()));
+            assertThat(map)
+                    .containsExactly(
+                            new AddressMapEntry(0, 0x1000, Optional.of("tables")),
+                            new AddressMapEntry(0x1000, 0x7f000, Optional.empty()),
+                            new AddressMapEntry(0x80000, 0x2000, Optional.of("ring")),
+                            new AddressMapEntry(0x82000, (1 << 20) - 0x82000, Optional.empty()));
             assertThat(map.get(1).isFree()).isTrue();
             assertThat(map.get(2)).hasToString("[0x80000, 0x82000) ring");
         }

@@ -69,8 +69,10 @@ class DontCareTest {
 
     @Test
     void firstDifferenceCanStartPastAnAddress() {
-        GuestMemory a = GuestMemory.builder().block("a", 64 << 10).block("b", 64 << 10).build();
-        GuestMemory b = GuestMemory.builder().block("a", 64 << 10).block("b", 64 << 10).build();
+        GuestMemory a =
+                GuestMemory.builder().block("a", 64 << 10).block("b", 64 << 10).build();
+        GuestMemory b =
+                GuestMemory.builder().block("a", 64 << 10).block("b", 64 << 10).build();
         a.untracked("t").writeLong(4096, 1);
         a.untracked("t").writeLong((64 << 10) + 8192, 1);
         assertThat(a.firstDifference(b)).contains(4096L);

@@ -10,7 +10,10 @@ class GuestMemoryTest {
 
     @Test
     void blocksAreLaidOutBackToBack() {
-        GuestMemory m = GuestMemory.builder().block("low", 1 << 20).block("high", 2 << 20).build();
+        GuestMemory m = GuestMemory.builder()
+                .block("low", 1 << 20)
+                .block("high", 2 << 20)
+                .build();
         assertThat(m.size()).isEqualTo(3 << 20);
         assertThat(m.block("high").orElseThrow().base()).isEqualTo(1 << 20);
         assertThat(m.block("high").orElseThrow().firstPage()).isEqualTo(256);
@@ -61,9 +64,11 @@ class GuestMemoryTest {
     @Test
     void accessOutsideRamIsRefused() {
         GuestMemory m = GuestMemory.of(8192);
-        assertThatThrownBy(() -> m.tracked().writeLong(8190, 1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> m.tracked().writeLong(8190, 1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("outside guest RAM");
-        assertThatThrownBy(() -> m.untracked().read(-1, ByteBuffer.allocate(1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> m.untracked().read(-1, ByteBuffer.allocate(1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -79,8 +84,10 @@ class GuestMemoryTest {
         PageViews views = m.newPageViews(4);
         long lastPage = far >>> GuestMemory.PAGE_SHIFT;
         assertThat(views.isZero(lastPage)).isFalse();
-        assertThat(views.view(lastPage, 1).getLong(views.view(lastPage, 1).position())).isEqualTo(42);
-        assertThat(views.contiguousPages((GuestMemory.SEGMENT_SIZE >>> 12) - 2, 10)).isEqualTo(2);
+        assertThat(views.view(lastPage, 1).getLong(views.view(lastPage, 1).position()))
+                .isEqualTo(42);
+        assertThat(views.contiguousPages((GuestMemory.SEGMENT_SIZE >>> 12) - 2, 10))
+                .isEqualTo(2);
     }
 
     @Test

@@ -36,7 +36,9 @@ class KnownZeroPagesTest {
 
         m.untracked().zero(128L * PAGE_SIZE + 1, PAGE_SIZE * 2L - 1); // all of 129, part of 128
         assertThat(m.knownZero().isKnownZero(129)).isTrue();
-        assertThat(m.knownZero().isKnownZero(128)).as("a partly zeroed page may still hold data").isFalse();
+        assertThat(m.knownZero().isKnownZero(128))
+                .as("a partly zeroed page may still hold data")
+                .isFalse();
         m.untracked().zero(70L * PAGE_SIZE, PAGE_SIZE);
         assertThat(m.knownZero().isKnownZero(70)).isTrue();
     }
@@ -66,10 +68,12 @@ class KnownZeroPagesTest {
 
     @Provide
     Arbitrary<List<Write>> writes() {
-        Arbitrary<Write> one = Combinators.combine(Arbitraries.longs().between(0, PAGES * (long) PAGE_SIZE - 1),
-                Arbitraries.integers().between(1, 3 * PAGE_SIZE), Arbitraries.of(true, false))
-                .as((address, length, zero) -> new Write(address,
-                        (int) Math.min(length, PAGES * (long) PAGE_SIZE - address), zero));
+        Arbitrary<Write> one = Combinators.combine(
+                        Arbitraries.longs().between(0, PAGES * (long) PAGE_SIZE - 1),
+                        Arbitraries.integers().between(1, 3 * PAGE_SIZE),
+                        Arbitraries.of(true, false))
+                .as((address, length, zero) ->
+                        new Write(address, (int) Math.min(length, PAGES * (long) PAGE_SIZE - address), zero));
         return one.list().ofMaxSize(30);
     }
 }

@@ -125,7 +125,8 @@ class MachineTest {
             m.start();
             MigrationClaim claim = m.claimForMigration("migration to somewhere");
             assertThat(m.isClaimed()).isTrue();
-            assertThatThrownBy(m::pause).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(m::pause)
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("is in a migration (migration to somewhere)");
             assertThatThrownBy(() -> m.claimForMigration("another")).hasMessageContaining("already in a migration");
             claim.changeRunState(RunState.FINISH_MIGRATE);
@@ -134,7 +135,8 @@ class MachineTest {
             claim.close(); // idempotent
             assertThat(m.isClaimed()).isFalse();
             m.start();
-            assertThatThrownBy(() -> claim.changeRunState(RunState.PAUSED)).hasMessageContaining("was released")
+            assertThatThrownBy(() -> claim.changeRunState(RunState.PAUSED))
+                    .hasMessageContaining("was released")
                     .satisfies(e -> assertThat(m.runState()).isEqualTo(RunState.RUNNING));
         }
     }

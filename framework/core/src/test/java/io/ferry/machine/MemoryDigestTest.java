@@ -28,15 +28,20 @@ class MemoryDigestTest {
         memory.untracked().write(piece, ByteBuffer.wrap(forged));
 
         assertThat(changedBytes(original.array(), forged)).isBetween(9, 12);
-        assertThat(pieceCrcs(memory)).as("the forgery keeps every piece's CRC32C").isEqualTo(crcsBefore);
+        assertThat(pieceCrcs(memory))
+                .as("the forgery keeps every piece's CRC32C")
+                .isEqualTo(crcsBefore);
         assertThat(memory.digest()).isNotEqualTo(before);
     }
 
     @Test
     void equalMemoriesDigestAlikeAndTheLayoutCounts() {
-        GuestMemory a = GuestMemory.builder().block("a", 1 << 20).block("bc", 1 << 20).build();
-        GuestMemory b = GuestMemory.builder().block("a", 1 << 20).block("bc", 1 << 20).build();
-        GuestMemory c = GuestMemory.builder().block("ab", 1 << 20).block("c", 1 << 20).build();
+        GuestMemory a =
+                GuestMemory.builder().block("a", 1 << 20).block("bc", 1 << 20).build();
+        GuestMemory b =
+                GuestMemory.builder().block("a", 1 << 20).block("bc", 1 << 20).build();
+        GuestMemory c =
+                GuestMemory.builder().block("ab", 1 << 20).block("c", 1 << 20).build();
         assertThat(a.digest()).isEqualTo(b.digest()).isNotEqualTo(c.digest()).hasSize(64);
     }
 

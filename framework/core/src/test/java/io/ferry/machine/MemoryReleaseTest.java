@@ -34,18 +34,22 @@ class MemoryReleaseTest {
         assertThat(m.memory().firstNonZero(0, RAM)).isEqualTo(-1); // still readable
         claim.close();
         assertThat(directUsed() - before).isLessThan(RAM);
-        assertThatThrownBy(() -> m.memory().firstNonZero(0, RAM)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> m.memory().firstNonZero(0, RAM))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessage("block ram was released with its machine");
     }
 
     @Test
     void guestRamLargerThanTheHostCanHoldIsAClearTypedError() {
-        assertThatThrownBy(() -> GuestMemory.of(1L << 50)).isInstanceOf(GuestMemoryTooLargeException.class)
+        assertThatThrownBy(() -> GuestMemory.of(1L << 50))
+                .isInstanceOf(GuestMemoryTooLargeException.class)
                 .hasMessageContaining("guest RAM of 1073741824.0 MiB does not fit");
     }
 
     private static long directUsed() {
         return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-                .filter(p -> p.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+                .filter(p -> p.getName().equals("direct"))
+                .mapToLong(BufferPoolMXBean::getMemoryUsed)
+                .sum();
     }
 }

@@ -54,7 +54,9 @@ class RamSealTest {
     @Test
     void anUntrackedWriterMustBeNamed() {
         GuestMemory m = GuestMemory.of(1 << 20);
-        assertThatThrownBy(() -> m.untracked(" ")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
+        assertThatThrownBy(() -> m.untracked(" "))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name");
         assertThat(m.untracked("vhost-net0").writer()).isEqualTo("vhost-net0");
         assertThat(m.untracked("vhost-net0").isTracked()).isFalse();
     }

@@ -21,20 +21,25 @@ class StartFailureTest {
     void timeoutsAndLimitsOutsideTheirRangeAreRefusedNamingTheParameterAndTheRange() {
         MigrationParameters p = MigrationParameters.defaults();
         assertThatThrownBy(() -> p.with("switchover-timeout", "9223372036854775807"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("switchover-timeout")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("switchover-timeout")
                 .hasMessageContaining("[100, 3600000] ms");
         assertThatThrownBy(() -> p.with("downtime-limit", "9223372036854775807"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("downtime-limit")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("downtime-limit")
                 .hasMessageContaining("[0, 2000000] ms");
         assertThatThrownBy(() -> p.with("iteration-cap", "2000000000")).hasMessageContaining("iteration-cap");
-        assertThatThrownBy(() -> p.with("max-bandwidth", "1")).hasMessageContaining("max-bandwidth")
+        assertThatThrownBy(() -> p.with("max-bandwidth", "1"))
+                .hasMessageContaining("max-bandwidth")
                 .hasMessageContaining("[1M, 1T]");
         assertThatThrownBy(() -> p.with("progress-timeout", "9223372036854775807"))
                 .hasMessageContaining("progress-timeout");
-        assertThatThrownBy(() -> p.with("handshake-timeout", "0")).hasMessageContaining("handshake-timeout")
+        assertThatThrownBy(() -> p.with("handshake-timeout", "0"))
+                .hasMessageContaining("handshake-timeout")
                 .hasMessageContaining("[100 ms, 3600000 ms]");
         assertThatThrownBy(() -> p.with("in-doubt-timeout", "9223372036854775807"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("in-doubt-timeout")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("in-doubt-timeout")
                 .hasMessageContaining("[100, 86400000] ms");
         assertThatThrownBy(() -> p.with("in-doubt-timeout", "99")).hasMessageContaining("in-doubt-timeout");
         assertThat(p.inDoubtTimeout()).isEqualTo(MigrationParameters.DEFAULT_IN_DOUBT_TIMEOUT);
@@ -53,7 +58,8 @@ class StartFailureTest {
             IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
             MigrationUri port = endpoint.address();
             assertThatThrownBy(() -> migrator.incoming(wrong, endpoint, MigrationParameters.defaults()))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("INMIGRATE");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("INMIGRATE");
             assertThat(wrong.isClaimed()).isFalse();
 
             Migration in = migrator.incoming(dest, Transports.listen(port), MigrationParameters.defaults());

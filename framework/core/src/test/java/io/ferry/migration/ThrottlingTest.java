@@ -19,10 +19,14 @@ class ThrottlingTest {
 
     @Test
     void parametersAreSetByName() {
-        MigrationParameters p = MigrationParameters.defaults().with("auto-converge", "on")
-                .with("cpu-throttle-initial", "30").with("cpu-throttle-increment", "15").with("max-cpu-throttle", "90");
+        MigrationParameters p = MigrationParameters.defaults()
+                .with("auto-converge", "on")
+                .with("cpu-throttle-initial", "30")
+                .with("cpu-throttle-increment", "15")
+                .with("max-cpu-throttle", "90");
         assertThat(p.throttling()).isEqualTo(new Throttling(true, 30, 15, 90, false, 1 << 20));
-        MigrationParameters d = MigrationParameters.defaults().with("dirty-limit", "true").with("vcpu-dirty-limit", "4M");
+        MigrationParameters d =
+                MigrationParameters.defaults().with("dirty-limit", "true").with("vcpu-dirty-limit", "4M");
         assertThat(d.throttling().dirtyLimit()).isTrue();
         assertThat(d.throttling().vcpuDirtyLimitPages()).isEqualTo(1024);
         assertThat(d.maxBandwidth()).isZero(); // the others keep their values
@@ -35,8 +39,11 @@ class ThrottlingTest {
         assertThatThrownBy(() -> MigrationParameters.defaults().with("max-cpu-throttle", "100"))
                 .hasMessageContaining("max-cpu-throttle");
         assertThatThrownBy(() -> MigrationParameters.defaults().with("auto-converge", "maybe"))
-                .hasMessageContaining("auto-converge").hasMessageContaining("maybe");
-        assertThatThrownBy(() -> MigrationParameters.defaults().with("auto-converge", "on").with("dirty-limit", "on"))
+                .hasMessageContaining("auto-converge")
+                .hasMessageContaining("maybe");
+        assertThatThrownBy(() -> MigrationParameters.defaults()
+                        .with("auto-converge", "on")
+                        .with("dirty-limit", "on"))
                 .hasMessageContaining("cannot both be on");
     }
 }

@@ -38,7 +38,10 @@ class PipelineTest {
         MigrationPlugin b = plugin("b", r -> {
             r.on(Stage.COMPLETE).id("a.tie").priority(Priority.RAM).handler(NOOP);
             r.on(Stage.COMPLETE).id("y.before").priority(Priority.BEFORE_RAM).handler(NOOP);
-            r.on(Stage.COMPLETE).id("x.between").priority(Priority.BEFORE_RAM - 1).handler(NOOP);
+            r.on(Stage.COMPLETE)
+                    .id("x.between")
+                    .priority(Priority.BEFORE_RAM - 1)
+                    .handler(NOOP);
         });
 
         Pipeline p = Pipeline.assemble(Side.SOURCE, machine, List.of(b, a));
@@ -49,20 +52,27 @@ class PipelineTest {
 
     @Test
     void orderDoesNotDependOnPluginOrder() {
-        MigrationPlugin a = plugin("a", r -> r.on(Stage.ITERATE).id("k").priority(5).handler(NOOP));
-        MigrationPlugin b = plugin("b", r -> r.on(Stage.ITERATE).id("j").priority(5).handler(NOOP));
+        MigrationPlugin a =
+                plugin("a", r -> r.on(Stage.ITERATE).id("k").priority(5).handler(NOOP));
+        MigrationPlugin b =
+                plugin("b", r -> r.on(Stage.ITERATE).id("j").priority(5).handler(NOOP));
         assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(a, b)).order(Stage.ITERATE))
-                .isEqualTo(Pipeline.assemble(Side.SOURCE, machine, List.of(b, a)).order(Stage.ITERATE))
+                .isEqualTo(
+                        Pipeline.assemble(Side.SOURCE, machine, List.of(b, a)).order(Stage.ITERATE))
                 .containsExactly("j", "k");
     }
 
     @Test
     void duplicateHandlerIdOnAStageIsRefused() {
-        MigrationPlugin a = plugin("a", r -> r.on(Stage.SETUP).id("dup").priority(1).handler(NOOP));
-        MigrationPlugin b = plugin("b", r -> r.on(Stage.SETUP).id("dup").priority(2).handler(NOOP));
+        MigrationPlugin a =
+                plugin("a", r -> r.on(Stage.SETUP).id("dup").priority(1).handler(NOOP));
+        MigrationPlugin b =
+                plugin("b", r -> r.on(Stage.SETUP).id("dup").priority(2).handler(NOOP));
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(a, b)))
                 .isInstanceOf(DuplicateRegistrationException.class)
-                .hasMessageContaining("'dup'").hasMessageContaining("SETUP").hasMessageContaining("a and b");
+                .hasMessageContaining("'dup'")
+                .hasMessageContaining("SETUP")
+                .hasMessageContaining("a and b");
     }
 
     @Test
@@ -71,22 +81,28 @@ class PipelineTest {
             r.on(Stage.SETUP).id("same").priority(1).handler(NOOP);
             r.on(Stage.CLEANUP).id("same").priority(1).handler(NOOP);
         });
-        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(a)).order(Stage.CLEANUP)).containsExactly("same");
+        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(a)).order(Stage.CLEANUP))
+                .containsExactly("same");
     }
 
     @Test
     void sectionClaimedByTwoPluginsIsRefused() {
         SectionId s = SectionId.of("dev", 0, 1);
-        MigrationPlugin a = plugin("a", r -> r.on(Stage.SETUP).id("a.s").priority(1).section(s).handler(NOOP));
-        MigrationPlugin b = plugin("b", r -> r.on(Stage.COMPLETE).id("b.s").priority(1).section(s).handler(NOOP));
+        MigrationPlugin a = plugin(
+                "a", r -> r.on(Stage.SETUP).id("a.s").priority(1).section(s).handler(NOOP));
+        MigrationPlugin b = plugin(
+                "b", r -> r.on(Stage.COMPLETE).id("b.s").priority(1).section(s).handler(NOOP));
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(a, b)))
-                .isInstanceOf(DuplicateRegistrationException.class).hasMessageContaining("dev/0");
+                .isInstanceOf(DuplicateRegistrationException.class)
+                .hasMessageContaining("dev/0");
     }
 
     @Test
     void twoPluginsWithOneNameAreRefused() {
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(plugin("x", r -> {}), plugin("x", r -> {}))))
-                .isInstanceOf(DuplicateRegistrationException.class).hasMessageContaining("'x'");
+        assertThatThrownBy(() ->
+                        Pipeline.assemble(Side.SOURCE, machine, List.of(plugin("x", r -> {}), plugin("x", r -> {}))))
+                .isInstanceOf(DuplicateRegistrationException.class)
+                .hasMessageContaining("'x'");
     }
 
     @Test
@@ -105,38 +121,68 @@ class PipelineTest {
             }
         };
         assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, machine, List.of(p)))
-                .isInstanceOf(DuplicateRegistrationException.class).hasMessageContaining("two loaders");
+                .isInstanceOf(DuplicateRegistrationException.class)
+                .hasMessageContaining("two loaders");
     }
 
     @Test
     void registrationWithoutPriorityOrIdIsRefusedNamingThePlugin() {
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("np", r -> r.on(Stage.SETUP).id("x").handler(NOOP)))))
-                .hasMessageContaining("np").hasMessageContaining("explicit priority");
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("ni", r -> r.on(Stage.SETUP).priority(1).handler(NOOP)))))
-                .hasMessageContaining("ni").hasMessageContaining("needs an id");
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin("np", r -> r.on(Stage.SETUP).id("x").handler(NOOP)))))
+                .hasMessageContaining("np")
+                .hasMessageContaining("explicit priority");
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin("ni", r -> r.on(Stage.SETUP).priority(1).handler(NOOP)))))
+                .hasMessageContaining("ni")
+                .hasMessageContaining("needs an id");
     }
 
     @Test
     void stageOfTheOtherSideIsRefused() {
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("w", r -> r.on(Stage.LOAD_COMPLETE).id("x").priority(1).handler(NOOP)))))
-                .isInstanceOf(RegistrationException.class).hasCauseInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin(
+                                "w",
+                                r -> r.on(Stage.LOAD_COMPLETE)
+                                        .id("x")
+                                        .priority(1)
+                                        .handler(NOOP)))))
+                .isInstanceOf(RegistrationException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("DESTINATION stage");
     }
 
     @Test
     void sectionOnAStageThatEmitsNoChunksIsRefused() {
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(plugin("s",
-                r -> r.on(Stage.DIRTY_SYNC).id("x").priority(1).section(SectionId.of("s", 0, 1)).handler(NOOP)))))
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin(
+                                "s",
+                                r -> r.on(Stage.DIRTY_SYNC)
+                                        .id("x")
+                                        .priority(1)
+                                        .section(SectionId.of("s", 0, 1))
+                                        .handler(NOOP)))))
                 .hasMessageContaining("emits no chunks");
     }
 
     @Test
     void badIdIsRefused() {
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("b", r -> r.on(Stage.SETUP).id("Has Space").priority(1).handler(NOOP)))))
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin(
+                                "b",
+                                r -> r.on(Stage.SETUP)
+                                        .id("Has Space")
+                                        .priority(1)
+                                        .handler(NOOP)))))
                 .hasMessageContaining("Has Space");
     }
 
@@ -145,10 +191,16 @@ class PipelineTest {
         SectionId s = SectionId.of("dev", 0, 2);
         MigrationPlugin a = plugin("plug", r -> {
             r.on(Stage.COMPLETE).id("flush").priority(Priority.BEFORE_RAM).handler(NOOP);
-            r.on(Stage.COMPLETE).id("state").priority(Priority.BEFORE_RAM - 5).section(s).handler(NOOP);
+            r.on(Stage.COMPLETE)
+                    .id("state")
+                    .priority(Priority.BEFORE_RAM - 5)
+                    .section(s)
+                    .handler(NOOP);
         });
         String text = Pipeline.assemble(Side.SOURCE, machine, List.of(a)).describe();
-        assertThat(text).contains("SETUP", "DIRTY_SYNC", "ITERATE", "COMPLETE", "CLEANUP").doesNotContain("LOAD");
+        assertThat(text)
+                .contains("SETUP", "DIRTY_SYNC", "ITERATE", "COMPLETE", "CLEANUP")
+                .doesNotContain("LOAD");
         assertThat(text).containsPattern("1000 BEFORE_RAM\\s+flush\\s+plug\\s+no chunk");
         assertThat(text).containsPattern("995 BEFORE_RAM-5\\s+state\\s+plug\\s+dev/0 v2");
         assertThat(text.indexOf("flush")).isLessThan(text.indexOf("state"));
@@ -157,12 +209,24 @@ class PipelineTest {
     @Test
     void sectionsOfTheManifestAreSortedAndVersioned() {
         MigrationPlugin a = plugin("a", r -> {
-            r.on(Stage.SETUP).id("z").priority(1).section(SectionId.of("zeta", 0, 1)).handler(NOOP);
-            r.on(Stage.SETUP).id("a1").priority(1).section(SectionId.of("alpha", 1, 3)).handler(NOOP);
-            r.on(Stage.COMPLETE).id("a0").priority(1).section(SectionId.of("alpha", 0, 1)).handler(NOOP);
+            r.on(Stage.SETUP)
+                    .id("z")
+                    .priority(1)
+                    .section(SectionId.of("zeta", 0, 1))
+                    .handler(NOOP);
+            r.on(Stage.SETUP)
+                    .id("a1")
+                    .priority(1)
+                    .section(SectionId.of("alpha", 1, 3))
+                    .handler(NOOP);
+            r.on(Stage.COMPLETE)
+                    .id("a0")
+                    .priority(1)
+                    .section(SectionId.of("alpha", 0, 1))
+                    .handler(NOOP);
         });
-        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(a)).sections()).containsExactly(
-                SectionId.of("alpha", 0, 1), SectionId.of("alpha", 1, 3), SectionId.of("zeta", 0, 1));
+        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(a)).sections())
+                .containsExactly(SectionId.of("alpha", 0, 1), SectionId.of("alpha", 1, 3), SectionId.of("zeta", 0, 1));
     }
 
     @Test
@@ -202,7 +266,8 @@ class PipelineTest {
         MigrationPlugin a = plugin("a", r -> r.dirtyLog(new DirtyLog("blk0", 256)));
         MigrationPlugin b = plugin("b", r -> r.dirtyLog(new DirtyLog("blk0", 256)));
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(a, b)))
-                .isInstanceOf(DuplicateRegistrationException.class).hasMessageContaining("'blk0' registered twice (by a and b)");
+                .isInstanceOf(DuplicateRegistrationException.class)
+                .hasMessageContaining("'blk0' registered twice (by a and b)");
     }
 
     @Test
@@ -218,8 +283,11 @@ class PipelineTest {
                 r.dirtyLog(new DirtyLog("blk0", 256));
             }
         };
-        assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, Machine.incoming("d", GuestMemory.of(1 << 20)),
-                List.of(a))).isInstanceOf(RegistrationException.class).hasMessageContaining("blk0")
-                .hasMessageContaining("source only").hasCauseInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() ->
+                        Pipeline.assemble(Side.DESTINATION, Machine.incoming("d", GuestMemory.of(1 << 20)), List.of(a)))
+                .isInstanceOf(RegistrationException.class)
+                .hasMessageContaining("blk0")
+                .hasMessageContaining("source only")
+                .hasCauseInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -98,11 +98,14 @@ class RegistrationContractTest {
 
     @Test
     void aRegistrationNeverCompletedIsRefusedNamingPluginStageAndId() {
-        MigrationPlugin forgetful = plugin("forgetful", r -> r.on(Stage.COMPLETE).id("fl.flush").priority(Priority.BEFORE_RAM));
+        MigrationPlugin forgetful =
+                plugin("forgetful", r -> r.on(Stage.COMPLETE).id("fl.flush").priority(Priority.BEFORE_RAM));
 
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(forgetful)))
                 .isInstanceOf(RegistrationException.class)
-                .hasMessageContaining("forgetful").hasMessageContaining("COMPLETE").hasMessageContaining("fl.flush")
+                .hasMessageContaining("forgetful")
+                .hasMessageContaining("COMPLETE")
+                .hasMessageContaining("fl.flush")
                 .hasMessageContaining("handler()");
     }
 
@@ -121,25 +124,53 @@ class RegistrationContractTest {
         };
 
         assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, machine, List.of(forgetful)))
-                .isInstanceOf(RegistrationException.class).hasMessageContaining("fl.load").hasMessageContaining("loader()");
+                .isInstanceOf(RegistrationException.class)
+                .hasMessageContaining("fl.load")
+                .hasMessageContaining("loader()");
     }
 
     @Test
     void everyRegistrationMistakeIsARegistrationException() {
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("w", r -> r.on(Stage.LOAD_COMPLETE).id("x").priority(1).handler(NOOP)))))
-                .isInstanceOf(RegistrationException.class).hasCauseInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("np", r -> r.on(Stage.SETUP).id("x").handler(NOOP)))))
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin(
+                                "w",
+                                r -> r.on(Stage.LOAD_COMPLETE)
+                                        .id("x")
+                                        .priority(1)
+                                        .handler(NOOP)))))
+                .isInstanceOf(RegistrationException.class)
+                .hasCauseInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(plugin("np", r -> r.on(Stage.SETUP).id("x").handler(NOOP)))))
                 .isInstanceOf(RegistrationException.class);
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("a", r -> r.on(Stage.SETUP).id("d").priority(1).handler(NOOP)),
-                        plugin("b", r -> r.on(Stage.SETUP).id("d").priority(2).handler(NOOP)))))
-                .isInstanceOf(DuplicateRegistrationException.class).isInstanceOf(RegistrationException.class);
-        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine,
-                List.of(plugin("boom", r -> {
+        assertThatThrownBy(() -> Pipeline.assemble(
+                        Side.SOURCE,
+                        machine,
+                        List.of(
+                                plugin(
+                                        "a",
+                                        r -> r.on(Stage.SETUP)
+                                                .id("d")
+                                                .priority(1)
+                                                .handler(NOOP)),
+                                plugin(
+                                        "b",
+                                        r -> r.on(Stage.SETUP)
+                                                .id("d")
+                                                .priority(2)
+                                                .handler(NOOP)))))
+                .isInstanceOf(DuplicateRegistrationException.class)
+                .isInstanceOf(RegistrationException.class);
+        assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(plugin("boom", r -> {
                     throw new UnsupportedOperationException("not today");
-                })))).isInstanceOf(RegistrationException.class).hasMessageContaining("boom").hasMessageContaining("not today");
+                }))))
+                .isInstanceOf(RegistrationException.class)
+                .hasMessageContaining("boom")
+                .hasMessageContaining("not today");
     }
 
     @Test
@@ -148,13 +179,16 @@ class RegistrationContractTest {
         registry.deviceModel("dev").attachToSource(machine, 1);
         MigrationPlugin other = plugin("other", r -> {});
 
-        assertThat(Pipeline.assemble(Side.SOURCE, machine, registry.snapshot()).plugins()).containsExactly("devplug");
+        assertThat(Pipeline.assemble(Side.SOURCE, machine, registry.snapshot()).plugins())
+                .containsExactly("devplug");
         registry.remove(registry.snapshot().get(0));
 
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(other)))
                 .isInstanceOf(MissingPluginException.class)
-                .hasMessageContaining("dev0").hasMessageContaining("'devplug'")
-                .satisfies(e -> assertThat(((MissingPluginException) e).plugin()).isEqualTo("devplug"));
+                .hasMessageContaining("dev0")
+                .hasMessageContaining("'devplug'")
+                .satisfies(
+                        e -> assertThat(((MissingPluginException) e).plugin()).isEqualTo("devplug"));
         assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, machine, List.of(other)))
                 .isInstanceOf(MissingPluginException.class);
     }
@@ -163,7 +197,8 @@ class RegistrationContractTest {
     void detachingTheDeviceStopsItsVcpusFreesItsRegionsAndLetsTheMachineMigrateAgain() throws Exception {
         PluginRegistry registry = PluginRegistry.of(devicePlugin());
         registry.deviceModel("dev").attachToSource(machine, 1);
-        assertThat(machine.ownerOf("dev0")).hasValueSatisfying(o -> assertThat(o.plugin()).isEqualTo("devplug"));
+        assertThat(machine.ownerOf("dev0"))
+                .hasValueSatisfying(o -> assertThat(o.plugin()).isEqualTo("devplug"));
         assertThat(machine.vcpus()).extracting(v -> v.name()).containsExactly("dev-driver");
         assertThat(machine.reservedRegions()).extracting(r -> r.owner()).containsExactly("dev");
         registry.remove(registry.snapshot().get(0));
@@ -175,7 +210,8 @@ class RegistrationContractTest {
         assertThat(machine.vcpus()).isEmpty();
         assertThat(machine.reservedRegions()).isEmpty();
         assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of()).plugins()).isEmpty();
-        assertThatThrownBy(() -> machine.detach("dev0")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> machine.detach("dev0"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no device 'dev0'");
     }
 
@@ -199,7 +235,9 @@ class RegistrationContractTest {
         });
 
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of()))
-                .isInstanceOf(MissingPluginException.class).hasMessageContaining("self0").hasMessageContaining("'selfplug'");
+                .isInstanceOf(MissingPluginException.class)
+                .hasMessageContaining("self0")
+                .hasMessageContaining("'selfplug'");
     }
 
     @Test
@@ -207,8 +245,10 @@ class RegistrationContractTest {
         Registrar[] kept = new Registrar[1];
         Pipeline.assemble(Side.SOURCE, machine, List.of(plugin("late", r -> kept[0] = r)));
 
-        assertThatThrownBy(() -> kept[0].on(Stage.SETUP)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("late").hasMessageContaining("closed");
+        assertThatThrownBy(() -> kept[0].on(Stage.SETUP))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("late")
+                .hasMessageContaining("closed");
     }
 
     @Test
@@ -219,15 +259,19 @@ class RegistrationContractTest {
         Pipeline without = Pipeline.assemble(Side.DESTINATION, dst, registry.snapshot());
 
         assertThat(without.loaderFor(DEV)).isEmpty();
-        assertThat(without.missingLoader(DEV)).isEqualTo("section dev/0 v1 has no handler on the destination:"
-                + " machine dst lacks the device of plugin devplug (device model dev): attach it before the migration");
-        assertThat(without.missingLoader(SectionId.of("disk", 0, 1))).contains("machine dst lacks the device of plugin devplug");
+        assertThat(without.missingLoader(DEV))
+                .isEqualTo(
+                        "section dev/0 v1 has no handler on the destination:"
+                                + " machine dst lacks the device of plugin devplug (device model dev): attach it before the migration");
+        assertThat(without.missingLoader(SectionId.of("disk", 0, 1)))
+                .contains("machine dst lacks the device of plugin devplug");
 
         registry.deviceModel("dev").attachToDestination(dst);
         Pipeline with = Pipeline.assemble(Side.DESTINATION, dst, registry.snapshot());
         assertThat(with.loaderFor(DEV)).isPresent();
         assertThat(with.missingLoader(SectionId.of("disk", 0, 1)))
-                .isEqualTo("section disk/0 v1 has no handler on the destination: none of its plugins [devplug, other] loads it");
+                .isEqualTo(
+                        "section disk/0 v1 has no handler on the destination: none of its plugins [devplug, other] loads it");
         dst.close();
     }
 
@@ -237,8 +281,12 @@ class RegistrationContractTest {
         registry.deviceModel("dev").attachToSource(machine, 1);
 
         assertThatThrownBy(() -> Pipeline.assemble(Side.SOURCE, machine, List.of(new DevPluginCopy())))
-                .isInstanceOf(MissingPluginException.class).hasMessageContaining("dev0")
-                .hasMessageContaining("another copy").hasMessageContaining("detach the device");
-        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(new DevPlugin())).plugins()).containsExactly("devplug");
+                .isInstanceOf(MissingPluginException.class)
+                .hasMessageContaining("dev0")
+                .hasMessageContaining("another copy")
+                .hasMessageContaining("detach the device");
+        assertThat(Pipeline.assemble(Side.SOURCE, machine, List.of(new DevPlugin()))
+                        .plugins())
+                .containsExactly("devplug");
     }
 }

@@ -86,7 +86,8 @@ class FrameCodecTest {
     void everyFrameTypeRoundTrips() throws IOException {
         FrameReader r = new FrameReader(source(sampleStream()), MAX);
         assertThat(r.readHeader()).isEqualTo(new StreamHeader(2, 0, 1, 77));
-        assertThat(r.next()).isEqualTo(new Frame.Manifest(List.of(SectionId.of("ram", 0, 1), SectionId.of("its", 2, 3))));
+        assertThat(r.next())
+                .isEqualTo(new Frame.Manifest(List.of(SectionId.of("ram", 0, 1), SectionId.of("its", 2, 3))));
         Frame.Chunk chunk = (Frame.Chunk) r.next();
         assertThat(chunk.section()).isEqualTo(1);
         byte[] payload = new byte[chunk.payload().remaining()];
@@ -101,8 +102,8 @@ class FrameCodecTest {
         assertThat(r.next()).isEqualTo(new Frame.Void());
         assertThat(r.next()).isEqualTo(new Frame.Ping(-5));
         assertThat(r.next()).isEqualTo(new Frame.Pong(11, 12));
-        assertThat(r.next()).isEqualTo(new Frame.Report(List.of(new Frame.Mark("commit-read", 3),
-                new Frame.Mark("running", 4))));
+        assertThat(r.next())
+                .isEqualTo(new Frame.Report(List.of(new Frame.Mark("commit-read", 3), new Frame.Mark("running", 4))));
         assertThat(r.next()).isEqualTo(new Frame.Ack(new StreamTotals(1, 2), List.of(new Frame.Mark("end-read", 0))));
         assertThat(r.next()).isEqualTo(new Frame.Accept());
         assertThat(r.next()).isEqualTo(new Frame.Ask(-77));
@@ -130,11 +131,13 @@ class FrameCodecTest {
             FrameReader r = new FrameReader(source(bad), MAX);
             r.readHeader();
             assertThatThrownBy(() -> {
-                while (true) {
-                    r.next();
-                }
-            }).isInstanceOf(StreamFormatException.class)
-                    .satisfies(e -> assertThat(((StreamFormatException) e).offset()).isLessThanOrEqualTo(flipped));
+                        while (true) {
+                            r.next();
+                        }
+                    })
+                    .isInstanceOf(StreamFormatException.class)
+                    .satisfies(e ->
+                            assertThat(((StreamFormatException) e).offset()).isLessThanOrEqualTo(flipped));
         }
     }
 
@@ -146,8 +149,10 @@ class FrameCodecTest {
         FrameReader r = new FrameReader(source(bad), MAX);
         r.readHeader();
         r.next();
-        assertThatThrownBy(r::next).isInstanceOf(ChecksumMismatchException.class)
-                .hasMessageContaining("frame #1 at offset " + manifestEnd).hasMessageContaining("CHUNK frame checksum")
+        assertThatThrownBy(r::next)
+                .isInstanceOf(ChecksumMismatchException.class)
+                .hasMessageContaining("frame #1 at offset " + manifestEnd)
+                .hasMessageContaining("CHUNK frame checksum")
                 .hasMessageContaining("computed");
     }
 
@@ -162,11 +167,13 @@ class FrameCodecTest {
             byte[] cut = java.util.Arrays.copyOf(good, len);
             FrameReader r = new FrameReader(source(cut), MAX);
             assertThatThrownBy(() -> {
-                r.readHeader();
-                while (true) {
-                    r.next();
-                }
-            }).isInstanceOf(TruncatedStreamException.class).hasMessageContaining("stream ended after");
+                        r.readHeader();
+                        while (true) {
+                            r.next();
+                        }
+                    })
+                    .isInstanceOf(TruncatedStreamException.class)
+                    .hasMessageContaining("stream ended after");
         }
     }
 
@@ -177,8 +184,10 @@ class FrameCodecTest {
         bad[lengthField] = 0x7F; // MANIFEST now declares ~2 GiB
         FrameReader r = new FrameReader(source(bad), MAX);
         r.readHeader();
-        assertThatThrownBy(r::next).isInstanceOf(FrameTooLargeException.class)
-                .hasMessageContaining("frame #0 at offset 28").hasMessageContaining("maximum is " + MAX);
+        assertThatThrownBy(r::next)
+                .isInstanceOf(FrameTooLargeException.class)
+                .hasMessageContaining("frame #0 at offset 28")
+                .hasMessageContaining("maximum is " + MAX);
         assertThat(r.offset()).isEqualTo(StreamHeader.SIZE + 8); // header read, payload not
     }
 
@@ -187,7 +196,8 @@ class FrameCodecTest {
         byte[] good = sampleStream();
         byte[] magic = good.clone();
         magic[0] = 'X';
-        assertThatThrownBy(() -> new FrameReader(source(magic), MAX).readHeader()).isInstanceOf(BadMagicException.class)
+        assertThatThrownBy(() -> new FrameReader(source(magic), MAX).readHeader())
+                .isInstanceOf(BadMagicException.class)
                 .hasMessageContaining("stream header at offset 0");
         byte[] crc = good.clone();
         crc[20] ^= 1;
@@ -200,7 +210,8 @@ class FrameCodecTest {
         Sink sink = new Sink();
         new FrameWriter(sink, MAX).writeHeader(new StreamHeader(3, 0, 1, 1));
         assertThatThrownBy(() -> new FrameReader(source(sink.bytes.toByteArray()), MAX).readHeader())
-                .isInstanceOf(UnsupportedFormatVersionException.class).hasMessageContaining("format version 3");
+                .isInstanceOf(UnsupportedFormatVersionException.class)
+                .hasMessageContaining("format version 3");
     }
 
     /** 0.1.0 wrote version 1 and knew no PING, PONG, REPORT, VOID or ACCEPT: its streams and this one's differ. */
@@ -226,12 +237,16 @@ class FrameCodecTest {
         ByteBuffer.wrap(stream).putInt(type + len, (int) crc.getValue());
         FrameReader r = new FrameReader(source(stream), MAX);
         r.readHeader();
-        assertThatThrownBy(r::next).isInstanceOf(UnknownFrameTypeException.class).hasMessageContaining("0x7E");
+        assertThatThrownBy(r::next)
+                .isInstanceOf(UnknownFrameTypeException.class)
+                .hasMessageContaining("0x7E");
     }
 
     @Property(tries = 200)
-    void chunksRoundTripWhateverTheirParts(@ForAll @Size(max = 6) List<@Size(max = 3000) byte[]> parts,
-            @ForAll @IntRange(min = 0, max = 0xFFFE) int section) throws IOException {
+    void chunksRoundTripWhateverTheirParts(
+            @ForAll @Size(max = 6) List<@Size(max = 3000) byte[]> parts,
+            @ForAll @IntRange(min = 0, max = 0xFFFE) int section)
+            throws IOException {
         Sink sink = new Sink();
         FrameWriter w = new FrameWriter(sink, MAX);
         ByteBuffer[] buffers = parts.stream().map(ByteBuffer::wrap).toArray(ByteBuffer[]::new);

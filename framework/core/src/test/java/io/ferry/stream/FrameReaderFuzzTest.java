@@ -13,7 +13,8 @@ import java.nio.channels.Channels;
  * (docs/fuzzing.md).
  */
 class FrameReaderFuzzTest {
-    private static final int MAX_FRAME = 4096; // small, so FrameTooLargeException is reachable and each input allocates little
+    private static final int MAX_FRAME =
+            4096; // small, so FrameTooLargeException is reachable and each input allocates little
 
     @FuzzTest(maxDuration = "10m")
     void readsAnyBytesOrRefusesThemWithATypedError(FuzzedDataProvider data) {

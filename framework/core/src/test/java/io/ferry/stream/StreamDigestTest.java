@@ -42,7 +42,8 @@ class StreamDigestTest {
         e.putInt(endFrame.length - 4, (int) crc.getValue()); // and END's own checksum
         cut.write(endFrame, 0, endFrame.length);
 
-        assertThatThrownBy(() -> readAll(cut.toByteArray())).isInstanceOf(ChecksumMismatchException.class)
+        assertThatThrownBy(() -> readAll(cut.toByteArray()))
+                .isInstanceOf(ChecksumMismatchException.class)
                 .hasMessageContaining("stream digest");
     }
 
@@ -118,6 +119,6 @@ class StreamDigestTest {
         }
 
         @Override
-        public void close() { }
+        public void close() {}
     }
 }

@@ -19,32 +19,38 @@ class StrictReaderTest {
 
     @Test
     void reservedHeaderFlagsAndTooManyChannelsAreRefused() throws Exception {
-        byte[] flags = stream(w -> { });
+        byte[] flags = stream(w -> {});
         flags[11] = 1; // header flags, bytes 10..11
-        assertThatThrownBy(() -> reader(reheader(flags)).readHeader()).isInstanceOf(MalformedFrameException.class)
+        assertThatThrownBy(() -> reader(reheader(flags)).readHeader())
+                .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("reserved header flags 0x0001");
-        byte[] channels = stream(w -> { });
+        byte[] channels = stream(w -> {});
         channels[15] = (byte) (FrameReader.MAX_CHANNELS + 1); // channel count, bytes 14..15
-        assertThatThrownBy(() -> reader(reheader(channels)).readHeader()).isInstanceOf(MalformedFrameException.class)
-                .hasMessageContaining("a stream of " + (FrameReader.MAX_CHANNELS + 1) + " channels; this reader supports up to");
-        byte[] second = stream(w -> { });
+        assertThatThrownBy(() -> reader(reheader(channels)).readHeader())
+                .isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining(
+                        "a stream of " + (FrameReader.MAX_CHANNELS + 1) + " channels; this reader supports up to");
+        byte[] second = stream(w -> {});
         second[13] = 1; // channel index 1 ...
         second[15] = 2; // ... of 2: one channel of a several-channel stream
         assertThat(reader(reheader(second)).readHeader().channelIndex()).isEqualTo(1);
-        byte[] outside = stream(w -> { });
+        byte[] outside = stream(w -> {});
         outside[13] = 2; // index 2 of 2
         outside[15] = 2;
-        assertThatThrownBy(() -> reader(reheader(outside)).readHeader()).isInstanceOf(MalformedFrameException.class)
+        assertThatThrownBy(() -> reader(reheader(outside)).readHeader())
+                .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("channel 2 of 2 is not a valid channel");
     }
 
     @Test
     void reservedFrameFlagsAndASectionOnANonChunkFrameAreRefused() throws IOException {
         byte[] flags = editSecondFrame(stream(w -> pass(w, 0)), 1, (byte) 0x80);
-        assertThatThrownBy(() -> readAll(flags)).isInstanceOf(MalformedFrameException.class)
+        assertThatThrownBy(() -> readAll(flags))
+                .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("PASS frame: reserved flags 0x80");
         byte[] section = editSecondFrame(editSecondFrame(stream(w -> pass(w, 0)), 2, (byte) 0), 3, (byte) 0);
-        assertThatThrownBy(() -> readAll(section)).isInstanceOf(MalformedFrameException.class)
+        assertThatThrownBy(() -> readAll(section))
+                .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("PASS frame names section 0");
     }
 
@@ -52,44 +58,51 @@ class StrictReaderTest {
     void passesMustComeInOrderFromZero() {
         assertThatThrownBy(() -> readAll(stream(w -> pass(w, 1)))).hasMessageContaining("PASS 1 after PASS -1");
         assertThatThrownBy(() -> readAll(stream(w -> {
-            pass(w, 0);
-            pass(w, 2);
-        }))).hasMessageContaining("PASS 2 after PASS 0");
+                    pass(w, 0);
+                    pass(w, 2);
+                })))
+                .hasMessageContaining("PASS 2 after PASS 0");
         assertThatThrownBy(() -> readAll(stream(w -> {
-            pass(w, 0);
-            pass(w, 0);
-        }))).hasMessageContaining("PASS 0 after PASS 0");
+                    pass(w, 0);
+                    pass(w, 0);
+                })))
+                .hasMessageContaining("PASS 0 after PASS 0");
     }
 
     @Test
     void aVoidedAttemptKeepsItsCompletionPassNumberWhetherItsPassWasSentOrNot() throws IOException {
-        readAll(stream(w -> { // stepped back during COMPLETE: no PASS 2
-            pass(w, 0);
-            pass(w, 1);
-            w.writeVoid();
-            pass(w, 3);
-        }));
-        readAll(stream(w -> { // stepped back after the ACK: PASS 2 was sent
-            pass(w, 0);
-            pass(w, 1);
-            pass(w, 2);
-            w.writeVoid();
-            pass(w, 3);
-        }));
+        readAll(stream(
+                w -> { // stepped back during COMPLETE: no PASS 2
+                    pass(w, 0);
+                    pass(w, 1);
+                    w.writeVoid();
+                    pass(w, 3);
+                }));
+        readAll(stream(
+                w -> { // stepped back after the ACK: PASS 2 was sent
+                    pass(w, 0);
+                    pass(w, 1);
+                    pass(w, 2);
+                    w.writeVoid();
+                    pass(w, 3);
+                }));
         assertThatThrownBy(() -> readAll(stream(w -> {
-            pass(w, 0);
-            w.writeVoid();
-            pass(w, 3);
-        }))).hasMessageContaining("PASS 3 after PASS 0");
+                    pass(w, 0);
+                    w.writeVoid();
+                    pass(w, 3);
+                })))
+                .hasMessageContaining("PASS 3 after PASS 0");
     }
 
     @Test
     void theStreamsDataAfterEndIsRefusedAndASnapshotMustEndThere() throws IOException {
         assertThatThrownBy(() -> readAll(stream(w -> {
-            pass(w, 0);
-            end(w);
-            chunk(w);
-        }))).isInstanceOf(MalformedFrameException.class).hasMessageContaining("CHUNK frame after END");
+                    pass(w, 0);
+                    end(w);
+                    chunk(w);
+                })))
+                .isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("CHUNK frame after END");
         FrameReader ok = reader(stream(w -> {
             pass(w, 0);
             end(w);
@@ -109,17 +122,20 @@ class StrictReaderTest {
         while (!(r.next() instanceof Frame.End)) {
             // up to END
         }
-        assertThatThrownBy(r::expectEndOfStream).isInstanceOf(MalformedFrameException.class)
+        assertThatThrownBy(r::expectEndOfStream)
+                .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("data after END");
     }
 
     @Test
     void aDeciderAfterEndOrADecisionWithAnUnknownVerdictIsRefused() throws IOException {
         assertThatThrownBy(() -> readAll(stream(w -> {
-            pass(w, 0);
-            end(w);
-            w.writeDecider(new Frame.Decider("127.0.0.1", 4444));
-        }))).isInstanceOf(MalformedFrameException.class).hasMessageContaining("DECIDER frame after END");
+                    pass(w, 0);
+                    end(w);
+                    w.writeDecider(new Frame.Decider("127.0.0.1", 4444));
+                })))
+                .isInstanceOf(MalformedFrameException.class)
+                .hasMessageContaining("DECIDER frame after END");
         byte[] decision = stream(w -> {
             pass(w, 0);
             w.writeDecision(new Frame.Decision(1, Frame.Verdict.COMMITTED));
@@ -130,20 +146,22 @@ class StrictReaderTest {
         CRC32C crc = new CRC32C();
         crc.update(bad, bad.length - 4 - 8 - 9, 8 + 9);
         ByteBuffer.wrap(bad).putInt(bad.length - 4, (int) crc.getValue());
-        assertThatThrownBy(() -> readAll(bad)).isInstanceOf(MalformedFrameException.class)
+        assertThatThrownBy(() -> readAll(bad))
+                .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("DECISION verdict 7");
     }
 
     @Test
     void aWellFormedStreamStillReads() throws IOException {
         assertThat(readAll(stream(w -> {
-            chunk(w);
-            pass(w, 0);
-            chunk(w);
-            pass(w, 1);
-            end(w);
-            commit(w);
-        }))).isEqualTo(7); // manifest, 2 chunks, 2 passes, END, COMMIT
+                    chunk(w);
+                    pass(w, 0);
+                    chunk(w);
+                    pass(w, 1);
+                    end(w);
+                    commit(w);
+                })))
+                .isEqualTo(7); // manifest, 2 chunks, 2 passes, END, COMMIT
     }
 
     private interface Body {

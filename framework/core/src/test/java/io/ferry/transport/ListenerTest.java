@@ -35,10 +35,13 @@ class ListenerTest {
 
     @Test
     void oneGarbagePacketDoesNotStopAWaitingListener() throws Exception {
-        try (Machine src = running("src"); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = running("src");
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
             Migration in = migrator.incoming(dest, endpoint, MigrationParameters.defaults());
-            RawPeer.sendRaw(endpoint.address(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n---------".getBytes(StandardCharsets.US_ASCII));
+            RawPeer.sendRaw(
+                    endpoint.address(),
+                    "GET / HTTP/1.1\r\nHost: x\r\n\r\n---------".getBytes(StandardCharsets.US_ASCII));
             assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.SETUP);
             assertValidSourceStillCompletes(src, dest, endpoint, in, MigrationParameters.defaults());
         }
@@ -47,12 +50,15 @@ class ListenerTest {
     @Test
     void aPeerThatSendsNothingIsDroppedAfterTheHandshakeTimeoutAndTheListenerWaitsOn() throws Exception {
         MigrationParameters params = MigrationParameters.defaults().with("handshake-timeout", "300");
-        try (Machine src = running("src"); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = running("src");
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT, params.transport());
             Migration in = migrator.incoming(dest, endpoint, params);
             try (Socket idle = connect(endpoint)) {
                 idle.setSoTimeout(20_000);
-                assertThat(idle.getInputStream().read()).as("closed by the listener").isEqualTo(-1);
+                assertThat(idle.getInputStream().read())
+                        .as("closed by the listener")
+                        .isEqualTo(-1);
             }
             assertThat(in.status()).isEqualTo(MigrationStatus.SETUP);
             assertValidSourceStillCompletes(src, dest, endpoint, in, params);
@@ -80,7 +86,8 @@ class ListenerTest {
                 in.await(LIMIT);
             }
             assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(in.failure().orElseThrow()).hasMessageContaining("progress-timeout")
+            assertThat(in.failure().orElseThrow())
+                    .hasMessageContaining("progress-timeout")
                     .hasRootCauseInstanceOf(ProgressTimeoutException.class);
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
         }
@@ -88,7 +95,8 @@ class ListenerTest {
 
     @Test
     void aSecondClientOnABusyPortIsRefusedWithAnErrorSayingSo() throws Exception {
-        try (Machine src = running("src"); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = running("src");
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
             Migration in = migrator.incoming(dest, endpoint, MigrationParameters.defaults());
             try (Socket first = connect(endpoint)) {
@@ -101,15 +109,18 @@ class ListenerTest {
                 Migration second = migrator.migrate(src, endpoint.address(), MigrationParameters.defaults());
                 second.await(LIMIT);
                 assertThat(second.status()).isEqualTo(MigrationStatus.FAILED);
-                assertThat(second.failure().orElseThrow()).isInstanceOf(DestinationFailedException.class)
+                assertThat(second.failure().orElseThrow())
+                        .isInstanceOf(DestinationFailedException.class)
                         .hasMessageContaining("busy");
                 assertThat(src.runState()).isEqualTo(RunState.RUNNING);
                 try (Socket third = connect(endpoint)) {
                     third.setSoTimeout(20_000);
                     writer(third).writeHeader(StreamHeader.singleChannel(3));
                     Frame answer = new FrameReader(Channels.newChannel(third.getInputStream()), 1 << 16).next();
-                    assertThat(answer).isInstanceOfSatisfying(Frame.Error.class,
-                            e -> assertThat(e.message()).contains("busy"));
+                    assertThat(answer)
+                            .isInstanceOfSatisfying(
+                                    Frame.Error.class,
+                                    e -> assertThat(e.message()).contains("busy"));
                 }
                 awaitStatus(in, MigrationStatus.ACTIVE); // the first source is still the one being served
                 w.writePass(new Frame.Pass(0));
@@ -128,22 +139,26 @@ class ListenerTest {
         TransportOptions options = TransportOptions.defaults().with("progress-timeout", "300");
         try (ServerSocket frozen = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             MigrationUri uri = new MigrationUri.Tcp("127.0.0.1", frozen.getLocalPort());
-            try (MigrationChannel out = Transports.connect(uri, options); Socket accepted = frozen.accept()) {
+            try (MigrationChannel out = Transports.connect(uri, options);
+                    Socket accepted = frozen.accept()) {
                 ByteBuffer data = ByteBuffer.allocateDirect(8 << 20);
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> {
-                    for (int i = 0; i < 64; i++) { // far more than both socket buffers hold
-                        out.output().write(new ByteBuffer[] {data.clear()});
-                    }
-                }).isInstanceOf(ProgressTimeoutException.class).hasMessageContaining("progress-timeout");
+                            for (int i = 0; i < 64; i++) { // far more than both socket buffers hold
+                                out.output().write(new ByteBuffer[] {data.clear()});
+                            }
+                        })
+                        .isInstanceOf(ProgressTimeoutException.class)
+                        .hasMessageContaining("progress-timeout");
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LIMIT);
                 assertThat(accepted.isClosed()).isFalse(); // the peer is frozen, not gone
             }
         }
     }
 
-    private void assertValidSourceStillCompletes(Machine src, Machine dest, IncomingEndpoint endpoint, Migration in,
-            MigrationParameters params) throws Exception {
+    private void assertValidSourceStillCompletes(
+            Machine src, Machine dest, IncomingEndpoint endpoint, Migration in, MigrationParameters params)
+            throws Exception {
         Migration out = migrator.migrate(src, endpoint.address(), params);
         out.await(LIMIT);
         in.await(LIMIT);

@@ -22,8 +22,10 @@ class MigrationUriTest {
 
     @Test
     void badUrisNameTheProblem() {
-        assertThatThrownBy(() -> MigrationUri.parse("udp:1:2")).hasMessageContaining("unsupported migration URI 'udp:1:2'");
-        assertThatThrownBy(() -> MigrationUri.parse("tcp:host:http")).hasMessageContaining("port 'http' is not a number");
+        assertThatThrownBy(() -> MigrationUri.parse("udp:1:2"))
+                .hasMessageContaining("unsupported migration URI 'udp:1:2'");
+        assertThatThrownBy(() -> MigrationUri.parse("tcp:host:http"))
+                .hasMessageContaining("port 'http' is not a number");
         assertThatThrownBy(() -> MigrationUri.parse("tcp:host:70000")).hasMessageContaining("outside 0..65535");
         assertThatThrownBy(() -> MigrationUri.parse("tcp:4444")).hasMessageContaining("not tcp:HOST:PORT");
         assertThatThrownBy(() -> MigrationUri.parse("file:")).hasMessageContaining("names no file");
@@ -36,10 +38,14 @@ class MigrationUriTest {
             assertThat(bound.port()).isPositive();
             try (MigrationChannel client = Transports.connect(bound)) {
                 // the listener admits a peer once it has sent a valid stream header, and replays it
-                new io.ferry.stream.FrameWriter(client.output(), 1 << 16).writeHeader(io.ferry.stream.StreamHeader.singleChannel(5));
+                new io.ferry.stream.FrameWriter(client.output(), 1 << 16)
+                        .writeHeader(io.ferry.stream.StreamHeader.singleChannel(5));
                 client.output().write(ByteBuffer.wrap(new byte[] {1, 2}));
                 try (MigrationChannel server = endpoint.accept()) {
-                    assertThat(new io.ferry.stream.FrameReader(server.input(), 1 << 16).readHeader().streamId()).isEqualTo(5);
+                    assertThat(new io.ferry.stream.FrameReader(server.input(), 1 << 16)
+                                    .readHeader()
+                                    .streamId())
+                            .isEqualTo(5);
                     ByteBuffer in = ByteBuffer.allocate(2);
                     while (in.hasRemaining()) {
                         server.input().read(in);
@@ -62,7 +68,8 @@ class MigrationUriTest {
             port = ((MigrationUri.Tcp) e.address()).port();
         }
         assertThatThrownBy(() -> Transports.connect(new MigrationUri.Tcp("127.0.0.1", port)))
-                .isInstanceOf(IOException.class).hasMessageContaining("cannot connect to tcp:127.0.0.1:" + port);
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot connect to tcp:127.0.0.1:" + port);
     }
 
     @Test

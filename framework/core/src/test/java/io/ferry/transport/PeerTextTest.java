@@ -18,7 +18,8 @@ class PeerTextTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         RawPeer.writer(bytes).writeError(new Frame.Error(hostile));
 
-        Frame f = new FrameReader(Channels.newChannel(new java.io.ByteArrayInputStream(bytes.toByteArray())), 4 << 20).next();
+        Frame f = new FrameReader(Channels.newChannel(new java.io.ByteArrayInputStream(bytes.toByteArray())), 4 << 20)
+                .next();
 
         String shown = ((Frame.Error) f).message();
         assertThat(shown).startsWith("?[2J?[31mall good?[0m??ferry> cont??x");

@@ -21,12 +21,17 @@ class SnapshotFileTest {
     @Test
     void restoringFromANamedPipeWithNoWriterFailsAfterTheHandshakeTimeout() throws Exception {
         Path fifo = dir.resolve("pipe.ferry");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        Process mkfifo =
+                new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
         assumeTrue(mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo is not available here");
         TransportOptions options = TransportOptions.defaults().with("handshake-timeout", "300");
         IncomingEndpoint endpoint = Transports.listen(new MigrationUri.File(fifo), options);
-        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThatThrownBy(endpoint::accept)
-                .isInstanceOf(IOException.class).hasMessageContaining("no writer opened").hasMessageContaining("300 ms"));
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(30),
+                () -> assertThatThrownBy(endpoint::accept)
+                        .isInstanceOf(IOException.class)
+                        .hasMessageContaining("no writer opened")
+                        .hasMessageContaining("300 ms"));
     }
 
     @Test
@@ -35,7 +40,8 @@ class SnapshotFileTest {
         Process gone = new ProcessBuilder("true").start();
         assertThat(gone.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Path abandoned = Files.writeString(dir.resolve("vm.ferry." + gone.pid() + ".123.partial"), "cut short");
-        Path inProgress = Files.writeString(dir.resolve("vm.ferry." + ProcessHandle.current().pid() + ".456.partial"), "busy");
+        Path inProgress = Files.writeString(
+                dir.resolve("vm.ferry." + ProcessHandle.current().pid() + ".456.partial"), "busy");
         Path otherSnapshot = Files.writeString(dir.resolve("other.ferry." + gone.pid() + ".789.partial"), "not ours");
 
         try (MigrationChannel ch = Transports.connect(new MigrationUri.File(snapshot))) {
@@ -47,8 +53,11 @@ class SnapshotFileTest {
         }
         assertThat(snapshot).hasBinaryContent(new byte[] {1});
         try (var files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("vm.ferry",
-                    inProgress.getFileName().toString(), otherSnapshot.getFileName().toString());
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "vm.ferry",
+                            inProgress.getFileName().toString(),
+                            otherSnapshot.getFileName().toString());
         }
     }
 }

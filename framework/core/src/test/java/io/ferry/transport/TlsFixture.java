@@ -11,7 +11,9 @@ record TlsFixture(Path source, Path destination, Path intruder, Path impostor) {
     static TlsFixture create(Path dir) throws IOException {
         TestCertificateAuthority ca = TestCertificateAuthority.create(dir.resolve("ca"), "CN=Ferry test CA", 2);
         TestCertificateAuthority rogue = TestCertificateAuthority.create(dir.resolve("rogue"), "CN=Rogue CA", 2);
-        return new TlsFixture(ca.issue(dir.resolve("source"), SOURCE, 2), ca.issue(dir.resolve("destination"), DESTINATION, 2),
+        return new TlsFixture(
+                ca.issue(dir.resolve("source"), SOURCE, 2),
+                ca.issue(dir.resolve("destination"), DESTINATION, 2),
                 ca.issue(dir.resolve("intruder"), "CN=intruder,O=Ferry", 2),
                 rogue.issue(dir.resolve("impostor"), DESTINATION, 2));
     }

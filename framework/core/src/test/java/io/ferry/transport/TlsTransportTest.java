@@ -36,6 +36,7 @@ class TlsTransportTest {
 
     @TempDir
     static Path dir;
+
     static TlsFixture tls;
 
     private final Migrator migrator = new Migrator(new PluginRegistry());
@@ -47,7 +48,8 @@ class TlsTransportTest {
 
     @Test
     void mutuallyAuthenticatedMigrationCompletesOverTls13() throws Exception {
-        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20));
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             src.start();
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
             Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
@@ -84,7 +86,9 @@ class TlsTransportTest {
     void onlyAesGcmSuitesAreOfferedAndAes128GcmIsNegotiated() throws Exception {
         // ChaCha20-Poly1305 has no intrinsic on JDK 17: about 15 times slower than AES-GCM here, so it is never offered
         for (boolean client : new boolean[] {true, false}) {
-            assertThat(TlsContext.load(tls.source(), java.util.List.of()).engine(client).getEnabledCipherSuites())
+            assertThat(TlsContext.load(tls.source(), java.util.List.of())
+                            .engine(client)
+                            .getEnabledCipherSuites())
                     .containsExactly("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384");
         }
         connected((out, in) -> {
@@ -127,13 +131,14 @@ class TlsTransportTest {
 
     @Test
     void aPeerWithoutAnAuthorizedCertificateIsRefusedAndTheListenerWaitsOn() throws Exception {
-        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20));
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             src.start();
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
             Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
             // signed by the right CA, but not on the destination's tls-authz list
-            Migration intruder = migrator.migrate(src, endpoint.address(),
-                    params(TlsFixture.options(tls.intruder(), TlsFixture.DESTINATION)));
+            Migration intruder = migrator.migrate(
+                    src, endpoint.address(), params(TlsFixture.options(tls.intruder(), TlsFixture.DESTINATION)));
             intruder.await(LIMIT);
             assertThat(intruder.status()).isEqualTo(MigrationStatus.FAILED);
             assertThat(src.runState()).isEqualTo(RunState.RUNNING);
@@ -150,7 +155,8 @@ class TlsTransportTest {
 
     @Test
     void aPlaintextPeerIsRefusedWhenTlsIsRequired() throws Exception {
-        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20));
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             src.start();
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
             Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
@@ -170,7 +176,8 @@ class TlsTransportTest {
     @Test
     void replayingARecordedTlsStreamIntoADestinationFails() throws Exception {
         byte[] recorded;
-        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20)); Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+        try (Machine src = Machine.create("src", GuestMemory.of(1 << 20));
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             src.start();
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
             Migration in = migrator.incoming(dest, endpoint, params(tls.destinationOptions()));
@@ -187,7 +194,9 @@ class TlsTransportTest {
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT, tls.destinationOptions());
             Migration in = migrator.incoming(victim, endpoint, params(tls.destinationOptions()));
             RawPeer.sendRaw(endpoint.address(), recorded);
-            assertThat(in.status()).as("the replay was refused in the handshake").isEqualTo(MigrationStatus.SETUP);
+            assertThat(in.status())
+                    .as("the replay was refused in the handshake")
+                    .isEqualTo(MigrationStatus.SETUP);
             assertThat(in.figures().transferredBytes()).isZero();
             assertThat(victim.runState()).isEqualTo(RunState.INMIGRATE);
             assertThat(in.cancel()).isTrue();
@@ -214,8 +223,8 @@ class TlsTransportTest {
             // a plain listener with no certificate at all, answering whatever it reads
             try (ServerSocket plain = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 CompletableFuture.runAsync(() -> answerGarbage(plain));
-                Migration out = migrator.migrate(src, new MigrationUri.Tcp("127.0.0.1", plain.getLocalPort()),
-                        params(tls.sourceOptions()));
+                Migration out = migrator.migrate(
+                        src, new MigrationUri.Tcp("127.0.0.1", plain.getLocalPort()), params(tls.sourceOptions()));
                 out.await(LIMIT);
                 assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
                 assertThat(src.runState()).isEqualTo(RunState.RUNNING);
@@ -225,8 +234,10 @@ class TlsTransportTest {
 
     @Test
     void missingCredentialsAreAClearError() {
-        TransportOptions broken = TransportOptions.defaults().with("tls-creds", dir.resolve("nowhere").toString());
-        assertThatThrownBy(() -> Transports.listen(ANY_PORT, broken)).hasMessageContaining("tls-creds")
+        TransportOptions broken = TransportOptions.defaults()
+                .with("tls-creds", dir.resolve("nowhere").toString());
+        assertThatThrownBy(() -> Transports.listen(ANY_PORT, broken))
+                .hasMessageContaining("tls-creds")
                 .hasMessageContaining("not a directory");
         assertThatThrownBy(() -> TransportOptions.defaults().with("tls-authz", "not a name"))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -295,7 +306,8 @@ class TlsTransportTest {
 
         RecordingProxy(InetSocketAddress target) throws IOException {
             done = CompletableFuture.runAsync(() -> {
-                try (Socket client = server.accept(); Socket upstream = new Socket(target.getAddress(), target.getPort())) {
+                try (Socket client = server.accept();
+                        Socket upstream = new Socket(target.getAddress(), target.getPort())) {
                     CompletableFuture<Void> back = CompletableFuture.runAsync(() -> pump(upstream, client, null));
                     pump(client, upstream, recorded);
                     back.join();

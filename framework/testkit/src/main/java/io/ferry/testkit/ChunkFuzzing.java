@@ -39,8 +39,9 @@ public final class ChunkFuzzing {
      * {@code ramBytes} with {@code plugin}'s device model {@code device} attached: what a device
      * plugin's fuzz test needs.
      */
-    public static Migration loadIntoDevice(MigrationPlugin plugin, String device, long ramBytes, SectionId section,
-            List<byte[]> chunks) throws Exception {
+    public static Migration loadIntoDevice(
+            MigrationPlugin plugin, String device, long ramBytes, SectionId section, List<byte[]> chunks)
+            throws Exception {
         PluginRegistry registry = new PluginRegistry();
         registry.add(plugin);
         try (Machine destination = Machine.incoming("fuzz", GuestMemory.of(ramBytes))) {
@@ -55,7 +56,8 @@ public final class ChunkFuzzing {
         PluginRegistry registry = new PluginRegistry();
         registry.add(plugin);
         InMemoryTransport pipes = InMemoryTransport.open();
-        Migration in = new Migrator(registry).incoming(destination, pipes.destinationEnd(), MigrationParameters.defaults());
+        Migration in =
+                new Migrator(registry).incoming(destination, pipes.destinationEnd(), MigrationParameters.defaults());
         try {
             FrameWriter w = new FrameWriter(pipes.sourceEnd().output(), 4 << 20);
             w.writeHeader(StreamHeader.singleChannel(1));
@@ -96,7 +98,8 @@ public final class ChunkFuzzing {
             }
             // The engine wraps in checked exceptions; the first unchecked one in the chain is what the loader threw.
             Throwable thrown = firstUnchecked(in.failure().orElseThrow());
-            if (thrown != null && !(thrown instanceof IllegalArgumentException || thrown instanceof IllegalStateException)) {
+            if (thrown != null
+                    && !(thrown instanceof IllegalArgumentException || thrown instanceof IllegalStateException)) {
                 throw new AssertionError("the loader failed with a programming error on fuzzed input", thrown);
             }
         }

@@ -19,10 +19,13 @@ public final class ClassPathPlugins {
      * @throws IllegalArgumentException naming the plugins there are, if one is not on the class path
      */
     public static MigrationPlugin[] named(String... names) {
-        List<MigrationPlugin> found = PluginRegistry.fromServiceLoader(ClassPathPlugins.class.getClassLoader()).snapshot();
+        List<MigrationPlugin> found = PluginRegistry.fromServiceLoader(ClassPathPlugins.class.getClassLoader())
+                .snapshot();
         List<MigrationPlugin> out = new ArrayList<>();
         for (String name : names) {
-            out.add(found.stream().filter(p -> p.name().equals(name)).findFirst()
+            out.add(found.stream()
+                    .filter(p -> p.name().equals(name))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no plugin '" + name + "' on the class path: found "
                             + found.stream().map(MigrationPlugin::name).toList())));
         }

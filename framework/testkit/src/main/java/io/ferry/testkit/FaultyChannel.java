@@ -26,6 +26,7 @@ public final class FaultyChannel implements MigrationChannel {
     private volatile boolean deaf;
     /** The link is cut: nothing more arrives, not even bytes already in the socket's buffer. */
     private volatile boolean cut;
+
     private Input input;
 
     public FaultyChannel(MigrationChannel inner, Fault fault) {
@@ -219,7 +220,9 @@ public final class FaultyChannel implements MigrationChannel {
         /** The frame writer hands each frame over whole: header, payload parts, trailer. */
         private long failLink(Fault.LinkFails link, ByteBuffer[] srcs, int offset, int length) throws IOException {
             ByteBuffer first = srcs[offset];
-            boolean match = !fired && length >= 2 && first.remaining() == FrameWriter.FRAME_HEADER
+            boolean match = !fired
+                    && length >= 2
+                    && first.remaining() == FrameWriter.FRAME_HEADER
                     && srcs[offset + length - 1].remaining() == FrameWriter.FRAME_TRAILER
                     && (first.get(first.position()) & 0xFF) == link.frame().code();
             if (match && !link.afterIt()) {

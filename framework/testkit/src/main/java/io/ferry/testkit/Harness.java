@@ -134,8 +134,8 @@ public final class Harness {
                     checkState(fault == null, "a fault is injected on a single-channel migration only");
                     List<MigrationListener> all = new ArrayList<>(sourceListeners);
                     all.add(recorder);
-                    Migration s = out.migrate(source, endpoint.address(), parameters,
-                            all.toArray(MigrationListener[]::new));
+                    Migration s =
+                            out.migrate(source, endpoint.address(), parameters, all.toArray(MigrationListener[]::new));
                     return new MigrationRun(s, () -> d, passes);
                 }
                 MigrationChannel channel = Transports.connect(endpoint.address());

@@ -12,8 +12,12 @@ import java.util.List;
  *
  * @param sourcePasses every progress event the source published, in order
  */
-public record MigrationOutcome(Migration source, Migration destination, MigrationFigures sourceFigures,
-        MigrationFigures destinationFigures, List<PassProgress> sourcePasses) {
+public record MigrationOutcome(
+        Migration source,
+        Migration destination,
+        MigrationFigures sourceFigures,
+        MigrationFigures destinationFigures,
+        List<PassProgress> sourcePasses) {
 
     public MigrationOutcome {
         sourcePasses = ImmutableList.copyOf(sourcePasses);
@@ -27,9 +31,12 @@ public record MigrationOutcome(Migration source, Migration destination, Migratio
     /** Fails with both sides' status and errors unless both completed. */
     public MigrationOutcome assertCompleted() {
         if (!completed()) {
-            throw new AssertionError("migration did not complete: source " + source.status() + " "
-                    + source.failure().map(Throwable::getMessage).orElse("") + "; destination " + destination.status()
-                    + " " + destination.failure().map(Throwable::getMessage).orElse(""),
+            throw new AssertionError(
+                    "migration did not complete: source " + source.status() + " "
+                            + source.failure().map(Throwable::getMessage).orElse("") + "; destination "
+                            + destination.status()
+                            + " "
+                            + destination.failure().map(Throwable::getMessage).orElse(""),
                     source.failure().or(destination::failure).orElse(null));
         }
         return this;

@@ -28,20 +28,22 @@ public final class StateAssertions {
             throw new AssertionError("RAM layouts differ: " + ours + " vs " + theirs);
         }
         long from = 0;
-        for (Optional<Long> diff = ours.firstDifference(theirs, from); diff.isPresent();
+        for (Optional<Long> diff = ours.firstDifference(theirs, from);
+                diff.isPresent();
                 diff = ours.firstDifference(theirs, from)) {
             long address = diff.get();
             long page = address >>> GuestMemory.PAGE_SHIFT;
             if (!ours.isDontCare(page)) {
-                throw new AssertionError(String.format("guest RAM differs at 0x%x (page %d): source %s, destination %s",
+                throw new AssertionError(String.format(
+                        "guest RAM differs at 0x%x (page %d): source %s, destination %s",
                         address, page, source.name(), destination.name()));
             }
             from = (page + 1) << GuestMemory.PAGE_SHIFT;
         }
         for (long p = 0; p < ours.pages() && ours.dontCareCount() > 0; p++) {
             if (ours.isDontCare(p) && theirs.firstNonZero(p << GuestMemory.PAGE_SHIFT, GuestMemory.PAGE_SIZE) >= 0) {
-                throw new AssertionError(String.format("don't-care page %d of %s is not zero on %s", p, source.name(),
-                        destination.name()));
+                throw new AssertionError(String.format(
+                        "don't-care page %d of %s is not zero on %s", p, source.name(), destination.name()));
             }
         }
     }
@@ -58,7 +60,8 @@ public final class StateAssertions {
             String fa = ours.get(i).stateFingerprint();
             String fb = theirs.get(i).stateFingerprint();
             if (!fa.equals(fb)) {
-                throw new AssertionError("device " + ours.get(i).id() + " state differs: source " + fa + ", destination " + fb);
+                throw new AssertionError(
+                        "device " + ours.get(i).id() + " state differs: source " + fa + ", destination " + fb);
             }
         }
     }

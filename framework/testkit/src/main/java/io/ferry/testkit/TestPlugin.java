@@ -59,7 +59,9 @@ public final class TestPlugin implements MigrationPlugin {
         checkSide(stage, Side.SOURCE);
         checkNotNull(section, "section");
         checkNotNull(handler, "handler");
-        return with(Side.SOURCE, r -> r.on(stage).id(id).priority(priority).section(section).handler(handler));
+        return with(
+                Side.SOURCE,
+                r -> r.on(stage).id(id).priority(priority).section(section).handler(handler));
     }
 
     /** Adds a destination handler on LOAD_SETUP or LOAD_COMPLETE. */
@@ -74,7 +76,9 @@ public final class TestPlugin implements MigrationPlugin {
     public TestPlugin loader(int priority, String id, SectionId section, ChunkLoader loader) {
         checkNotNull(section, "section");
         checkNotNull(loader, "loader");
-        return with(Side.DESTINATION, r -> r.on(Stage.LOAD).id(id).priority(priority).section(section).loader(loader));
+        return with(
+                Side.DESTINATION,
+                r -> r.on(Stage.LOAD).id(id).priority(priority).section(section).loader(loader));
     }
 
     /** Adds registrations made by {@code registrations} on {@code side}, which may look at the machine. */
@@ -86,7 +90,10 @@ public final class TestPlugin implements MigrationPlugin {
     /** Adds a device model to the ones this plugin offers. */
     public TestPlugin device(DeviceModel model) {
         checkNotNull(model, "model");
-        return new TestPlugin(name, entries, ImmutableList.<DeviceModel>builder().addAll(models).add(model).build());
+        return new TestPlugin(
+                name,
+                entries,
+                ImmutableList.<DeviceModel>builder().addAll(models).add(model).build());
     }
 
     @Override
@@ -115,11 +122,18 @@ public final class TestPlugin implements MigrationPlugin {
     }
 
     private void register(Side side, Registrar r) {
-        entries.stream().filter(e -> e.side() == side).forEach(e -> e.registrations().accept(r));
+        entries.stream()
+                .filter(e -> e.side() == side)
+                .forEach(e -> e.registrations().accept(r));
     }
 
     private TestPlugin with(Side side, Consumer<Registrar> registrations) {
-        return new TestPlugin(name, ImmutableList.<Entry>builder().addAll(entries).add(new Entry(side, registrations)).build(),
+        return new TestPlugin(
+                name,
+                ImmutableList.<Entry>builder()
+                        .addAll(entries)
+                        .add(new Entry(side, registrations))
+                        .build(),
                 models);
     }
 

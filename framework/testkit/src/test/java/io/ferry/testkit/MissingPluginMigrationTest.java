@@ -59,15 +59,19 @@ class MissingPluginMigrationTest {
                 Machine destination = Machine.incoming("dst", GuestMemory.of(1 << 20))) {
             PluginRegistry.of(probe).deviceModel("probe").attachToSource(source, 3);
 
-            MigrationRun run = Harness.between(source, destination).plugins(TestPlugin.named("other"))
-                    .transport(TransportKind.MEMORY).start();
+            MigrationRun run = Harness.between(source, destination)
+                    .plugins(TestPlugin.named("other"))
+                    .transport(TransportKind.MEMORY)
+                    .start();
             Migration out = run.source();
             out.await(TIMEOUT); // only the source: how the destination learns of it is the engine's (switchover issue)
             run.destination().cancel();
 
             assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(out.failure()).hasValueSatisfying(f -> assertThat(f)
-                    .hasRootCauseInstanceOf(MissingPluginException.class).hasMessageContaining("'probe'"));
+            assertThat(out.failure())
+                    .hasValueSatisfying(f -> assertThat(f)
+                            .hasRootCauseInstanceOf(MissingPluginException.class)
+                            .hasMessageContaining("'probe'"));
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }
     }

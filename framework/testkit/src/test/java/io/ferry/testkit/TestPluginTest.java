@@ -39,15 +39,18 @@ class TestPluginTest {
         TestPlugin empty = TestPlugin.named("p");
         TestPlugin one = empty.source(Stage.SETUP, 1, "p.setup", ctx -> {});
         try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
-            assertThat(Pipeline.assemble(Side.SOURCE, m, List.of(empty)).order(Stage.SETUP)).isEmpty();
-            assertThat(Pipeline.assemble(Side.SOURCE, m, List.of(one)).order(Stage.SETUP)).containsExactly("p.setup");
+            assertThat(Pipeline.assemble(Side.SOURCE, m, List.of(empty)).order(Stage.SETUP))
+                    .isEmpty();
+            assertThat(Pipeline.assemble(Side.SOURCE, m, List.of(one)).order(Stage.SETUP))
+                    .containsExactly("p.setup");
         }
     }
 
     @Test
     void aStageOfTheWrongSideIsRefusedAtOnce() {
         assertThatThrownBy(() -> TestPlugin.named("p").source(Stage.LOAD_COMPLETE, 1, "x", ctx -> {}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DESTINATION stage");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("DESTINATION stage");
         assertThatThrownBy(() -> TestPlugin.named("p").destination(Stage.LOAD, 1, "x", ctx -> {}))
                 .hasMessageContaining("loader()");
     }

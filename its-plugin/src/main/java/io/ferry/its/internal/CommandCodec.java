@@ -48,8 +48,15 @@ public final class CommandCodec {
             .build();
 
     private static final Map<Integer, String> NAMES = ImmutableMap.<Integer, String>builder()
-            .put(MAPD, "MAPD").put(MAPC, "MAPC").put(MAPTI, "MAPTI").put(MAPI, "MAPI").put(MOVI, "MOVI")
-            .put(DISCARD, "DISCARD").put(INV, "INV").put(SYNC, "SYNC").build();
+            .put(MAPD, "MAPD")
+            .put(MAPC, "MAPC")
+            .put(MAPTI, "MAPTI")
+            .put(MAPI, "MAPI")
+            .put(MOVI, "MOVI")
+            .put(DISCARD, "DISCARD")
+            .put(INV, "INV")
+            .put(SYNC, "SYNC")
+            .build();
 
     private CommandCodec() {}
 
@@ -91,7 +98,8 @@ public final class CommandCodec {
         for (int i = 0; i < 4; i++) {
             long reserved = dw[i] & ~allowed[i];
             if (reserved != 0) {
-                throw new MalformedCommandException(name + ": reserved bits 0x" + Long.toHexString(reserved) + " set in DW" + i);
+                throw new MalformedCommandException(
+                        name + ": reserved bits 0x" + Long.toHexString(reserved) + " set in DW" + i);
             }
         }
         try {

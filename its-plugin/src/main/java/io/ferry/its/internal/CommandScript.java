@@ -17,6 +17,7 @@ final class CommandScript {
     static final int EVENT_BITS = 5;
     /** Collections mapped at boot; the driver uses ICIDs [0, COLLECTIONS). */
     static final int BOOT_COLLECTIONS = 8;
+
     static final int COLLECTIONS = 12;
     /** LPIs the driver hands out: [MIN_LPI, MIN_LPI + LPIS). */
     static final int LPIS = 4096;

@@ -27,8 +27,11 @@ public record DriverState(long seed, long steps, long commands, long msis) {
     static DriverState read(MemoryAccess in, ItsLayout layout) {
         long at = layout.driverPage();
         long magic = in.readLong(at);
-        checkState(magic == MAGIC, "no ITS driver state at 0x%s (magic 0x%s): the driver was never booted here",
-                Long.toHexString(at), Long.toHexString(magic));
+        checkState(
+                magic == MAGIC,
+                "no ITS driver state at 0x%s (magic 0x%s): the driver was never booted here",
+                Long.toHexString(at),
+                Long.toHexString(magic));
         return new DriverState(in.readLong(at + 8), in.readLong(at + 16), in.readLong(at + 24), in.readLong(at + 32));
     }
 

@@ -60,13 +60,13 @@ final class ItsCache {
         checkDevice(deviceId);
         GuestRange itt = mapping.ittRange();
         if (!itt.within(ramBytes)) {
-            throw new InvalidMappingException("ITT " + itt + " of device " + deviceId + " lies outside guest RAM of "
-                    + ramBytes + " bytes");
+            throw new InvalidMappingException(
+                    "ITT " + itt + " of device " + deviceId + " lies outside guest RAM of " + ramBytes + " bytes");
         }
         for (Map.Entry<String, GuestRange> own : bases.ownRanges().entrySet()) {
             if (itt.overlaps(own.getValue())) {
-                throw new InvalidMappingException("ITT " + itt + " of device " + deviceId + " overlaps the " + own.getKey()
-                        + " " + own.getValue());
+                throw new InvalidMappingException("ITT " + itt + " of device " + deviceId + " overlaps the "
+                        + own.getKey() + " " + own.getValue());
             }
         }
         checkNoOtherItt(deviceId, itt);
@@ -102,8 +102,8 @@ final class ItsCache {
     void mapEvent(int deviceId, int eventId, EventMapping mapping) throws InvalidMappingException {
         DeviceMapping device = requireDevice(deviceId);
         if (eventId < 0 || eventId >= device.events()) {
-            throw new InvalidMappingException("EventID " + eventId + " outside device " + deviceId + "'s "
-                    + device.events() + " events");
+            throw new InvalidMappingException(
+                    "EventID " + eventId + " outside device " + deviceId + "'s " + device.events() + " events");
         }
         checkCollection(mapping.collection());
         if (events.containsKey(key(deviceId, eventId))) {
@@ -145,7 +145,9 @@ final class ItsCache {
             return Translation.notMapped(Translation.Reason.EVENT);
         }
         Integer vcpu = collections.get(e.collection());
-        return vcpu == null ? Translation.notMapped(Translation.Reason.COLLECTION) : new Translation.Mapped(e.intId(), vcpu);
+        return vcpu == null
+                ? Translation.notMapped(Translation.Reason.COLLECTION)
+                : new Translation.Mapped(e.intId(), vcpu);
     }
 
     SortedMap<Integer, DeviceMapping> devices() {
@@ -187,15 +189,15 @@ final class ItsCache {
 
     private void checkDevice(int deviceId) throws InvalidMappingException {
         if (deviceId < 0 || deviceId >= bases.devices()) {
-            throw new InvalidMappingException("DeviceID " + deviceId + " outside the device table's " + bases.devices()
-                    + " entries");
+            throw new InvalidMappingException(
+                    "DeviceID " + deviceId + " outside the device table's " + bases.devices() + " entries");
         }
     }
 
     private void checkCollection(int collection) throws InvalidMappingException {
         if (collection < 0 || collection >= bases.collections()) {
-            throw new InvalidMappingException("ICID " + collection + " outside the collection table's "
-                    + bases.collections() + " entries");
+            throw new InvalidMappingException(
+                    "ICID " + collection + " outside the collection table's " + bases.collections() + " entries");
         }
     }
 }

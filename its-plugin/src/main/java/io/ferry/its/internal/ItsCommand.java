@@ -19,7 +19,10 @@ public sealed interface ItsCommand {
                 new DeviceMapping(itt, eventBits); // checks bits and alignment
                 checkArgument(itt < 1L << 52, "ITT address 0x%s beyond 52 bits", Long.toHexString(itt));
             } else {
-                checkArgument(eventBits == 0 && itt == 0, "MAPD with V=0 carries neither event bits (%s) nor an ITT (0x%s)", eventBits,
+                checkArgument(
+                        eventBits == 0 && itt == 0,
+                        "MAPD with V=0 carries neither event bits (%s) nor an ITT (0x%s)",
+                        eventBits,
                         Long.toHexString(itt));
             }
         }
@@ -141,22 +144,34 @@ public sealed interface ItsCommand {
     }
 
     private static void checkDeviceId(int deviceId) {
-        checkArgument(deviceId >= 0 && deviceId < ItsLimits.MAX_DEVICES, "DeviceID %s outside [0, %s)",
-                Integer.toUnsignedString(deviceId), ItsLimits.MAX_DEVICES);
+        checkArgument(
+                deviceId >= 0 && deviceId < ItsLimits.MAX_DEVICES,
+                "DeviceID %s outside [0, %s)",
+                Integer.toUnsignedString(deviceId),
+                ItsLimits.MAX_DEVICES);
     }
 
     private static void checkEventId(int eventId) {
-        checkArgument(eventId >= 0 && eventId < 1 << ItsLimits.MAX_EVENT_BITS, "EventID %s outside [0, %s)",
-                Integer.toUnsignedString(eventId), 1 << ItsLimits.MAX_EVENT_BITS);
+        checkArgument(
+                eventId >= 0 && eventId < 1 << ItsLimits.MAX_EVENT_BITS,
+                "EventID %s outside [0, %s)",
+                Integer.toUnsignedString(eventId),
+                1 << ItsLimits.MAX_EVENT_BITS);
     }
 
     private static void checkCollection(int collection) {
-        checkArgument(collection >= 0 && collection < ItsLimits.MAX_COLLECTIONS, "ICID %s outside [0, %s)", collection,
+        checkArgument(
+                collection >= 0 && collection < ItsLimits.MAX_COLLECTIONS,
+                "ICID %s outside [0, %s)",
+                collection,
                 ItsLimits.MAX_COLLECTIONS);
     }
 
     private static void checkVcpu(int vcpu) {
-        checkArgument(vcpu >= 0 && vcpu < ItsLimits.TARGET_VCPUS, "target vCPU %s outside [0, %s)", vcpu,
+        checkArgument(
+                vcpu >= 0 && vcpu < ItsLimits.TARGET_VCPUS,
+                "target vCPU %s outside [0, %s)",
+                vcpu,
                 ItsLimits.TARGET_VCPUS);
     }
 }

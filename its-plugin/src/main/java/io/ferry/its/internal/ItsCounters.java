@@ -11,9 +11,13 @@ public record ItsCounters(long processed, long rejected, long msisDelivered, lon
     public static final ItsCounters ZERO = new ItsCounters(0, 0, 0, 0);
 
     public ItsCounters {
-        checkArgument(processed >= 0 && rejected >= 0 && msisDelivered >= 0 && msisDropped >= 0,
-                "ITS counters must be >= 0: %s processed, %s rejected, %s delivered, %s dropped", processed, rejected,
-                msisDelivered, msisDropped);
+        checkArgument(
+                processed >= 0 && rejected >= 0 && msisDelivered >= 0 && msisDropped >= 0,
+                "ITS counters must be >= 0: %s processed, %s rejected, %s delivered, %s dropped",
+                processed,
+                rejected,
+                msisDelivered,
+                msisDropped);
         checkArgument(rejected <= processed, "%s commands rejected of %s processed", rejected, processed);
     }
 
@@ -22,6 +26,7 @@ public record ItsCounters(long processed, long rejected, long msisDelivered, lon
     }
 
     ItsCounters afterMsi(boolean delivered) {
-        return new ItsCounters(processed, rejected, msisDelivered + (delivered ? 1 : 0), msisDropped + (delivered ? 0 : 1));
+        return new ItsCounters(
+                processed, rejected, msisDelivered + (delivered ? 1 : 0), msisDropped + (delivered ? 0 : 1));
     }
 }

@@ -83,7 +83,8 @@ public final class ItsDevice implements Device {
 
     /** Where (DeviceID, EventID) goes, without raising anything. */
     public synchronized Translation translate(int deviceId, int eventId) {
-        return registers.enabled() ? cache.translate(deviceId, eventId)
+        return registers.enabled()
+                ? cache.translate(deviceId, eventId)
                 : Translation.notMapped(Translation.Reason.ITS_DISABLED);
     }
 
@@ -130,19 +131,34 @@ public final class ItsDevice implements Device {
     @Override
     public synchronized String stateFingerprint() {
         Hasher h = Hashing.sha256().newHasher().putBytes(RegisterCodec.encode(registers));
-        h.putInt(cache.devices().size()).putInt(cache.events().size()).putInt(cache.collections().size());
+        h.putInt(cache.devices().size())
+                .putInt(cache.events().size())
+                .putInt(cache.collections().size());
         cache.devices().forEach((id, d) -> h.putInt(id).putLong(d.itt()).putInt(d.eventBits()));
         cache.events().forEach((key, e) -> {
             Translation t = cache.translate(ItsCache.deviceOf(key), ItsCache.eventOf(key));
-            h.putLong(key).putInt(e.intId()).putInt(e.collection())
+            h.putLong(key)
+                    .putInt(e.intId())
+                    .putInt(e.collection())
                     .putInt(t instanceof Translation.Mapped m ? m.vcpu() : -1);
         });
         cache.collections().forEach((icid, vcpu) -> h.putInt(icid).putInt(vcpu));
         ItsCounters c = registers.counters();
-        return String.format("%s[%s, cwriter=0x%x, creadr=0x%x, processed=%d, rejected=%d, msis=%d/%d, %d devices, "
-                + "%d events, %d collections, sha256=%s]", ID, registers.enabled() ? "enabled" : "disabled",
-                registers.cwriter(), registers.creadr(), c.processed(), c.rejected(), c.msisDelivered(), c.msisDropped(),
-                cache.devices().size(), cache.events().size(), cache.collections().size(), h.hash());
+        return String.format(
+                "%s[%s, cwriter=0x%x, creadr=0x%x, processed=%d, rejected=%d, msis=%d/%d, %d devices, "
+                        + "%d events, %d collections, sha256=%s]",
+                ID,
+                registers.enabled() ? "enabled" : "disabled",
+                registers.cwriter(),
+                registers.creadr(),
+                c.processed(),
+                c.rejected(),
+                c.msisDelivered(),
+                c.msisDropped(),
+                cache.devices().size(),
+                cache.events().size(),
+                cache.collections().size(),
+                h.hash());
     }
 
     @Override

@@ -50,8 +50,11 @@ public final class ItsDeviceModel implements DeviceModel {
      */
     @Override
     public Device attachToDestination(Machine machine) {
-        checkArgument(machine.runState() == RunState.INMIGRATE, "machine %s is %s: a destination must be in INMIGRATE",
-                machine.name(), machine.runState());
+        checkArgument(
+                machine.runState() == RunState.INMIGRATE,
+                "machine %s is %s: a destination must be in INMIGRATE",
+                machine.name(),
+                machine.runState());
         ItsDevice device = new ItsDevice(machine.memory());
         ItsDriver driver = new ItsDriver(machine.memory(), device); // checks the RAM size before anything is attached
         reserveRegion(machine);

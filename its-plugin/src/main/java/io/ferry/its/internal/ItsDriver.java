@@ -54,8 +54,13 @@ public final class ItsDriver implements GuestTask {
 
     /** The bases the driver programs: the tables and queue of {@code layout}. */
     static ItsBases bases(ItsLayout layout) {
-        return new ItsBases(layout.deviceTable(), ItsLayout.DEVICE_TABLE_ENTRIES, layout.collectionTable(),
-                ItsLayout.COLLECTION_TABLE_ENTRIES, layout.queue(), ItsLayout.QUEUE_BYTES);
+        return new ItsBases(
+                layout.deviceTable(),
+                ItsLayout.DEVICE_TABLE_ENTRIES,
+                layout.collectionTable(),
+                ItsLayout.COLLECTION_TABLE_ENTRIES,
+                layout.queue(),
+                ItsLayout.QUEUE_BYTES);
     }
 
     public ItsDevice device() {
@@ -68,7 +73,8 @@ public final class ItsDriver implements GuestTask {
         DriverState state = DriverState.read(access, layout);
         checkState(device.isEnabled(), "the ITS is disabled at driver step %s", state.steps());
         SplittableRandom random = new SplittableRandom(state.seed() ^ (state.steps() * 0x9E37_79B9_7F4A_7C15L));
-        DriverState next = random.nextInt(MSI_ONE_IN) == 0 ? raiseMsi(state, random)
+        DriverState next = random.nextInt(MSI_ONE_IN) == 0
+                ? raiseMsi(state, random)
                 : post(state, CommandScript.command(state.commands(), random, layout));
         next.write(access, layout);
     }
@@ -81,8 +87,11 @@ public final class ItsDriver implements GuestTask {
     private DriverState post(DriverState state, ItsCommand command) {
         ItsRegisters regs = device.registers();
         // The ITS processes up to CWRITER before the write returns, so the ring is never full here.
-        checkState(!regs.pending(), "the ITS left commands unprocessed (CWRITER 0x%s, CREADR 0x%s)",
-                Integer.toHexString(regs.cwriter()), Integer.toHexString(regs.creadr()));
+        checkState(
+                !regs.pending(),
+                "the ITS left commands unprocessed (CWRITER 0x%s, CREADR 0x%s)",
+                Integer.toHexString(regs.cwriter()),
+                Integer.toHexString(regs.creadr()));
         int slot = regs.cwriter();
         int next = (slot + ItsLimits.COMMAND_BYTES) % ItsLayout.QUEUE_BYTES;
         long[] dw = CommandCodec.encode(command);

@@ -1,11 +1,10 @@
 package io.ferry.its.internal;
 
-import aQute.bnd.annotation.Resolution;
-import aQute.bnd.annotation.spi.ServiceProvider;
-import org.osgi.service.component.annotations.Component;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import aQute.bnd.annotation.Resolution;
+import aQute.bnd.annotation.spi.ServiceProvider;
 import io.ferry.its.ItsSection;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.MigrationPlugin;
@@ -15,6 +14,7 @@ import io.ferry.pipeline.Stage;
 import io.ferry.pipeline.StageContext;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * Migrates an {@link ItsDevice}, the case the framework was built for: the ITS's authoritative
@@ -65,13 +65,17 @@ public final class ItsPlugin implements MigrationPlugin {
                 device.flush(ctx.machine().memory().tracked()); // dirty-logged: RAM's final pass sends the tables
             });
         }
-        r.on(Stage.COMPLETE).id(ItsSection.REGISTERS).priority(Priority.BEFORE_RAM).section(ItsSection.ID).handler(ctx -> {
-            checkStopped(ctx);
-            ctx.chunks().emit(RegisterCodec.encode(device.registers()));
-        });
+        r.on(Stage.COMPLETE)
+                .id(ItsSection.REGISTERS)
+                .priority(Priority.BEFORE_RAM)
+                .section(ItsSection.ID)
+                .handler(ctx -> {
+                    checkStopped(ctx);
+                    ctx.chunks().emit(RegisterCodec.encode(device.registers()));
+                });
         // Flushing and reading the registers leave nothing to undo if the switchover steps back; registering
         // REVERT declares that the ITS can (its destination drops the void attempt's registers at LOAD_REVERT).
-        r.on(Stage.REVERT).id("its.revert").priority(Priority.BEFORE_RAM).handler(ctx -> { });
+        r.on(Stage.REVERT).id("its.revert").priority(Priority.BEFORE_RAM).handler(ctx -> {});
     }
 
     @Override
@@ -81,8 +85,15 @@ public final class ItsPlugin implements MigrationPlugin {
             return;
         }
         ItsRestorer restorer = new ItsRestorer(found.get(), r.machine().memory().size());
-        r.on(Stage.LOAD).id(ItsSection.LOAD).priority(Priority.BEFORE_RAM).section(ItsSection.ID).loader(restorer::load);
-        r.on(Stage.LOAD_COMPLETE).id(ItsSection.RESTORE).priority(Priority.AFTER_RAM).handler(restorer::restore);
+        r.on(Stage.LOAD)
+                .id(ItsSection.LOAD)
+                .priority(Priority.BEFORE_RAM)
+                .section(ItsSection.ID)
+                .loader(restorer::load);
+        r.on(Stage.LOAD_COMPLETE)
+                .id(ItsSection.RESTORE)
+                .priority(Priority.AFTER_RAM)
+                .handler(restorer::restore);
         r.on(Stage.LOAD_REVERT).id("its.discard").priority(Priority.BEFORE_RAM).handler(restorer::discard);
     }
 
@@ -93,7 +104,9 @@ public final class ItsPlugin implements MigrationPlugin {
 
     /** The cache is only final once the vCPUs, which post commands, are stopped. */
     private static void checkStopped(StageContext ctx) {
-        checkState(!ctx.machine().runState().isRunning(), "machine %s is running: the ITS state is not final",
+        checkState(
+                !ctx.machine().runState().isRunning(),
+                "machine %s is running: the ITS state is not final",
                 ctx.machine().name());
     }
 

@@ -44,8 +44,11 @@ public record ItsRegisters(boolean enabled, ItsBases bases, int cwriter, int cre
     }
 
     private static void checkPointer(String name, int offset, int queueBytes) {
-        checkArgument(offset >= 0 && offset % ItsLimits.COMMAND_BYTES == 0 && (offset < queueBytes || offset == 0),
-                "%s 0x%s is not a 32-byte aligned offset inside the %s-byte command queue", name,
-                Integer.toHexString(offset), queueBytes);
+        checkArgument(
+                offset >= 0 && offset % ItsLimits.COMMAND_BYTES == 0 && (offset < queueBytes || offset == 0),
+                "%s 0x%s is not a 32-byte aligned offset inside the %s-byte command queue",
+                name,
+                Integer.toHexString(offset),
+                queueBytes);
     }
 }

@@ -20,7 +20,10 @@ final class RegisterCodec {
         out.putLong(b.collectionTable()).putInt(b.collections());
         out.putLong(b.queue()).putInt(b.queueBytes());
         out.putInt(r.cwriter()).putInt(r.creadr());
-        out.putLong(c.processed()).putLong(c.rejected()).putLong(c.msisDelivered()).putLong(c.msisDropped());
+        out.putLong(c.processed())
+                .putLong(c.rejected())
+                .putLong(c.msisDelivered())
+                .putLong(c.msisDropped());
         return out.flip();
     }
 
@@ -30,10 +33,14 @@ final class RegisterCodec {
      * @throws IllegalArgumentException naming the field that is wrong
      */
     static ItsRegisters decode(ByteBuffer in, long ramBytes) {
-        checkArgument(in.remaining() == ItsSection.REGISTERS_BYTES, "ITS register chunk has %s bytes, expected %s",
-                in.remaining(), ItsSection.REGISTERS_BYTES);
+        checkArgument(
+                in.remaining() == ItsSection.REGISTERS_BYTES,
+                "ITS register chunk has %s bytes, expected %s",
+                in.remaining(),
+                ItsSection.REGISTERS_BYTES);
         byte flags = in.get();
-        checkArgument((flags & ~ENABLED) == 0, "ITS register flags 0x%s have reserved bits set", Integer.toHexString(flags));
+        checkArgument(
+                (flags & ~ENABLED) == 0, "ITS register flags 0x%s have reserved bits set", Integer.toHexString(flags));
         ItsBases bases = new ItsBases(in.getLong(), in.getInt(), in.getLong(), in.getInt(), in.getLong(), in.getInt());
         try {
             bases.check(ramBytes);

@@ -24,7 +24,8 @@ final class TableWriter {
         }
         for (Map.Entry<Long, EventMapping> e : cache.events().entrySet()) {
             long itt = cache.devices().get(ItsCache.deviceOf(e.getKey())).itt();
-            out.writeLong(itt + (long) ItsCache.eventOf(e.getKey()) * ItsLimits.ITE_BYTES, TableFormat.ite(e.getValue()));
+            out.writeLong(
+                    itt + (long) ItsCache.eventOf(e.getKey()) * ItsLimits.ITE_BYTES, TableFormat.ite(e.getValue()));
         }
         GuestRange ct = bases.collectionTableRange();
         out.zero(ct.address(), ct.bytes());

@@ -10,10 +10,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class CommandCodecTest {
     static Stream<ItsCommand> commands() {
-        return Stream.of(new ItsCommand.MapD(65535, 16, 0x000F_FFFF_FFFF_FF00L, true), ItsCommand.MapD.unmap(7),
-                new ItsCommand.MapC(255, 7, true), new ItsCommand.MapC(3, 0, false),
-                new ItsCommand.MapTi(9, 65535, 65535, 12), new ItsCommand.MapI(1, 8192, 4),
-                new ItsCommand.Movi(2, 3, 4), new ItsCommand.Discard(5, 6), new ItsCommand.Inv(7, 8),
+        return Stream.of(
+                new ItsCommand.MapD(65535, 16, 0x000F_FFFF_FFFF_FF00L, true),
+                ItsCommand.MapD.unmap(7),
+                new ItsCommand.MapC(255, 7, true),
+                new ItsCommand.MapC(3, 0, false),
+                new ItsCommand.MapTi(9, 65535, 65535, 12),
+                new ItsCommand.MapI(1, 8192, 4),
+                new ItsCommand.Movi(2, 3, 4),
+                new ItsCommand.Discard(5, 6),
+                new ItsCommand.Inv(7, 8),
                 new ItsCommand.Sync(6));
     }
 
@@ -36,23 +42,27 @@ class CommandCodecTest {
     @Test
     void unknownOpcodeIsMalformed() {
         assertThatThrownBy(() -> CommandCodec.decode(new long[] {0x3F, 0, 0, 0}))
-                .isInstanceOf(MalformedCommandException.class).hasMessage("unknown command opcode 0x3f");
+                .isInstanceOf(MalformedCommandException.class)
+                .hasMessage("unknown command opcode 0x3f");
     }
 
     @Test
     void reservedBitsAreMalformed() {
         long[] dw = CommandCodec.encode(new ItsCommand.Discard(1, 2));
         dw[3] = 1L << 40;
-        assertThatThrownBy(() -> CommandCodec.decode(dw)).isInstanceOf(MalformedCommandException.class)
+        assertThatThrownBy(() -> CommandCodec.decode(dw))
+                .isInstanceOf(MalformedCommandException.class)
                 .hasMessage("DISCARD: reserved bits 0x10000000000 set in DW3");
         long[] sync = {CommandCodec.SYNC | 1L << 32, 0, 0, 0};
-        assertThatThrownBy(() -> CommandCodec.decode(sync)).hasMessageContaining("SYNC: reserved bits 0x100000000 set in DW0");
+        assertThatThrownBy(() -> CommandCodec.decode(sync))
+                .hasMessageContaining("SYNC: reserved bits 0x100000000 set in DW0");
     }
 
     @Test
     void fieldsOutOfRangeAreMalformed() {
         assertThatThrownBy(() -> CommandCodec.decode(new long[] {CommandCodec.MAPD, 16, 1L << 63 | 0x1000, 0}))
-                .isInstanceOf(MalformedCommandException.class).hasMessageContaining("MAPD: event bits 17 outside [1, 16]");
+                .isInstanceOf(MalformedCommandException.class)
+                .hasMessageContaining("MAPD: event bits 17 outside [1, 16]");
         assertThatThrownBy(() -> CommandCodec.decode(new long[] {CommandCodec.MAPTI, 100L << 32, 0, 0}))
                 .hasMessageContaining("MAPTI: pINTID 100 is not an LPI");
         assertThatThrownBy(() -> CommandCodec.decode(new long[] {CommandCodec.MAPC, 0, 1L << 63 | 8L << 16, 0}))

@@ -67,7 +67,9 @@ class ItsDeviceTest {
         guest.post(new ItsCommand.MapTi(1, 3, 8300, 2)); // already mapped
         assertThat(its.registers().counters()).isEqualTo(new ItsCounters(9, 6, 0, 0));
         assertThat(its.translate(1, 3)).isEqualTo(new Mapped(8200, 5));
-        assertThat(its.registers().creadr()).isEqualTo(its.registers().cwriter()).isEqualTo(9 * 32);
+        assertThat(its.registers().creadr())
+                .isEqualTo(its.registers().cwriter())
+                .isEqualTo(9 * 32);
     }
 
     @Test
@@ -85,8 +87,11 @@ class ItsDeviceTest {
 
     @Test
     void mapiUsesTheEventIdAsLpiSoItMustBeOne() {
-        guest.post(new ItsCommand.MapD(1, 14, 0x10_0000, true), new ItsCommand.MapC(0, 3, true),
-                new ItsCommand.MapI(1, 8500, 0), new ItsCommand.MapI(1, 5, 0));
+        guest.post(
+                new ItsCommand.MapD(1, 14, 0x10_0000, true),
+                new ItsCommand.MapC(0, 3, true),
+                new ItsCommand.MapI(1, 8500, 0),
+                new ItsCommand.MapI(1, 5, 0));
         assertThat(its.translate(1, 8500)).isEqualTo(new Mapped(8500, 3));
         assertThat(its.translate(1, 5)).isEqualTo(Translation.notMapped(Reason.EVENT));
         assertThat(its.registers().counters().rejected()).isEqualTo(1);
@@ -109,7 +114,8 @@ class ItsDeviceTest {
     void aBadCwriterIsRefusedAndChangesNothing() {
         guest.mapOne(1, 3, 8200, 2, 5);
         ItsRegisters before = its.registers();
-        assertThatThrownBy(() -> its.writeCwriter(17)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> its.writeCwriter(17))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("CWRITER 0x11 is not a 32-byte aligned offset");
         assertThatThrownBy(() -> its.writeCwriter(ItsLayout.QUEUE_BYTES)).isInstanceOf(IllegalArgumentException.class);
         assertThat(its.registers()).isEqualTo(before);
@@ -128,15 +134,18 @@ class ItsDeviceTest {
     void programmingChecksTheBasesAndIsRefusedWhileEnabled() {
         ItsDevice fresh = new ItsDevice(GuestMemory.of(TestGuest.RAM));
         ItsBases good = ItsDriver.bases(guest.layout);
-        assertThatThrownBy(() -> fresh.program(new ItsBases(TestGuest.RAM, 64, good.collectionTable(), 16, good.queue(),
-                4096))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() ->
+                        fresh.program(new ItsBases(TestGuest.RAM, 64, good.collectionTable(), 16, good.queue(), 4096)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("device table [0x800000, +0x400) lies outside guest RAM");
-        assertThatThrownBy(() -> fresh.program(new ItsBases(good.queue(), 64, good.collectionTable(), 16, good.queue(),
-                4096))).hasMessageContaining("overlaps the device table");
-        assertThatThrownBy(() -> fresh.program(new ItsBases(0x100, 64, good.collectionTable(), 16, good.queue(),
-                4096))).hasMessageContaining("is not 4 KiB aligned");
+        assertThatThrownBy(() ->
+                        fresh.program(new ItsBases(good.queue(), 64, good.collectionTable(), 16, good.queue(), 4096)))
+                .hasMessageContaining("overlaps the device table");
+        assertThatThrownBy(() -> fresh.program(new ItsBases(0x100, 64, good.collectionTable(), 16, good.queue(), 4096)))
+                .hasMessageContaining("is not 4 KiB aligned");
         assertThatThrownBy(fresh::enable).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> its.program(good)).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> its.program(good))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("only be programmed while it is disabled");
     }
 }

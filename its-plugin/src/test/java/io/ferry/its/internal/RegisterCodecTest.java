@@ -23,14 +23,17 @@ class RegisterCodecTest {
     @Test
     void aChunkOfTheWrongSizeIsRefused() {
         assertThatThrownBy(() -> RegisterCodec.decode(ByteBuffer.allocate(76), TestGuest.RAM))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("ITS register chunk has 76 bytes, expected 77");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ITS register chunk has 76 bytes, expected 77");
     }
 
     @Test
     void aTablePointingOutsideThisMachinesRamIsRefused() {
         ByteBuffer chunk = RegisterCodec.encode(guest.its.registers());
-        assertThatThrownBy(() -> RegisterCodec.decode(chunk, 4 << 20)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ITS registers: device table [0x705000, +0x400) lies outside guest RAM of 4194304");
+        assertThatThrownBy(() -> RegisterCodec.decode(chunk, 4 << 20))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(
+                        "ITS registers: device table [0x705000, +0x400) lies outside guest RAM of 4194304");
     }
 
     @Test

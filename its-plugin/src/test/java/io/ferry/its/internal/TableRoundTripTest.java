@@ -48,7 +48,8 @@ class TableRoundTripTest {
 
     @Test
     void anIttPointingOutsideRamIsRefusedAndNothingInstalled() {
-        damaged(ram -> ram.writeLong(guest.layout.deviceTable() + 16 + 8, TestGuest.RAM),
+        damaged(
+                ram -> ram.writeLong(guest.layout.deviceTable() + 16 + 8, TestGuest.RAM),
                 "device table entry 1 at 0x705010: ITT [0x800000, +0x100) of device 1 lies outside guest RAM");
     }
 
@@ -73,7 +74,8 @@ class TableRoundTripTest {
         guest.its.flush(guest.memory.untracked());
         damage.accept(guest.memory.untracked());
         ItsDevice target = new ItsDevice(guest.memory);
-        assertThatThrownBy(() -> target.restore(guest.its.registers())).isInstanceOf(CorruptTableException.class)
+        assertThatThrownBy(() -> target.restore(guest.its.registers()))
+                .isInstanceOf(CorruptTableException.class)
                 .hasMessageContaining(message);
         assertThat(target.registers()).isEqualTo(ItsRegisters.RESET);
         assertThat(target.translations()).isEmpty();

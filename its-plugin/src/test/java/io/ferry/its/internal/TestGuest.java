@@ -36,7 +36,9 @@ final class TestGuest {
 
     /** Maps device {@code d} (5 event bits, its layout ITT slot), collection {@code c} to {@code vcpu}, event {@code e} to {@code intId} in {@code c}. */
     void mapOne(int d, int e, int intId, int c, int vcpu) {
-        post(new ItsCommand.MapD(d, 5, layout.itt(d), true), new ItsCommand.MapC(c, vcpu, true),
+        post(
+                new ItsCommand.MapD(d, 5, layout.itt(d), true),
+                new ItsCommand.MapC(c, vcpu, true),
                 new ItsCommand.MapTi(d, e, intId, c));
     }
 }

@@ -17,9 +17,13 @@ public record HtabGeometry(long tableBytes) {
     public static final long MAX_TABLE_BYTES = 1L << 30;
 
     public HtabGeometry {
-        checkArgument(tableBytes >= GROUP_BYTES && tableBytes <= MAX_TABLE_BYTES && tableBytes % GROUP_BYTES == 0,
-                "htab size must be a multiple of %s bytes in [%s, %s] but was %s", GROUP_BYTES, GROUP_BYTES,
-                MAX_TABLE_BYTES, tableBytes);
+        checkArgument(
+                tableBytes >= GROUP_BYTES && tableBytes <= MAX_TABLE_BYTES && tableBytes % GROUP_BYTES == 0,
+                "htab size must be a multiple of %s bytes in [%s, %s] but was %s",
+                GROUP_BYTES,
+                GROUP_BYTES,
+                MAX_TABLE_BYTES,
+                tableBytes);
     }
 
     public static HtabGeometry defaults() {

@@ -19,7 +19,6 @@ class HtabLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        ChunkFuzzing.loadIntoDevice(new io.ferry.htab.internal.HtabPlugin(), "htab",
-                16 << 20, HtabSection.ID, chunks);
+        ChunkFuzzing.loadIntoDevice(new io.ferry.htab.internal.HtabPlugin(), "htab", 16 << 20, HtabSection.ID, chunks);
     }
 }

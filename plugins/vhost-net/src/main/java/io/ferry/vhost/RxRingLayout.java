@@ -35,23 +35,33 @@ public record RxRingLayout(long base, int queueSize, int bufferSize) {
     public static final int DESCRIPTOR = 16;
     /** Offset of the index in the available and used rings; entries follow it. */
     public static final int RING_IDX = 4;
+
     public static final int RING_ENTRIES = 8;
 
     public RxRingLayout {
-        checkArgument(base >= 0 && base % GuestMemory.PAGE_SIZE == 0, "ring base 0x%s is not a page-aligned guest address",
+        checkArgument(
+                base >= 0 && base % GuestMemory.PAGE_SIZE == 0,
+                "ring base 0x%s is not a page-aligned guest address",
                 Long.toHexString(base));
-        checkArgument(queueSize >= 2 && queueSize <= 32768 && Integer.bitCount(queueSize) == 1,
-                "queue size must be a power of two in [2, 32768] but was %s", queueSize);
-        checkArgument(bufferSize >= 64 && bufferSize <= 65536 && bufferSize % 8 == 0,
-                "buffer size must be a multiple of 8 in [64, 65536] but was %s", bufferSize);
+        checkArgument(
+                queueSize >= 2 && queueSize <= 32768 && Integer.bitCount(queueSize) == 1,
+                "queue size must be a power of two in [2, 32768] but was %s",
+                queueSize);
+        checkArgument(
+                bufferSize >= 64 && bufferSize <= 65536 && bufferSize % 8 == 0,
+                "buffer size must be a multiple of 8 in [64, 65536] but was %s",
+                bufferSize);
     }
 
     /** The default queue placed in the middle of {@code memory}, away from a low working set. */
     public static RxRingLayout centeredIn(GuestMemory memory) {
         long base = (memory.size() / 2) & -(64L << 10);
         RxRingLayout layout = new RxRingLayout(base, DEFAULT_QUEUE_SIZE, DEFAULT_BUFFER_SIZE);
-        checkArgument(layout.fitsIn(memory), "guest RAM of %s bytes is too small for a vhost-net queue of %s bytes",
-                memory.size(), layout.size());
+        checkArgument(
+                layout.fitsIn(memory),
+                "guest RAM of %s bytes is too small for a vhost-net queue of %s bytes",
+                memory.size(),
+                layout.size());
         return layout;
     }
 

@@ -19,7 +19,7 @@ class VhostNetLoaderFuzzTest {
         for (int i = 0; i < count; i++) {
             chunks.add(data.consumeBytes(data.consumeInt(0, 64 << 10)));
         }
-        ChunkFuzzing.loadIntoDevice(new io.ferry.vhost.internal.VhostNetPlugin(), "vhost-net",
-                16 << 20, VhostNetSection.ID, chunks);
+        ChunkFuzzing.loadIntoDevice(
+                new io.ferry.vhost.internal.VhostNetPlugin(), "vhost-net", 16 << 20, VhostNetSection.ID, chunks);
     }
 }

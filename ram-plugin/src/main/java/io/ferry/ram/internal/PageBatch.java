@@ -51,7 +51,8 @@ final class PageBatch {
         staging = ByteBuffer.allocateDirect(maxNormalPages * PAGE_SIZE);
         stagedView = staging.duplicate();
         pageView = staging.duplicate();
-        compressed = codec == null ? null : ByteBuffer.allocateDirect(1 + codec.maxCompressedLength(staging.capacity()));
+        compressed =
+                codec == null ? null : ByteBuffer.allocateDirect(1 + codec.maxCompressedLength(staging.capacity()));
     }
 
     int runs() {
@@ -131,7 +132,8 @@ final class PageBatch {
      * the sink's until written: then it empties itself and goes back to its pool.
      */
     long emit(StageContext ctx, ChunkSink sink) throws IOException {
-        header.put(0, useCompressed ? RamSection.PAGES_COMPRESSED : RamSection.PAGES).putInt(1, runs);
+        header.put(0, useCompressed ? RamSection.PAGES_COMPRESSED : RamSection.PAGES)
+                .putInt(1, runs);
         header.limit(RamSection.runAt(0, runs)).position(0);
         parts[0] = header;
         parts[1] = useCompressed ? compressed : stagedView.limit(stagedBytes).position(0);

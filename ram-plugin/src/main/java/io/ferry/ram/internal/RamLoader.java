@@ -95,12 +95,13 @@ final class RamLoader {
         long runCount = Integer.toUnsignedLong(p.getInt(base + 1));
         long dataStart = RamSection.BATCH_HEADER + runCount * RamSection.RUN_ENTRY;
         if (dataStart > p.limit() - base) {
-            throw new MalformedRamChunkException("RAM batch declares " + runCount + " runs, more than its "
-                    + (p.limit() - base) + " bytes hold");
+            throw new MalformedRamChunkException(
+                    "RAM batch declares " + runCount + " runs, more than its " + (p.limit() - base) + " bytes hold");
         }
         List<RunEntry> runs = decode(p, base, (int) runCount);
         long normal = validate(runs);
-        long deltas = runs.stream().filter(r -> r.kind() == RamSection.RUN_XBZRLE).count();
+        long deltas =
+                runs.stream().filter(r -> r.kind() == RamSection.RUN_XBZRLE).count();
         ByteBuffer data;
         if (p.get(base) == RamSection.PAGES_COMPRESSED) {
             if (deltas > 0) {
@@ -113,8 +114,12 @@ final class RamLoader {
         }
         apply(data, runs);
         runs.forEach(r -> received.mark(r.first(), r.count()));
-        ctx.recordPages(normal + deltas,
-                runs.stream().filter(r -> r.kind() == RamSection.RUN_ZERO).mapToLong(RunEntry::count).sum());
+        ctx.recordPages(
+                normal + deltas,
+                runs.stream()
+                        .filter(r -> r.kind() == RamSection.RUN_ZERO)
+                        .mapToLong(RunEntry::count)
+                        .sum());
     }
 
     /**
@@ -130,7 +135,8 @@ final class RamLoader {
                 }
                 int length = Short.toUnsignedInt(p.getShort(at + (int) expected));
                 if (length == 0 || length > PAGE_SIZE) {
-                    throw new MalformedRamChunkException("XBZRLE delta of " + length + " bytes (1.." + PAGE_SIZE + " allowed)");
+                    throw new MalformedRamChunkException(
+                            "XBZRLE delta of " + length + " bytes (1.." + PAGE_SIZE + " allowed)");
                 }
                 expected += 2 + length;
             } else {
@@ -139,7 +145,8 @@ final class RamLoader {
         }
         long data = p.limit() - at;
         if (data != expected) {
-            throw new MalformedRamChunkException("RAM batch carries " + data + " data bytes, its runs need " + expected);
+            throw new MalformedRamChunkException(
+                    "RAM batch carries " + data + " data bytes, its runs need " + expected);
         }
         return p.position(at);
     }
@@ -161,7 +168,8 @@ final class RamLoader {
         for (RunEntry r : runs) {
             if (r.kind() == RamSection.RUN_XBZRLE) {
                 int length = Short.toUnsignedInt(data.getShort(at));
-                ByteBuffer slot = deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE);
+                ByteBuffer slot =
+                        deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE);
                 memory.untracked().read(r.first() << PAGE_SHIFT, slot);
                 slot.position(k * PAGE_SIZE);
                 Xbzrle.decode(data.duplicate().limit(at + 2 + length).position(at + 2), slot, PAGE_SIZE);
@@ -209,7 +217,8 @@ final class RamLoader {
             RunEntry r = runs.get(i);
             if (r.first() < 0 || r.count() == 0 || r.first() > memory.pages() - r.count()) {
                 throw new MalformedRamChunkException(String.format(
-                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages", i, r.first(), r.count(), memory.pages()));
+                        "RAM run %d: pages [%d, +%d) outside guest RAM of %d pages",
+                        i, r.first(), r.count(), memory.pages()));
             }
             if (r.kind() == RamSection.RUN_NORMAL) {
                 normal += r.count();
@@ -232,8 +241,8 @@ final class RamLoader {
             RunEntry b = sorted.get(i);
             if (b.first() < a.first() + a.count()) {
                 throw new MalformedRamChunkException(String.format(
-                        "RAM runs [%d, +%d) and [%d, +%d) of one batch overlap at page %d", a.first(), a.count(),
-                        b.first(), b.count(), b.first()));
+                        "RAM runs [%d, +%d) and [%d, +%d) of one batch overlap at page %d",
+                        a.first(), a.count(), b.first(), b.count(), b.first()));
             }
         }
     }
@@ -252,7 +261,9 @@ final class RamLoader {
                 at += bytes;
             } else if (r.kind() == RamSection.RUN_XBZRLE) {
                 at += 2 + Short.toUnsignedInt(data.getShort(at));
-                access.write(r.first() << PAGE_SHIFT, deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE));
+                access.write(
+                        r.first() << PAGE_SHIFT,
+                        deltaScratch.duplicate().limit((k + 1) * PAGE_SIZE).position(k * PAGE_SIZE));
                 k++;
             } else {
                 zeroRun(r.first(), r.count());

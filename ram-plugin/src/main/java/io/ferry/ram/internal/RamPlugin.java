@@ -2,12 +2,12 @@ package io.ferry.ram.internal;
 
 import aQute.bnd.annotation.Resolution;
 import aQute.bnd.annotation.spi.ServiceProvider;
-import org.osgi.service.component.annotations.Component;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Registrar;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.RamSection;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * RAM pre-copy. Source: SETUP starts dirty logging, marks every page dirty and sends the block
@@ -30,11 +30,23 @@ public final class RamPlugin implements MigrationPlugin {
     @Override
     public void registerSource(Registrar r) {
         RamSender sender = new RamSender(r.machine().memory());
-        r.on(Stage.SETUP).id("ram.setup").priority(Priority.RAM).section(RamSection.ID).handler(sender::setup);
+        r.on(Stage.SETUP)
+                .id("ram.setup")
+                .priority(Priority.RAM)
+                .section(RamSection.ID)
+                .handler(sender::setup);
         r.on(Stage.DIRTY_SYNC).id("ram.sync").priority(Priority.RAM).handler(sender::sync);
-        r.on(Stage.ITERATE).id("ram.iterate").priority(Priority.RAM).section(RamSection.ID)
-                .pendingBytes(sender::pendingBytes).handler(sender::iterate);
-        r.on(Stage.COMPLETE).id("ram.final").priority(Priority.RAM).section(RamSection.ID).ramFinalPass()
+        r.on(Stage.ITERATE)
+                .id("ram.iterate")
+                .priority(Priority.RAM)
+                .section(RamSection.ID)
+                .pendingBytes(sender::pendingBytes)
+                .handler(sender::iterate);
+        r.on(Stage.COMPLETE)
+                .id("ram.final")
+                .priority(Priority.RAM)
+                .section(RamSection.ID)
+                .ramFinalPass()
                 .handler(sender::complete);
         r.on(Stage.CLEANUP).id("ram.cleanup").priority(Priority.RAM).handler(sender::cleanup);
     }
@@ -42,7 +54,11 @@ public final class RamPlugin implements MigrationPlugin {
     @Override
     public void registerDestination(Registrar r) {
         RamLoader loader = new RamLoader(r.machine().memory());
-        r.on(Stage.LOAD).id("ram.load").priority(Priority.RAM).section(RamSection.ID).loader(loader::load);
+        r.on(Stage.LOAD)
+                .id("ram.load")
+                .priority(Priority.RAM)
+                .section(RamSection.ID)
+                .loader(loader::load);
         r.on(Stage.LOAD_COMPLETE).id("ram.check").priority(Priority.RAM).handler(loader::complete);
     }
 }

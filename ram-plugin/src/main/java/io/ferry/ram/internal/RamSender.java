@@ -14,8 +14,8 @@ import io.ferry.pipeline.StageContext;
 import io.ferry.ram.RamSection;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
@@ -62,6 +62,7 @@ final class RamSender {
     static final int DELTA_LIMIT = PAGE_SIZE / 2;
     /** Batches built and not yet written, at most: the one being built, one compressing, the rest queued on channels. */
     static final int MAX_BATCHES = 4;
+
     private static final long POLL_MILLIS = 100;
 
     private final GuestMemory memory;
@@ -71,7 +72,8 @@ final class RamSender {
     private long cursor;
     private int maxNormalPages = MAX_NORMAL_PAGES;
     private PageBatch current;
-    private final BlockingQueue<PageBatch> free = new LinkedBlockingQueue<>(); // given back by whichever thread wrote them
+    private final BlockingQueue<PageBatch> free =
+            new LinkedBlockingQueue<>(); // given back by whichever thread wrote them
     private int batches; // allocated so far
 
     // Compression only: the codec, the helper thread, and the batch it is compressing.
@@ -162,8 +164,14 @@ final class RamSender {
     void cleanup(StageContext ctx) {
         memory.dirtyLog().disable();
         if (cache != null) {
-            LOG.log(Level.INFO, () -> String.format(Locale.ROOT, "XBZRLE: %d hits, %d misses (hit rate %.1f%%)",
-                    cache.hits(), cache.misses(), xbzrleHitRate() * 100));
+            LOG.log(
+                    Level.INFO,
+                    () -> String.format(
+                            Locale.ROOT,
+                            "XBZRLE: %d hits, %d misses (hit rate %.1f%%)",
+                            cache.hits(),
+                            cache.misses(),
+                            xbzrleHitRate() * 100));
         }
         if (compressor != null) {
             compressor.shutdownNow();
@@ -179,7 +187,8 @@ final class RamSender {
     /** What is left to send: the bitmap plus what the vCPUs dirtied since the last sync. */
     long pendingBytes() {
         DirtyBitmap b = bitmap;
-        long pages = (b == null ? memory.pages() : b.count()) + memory.dirtyLog().peekCount();
+        long pages =
+                (b == null ? memory.pages() : b.count()) + memory.dirtyLog().peekCount();
         return pages * PAGE_SIZE;
     }
 
@@ -196,8 +205,13 @@ final class RamSender {
             } else {
                 bitmap.clear(page);
                 cursor = page + 1;
-                sent += add(ctx, sink, page, knownZero.isKnownZero(page) || views.isZero(page)
-                        ? RamSection.RUN_ZERO : RamSection.RUN_NORMAL);
+                sent += add(
+                        ctx,
+                        sink,
+                        page,
+                        knownZero.isKnownZero(page) || views.isZero(page)
+                                ? RamSection.RUN_ZERO
+                                : RamSection.RUN_NORMAL);
             }
             page = nextDirty();
         }
@@ -227,14 +241,17 @@ final class RamSender {
      * all zero: then they go as one zero run without 64 trips through {@link #add}.
      */
     private boolean isZeroWord(long page) {
-        return (page & (Long.SIZE - 1)) == 0 && bitmap.isWordFull(page)
+        return (page & (Long.SIZE - 1)) == 0
+                && bitmap.isWordFull(page)
                 && views.contiguousPages(page, Long.SIZE) == Long.SIZE
                 && (knownZero.isKnownZero(page, Long.SIZE) || views.isZero(page, Long.SIZE));
     }
 
     private long addZeroWord(StageContext ctx, ChunkSink sink, long page) throws IOException {
         long emitted = 0;
-        if (runCount > 0 && runKind == RamSection.RUN_ZERO && page == runStart + runCount
+        if (runCount > 0
+                && runKind == RamSection.RUN_ZERO
+                && page == runStart + runCount
                 && runCount + Long.SIZE <= runLimit) {
             runCount += Long.SIZE;
         } else {
@@ -303,16 +320,19 @@ final class RamSender {
         runCount = 1;
         runKind = kind;
         // A normal run is one view: it must stay in one segment and fit the batch's data budget.
-        runLimit = views.contiguousPages(page, kind == RamSection.RUN_NORMAL
-                ? Math.min(maxNormalPages - current.normalPages(), current.pagesOfRoom()) : Integer.MAX_VALUE);
+        runLimit = views.contiguousPages(
+                page,
+                kind == RamSection.RUN_NORMAL
+                        ? Math.min(maxNormalPages - current.normalPages(), current.pagesOfRoom())
+                        : Integer.MAX_VALUE);
     }
 
     private void closeRun() {
         if (runCount == 0) {
             return;
         }
-        int staged = current.addRun(runStart, runCount, runKind,
-                runKind == RamSection.RUN_NORMAL ? views.view(runStart, runCount) : null);
+        int staged = current.addRun(
+                runStart, runCount, runKind, runKind == RamSection.RUN_NORMAL ? views.view(runStart, runCount) : null);
         if (deltas) { // the cache holds each page as the destination will have it
             for (int i = 0; i < runCount; i++) {
                 if (staged >= 0) {
@@ -393,7 +413,8 @@ final class RamSender {
         for (RamBlock b : memory.blocks()) {
             size += 2 + b.name().getBytes(StandardCharsets.UTF_8).length + 8;
         }
-        ByteBuffer out = ByteBuffer.allocate(size).put(RamSection.BLOCKS).putShort((short) memory.blocks().size());
+        ByteBuffer out = ByteBuffer.allocate(size).put(RamSection.BLOCKS).putShort((short)
+                memory.blocks().size());
         for (RamBlock b : memory.blocks()) {
             byte[] name = b.name().getBytes(StandardCharsets.UTF_8);
             out.putShort((short) name.length).put(name).putLong(b.size());

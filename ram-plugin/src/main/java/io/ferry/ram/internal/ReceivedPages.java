@@ -60,7 +60,9 @@ final class ReceivedPages {
             end++;
         }
         long missing = pages - Arrays.stream(bits).map(Long::bitCount).sum();
-        throw new IncompleteRamException(String.format("RAM incomplete at LOAD_COMPLETE: %d of %d pages never arrived "
-                + "(neither with data nor declared zero), the first pages [%d, %d)", missing, pages, first, end));
+        throw new IncompleteRamException(String.format(
+                "RAM incomplete at LOAD_COMPLETE: %d of %d pages never arrived "
+                        + "(neither with data nor declared zero), the first pages [%d, %d)",
+                missing, pages, first, end));
     }
 }

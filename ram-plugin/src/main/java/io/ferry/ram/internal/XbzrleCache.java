@@ -21,7 +21,10 @@ final class XbzrleCache {
     private long misses;
 
     XbzrleCache(long bytes) {
-        checkArgument(bytes >= PAGE_SIZE && bytes <= MAX_BYTES, "xbzrle-cache-size must be in [4 KiB, 1 GiB] but was %s", bytes);
+        checkArgument(
+                bytes >= PAGE_SIZE && bytes <= MAX_BYTES,
+                "xbzrle-cache-size must be in [4 KiB, 1 GiB] but was %s",
+                bytes);
         this.slots = (int) (bytes / PAGE_SIZE);
         this.pages = ByteBuffer.allocateDirect(slots * PAGE_SIZE);
         this.tags = new long[slots];

@@ -66,7 +66,12 @@ public final class GatheringWriteProbe {
         for (int w = 0; w < ways.length; w++) {
             long[] t = millis[w].clone();
             Arrays.sort(t);
-            System.out.printf(Locale.ROOT, "%-5s %-18s median %5d ms  %s%n", tcp ? "tcp" : "pipe", ways[w], t[runs / 2],
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-5s %-18s median %5d ms  %s%n",
+                    tcp ? "tcp" : "pipe",
+                    ways[w],
+                    t[runs / 2],
                     Arrays.toString(t));
         }
     }
@@ -134,7 +139,9 @@ public final class GatheringWriteProbe {
             int n = 1;
             if (pages) {
                 for (int i = 0; i < pageSlices.length; i++) {
-                    pageSlices[i] = data.duplicate().limit(data.position() + (i + 1) * PAGE).position(data.position() + i * PAGE);
+                    pageSlices[i] = data.duplicate()
+                            .limit(data.position() + (i + 1) * PAGE)
+                            .position(data.position() + i * PAGE);
                     gather[n++] = pageSlices[i];
                 }
             } else {

@@ -48,7 +48,8 @@ class CompressedChunkTest {
     void dataThatDecompressesToFewerOrMoreBytesThanTheRunsNeedIsRefused() {
         ByteBuffer two = compress(RamSection.CODEC_ZSTD, pageData(2, (byte) 1));
         assertThatThrownBy(() -> loader.load(context(), batch(RamSection.CODEC_ZSTD, 0, 3, two.duplicate())))
-                .isInstanceOf(MalformedRamChunkException.class).hasMessageContaining("decompress");
+                .isInstanceOf(MalformedRamChunkException.class)
+                .hasMessageContaining("decompress");
         ByteBuffer four = compress(RamSection.CODEC_LZ4, pageData(4, (byte) 1));
         assertThatThrownBy(() -> loader.load(context(), batch(RamSection.CODEC_LZ4, 0, 3, four)))
                 .isInstanceOf(MalformedRamChunkException.class);
@@ -58,7 +59,8 @@ class CompressedChunkTest {
     @Test
     void anUnknownCodecIsRefused() {
         assertThatThrownBy(() -> loader.load(context(), batch(9, 0, 1, ByteBuffer.allocate(16))))
-                .isInstanceOf(MalformedRamChunkException.class).hasMessageContaining("unknown RAM page codec 9");
+                .isInstanceOf(MalformedRamChunkException.class)
+                .hasMessageContaining("unknown RAM page codec 9");
         assertUntouched();
     }
 
@@ -74,14 +76,17 @@ class CompressedChunkTest {
         RunEntry.write(chunk, RamSection.runAt(0, 0), 0, 1024, RamSection.RUN_NORMAL);
         RunEntry.write(chunk, RamSection.runAt(0, 1), 1024, 1, RamSection.RUN_NORMAL);
         chunk.put(chunk.limit() - 2, (byte) RamSection.CODEC_LZ4);
-        assertThatThrownBy(() -> bigLoader.load(context(), chunk)).isInstanceOf(MalformedRamChunkException.class)
+        assertThatThrownBy(() -> bigLoader.load(context(), chunk))
+                .isInstanceOf(MalformedRamChunkException.class)
                 .hasMessageContaining("claims 1025 normal pages");
     }
 
     /** Whatever bytes follow the codec byte, the loader either applies exactly the pages or refuses and writes nothing. */
     @Property(tries = 300)
-    void garbageNeverWritesAPartialBatch(@ForAll @Size(max = 600) byte[] garbage,
-            @ForAll @IntRange(min = 1, max = 2) int code, @ForAll @IntRange(min = 1, max = 4) int pages) {
+    void garbageNeverWritesAPartialBatch(
+            @ForAll @Size(max = 600) byte[] garbage,
+            @ForAll @IntRange(min = 1, max = 2) int code,
+            @ForAll @IntRange(min = 1, max = 4) int pages) {
         setUp();
         try {
             loader.load(context(), batch(code, 7, pages, ByteBuffer.wrap(garbage)));
@@ -127,7 +132,11 @@ class CompressedChunkTest {
     private static ByteBuffer blockList(GuestMemory m) {
         byte[] name = m.blocks().get(0).name().getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(3 + 2 + name.length + 8);
-        b.put(RamSection.BLOCKS).putShort((short) 1).putShort((short) name.length).put(name).putLong(m.size());
+        b.put(RamSection.BLOCKS)
+                .putShort((short) 1)
+                .putShort((short) name.length)
+                .put(name)
+                .putLong(m.size());
         return b.flip();
     }
 

@@ -34,7 +34,9 @@ class RamCompletenessTest {
 
     @Test
     void everyPageSentOnceWithDataOrAsZeroIsComplete() {
-        loader.load(context(), batch(new long[] {0, 70}, new int[] {70, 100}, new int[] {RamSection.RUN_NORMAL, RamSection.RUN_ZERO}));
+        loader.load(
+                context(),
+                batch(new long[] {0, 70}, new int[] {70, 100}, new int[] {RamSection.RUN_NORMAL, RamSection.RUN_ZERO}));
         loader.load(context(), batch(new long[] {170}, new int[] {30}, new int[] {RamSection.RUN_NORMAL}));
         assertThatCode(() -> loader.complete(context())).doesNotThrowAnyException();
     }
@@ -44,14 +46,17 @@ class RamCompletenessTest {
         loader.load(context(), batch(new long[] {0}, new int[] {70}, new int[] {RamSection.RUN_NORMAL}));
         // the batch of pages [70, 130) was dropped
         loader.load(context(), batch(new long[] {130}, new int[] {70}, new int[] {RamSection.RUN_ZERO}));
-        assertThatThrownBy(() -> loader.complete(context())).isInstanceOf(IncompleteRamException.class)
-                .hasMessageContaining("pages [70, 130)").hasMessageContaining("60 of " + PAGES);
+        assertThatThrownBy(() -> loader.complete(context()))
+                .isInstanceOf(IncompleteRamException.class)
+                .hasMessageContaining("pages [70, 130)")
+                .hasMessageContaining("60 of " + PAGES);
     }
 
     @Test
     void pagesNeverSentAreRefusedEvenWhereTheFreshDestinationHoldsZero() {
         assertThat(memory.knownZero().count()).isEqualTo(PAGES);
-        assertThatThrownBy(() -> loader.complete(context())).isInstanceOf(IncompleteRamException.class)
+        assertThatThrownBy(() -> loader.complete(context()))
+                .isInstanceOf(IncompleteRamException.class)
                 .hasMessageContaining("pages [0, " + PAGES + ")");
     }
 
@@ -64,10 +69,13 @@ class RamCompletenessTest {
 
     @Test
     void overlappingRunsInOneBatchAreRefusedBeforeAnythingIsWritten() {
-        ByteBuffer overlapping = batch(new long[] {10, 0, 12}, new int[] {3, 5, 3},
-                new int[] {RamSection.RUN_NORMAL, RamSection.RUN_NORMAL, RamSection.RUN_NORMAL});
-        assertThatThrownBy(() -> loader.load(context(), overlapping)).isInstanceOf(MalformedRamChunkException.class)
-                .hasMessageContaining("overlap").hasMessageContaining("page 12");
+        ByteBuffer overlapping = batch(new long[] {10, 0, 12}, new int[] {3, 5, 3}, new int[] {
+            RamSection.RUN_NORMAL, RamSection.RUN_NORMAL, RamSection.RUN_NORMAL
+        });
+        assertThatThrownBy(() -> loader.load(context(), overlapping))
+                .isInstanceOf(MalformedRamChunkException.class)
+                .hasMessageContaining("overlap")
+                .hasMessageContaining("page 12");
         assertThat(memory.knownZero().count()).as("pages written").isEqualTo(PAGES);
     }
 
@@ -92,11 +100,15 @@ class RamCompletenessTest {
     private ByteBuffer blockList() {
         byte[] name = memory.blocks().get(0).name().getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(3 + 2 + name.length + 8);
-        b.put(RamSection.BLOCKS).putShort((short) 1).putShort((short) name.length).put(name).putLong(memory.size());
+        b.put(RamSection.BLOCKS)
+                .putShort((short) 1)
+                .putShort((short) name.length)
+                .put(name)
+                .putLong(memory.size());
         return b.flip();
     }
 
     private static StageContext context() {
-        return TestStageContext.destination(n -> { });
+        return TestStageContext.destination(n -> {});
     }
 }

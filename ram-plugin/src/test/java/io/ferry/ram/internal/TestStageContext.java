@@ -23,8 +23,13 @@ final class TestStageContext implements StageContext {
     private final long xbzrleCacheSize;
     private final LongConsumer normalPages;
 
-    private TestStageContext(DirtyBitmap bitmap, ChunkSink sink, IntSupplier pass, Compression compression,
-            long xbzrleCacheSize, LongConsumer normalPages) {
+    private TestStageContext(
+            DirtyBitmap bitmap,
+            ChunkSink sink,
+            IntSupplier pass,
+            Compression compression,
+            long xbzrleCacheSize,
+            LongConsumer normalPages) {
         this.bitmap = bitmap;
         this.sink = sink;
         this.pass = pass;
@@ -45,8 +50,8 @@ final class TestStageContext implements StageContext {
     }
 
     /** A source's context over {@code bitmap}, emitting to {@code delivery}, in the pass {@code pass} says. */
-    static TestStageContext source(DirtyBitmap bitmap, Delivery delivery, IntSupplier pass, Compression compression,
-            long xbzrleCacheSize) {
+    static TestStageContext source(
+            DirtyBitmap bitmap, Delivery delivery, IntSupplier pass, Compression compression, long xbzrleCacheSize) {
         ChunkSink sink = new ChunkSink() {
             @Override
             public int maxChunkSize() {

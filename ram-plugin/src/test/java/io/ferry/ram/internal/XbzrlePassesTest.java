@@ -40,7 +40,9 @@ class XbzrlePassesTest {
         for (pass = 1; pass <= 4; pass++) {
             sender.sync(context(compression));
             sender.iterate(context(compression));
-            assertThat(destination.firstDifference(source)).as("after pass %s", pass).isEmpty();
+            assertThat(destination.firstDifference(source))
+                    .as("after pass %s", pass)
+                    .isEmpty();
             if (pass == 2) {
                 source.untracked().read(7L * PAGE_SIZE, page7); // as sent (and cached) in pass 2
             }
@@ -62,7 +64,8 @@ class XbzrlePassesTest {
     }
 
     private StageContext context(Compression compression) {
-        return TestStageContext.source(bitmap, this::deliver, () -> pass, compression, 64L * PAGE_SIZE); // < RAM, > hot set
+        return TestStageContext.source(
+                bitmap, this::deliver, () -> pass, compression, 64L * PAGE_SIZE); // < RAM, > hot set
     }
 
     /** The sink: counts the delta runs of each chunk and loads it into the destination. */

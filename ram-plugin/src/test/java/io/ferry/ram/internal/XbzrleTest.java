@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
 class XbzrleTest {
     /** Whatever changed, a delta that fits its limit turns the old page into the new one. */
     @Property(tries = 500)
-    void aDeltaTurnsTheOldPageIntoTheNew(@ForAll long seed, @ForAll @Size(max = 40) List<@IntRange(min = 0, max = PAGE_SIZE - 1) Integer> changes,
+    void aDeltaTurnsTheOldPageIntoTheNew(
+            @ForAll long seed,
+            @ForAll @Size(max = 40) List<@IntRange(min = 0, max = PAGE_SIZE - 1) Integer> changes,
             @ForAll @IntRange(min = 1, max = 64) int span) {
         Random random = new Random(seed);
         ByteBuffer old = randomPage(random);
@@ -73,7 +75,8 @@ class XbzrleTest {
     void aDeltaThatReachesPastThePageIsRefused() {
         ByteBuffer delta = ByteBuffer.wrap(new byte[] {(byte) 0xFF, 0x1F, 2, 1, 2}); // skip 4095, then 2 bytes
         assertThatThrownBy(() -> Xbzrle.decode(delta, ByteBuffer.allocate(PAGE_SIZE), PAGE_SIZE))
-                .isInstanceOf(MalformedRamChunkException.class).hasMessageContaining("reaches past its page");
+                .isInstanceOf(MalformedRamChunkException.class)
+                .hasMessageContaining("reaches past its page");
     }
 
     private static ByteBuffer randomPage(Random random) {

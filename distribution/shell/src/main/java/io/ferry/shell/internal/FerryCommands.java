@@ -37,9 +37,26 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * the exception's message; {@code e} shows the rest).
  */
 @Component(service = FerryCommands.class, immediate = true) // immediate: the session outlives each command
-@GogoCommand(scope = "ferry", function = {"machine", "incoming", "migrate", "info", "watch", "cancel", "parameters",
-        "handlers", "plugins", "snapshot", "restore", "verify", "cont", "pause", "detach",
-        "resolve"})
+@GogoCommand(
+        scope = "ferry",
+        function = {
+            "machine",
+            "incoming",
+            "migrate",
+            "info",
+            "watch",
+            "cancel",
+            "parameters",
+            "handlers",
+            "plugins",
+            "snapshot",
+            "restore",
+            "verify",
+            "cont",
+            "pause",
+            "detach",
+            "resolve"
+        })
 public final class FerryCommands {
     private final ShellSession session;
     /** The bundle of each plugin, captured when its service arrives. */
@@ -79,19 +96,29 @@ public final class FerryCommands {
     public Object machine(
             @Descriptor("guest RAM size, such as 256M or 1G") @Parameter(names = "--ram", absentValue = "") String ram,
             @Descriptor("devices, comma separated, from ferry:plugins (its, vhost-net, htab)")
-            @Parameter(names = "--devices", absentValue = "") String devices,
-            @Descriptor("pages per second the vCPU dirties (0: none)") @Parameter(names = "--rate", absentValue = "20000") String rate,
-            @Descriptor("uniform, sequential, hot or hot:FRACTION") @Parameter(names = "--pattern", absentValue = "hot") String pattern,
+                    @Parameter(names = "--devices", absentValue = "")
+                    String devices,
+            @Descriptor("pages per second the vCPU dirties (0: none)")
+                    @Parameter(names = "--rate", absentValue = "20000")
+                    String rate,
+            @Descriptor("uniform, sequential, hot or hot:FRACTION") @Parameter(names = "--pattern", absentValue = "hot")
+                    String pattern,
             @Descriptor("create an empty machine waiting for an incoming migration")
-            @Parameter(names = "--incoming", presentValue = "true", absentValue = "false") boolean incoming,
-            @Descriptor("seed of the RAM content and workloads (a whole number)") @Parameter(names = "--seed", absentValue = "42") String seed) {
+                    @Parameter(names = "--incoming", presentValue = "true", absentValue = "false")
+                    boolean incoming,
+            @Descriptor("seed of the RAM content and workloads (a whole number)")
+                    @Parameter(names = "--seed", absentValue = "42")
+                    String seed) {
         if (ram.isEmpty()) {
-            return session.machine().<Object>map(ShellData::machine)
+            return session.machine()
+                    .<Object>map(ShellData::machine)
                     .orElse(new Notice("no machine: create one with ferry:machine --ram SIZE [--incoming]"));
         }
-        List<String> names = devices.isBlank() ? List.of() : Arrays.stream(devices.split(",")).map(String::trim).toList();
-        MachineSpec spec = new MachineSpec(size("--ram", ram), names, whole("--rate", rate), DirtyPattern.parse(pattern),
-                whole("--seed", seed));
+        List<String> names = devices.isBlank()
+                ? List.of()
+                : Arrays.stream(devices.split(",")).map(String::trim).toList();
+        MachineSpec spec = new MachineSpec(
+                size("--ram", ram), names, whole("--rate", rate), DirtyPattern.parse(pattern), whole("--seed", seed));
         return session.createMachine(spec, incoming);
     }
 
@@ -102,8 +129,12 @@ public final class FerryCommands {
 
     @Descriptor("migrate the local machine; returns at once unless -w")
     public Object migrate(
-            @Descriptor("wait, drawing a progress line per pass") @Parameter(names = {"-w", "--wait"}, presentValue = "true",
-                    absentValue = "false") boolean wait,
+            @Descriptor("wait, drawing a progress line per pass")
+                    @Parameter(
+                            names = {"-w", "--wait"},
+                            presentValue = "true",
+                            absentValue = "false")
+                    boolean wait,
             @Descriptor("tcp:HOST:PORT of a destination waiting with ferry:incoming, or file:PATH") String uri)
             throws Exception {
         Object started = session.migrate(MigrationUri.parse(uri));
@@ -127,7 +158,8 @@ public final class FerryCommands {
 
     @Descriptor("end an IN_DOUBT migration: on the destination with the source's decision, on the source with how the"
             + " destination ended (ferry:info on the other side)")
-    public ResolveOutcome resolve(@Descriptor("commit or abort") String decision,
+    public ResolveOutcome resolve(
+            @Descriptor("commit or abort") String decision,
             @Descriptor("the stream id ferry:info shows, 16 hex digits") String stream) {
         return session.resolve(decision, stream);
     }
@@ -137,7 +169,8 @@ public final class FerryCommands {
         return session.parameters();
     }
 
-    @Descriptor("every stage's handlers in the order they run (priority, handler, plugin, bundle, section), and the dirty logs")
+    @Descriptor(
+            "every stage's handlers in the order they run (priority, handler, plugin, bundle, section), and the dirty logs")
     public HandlerTable handlers() {
         return ShellData.handlers(session.machine(), session.plugins(), this::bundleOf);
     }

@@ -33,10 +33,18 @@ final class ShellData {
     private ShellData() {}
 
     static MachineInfo machine(Machine m) {
-        return new MachineInfo(m.name(), m.runState(), m.memory().size(), m.devices().stream().map(Device::id).toList(),
-                m.vcpus().stream().map(v -> new VcpuInfo(v.name(), v.stepsPerSecond(), v.steps())).toList(),
+        return new MachineInfo(
+                m.name(),
+                m.runState(),
+                m.memory().size(),
+                m.devices().stream().map(Device::id).toList(),
+                m.vcpus().stream()
+                        .map(v -> new VcpuInfo(v.name(), v.stepsPerSecond(), v.steps()))
+                        .toList(),
                 m.reservedRegions().stream().map(GuestRegion::toString).toList(),
-                m.addressMap().stream().map(e -> new AddressRange(e.base(), e.size(), e.owner())).toList());
+                m.addressMap().stream()
+                        .map(e -> new AddressRange(e.base(), e.size(), e.owner()))
+                        .toList());
     }
 
     /** Every stage's effective order for {@code machine} (or a bare 16 MiB one), both sides. */
@@ -47,12 +55,20 @@ final class ShellData {
             List<DirtyLogRow> logs = new ArrayList<>();
             for (Side side : Side.values()) {
                 Pipeline p = Pipeline.assemble(side, m, plugins.snapshot());
-                p.dirtyLogs().forEach(d -> logs.add(new DirtyLogRow(d.log().name(), d.plugin(), bundleOf.apply(d.plugin()))));
+                p.dirtyLogs()
+                        .forEach(
+                                d -> logs.add(new DirtyLogRow(d.log().name(), d.plugin(), bundleOf.apply(d.plugin()))));
                 for (Stage stage : Stage.values()) {
                     if (stage.side() == side) {
                         for (HandlerRegistration h : p.handlers(stage)) {
-                            rows.add(new HandlerRow(side, stage, h.priority(), ShellText.place(h.priority()), h.id(),
-                                    h.plugin(), bundleOf.apply(h.plugin()),
+                            rows.add(new HandlerRow(
+                                    side,
+                                    stage,
+                                    h.priority(),
+                                    ShellText.place(h.priority()),
+                                    h.id(),
+                                    h.plugin(),
+                                    bundleOf.apply(h.plugin()),
                                     h.section().map(SectionId::toString).orElse("no chunk")));
                         }
                     }
@@ -67,8 +83,12 @@ final class ShellData {
     }
 
     static PluginTable plugins(PluginRegistry plugins, Function<String, String> bundleOf) {
-        return new PluginTable(plugins.snapshot().stream().map(p -> new PluginInfo(p.name(), bundleOf.apply(p.name()),
-                p.deviceModels().stream().map(DeviceModel::name).toList())).toList());
+        return new PluginTable(plugins.snapshot().stream()
+                .map(p -> new PluginInfo(
+                        p.name(),
+                        bundleOf.apply(p.name()),
+                        p.deviceModels().stream().map(DeviceModel::name).toList()))
+                .toList());
     }
 
     static Digests digests(Machine m) {

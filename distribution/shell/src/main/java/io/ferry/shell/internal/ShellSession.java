@@ -9,8 +9,8 @@ import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
-import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.Migrator;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.shell.MachineSpec;
 import io.ferry.shell.internal.Views.CancelOutcome;
@@ -52,8 +52,10 @@ final class ShellSession implements AutoCloseable {
 
     /** Replaces the local machine with a new source ({@code incoming} false) or destination. */
     synchronized MachineInfo createMachine(MachineSpec spec, boolean incoming) {
-        checkState(migration == null || migration.isTerminal(),
-                "a migration is %s: cancel it or wait before replacing the machine", migration == null ? "" : migration.status());
+        checkState(
+                migration == null || migration.isTerminal(),
+                "a migration is %s: cancel it or wait before replacing the machine",
+                migration == null ? "" : migration.status());
         if (machine != null) { // first, so its guest RAM is free for the new one
             machine.close();
             machine = null;
@@ -69,7 +71,8 @@ final class ShellSession implements AutoCloseable {
 
     /** Waits for a migration into the local machine on {@code uri}; returns at once. */
     synchronized Listening incoming(MigrationUri uri) throws IOException {
-        checkArgument(uri instanceof MigrationUri.Tcp, "incoming takes tcp:HOST:PORT; restore a snapshot with ferry:restore");
+        checkArgument(
+                uri instanceof MigrationUri.Tcp, "incoming takes tcp:HOST:PORT; restore a snapshot with ferry:restore");
         incomingMachine();
         checkIdle();
         IncomingEndpoint endpoint = Transports.listen(uri, parameters.transport()); // TLS and timeouts as set
@@ -156,7 +159,8 @@ final class ShellSession implements AutoCloseable {
         try {
             id = Long.parseUnsignedLong(stream, 16);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("stream must be the 16 hex digits ferry:info shows, not '" + stream + "'");
+            throw new IllegalArgumentException(
+                    "stream must be the 16 hex digits ferry:info shows, not '" + stream + "'");
         }
         boolean resolved = m.resolve(new SwitchoverDecision(id, verdict));
         return new ResolveOutcome(m.side(), stream, verdict, resolved, m.status());
@@ -181,10 +185,14 @@ final class ShellSession implements AutoCloseable {
         checkState(machine != null, "no machine");
         checkIdle();
         RunState state = machine.runState();
-        checkState(state != RunState.INMIGRATE, "machine %s waits for an incoming migration: it has nothing to run yet",
+        checkState(
+                state != RunState.INMIGRATE,
+                "machine %s waits for an incoming migration: it has nothing to run yet",
                 machine.name());
-        checkState(state != RunState.POSTMIGRATE,
-                "machine %s migrated away: it runs on the destination now, and must not run twice", machine.name());
+        checkState(
+                state != RunState.POSTMIGRATE,
+                "machine %s migrated away: it runs on the destination now, and must not run twice",
+                machine.name());
         machine.start();
         return ShellData.machine(machine);
     }
@@ -200,7 +208,10 @@ final class ShellSession implements AutoCloseable {
     synchronized MachineInfo pause() {
         checkState(machine != null, "no machine");
         checkIdle();
-        checkState(machine.runState() == RunState.RUNNING, "machine %s is %s, not running", machine.name(),
+        checkState(
+                machine.runState() == RunState.RUNNING,
+                "machine %s is %s, not running",
+                machine.name(),
                 machine.runState());
         machine.pause();
         return ShellData.machine(machine);
@@ -241,19 +252,24 @@ final class ShellSession implements AutoCloseable {
 
     private Machine sourceMachine() {
         checkState(machine != null, "no machine: create one with ferry:machine --ram SIZE");
-        checkState(machine.runState() != RunState.INMIGRATE,
-                "machine %s waits for an incoming migration; create a source with ferry:machine --ram SIZE", machine.name());
+        checkState(
+                machine.runState() != RunState.INMIGRATE,
+                "machine %s waits for an incoming migration; create a source with ferry:machine --ram SIZE",
+                machine.name());
         return machine;
     }
 
     private Machine incomingMachine() {
-        checkState(machine != null && machine.runState() == RunState.INMIGRATE,
+        checkState(
+                machine != null && machine.runState() == RunState.INMIGRATE,
                 "no incoming machine: create one with ferry:machine --incoming --ram SIZE [--devices ...]");
         return machine;
     }
 
     private void checkIdle() {
-        checkState(migration == null || migration.isTerminal(), "a migration is already %s (ferry:info)",
+        checkState(
+                migration == null || migration.isTerminal(),
+                "a migration is already %s (ferry:info)",
                 migration == null ? "absent" : migration.status());
     }
 }

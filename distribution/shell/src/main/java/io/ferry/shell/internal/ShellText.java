@@ -35,21 +35,24 @@ import org.osgi.service.component.annotations.Component;
  * result) and {@link Converter#LINE} (one line, for lists and pipes). Tables size their columns
  * to their content.
  */
-@Component(service = Converter.class, property = {
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MachineInfo",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MigrationInfo",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$HandlerTable",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$PluginTable",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$PluginInfo",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Digests",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Notice",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Listening",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MigrationStarted",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$CancelOutcome",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$ResolveOutcome",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$SnapshotOutcome",
-        Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Detached",
-        Converter.CONVERTER_CLASSES + "=io.ferry.migration.MigrationParameters"})
+@Component(
+        service = Converter.class,
+        property = {
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MachineInfo",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MigrationInfo",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$HandlerTable",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$PluginTable",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$PluginInfo",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Digests",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Notice",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Listening",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$MigrationStarted",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$CancelOutcome",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$ResolveOutcome",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$SnapshotOutcome",
+            Converter.CONVERTER_CLASSES + "=io.ferry.shell.internal.Views$Detached",
+            Converter.CONVERTER_CLASSES + "=io.ferry.migration.MigrationParameters"
+        })
 public final class ShellText implements Converter {
     private static final String[] PLACES = {"BEFORE_RAM", "RAM", "AFTER_RAM"};
     private static final int[] PLACE_VALUES = {Priority.BEFORE_RAM, Priority.RAM, Priority.AFTER_RAM};
@@ -65,13 +68,17 @@ public final class ShellText implements Converter {
         if (target instanceof MachineInfo m) {
             return inspect ? machine(m) : line(m);
         } else if (target instanceof MigrationInfo m) {
-            return inspect ? migration(m) : m.side().name().toLowerCase(Locale.ROOT) + " migration " + m.id() + ": " + m.status();
+            return inspect
+                    ? migration(m)
+                    : m.side().name().toLowerCase(Locale.ROOT) + " migration " + m.id() + ": " + m.status();
         } else if (target instanceof HandlerTable t) {
             return handlers(t);
         } else if (target instanceof PluginTable t) {
             return plugins(t);
         } else if (target instanceof MigrationParameters p) {
-            return inspect ? parameters(p) : parameters(p).replaceAll(" *\n", ", ").replaceAll(" {2,}", " ");
+            return inspect
+                    ? parameters(p)
+                    : parameters(p).replaceAll(" *\n", ", ").replaceAll(" {2,}", " ");
         } else if (target instanceof Digests d) {
             return digests(d);
         } else if (target instanceof Notice n) {
@@ -109,33 +116,56 @@ public final class ShellText implements Converter {
     static String machine(MachineInfo m) {
         StringBuilder out = new StringBuilder(line(m)).append('\n');
         m.devices().forEach(d -> out.append("  device ").append(d).append('\n'));
-        m.vcpus().forEach(v -> out.append(String.format(Locale.ROOT, "  vcpu %s: %d steps/s, %d steps done%n", v.name(),
-                v.stepsPerSecond(), v.steps())));
+        m.vcpus()
+                .forEach(v -> out.append(String.format(
+                        Locale.ROOT,
+                        "  vcpu %s: %d steps/s, %d steps done%n",
+                        v.name(),
+                        v.stepsPerSecond(),
+                        v.steps())));
         m.reservedRegions().forEach(r -> out.append("  region ").append(r).append('\n'));
         out.append("  address map:\n");
-        m.addressMap().forEach(r -> out.append(String.format(Locale.ROOT, "    0x%012x-0x%012x %10s  %s%n", r.base(),
-                r.base() + r.size(), Sizes.format(r.size()), r.owner().orElse("free"))));
+        m.addressMap()
+                .forEach(r -> out.append(String.format(
+                        Locale.ROOT,
+                        "    0x%012x-0x%012x %10s  %s%n",
+                        r.base(),
+                        r.base() + r.size(),
+                        Sizes.format(r.size()),
+                        r.owner().orElse("free"))));
         return out.toString().stripTrailing();
     }
 
     private static String line(MachineInfo m) {
-        return String.format(Locale.ROOT, "machine %s: %s, %s guest RAM", m.name(), m.runState(), Sizes.format(m.ramBytes()));
+        return String.format(
+                Locale.ROOT, "machine %s: %s, %s guest RAM", m.name(), m.runState(), Sizes.format(m.ramBytes()));
     }
 
     /** QEMU's query-migrate: which side, why it failed and with which plugins, the last pass, then every figure. */
     static String migration(MigrationInfo m) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%s migration: %s%n", m.side().name().toLowerCase(Locale.ROOT), m.status()));
+        out.append(
+                String.format(Locale.ROOT, "%s migration: %s%n", m.side().name().toLowerCase(Locale.ROOT), m.status()));
         out.append(field("peer", m.peer()));
         m.error().ifPresent(e -> out.append(field("error", e)));
-        m.switchover().ifPresent(s -> out.append(field("stream", s.stream() + s.decision().map(d -> ", decision " + d)
-                .orElse(m.status() == MigrationStatus.IN_DOUBT ? ", in doubt: ferry:resolve commit|abort " + s.stream()
-                        : ""))));
+        m.switchover()
+                .ifPresent(s -> out.append(field(
+                        "stream",
+                        s.stream()
+                                + s.decision()
+                                        .map(d -> ", decision " + d)
+                                        .orElse(
+                                                m.status() == MigrationStatus.IN_DOUBT
+                                                        ? ", in doubt: ferry:resolve commit|abort " + s.stream()
+                                                        : ""))));
         if (!m.plugins().isEmpty()) {
             out.append(field("plugins", m.plugins().toString()));
         }
         if (!m.passes().isEmpty()) {
-            out.append(field("passes", m.passes().size() + ", last: " + ProgressLine.of(m.passes().get(m.passes().size() - 1))));
+            out.append(field(
+                    "passes",
+                    m.passes().size() + ", last: "
+                            + ProgressLine.of(m.passes().get(m.passes().size() - 1))));
         }
         return out.append(m.figures().report()).toString();
     }
@@ -174,12 +204,19 @@ public final class ShellText implements Converter {
                 if (stage.side() != side) {
                     continue;
                 }
-                List<HandlerRow> rows = t.rows().stream().filter(r -> r.stage() == stage).toList();
+                List<HandlerRow> rows =
+                        t.rows().stream().filter(r -> r.stage() == stage).toList();
                 if (rows.isEmpty()) {
                     cells.add(List.of(stage.name(), "-", "", "", "", "", ""));
                 }
-                rows.forEach(r -> cells.add(List.of(r.stage().name(), Integer.toString(r.priority()), r.place(), r.handler(),
-                        r.plugin(), r.bundle(), r.section())));
+                rows.forEach(r -> cells.add(List.of(
+                        r.stage().name(),
+                        Integer.toString(r.priority()),
+                        r.place(),
+                        r.handler(),
+                        r.plugin(),
+                        r.bundle(),
+                        r.section())));
             }
         }
         String table = table(cells, 1);
@@ -202,15 +239,18 @@ public final class ShellText implements Converter {
     }
 
     static String digests(Digests d) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "machine %s: %s%n", d.machine(), d.runState()));
+        StringBuilder out =
+                new StringBuilder(String.format(Locale.ROOT, "machine %s: %s%n", d.machine(), d.runState()));
         out.append(String.format(Locale.ROOT, "%-12s %s%n", "ram", d.ram()));
         d.devices().forEach((id, digest) -> out.append(String.format(Locale.ROOT, "%-12s %s%n", id, digest)));
-        return out.append(String.format(Locale.ROOT, "%-12s %s", "state", d.state())).toString();
+        return out.append(String.format(Locale.ROOT, "%-12s %s", "state", d.state()))
+                .toString();
     }
 
     private static String cancel(CancelOutcome c) {
         if (c.cancelled()) {
-            return c.side() == Side.SOURCE ? "cancelling: the machine resumes here"
+            return c.side() == Side.SOURCE
+                    ? "cancelling: the machine resumes here"
                     : "cancelling: this machine will not run; the source resumes";
         }
         return "nothing to cancel: the " + c.side().name().toLowerCase(Locale.ROOT) + " migration is " + c.status()
@@ -229,9 +269,16 @@ public final class ShellText implements Converter {
     }
 
     private static String snapshot(SnapshotOutcome s) {
-        return String.format(Locale.ROOT, "%s %s %s %s in %d ms (%s); machine %s", s.saved() ? "saved" : "restored",
-                Sizes.format(s.ramBytes()), s.saved() ? "to" : "from", s.file(), s.totalMillis(),
-                Sizes.format(s.transferredBytes()), s.runState());
+        return String.format(
+                Locale.ROOT,
+                "%s %s %s %s in %d ms (%s); machine %s",
+                s.saved() ? "saved" : "restored",
+                Sizes.format(s.ramBytes()),
+                s.saved() ? "to" : "from",
+                s.file(),
+                s.totalMillis(),
+                Sizes.format(s.transferredBytes()),
+                s.runState());
     }
 
     /**
@@ -251,7 +298,8 @@ public final class ShellText implements Converter {
             for (int i = 0; i < columns; i++) {
                 String cell = r.get(i);
                 String pad = " ".repeat(width[i] - cell.length());
-                line.append(i == rightAligned ? pad + cell : cell + (i == columns - 1 ? "" : pad)).append(i == columns - 1 ? "" : "  ");
+                line.append(i == rightAligned ? pad + cell : cell + (i == columns - 1 ? "" : pad))
+                        .append(i == columns - 1 ? "" : "  ");
             }
             return line.toString().stripTrailing();
         };

@@ -20,9 +20,17 @@ final class Snapshots {
         Begun b = session.startFromSource(file.toString(), true, (mg, m, p, t) -> mg.migrate(m, file, p, t));
         MigrationFigures f = b.migration().awaitEnd();
         b.machine().changeRunState(b.before()); // the migration has released the machine by the time it is terminal
-        checkState(f.status() == MigrationStatus.COMPLETED, "snapshot failed: %s", b.migration().failure());
-        return new SnapshotOutcome(true, file.toString(), b.machine().memory().size(), f.totalMillis(),
-                f.transferredBytes(), b.machine().runState());
+        checkState(
+                f.status() == MigrationStatus.COMPLETED,
+                "snapshot failed: %s",
+                b.migration().failure());
+        return new SnapshotOutcome(
+                true,
+                file.toString(),
+                b.machine().memory().size(),
+                f.totalMillis(),
+                f.transferredBytes(),
+                b.machine().runState());
     }
 
     /** Loads {@code file} into the local machine, which must be an incoming one. */
@@ -36,8 +44,16 @@ final class Snapshots {
             throw e;
         }
         MigrationFigures f = b.migration().awaitEnd();
-        checkState(f.status() == MigrationStatus.COMPLETED, "restore failed: %s", b.migration().failure());
-        return new SnapshotOutcome(false, file.toString(), b.machine().memory().size(), f.totalMillis(),
-                f.transferredBytes(), b.machine().runState());
+        checkState(
+                f.status() == MigrationStatus.COMPLETED,
+                "restore failed: %s",
+                b.migration().failure());
+        return new SnapshotOutcome(
+                false,
+                file.toString(),
+                b.machine().memory().size(),
+                f.totalMillis(),
+                f.transferredBytes(),
+                b.machine().runState());
     }
 }

@@ -92,13 +92,23 @@ final class TrackedMigration implements MigrationListener {
     /** QEMU's query-migrate for this migration, with its passes so far. */
     synchronized MigrationInfo info() {
         Migration m = migration;
-        List<String> plugins = m.pipeline().map(Pipeline::plugins).map(List::copyOf).orElse(List.of());
+        List<String> plugins =
+                m.pipeline().map(Pipeline::plugins).map(List::copyOf).orElse(List.of());
         Optional<Switchover> switchover = m.streamId().isPresent()
-                ? Optional.of(new Switchover(String.format("%016x", m.streamId().getAsLong()),
+                ? Optional.of(new Switchover(
+                        String.format("%016x", m.streamId().getAsLong()),
                         m.decision().map(SwitchoverDecision::verdict)))
                 : Optional.empty();
-        return new MigrationInfo(id, m.side(), m.status(), peer, m.failure().map(Throwable::getMessage), plugins,
-                m.figures(), List.copyOf(passes), switchover);
+        return new MigrationInfo(
+                id,
+                m.side(),
+                m.status(),
+                peer,
+                m.failure().map(Throwable::getMessage),
+                plugins,
+                m.figures(),
+                List.copyOf(passes),
+                switchover);
     }
 
     /** Prints a progress line per pass (from the first) until the migration ends, then returns its final info. */

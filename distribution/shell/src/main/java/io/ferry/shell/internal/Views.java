@@ -22,8 +22,14 @@ public final class Views {
     public record Notice(String message) {}
 
     /** @param addressMap all of guest RAM by address: reserved ranges with their owners, and the free ranges between */
-    public record MachineInfo(String name, RunState runState, long ramBytes, List<String> devices, List<VcpuInfo> vcpus,
-            List<String> reservedRegions, List<AddressRange> addressMap) {}
+    public record MachineInfo(
+            String name,
+            RunState runState,
+            long ramBytes,
+            List<String> devices,
+            List<VcpuInfo> vcpus,
+            List<String> reservedRegions,
+            List<AddressRange> addressMap) {}
 
     /** A range of the guest address map; {@code owner} empty for a free range. */
     public record AddressRange(long base, long size, Optional<String> owner) {}
@@ -38,8 +44,16 @@ public final class Views {
      *
      * @param peer where the stream goes (source) or where it is awaited (destination)
      */
-    public record MigrationInfo(long id, Side side, MigrationStatus status, String peer, Optional<String> error,
-            List<String> plugins, MigrationFigures figures, List<PassProgress> passes, Optional<Switchover> switchover) {}
+    public record MigrationInfo(
+            long id,
+            Side side,
+            MigrationStatus status,
+            String peer,
+            Optional<String> error,
+            List<String> plugins,
+            MigrationFigures figures,
+            List<PassProgress> passes,
+            Optional<Switchover> switchover) {}
 
     public record Listening(String uri) {}
 
@@ -48,15 +62,22 @@ public final class Views {
     public record CancelOutcome(Side side, boolean cancelled, MigrationStatus status) {}
 
     /** What {@code ferry:resolve} did to an in-doubt migration: its stream, the decision given, its status after. */
-    public record ResolveOutcome(Side side, String stream, SwitchoverDecision.Verdict decision, boolean resolved,
-            MigrationStatus status) {}
+    public record ResolveOutcome(
+            Side side, String stream, SwitchoverDecision.Verdict decision, boolean resolved, MigrationStatus status) {}
 
     /** The switchover's stream id and the decision known on this side (none yet: empty). */
     public record Switchover(String stream, Optional<SwitchoverDecision.Verdict> decision) {}
 
     /** One handler in a stage's effective order. */
-    public record HandlerRow(Side side, Stage stage, int priority, String place, String handler, String plugin,
-            String bundle, String section) {}
+    public record HandlerRow(
+            Side side,
+            Stage stage,
+            int priority,
+            String place,
+            String handler,
+            String plugin,
+            String bundle,
+            String section) {}
 
     /**
      * Every stage's handlers in the order they run, and the dirty logs the plugins register with
@@ -75,6 +96,6 @@ public final class Views {
     public record Digests(String machine, RunState runState, String ram, Map<String, String> devices, String state) {}
 
     /** A snapshot saved ({@code saved}) or restored. */
-    public record SnapshotOutcome(boolean saved, String file, long ramBytes, long totalMillis, long transferredBytes,
-            RunState runState) {}
+    public record SnapshotOutcome(
+            boolean saved, String file, long ramBytes, long totalMillis, long transferredBytes, RunState runState) {}
 }

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.its.internal.ItsPlugin;
+import io.ferry.machine.DirtyLog;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.pipeline.PluginRegistry;
-import io.ferry.ram.internal.RamPlugin;
-import io.ferry.shell.internal.Views.MachineInfo;
-import io.ferry.shell.internal.Views.Notice;
-import io.ferry.machine.DirtyLog;
 import io.ferry.pipeline.Side;
+import io.ferry.ram.internal.RamPlugin;
 import io.ferry.shell.internal.Views.AddressRange;
 import io.ferry.shell.internal.Views.Detached;
 import io.ferry.shell.internal.Views.HandlerTable;
+import io.ferry.shell.internal.Views.MachineInfo;
+import io.ferry.shell.internal.Views.Notice;
 import io.ferry.testkit.TestPlugin;
 import org.apache.felix.service.command.Converter;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,8 @@ class FerryCommandsTest {
     @Test
     void aSeedOrRateThatIsNoNumberIsNamed() {
         assertThatThrownBy(() -> commands.machine("16M", "", "0", "hot", false, "x"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("--seed 'x' is not a whole number");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--seed 'x' is not a whole number");
         assertThatThrownBy(() -> commands.machine("16M", "", "fast", "hot", false, "1"))
                 .hasMessage("--rate 'fast' is not a whole number");
         assertThatThrownBy(() -> commands.machine("lots", "", "0", "hot", false, "1"))
@@ -48,7 +49,8 @@ class FerryCommandsTest {
         MachineInfo m = (MachineInfo) commands.machine("16M", "its", "0", "hot", false, "7");
         assertThat(m.ramBytes()).isEqualTo(16L << 20);
         assertThat(m.devices()).singleElement().asString().startsWith("its");
-        assertThat(((MigrationParameters) commands.parameters()).downtimeLimit().toMillis()).isEqualTo(300);
+        assertThat(((MigrationParameters) commands.parameters()).downtimeLimit().toMillis())
+                .isEqualTo(300);
         assertThat(commands.verify().ram()).hasSize(64);
         session.close();
     }
@@ -56,12 +58,13 @@ class FerryCommandsTest {
     /** ferry:parameters returns every parameter by name, and the Converter shows each one. */
     @Test
     void parametersCarryEveryNameTheEngineAccepts() {
-        MigrationParameters p = (MigrationParameters) new SetParameterCommand(commands)._main("set-parameter",
-                "xbzrle-cache-size", "8M");
+        MigrationParameters p = (MigrationParameters)
+                new SetParameterCommand(commands)._main("set-parameter", "xbzrle-cache-size", "8M");
         assertThat(p.xbzrleCacheSize()).isEqualTo(8L << 20);
         MigrationParameters shown = (MigrationParameters) commands.parameters();
-        assertThat(shown.byName()).containsOnlyKeys(MigrationParameters.names()).containsEntry("xbzrle-cache-size",
-                Long.toString(8L << 20));
+        assertThat(shown.byName())
+                .containsOnlyKeys(MigrationParameters.names())
+                .containsEntry("xbzrle-cache-size", Long.toString(8L << 20));
         String text = new ShellText().format(shown, Converter.INSPECT, null).toString();
         MigrationParameters.names().forEach(n -> assertThat(text).contains(n));
         assertThatThrownBy(() -> new SetParameterCommand(commands)._main("set-parameter", "compression"))
@@ -79,8 +82,10 @@ class FerryCommandsTest {
         Detached d = commands.detach(device);
         assertThat(d.device()).isEqualTo(device);
         assertThat(d.machine().devices()).doesNotContain(device);
-        assertThat(d.machine().addressMap()).allSatisfy(r -> assertThat(r.owner()).isEmpty());
-        assertThatThrownBy(() -> commands.detach(device)).isInstanceOf(IllegalArgumentException.class)
+        assertThat(d.machine().addressMap())
+                .allSatisfy(r -> assertThat(r.owner()).isEmpty());
+        assertThatThrownBy(() -> commands.detach(device))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("has no device '" + device + "'");
         session.close();
     }
@@ -88,14 +93,18 @@ class FerryCommandsTest {
     /** ferry:handlers lists the dirty logs the plugins register with a migration. */
     @Test
     void handlersListTheRegisteredDirtyLogs() {
-        TestPlugin probe = TestPlugin.named("probe").registering(Side.SOURCE,
-                r -> r.dirtyLog(new DirtyLog("probe-dma", r.machine().memory().pages())));
+        TestPlugin probe = TestPlugin.named("probe")
+                .registering(
+                        Side.SOURCE,
+                        r -> r.dirtyLog(
+                                new DirtyLog("probe-dma", r.machine().memory().pages())));
         FerryCommands withLog = new FerryCommands(new ShellSession(PluginRegistry.of(new RamPlugin(), probe)));
         HandlerTable t = withLog.handlers();
         assertThat(t.dirtyLogs()).singleElement().satisfies(d -> {
             assertThat(d.log()).isEqualTo("probe-dma");
             assertThat(d.plugin()).isEqualTo("probe");
         });
-        assertThat(new ShellText().format(t, Converter.INSPECT, null).toString()).contains("probe-dma");
+        assertThat(new ShellText().format(t, Converter.INSPECT, null).toString())
+                .contains("probe-dma");
     }
 }

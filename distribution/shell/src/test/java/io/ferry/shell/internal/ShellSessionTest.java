@@ -43,10 +43,12 @@ class ShellSessionTest {
 
     @Test
     void migratesBetweenTwoSessionsWithProgressAndEqualDigests() throws Exception {
-        try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
+        try (ShellSession destination = new ShellSession(plugins);
+                ShellSession source = new ShellSession(plugins)) {
             destination.createMachine(spec(0), true);
             destination.setParameter("run-on-destination", "false");
-            String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
+            String uri =
+                    destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
             assertThat(source.createMachine(spec(5000), false).runState()).isEqualTo(RunState.RUNNING);
 
             source.migrate(MigrationUri.parse(uri));
@@ -58,16 +60,19 @@ class ShellSessionTest {
             assertThat(info.passes()).isNotEmpty();
             assertThat(info.passes().get(0).pass()).isZero();
             assertThat(info.figures().transferredBytes()).isPositive();
-            assertThat(progress.toString(StandardCharsets.UTF_8)).containsPattern("\\[#+\\] pass 0 +setup")
+            assertThat(progress.toString(StandardCharsets.UTF_8))
+                    .containsPattern("\\[#+\\] pass 0 +setup")
                     .containsPattern("\\[[#.]+\\] pass 1 +(iterate|complete) +transferred");
-            Await.until(Duration.ofSeconds(30),
+            Await.until(
+                    Duration.ofSeconds(30),
                     () -> destination.info().orElseThrow().status() == MigrationStatus.COMPLETED,
                     () -> destination.info().toString());
             assertThat(destination.verify().state()).isEqualTo(source.verify().state());
             assertThat(destination.verify().runState()).isEqualTo(RunState.PAUSED);
             assertThat(destination.cont().runState()).isEqualTo(RunState.RUNNING);
             assertThatThrownBy(source::cont).hasMessageContaining("migrated away: it runs on the destination now");
-            assertThat(text.format(info, Converter.INSPECT, null).toString()).startsWith("source migration: COMPLETED")
+            assertThat(text.format(info, Converter.INSPECT, null).toString())
+                    .startsWith("source migration: COMPLETED")
                     .contains("plugins:            [its, ram]");
             assertThat(text.format(info, Converter.LINE, null).toString()).isEqualTo("source migration 1: COMPLETED");
         }
@@ -76,10 +81,12 @@ class ShellSessionTest {
     /** ferry:info's record carries the XBZRLE cache figures of a hot-page workload, and the Converter shows them. */
     @Test
     void infoCarriesTheXbzrleHitRate() throws Exception {
-        try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
+        try (ShellSession destination = new ShellSession(plugins);
+                ShellSession source = new ShellSession(plugins)) {
             MachineSpec hot = new MachineSpec(32L << 20, List.of(), 20_000, DirtyPattern.parse("hot:0.02"), 7);
             destination.createMachine(new MachineSpec(32L << 20, List.of(), 0, DirtyPattern.parse("hot"), 7), true);
-            String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
+            String uri =
+                    destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
             source.createMachine(hot, false);
             source.setParameter("xbzrle-cache-size", "4M");
             source.setParameter("max-bandwidth", "48M");
@@ -92,9 +99,10 @@ class ShellSessionTest {
             assertThat(info.status()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(info.figures().xbzrleCacheHits()).isPositive();
             assertThat(info.figures().xbzrleHitRate()).isBetween(0.0, 1.0);
-            assertThat(text.format(info, Converter.INSPECT, null).toString()).containsPattern(
-                    "xbzrle hit rate: +[0-9.]+ % \\(" + info.figures().xbzrleCacheHits() + " hits, "
-                            + info.figures().xbzrleCacheMisses() + " misses\\)");
+            assertThat(text.format(info, Converter.INSPECT, null).toString())
+                    .containsPattern(
+                            "xbzrle hit rate: +[0-9.]+ % \\(" + info.figures().xbzrleCacheHits() + " hits, "
+                                    + info.figures().xbzrleCacheMisses() + " misses\\)");
         }
     }
 
@@ -104,15 +112,28 @@ class ShellSessionTest {
      */
     @Test
     void anInDoubtIncomingMigrationIsResolvedWithTheSourcesDecision() throws Exception {
-        try (ShellSession destination = new ShellSession(plugins); ShellSession source = new ShellSession(plugins)) {
+        try (ShellSession destination = new ShellSession(plugins);
+                ShellSession source = new ShellSession(plugins)) {
             destination.createMachine(spec(0), true);
             destination.setParameter("run-on-destination", "false");
-            String uri = destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
+            String uri =
+                    destination.incoming(MigrationUri.parse("tcp:127.0.0.1:0")).uri();
             source.createMachine(spec(0), false);
-            Migration out = new Migrator(plugins).migrate(source.machine().orElseThrow(), new FaultyChannel(Transports.connect(
-                    MigrationUri.parse(uri)), new Fault.LinkFails(FrameType.COMMIT, false, false), false), MigrationParameters.defaults());
-            Await.until(Duration.ofSeconds(60), () -> out.status() == MigrationStatus.IN_DOUBT, () -> "source " + out.status());
-            Await.until(Duration.ofSeconds(60), () -> destination.info().orElseThrow().status() == MigrationStatus.IN_DOUBT,
+            Migration out = new Migrator(plugins)
+                    .migrate(
+                            source.machine().orElseThrow(),
+                            new FaultyChannel(
+                                    Transports.connect(MigrationUri.parse(uri)),
+                                    new Fault.LinkFails(FrameType.COMMIT, false, false),
+                                    false),
+                            MigrationParameters.defaults());
+            Await.until(
+                    Duration.ofSeconds(60),
+                    () -> out.status() == MigrationStatus.IN_DOUBT,
+                    () -> "source " + out.status());
+            Await.until(
+                    Duration.ofSeconds(60),
+                    () -> destination.info().orElseThrow().status() == MigrationStatus.IN_DOUBT,
                     () -> destination.info().toString());
             String stream = String.format("%016x", out.streamId().orElseThrow());
             MigrationInfo info = destination.info().orElseThrow();
@@ -120,19 +141,24 @@ class ShellSessionTest {
                     .contains("stream:             " + stream + ", in doubt: ferry:resolve commit|abort " + stream);
             assertThat(out.decision().orElseThrow().verdict()).isEqualTo(SwitchoverDecision.Verdict.COMMITTED);
 
-            assertThatThrownBy(() -> destination.resolve("maybe", stream)).hasMessageContaining("commit or abort, not 'maybe'");
+            assertThatThrownBy(() -> destination.resolve("maybe", stream))
+                    .hasMessageContaining("commit or abort, not 'maybe'");
             assertThatThrownBy(() -> destination.resolve("commit", "0000000000000001"))
                     .hasMessageContaining("but this migration is about stream " + stream);
             assertThatThrownBy(() -> source.resolve("commit", stream)).hasMessageContaining("no migration yet");
             Views.ResolveOutcome resolved = destination.resolve("commit", stream);
             assertThat(resolved.resolved()).isTrue();
-            assertThat(text.format(resolved, Converter.INSPECT, null).toString()).startsWith("stream " + stream
-                    + " resolved COMMITTED: the machine runs here");
-            Await.until(Duration.ofSeconds(30), () -> destination.info().orElseThrow().status() == MigrationStatus.COMPLETED,
+            assertThat(text.format(resolved, Converter.INSPECT, null).toString())
+                    .startsWith("stream " + stream + " resolved COMMITTED: the machine runs here");
+            Await.until(
+                    Duration.ofSeconds(30),
+                    () -> destination.info().orElseThrow().status() == MigrationStatus.COMPLETED,
                     () -> destination.info().toString());
-            assertThatThrownBy(() -> destination.resolve("commit", stream)).hasMessageContaining("COMPLETED, not IN_DOUBT");
+            assertThatThrownBy(() -> destination.resolve("commit", stream))
+                    .hasMessageContaining("COMPLETED, not IN_DOUBT");
             // The source committed and never heard back: told the destination runs, it stays stopped for good.
-            assertThat(out.resolve(new SwitchoverDecision(out.streamId().orElseThrow(), SwitchoverDecision.Verdict.COMMITTED)))
+            assertThat(out.resolve(
+                            new SwitchoverDecision(out.streamId().orElseThrow(), SwitchoverDecision.Verdict.COMMITTED)))
                     .isTrue();
             out.await(Duration.ofSeconds(30));
             assertThat(out.status()).isEqualTo(MigrationStatus.COMPLETED);
@@ -146,18 +172,36 @@ class ShellSessionTest {
         try (ShellSession n = new ShellSession(plugins)) {
             Views.HandlerTable bare = ShellData.handlers(n.machine(), plugins, name -> "bundle-of-" + name);
             assertThat(bare.bareMachine()).isTrue();
-            assertThat(bare.rows()).extracting(HandlerRow::handler).contains("ram.final").doesNotContain("its.flush");
+            assertThat(bare.rows())
+                    .extracting(HandlerRow::handler)
+                    .contains("ram.final")
+                    .doesNotContain("its.flush");
             n.createMachine(spec(0), false);
-            Views.HandlerTable table = ShellData.handlers(n.machine(), plugins, name -> "a-very-long-bundle-name-of-" + name);
-            List<HandlerRow> complete = table.rows().stream().filter(r -> r.stage() == Stage.COMPLETE).toList();
-            assertThat(complete).extracting(HandlerRow::handler).startsWith("its.flush").contains("ram.final");
+            Views.HandlerTable table =
+                    ShellData.handlers(n.machine(), plugins, name -> "a-very-long-bundle-name-of-" + name);
+            List<HandlerRow> complete = table.rows().stream()
+                    .filter(r -> r.stage() == Stage.COMPLETE)
+                    .toList();
+            assertThat(complete)
+                    .extracting(HandlerRow::handler)
+                    .startsWith("its.flush")
+                    .contains("ram.final");
             assertThat(complete.get(0).place()).isEqualTo("BEFORE_RAM");
             assertThat(complete.get(0).section()).isEqualTo("no chunk");
             String rendered = text.format(table, Converter.INSPECT, null).toString();
-            int column = rendered.lines().filter(l -> l.startsWith("stage")).findFirst().orElseThrow().indexOf("section");
-            rendered.lines().filter(l -> l.contains("a-very-long-bundle-name-of-")).forEach(l ->
-                    assertThat(l.substring(column)).as("the section column of %s", l).doesNotStartWith(" ").isNotBlank());
-            assertThat(ShellData.plugins(plugins, name -> "b").plugins()).extracting(Views.PluginInfo::name)
+            int column = rendered.lines()
+                    .filter(l -> l.startsWith("stage"))
+                    .findFirst()
+                    .orElseThrow()
+                    .indexOf("section");
+            rendered.lines()
+                    .filter(l -> l.contains("a-very-long-bundle-name-of-"))
+                    .forEach(l -> assertThat(l.substring(column))
+                            .as("the section column of %s", l)
+                            .doesNotStartWith(" ")
+                            .isNotBlank());
+            assertThat(ShellData.plugins(plugins, name -> "b").plugins())
+                    .extracting(Views.PluginInfo::name)
                     .containsExactly("its", "ram");
         }
     }
@@ -166,13 +210,17 @@ class ShellSessionTest {
     void badRequestsSayWhatIsWrong() {
         try (ShellSession n = new ShellSession(plugins)) {
             assertThatThrownBy(n::verify).hasMessageContaining("no machine: create one with ferry:machine --ram SIZE");
-            assertThatThrownBy(() -> n.migrate(MigrationUri.parse("tcp:127.0.0.1:1"))).hasMessageContaining("no machine");
-            assertThatThrownBy(() -> n.createMachine(new MachineSpec(RAM, List.of("warp"), 0, DirtyPattern.parse("hot"), 1), false))
+            assertThatThrownBy(() -> n.migrate(MigrationUri.parse("tcp:127.0.0.1:1")))
+                    .hasMessageContaining("no machine");
+            assertThatThrownBy(() -> n.createMachine(
+                            new MachineSpec(RAM, List.of("warp"), 0, DirtyPattern.parse("hot"), 1), false))
                     .hasMessageContaining("unknown device 'warp': available are [its]");
             n.createMachine(new MachineSpec(RAM, List.of(), 0, DirtyPattern.parse("hot"), 1), true);
-            assertThatThrownBy(n::cont).hasMessageContaining("waits for an incoming migration: it has nothing to run yet");
+            assertThatThrownBy(n::cont)
+                    .hasMessageContaining("waits for an incoming migration: it has nothing to run yet");
             n.createMachine(new MachineSpec(RAM, List.of(), 0, DirtyPattern.parse("hot"), 1), false);
-            assertThatThrownBy(() -> n.incoming(MigrationUri.parse("tcp:127.0.0.1:0"))).hasMessageContaining("no incoming machine");
+            assertThatThrownBy(() -> n.incoming(MigrationUri.parse("tcp:127.0.0.1:0")))
+                    .hasMessageContaining("no incoming machine");
             assertThatThrownBy(() -> n.setParameter("bogus", "1")).hasMessageContaining("unknown parameter 'bogus'");
             assertThat(n.info()).isEmpty();
             assertThatThrownBy(n::cancel).hasMessageContaining("no migration yet");

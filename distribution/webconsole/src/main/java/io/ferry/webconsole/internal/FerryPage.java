@@ -26,15 +26,18 @@ import org.osgi.service.component.annotations.Reference;
  * session, through Gogo, so neither keeps state of its own. The Web Console's authentication
  * guards every request before it reaches this servlet.
  */
-@Component(service = Servlet.class, property = {
-        "felix.webconsole.label=ferry",
-        "felix.webconsole.title=Ferry",
-        "felix.webconsole.category=Ferry"})
+@Component(
+        service = Servlet.class,
+        property = {"felix.webconsole.label=ferry", "felix.webconsole.title=Ferry", "felix.webconsole.category=Ferry"})
 public final class FerryPage extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final String[][] STATUS = {
-        {"machine", "ferry:machine"}, {"migration", "ferry:info"}, {"plugins", "ferry:plugins"},
-        {"handlers", "ferry:handlers"}, {"parameters", "ferry:parameters"}};
+        {"machine", "ferry:machine"},
+        {"migration", "ferry:info"},
+        {"plugins", "ferry:plugins"},
+        {"handlers", "ferry:handlers"},
+        {"parameters", "ferry:parameters"}
+    };
 
     private final transient CommandSession session;
     private final transient ByteArrayOutputStream printed = new ByteArrayOutputStream();
@@ -78,7 +81,9 @@ public final class FerryPage extends HttpServlet {
                 Object result = switch (action) {
                     case "migrate" -> {
                         // passed as a variable: the URI is never parsed as a command line
-                        session.put("ferry_uri", String.valueOf(request.getParameter("uri")).strip());
+                        session.put(
+                                "ferry_uri",
+                                String.valueOf(request.getParameter("uri")).strip());
                         yield session.execute("ferry:migrate $ferry_uri");
                     }
                     case "cancel" -> session.execute("ferry:cancel");

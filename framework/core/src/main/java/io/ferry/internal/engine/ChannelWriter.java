@@ -104,8 +104,9 @@ final class ChannelWriter implements AutoCloseable {
     }
 
     private IOException failed() {
-        return failure != null ? new IOException(thread.getName() + ": an earlier write failed: " + failure.getMessage(),
-                failure) : new IOException(thread.getName() + " is closed");
+        return failure != null
+                ? new IOException(thread.getName() + ": an earlier write failed: " + failure.getMessage(), failure)
+                : new IOException(thread.getName() + " is closed");
     }
 
     private void run() {

@@ -109,8 +109,8 @@ final class Convergence {
      * @param finalPassNanos from RAM's final pass starting to the stream drained behind it (END written)
      * @param destinationNanos the destination's END read to ACK written, 0 if it did not get that far
      */
-    record Attempt(long stoppingNanos, long actualNanos, long finalPassBytes, long finalPassNanos,
-            long destinationNanos) {}
+    record Attempt(
+            long stoppingNanos, long actualNanos, long finalPassBytes, long finalPassNanos, long destinationNanos) {}
 
     /**
      * Learns from an attempt at the work last decided on: the cost of stopping, how fast RAM's final
@@ -125,8 +125,11 @@ final class Convergence {
             finalPassBandwidth = (double) a.finalPassBytes() / a.finalPassNanos();
         }
         surplusNanos = 0;
-        Work measured = new Work(lastWork.pendingBytes(), lastWork.completeBytes(),
-                Math.max(lastWork.destinationNanos(), a.destinationNanos()), lastWork.roundTripNanos());
+        Work measured = new Work(
+                lastWork.pendingBytes(),
+                lastWork.completeBytes(),
+                Math.max(lastWork.destinationNanos(), a.destinationNanos()),
+                lastWork.roundTripNanos());
         long explained = expectedDowntime(measured);
         surplusNanos = explained == Long.MAX_VALUE ? 0 : Math.max(0, a.actualNanos() - explained);
     }

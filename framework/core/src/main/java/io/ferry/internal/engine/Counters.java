@@ -49,9 +49,24 @@ final class Counters {
     MigrationFigures snapshot(MigrationStatus status) {
         long total = elapsedNanos();
         double mbps = total == 0 ? 0 : transferredBytes * 8.0 / (total / 1e9) / 1e6;
-        return new MigrationFigures(status, ms(setupNanos), ms(total), ms(downtimeNanos), transferredBytes,
-                remainingBytes, dirtyPagesRate, iterations, ms(expectedDowntimeNanos), mbps, normalPages, zeroPages, switchover,
-                discardedPages, cpuThrottlePercent, xbzrleCacheHits, xbzrleCacheMisses);
+        return new MigrationFigures(
+                status,
+                ms(setupNanos),
+                ms(total),
+                ms(downtimeNanos),
+                transferredBytes,
+                remainingBytes,
+                dirtyPagesRate,
+                iterations,
+                ms(expectedDowntimeNanos),
+                mbps,
+                normalPages,
+                zeroPages,
+                switchover,
+                discardedPages,
+                cpuThrottlePercent,
+                xbzrleCacheHits,
+                xbzrleCacheMisses);
     }
 
     private static long ms(long nanos) {

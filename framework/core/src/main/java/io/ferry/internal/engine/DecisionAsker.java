@@ -49,8 +49,9 @@ final class DecisionAsker {
      * @param untilRefused give up when nothing listens at the decider any more (telling, not asking)
      * @return the source's decision, if it gave one in time
      */
-    Optional<Frame.Verdict> askUntilDecided(Duration limit, CompletableFuture<?> stop, Frame.Report report,
-            boolean untilRefused) throws InterruptedException {
+    Optional<Frame.Verdict> askUntilDecided(
+            Duration limit, CompletableFuture<?> stop, Frame.Report report, boolean untilRefused)
+            throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         Duration backoff = FIRST_BACKOFF;
         while (!stop.isDone()) {
@@ -60,7 +61,9 @@ final class DecisionAsker {
                     return Optional.of(v);
                 }
             } catch (IOException e) {
-                LOG.log(Level.DEBUG, "asking " + decider + " about stream " + DecisionDesk.hex(streamId) + ": " + e.getMessage());
+                LOG.log(
+                        Level.DEBUG,
+                        "asking " + decider + " about stream " + DecisionDesk.hex(streamId) + ": " + e.getMessage());
                 if (untilRefused && Throwables.getRootCause(e) instanceof ConnectException) {
                     return Optional.empty();
                 }
@@ -82,7 +85,8 @@ final class DecisionAsker {
     /** One question, bounded by the connect and handshake timeouts, then the progress timeout. */
     private Frame.Verdict ask(Frame.Report report) throws IOException {
         MigrationChannel c = Transports.connect(decider, options);
-        try (c; Watchdog w = Watchdog.arm(options.progressTimeout(), () -> closeQuietly(c))) {
+        try (c;
+                Watchdog w = Watchdog.arm(options.progressTimeout(), () -> closeQuietly(c))) {
             FrameWriter out = new FrameWriter(c.output(), DecisionDesk.FRAME_LIMIT);
             out.writeAsk(new Frame.Ask(streamId));
             Frame f = new FrameReader(c.input(), DecisionDesk.FRAME_LIMIT).next();

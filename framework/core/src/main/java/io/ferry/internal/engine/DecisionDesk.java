@@ -49,23 +49,25 @@ final class DecisionDesk implements AutoCloseable {
      * Opens the desk on channel 0's local address; empty (logged) where there is none (a file, an
      * in-memory channel) or the port cannot be opened: an in-doubt destination then waits for the operator.
      */
-    static Optional<DecisionDesk> open(MigrationChannel channel0, long streamId, TransportOptions options, Source source,
-            String threadName) {
+    static Optional<DecisionDesk> open(
+            MigrationChannel channel0, long streamId, TransportOptions options, Source source, String threadName) {
         Optional<InetSocketAddress> local = channel0.localAddress();
         if (local.isEmpty()) {
             return Optional.empty();
         }
         try {
-            DecisionPort port = DecisionPort.open(new MigrationUri.Tcp(local.get().getAddress().getHostAddress(), 0),
-                    options);
+            DecisionPort port = DecisionPort.open(
+                    new MigrationUri.Tcp(local.get().getAddress().getHostAddress(), 0), options);
             DecisionDesk desk = new DecisionDesk(port, streamId, source);
             Thread t = new Thread(desk::serve, threadName);
             t.setDaemon(true);
             t.start();
             return Optional.of(desk);
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "no decision port for stream " + hex(streamId) + " (" + e.getMessage() + "): an in-doubt"
-                    + " destination will wait for the operator");
+            LOG.log(
+                    Level.WARNING,
+                    "no decision port for stream " + hex(streamId) + " (" + e.getMessage() + "): an in-doubt"
+                            + " destination will wait for the operator");
             return Optional.empty();
         }
     }
@@ -81,7 +83,8 @@ final class DecisionDesk implements AutoCloseable {
 
     /** Closes the port after {@code linger}: an in-doubt destination may still ask until then. */
     void closeAfter(Duration linger) {
-        CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS).execute(this::close);
+        CompletableFuture.delayedExecutor(linger.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(this::close);
     }
 
     @Override
@@ -99,8 +102,9 @@ final class DecisionDesk implements AutoCloseable {
                 answer(c);
             } catch (IOException | RuntimeException e) {
                 if (port.isOpen()) {
-                    LOG.log(Level.WARNING, "decision port " + port.address() + " for stream " + hex(streamId) + ": "
-                            + e.getMessage());
+                    LOG.log(
+                            Level.WARNING,
+                            "decision port " + port.address() + " for stream " + hex(streamId) + ": " + e.getMessage());
                 }
             }
         }
@@ -131,7 +135,9 @@ final class DecisionDesk implements AutoCloseable {
                 source.destinationRuns(report);
             }
         } catch (IOException e) { // an asker that has yet to run the machine closes here: it tells later
-            LOG.log(Level.DEBUG, "stream " + hex(streamId) + ": no REPORT on this decision connection: " + e.getMessage());
+            LOG.log(
+                    Level.DEBUG,
+                    "stream " + hex(streamId) + ": no REPORT on this decision connection: " + e.getMessage());
         }
     }
 

@@ -27,7 +27,11 @@ final class DestinationMarks implements Marks {
 
     /** Nanoseconds from END read to the checkpoint {@code name}, or 0 if it was not reached. */
     long at(String name) {
-        return marks.stream().filter(m -> m.name().equals(name)).mapToLong(Frame.Mark::nanos).findFirst().orElse(0);
+        return marks.stream()
+                .filter(m -> m.name().equals(name))
+                .mapToLong(Frame.Mark::nanos)
+                .findFirst()
+                .orElse(0);
     }
 
     /** The marks not handed out yet (for the ACK, then for the REPORT). */

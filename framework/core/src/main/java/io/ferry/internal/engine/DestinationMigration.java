@@ -73,7 +73,11 @@ final class DestinationMigration extends MigrationBase {
     /** Where the source answers questions about its decision (its DECIDER frame), if it said. */
     private volatile DecisionAsker asker;
 
-    DestinationMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
+    DestinationMigration(
+            MigrationClaim claim,
+            Machine machine,
+            PluginRegistry registry,
+            MigrationParameters params,
             IncomingEndpoint endpoint) {
         this.claim = claim;
         this.machine = machine;
@@ -177,8 +181,8 @@ final class DestinationMigration extends MigrationBase {
             }
             readers.add(reader);
         }
-        FrameReceiver frames = new FrameReceiver(channels, readers, "ferry-incoming-" + machine.name(),
-                this::checkAborted);
+        FrameReceiver frames =
+                new FrameReceiver(channels, readers, "ferry-incoming-" + machine.name(), this::checkAborted);
         receiver = frames;
         FrameReceiver.Received received = frames.next();
         long manifestAt = received.offset();
@@ -188,7 +192,8 @@ final class DestinationMigration extends MigrationBase {
             throw new SourceFailedException(e.message()); // the source failed before it had a manifest to send
         }
         if (!(first instanceof Frame.Manifest manifest)) {
-            throw new MalformedFrameException(manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
+            throw new MalformedFrameException(
+                    manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
         }
         pipeline = Pipeline.assemble(Side.DESTINATION, machine, registry.snapshot());
         pin(pipeline);
@@ -230,9 +235,12 @@ final class DestinationMigration extends MigrationBase {
      */
     private static void checkHeader(StreamHeader h, int index, int count) throws MalformedFrameException {
         if (h.channelIndex() != index || h.channelCount() != count) {
-            throw new MalformedFrameException(0, StreamFormatException.HEADER, "channel " + h.channelIndex() + " of "
-                    + h.channelCount() + " arrived as channel " + index + " of " + count
-                    + (count == 1 ? ": this transport carries one channel; several need tcp:" : ""));
+            throw new MalformedFrameException(
+                    0,
+                    StreamFormatException.HEADER,
+                    "channel " + h.channelIndex() + " of "
+                            + h.channelCount() + " arrived as channel " + index + " of " + count
+                            + (count == 1 ? ": this transport carries one channel; several need tcp:" : ""));
         }
     }
 
@@ -273,8 +281,9 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /** Applies frames up to END; returns the totals END was checked against. */
-    private StreamTotals loadFrames(FrameReceiver frames, FrameWriter answers, HandlerRegistration[] routes,
-            List<SectionId> sections) throws Exception {
+    private StreamTotals loadFrames(
+            FrameReceiver frames, FrameWriter answers, HandlerRegistration[] routes, List<SectionId> sections)
+            throws Exception {
         while (true) {
             checkAborted();
             FrameReceiver.Received received = frames.next();
@@ -285,8 +294,8 @@ final class DestinationMigration extends MigrationBase {
             counters.transferredBytes = frames.bytesRead();
             if (f instanceof Frame.Chunk c) {
                 if (c.section() >= routes.length) {
-                    throw new MalformedFrameException(at, index, "CHUNK names section " + c.section() + ", the manifest has "
-                            + routes.length);
+                    throw new MalformedFrameException(
+                            at, index, "CHUNK names section " + c.section() + ", the manifest has " + routes.length);
                 }
                 loadChunk(routes[c.section()], c, sections.get(c.section()));
             } else if (f instanceof Frame.Pass p) {
@@ -343,12 +352,15 @@ final class DestinationMigration extends MigrationBase {
         return routes;
     }
 
-    private void loadChunk(HandlerRegistration loader, Frame.Chunk chunk, SectionId sent) throws HandlerFailedException {
-        HandlerContext ctx = stages.context(loader, counters.iterations, Long.MAX_VALUE).streamSection(sent);
+    private void loadChunk(HandlerRegistration loader, Frame.Chunk chunk, SectionId sent)
+            throws HandlerFailedException {
+        HandlerContext ctx =
+                stages.context(loader, counters.iterations, Long.MAX_VALUE).streamSection(sent);
         try {
             ((ChunkLoader) loader.handler()).load(ctx, chunk.payload());
         } catch (Exception | LinkageError | AssertionError e) {
-            throw new HandlerFailedException(loader, new IOException("chunk of section " + sent + ": " + e.getMessage(), e));
+            throw new HandlerFailedException(
+                    loader, new IOException("chunk of section " + sent + ": " + e.getMessage(), e));
         }
     }
 
@@ -392,10 +404,16 @@ final class DestinationMigration extends MigrationBase {
         setStatus(MigrationStatus.IN_DOUBT);
         String id = String.format("%016x", streamId.getAsLong());
         DecisionAsker a = asker;
-        LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + id + ": acknowledged, then lost the source ("
-                + describe(lost) + "); " + (a == null ? "" : "asking the source at " + a.decider() + " for at most "
-                + params.inDoubtTimeout().toMillis() + " ms, or ") + "resolve with the source's decision (ferry:resolve"
-                + " commit|abort " + id + ")");
+        LOG.log(
+                Level.WARNING,
+                what() + ": IN_DOUBT about stream " + id + ": acknowledged, then lost the source ("
+                        + describe(lost) + "); "
+                        + (a == null
+                                ? ""
+                                : "asking the source at " + a.decider() + " for at most "
+                                        + params.inDoubtTimeout().toMillis() + " ms, or ")
+                        + "resolve with the source's decision (ferry:resolve"
+                        + " commit|abort " + id + ")");
         if (a != null) {
             startThread("ferry-in-doubt-" + machine.name(), () -> askSource(a, id));
         }
@@ -417,14 +435,20 @@ final class DestinationMigration extends MigrationBase {
     private void askSource(DecisionAsker a, String id) {
         try {
             Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), resolution, null, false);
-            if (v.isPresent() && resolution.complete(new SwitchoverDecision(streamId.getAsLong(),
-                    v.get() == Frame.Verdict.COMMITTED ? SwitchoverDecision.Verdict.COMMITTED
-                            : SwitchoverDecision.Verdict.ABORTED))) {
+            if (v.isPresent()
+                    && resolution.complete(new SwitchoverDecision(
+                            streamId.getAsLong(),
+                            v.get() == Frame.Verdict.COMMITTED
+                                    ? SwitchoverDecision.Verdict.COMMITTED
+                                    : SwitchoverDecision.Verdict.ABORTED))) {
                 LOG.log(Level.INFO, what() + ": stream " + id + " resolved by the source's decision: " + v.get());
             } else if (v.isEmpty() && !resolution.isDone()) {
-                LOG.log(Level.WARNING, what() + ": still IN_DOUBT about stream " + id + ": the source at " + a.decider()
-                        + " gave no decision within in-doubt-timeout (" + params.inDoubtTimeout().toMillis() + " ms);"
-                        + " resolve with its decision (ferry:resolve commit|abort " + id + ")");
+                LOG.log(
+                        Level.WARNING,
+                        what() + ": still IN_DOUBT about stream " + id + ": the source at " + a.decider()
+                                + " gave no decision within in-doubt-timeout ("
+                                + params.inDoubtTimeout().toMillis() + " ms);"
+                                + " resolve with its decision (ferry:resolve commit|abort " + id + ")");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -443,11 +467,13 @@ final class DestinationMigration extends MigrationBase {
         }
         startThread("ferry-tell-" + machine.name(), () -> {
             try {
-                Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), new CompletableFuture<>(), report,
-                        true);
+                Optional<Frame.Verdict> v =
+                        a.askUntilDecided(params.inDoubtTimeout(), new CompletableFuture<>(), report, true);
                 if (v.isPresent() && v.get() == Frame.Verdict.ABORTED) {
-                    LOG.log(Level.ERROR, what() + ": the source says it ABORTED stream " + streamHex()
-                            + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
+                    LOG.log(
+                            Level.ERROR,
+                            what() + ": the source says it ABORTED stream " + streamHex()
+                                    + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

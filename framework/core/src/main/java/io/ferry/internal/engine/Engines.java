@@ -21,9 +21,16 @@ public final class Engines implements MigrationEngine {
     public Engines() {}
 
     @Override
-    public Migration source(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            ChannelOpener opener, String target, MigrationListener... listeners) {
-        SourceMigration m = new SourceMigration(claim, machine, registry, params, opener, target, Ticker.systemTicker());
+    public Migration source(
+            MigrationClaim claim,
+            Machine machine,
+            PluginRegistry registry,
+            MigrationParameters params,
+            ChannelOpener opener,
+            String target,
+            MigrationListener... listeners) {
+        SourceMigration m =
+                new SourceMigration(claim, machine, registry, params, opener, target, Ticker.systemTicker());
         for (MigrationListener l : listeners) {
             m.addListener(l); // before the start, so no event is missed
         }
@@ -32,8 +39,13 @@ public final class Engines implements MigrationEngine {
     }
 
     @Override
-    public Migration destination(MigrationClaim claim, Machine machine, PluginRegistry registry,
-            MigrationParameters params, IncomingEndpoint endpoint, MigrationListener... listeners) {
+    public Migration destination(
+            MigrationClaim claim,
+            Machine machine,
+            PluginRegistry registry,
+            MigrationParameters params,
+            IncomingEndpoint endpoint,
+            MigrationListener... listeners) {
         DestinationMigration m = new DestinationMigration(claim, machine, registry, params, endpoint);
         for (MigrationListener l : listeners) {
             m.addListener(l);

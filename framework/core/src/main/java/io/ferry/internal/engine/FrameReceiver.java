@@ -33,6 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class FrameReceiver implements AutoCloseable {
     /** Buffers each channel may have read ahead. */
     private static final int DEPTH = 4;
+
     private static final long POLL_MILLIS = 100;
 
     /** A verified frame, where it was read, and the channel's totals once it was read. */
@@ -57,8 +58,11 @@ final class FrameReceiver implements AutoCloseable {
      * @param channels the channels, index order, their headers read by {@code frameReaders}
      */
     FrameReceiver(List<MigrationChannel> channels, List<FrameReader> frameReaders, String name, AbortCheck abortCheck) {
-        checkArgument(!channels.isEmpty() && channels.size() == frameReaders.size(), "%s channels, %s readers",
-                channels.size(), frameReaders.size());
+        checkArgument(
+                !channels.isEmpty() && channels.size() == frameReaders.size(),
+                "%s channels, %s readers",
+                channels.size(),
+                frameReaders.size());
         this.abortCheck = abortCheck;
         for (int i = 0; i < channels.size(); i++) {
             readers.add(new ChannelReader(i, channels.get(i), frameReaders.get(i)));
@@ -119,8 +123,10 @@ final class FrameReceiver implements AutoCloseable {
                     continue;
                 }
                 if (r.index > 0 && !(f instanceof Frame.Chunk || f instanceof Frame.Pass)) {
-                    throw new MalformedFrameException(head.received.offset(), head.received.index(), "channel "
-                            + r.index + " carries only RAM chunks and PASS markers, found " + f.type());
+                    throw new MalformedFrameException(
+                            head.received.offset(),
+                            head.received.index(),
+                            "channel " + r.index + " carries only RAM chunks and PASS markers, found " + f.type());
                 }
                 r.filled.poll();
                 if (boundary(r, f)) {

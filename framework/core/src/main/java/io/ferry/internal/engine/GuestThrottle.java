@@ -18,8 +18,8 @@ final class GuestThrottle {
     private final Counters counters;
     private final ThrottlePolicy policy;
 
-    GuestThrottle(Machine machine, Throttling params, Ticker ticker, Counters counters, long dirtiedPages,
-            long sentBytes) {
+    GuestThrottle(
+            Machine machine, Throttling params, Ticker ticker, Counters counters, long dirtiedPages, long sentBytes) {
         this.machine = machine;
         this.counters = counters;
         this.policy = new ThrottlePolicy(params, ticker, PERIOD, dirtiedPages, sentBytes);

@@ -27,13 +27,28 @@ final class HandlerContext implements StageContext {
     private Outcome outcome;
     private SectionId streamSection;
 
-    HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
-            ChunkSink sink, BooleanSupplier cancelled, Counters counters) {
+    HandlerContext(
+            HandlerRegistration handler,
+            int pass,
+            Machine machine,
+            DirtyBitmap bitmap,
+            long budget,
+            ChunkSink sink,
+            BooleanSupplier cancelled,
+            Counters counters) {
         this(handler, pass, machine, bitmap, budget, sink, cancelled, counters, MigrationParameters.defaults());
     }
 
-    HandlerContext(HandlerRegistration handler, int pass, Machine machine, DirtyBitmap bitmap, long budget,
-            ChunkSink sink, BooleanSupplier cancelled, Counters counters, MigrationParameters params) {
+    HandlerContext(
+            HandlerRegistration handler,
+            int pass,
+            Machine machine,
+            DirtyBitmap bitmap,
+            long budget,
+            ChunkSink sink,
+            BooleanSupplier cancelled,
+            Counters counters,
+            MigrationParameters params) {
         this.handler = handler;
         this.pass = pass;
         this.machine = machine;

@@ -10,8 +10,8 @@ import io.ferry.migration.MigrationStatus;
  * @param abortReason why the migration must stop (a peer's ERROR, a plugin leaving, a timeout), or null
  * @param pastPointOfNoReturn the source has committed, or the destination has acknowledged
  */
-record Lifecycle(MigrationStatus status, boolean cancelRequested, MigrationException abortReason,
-        boolean pastPointOfNoReturn) {
+record Lifecycle(
+        MigrationStatus status, boolean cancelRequested, MigrationException abortReason, boolean pastPointOfNoReturn) {
     static final Lifecycle INITIAL = new Lifecycle(MigrationStatus.NONE, false, null, false);
 
     boolean isAborted() {

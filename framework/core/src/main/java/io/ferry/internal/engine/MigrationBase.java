@@ -123,8 +123,10 @@ abstract class MigrationBase implements Migration {
     /** Refuses a decision for another stream than {@code streamId} (null: none known yet). */
     static void checkStream(Long streamId, SwitchoverDecision given) {
         checkNotNull(given, "decision");
-        checkArgument(streamId != null && streamId == given.streamId(),
-                "the decision is for stream %s, but this migration is about stream %s", given.streamHex(),
+        checkArgument(
+                streamId != null && streamId == given.streamId(),
+                "the decision is for stream %s, but this migration is about stream %s",
+                given.streamHex(),
                 streamId == null ? "(none yet)" : String.format("%016x", streamId));
     }
 

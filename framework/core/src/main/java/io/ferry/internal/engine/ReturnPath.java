@@ -111,7 +111,8 @@ final class ReturnPath {
                     fail(new DestinationFailedException(e.message()));
                     return;
                 } else {
-                    fail(new MigrationException("return path: expected ACCEPT, ACK, PONG, REPORT or ERROR, found " + f.type()));
+                    fail(new MigrationException(
+                            "return path: expected ACCEPT, ACK, PONG, REPORT or ERROR, found " + f.type()));
                     return;
                 }
             }

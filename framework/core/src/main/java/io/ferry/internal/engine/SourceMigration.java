@@ -14,8 +14,8 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
 import io.ferry.migration.PluginLeftException;
-import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverBreakdown;
+import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverTimeoutException;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
@@ -59,6 +59,7 @@ final class SourceMigration extends MigrationBase {
     private volatile MigrationChannel channel;
     /** Channels 1.. of a several-channel migration, closed with channel 0. */
     private final List<MigrationChannel> others = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private StreamChannels out;
     private final long streamId = ThreadLocalRandom.current().nextLong();
     /** This side's decision for {@link #streamId}: the decision log an in-doubt destination is resolved from. */
@@ -78,6 +79,7 @@ final class SourceMigration extends MigrationBase {
     private volatile boolean destinationRuns;
     /** END was written: from then on a destination may have acknowledged, and be in doubt. */
     private volatile boolean endWritten;
+
     private volatile DecisionDesk desk;
 
     private Pipeline pipeline;
@@ -91,8 +93,14 @@ final class SourceMigration extends MigrationBase {
     /** The number of the last PASS frame written: the reader requires them in order, without gaps. */
     private int lastPassWritten;
 
-    SourceMigration(MigrationClaim claim, Machine machine, PluginRegistry registry, MigrationParameters params,
-            MigrationEngine.ChannelOpener opener, String target, Ticker ticker) {
+    SourceMigration(
+            MigrationClaim claim,
+            Machine machine,
+            PluginRegistry registry,
+            MigrationParameters params,
+            MigrationEngine.ChannelOpener opener,
+            String target,
+            Ticker ticker) {
         this.claim = claim;
         this.machine = machine;
         this.registry = registry;
@@ -145,11 +153,14 @@ final class SourceMigration extends MigrationBase {
             if (status() != MigrationStatus.IN_DOUBT || resolution.isDone()) {
                 return false;
             }
-            checkState(given.verdict() == SwitchoverDecision.Verdict.COMMITTED || !toldCommitted,
+            checkState(
+                    given.verdict() == SwitchoverDecision.Verdict.COMMITTED || !toldCommitted,
                     "stream %s: the destination asked and was told COMMITTED, so it may run the machine: resuming here"
-                            + " could run it twice; resolve with commit", given.streamHex());
+                            + " could run it twice; resolve with commit",
+                    given.streamHex());
             if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
-                decision = given; // before the migration thread wakes: it resumes on it, and a destination asking hears it
+                decision =
+                        given; // before the migration thread wakes: it resumes on it, and a destination asking hears it
             }
             return resolution.complete(given);
         }
@@ -175,27 +186,35 @@ final class SourceMigration extends MigrationBase {
         synchronized (decisionLock) { // an operator's resolve and this report complete the resolution one at a time
             SwitchoverDecision d = decision;
             if (d != null && d.verdict() == SwitchoverDecision.Verdict.COMMITTED && !destinationRuns) {
-                destinationRuns = true; // (already true where channel 0's REPORT arrived: the usual case, not worth a line)
+                destinationRuns =
+                        true; // (already true where channel 0's REPORT arrived: the usual case, not worth a line)
                 resolution.complete(d);
-                LOG.log(Level.INFO, what() + ": the destination reports on the decision port that it runs stream "
-                        + d.streamHex());
+                LOG.log(
+                        Level.INFO,
+                        what() + ": the destination reports on the decision port that it runs stream " + d.streamHex());
             }
         }
     }
 
     /** Opens the decision port and announces it, before any state (so before END on every path). */
     private void openDesk(MigrationChannel ch) throws IOException {
-        DecisionDesk d = DecisionDesk.open(ch, streamId, params.transport(), new DecisionDesk.Source() {
-            @Override
-            public Frame.Verdict answer() {
-                return SourceMigration.this.answer();
-            }
+        DecisionDesk d = DecisionDesk.open(
+                        ch,
+                        streamId,
+                        params.transport(),
+                        new DecisionDesk.Source() {
+                            @Override
+                            public Frame.Verdict answer() {
+                                return SourceMigration.this.answer();
+                            }
 
-            @Override
-            public void destinationRuns(Frame.Report report) {
-                SourceMigration.this.destinationRuns(report);
-            }
-        }, "ferry-decisions-" + machine.name()).orElse(null);
+                            @Override
+                            public void destinationRuns(Frame.Report report) {
+                                SourceMigration.this.destinationRuns(report);
+                            }
+                        },
+                        "ferry-decisions-" + machine.name())
+                .orElse(null);
         desk = d;
         if (d != null) {
             writer.writeDecider(d.decider());
@@ -227,10 +246,13 @@ final class SourceMigration extends MigrationBase {
         closeChannel();
         if (!resolution.isDone()) { // the destination may have reported on the decision port already
             setStatus(MigrationStatus.IN_DOUBT);
-            LOG.log(Level.WARNING, what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
-                    + " destination never confirmed; its REPORT on the decision port " + decider().map(Object::toString)
-                    .orElse("(none)") + " ends this, or resolve with how the destination ended (ferry:resolve"
-                    + " commit|abort " + decision.streamHex() + ")");
+            LOG.log(
+                    Level.WARNING,
+                    what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
+                            + " destination never confirmed; its REPORT on the decision port "
+                            + decider().map(Object::toString).orElse("(none)")
+                            + " ends this, or resolve with how the destination ended (ferry:resolve"
+                            + " commit|abort " + decision.streamHex() + ")");
         }
         SwitchoverDecision given;
         try {
@@ -272,7 +294,8 @@ final class SourceMigration extends MigrationBase {
             failure = classify(t);
             tellDestination(failure);
         } finally {
-            // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes terminal.
+            // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes
+            // terminal.
             cleanup(outcome(failure));
             if (failure != null && (decision == null || decision.verdict() == SwitchoverDecision.Verdict.ABORTED)) {
                 resume(before);
@@ -328,8 +351,8 @@ final class SourceMigration extends MigrationBase {
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         awaitAccept();
         openDesk(ch);
-        stages = StageRunner.source(pipeline, machine, machine.memory().newBitmap(), out, throttle, this, counters,
-                params);
+        stages = StageRunner.source(
+                pipeline, machine, machine.memory().newBitmap(), out, throttle, this, counters, params);
 
         guarded = params.downtimeGuard() && returnPath != null && canStepBack();
         stages.run(Stage.SETUP, 0);
@@ -340,8 +363,8 @@ final class SourceMigration extends MigrationBase {
 
         RunState resumeTo = machine.runState();
         Convergence convergence = new Convergence(ticker, params.downtimeLimit(), params.iterationCap());
-        GuestThrottle guestThrottle = new GuestThrottle(machine, params.throttling(), ticker, counters,
-                stages.dirtiedPages(), out.bytesWritten());
+        GuestThrottle guestThrottle = new GuestThrottle(
+                machine, params.throttling(), ticker, counters, stages.dirtiedPages(), out.bytesWritten());
         int pass = 0;
         for (int attempt = 1; ; attempt++) {
             pass = iterate(convergence, guestThrottle, pass + 1) + 1;
@@ -353,7 +376,8 @@ final class SourceMigration extends MigrationBase {
                 return;
             }
             revert(pass, resumeTo);
-            pass = lastPassWritten; // a step-back during COMPLETE wrote no PASS: the numbers go on from the last one sent
+            pass = lastPassWritten; // a step-back during COMPLETE wrote no PASS: the numbers go on from the last one
+            // sent
             if (attempt >= params.switchoverAttempts()) {
                 throw new DowntimeExceededException(attempt, params.downtimeLimit(), stepBack);
             }
@@ -377,12 +401,14 @@ final class SourceMigration extends MigrationBase {
             ping();
             if (returnPath != null && !returnPath.awaitPong(freshSince, params.switchoverTimeout())) {
                 checkAborted(); // the return path ended: the destination's ERROR, most likely
-                LOG.log(Level.DEBUG, what() + ": no PONG yet; deciding without the round trip and the destination's part");
+                LOG.log(
+                        Level.DEBUG,
+                        what() + ": no PONG yet; deciding without the round trip and the destination's part");
             }
 
             // Pages the vCPUs dirtied during this pass, per second: the log was drained at its start.
-            counters.dirtyPagesRate = machine.memory().dirtyLog().peekCount() * 1_000_000_000L
-                    / Math.max(1, ticker.read() - synced);
+            counters.dirtyPagesRate =
+                    machine.memory().dirtyLog().peekCount() * 1_000_000_000L / Math.max(1, ticker.read() - synced);
             long pending = stages.pendingBytes();
             // The iteration cap counts this attempt's passes.
             Convergence.Decision decision = convergence.decide(pass - first + 1, work(pending));
@@ -407,8 +433,8 @@ final class SourceMigration extends MigrationBase {
     private Convergence.Work work(long pending) {
         long destination = returnPath == null ? 0 : returnPath.destinationNanos();
         long rtt = returnPath == null ? 0 : returnPath.roundTripNanos();
-        return new Convergence.Work(pending, stages.completeBytesEstimate(), destination + stages.nanosEstimate(
-                Stage.COMPLETE), rtt);
+        return new Convergence.Work(
+                pending, stages.completeBytesEstimate(), destination + stages.nanosEstimate(Stage.COMPLETE), rtt);
     }
 
     /**
@@ -450,7 +476,8 @@ final class SourceMigration extends MigrationBase {
             long oneWay = timeline.placeAck(ack.marks());
             String mismatch = end.totals().mismatch(ack.totals()).orElse(null);
             if (mismatch != null) {
-                throw new MigrationException("the destination's acknowledgement does not match the stream: " + mismatch);
+                throw new MigrationException(
+                        "the destination's acknowledgement does not match the stream: " + mismatch);
             }
             // COMMIT's way out: half a PING round trip on the idle connection (as the REPORT is placed).
             long commitOut = returnPath.roundTripNanos() > 0 ? returnPath.roundTripNanos() / 2 : oneWay;
@@ -483,15 +510,22 @@ final class SourceMigration extends MigrationBase {
             counters.switchover = breakdown;
             counters.downtimeNanos = breakdown.downtime().toNanos();
             Timeline.Span finalPass = timeline.finalPass(ramFinalId());
-            convergence.learn(new Convergence.Attempt(stopping, breakdown.downtime().toNanos(), finalPass.bytes(),
-                    finalPass.nanos(), timeline.destinationNanos()));
+            convergence.learn(new Convergence.Attempt(
+                    stopping,
+                    breakdown.downtime().toNanos(),
+                    finalPass.bytes(),
+                    finalPass.nanos(),
+                    timeline.destinationNanos()));
             publishPass(pass); // the completion pass's event carries the attempt's breakdown
         }
     }
 
     /** The id of RAM's final pass, or "" if the pipeline has none. */
     private String ramFinalId() {
-        return pipeline.handlers(Stage.COMPLETE).stream().filter(h -> h.ramFinalPass()).map(h -> h.id()).findFirst()
+        return pipeline.handlers(Stage.COMPLETE).stream()
+                .filter(h -> h.ramFinalPass())
+                .map(h -> h.id())
+                .findFirst()
                 .orElse("");
     }
 
@@ -499,8 +533,10 @@ final class SourceMigration extends MigrationBase {
     private boolean canStepBack() {
         List<String> blockers = stages.cannotStepBack();
         if (!blockers.isEmpty()) {
-            LOG.log(Level.WARNING, what() + ": downtime-guard is off for this migration: plugin(s) " + blockers
-                    + " have COMPLETE handlers but no REVERT handler, so a switchover could not step back");
+            LOG.log(
+                    Level.WARNING,
+                    what() + ": downtime-guard is off for this migration: plugin(s) " + blockers
+                            + " have COMPLETE handlers but no REVERT handler, so a switchover could not step back");
         }
         return blockers.isEmpty();
     }
@@ -534,8 +570,8 @@ final class SourceMigration extends MigrationBase {
             f = returnPath.next(limit);
         } catch (IOException e) {
             checkAborted(); // the destination's own error (a refused section), if it sent one
-            throw new MigrationException("the destination closed the connection without accepting the manifest: "
-                    + e.getMessage(), e);
+            throw new MigrationException(
+                    "the destination closed the connection without accepting the manifest: " + e.getMessage(), e);
         }
         if (f == null) {
             ProgressTimeoutException silent =
@@ -564,8 +600,10 @@ final class SourceMigration extends MigrationBase {
             writer.writeCommit();
             return true;
         } catch (IOException e) {
-            LOG.log(Level.WARNING, what() + ": committed stream " + decision.streamHex() + " but could not send COMMIT ("
-                    + e.getMessage() + "); the destination is in doubt until resolved with COMMITTED");
+            LOG.log(
+                    Level.WARNING,
+                    what() + ": committed stream " + decision.streamHex() + " but could not send COMMIT ("
+                            + e.getMessage() + "); the destination is in doubt until resolved with COMMITTED");
             return false;
         }
     }
@@ -593,8 +631,8 @@ final class SourceMigration extends MigrationBase {
             f = returnPath.next(params.switchoverTimeout());
         } catch (IOException e) {
             checkAborted(); // the destination's own error, if it sent one
-            throw new MigrationException("the destination closed the connection without " + what + ": " + e.getMessage(),
-                    e);
+            throw new MigrationException(
+                    "the destination closed the connection without " + what + ": " + e.getMessage(), e);
         }
         if (f == null) {
             abort(new SwitchoverTimeoutException(params.switchoverTimeout()));
@@ -646,7 +684,8 @@ final class SourceMigration extends MigrationBase {
      * abort has closed the channel already.
      */
     private void tellDestination(MigrationException failure) {
-        boolean streamIntact = writer != null && !isAborted() && !(Throwables.getRootCause(failure) instanceof IOException);
+        boolean streamIntact =
+                writer != null && !isAborted() && !(Throwables.getRootCause(failure) instanceof IOException);
         if (!streamIntact) {
             return;
         }
@@ -679,7 +718,8 @@ final class SourceMigration extends MigrationBase {
     private MigrationException classify(Throwable t) {
         MigrationException abort = abortReason();
         Throwable root = Throwables.getRootCause(t);
-        boolean consequence = root instanceof ClosedChannelException || root instanceof InterruptedIOException
+        boolean consequence = root instanceof ClosedChannelException
+                || root instanceof InterruptedIOException
                 || !(root instanceof IOException);
         if (abort != null && (t == abort || consequence)) {
             return abort;

@@ -14,7 +14,6 @@ import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.SectionKey;
 import io.ferry.pipeline.Stage;
 import io.ferry.pipeline.StageHandler;
-import io.ferry.stream.FrameWriter;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.List;
@@ -46,8 +45,15 @@ final class StageRunner {
     private final SealedRam sealed; // null on the destination
     private final MigrationParameters params;
 
-    private StageRunner(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, Map<SectionKey, SectionSink> sinks,
-            MigrationBase migration, Counters counters, LongSupplier written, MigrationParameters params) {
+    private StageRunner(
+            Pipeline pipeline,
+            Machine machine,
+            DirtyBitmap bitmap,
+            Map<SectionKey, SectionSink> sinks,
+            MigrationBase migration,
+            Counters counters,
+            LongSupplier written,
+            MigrationParameters params) {
         this.params = params;
         this.written = written;
         this.pipeline = pipeline;
@@ -60,29 +66,40 @@ final class StageRunner {
     }
 
     /** The source's runner: one sink per manifest section, in manifest order. */
-    static StageRunner source(Pipeline pipeline, Machine machine, DirtyBitmap bitmap, StreamChannels out,
-            Throttle throttle, MigrationBase migration, Counters counters, MigrationParameters params) {
+    static StageRunner source(
+            Pipeline pipeline,
+            Machine machine,
+            DirtyBitmap bitmap,
+            StreamChannels out,
+            Throttle throttle,
+            MigrationBase migration,
+            Counters counters,
+            MigrationParameters params) {
         Map<SectionKey, SectionSink> sinks = new HashMap<>();
         List<SectionId> sections = pipeline.sections();
         // RAM's section (the one of RAM's final pass) is spread over the channels; every other stays on channel 0.
-        Optional<SectionKey> ram = pipeline.handlers(Stage.COMPLETE).stream().filter(HandlerRegistration::ramFinalPass)
-                .findFirst().flatMap(HandlerRegistration::section).map(SectionId::key);
+        Optional<SectionKey> ram = pipeline.handlers(Stage.COMPLETE).stream()
+                .filter(HandlerRegistration::ramFinalPass)
+                .findFirst()
+                .flatMap(HandlerRegistration::section)
+                .map(SectionId::key);
         for (int i = 0; i < sections.size(); i++) {
             SectionKey key = sections.get(i).key();
             sinks.put(key, new SectionSink(out, i, ram.equals(Optional.of(key)), throttle, counters));
         }
-        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, out::bytesWritten,
-                params);
+        return new StageRunner(pipeline, machine, bitmap, sinks, migration, counters, out::bytesWritten, params);
     }
 
     /** The destination's runner: no migration bitmap, no sinks. */
     static StageRunner destination(Pipeline pipeline, Machine machine, MigrationBase migration, Counters counters) {
-        return new StageRunner(pipeline, machine, null, Map.of(), migration, counters, () -> 0,
-                MigrationParameters.defaults());
+        return new StageRunner(
+                pipeline, machine, null, Map.of(), migration, counters, () -> 0, MigrationParameters.defaults());
     }
 
     HandlerContext context(HandlerRegistration h, int pass, long budget) {
-        SectionSink sink = h.stage().emitsChunks() ? h.section().map(s -> sinks.get(s.key())).orElse(null) : null;
+        SectionSink sink = h.stage().emitsChunks()
+                ? h.section().map(s -> sinks.get(s.key())).orElse(null)
+                : null;
         return new HandlerContext(h, pass, machine, bitmap, budget, sink, migration::isAborted, counters, params);
     }
 
@@ -160,7 +177,8 @@ final class StageRunner {
             if (h.ramFinalPass()) {
                 ramFinal = h;
                 if (dirty > 0) {
-                    throw new MigrationException("RAM's final pass " + h.id() + " left " + dirty + " dirty page(s) unsent");
+                    throw new MigrationException(
+                            "RAM's final pass " + h.id() + " left " + dirty + " dirty page(s) unsent");
                 }
             }
             if (overBudget.getAsBoolean()) {
@@ -201,12 +219,16 @@ final class StageRunner {
 
     /** The COMPLETE handlers' declared estimates: bytes beyond the pending ones. */
     long completeBytesEstimate() {
-        return pipeline.handlers(Stage.COMPLETE).stream().mapToLong(HandlerRegistration::estimatedBytes).sum();
+        return pipeline.handlers(Stage.COMPLETE).stream()
+                .mapToLong(HandlerRegistration::estimatedBytes)
+                .sum();
     }
 
     /** The declared time estimates of {@code stage}'s handlers, in nanoseconds. */
     long nanosEstimate(Stage stage) {
-        return pipeline.handlers(stage).stream().mapToLong(HandlerRegistration::estimatedNanos).sum();
+        return pipeline.handlers(stage).stream()
+                .mapToLong(HandlerRegistration::estimatedNanos)
+                .sum();
     }
 
     /** CLEANUP: every handler runs and learns the outcome; a failure is logged, never thrown (the outcome is decided). */

@@ -80,7 +80,7 @@ final class StreamChannels implements AutoCloseable {
             control().writeChunk(section, parts, offset, length);
         } else {
             ChannelWriter t = threads.get(i - 1);
-            t.submit(w -> w.writeChunk(section, parts, offset, length), () -> { });
+            t.submit(w -> w.writeChunk(section, parts, offset, length), () -> {});
             t.awaitWritten();
         }
     }
@@ -138,7 +138,7 @@ final class StreamChannels implements AutoCloseable {
     private void endSegment() throws IOException {
         for (int i = 1; i < writers.size(); i++) {
             Frame.Pass marker = new Frame.Pass(segments[i]++);
-            threads.get(i - 1).submit(w -> w.writePass(marker), () -> { });
+            threads.get(i - 1).submit(w -> w.writePass(marker), () -> {});
         }
         for (ChannelWriter t : threads) {
             t.awaitWritten();

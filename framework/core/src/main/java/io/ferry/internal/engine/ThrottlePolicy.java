@@ -74,7 +74,9 @@ final class ThrottlePolicy {
     }
 
     private Step stepThrottle() {
-        int next = throttle == 0 ? params.initialPercent() : Math.min(throttle + params.incrementPercent(), params.maxPercent());
+        int next = throttle == 0
+                ? params.initialPercent()
+                : Math.min(throttle + params.incrementPercent(), params.maxPercent());
         if (next == throttle) {
             return NONE;
         }

@@ -27,6 +27,7 @@ final class Timeline implements Marks {
     static final String VOID_WRITTEN = "void-written";
     /** Destination mark names, shared with {@link DestinationMigration}. */
     static final String END_READ = "end-read";
+
     static final String ACK_WRITTEN = "ack-written";
     static final String COMMIT_READ = "commit-read";
     static final String RUNNING = "running";
@@ -54,7 +55,7 @@ final class Timeline implements Marks {
             case END_WRITTEN -> endWritten = at;
             case ACK_READ -> ackRead = at;
             case COMMIT_WRITTEN -> commitWritten = at;
-            default -> { }
+            default -> {}
         }
         checkpoints.add(new Checkpoint(Side.SOURCE, name, Duration.ofNanos(at), bytes));
     }
@@ -82,7 +83,9 @@ final class Timeline implements Marks {
     long destinationNanos() {
         Checkpoint endRead = find(Side.DESTINATION, END_READ);
         Checkpoint ackWritten = find(Side.DESTINATION, ACK_WRITTEN);
-        return endRead == null || ackWritten == null ? 0 : ackWritten.at().minus(endRead.at()).toNanos();
+        return endRead == null || ackWritten == null
+                ? 0
+                : ackWritten.at().minus(endRead.at()).toNanos();
     }
 
     private Checkpoint find(String name) {
@@ -90,7 +93,10 @@ final class Timeline implements Marks {
     }
 
     private Checkpoint find(Side side, String name) {
-        return checkpoints.stream().filter(c -> c.side() == side && c.name().equals(name)).findFirst().orElse(null);
+        return checkpoints.stream()
+                .filter(c -> c.side() == side && c.name().equals(name))
+                .findFirst()
+                .orElse(null);
     }
 
     /** Time since the stop request. */
@@ -131,8 +137,13 @@ final class Timeline implements Marks {
         List<Checkpoint> sorted = new ArrayList<>(checkpoints);
         sorted.sort(Comparator.comparing(Checkpoint::at));
         boolean endToEnd = destinationRunning >= 0;
-        long last = sorted.stream().filter(c -> c.side() == Side.SOURCE).mapToLong(c -> c.at().toNanos()).max().orElse(0);
-        return new SwitchoverBreakdown(sorted, Duration.ofNanos(endToEnd ? destinationRunning : last), endToEnd, attempts);
+        long last = sorted.stream()
+                .filter(c -> c.side() == Side.SOURCE)
+                .mapToLong(c -> c.at().toNanos())
+                .max()
+                .orElse(0);
+        return new SwitchoverBreakdown(
+                sorted, Duration.ofNanos(endToEnd ? destinationRunning : last), endToEnd, attempts);
     }
 
     private void place(String name, long at) {
@@ -140,6 +151,10 @@ final class Timeline implements Marks {
     }
 
     private static long find(List<Frame.Mark> marks, String name) {
-        return marks.stream().filter(m -> m.name().equals(name)).mapToLong(Frame.Mark::nanos).findFirst().orElse(0);
+        return marks.stream()
+                .filter(m -> m.name().equals(name))
+                .mapToLong(Frame.Mark::nanos)
+                .findFirst()
+                .orElse(0);
     }
 }

@@ -14,12 +14,14 @@ final class Watchdog implements AutoCloseable {
 
     static Watchdog arm(Duration timeout, Runnable onExpiry) {
         Watchdog w = new Watchdog();
-        CompletableFuture.runAsync(() -> {
-            if (w.armed.compareAndSet(true, false)) {
-                w.fired.set(true);
-                onExpiry.run();
-            }
-        }, CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        CompletableFuture.runAsync(
+                () -> {
+                    if (w.armed.compareAndSet(true, false)) {
+                        w.fired.set(true);
+                        onExpiry.run();
+                    }
+                },
+                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS));
         return w;
     }
 

@@ -35,9 +35,14 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
     private List<String> plugins = List.of();
 
     MigrationBean(long id, String machine, Migration migration) {
-        super(new MBeanNotificationInfo(new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
-                AttributeChangeNotification.class.getName(), "the migration's Status changed"),
-                new MBeanNotificationInfo(new String[] {PASS_NOTIFICATION}, Notification.class.getName(),
+        super(
+                new MBeanNotificationInfo(
+                        new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
+                        AttributeChangeNotification.class.getName(),
+                        "the migration's Status changed"),
+                new MBeanNotificationInfo(
+                        new String[] {PASS_NOTIFICATION},
+                        Notification.class.getName(),
                         "a pass ended; user data: the pass number"));
         this.id = id;
         this.machine = machine;
@@ -54,15 +59,26 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
                 live = null;
             }
         }
-        sendNotification(new AttributeChangeNotification(this, sequence.incrementAndGet(), System.currentTimeMillis(),
-                "status " + from + " -> " + to, "Status", String.class.getName(), from.name(), to.name()));
+        sendNotification(new AttributeChangeNotification(
+                this,
+                sequence.incrementAndGet(),
+                System.currentTimeMillis(),
+                "status " + from + " -> " + to,
+                "Status",
+                String.class.getName(),
+                from.name(),
+                to.name()));
     }
 
     void passCompleted(PassProgress progress) {
         synchronized (this) {
             passes.add(PassInfo.of(progress));
         }
-        Notification n = new Notification(PASS_NOTIFICATION, this, sequence.incrementAndGet(), System.currentTimeMillis(),
+        Notification n = new Notification(
+                PASS_NOTIFICATION,
+                this,
+                sequence.incrementAndGet(),
+                System.currentTimeMillis(),
                 "pass " + progress.pass() + " ended");
         n.setUserData(progress.pass());
         sendNotification(n);
@@ -90,7 +106,9 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
 
     @Override
     public synchronized String getFailure() {
-        return live == null ? failure : live.failure().map(Throwable::getMessage).orElse("");
+        return live == null
+                ? failure
+                : live.failure().map(Throwable::getMessage).orElse("");
     }
 
     @Override
@@ -187,8 +205,11 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
     public Map<String, String> getDowntimeBreakdown() {
         return getFigures().entrySet().stream()
                 .filter(e -> e.getKey().toLowerCase(Locale.ROOT).contains("breakdown."))
-                .collect(Collectors.toMap(e -> e.getKey().substring(e.getKey().indexOf('.') + 1), Map.Entry::getValue,
-                        (a, b) -> b, java.util.LinkedHashMap::new));
+                .collect(Collectors.toMap(
+                        e -> e.getKey().substring(e.getKey().indexOf('.') + 1),
+                        Map.Entry::getValue,
+                        (a, b) -> b,
+                        java.util.LinkedHashMap::new));
     }
 
     @Override

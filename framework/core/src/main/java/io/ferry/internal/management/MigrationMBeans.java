@@ -78,10 +78,13 @@ public final class MigrationMBeans implements MigrationListener {
     private MigrationBean register(Migration migration) {
         synchronized (server) { // one registry per process: ids stay unique across Migrators
             try {
-                long id = 1 + server.queryNames(new ObjectName(DOMAIN + ":type=Migration,*"), null).stream()
-                        .mapToLong(n -> Long.parseLong(n.getKeyProperty("id"))).max().orElse(0);
-                for (ObjectName old : server.queryNames(new ObjectName(DOMAIN + ":type=Migration,machine="
-                        + ObjectName.quote(machine) + ",*"), null)) {
+                long id = 1
+                        + server.queryNames(new ObjectName(DOMAIN + ":type=Migration,*"), null).stream()
+                                .mapToLong(n -> Long.parseLong(n.getKeyProperty("id")))
+                                .max()
+                                .orElse(0);
+                for (ObjectName old : server.queryNames(
+                        new ObjectName(DOMAIN + ":type=Migration,machine=" + ObjectName.quote(machine) + ",*"), null)) {
                     if (isTerminal(old)) {
                         server.unregisterMBean(old);
                     }
@@ -97,6 +100,7 @@ public final class MigrationMBeans implements MigrationListener {
     }
 
     private boolean isTerminal(ObjectName name) throws JMException {
-        return MigrationStatus.valueOf((String) server.getAttribute(name, "Status")).isTerminal();
+        return MigrationStatus.valueOf((String) server.getAttribute(name, "Status"))
+                .isTerminal();
     }
 }

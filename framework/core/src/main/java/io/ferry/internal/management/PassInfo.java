@@ -13,9 +13,20 @@ public final class PassInfo {
     private final long expectedDowntimeMillis;
     private final Map<String, Long> sectionBytes;
 
-    @ConstructorProperties({"pass", "transferredBytes", "remainingBytes", "dirtyPagesRate", "expectedDowntimeMillis",
-            "sectionBytes"})
-    public PassInfo(int pass, long transferredBytes, long remainingBytes, long dirtyPagesRate, long expectedDowntimeMillis,
+    @ConstructorProperties({
+        "pass",
+        "transferredBytes",
+        "remainingBytes",
+        "dirtyPagesRate",
+        "expectedDowntimeMillis",
+        "sectionBytes"
+    })
+    public PassInfo(
+            int pass,
+            long transferredBytes,
+            long remainingBytes,
+            long dirtyPagesRate,
+            long expectedDowntimeMillis,
             Map<String, Long> sectionBytes) {
         this.pass = pass;
         this.transferredBytes = transferredBytes;
@@ -26,8 +37,13 @@ public final class PassInfo {
     }
 
     static PassInfo of(PassProgress p) {
-        return new PassInfo(p.pass(), p.figures().transferredBytes(), p.figures().remainingBytes(),
-                p.figures().dirtyPagesRate(), p.figures().expectedDowntimeMillis(), p.sectionBytes());
+        return new PassInfo(
+                p.pass(),
+                p.figures().transferredBytes(),
+                p.figures().remainingBytes(),
+                p.figures().dirtyPagesRate(),
+                p.figures().expectedDowntimeMillis(),
+                p.sectionBytes());
     }
 
     public int getPass() {

@@ -21,8 +21,11 @@ public final class MigrationServiceComponent implements MigrationService {
     private final PluginRegistry registry = new PluginRegistry();
     private final Migrator migrator = new Migrator(registry);
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "removePlugin")
+    @Reference(
+            cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "removePlugin")
     void addPlugin(MigrationPlugin plugin) {
         registry.add(plugin);
     }

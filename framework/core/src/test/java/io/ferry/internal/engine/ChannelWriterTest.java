@@ -77,9 +77,12 @@ class ChannelWriterTest {
                     // the first failure may already be known
                 }
             }
-            assertThatThrownBy(writer::awaitWritten).isInstanceOf(IOException.class)
+            assertThatThrownBy(writer::awaitWritten)
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("test-writer-fail: an earlier write failed");
-            assertThat(released).as("each handed-over write released once, written or not").hasValue(5);
+            assertThat(released)
+                    .as("each handed-over write released once, written or not")
+                    .hasValue(5);
             assertThatThrownBy(() -> writer.submit(w -> w.writePass(new Frame.Pass(0)), released::incrementAndGet))
                     .isInstanceOf(IOException.class);
             assertThat(released).hasValue(6);
@@ -99,7 +102,8 @@ class ChannelWriterTest {
         sending.close(); // as the migration closes its channels before the writers
         writer.close(); // joins the thread (bounded)
         assertThat(released).hasValue(64);
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("test-writer-close"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().equals("test-writer-close"));
         assertThatThrownBy(writer::awaitWritten).isInstanceOf(IOException.class);
     }
 }

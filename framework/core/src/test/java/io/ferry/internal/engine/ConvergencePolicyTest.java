@@ -72,7 +72,8 @@ class ConvergencePolicyTest {
         Work work = new Work(10 * MS, 5 * MS, 20 * MS, 4 * MS);
         assertThat(c.expectedDowntime(work)).isEqualTo((10 + 5 + 20 + 6) * MS);
         assertThat(c.decide(1, work).verdict()).isEqualTo(Verdict.CONVERGED);
-        assertThat(c.decide(1, new Work(10 * MS, 5 * MS, 80 * MS, 4 * MS)).verdict()).isEqualTo(Verdict.ITERATE);
+        assertThat(c.decide(1, new Work(10 * MS, 5 * MS, 80 * MS, 4 * MS)).verdict())
+                .isEqualTo(Verdict.ITERATE);
     }
 
     @Test

@@ -55,9 +55,16 @@ class EngineContractTest {
 
     /** A source that sends one 100-byte chunk of section {@code sent} at SETUP; the destination loads it as {@code loaded}. */
     private static MigrationPlugin blob(SectionId sent, SectionId loaded, List<Object> seen) {
-        return plugin(r -> r.on(Stage.SETUP).id("blob.send").priority(1).section(sent)
-                .handler(ctx -> ctx.chunks().emit(ByteBuffer.allocate(100))),
-                r -> r.on(Stage.LOAD).id("blob.load").priority(1).section(loaded)
+        return plugin(
+                r -> r.on(Stage.SETUP)
+                        .id("blob.send")
+                        .priority(1)
+                        .section(sent)
+                        .handler(ctx -> ctx.chunks().emit(ByteBuffer.allocate(100))),
+                r -> r.on(Stage.LOAD)
+                        .id("blob.load")
+                        .priority(1)
+                        .section(loaded)
                         .loader((ctx, payload) -> seen.add(ctx.streamSection().orElseThrow())));
     }
 
@@ -71,9 +78,11 @@ class EngineContractTest {
         List<PassProgress> passes = new CopyOnWriteArrayList<>();
         IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
         Migration in = new Migrator(PluginRegistry.of(plugin)).incoming(dest, endpoint, params);
-        Thread.sleep(beforeConnecting.toMillis()); // the scenario: a destination that listens a while before the source comes
-        Migration out = new Migrator(PluginRegistry.of(plugin)).migrate(source, endpoint.address(), params,
-                new MigrationListener() {
+        Thread.sleep(
+                beforeConnecting
+                        .toMillis()); // the scenario: a destination that listens a while before the source comes
+        Migration out = new Migrator(PluginRegistry.of(plugin))
+                .migrate(source, endpoint.address(), params, new MigrationListener() {
                     @Override
                     public void passCompleted(Migration m, PassProgress p) {
                         passes.add(p);
@@ -101,31 +110,47 @@ class EngineContractTest {
 
     @Test
     void theDestinationsTotalTimeStartsWhenTheSourceConnectsAndItsIterationsAgreeWithTheSources() throws Exception {
-        Run run = migrate(blob(V1, V1, new CopyOnWriteArrayList<>()), MigrationParameters.defaults(), Duration.ofMillis(1500));
+        Run run = migrate(
+                blob(V1, V1, new CopyOnWriteArrayList<>()), MigrationParameters.defaults(), Duration.ofMillis(1500));
         MigrationFigures out = run.source().await(WAIT);
         MigrationFigures in = run.destination().await(WAIT);
         assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
         assertThat(in.iterations()).isEqualTo(out.iterations());
-        assertThat(in.totalMillis()).as("the 1.5 s the destination listened alone are not part of the migration")
+        assertThat(in.totalMillis())
+                .as("the 1.5 s the destination listened alone are not part of the migration")
                 .isLessThan(1000);
     }
 
     @Test
     void bytesACompleteHandlerDeclaresCountInTheExpectedDowntime() throws Exception {
-        MigrationPlugin heavy = plugin(r -> r.on(Stage.COMPLETE).id("blob.heavy").priority(1)
-                .estimatedBytes(() -> 1L << 40).handler(ctx -> { }), r -> { });
-        MigrationFigures f = migrate(heavy, MigrationParameters.defaults().withIterationCap(2), Duration.ZERO).source()
+        MigrationPlugin heavy = plugin(
+                r -> r.on(Stage.COMPLETE)
+                        .id("blob.heavy")
+                        .priority(1)
+                        .estimatedBytes(() -> 1L << 40)
+                        .handler(ctx -> {}),
+                r -> {});
+        MigrationFigures f = migrate(heavy, MigrationParameters.defaults().withIterationCap(2), Duration.ZERO)
+                .source()
                 .await(WAIT);
         assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
-        assertThat(f.iterations()).as("a terabyte to send at the switchover never fits 300 ms").isEqualTo(2);
+        assertThat(f.iterations())
+                .as("a terabyte to send at the switchover never fits 300 ms")
+                .isEqualTo(2);
         assertThat(f.expectedDowntimeMillis()).isGreaterThan(300);
     }
 
     @Test
     void theDestinationsDeclaredLoadCompleteTimeReachesTheSourcesPrediction() throws Exception {
-        MigrationPlugin slowLoad = plugin(r -> { }, r -> r.on(Stage.LOAD_COMPLETE).id("blob.rebuild").priority(1)
-                .estimatedNanos(() -> Duration.ofSeconds(5).toNanos()).handler(ctx -> { }));
-        MigrationFigures f = migrate(slowLoad, MigrationParameters.defaults().withIterationCap(2), Duration.ZERO).source()
+        MigrationPlugin slowLoad = plugin(
+                r -> {},
+                r -> r.on(Stage.LOAD_COMPLETE)
+                        .id("blob.rebuild")
+                        .priority(1)
+                        .estimatedNanos(() -> Duration.ofSeconds(5).toNanos())
+                        .handler(ctx -> {}));
+        MigrationFigures f = migrate(slowLoad, MigrationParameters.defaults().withIterationCap(2), Duration.ZERO)
+                .source()
                 .await(WAIT);
         assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
         assertThat(f.iterations()).isEqualTo(2);
@@ -135,32 +160,44 @@ class EngineContractTest {
     @Test
     void cleanupHandlersLearnTheOutcome() throws Exception {
         List<Outcome> outcomes = new CopyOnWriteArrayList<>();
-        MigrationPlugin ok = plugin(r -> r.on(Stage.CLEANUP).id("blob.cleanup").priority(1)
-                .handler(ctx -> outcomes.add(ctx.outcome().orElseThrow())), r -> { });
+        MigrationPlugin ok = plugin(
+                r -> r.on(Stage.CLEANUP)
+                        .id("blob.cleanup")
+                        .priority(1)
+                        .handler(ctx -> outcomes.add(ctx.outcome().orElseThrow())),
+                r -> {});
         migrate(ok, MigrationParameters.defaults(), Duration.ZERO).source().await(WAIT);
-        MigrationPlugin failing = plugin(r -> {
-            r.on(Stage.SETUP).id("blob.fail").priority(1).handler(ctx -> {
-                throw new IllegalStateException("broken backend");
-            });
-            r.on(Stage.CLEANUP).id("blob.cleanup").priority(1).handler(ctx -> outcomes.add(ctx.outcome().orElseThrow()));
-        }, r -> { });
+        MigrationPlugin failing = plugin(
+                r -> {
+                    r.on(Stage.SETUP).id("blob.fail").priority(1).handler(ctx -> {
+                        throw new IllegalStateException("broken backend");
+                    });
+                    r.on(Stage.CLEANUP)
+                            .id("blob.cleanup")
+                            .priority(1)
+                            .handler(ctx -> outcomes.add(ctx.outcome().orElseThrow()));
+                },
+                r -> {});
         migrate(failing, MigrationParameters.defaults(), Duration.ZERO).source().await(WAIT);
         assertThat(outcomes).hasSize(2);
         assertThat(outcomes.get(0)).isInstanceOf(Outcome.Completed.class);
-        assertThat(outcomes.get(1)).isInstanceOfSatisfying(Outcome.Failed.class,
-                f -> assertThat(f.cause()).hasMessageContaining("broken backend"));
+        assertThat(outcomes.get(1))
+                .isInstanceOfSatisfying(
+                        Outcome.Failed.class, f -> assertThat(f.cause()).hasMessageContaining("broken backend"));
     }
 
     @Test
     void aRegistrationErrorOnTheSourceFailsAConnectedDestinationAtOnce() throws Exception {
-        MigrationPlugin unordered = plugin(r -> r.on(Stage.SETUP).id("blob.unordered").handler(ctx -> { }), r -> { });
-        Run run = migrate(unordered, MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofSeconds(60)),
-                Duration.ZERO);
+        MigrationPlugin unordered =
+                plugin(r -> r.on(Stage.SETUP).id("blob.unordered").handler(ctx -> {}), r -> {});
+        Run run = migrate(
+                unordered, MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofSeconds(60)), Duration.ZERO);
         run.source().await(WAIT);
         assertThat(run.source().status()).isEqualTo(MigrationStatus.FAILED);
         run.destination().await(Duration.ofSeconds(20)); // well before the 60 s switchover timeout
         assertThat(run.destination().status()).isEqualTo(MigrationStatus.FAILED);
-        assertThat(run.destination().failure().orElseThrow()).isInstanceOf(SourceFailedException.class)
+        assertThat(run.destination().failure().orElseThrow())
+                .isInstanceOf(SourceFailedException.class)
                 .hasMessageContaining("needs an explicit priority");
     }
 }

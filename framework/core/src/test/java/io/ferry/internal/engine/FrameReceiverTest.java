@@ -43,7 +43,7 @@ class FrameReceiverTest {
             channels.add(p.destinationEnd());
             readers.add(r);
         }
-        return new FrameReceiver(channels, readers, "test", () -> { });
+        return new FrameReceiver(channels, readers, "test", () -> {});
     }
 
     /** What the receiver hands on: frame types, and chunk contents. */
@@ -76,7 +76,8 @@ class FrameReceiverTest {
                 }
             });
             assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS))
-                    .as("channel 0's PASS 0 waits for channel 1 to end pass 0").isInstanceOf(TimeoutException.class);
+                    .as("channel 0's PASS 0 waits for channel 1 to end pass 0")
+                    .isInstanceOf(TimeoutException.class);
             // Now channel 1 sends pass 1's copy of the same page: it must be applied before pass 2's.
             w1.writePass(new Frame.Pass(0));
             chunk(w1, "page 7, pass 1 copy");
@@ -87,8 +88,9 @@ class FrameReceiverTest {
             for (int i = 0; i < 4; i++) {
                 order.add(describe(receiver.next()));
             }
-            assertThat(order).containsExactly("PASS@0", "chunk page 7, pass 1 copy", "PASS@0", "chunk page 7, pass 2 copy",
-                    "PASS@0");
+            assertThat(order)
+                    .containsExactly(
+                            "PASS@0", "chunk page 7, pass 1 copy", "PASS@0", "chunk page 7, pass 2 copy", "PASS@0");
         }
     }
 
@@ -99,7 +101,12 @@ class FrameReceiverTest {
         w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
         // A CHUNK frame whose checksum does not match: header, payload, wrong CRC.
         ByteBuffer bad = ByteBuffer.allocate(FrameWriter.FRAME_HEADER + 4 + FrameWriter.FRAME_TRAILER);
-        bad.put((byte) 0x02).put((byte) 0).putShort((short) 0).putInt(4).putInt(0xCAFE).putInt(0xBAD);
+        bad.put((byte) 0x02)
+                .put((byte) 0)
+                .putShort((short) 0)
+                .putInt(4)
+                .putInt(0xCAFE)
+                .putInt(0xBAD);
         zero.sourceEnd().output().write(bad.flip());
         try (FrameReceiver receiver = receiver(List.of(zero))) {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");

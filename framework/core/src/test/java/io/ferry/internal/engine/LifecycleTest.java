@@ -18,7 +18,9 @@ class LifecycleTest {
         assertThat(active.cancelled().cancellable()).as("once").isFalse();
         assertThat(active.committed().cancellable()).isFalse();
         assertThat(active.withStatus(MigrationStatus.COMPLETED).cancellable()).isFalse();
-        assertThat(active.aborted(WHY).cancellable()).as("a cancel may follow an abort").isTrue();
+        assertThat(active.aborted(WHY).cancellable())
+                .as("a cancel may follow an abort")
+                .isTrue();
     }
 
     @Test
@@ -29,18 +31,24 @@ class LifecycleTest {
         assertThat(active.aborted(WHY).isAborted()).isTrue();
         assertThat(active.cancelled().abortable()).isFalse();
         assertThat(active.committed().abortable()).isFalse();
-        assertThat(active.committed().reopened().abortable()).as("a void attempt reopens it").isTrue();
+        assertThat(active.committed().reopened().abortable())
+                .as("a void attempt reopens it")
+                .isTrue();
     }
 
     @Test
     void onceCancellingOnlyTheEndMayFollowAndNothingFollowsTheEnd() {
-        Lifecycle cancelling = Lifecycle.INITIAL.withStatus(MigrationStatus.ACTIVE).cancelled();
+        Lifecycle cancelling =
+                Lifecycle.INITIAL.withStatus(MigrationStatus.ACTIVE).cancelled();
         assertThat(cancelling.canMoveTo(MigrationStatus.DEVICE)).isFalse();
         assertThat(cancelling.canMoveTo(MigrationStatus.CANCELLED)).isTrue();
         Lifecycle failed = cancelling.withStatus(MigrationStatus.FAILED);
         assertThat(failed.canMoveTo(MigrationStatus.COMPLETED)).isFalse();
-        assertThat(Lifecycle.INITIAL.canMoveTo(MigrationStatus.NONE)).as("no move to the same status").isFalse();
+        assertThat(Lifecycle.INITIAL.canMoveTo(MigrationStatus.NONE))
+                .as("no move to the same status")
+                .isFalse();
         assertThat(Lifecycle.INITIAL.withStatus(MigrationStatus.DEVICE).canMoveTo(MigrationStatus.ACTIVE))
-                .as("a step-back returns to ACTIVE").isTrue();
+                .as("a step-back returns to ACTIVE")
+                .isTrue();
     }
 }

@@ -21,8 +21,15 @@ class SealedRamCheckTest {
     private final GuestMemory memory = GuestMemory.of(1 << 20);
     private final DirtyLog log = new DirtyLog("blk0", memory.pages());
     private final SealedRam sealed = new SealedRam(memory, List.of(new DirtyLogRegistration("blk", log)));
-    private final HandlerRegistration clock = new HandlerRegistration("clock", Stage.COMPLETE, "clock.stamp", -1000,
-            Optional.empty(), (StageHandler) ctx -> {}, Optional.empty(), false);
+    private final HandlerRegistration clock = new HandlerRegistration(
+            "clock",
+            Stage.COMPLETE,
+            "clock.stamp",
+            -1000,
+            Optional.empty(),
+            (StageHandler) ctx -> {},
+            Optional.empty(),
+            false);
 
     @Test
     void aWriteOnTheMigrationThreadIsTheHandlersDoing() {
@@ -31,7 +38,8 @@ class SealedRamCheckTest {
         assertThatThrownBy(() -> sealed.check(clock)).isInstanceOfSatisfying(LateDirtyException.class, e -> {
             assertThat(e.handlerId()).isEqualTo("clock.stamp");
             assertThat(e.writer()).isEqualTo("clock.stamp");
-            assertThat(e).hasMessageContaining("handler clock.stamp (plugin clock, priority -1000) dirtied guest page 0")
+            assertThat(e)
+                    .hasMessageContaining("handler clock.stamp (plugin clock, priority -1000) dirtied guest page 0")
                     .hasMessageContaining("clock0");
         });
     }
@@ -45,7 +53,8 @@ class SealedRamCheckTest {
         assertThatThrownBy(() -> sealed.check(clock)).isInstanceOfSatisfying(LateDirtyException.class, e -> {
             assertThat(e.handlerId()).isNull();
             assertThat(e.writer()).isEqualTo("blk0");
-            assertThat(e).hasMessageContaining("blk0 wrote guest RAM after RAM's final pass (page 5, thread blk0-worker)");
+            assertThat(e)
+                    .hasMessageContaining("blk0 wrote guest RAM after RAM's final pass (page 5, thread blk0-worker)");
         });
     }
 

@@ -53,12 +53,15 @@ class MigrationMBeansTest {
 
             ObjectName srcName = awaitOne("src-" + suffix);
             assertThat(srcName.getKeyProperty("type")).isEqualTo("Migration");
-            assertThat(Long.parseLong(srcName.getKeyProperty("id"))).isGreaterThan(Long.parseLong(destName.getKeyProperty("id")));
+            assertThat(Long.parseLong(srcName.getKeyProperty("id")))
+                    .isGreaterThan(Long.parseLong(destName.getKeyProperty("id")));
             assertThat(server.getAttribute(srcName, "Status")).isEqualTo("COMPLETED");
             assertThat(server.getAttribute(srcName, "Side")).isEqualTo("SOURCE");
-            assertThat((long) server.getAttribute(srcName, "TransferredBytes")).isEqualTo(out.figures().transferredBytes())
+            assertThat((long) server.getAttribute(srcName, "TransferredBytes"))
+                    .isEqualTo(out.figures().transferredBytes())
                     .isPositive();
-            assertThat(server.getAttribute(srcName, "Iterations")).isEqualTo(out.figures().iterations());
+            assertThat(server.getAttribute(srcName, "Iterations"))
+                    .isEqualTo(out.figures().iterations());
             CompositeData[] passes = (CompositeData[]) server.getAttribute(srcName, "Passes");
             assertThat(passes).isNotEmpty();
             assertThat(passes[0].get("pass")).isEqualTo(0);
@@ -81,8 +84,11 @@ class MigrationMBeansTest {
         try (Machine source = Machine.create(name, GuestMemory.of(1 << 20))) {
             long first = snapshotOnce(source);
             long second = snapshotOnce(source);
-            Set<ObjectName> names = server.queryNames(new ObjectName("io.ferry:type=Migration,machine=" + ObjectName.quote(name) + ",*"), null);
-            assertThat(names).extracting(n -> Long.parseLong(n.getKeyProperty("id"))).containsExactly(second);
+            Set<ObjectName> names = server.queryNames(
+                    new ObjectName("io.ferry:type=Migration,machine=" + ObjectName.quote(name) + ",*"), null);
+            assertThat(names)
+                    .extracting(n -> Long.parseLong(n.getKeyProperty("id")))
+                    .containsExactly(second);
             assertThat(second).isGreaterThan(first);
         }
     }
@@ -109,12 +115,14 @@ class MigrationMBeansTest {
         return server.queryNames(pattern, null).iterator().next();
     }
 
-    private static List<String> statusChanges(BlockingQueue<Notification> received, String last) throws InterruptedException {
+    private static List<String> statusChanges(BlockingQueue<Notification> received, String last)
+            throws InterruptedException {
         List<String> changes = new java.util.ArrayList<>();
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!changes.contains(last) && System.nanoTime() < deadline) {
             Notification n = received.poll(100, TimeUnit.MILLISECONDS);
-            if (n instanceof AttributeChangeNotification c && c.getAttributeName().equals("Status")) {
+            if (n instanceof AttributeChangeNotification c
+                    && c.getAttributeName().equals("Status")) {
                 changes.add((String) c.getNewValue());
             }
         }

@@ -111,13 +111,15 @@ public final class FelixExtension implements BeforeAllCallback, AfterAllCallback
         Map<String, String> config = new HashMap<>(properties);
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class)
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the test class path"));
         framework = factory.newFramework(config);
         framework.start();
         List<Bundle> installed = new ArrayList<>();
         try (Stream<Path> jars = Files.list(bundles)) {
-            for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+            for (Path jar :
+                    jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 installed.add(context().installBundle(jar.toUri().toString()));
             }
         }
@@ -179,7 +181,8 @@ public final class FelixExtension implements BeforeAllCallback, AfterAllCallback
             List<ServiceReference<?>> refs;
             while ((refs = services("org.apache.felix.service.command.CommandProcessor")).isEmpty()) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no Gogo CommandProcessor service within 10 s: is gogo.runtime installed?");
+                    throw new AssertionError(
+                            "no Gogo CommandProcessor service within 10 s: is gogo.runtime installed?");
                 }
                 Thread.sleep(10);
             }
@@ -187,7 +190,6 @@ public final class FelixExtension implements BeforeAllCallback, AfterAllCallback
         }
         return gogo;
     }
-
 
     private static void deleteRecursively(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {

@@ -2,12 +2,12 @@ package io.ferry.testkit.osgi;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.io.InputStream;
 
 /**
  * A Gogo command session in the embedded framework. Gogo's classes live in its bundle, not on the
@@ -22,13 +22,15 @@ public final class GogoSession {
     GogoSession(Object processor) throws ReflectiveOperationException {
         Method create = null;
         for (Method m : processor.getClass().getMethods()) {
-            if (m.getName().equals("createSession") && m.getParameterCount() == 3
+            if (m.getName().equals("createSession")
+                    && m.getParameterCount() == 3
                     && m.getParameterTypes()[0] == InputStream.class) {
                 create = m;
             }
         }
         if (create == null) {
-            throw new NoSuchMethodException("no createSession(InputStream, OutputStream, OutputStream) on " + processor.getClass());
+            throw new NoSuchMethodException(
+                    "no createSession(InputStream, OutputStream, OutputStream) on " + processor.getClass());
         }
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
         Object[] args = create.getParameterTypes()[1] == PrintStream.class
@@ -52,7 +54,8 @@ public final class GogoSession {
             result = execute.invoke(session, commandLine);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
-            throw new CommandFailedException(commandLine, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+            throw new CommandFailedException(
+                    commandLine, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot call Gogo's execute", e);
         }
@@ -69,7 +72,8 @@ public final class GogoSession {
             return execute.invoke(session, commandLine);
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
-            throw new CommandFailedException(commandLine, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+            throw new CommandFailedException(
+                    commandLine, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot call Gogo's execute", e);
         }

@@ -114,7 +114,9 @@ final class HtabDevice implements Device {
         ByteBuffer word = ByteBuffer.allocate(Integer.BYTES);
         for (int at = 0; at < table.capacity(); at += DIGEST_PIECE) {
             crc.reset();
-            crc.update(table.duplicate().limit(Math.min(table.capacity(), at + DIGEST_PIECE)).position(at));
+            crc.update(table.duplicate()
+                    .limit(Math.min(table.capacity(), at + DIGEST_PIECE))
+                    .position(at));
             sha.update(word.putInt(0, (int) crc.getValue()).clear());
         }
         return "htab[" + geometry.tableBytes() + " bytes, " + HexFormat.of().formatHex(sha.digest()) + "]";

@@ -2,7 +2,6 @@ package io.ferry.htab.internal;
 
 import aQute.bnd.annotation.Resolution;
 import aQute.bnd.annotation.spi.ServiceProvider;
-import org.osgi.service.component.annotations.Component;
 import io.ferry.htab.HtabSection;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.MigrationPlugin;
@@ -10,6 +9,7 @@ import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Registrar;
 import io.ferry.pipeline.Stage;
 import java.util.List;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * htab migration: large device state outside guest RAM in its own iterative chunks (QEMU's spapr
@@ -39,15 +39,27 @@ public final class HtabPlugin implements MigrationPlugin {
     public void registerSource(Registrar r) {
         r.machine().device(HtabDevice.class).ifPresent(device -> {
             HtabSender sender = new HtabSender(device);
-            r.on(Stage.SETUP).id("htab.setup").priority(PRIORITY).section(HtabSection.ID).handler(sender::setup);
-            r.on(Stage.ITERATE).id("htab.iterate").priority(PRIORITY).section(HtabSection.ID)
-                    .pendingBytes(sender::pendingBytes).handler(sender::iterate);
-            r.on(Stage.COMPLETE).id("htab.final").priority(PRIORITY).section(HtabSection.ID).handler(sender::complete);
+            r.on(Stage.SETUP)
+                    .id("htab.setup")
+                    .priority(PRIORITY)
+                    .section(HtabSection.ID)
+                    .handler(sender::setup);
+            r.on(Stage.ITERATE)
+                    .id("htab.iterate")
+                    .priority(PRIORITY)
+                    .section(HtabSection.ID)
+                    .pendingBytes(sender::pendingBytes)
+                    .handler(sender::iterate);
+            r.on(Stage.COMPLETE)
+                    .id("htab.final")
+                    .priority(PRIORITY)
+                    .section(HtabSection.ID)
+                    .handler(sender::complete);
             r.on(Stage.CLEANUP).id("htab.cleanup").priority(PRIORITY).handler(sender::cleanup);
             // A stepped-back switchover leaves nothing to undo: COMPLETE only sent groups while the vCPUs were
             // stopped (valid copies), and the change log stays on, so every group rewritten after the resume is
             // sent again. Registering REVERT says htab can step back, so downtime-guard stays on with it.
-            r.on(Stage.REVERT).id("htab.revert").priority(PRIORITY).handler(ctx -> { });
+            r.on(Stage.REVERT).id("htab.revert").priority(PRIORITY).handler(ctx -> {});
         });
     }
 
@@ -55,7 +67,11 @@ public final class HtabPlugin implements MigrationPlugin {
     public void registerDestination(Registrar r) {
         r.machine().device(HtabDevice.class).ifPresent(device -> {
             HtabLoader loader = new HtabLoader(device);
-            r.on(Stage.LOAD).id("htab.load").priority(PRIORITY).section(HtabSection.ID).loader(loader::load);
+            r.on(Stage.LOAD)
+                    .id("htab.load")
+                    .priority(PRIORITY)
+                    .section(HtabSection.ID)
+                    .loader(loader::load);
             r.on(Stage.LOAD_COMPLETE).id("htab.check").priority(PRIORITY).handler(loader::complete);
         });
     }

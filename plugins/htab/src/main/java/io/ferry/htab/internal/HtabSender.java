@@ -42,8 +42,13 @@ final class HtabSender {
         device.changedGroups().enable();
         toSend.setAll();
         started = true;
-        ctx.chunks().emit(ByteBuffer.allocate(HtabSection.HEADER_BYTES).put(HtabSection.HEADER)
-                .putLong(geometry.tableBytes()).putInt(HtabGeometry.ENTRY_BYTES).putInt(HtabGeometry.GROUP_BYTES).flip());
+        ctx.chunks()
+                .emit(ByteBuffer.allocate(HtabSection.HEADER_BYTES)
+                        .put(HtabSection.HEADER)
+                        .putLong(geometry.tableBytes())
+                        .putInt(HtabGeometry.ENTRY_BYTES)
+                        .putInt(HtabGeometry.GROUP_BYTES)
+                        .flip());
     }
 
     void iterate(StageContext ctx) throws IOException {

@@ -37,14 +37,18 @@ class HtabHandlersTest {
             assertThat(source.order(Stage.COMPLETE)).containsExactly("ram.final", "htab.final");
             assertThat(source.sections()).contains(HtabSection.ID);
             HandlerRegistration iterate = source.handlers(Stage.ITERATE).get(1);
-            assertThat(iterate.pending()).as("before SETUP the whole table is pending")
+            assertThat(iterate.pending())
+                    .as("before SETUP the whole table is pending")
                     .hasValue(16L * HtabSection.GROUP_RECORD);
 
-            Pipeline destination = Pipeline.assemble(Side.DESTINATION, dest, List.of(new RamPlugin(), new HtabPlugin()));
+            Pipeline destination =
+                    Pipeline.assemble(Side.DESTINATION, dest, List.of(new RamPlugin(), new HtabPlugin()));
             assertThat(destination.loaderFor(HtabSection.ID)).isPresent();
             assertThat(destination.order(Stage.LOAD_COMPLETE)).containsExactly("ram.check", "htab.check");
 
-            assertThat(Pipeline.assemble(Side.SOURCE, bare, List.of(new HtabPlugin())).sections()).isEmpty();
+            assertThat(Pipeline.assemble(Side.SOURCE, bare, List.of(new HtabPlugin()))
+                            .sections())
+                    .isEmpty();
         }
     }
 
@@ -55,7 +59,8 @@ class HtabHandlersTest {
             HtabDevice d = HtabDevice.attachToDestination(m, CONFIG);
             HtabLoader loader = new HtabLoader(d);
 
-            assertThatThrownBy(() -> loader.load(null, ByteBuffer.allocate(0))).hasMessageContaining("empty htab chunk");
+            assertThatThrownBy(() -> loader.load(null, ByteBuffer.allocate(0)))
+                    .hasMessageContaining("empty htab chunk");
             assertThatThrownBy(() -> loader.load(null, groups(0, 1)))
                     .hasMessageContaining("groups arrived before the htab header");
             assertThatThrownBy(() -> loader.load(null, header(128L << 10)))
@@ -66,7 +71,8 @@ class HtabHandlersTest {
             assertThatThrownBy(() -> loader.load(null, header(SMALL.tableBytes())))
                     .hasMessageContaining("second htab header");
 
-            assertThatThrownBy(() -> loader.load(null, groups(3, 16))).hasMessageContaining("group 16 outside the table's 16 groups");
+            assertThatThrownBy(() -> loader.load(null, groups(3, 16)))
+                    .hasMessageContaining("group 16 outside the table's 16 groups");
             ByteBuffer truncated = groups(0, 1);
             assertThatThrownBy(() -> loader.load(null, truncated.limit(truncated.limit() - 1)))
                     .hasMessageContaining("declares 2 groups");
@@ -84,20 +90,27 @@ class HtabHandlersTest {
 
     @Test
     void serviceLoaderFindsThePluginAndItsDeviceModel() {
-        List<MigrationPlugin> found = PluginRegistry.fromServiceLoader(getClass().getClassLoader()).snapshot();
-        MigrationPlugin htab = found.stream().filter(p -> p.name().equals("htab")).findFirst().orElseThrow();
+        List<MigrationPlugin> found =
+                PluginRegistry.fromServiceLoader(getClass().getClassLoader()).snapshot();
+        MigrationPlugin htab =
+                found.stream().filter(p -> p.name().equals("htab")).findFirst().orElseThrow();
         assertThat(htab.deviceModels()).extracting(m -> m.name()).containsExactly("htab");
     }
 
     private static ByteBuffer header(long tableBytes) {
-        return ByteBuffer.allocate(HtabSection.HEADER_BYTES).put(HtabSection.HEADER).putLong(tableBytes)
-                .putInt(HtabGeometry.ENTRY_BYTES).putInt(HtabGeometry.GROUP_BYTES).flip();
+        return ByteBuffer.allocate(HtabSection.HEADER_BYTES)
+                .put(HtabSection.HEADER)
+                .putLong(tableBytes)
+                .putInt(HtabGeometry.ENTRY_BYTES)
+                .putInt(HtabGeometry.GROUP_BYTES)
+                .flip();
     }
 
     /** A groups chunk carrying the given groups, each filled with its index + 1. */
     private static ByteBuffer groups(int... indices) {
         ByteBuffer b = ByteBuffer.allocate(HtabSection.GROUPS_PREFIX + indices.length * HtabSection.GROUP_RECORD)
-                .put(HtabSection.GROUPS).putInt(indices.length);
+                .put(HtabSection.GROUPS)
+                .putInt(indices.length);
         for (int g : indices) {
             b.putInt(g);
             for (int i = 0; i < HtabGeometry.GROUP_BYTES; i++) {

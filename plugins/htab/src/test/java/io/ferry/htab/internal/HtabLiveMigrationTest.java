@@ -1,6 +1,5 @@
 package io.ferry.htab.internal;
 
-import io.ferry.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.htab.HtabGeometry;
@@ -14,6 +13,7 @@ import io.ferry.migration.PassProgress;
 import io.ferry.migration.SectionRefusedException;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
@@ -38,20 +38,30 @@ class HtabLiveMigrationTest {
             awaitUpdates(src, 100);
             UpdatesAfterEachPass updates = new UpdatesAfterEachPass(source, src, 32, cap);
             // A zero downtime limit never converges while entries change: exactly `cap` passes run.
-            MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
-                    .withDowntimeLimit(Duration.ZERO).withIterationCap(cap);
+            MigrationParameters params = MigrationParameters.defaults()
+                    .withRunOnDestination(false)
+                    .withDowntimeLimit(Duration.ZERO)
+                    .withIterationCap(cap);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin).parameters(params)
-                    .listenSource(updates).transport(TransportKind.TCP).run(TIMEOUT).assertCompleted();
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin)
+                    .parameters(params)
+                    .listenSource(updates)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT)
+                    .assertCompleted();
 
             updates.assertHeldAfterEveryPass();
             assertThat(out.sourceFigures().iterations()).isEqualTo(cap);
             List<PassProgress> passes = out.sourcePasses();
             assertThat(passes).extracting(PassProgress::pass).containsExactly(0, 1, 2, 3, 4);
             for (PassProgress p : passes) {
-                assertThat(p.sectionBytes().getOrDefault("htab", 0L)).as("htab bytes in pass %s", p.pass()).isPositive();
+                assertThat(p.sectionBytes().getOrDefault("htab", 0L))
+                        .as("htab bytes in pass %s", p.pass())
+                        .isPositive();
             }
-            assertThat(passes.get(1).sectionBytes().get("htab")).as("pass 1 carries the whole table")
+            assertThat(passes.get(1).sectionBytes().get("htab"))
+                    .as("pass 1 carries the whole table")
                     .isGreaterThan(HtabGeometry.DEFAULT_TABLE_BYTES);
             StateAssertions.assertSameState(source, dest);
             assertThat(source.runState()).isEqualTo(RunState.POSTMIGRATE);
@@ -65,16 +75,23 @@ class HtabLiveMigrationTest {
         long bandwidth = 8L << 20;
         try (Machine source = TestMachines.runningSource("htab-capped", 4L << 20, 22);
                 Machine dest = TestMachines.destinationFor(source)) {
-            // 8 MiB of table, 2048 groups, rewritten 40,000 times a second: far more changes per second than 8 MiB/s carries.
+            // 8 MiB of table, 2048 groups, rewritten 40,000 times a second: far more changes per second than 8 MiB/s
+            // carries.
             HtabConfig config = new HtabConfig(new HtabGeometry(8L << 20), 40_000);
             HtabDevice src = HtabDevice.attachToSource(source, config, 22);
             HtabDevice.attachToDestination(dest, config);
             awaitUpdates(src, 1_000);
-            MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false)
-                    .withMaxBandwidth(bandwidth).withIterationCap(cap);
+            MigrationParameters params = MigrationParameters.defaults()
+                    .withRunOnDestination(false)
+                    .withMaxBandwidth(bandwidth)
+                    .withIterationCap(cap);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin).parameters(params)
-                    .transport(TransportKind.TCP).run(TIMEOUT).assertCompleted();
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin)
+                    .parameters(params)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT)
+                    .assertCompleted();
 
             assertThat(out.sourceFigures().status()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(out.sourceFigures().iterations()).isEqualTo(cap);
@@ -82,14 +99,20 @@ class HtabLiveMigrationTest {
             assertThat(passes).extracting(PassProgress::pass).containsExactly(0, 1, 2, 3, 4);
             MigrationFigures lastIterative = passes.get(cap).figures();
             assertThat(lastIterative.remainingBytes()).as("pending at the cap").isGreaterThan(bandwidth / 2);
-            assertThat(lastIterative.expectedDowntimeMillis()).as("expected downtime at the cap")
+            assertThat(lastIterative.expectedDowntimeMillis())
+                    .as("expected downtime at the cap")
                     .isGreaterThan(MigrationParameters.DEFAULT_DOWNTIME_LIMIT.toMillis());
             for (PassProgress p : passes) {
-                assertThat(p.sectionBytes().getOrDefault("htab", 0L)).as("htab bytes in pass %s", p.pass()).isPositive();
+                assertThat(p.sectionBytes().getOrDefault("htab", 0L))
+                        .as("htab bytes in pass %s", p.pass())
+                        .isPositive();
             }
             for (PassProgress p : passes.subList(1, cap + 1)) {
-                long passBytes = p.sectionBytes().values().stream().mapToLong(Long::longValue).sum();
-                assertThat(passBytes).as("bytes of pass %s within its budget", p.pass())
+                long passBytes = p.sectionBytes().values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum();
+                assertThat(passBytes)
+                        .as("bytes of pass %s within its budget", p.pass())
                         .isLessThanOrEqualTo(bandwidth + (64 << 10));
             }
             StateAssertions.assertSameState(source, dest);
@@ -103,8 +126,10 @@ class HtabLiveMigrationTest {
             HtabDevice src = HtabDevice.attachToSource(source, new HtabConfig(new HtabGeometry(1L << 20), 5_000), 23);
             HtabDevice.attachToDestination(dest, new HtabConfig(new HtabGeometry(2L << 20), 5_000));
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), new HtabPlugin())
-                    .transport(TransportKind.TCP).run(TIMEOUT);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), new HtabPlugin())
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT);
 
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
             assertThat(out.destination().failure().orElseThrow().getMessage())
@@ -123,14 +148,18 @@ class HtabLiveMigrationTest {
                 Machine dest = TestMachines.destinationFor(source)) {
             plugin.deviceModels().get(0).attachToSource(source, 23);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin)
-                    .transport(TransportKind.TCP).run(TIMEOUT);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT);
 
             String missing = "section htab/0 v1 has no handler on the destination: machine " + dest.name()
                     + " lacks the device of plugin htab (device model htab): attach it before the migration";
-            assertThat(out.destination().failure().orElseThrow()).isInstanceOf(SectionRefusedException.class)
+            assertThat(out.destination().failure().orElseThrow())
+                    .isInstanceOf(SectionRefusedException.class)
                     .hasMessageContaining(missing);
-            assertThat(out.source().failure().orElseThrow()).isInstanceOf(DestinationFailedException.class)
+            assertThat(out.source().failure().orElseThrow())
+                    .isInstanceOf(DestinationFailedException.class)
                     .hasMessageContaining(missing);
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }

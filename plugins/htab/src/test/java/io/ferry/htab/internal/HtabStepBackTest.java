@@ -37,7 +37,7 @@ class HtabStepBackTest {
                         Thread.sleep(700); // past any COMPLETE budget under a 300 ms limit
                     }
                 })
-                .source(Stage.REVERT, Priority.BEFORE_RAM, "slow.revert", ctx -> { });
+                .source(Stage.REVERT, Priority.BEFORE_RAM, "slow.revert", ctx -> {});
     }
 
     @Test
@@ -50,16 +50,25 @@ class HtabStepBackTest {
             HtabDevice.attachToDestination(dest, config);
             awaitUpdates(src, 100);
             AtomicInteger completes = new AtomicInteger();
-            MigrationParameters guarded = MigrationParameters.defaults().withRunOnDestination(false)
-                    .withDowntimeLimit(Duration.ofMillis(300)).withIterationCap(4).withDowntimeGuard(true)
+            MigrationParameters guarded = MigrationParameters.defaults()
+                    .withRunOnDestination(false)
+                    .withDowntimeLimit(Duration.ofMillis(300))
+                    .withIterationCap(4)
+                    .withDowntimeGuard(true)
                     .withSwitchoverAttempts(5);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin, slowFirstAttempt(completes))
-                    .parameters(guarded).transport(TransportKind.TCP).run(TIMEOUT).assertCompleted();
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin, slowFirstAttempt(completes))
+                    .parameters(guarded)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT)
+                    .assertCompleted();
 
             // The first attempt always steps back; a loaded machine may step back once more on its own.
             int attempts = out.sourceFigures().switchover().attempts();
-            assertThat(attempts).as("attempts (the guard is on with htab attached)").isGreaterThanOrEqualTo(2);
+            assertThat(attempts)
+                    .as("attempts (the guard is on with htab attached)")
+                    .isGreaterThanOrEqualTo(2);
             assertThat(completes).hasValue(attempts);
             StateAssertions.assertSameState(source, dest);
             assertThat(source.runState()).isEqualTo(RunState.POSTMIGRATE);

@@ -1,11 +1,11 @@
 package io.ferry.htab.internal;
 
-import io.ferry.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.PassProgress;
+import io.ferry.testkit.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,7 +35,9 @@ final class UpdatesAfterEachPass implements MigrationListener {
         }
         long before = device.updates();
         try {
-            Await.until(Duration.ofSeconds(10), () -> device.updates() >= before + updates,
+            Await.until(
+                    Duration.ofSeconds(10),
+                    () -> device.updates() >= before + updates,
                     () -> updates + " updates after pass " + progress.pass() + ": " + device + " on " + machine + " "
                             + machine.vcpus());
             outcomes.add("held");

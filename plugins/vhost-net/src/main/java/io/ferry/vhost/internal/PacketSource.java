@@ -53,7 +53,8 @@ final class PacketSource {
     /** CRC32C of {@code seq}'s 8 little-endian bytes, then {@code length} bytes of {@code buf} from {@code at}. */
     static int checksum(CRC32C crc, long seq, ByteBuffer buf, int at, int length) {
         crc.reset();
-        crc.update(ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, seq));
+        crc.update(
+                ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(0, seq));
         crc.update(buf.duplicate().limit(at + length).position(at));
         return (int) crc.getValue();
     }

@@ -57,8 +57,12 @@ final class RxDriver implements GuestTask {
     /** What the driver state page says now. */
     static RxDriverStatus status(MemoryAccess ram, RxRingLayout layout) {
         long s = layout.driverState();
-        return new RxDriverStatus(ram.readInt(s + AT_MAGIC) == MAGIC, ram.readLong(s + AT_NEXT_SEQ),
-                ram.readLong(s + AT_RECEIVED), ram.readLong(s + AT_ERRORS), ram.readInt(s + AT_LAST_USED));
+        return new RxDriverStatus(
+                ram.readInt(s + AT_MAGIC) == MAGIC,
+                ram.readLong(s + AT_NEXT_SEQ),
+                ram.readLong(s + AT_RECEIVED),
+                ram.readLong(s + AT_ERRORS),
+                ram.readInt(s + AT_LAST_USED));
     }
 
     /** The features the driver accepted at probe time. */

@@ -207,18 +207,25 @@ final class VhostBackend {
         if (posted == 0) {
             return false;
         }
-        checkState(Integer.compareUnsigned(posted, layout.queueSize()) <= 0,
+        checkState(
+                Integer.compareUnsigned(posted, layout.queueSize()) <= 0,
                 "guest avail index %s is %s entries ahead of the backend, more than the queue holds",
-                Integer.toUnsignedString(avail), Integer.toUnsignedString(posted));
+                Integer.toUnsignedString(avail),
+                Integer.toUnsignedString(posted));
         int id = dma.readInt(layout.availEntry(q.lastAvail()));
         checkState(id >= 0 && id < layout.queueSize(), "guest posted descriptor %s, outside the queue", id);
         long address = dma.readLong(layout.descriptor(id));
         int capacity = dma.readInt(layout.descriptor(id) + 8);
         int flags = dma.readInt(layout.descriptor(id) + 12);
         int length = src.write(q.nextSeq(), packet);
-        checkState((flags & RxDriver.DESC_F_WRITE) != 0 && capacity >= length && memory.contains(address, length),
-                "descriptor %s (0x%s, %s bytes, flags %s) cannot take a packet of %s bytes", id,
-                Long.toHexString(address), capacity, flags, length);
+        checkState(
+                (flags & RxDriver.DESC_F_WRITE) != 0 && capacity >= length && memory.contains(address, length),
+                "descriptor %s (0x%s, %s bytes, flags %s) cannot take a packet of %s bytes",
+                id,
+                Long.toHexString(address),
+                capacity,
+                flags,
+                length);
         dma.write(address, packet);
         markPages(address, length);
         long entry = layout.usedEntry(q.used());

@@ -26,7 +26,7 @@ record VhostNetConfig(RxRingLayout layout, long packetsPerSecond, long driverSte
 
     /** The default queue in the middle of {@code memory}, at the default rates. */
     static VhostNetConfig defaultFor(GuestMemory memory) {
-        return new VhostNetConfig(RxRingLayout.centeredIn(memory), DEFAULT_PACKETS_PER_SECOND,
-                DEFAULT_DRIVER_STEPS_PER_SECOND);
+        return new VhostNetConfig(
+                RxRingLayout.centeredIn(memory), DEFAULT_PACKETS_PER_SECOND, DEFAULT_DRIVER_STEPS_PER_SECOND);
     }
 }

@@ -49,11 +49,14 @@ final class VhostNetDevice implements Device {
     private VhostNetDevice(Machine machine, VhostNetConfig config) {
         this.machine = checkNotNull(machine, "machine");
         this.config = checkNotNull(config, "config");
-        checkArgument(config.layout().fitsIn(machine.memory()), "vhost-net queue %s does not fit in guest RAM of %s bytes",
-                config.layout(), machine.memory().size());
+        checkArgument(
+                config.layout().fitsIn(machine.memory()),
+                "vhost-net queue %s does not fit in guest RAM of %s bytes",
+                config.layout(),
+                machine.memory().size());
         this.ram = machine.memory().untracked();
-        this.backend = new VhostBackend(machine.name() + "-" + ID, machine.memory(), config.layout(),
-                config.packetsPerSecond());
+        this.backend = new VhostBackend(
+                machine.name() + "-" + ID, machine.memory(), config.layout(), config.packetsPerSecond());
         this.mergedLog = new CountingLog(backend.log(), pagesMerged);
     }
 
@@ -153,10 +156,15 @@ final class VhostNetDevice implements Device {
 
     /** Refuses a state this device cannot take, naming the difference. */
     void checkCompatible(VhostNetState state) {
-        checkArgument(state.layout().equals(config.layout()), "vhost-net queue differs: source %s, destination %s",
-                state.layout(), config.layout());
+        checkArgument(
+                state.layout().equals(config.layout()),
+                "vhost-net queue differs: source %s, destination %s",
+                state.layout(),
+                config.layout());
         long unknown = state.features() & ~OFFERED_FEATURES;
-        checkArgument(unknown == 0, "vhost-net: source negotiated features 0x%s this device does not offer",
+        checkArgument(
+                unknown == 0,
+                "vhost-net: source negotiated features 0x%s this device does not offer",
                 Long.toHexString(unknown));
     }
 
@@ -167,17 +175,23 @@ final class VhostNetDevice implements Device {
      */
     void checkGuestRing(VhostNetState state) {
         RxRingLayout l = config.layout();
-        checkState(RxDriver.status(ram, l).ready(), "vhost-net: the guest driver's queue at 0x%s is not set up in guest RAM",
+        checkState(
+                RxDriver.status(ram, l).ready(),
+                "vhost-net: the guest driver's queue at 0x%s is not set up in guest RAM",
                 Long.toHexString(l.base()));
         int used = ram.readInt(l.usedRing() + RxRingLayout.RING_IDX);
-        checkState(used == state.queue().used(),
+        checkState(
+                used == state.queue().used(),
                 "vhost-net: the used ring index in guest RAM is %s but the backend stopped at %s: guest RAM lacks the"
                         + " backend's last writes (was its dirty log merged?)",
-                Integer.toUnsignedString(used), Integer.toUnsignedString(state.queue().used()));
+                Integer.toUnsignedString(used),
+                Integer.toUnsignedString(state.queue().used()));
         int avail = ram.readInt(l.availRing() + RxRingLayout.RING_IDX);
-        checkState(Integer.compareUnsigned(avail - state.queue().lastAvail(), l.queueSize()) <= 0,
+        checkState(
+                Integer.compareUnsigned(avail - state.queue().lastAvail(), l.queueSize()) <= 0,
                 "vhost-net: guest avail index %s and backend last avail index %s are further apart than the queue",
-                Integer.toUnsignedString(avail), Integer.toUnsignedString(state.queue().lastAvail()));
+                Integer.toUnsignedString(avail),
+                Integer.toUnsignedString(state.queue().lastAvail()));
     }
 
     /** Arms the backend with a loaded state; it starts when the machine runs. */
@@ -210,8 +224,15 @@ final class VhostNetDevice implements Device {
     public String stateFingerprint() {
         RxRingLayout l = config.layout();
         RxQueueState q = backend.queue();
-        return String.format(Locale.ROOT, "vhost-net[base=0x%x queue=%d buffer=%d features=0x%x %s seed=0x%x]", l.base(),
-                l.queueSize(), l.bufferSize(), features, q == null ? "unarmed" : q, seed);
+        return String.format(
+                Locale.ROOT,
+                "vhost-net[base=0x%x queue=%d buffer=%d features=0x%x %s seed=0x%x]",
+                l.base(),
+                l.queueSize(),
+                l.bufferSize(),
+                features,
+                q == null ? "unarmed" : q,
+                seed);
     }
 
     @Override

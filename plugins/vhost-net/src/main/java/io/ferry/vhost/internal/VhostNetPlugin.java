@@ -2,7 +2,6 @@ package io.ferry.vhost.internal;
 
 import aQute.bnd.annotation.Resolution;
 import aQute.bnd.annotation.spi.ServiceProvider;
-import org.osgi.service.component.annotations.Component;
 import io.ferry.machine.Machine;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.MigrationPlugin;
@@ -12,6 +11,7 @@ import io.ferry.pipeline.Stage;
 import io.ferry.vhost.VhostNetSection;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * vhost-net migration. Source, for a machine with a vhost-net device: the backend's dirty log is
@@ -59,14 +59,17 @@ public final class VhostNetPlugin implements MigrationPlugin {
             r.dirtyLog(d.dirtyLog());
         }
         // Before RAM's final pass: the engine merges the stopped backend's last writes right before it.
-        r.on(Stage.COMPLETE).id("vhost-net.stop").priority(Priority.BEFORE_RAM).section(VhostNetSection.ID)
+        r.on(Stage.COMPLETE)
+                .id("vhost-net.stop")
+                .priority(Priority.BEFORE_RAM)
+                .section(VhostNetSection.ID)
                 .handler(ctx -> {
                     d.stopBackend();
                     ctx.chunks().emit(d.state().encode());
                 });
         // A stepped-back switchover needs nothing undone here: the backend follows the run state, so it
         // restarts when the machine resumes, and its log is still on. Registering REVERT says vhost-net can step back.
-        r.on(Stage.REVERT).id("vhost-net.revert").priority(Priority.BEFORE_RAM).handler(ctx -> { });
+        r.on(Stage.REVERT).id("vhost-net.revert").priority(Priority.BEFORE_RAM).handler(ctx -> {});
     }
 
     @Override
@@ -76,11 +79,20 @@ public final class VhostNetPlugin implements MigrationPlugin {
             return;
         }
         VhostNetDestination destination = new VhostNetDestination(device.get());
-        r.on(Stage.LOAD).id("vhost-net.load").priority(Priority.BEFORE_RAM).section(VhostNetSection.ID)
+        r.on(Stage.LOAD)
+                .id("vhost-net.load")
+                .priority(Priority.BEFORE_RAM)
+                .section(VhostNetSection.ID)
                 .loader(destination::load);
         // After RAM: the rings in guest RAM are checked against the loaded state before the backend is armed.
-        r.on(Stage.LOAD_COMPLETE).id("vhost-net.restart").priority(Priority.AFTER_RAM).handler(destination::complete);
-        r.on(Stage.LOAD_REVERT).id("vhost-net.discard").priority(Priority.BEFORE_RAM).handler(destination::discard);
+        r.on(Stage.LOAD_COMPLETE)
+                .id("vhost-net.restart")
+                .priority(Priority.AFTER_RAM)
+                .handler(destination::complete);
+        r.on(Stage.LOAD_REVERT)
+                .id("vhost-net.discard")
+                .priority(Priority.BEFORE_RAM)
+                .handler(destination::discard);
     }
 
     @Override

@@ -13,16 +13,23 @@ import java.nio.ByteBuffer;
 record VhostNetState(RxRingLayout layout, long features, RxQueueState queue, long seed) {
 
     VhostNetState {
-        checkArgument(Integer.compareUnsigned(queue.lastAvail() - queue.used(), layout.queueSize()) <= 0,
+        checkArgument(
+                Integer.compareUnsigned(queue.lastAvail() - queue.used(), layout.queueSize()) <= 0,
                 "last avail index %s and used index %s are further apart than the queue size %s",
-                Integer.toUnsignedString(queue.lastAvail()), Integer.toUnsignedString(queue.used()), layout.queueSize());
+                Integer.toUnsignedString(queue.lastAvail()),
+                Integer.toUnsignedString(queue.used()),
+                layout.queueSize());
     }
 
     ByteBuffer encode() {
         return ByteBuffer.allocate(VhostNetSection.STATE_BYTES)
-                .putLong(layout.base()).putInt(layout.queueSize()).putInt(layout.bufferSize())
+                .putLong(layout.base())
+                .putInt(layout.queueSize())
+                .putInt(layout.bufferSize())
                 .putLong(features)
-                .putInt(queue.lastAvail()).putInt(queue.used()).putLong(queue.nextSeq())
+                .putInt(queue.lastAvail())
+                .putInt(queue.used())
+                .putLong(queue.nextSeq())
                 .putLong(seed)
                 .flip();
     }
@@ -33,8 +40,11 @@ record VhostNetState(RxRingLayout layout, long features, RxQueueState queue, lon
      * @throws IllegalArgumentException naming what is wrong with it
      */
     static VhostNetState decode(ByteBuffer payload) {
-        checkArgument(payload.remaining() == VhostNetSection.STATE_BYTES,
-                "vhost-net state chunk has %s bytes, expected %s", payload.remaining(), VhostNetSection.STATE_BYTES);
+        checkArgument(
+                payload.remaining() == VhostNetSection.STATE_BYTES,
+                "vhost-net state chunk has %s bytes, expected %s",
+                payload.remaining(),
+                VhostNetSection.STATE_BYTES);
         ByteBuffer p = payload.duplicate();
         RxRingLayout layout = new RxRingLayout(p.getLong(), p.getInt(), p.getInt());
         long features = p.getLong();

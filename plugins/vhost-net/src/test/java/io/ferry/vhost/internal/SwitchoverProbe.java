@@ -35,15 +35,19 @@ final class SwitchoverProbe implements MigrationPlugin {
 
     @Override
     public void registerSource(Registrar r) {
-        r.on(Stage.COMPLETE).id("probe.source").priority(Integer.MIN_VALUE)
+        r.on(Stage.COMPLETE)
+                .id("probe.source")
+                .priority(Integer.MIN_VALUE)
                 .handler(ctx -> source.set(snapshot(ctx.machine())));
         // It only looks: nothing to undo if an attempt steps back (the next attempt's snapshot replaces this one).
-        r.on(Stage.REVERT).id("probe.revert").priority(Integer.MIN_VALUE).handler(ctx -> { });
+        r.on(Stage.REVERT).id("probe.revert").priority(Integer.MIN_VALUE).handler(ctx -> {});
     }
 
     @Override
     public void registerDestination(Registrar r) {
-        r.on(Stage.LOAD_COMPLETE).id("probe.destination").priority(Integer.MIN_VALUE)
+        r.on(Stage.LOAD_COMPLETE)
+                .id("probe.destination")
+                .priority(Integer.MIN_VALUE)
                 .handler(ctx -> destination.set(snapshot(ctx.machine())));
     }
 

@@ -1,11 +1,11 @@
 package io.ferry.vhost.internal;
 
-import io.ferry.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationListener;
 import io.ferry.migration.PassProgress;
+import io.ferry.testkit.Await;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -34,8 +34,10 @@ final class TrafficAfterFirstPass implements MigrationListener {
         long delivered = device.delivered();
         long received = device.driverStatus().received();
         try {
-            Await.until(Duration.ofSeconds(10),
-                    () -> device.delivered() >= delivered + packets && device.driverStatus().received() >= received + packets,
+            Await.until(
+                    Duration.ofSeconds(10),
+                    () -> device.delivered() >= delivered + packets
+                            && device.driverStatus().received() >= received + packets,
                     () -> packets + " packets after pass 1: " + device);
             outcome.set("held");
         } catch (AssertionError | InterruptedException e) {

@@ -1,6 +1,5 @@
 package io.ferry.vhost.internal;
 
-import io.ferry.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +11,7 @@ import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.Side;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.TestMachines;
 import io.ferry.vhost.RxRingLayout;
 import io.ferry.vhost.VhostNetSection;
@@ -41,7 +41,9 @@ class VhostNetDeviceTest {
                     VhostNetLiveMigrationTest.awaitReceived(d, d.driverStatus().received() + 100));
             assertThat(workerAlive(worker)).isTrue();
         }
-        assertThat(workerAlive(worker)).as("backend thread after the machine closed").isFalse();
+        assertThat(workerAlive(worker))
+                .as("backend thread after the machine closed")
+                .isFalse();
     }
 
     /** Issue 10: a detached device stops its own backend thread, and later run-state changes leave it alone. */
@@ -93,10 +95,12 @@ class VhostNetDeviceTest {
             assertThat(source.dirtyLogs()).extracting(l -> l.log().name()).containsExactly("vhost-order-vhost-net0");
             assertThat(source.sections()).contains(VhostNetSection.ID);
 
-            Pipeline noLog = Pipeline.assemble(Side.SOURCE, m, List.of(new RamPlugin(), VhostNetPlugin.withoutDirtyLog()));
+            Pipeline noLog =
+                    Pipeline.assemble(Side.SOURCE, m, List.of(new RamPlugin(), VhostNetPlugin.withoutDirtyLog()));
             assertThat(noLog.dirtyLogs()).isEmpty();
 
-            Pipeline destination = Pipeline.assemble(Side.DESTINATION, dest, List.of(new RamPlugin(), new VhostNetPlugin()));
+            Pipeline destination =
+                    Pipeline.assemble(Side.DESTINATION, dest, List.of(new RamPlugin(), new VhostNetPlugin()));
             assertThat(destination.order(Stage.LOAD_COMPLETE)).containsExactly("ram.check", "vhost-net.restart");
             assertThat(destination.loaderFor(VhostNetSection.ID)).isPresent();
 
@@ -104,7 +108,9 @@ class VhostNetDeviceTest {
             assertThat(none.sections()).isEmpty();
             for (Stage s : Stage.values()) {
                 if (s.side() == Side.SOURCE) {
-                    assertThat(none.handlers(s)).as("handlers on %s without the device", s).isEmpty();
+                    assertThat(none.handlers(s))
+                            .as("handlers on %s without the device", s)
+                            .isEmpty();
                 }
             }
         }
@@ -113,8 +119,8 @@ class VhostNetDeviceTest {
     @Test
     void stateChunkRoundTripsAndBadChunksAreRefusedWithTheReason() {
         RxRingLayout layout = new RxRingLayout(1 << 20, 256, 2048);
-        VhostNetState state = new VhostNetState(layout, VhostNetDevice.VIRTIO_F_VERSION_1,
-                new RxQueueState(-3, -3, 70_000), 42);
+        VhostNetState state =
+                new VhostNetState(layout, VhostNetDevice.VIRTIO_F_VERSION_1, new RxQueueState(-3, -3, 70_000), 42);
         ByteBuffer chunk = state.encode();
         assertThat(chunk.remaining()).isEqualTo(VhostNetSection.STATE_BYTES);
         assertThat(VhostNetState.decode(chunk)).isEqualTo(state);
@@ -153,12 +159,17 @@ class VhostNetDeviceTest {
 
     @Test
     void serviceLoaderFindsThePluginAndItsDeviceModel() {
-        List<MigrationPlugin> found = PluginRegistry.fromServiceLoader(getClass().getClassLoader()).snapshot();
-        MigrationPlugin vhost = found.stream().filter(p -> p.name().equals("vhost-net")).findFirst().orElseThrow();
+        List<MigrationPlugin> found =
+                PluginRegistry.fromServiceLoader(getClass().getClassLoader()).snapshot();
+        MigrationPlugin vhost = found.stream()
+                .filter(p -> p.name().equals("vhost-net"))
+                .findFirst()
+                .orElseThrow();
         assertThat(vhost.deviceModels()).extracting(m -> m.name()).containsExactly("vhost-net");
     }
 
     private static boolean workerAlive(String name) {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals(name) && t.isAlive());
     }
 }

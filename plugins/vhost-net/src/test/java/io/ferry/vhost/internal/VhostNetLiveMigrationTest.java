@@ -1,6 +1,5 @@
 package io.ferry.vhost.internal;
 
-import io.ferry.testkit.Await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.machine.GuestMemory;
@@ -9,8 +8,8 @@ import io.ferry.machine.RunState;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.pipeline.DeviceModel;
-import io.ferry.pipeline.PluginRegistry;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.TestMachines;
@@ -40,17 +39,25 @@ class VhostNetLiveMigrationTest {
             SwitchoverProbe probe = new SwitchoverProbe(src.layout());
             TrafficAfterFirstPass traffic = new TrafficAfterFirstPass(src, 64);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin, probe)
-                    .parameters(TWO_PASSES.withRunOnDestination(true)).listenSource(traffic)
-                    .transport(TransportKind.TCP).run(TIMEOUT).assertCompleted();
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin, probe)
+                    .parameters(TWO_PASSES.withRunOnDestination(true))
+                    .listenSource(traffic)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT)
+                    .assertCompleted();
             long deliveredOnSource = src.delivered();
 
             traffic.assertHeld();
             assertThat(out.sourceFigures().iterations()).isEqualTo(2);
-            assertThat(src.pagesMerged()).as("pages the engine's merges of the backend's log added").isPositive();
-            assertThat(probe.destination().ramDigest()).as("destination RAM at switchover")
+            assertThat(src.pagesMerged())
+                    .as("pages the engine's merges of the backend's log added")
+                    .isPositive();
+            assertThat(probe.destination().ramDigest())
+                    .as("destination RAM at switchover")
                     .isEqualTo(probe.source().ramDigest());
-            assertThat(probe.destination().fingerprints()).isEqualTo(probe.source().fingerprints())
+            assertThat(probe.destination().fingerprints())
+                    .isEqualTo(probe.source().fingerprints())
                     .containsKey(VhostNetDevice.ID);
             RxDriverStatus atSwitchover = src.driverStatus();
             assertIntact(atSwitchover);
@@ -80,8 +87,12 @@ class VhostNetLiveMigrationTest {
             SwitchoverProbe probe = new SwitchoverProbe(layout);
             TrafficAfterFirstPass traffic = new TrafficAfterFirstPass(src, 64);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin, probe)
-                    .parameters(TWO_PASSES).listenSource(traffic).transport(TransportKind.TCP).run(TIMEOUT);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin, probe)
+                    .parameters(TWO_PASSES)
+                    .listenSource(traffic)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT);
 
             traffic.assertHeld();
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
@@ -112,8 +123,10 @@ class VhostNetLiveMigrationTest {
             VhostNetDevice.attachToDestination(dest, config(there));
             awaitReceived(src, 50);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin)
-                    .transport(TransportKind.TCP).run(TIMEOUT);
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT);
 
             assertThat(out.destination().status()).isEqualTo(MigrationStatus.FAILED);
             assertThat(out.destination().failure().orElseThrow().getMessage()).contains("vhost-net queue differs");
@@ -123,13 +136,15 @@ class VhostNetLiveMigrationTest {
     }
 
     static VhostNetConfig config(RxRingLayout layout) {
-        return new VhostNetConfig(layout, VhostNetConfig.DEFAULT_PACKETS_PER_SECOND,
-                VhostNetConfig.DEFAULT_DRIVER_STEPS_PER_SECOND);
+        return new VhostNetConfig(
+                layout, VhostNetConfig.DEFAULT_PACKETS_PER_SECOND, VhostNetConfig.DEFAULT_DRIVER_STEPS_PER_SECOND);
     }
 
     /** Waits until the guest driver has received at least {@code packets}; returns what it then reports. */
     static RxDriverStatus awaitReceived(VhostNetDevice device, long packets) throws InterruptedException {
-        Await.until(Duration.ofSeconds(15), () -> device.driverStatus().received() >= packets,
+        Await.until(
+                Duration.ofSeconds(15),
+                () -> device.driverStatus().received() >= packets,
                 () -> "driver received " + packets + " packets: " + device.driverStatus() + ", " + device);
         return device.driverStatus();
     }

@@ -41,12 +41,15 @@ class VhostNetStepBackTest {
 
         @Override
         public void registerSource(Registrar r) {
-            r.on(Stage.COMPLETE).id("slow.flush").priority(Priority.BEFORE_RAM - 10).handler(ctx -> {
-                if (completes.incrementAndGet() == 1) {
-                    Thread.sleep(700); // past any COMPLETE budget under a 300 ms limit
-                }
-            });
-            r.on(Stage.REVERT).id("slow.revert").priority(Priority.BEFORE_RAM).handler(ctx -> { });
+            r.on(Stage.COMPLETE)
+                    .id("slow.flush")
+                    .priority(Priority.BEFORE_RAM - 10)
+                    .handler(ctx -> {
+                        if (completes.incrementAndGet() == 1) {
+                            Thread.sleep(700); // past any COMPLETE budget under a 300 ms limit
+                        }
+                    });
+            r.on(Stage.REVERT).id("slow.revert").priority(Priority.BEFORE_RAM).handler(ctx -> {});
         }
     }
 
@@ -61,11 +64,17 @@ class VhostNetStepBackTest {
             awaitReceived(src, 200);
             SwitchoverProbe probe = new SwitchoverProbe(src.layout());
             SlowFirstAttempt slow = new SlowFirstAttempt();
-            MigrationParameters guarded = MigrationParameters.defaults().withDowntimeLimit(Duration.ofMillis(300))
-                    .withIterationCap(4).withDowntimeGuard(true).withSwitchoverAttempts(5);
+            MigrationParameters guarded = MigrationParameters.defaults()
+                    .withDowntimeLimit(Duration.ofMillis(300))
+                    .withIterationCap(4)
+                    .withDowntimeGuard(true)
+                    .withSwitchoverAttempts(5);
 
-            MigrationOutcome out = Harness.between(source, dest).plugins(new RamPlugin(), plugin, slow, probe)
-                    .parameters(guarded).transport(TransportKind.TCP).run(TIMEOUT)
+            MigrationOutcome out = Harness.between(source, dest)
+                    .plugins(new RamPlugin(), plugin, slow, probe)
+                    .parameters(guarded)
+                    .transport(TransportKind.TCP)
+                    .run(TIMEOUT)
                     .assertCompleted();
 
             // The first attempt always steps back; a loaded machine may step back once more on its own.
@@ -73,7 +82,8 @@ class VhostNetStepBackTest {
             assertThat(attempts).isGreaterThanOrEqualTo(2);
             assertThat(slow.completes).hasValue(attempts);
             assertThat(probe.destination().ramDigest()).isEqualTo(probe.source().ramDigest());
-            assertThat(probe.destination().fingerprints()).isEqualTo(probe.source().fingerprints());
+            assertThat(probe.destination().fingerprints())
+                    .isEqualTo(probe.source().fingerprints());
             RxDriverStatus atSwitchover = src.driverStatus();
             assertIntact(atSwitchover);
             assertIntact(awaitReceived(dst, atSwitchover.received() + 300));
