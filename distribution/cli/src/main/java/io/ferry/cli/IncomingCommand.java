@@ -58,13 +58,13 @@ final class IncomingCommand implements Callable<Integer> {
         }
         PluginRegistry registry = PluginRegistry.fromServiceLoader(IncomingCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
-        ProcessWarmUp warmUp =
-                ProcessWarmUp.start(migrator); // the receive and copy loops, warmed while the machine is built
+        // kept paused at switchover, so the digest is of the state that arrived; then it runs
+        MigrationParameters params =
+                parameters.apply(MigrationParameters.defaults()).withRunOnDestination(false);
+        // the receive and copy loops (over TLS with credentials), warmed while the machine is built
+        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator, params.transport());
         try (Machine destination = machine.spec(0, "hot").buildDestination(registry, "incoming")) {
             String warmedUp = warmUp.await();
-            // kept paused at switchover, so the digest is of the state that arrived; then it runs
-            MigrationParameters params =
-                    parameters.apply(MigrationParameters.defaults()).withRunOnDestination(false);
             IncomingEndpoint endpoint = Transports.listen(tcp, params.transport());
             Migration m = migrator.incoming(destination, endpoint, params);
             out.printf("waiting for a migration on %s%n", endpoint.address()); // the first line: scripts read the URI

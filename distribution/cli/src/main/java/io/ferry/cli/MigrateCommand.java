@@ -77,7 +77,7 @@ final class MigrateCommand implements Callable<Integer> {
         params = parameters.apply(params);
         PluginRegistry registry = PluginRegistry.fromServiceLoader(MigrateCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
-        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator); // runs while the machine is built
+        ProcessWarmUp warmUp = ProcessWarmUp.start(migrator, params.transport()); // while the machine is built
         try (Machine source = machine.spec(dirtyRate, pattern).buildSource(registry, "source")) {
             out.println(warmUp.await());
             Migration m = migrator.migrate(source, target, params, new ProgressPrinter(out));

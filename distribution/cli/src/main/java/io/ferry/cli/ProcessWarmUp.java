@@ -1,6 +1,7 @@
 package io.ferry.cli;
 
 import io.ferry.migration.Migrator;
+import io.ferry.transport.TransportOptions;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,12 @@ final class ProcessWarmUp {
     }
 
     static ProcessWarmUp start(Migrator migrator) {
-        return new ProcessWarmUp(Migrator.warmUpEnabled() ? Optional.of(migrator.warmUp()) : Optional.empty());
+        return start(migrator, TransportOptions.defaults());
+    }
+
+    /** Over {@code transport}: with TLS credentials the rounds run over TLS ({@link Migrator#warmUp(TransportOptions)}). */
+    static ProcessWarmUp start(Migrator migrator, TransportOptions transport) {
+        return new ProcessWarmUp(Migrator.warmUpEnabled() ? Optional.of(migrator.warmUp(transport)) : Optional.empty());
     }
 
     /** Waits (a minute at most) for the warm-up to end; says how it went, in one line. */

@@ -95,8 +95,8 @@ final class TlsCostCommand implements Callable<Integer> {
                 MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(0);
         MigrationParameters tls = plain.with("tls-creds", creds.toString()).with("tls-authz", AUTHZ);
         Migrator migrator = new Migrator(PluginRegistry.fromServiceLoader(TlsCostCommand.class.getClassLoader()));
-        ProcessWarmUp processWarmUp =
-                ProcessWarmUp.start(migrator); // plain TCP only: TLS stays cold until its first case
+        ProcessWarmUp processWarmUp = ProcessWarmUp.start(migrator); // as every ferry command
+        ProcessWarmUp tlsWarmUp = ProcessWarmUp.start(migrator, tls.transport()); // as migrate/incoming with TLS
         List<Case> cases = new ArrayList<>();
         for (boolean secure : new boolean[] {false, true}) {
             channels.stream().distinct().forEach(n -> cases.add(new Case(secure, n)));
@@ -112,6 +112,7 @@ final class TlsCostCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.println(processWarmUp.await());
+        out.println("TLS " + tlsWarmUp.await());
         Set<String> negotiated = new TreeSet<>();
         Map<Case, Run> cold = new LinkedHashMap<>();
         Map<Case, List<Run>> timed = new LinkedHashMap<>();

@@ -11,13 +11,17 @@ import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationChannel;
 import io.ferry.transport.MigrationUri;
+import io.ferry.transport.TransportOptions;
 import io.ferry.transport.Transports;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -44,6 +48,8 @@ public final class Migrator {
     private final PluginRegistry registry;
     private final MigrationEngine engine;
     private final AtomicReference<WarmUp> warmUp = new AtomicReference<>();
+    /** TLS warm-ups by the credentials they use. */
+    private final Map<Path, WarmUp> tlsWarmUps = new ConcurrentHashMap<>();
 
     public Migrator(PluginRegistry registry) {
         this.registry = checkNotNull(registry, "registry");
@@ -78,11 +84,31 @@ public final class Migrator {
      *     failed (which affects nothing else)
      */
     public CompletableFuture<Duration> warmUp() {
-        WarmUp w = new WarmUp(this);
+        WarmUp w = new WarmUp(this, TransportOptions.defaults());
         if (warmUp.compareAndSet(null, w)) {
             w.start();
         }
         return warmUp.get().done();
+    }
+
+    /**
+     * As {@link #warmUp()}, over {@code transport}: with TLS credentials, the rounds run over TLS
+     * with those credentials on both ends (any certificate of their CA accepted, since the peer is
+     * this process on loopback), so the first TLS migration does not pay for the TLS engine's
+     * class loading and compiling either (docs/tls-cost.md measures both). The credentials' certificate must allow client and server
+     * authentication, as {@code ferry tls-init}'s do; if not, the returned future fails and nothing
+     * else is affected. Without credentials this is {@link #warmUp()}. Calling it again with the
+     * same credentials returns the same warm-up.
+     */
+    public CompletableFuture<Duration> warmUp(TransportOptions transport) {
+        checkNotNull(transport, "transport");
+        if (!transport.tls()) {
+            return warmUp();
+        }
+        TransportOptions loopback = transport.with("tls-authz", "");
+        return tlsWarmUps
+                .computeIfAbsent(transport.tlsCreds().orElseThrow(), creds -> new WarmUp(this, loopback).start())
+                .done();
     }
 
     /**
@@ -201,7 +227,7 @@ public final class Migrator {
 
     /** The warm-up's own migrations: they must not make it yield to itself. */
     Migration migrateUnchecked(Machine machine, MigrationUri uri, MigrationParameters params) {
-        return start(machine, () -> Transports.connect(uri), uri.toString(), params);
+        return start(machine, () -> Transports.connect(uri, params.transport()), uri.toString(), params);
     }
 
     private Migration migrate(
@@ -214,6 +240,7 @@ public final class Migrator {
         if (w != null) {
             w.yieldTo();
         }
+        tlsWarmUps.values().forEach(WarmUp::yieldTo);
         return start(machine, opener, target, params, listeners);
     }
 

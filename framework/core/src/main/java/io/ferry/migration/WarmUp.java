@@ -7,6 +7,7 @@ import io.ferry.machine.Machine;
 import io.ferry.machine.MemoryFill;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
+import io.ferry.transport.TransportOptions;
 import io.ferry.transport.Transports;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -27,11 +28,14 @@ final class WarmUp {
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
 
     private final Migrator migrator;
+    private final TransportOptions transport;
     private final CompletableFuture<Duration> done = new CompletableFuture<>();
     private volatile boolean yielded;
 
-    WarmUp(Migrator migrator) {
+    /** Rounds over {@code transport}: plain TCP, or TLS with a host's credentials (it is both ends). */
+    WarmUp(Migrator migrator, TransportOptions transport) {
         this.migrator = migrator;
+        this.transport = transport;
     }
 
     /** Starts the rounds on a daemon thread; {@link #done()} completes when they end. */
@@ -68,12 +72,13 @@ final class WarmUp {
     }
 
     private void migrate(GuestMemory sourceRam, GuestMemory destinationRam, boolean running) throws Exception {
-        MigrationParameters params = MigrationParameters.defaults().withRunOnDestination(false);
+        MigrationParameters params =
+                MigrationParameters.defaults().withRunOnDestination(false).withTransport(transport);
         // Not closed: closing a machine frees its guest RAM, and the rounds reuse both memories
         // (touched once, so no round pays first-touch page faults). They hold no thread.
         Machine source = Machine.create("ferry-warm-up", sourceRam);
         Machine destination = Machine.incoming("ferry-warm-up-destination", destinationRam);
-        try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0))) {
+        try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), transport)) {
             source.start();
             if (!running) {
                 source.pause();

@@ -168,6 +168,9 @@ final class ShellSession implements AutoCloseable {
 
     synchronized MigrationParameters setParameter(String name, String value) {
         parameters = parameters.with(name, value);
+        if (name.equals("tls-creds") && parameters.transport().tls() && Migrator.warmUpEnabled()) {
+            migrator.warmUp(parameters.transport()); // the TLS path warmed before the first TLS migration
+        }
         return parameters;
     }
 

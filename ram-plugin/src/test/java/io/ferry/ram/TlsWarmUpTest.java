@@ -1,0 +1,37 @@
+package io.ferry.ram;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.migration.MigrationParameters;
+import io.ferry.migration.Migrator;
+import io.ferry.pipeline.PluginRegistry;
+import io.ferry.ram.internal.RamPlugin;
+import io.ferry.transport.TestCertificateAuthority;
+import io.ferry.transport.TransportOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The TLS warm-up: its rounds run over TLS with one host's credentials on both ends, and complete. */
+class TlsWarmUpTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aWarmUpWithCredentialsMigratesOverTlsAndCompletes() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create(tmp.resolve("ca"), "CN=warm CA", 1);
+        Path creds = ca.issue(tmp.resolve("host"), "CN=host,O=Ferry", 1);
+        TransportOptions tls = MigrationParameters.defaults()
+                .with("tls-creds", creds.toString())
+                .with("tls-authz", "CN=peer,O=Ferry")
+                .transport();
+        Migrator migrator = new Migrator(PluginRegistry.of(new RamPlugin()));
+        CompletableFuture<Duration> warmUp = migrator.warmUp(tls);
+        assertThat(migrator.warmUp(tls)).isSameAs(warmUp);
+        assertThat(warmUp.get(3, TimeUnit.MINUTES)).isPositive();
+        assertThat(migrator.warmUp()).isNotSameAs(warmUp);
+    }
+}
