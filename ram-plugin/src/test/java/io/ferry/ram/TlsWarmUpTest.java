@@ -34,4 +34,20 @@ class TlsWarmUpTest {
         assertThat(warmUp.get(3, TimeUnit.MINUTES)).isPositive();
         assertThat(migrator.warmUp()).isNotSameAs(warmUp);
     }
+
+    /** Credentials that are not there yet fail the warm-up; once they are, the next call warms up. */
+    @Test
+    void aFailedWarmUpIsTriedAgainOnTheNextCall() throws Exception {
+        Path creds = tmp.resolve("later");
+        TransportOptions tls = MigrationParameters.defaults()
+                .with("tls-creds", creds.toString())
+                .transport();
+        Migrator migrator = new Migrator(PluginRegistry.of(new RamPlugin()));
+        CompletableFuture<Duration> first = migrator.warmUp(tls);
+        assertThat(first).failsWithin(Duration.ofMinutes(1));
+        TestCertificateAuthority.create(tmp.resolve("ca"), "CN=warm CA", 1).issue(creds, "CN=host,O=Ferry", 1);
+        CompletableFuture<Duration> second = migrator.warmUp(tls);
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.get(3, TimeUnit.MINUTES)).isPositive();
+    }
 }

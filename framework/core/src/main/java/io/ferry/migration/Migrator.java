@@ -98,7 +98,7 @@ public final class Migrator {
      * class loading and compiling either (docs/tls-cost.md measures both). The credentials' certificate must allow client and server
      * authentication, as {@code ferry tls-init}'s do; if not, the returned future fails and nothing
      * else is affected. Without credentials this is {@link #warmUp()}. Calling it again with the
-     * same credentials returns the same warm-up.
+     * same credentials returns the same warm-up, unless that one failed.
      */
     public CompletableFuture<Duration> warmUp(TransportOptions transport) {
         checkNotNull(transport, "transport");
@@ -106,8 +106,13 @@ public final class Migrator {
             return warmUp();
         }
         TransportOptions loopback = transport.with("tls-authz", "");
+        // A warm-up that failed (credentials not there yet, say) is tried again on the next call.
         return tlsWarmUps
-                .computeIfAbsent(transport.tlsCreds().orElseThrow(), creds -> new WarmUp(this, loopback).start())
+                .compute(
+                        transport.tlsCreds().orElseThrow(),
+                        (creds, w) -> w == null || w.done().isCompletedExceptionally()
+                                ? new WarmUp(this, loopback).start()
+                                : w)
                 .done();
     }
 
