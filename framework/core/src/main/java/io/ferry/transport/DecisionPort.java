@@ -2,9 +2,7 @@ package io.ferry.transport;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -18,8 +16,6 @@ import java.util.Optional;
  * TLS server here. A destination connects with {@link Transports#connect(MigrationUri, TransportOptions)}.
  */
 public final class DecisionPort implements AutoCloseable {
-    private static final int BACKLOG = 8;
-
     private final ServerSocketChannel server;
     private final MigrationUri.Tcp address;
     private final TransportOptions options;
@@ -40,15 +36,8 @@ public final class DecisionPort implements AutoCloseable {
         Optional<TlsContext> tls = options.tls()
                 ? Optional.of(TlsContext.load(options.tlsCreds().orElseThrow(), options.tlsAuthz()))
                 : Optional.empty();
-        ServerSocketChannel server = ServerSocketChannel.open();
-        try {
-            server.bind(new InetSocketAddress(at.host(), at.port()), BACKLOG);
-            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-            return new DecisionPort(server, new MigrationUri.Tcp(at.host(), port), options, tls);
-        } catch (IOException | RuntimeException e) {
-            server.close();
-            throw new IOException("cannot listen for decision questions on " + at + ": " + e.getMessage(), e);
-        }
+        ServerSocketChannel server = Admission.bind(at, "listen for decision questions");
+        return new DecisionPort(server, Admission.boundAddress(server, at), options, tls);
     }
 
     /** Where the port listens (the port as bound). */
@@ -67,17 +56,8 @@ public final class DecisionPort implements AutoCloseable {
         long deadline = TimedSocket.deadline(options.handshakeTimeout());
         TimedSocket socket = new TimedSocket(s);
         try {
-            Link.Limits limits = Link.Limits.destination(options);
-            if (tls.isEmpty()) {
-                return new TcpChannel(new PlainLink(socket, limits), ByteBuffer.allocate(0));
-            }
-            ByteBuffer first = ByteBuffer.allocate(1);
-            if (socket.read(first, deadline, options.handshakeTimeout(), "handshake-timeout") < 0) {
-                throw new EOFException("the peer closed the connection before sending anything");
-            }
-            first.flip();
-            TlsLink link = new TlsLink(socket, tls.get().engine(false), limits, first);
-            link.handshake(deadline); // a plaintext peer fails here: its first bytes are no TLS record
+            // a plaintext peer is refused whenever TLS is configured: only the authenticated peer may ask
+            Link link = Admission.openLink(socket, deadline, ByteBuffer.allocate(1), options, tls, true);
             return new TcpChannel(link, ByteBuffer.allocate(0));
         } catch (IOException | RuntimeException e) {
             socket.close();

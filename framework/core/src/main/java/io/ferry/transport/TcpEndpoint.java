@@ -22,8 +22,6 @@ import java.util.Optional;
  */
 final class TcpEndpoint implements IncomingEndpoint {
     private static final System.Logger LOG = System.getLogger("io.ferry.transport");
-    private static final int BACKLOG = 8;
-    private static final int TLS_HANDSHAKE_RECORD = 0x16;
     private static final int ERROR_FRAME_LIMIT = 64 << 10;
 
     private final ServerSocketChannel server;
@@ -43,15 +41,8 @@ final class TcpEndpoint implements IncomingEndpoint {
 
     static TcpEndpoint bind(MigrationUri.Tcp uri, TransportOptions options, Optional<TlsContext> tls)
             throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
-        try {
-            server.bind(new java.net.InetSocketAddress(uri.host(), uri.port()), BACKLOG);
-        } catch (IOException e) {
-            server.close();
-            throw new IOException("cannot listen on " + uri + ": " + e.getMessage(), e);
-        }
-        int port = ((java.net.InetSocketAddress) server.getLocalAddress()).getPort();
-        return new TcpEndpoint(server, new MigrationUri.Tcp(uri.host(), port), options, tls);
+        ServerSocketChannel server = Admission.bind(uri, "listen");
+        return new TcpEndpoint(server, Admission.boundAddress(server, uri), options, tls);
     }
 
     @Override
@@ -207,32 +198,8 @@ final class TcpEndpoint implements IncomingEndpoint {
         return socket;
     }
 
-    /**
-     * With TLS configured, the first byte tells a TLS ClientHello from a plaintext stream header;
-     * a plaintext peer is refused when tls-required is on. Bytes read to decide go to {@code plain}
-     * when the link is plain.
-     */
     private Link openLink(TimedSocket socket, long deadline, ByteBuffer plain) throws IOException {
-        Link.Limits limits = Link.Limits.destination(options);
-        if (tls.isEmpty()) {
-            return new PlainLink(socket, limits);
-        }
-        ByteBuffer first = ByteBuffer.allocate(1);
-        if (socket.read(first, deadline, options.handshakeTimeout(), "handshake-timeout") < 0) {
-            throw new EOFException("the peer closed the connection before sending anything");
-        }
-        first.flip();
-        if (Byte.toUnsignedInt(first.get(0)) == TLS_HANDSHAKE_RECORD) {
-            TlsLink link = new TlsLink(socket, tls.get().engine(false), limits, first);
-            link.handshake(deadline);
-            return link;
-        }
-        if (options.tlsRequired()) {
-            throw new PeerRefusedException(
-                    "plaintext peer " + socket.describe() + " refused: tls-required is on", null);
-        }
-        plain.put(first);
-        return new PlainLink(socket, limits);
+        return Admission.openLink(socket, deadline, plain, options, tls, options.tlsRequired());
     }
 
     /** From now on this port is busy: tells every further peer so, until the endpoint is closed. */
