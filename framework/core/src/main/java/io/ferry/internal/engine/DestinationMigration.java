@@ -181,8 +181,12 @@ final class DestinationMigration extends MigrationBase {
             }
             readers.add(reader);
         }
-        FrameReceiver frames =
-                new FrameReceiver(channels, readers, "ferry-incoming-" + machine.name(), this::checkAborted);
+        FrameReceiver frames = new FrameReceiver(
+                channels,
+                readers,
+                FrameReceiver.readsAhead(channels.size(), Runtime.getRuntime().availableProcessors()),
+                "ferry-incoming-" + machine.name(),
+                this::checkAborted);
         receiver = frames;
         FrameReceiver.Received received = frames.next();
         long manifestAt = received.offset();

@@ -21,9 +21,16 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The destination's receive path, pipelined: one reader thread per channel reads and verifies
- * whole frames (checksum included) into a bounded pool of buffers, so the socket is read while
- * the migration thread applies what came before. Only verified frames reach {@link #next()}.
+ * The destination's receive path. Only verified frames (checksum included) reach {@link #next()}.
+ *
+ * <p>It reads in one of two ways, chosen by {@link #readsAhead}. <b>Reading ahead:</b> one reader
+ * thread per channel reads and verifies whole frames into a bounded pool of buffers, so a socket
+ * is read while the migration thread applies what came before. <b>Reading in place:</b> with one
+ * channel on a host of fewer than {@link #READ_AHEAD_PROCESSORS} processors, the migration thread
+ * reads, verifies and applies each frame itself, and the socket's receive buffer keeps taking data
+ * meanwhile. On 2 cores the read-ahead thread only competes with the apply and with the source (on
+ * the same host, as in {@code ferry bench}) for the cores, and hands every frame to another core's
+ * cache: it measured slower there (ARCHITECTURE.md, "The RAM data path").
  *
  * <p>With several channels, {@link #next()} keeps the per-pass barrier (see {@link #eligible}):
  * channel 0 carries the stream in order, the others RAM chunks and PASS markers, so no chunk of
@@ -33,6 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class FrameReceiver implements AutoCloseable {
     /** Buffers each channel may have read ahead. */
     private static final int DEPTH = 4;
+
+    /** Processors from which a single channel is read ahead on a thread of its own. */
+    static final int READ_AHEAD_PROCESSORS = 4;
 
     private static final long POLL_MILLIS = 100;
 
@@ -46,6 +56,7 @@ final class FrameReceiver implements AutoCloseable {
     private ByteBuffer lastBuffer;
     private int nextChannel;
     private volatile boolean draining;
+    private final boolean readAhead;
 
     /** An action that throws (unchecked) once the migration is aborted; called while waiting. */
     interface AbortCheck {
@@ -55,23 +66,37 @@ final class FrameReceiver implements AutoCloseable {
     private final AbortCheck abortCheck;
 
     /**
-     * @param channels the channels, index order, their headers read by {@code frameReaders}
+     * Whether {@code channels} channels are read ahead on threads of their own on a host of
+     * {@code processors} processors: always with several channels, else from
+     * {@link #READ_AHEAD_PROCESSORS} on.
      */
-    FrameReceiver(List<MigrationChannel> channels, List<FrameReader> frameReaders, String name, AbortCheck abortCheck) {
+    static boolean readsAhead(int channels, int processors) {
+        return channels > 1 || processors >= READ_AHEAD_PROCESSORS;
+    }
+
+    /**
+     * @param channels the channels, index order, their headers read by {@code frameReaders}
+     * @param readAhead whether reader threads read ahead; must be true for several channels
+     */
+    FrameReceiver(
+            List<MigrationChannel> channels,
+            List<FrameReader> frameReaders,
+            boolean readAhead,
+            String name,
+            AbortCheck abortCheck) {
         checkArgument(
                 !channels.isEmpty() && channels.size() == frameReaders.size(),
                 "%s channels, %s readers",
                 channels.size(),
                 frameReaders.size());
+        checkArgument(readAhead || channels.size() == 1, "%s channels must be read ahead", channels.size());
         this.abortCheck = abortCheck;
+        this.readAhead = readAhead;
         for (int i = 0; i < channels.size(); i++) {
-            readers.add(new ChannelReader(i, channels.get(i), frameReaders.get(i)));
+            readers.add(new ChannelReader(i, channels.get(i), frameReaders.get(i), readAhead ? DEPTH : 1));
         }
-        for (ChannelReader r : readers) {
-            Thread t = new Thread(r::run, name + "-reader-" + r.index);
-            t.setDaemon(true);
-            r.thread = t;
-            t.start();
+        if (readAhead) {
+            readers.forEach(r -> r.start(name + "-reader-" + r.index, r::run));
         }
     }
 
@@ -89,6 +114,9 @@ final class FrameReceiver implements AutoCloseable {
      * chunks of other channels come in between channel 0's frames, within the barrier.
      */
     Received next() throws Exception {
+        if (!readAhead) {
+            return readInPlace();
+        }
         releaseLast();
         while (true) {
             abortCheck.check();
@@ -102,6 +130,16 @@ final class FrameReceiver implements AutoCloseable {
                 releaseLast();
             }
         }
+    }
+
+    /** Reads and verifies the next frame on this thread, into the one buffer (whose last frame was applied). */
+    private Received readInPlace() throws Exception {
+        abortCheck.check();
+        ChannelReader r = readers.get(0);
+        long at = r.reader.offset();
+        long frameIndex = r.reader.totals().frames();
+        Frame f = r.reader.next(r.free.element());
+        return new Received(f, 0, at, frameIndex, r.reader.totals());
     }
 
     /** Takes the first eligible head, waiting at most a moment for one; null if none yet. */
@@ -180,13 +218,15 @@ final class FrameReceiver implements AutoCloseable {
 
     /** After END on channel 0: its reader goes on reading (COMMIT or VOID follows). */
     void readOnAfterEnd() {
-        readers.get(0).afterEnd.release();
+        readers.get(0).afterEnd.release(); // reading in place: nothing waits for it
     }
 
     /** After END of a snapshot: checks that channel 0 ends there (its reader stopped at END). */
     void expectEndOfStream() throws IOException {
         ChannelReader r = readers.get(0);
-        awaitParked(r);
+        if (readAhead) {
+            awaitParked(r);
+        }
         r.reader.expectEndOfStream();
     }
 
@@ -209,6 +249,9 @@ final class FrameReceiver implements AutoCloseable {
             r.drainSignal.countDown();
             r.afterEnd.release();
         });
+        if (!readAhead) {
+            readers.forEach(r -> r.start("ferry-drain-" + r.index, r::discard)); // drain(long) is called once
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limitMillis);
         for (ChannelReader r : readers) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -260,13 +303,21 @@ final class FrameReceiver implements AutoCloseable {
         volatile boolean stopped;
         Thread thread;
 
-        ChannelReader(int index, MigrationChannel channel, FrameReader reader) {
+        ChannelReader(int index, MigrationChannel channel, FrameReader reader, int buffers) {
             this.index = index;
             this.channel = channel;
             this.reader = reader;
-            for (int i = 0; i < DEPTH; i++) {
+            for (int i = 0; i < buffers; i++) {
                 free.add(ByteBuffer.allocateDirect(reader.bufferSize()));
             }
+        }
+
+        /** Starts {@code body} on this channel's daemon thread, named {@code name}. */
+        void start(String name, Runnable body) {
+            Thread t = new Thread(body, name);
+            t.setDaemon(true);
+            thread = t;
+            t.start();
         }
 
         void run() {
@@ -293,11 +344,17 @@ final class FrameReceiver implements AutoCloseable {
             }
             try {
                 drainSignal.await();
+                discard();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void discard() {
+            try {
                 discardUntilClosed();
             } catch (IOException e) {
                 // the channel is closed or reset: nothing left to drain
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
 

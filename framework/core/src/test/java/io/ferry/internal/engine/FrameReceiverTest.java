@@ -13,12 +13,15 @@ import io.ferry.transport.InMemoryTransport;
 import io.ferry.transport.MigrationChannel;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FrameReceiverTest {
     private static final int MAX_FRAME = 64 << 10;
@@ -35,6 +38,10 @@ class FrameReceiverTest {
     }
 
     private static FrameReceiver receiver(List<InMemoryTransport> pipes) throws Exception {
+        return receiver(pipes, true);
+    }
+
+    private static FrameReceiver receiver(List<InMemoryTransport> pipes, boolean readAhead) throws Exception {
         List<MigrationChannel> channels = new ArrayList<>();
         List<FrameReader> readers = new ArrayList<>();
         for (InMemoryTransport p : pipes) {
@@ -43,7 +50,7 @@ class FrameReceiverTest {
             channels.add(p.destinationEnd());
             readers.add(r);
         }
-        return new FrameReceiver(channels, readers, "test", () -> {});
+        return new FrameReceiver(channels, readers, readAhead, "test", () -> {});
     }
 
     /** What the receiver hands on: frame types, and chunk contents. */
@@ -94,8 +101,9 @@ class FrameReceiverTest {
         }
     }
 
-    @Test
-    void aCorruptFrameIsNeverHandedOn() throws Exception {
+    @ParameterizedTest(name = "read ahead: {0}")
+    @ValueSource(booleans = {true, false})
+    void aCorruptFrameIsNeverHandedOn(boolean readAhead) throws Exception {
         InMemoryTransport zero = InMemoryTransport.open();
         FrameWriter w0 = writer(zero, 0, 1);
         w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
@@ -108,7 +116,7 @@ class FrameReceiverTest {
                 .putInt(0xCAFE)
                 .putInt(0xBAD);
         zero.sourceEnd().output().write(bad.flip());
-        try (FrameReceiver receiver = receiver(List.of(zero))) {
+        try (FrameReceiver receiver = receiver(List.of(zero), readAhead)) {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
             assertThatThrownBy(receiver::next).isInstanceOf(ChecksumMismatchException.class);
         }
@@ -126,6 +134,55 @@ class FrameReceiverTest {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
             one.sourceEnd().close(); // channel 1 ends before it ended pass 0
             assertThatThrownBy(receiver::next).hasMessageContaining("stream ended");
+        }
+    }
+
+    @Test
+    void oneChannelIsReadAheadOnlyOnHostsWithCoresToSpare() {
+        assertThat(FrameReceiver.readsAhead(1, 2)).isFalse();
+        assertThat(FrameReceiver.readsAhead(1, FrameReceiver.READ_AHEAD_PROCESSORS))
+                .isTrue();
+        assertThat(FrameReceiver.readsAhead(2, 2))
+                .as("several channels are read in parallel")
+                .isTrue();
+    }
+
+    @Test
+    void severalChannelsCannotBeReadInPlace() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        writer(zero, 0, 2);
+        writer(one, 1, 2);
+        assertThatThrownBy(() -> receiver(List.of(zero, one), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2 channels must be read ahead");
+    }
+
+    @ParameterizedTest(name = "read ahead: {0}")
+    @ValueSource(booleans = {true, false})
+    void readingInPlaceReadsOnlyWhenAskedWhileReadingAheadReadsOn(boolean readAhead) throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        FrameWriter w0 = writer(zero, 0, 1);
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        long manifestEnd = w0.bytesWritten(); // the stream header included
+        w0.writePass(new Frame.Pass(0));
+        chunk(w0, "page 1");
+        long written = w0.bytesWritten();
+        try (FrameReceiver receiver = receiver(List.of(zero), readAhead)) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            if (readAhead) {
+                long deadline = System.nanoTime()
+                        + Duration.ofSeconds(30).toNanos(); // the testkit's Await is not on core's path
+                while (receiver.bytesRead() != written && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThat(receiver.bytesRead()).as("the reader read on").isEqualTo(written);
+            } else {
+                assertThat(receiver.bytesRead()).isEqualTo(manifestEnd);
+            }
+            assertThat(describe(receiver.next())).isEqualTo("PASS@0");
+            assertThat(describe(receiver.next())).isEqualTo("chunk page 1");
+            assertThat(receiver.bytesRead()).isEqualTo(written);
         }
     }
 }
