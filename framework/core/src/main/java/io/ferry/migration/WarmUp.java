@@ -19,12 +19,23 @@ import java.util.concurrent.CompletableFuture;
  * copy loops while it runs (on two cores the compiler threads take CPU from the stream); these
  * rounds pay it before the user's migration. Alternating paused and running (idle) sources with
  * random and half-zero pages reach the normal, zero and DIRTY_SYNC paths.
+ *
+ * <p>The rounds use the smallest frames ({@link #FRAME_SIZE}): code that runs once per frame
+ * (framing, checksum calls, a RAM batch's decoding and apply) is compiled by C2 only after
+ * thousands of calls, and 1 MiB frames would need gigabytes of warm-up to get there; a user's
+ * first migrations then shared the two cores with the compiler (70-150 ms of compile time in
+ * each of the first six 1 GiB migrations of {@code ferry bench}, against 3-15 ms after these
+ * rounds).
  */
 final class WarmUp {
     /** Guest RAM of each warm-up machine: big enough for the JIT's thresholds, small enough to stay cheap. */
     static final long RAM = 64L << 20;
 
-    static final int ROUNDS = 8;
+    static final int ROUNDS = 12;
+
+    /** Frame size of the rounds: the smallest allowed, about 1,300 frames per round. */
+    static final int FRAME_SIZE = 64 << 10;
+
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
 
     private final Migrator migrator;
@@ -72,8 +83,10 @@ final class WarmUp {
     }
 
     private void migrate(GuestMemory sourceRam, GuestMemory destinationRam, boolean running) throws Exception {
-        MigrationParameters params =
-                MigrationParameters.defaults().withRunOnDestination(false).withTransport(transport);
+        MigrationParameters params = MigrationParameters.defaults()
+                .withRunOnDestination(false)
+                .withTransport(transport)
+                .withMaxFrameSize(FRAME_SIZE);
         // Not closed: closing a machine frees its guest RAM, and the rounds reuse both memories
         // (touched once, so no round pays first-touch page faults). They hold no thread.
         Machine source = Machine.create("ferry-warm-up", sourceRam);
