@@ -23,6 +23,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -181,12 +182,12 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> ferry = new LinkedHashMap<>();
             Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
             Map<BenchCase, Long> wire = new LinkedHashMap<>();
-            Map<BenchCase, long[]> cpu = new LinkedHashMap<>();
+            Map<BenchCase, FerryRun.Result[]> results = new LinkedHashMap<>();
             for (long size : sizes) {
-                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, cpu);
+                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results);
             }
             qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
-            printTable(out, cases, ferry, qemuTimes, wire, cpu);
+            printTable(out, cases, ferry, qemuTimes, wire, results);
             writeThroughputChart(out, cases, ferry, qemuTimes);
             if (liveDirtyRate > 0) {
                 liveRun(out, migrator, params);
@@ -240,7 +241,7 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> ferry,
             Map<BenchCase, long[]> qemuTimes,
             Map<BenchCase, Long> wire,
-            Map<BenchCase, long[]> cpu)
+            Map<BenchCase, FerryRun.Result[]> results)
             throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
@@ -252,7 +253,7 @@ final class BenchCommand implements Callable<Integer> {
                         BenchCase c = new BenchCase(size, content, state, compression, n);
                         cases.add(c);
                         ferry.put(c, new long[runs]);
-                        cpu.put(c, new long[runs]);
+                        results.put(c, new FerryRun.Result[runs]);
                         if (qemuPair.isPresent() && compression == Compression.none && n == 1) {
                             qemuTimes.put(c, new long[runs]);
                         }
@@ -277,7 +278,7 @@ final class BenchCommand implements Callable<Integer> {
                                     destination,
                                     state);
                             ferry.get(c)[run] = r.millis();
-                            cpu.get(c)[run] = r.cpuMillis();
+                            results.get(c)[run] = r;
                             wire.put(c, r.figures().transferredBytes());
                             if (qemuTimes.containsKey(c)) {
                                 qemuTimes.get(c)[run] =
@@ -302,10 +303,19 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> ferry,
             Map<BenchCase, long[]> qemuTimes,
             Map<BenchCase, Long> wire,
-            Map<BenchCase, long[]> cpu) {
+            Map<BenchCase, FerryRun.Result[]> results) {
         out.printf(
-                "%-22s %10s %8s %8s %9s %14s %10s %12s %8s%n",
-                "case", "median ms", "min ms", "max ms", "MiB/s", "wire bytes", "QEMU ms", "QEMU/Ferry", "CPU ms");
+                "%-22s %10s %8s %8s %9s %14s %10s %12s %8s %8s%n",
+                "case",
+                "median ms",
+                "min ms",
+                "max ms",
+                "MiB/s",
+                "wire bytes",
+                "QEMU ms",
+                "QEMU/Ferry",
+                "CPU ms",
+                "JIT ms");
         for (BenchCase c : cases) {
             long[] t = ferry.get(c);
             long median = BenchCase.median(t);
@@ -316,7 +326,7 @@ final class BenchCommand implements Callable<Integer> {
                     : String.format(Locale.ROOT, "%.2fx", BenchCase.median(q) / (double) Math.max(1, median));
             out.printf(
                     Locale.ROOT,
-                    "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d%n",
+                    "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d %8d%n",
                     c.label(),
                     median,
                     java.util.Arrays.stream(t).min().orElse(0),
@@ -325,7 +335,12 @@ final class BenchCommand implements Callable<Integer> {
                     wire.get(c),
                     qemuMedian,
                     ratio,
-                    BenchCase.median(cpu.get(c)));
+                    BenchCase.median(Arrays.stream(results.get(c))
+                            .mapToLong(FerryRun.Result::cpuMillis)
+                            .toArray()),
+                    BenchCase.median(Arrays.stream(results.get(c))
+                            .mapToLong(FerryRun.Result::jitMillis)
+                            .toArray()));
         }
         out.println(
                 "QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
@@ -335,6 +350,8 @@ final class BenchCommand implements Callable<Integer> {
                         + " case ran; %d cores give at most %d x its wall time%n",
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().availableProcessors());
+        out.println("JIT ms: median time the JIT compiler threads spent compiling while a case ran (CPU taken from the"
+                + " migration while the process is still warming up)");
         printPausedOverRunning(out, cases, ferry);
         printCompressedOverPlain(out, cases, ferry);
         printChannelsOverOne(out, cases, ferry);

@@ -13,6 +13,7 @@ import io.ferry.migration.Migrator;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +24,11 @@ final class FerryRun {
     private FerryRun() {}
 
     /**
-     * What one migration took: wall time, and the CPU time of the whole process over the same
-     * span (both ends and every thread; with N cores at most N times the wall time).
+     * What one migration took: wall time, the CPU time of the whole process over the same span
+     * (both ends and every thread; with N cores at most N times the wall time), and the JIT's
+     * compile time over it (CPU the compiler threads took while the process still warms up).
      */
-    record Result(long millis, long cpuMillis, MigrationFigures figures) {}
+    record Result(long millis, long cpuMillis, long jitMillis, MigrationFigures figures) {}
 
     /**
      * Migrates {@code sourceRam} into {@code destinationRam} with the source paused or running
@@ -64,12 +66,14 @@ final class FerryRun {
                 source.pause();
             }
             Migration in = migrator.incoming(destination, endpointView.apply(endpoint), params);
+            long jitBefore = compileMillis();
             long cpuBefore = processCpuNanos();
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params, listeners);
             MigrationFigures f = out.await(Duration.ofMinutes(10));
             long millis = watch.elapsed(TimeUnit.MILLISECONDS);
             long cpuMillis = TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore);
+            long jitMillis = compileMillis() - jitBefore;
             in.await(Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED
                     || in.status() != MigrationStatus.COMPLETED
@@ -78,8 +82,14 @@ final class FerryRun {
                         + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
                         + in.failure().map(Throwable::getMessage).orElse(""));
             }
-            return new Result(millis, cpuMillis, f);
+            return new Result(millis, cpuMillis, jitMillis, f);
         }
+    }
+
+    /** Time the JIT compiler threads spent so far; 0 where the JVM cannot tell. */
+    private static long compileMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** CPU time of this process so far; 0 where the JVM cannot tell. */

@@ -202,8 +202,9 @@ class FerryCommandTest {
                         "cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted, no bandwidth limit: \\d+ ms"
                                 + " \\(setup \\d+ ms; CPU \\d+ ms; JIT \\d+ ms of compiler time, \\d+ classes loaded, \\d+ minor page faults\\)")
                 .containsPattern("paused / running-idle, 32 MiB random: \\d+\\.\\d\\d")
-                .containsPattern("32 MiB random paused( +\\d+){3} +\\d+ +\\d+ +- +- +\\d+\\n")
+                .containsPattern("32 MiB random paused( +\\d+){3} +\\d+ +\\d+ +- +- +\\d+ +\\d+\\n")
                 .contains("CPU ms: median CPU time")
+                .contains("JIT ms: median time the JIT compiler threads spent compiling")
                 .containsPattern("heap with 32.0 MiB guest RAM: peak [\\d.]+ MiB")
                 .contains("QEMU: not on the PATH (qemu-system-x86_64), or --qemu off")
                 .containsPattern("live run: 32.0 MiB, vCPU dirtying 5000 pages/s uniformly: \\d+ passes");
