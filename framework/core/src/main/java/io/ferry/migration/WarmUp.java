@@ -1,6 +1,7 @@
 package io.ferry.migration;
 
 import static com.google.common.base.Preconditions.checkState;
+import static io.ferry.migration.MigrationParameters.DEFAULT_MAX_FRAME_SIZE;
 
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
@@ -20,21 +21,26 @@ import java.util.concurrent.CompletableFuture;
  * rounds pay it before the user's migration. Alternating paused and running (idle) sources with
  * random and half-zero pages reach the normal, zero and DIRTY_SYNC paths.
  *
- * <p>The rounds use the smallest frames ({@link #FRAME_SIZE}): code that runs once per frame
- * (framing, checksum calls, a RAM batch's decoding and apply) is compiled by C2 only after
+ * <p>Plain rounds mostly use the smallest frames ({@link #SMALL_FRAME}): code that runs once per
+ * frame (framing, checksum calls, a RAM batch's decoding and apply) is compiled by C2 only after
  * thousands of calls, and 1 MiB frames would need gigabytes of warm-up to get there; a user's
  * first migrations then shared the two cores with the compiler (70-150 ms of compile time in
- * each of the first six 1 GiB migrations of {@code ferry bench}, against 3-15 ms after these
- * rounds).
+ * each of the first six 1 GiB migrations of {@code ferry bench}, against 3-15 ms after such
+ * rounds). Every third round uses the default frames, so the profile C2 compiles from has seen
+ * full batches too and the first real migration does not hit paths compiled as never taken.
+ * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): a few
+ * rounds of default frames, thousands of 16 KiB records each.
  */
 final class WarmUp {
     /** Guest RAM of each warm-up machine: big enough for the JIT's thresholds, small enough to stay cheap. */
     static final long RAM = 64L << 20;
 
-    static final int ROUNDS = 12;
+    static final int PLAIN_ROUNDS = 12;
 
-    /** Frame size of the rounds: the smallest allowed, about 1,300 frames per round. */
-    static final int FRAME_SIZE = 64 << 10;
+    static final int TLS_ROUNDS = 4;
+
+    /** Frame size of most plain rounds: the smallest allowed, about 1,300 frames per round. */
+    static final int SMALL_FRAME = 64 << 10;
 
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
 
@@ -71,10 +77,12 @@ final class WarmUp {
         try {
             GuestMemory source = GuestMemory.of(RAM);
             GuestMemory destination = GuestMemory.of(RAM);
-            for (int round = 0; round < ROUNDS && !yielded; round++) {
+            int rounds = transport.tls() ? TLS_ROUNDS : PLAIN_ROUNDS;
+            for (int round = 0; round < rounds && !yielded; round++) {
                 MemoryFill.random(source, round, round % 2 == 0 ? 0 : 0.5);
                 MemoryFill.zero(destination);
-                migrate(source, destination, round % 2 == 1);
+                boolean small = !transport.tls() && round % 3 != 0;
+                migrate(source, destination, round % 2 == 1, small ? SMALL_FRAME : DEFAULT_MAX_FRAME_SIZE);
             }
             done.complete(Duration.ofNanos(System.nanoTime() - start));
         } catch (Exception | Error e) {
@@ -82,11 +90,12 @@ final class WarmUp {
         }
     }
 
-    private void migrate(GuestMemory sourceRam, GuestMemory destinationRam, boolean running) throws Exception {
+    private void migrate(GuestMemory sourceRam, GuestMemory destinationRam, boolean running, int frameSize)
+            throws Exception {
         MigrationParameters params = MigrationParameters.defaults()
                 .withRunOnDestination(false)
                 .withTransport(transport)
-                .withMaxFrameSize(FRAME_SIZE);
+                .withMaxFrameSize(frameSize);
         // Not closed: closing a machine frees its guest RAM, and the rounds reuse both memories
         // (touched once, so no round pays first-touch page faults). They hold no thread.
         Machine source = Machine.create("ferry-warm-up", sourceRam);
