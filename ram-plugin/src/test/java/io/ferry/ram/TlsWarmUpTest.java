@@ -50,4 +50,22 @@ class TlsWarmUpTest {
         assertThat(second).isNotSameAs(first);
         assertThat(second.get(3, TimeUnit.MINUTES)).isPositive();
     }
+
+    /** The TLS rounds start once the plain warm-up has ended, so the two never compete for the cores and the JIT. */
+    @Test
+    void theTlsRoundsStartAfterThePlainWarmUpEnded() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create(tmp.resolve("ca"), "CN=warm CA", 1);
+        Path creds = ca.issue(tmp.resolve("host"), "CN=host,O=Ferry", 1);
+        TransportOptions tls = MigrationParameters.defaults()
+                .with("tls-creds", creds.toString())
+                .transport();
+        Migrator migrator = new Migrator(PluginRegistry.of(new RamPlugin()));
+        CompletableFuture<Long> tlsEnded = migrator.warmUp(tls).thenApply(d -> System.nanoTime());
+        CompletableFuture<Long> plainEnded = migrator.warmUp().thenApply(d -> System.nanoTime());
+        Duration tlsTook = migrator.warmUp(tls).get(3, TimeUnit.MINUTES);
+        long tlsStarted = tlsEnded.get(1, TimeUnit.MINUTES) - tlsTook.toNanos();
+        assertThat(plainEnded.get(1, TimeUnit.MINUTES))
+                .as("the plain warm-up ended before the TLS rounds started")
+                .isLessThanOrEqualTo(tlsStarted);
+    }
 }

@@ -92,10 +92,11 @@ public final class Migrator {
     }
 
     /**
-     * As {@link #warmUp()}, over {@code transport}: with TLS credentials, the rounds run over TLS
+     * As {@link #warmUp()}, over {@code transport}: with TLS credentials, rounds run over TLS
      * with those credentials on both ends (any certificate of their CA accepted, since the peer is
      * this process on loopback), so the first TLS migration does not pay for the TLS engine's
-     * class loading and compiling either (docs/tls-cost.md measures both). The credentials' certificate must allow client and server
+     * class loading and compiling either (docs/tls-cost.md measures both). They start once the plain
+     * warm-up of {@link #warmUp()} (started if it was not) has ended. The credentials' certificate must allow client and server
      * authentication, as {@code ferry tls-init}'s do; if not, the returned future fails and nothing
      * else is affected. Without credentials this is {@link #warmUp()}. Calling it again with the
      * same credentials returns the same warm-up, unless that one failed.
@@ -111,7 +112,7 @@ public final class Migrator {
                 .compute(
                         transport.tlsCreds().orElseThrow(),
                         (creds, w) -> w == null || w.done().isCompletedExceptionally()
-                                ? new WarmUp(this, loopback).start()
+                                ? new WarmUp(this, loopback).startAfter(warmUp())
                                 : w)
                 .done();
     }

@@ -10,6 +10,8 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.TransportOptions;
 import io.ferry.transport.Transports;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -44,6 +46,14 @@ final class WarmUp {
 
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
 
+    /** How long the JIT must have compiled nothing for the warm-up to end. */
+    static final Duration COMPILER_QUIET = Duration.ofMillis(200);
+
+    /** The most the warm-up waits for the JIT after its rounds. */
+    static final Duration COMPILER_LIMIT = Duration.ofSeconds(5);
+
+    private static final Duration COMPILER_POLL = Duration.ofMillis(20);
+
     private final Migrator migrator;
     private final TransportOptions transport;
     private final CompletableFuture<Duration> done = new CompletableFuture<>();
@@ -60,6 +70,18 @@ final class WarmUp {
         Thread t = new Thread(this::run, "ferry-warm-up");
         t.setDaemon(true);
         t.start();
+        return this;
+    }
+
+    /**
+     * Starts the rounds once {@code first} has ended, however it ended: a TLS warm-up after the
+     * plain one, so the two do not compete for the cores and the JIT (run together, the plain
+     * rounds' code was still being compiled during the user's first migration: 640-760 ms of
+     * compile time in the first 1 GiB migration of {@code ferry tls-cost}, against 277-353 ms with
+     * the TLS rounds after the plain ones and {@link #awaitCompilerQuiet}).
+     */
+    WarmUp startAfter(CompletableFuture<?> first) {
+        first.whenComplete((result, failure) -> start());
         return this;
     }
 
@@ -84,9 +106,38 @@ final class WarmUp {
                 boolean small = !transport.tls() && round % 3 != 0;
                 migrate(source, destination, round % 2 == 1, small ? SMALL_FRAME : DEFAULT_MAX_FRAME_SIZE);
             }
+            awaitCompilerQuiet();
             done.complete(Duration.ofNanos(System.nanoTime() - start));
         } catch (Exception | Error e) {
             done.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Waits (at most {@link #COMPILER_LIMIT}) until the JIT has compiled nothing for
+     * {@link #COMPILER_QUIET}: the rounds queue compilations faster than two cores compile them (a
+     * TLS warm-up's handshakes add a long queue of elliptic-curve code), and what is still queued
+     * when the rounds end is otherwise compiled during the user's first migration. Measured with
+     * {@code ferry tls-cost --ram 1G --runs 2 --channels 1}, two runs each: 505 and 609 ms of
+     * compile time in the first 1 GiB migration without this wait, 277-353 ms with it (four runs).
+     */
+    private void awaitCompilerQuiet() throws InterruptedException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long deadline = System.nanoTime() + COMPILER_LIMIT.toNanos();
+        long compiled = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        while (!yielded && System.nanoTime() < deadline) {
+            Thread.sleep(COMPILER_POLL.toMillis());
+            long now = jit.getTotalCompilationTime();
+            if (now != compiled) {
+                compiled = now;
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince >= COMPILER_QUIET.toNanos()) {
+                return;
+            }
         }
     }
 
