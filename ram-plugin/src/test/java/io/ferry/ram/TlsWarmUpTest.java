@@ -20,10 +20,15 @@ class TlsWarmUpTest {
     @TempDir
     Path tmp;
 
+    /** A host's credentials, issued by a CA of its own. */
+    private Path hostCredentials() throws Exception {
+        return TestCertificateAuthority.create(tmp.resolve("ca"), "CN=warm CA", 1)
+                .issue(tmp.resolve("host"), "CN=host,O=Ferry", 1);
+    }
+
     @Test
     void aWarmUpWithCredentialsMigratesOverTlsAndCompletes() throws Exception {
-        TestCertificateAuthority ca = TestCertificateAuthority.create(tmp.resolve("ca"), "CN=warm CA", 1);
-        Path creds = ca.issue(tmp.resolve("host"), "CN=host,O=Ferry", 1);
+        Path creds = hostCredentials();
         TransportOptions tls = MigrationParameters.defaults()
                 .with("tls-creds", creds.toString())
                 .with("tls-authz", "CN=peer,O=Ferry")
@@ -54,10 +59,8 @@ class TlsWarmUpTest {
     /** The TLS rounds start once the plain warm-up has ended, so the two never compete for the cores and the JIT. */
     @Test
     void theTlsRoundsStartAfterThePlainWarmUpEnded() throws Exception {
-        TestCertificateAuthority ca = TestCertificateAuthority.create(tmp.resolve("ca"), "CN=warm CA", 1);
-        Path creds = ca.issue(tmp.resolve("host"), "CN=host,O=Ferry", 1);
         TransportOptions tls = MigrationParameters.defaults()
-                .with("tls-creds", creds.toString())
+                .with("tls-creds", hostCredentials().toString())
                 .transport();
         Migrator migrator = new Migrator(PluginRegistry.of(new RamPlugin()));
         CompletableFuture<Long> tlsEnded = migrator.warmUp(tls).thenApply(d -> System.nanoTime());
