@@ -30,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * reads, verifies and applies each frame itself, and the socket's receive buffer keeps taking data
  * meanwhile. On 2 cores the read-ahead thread only competes with the apply and with the source (on
  * the same host, as in {@code ferry bench}) for the cores, and hands every frame to another core's
- * cache: it measured slower there (ARCHITECTURE.md, "The RAM data path").
+ * cache: it measured slower there (ARCHITECTURE.md, "Several channels, and how the destination reads").
  *
  * <p>With several channels, {@link #next()} keeps the per-pass barrier (see {@link #eligible}):
  * channel 0 carries the stream in order, the others RAM chunks and PASS markers, so no chunk of
