@@ -13,7 +13,6 @@ import io.ferry.migration.Migrator;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -66,14 +65,14 @@ final class FerryRun {
                 source.pause();
             }
             Migration in = migrator.incoming(destination, endpointView.apply(endpoint), params);
-            long jitBefore = compileMillis();
+            long jitBefore = ProcessCounters.compileMillis();
             long cpuBefore = processCpuNanos();
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params, listeners);
             MigrationFigures f = out.await(Duration.ofMinutes(10));
             long millis = watch.elapsed(TimeUnit.MILLISECONDS);
             long cpuMillis = TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore);
-            long jitMillis = compileMillis() - jitBefore;
+            long jitMillis = ProcessCounters.compileMillis() - jitBefore;
             in.await(Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED
                     || in.status() != MigrationStatus.COMPLETED
@@ -84,12 +83,6 @@ final class FerryRun {
             }
             return new Result(millis, cpuMillis, jitMillis, f);
         }
-    }
-
-    /** Time the JIT compiler threads spent so far; 0 where the JVM cannot tell. */
-    private static long compileMillis() {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     /** CPU time of this process so far; 0 where the JVM cannot tell. */

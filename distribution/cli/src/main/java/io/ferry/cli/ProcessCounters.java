@@ -1,6 +1,7 @@
 package io.ferry.cli;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,15 @@ import java.util.Locale;
 record ProcessCounters(long jitMillis, long classesLoaded, long minorFaults) {
     static ProcessCounters now() {
         return new ProcessCounters(
-                ManagementFactory.getCompilationMXBean().getTotalCompilationTime(),
+                compileMillis(),
                 ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(),
                 minorFaultsSoFar());
+    }
+
+    /** Time the JIT compiler threads spent so far; 0 where the JVM cannot tell. */
+    static long compileMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
     ProcessCounters since(ProcessCounters before) {
