@@ -218,7 +218,9 @@ final class FrameReceiver implements AutoCloseable {
 
     /** After END on channel 0: its reader goes on reading (COMMIT or VOID follows). */
     void readOnAfterEnd() {
-        readers.get(0).afterEnd.release(); // reading in place: nothing waits for it
+        if (readAhead) { // reading in place, the next read is simply the caller's next call
+            readers.get(0).afterEnd.release();
+        }
     }
 
     /** After END of a snapshot: checks that channel 0 ends there (its reader stopped at END). */

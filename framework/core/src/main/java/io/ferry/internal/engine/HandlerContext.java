@@ -35,18 +35,6 @@ final class HandlerContext implements StageContext {
             long budget,
             ChunkSink sink,
             BooleanSupplier cancelled,
-            Counters counters) {
-        this(handler, pass, machine, bitmap, budget, sink, cancelled, counters, MigrationParameters.defaults());
-    }
-
-    HandlerContext(
-            HandlerRegistration handler,
-            int pass,
-            Machine machine,
-            DirtyBitmap bitmap,
-            long budget,
-            ChunkSink sink,
-            BooleanSupplier cancelled,
             Counters counters,
             MigrationParameters params) {
         this.handler = handler;
