@@ -26,10 +26,14 @@ import java.util.concurrent.CompletableFuture;
  * <p>Plain rounds mostly use the smallest frames ({@link #SMALL_FRAME}): code that runs once per
  * frame (framing, checksum calls, a RAM batch's decoding and apply) is compiled by C2 only after
  * thousands of calls, and 1 MiB frames would need gigabytes of warm-up to get there; a user's
- * first migrations then shared the two cores with the compiler (70-150 ms of compile time in
- * each of the first six 1 GiB migrations of {@code ferry bench}, against 3-15 ms after such
- * rounds). Every third round uses the default frames, so the profile C2 compiles from has seen
- * full batches too and the first real migration does not hit paths compiled as never taken.
+ * first migrations then shared the two cores with the compiler. How many calls it takes depends on
+ * the compile queue, which the warm-up itself keeps long: with twelve rounds (about 6,400 frames)
+ * the per-frame methods reached C2 only at 8,700-10,900 calls, inside the user's first two 1 GiB
+ * migrations (193 ms of C2 time for {@code SectionSink.emitLater} alone, read from
+ * {@code -XX:+LogCompilation}). Twenty-four rounds, the small ones mostly of random pages (about
+ * 1,000 frames each), make about 15,000 frames, and those methods are compiled before the warm-up
+ * ends. Every third round uses the default frames, so the profile C2 compiles from has seen full
+ * batches too and the first real migration does not hit paths compiled as never taken.
  * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): a few
  * rounds of default frames, thousands of 16 KiB records each.
  */
@@ -37,11 +41,11 @@ final class WarmUp {
     /** Guest RAM of each warm-up machine: big enough for the JIT's thresholds, small enough to stay cheap. */
     static final long RAM = 64L << 20;
 
-    static final int PLAIN_ROUNDS = 12;
+    static final int PLAIN_ROUNDS = 24;
 
     static final int TLS_ROUNDS = 4;
 
-    /** Frame size of most plain rounds: the smallest allowed, about 1,300 frames per round. */
+    /** Frame size of most plain rounds: the smallest allowed, about 1,000 frames per round of random pages. */
     static final int SMALL_FRAME = 64 << 10;
 
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);
@@ -101,9 +105,9 @@ final class WarmUp {
             GuestMemory destination = GuestMemory.of(RAM);
             int rounds = transport.tls() ? TLS_ROUNDS : PLAIN_ROUNDS;
             for (int round = 0; round < rounds && !yielded; round++) {
-                MemoryFill.random(source, round, round % 2 == 0 ? 0 : 0.5);
-                MemoryFill.zero(destination);
                 boolean small = !transport.tls() && round % 3 != 0;
+                MemoryFill.random(source, round, round % 4 == 1 ? 0.5 : 0);
+                MemoryFill.zero(destination);
                 migrate(source, destination, round % 2 == 1, small ? SMALL_FRAME : DEFAULT_MAX_FRAME_SIZE);
             }
             awaitCompilerQuiet();

@@ -67,7 +67,7 @@ final class TimedSocket implements Closeable {
             if (n != 0 || !dst.hasRemaining()) {
                 return n;
             }
-            await(readable, deadline, "reading from " + description, limit, parameter);
+            await(readable, deadline, "reading from ", limit, parameter);
         }
     }
 
@@ -109,16 +109,18 @@ final class TimedSocket implements Closeable {
                 total += n;
                 deadline = Math.min(deadline(limit), hardDeadline);
             } else {
-                await(writable, deadline, "writing to " + description, limit, parameter);
+                await(writable, deadline, "writing to ", limit, parameter);
             }
         }
     }
 
-    private void await(Selector selector, long deadline, String what, Duration limit, String parameter)
+    /** Waits for {@code selector}'s direction; {@code doing} ("reading from ") begins the timeout's message. */
+    private void await(Selector selector, long deadline, String doing, Duration limit, String parameter)
             throws IOException {
         long left = deadline == NEVER ? 0 : deadline - System.nanoTime();
         if (deadline != NEVER && left <= 0) {
-            throw new ProgressTimeoutException(what, limit, parameter);
+            throw new ProgressTimeoutException(
+                    doing + description, limit, parameter); // built only on failure: waits are hot
         }
         try {
             // select(0) waits without limit; round a positive remainder up so it never becomes 0
