@@ -50,6 +50,9 @@ import picocli.CommandLine.Spec;
             "Cases are RAM sizes x contents (random, zero, half = half zero pages) x states; runs are interleaved."
         })
 final class BenchCommand implements Callable<Integer> {
+    /** The largest RAM of the cold run and its warm-up runs. */
+    static final long COLD_SIZE_LIMIT = 1L << 30;
+
     @Spec
     CommandSpec spec;
 
@@ -204,12 +207,14 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * The first migration of the process (cold; after the process warm-up of {@link Migrator#warmUp()}
      * unless -Dferry.warm-up=false), then the warm-up runs, each with what the process spent during
-     * it (JIT, class loading, first touches of memory): where a first migration pays.
+     * it (JIT, class loading, first touches of memory): where a first migration pays. Of the first
+     * size asked for, up to {@link #COLD_SIZE_LIMIT}: what a first migration pays shows at 1 GiB
+     * (code compiled on the fly inside a long pass) and not at 256 MiB.
      */
     private void coldAndWarmUp(
             PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp processWarmUp)
             throws Exception {
-        long size = Math.min(256L << 20, sizes.get(0));
+        long size = Math.min(COLD_SIZE_LIMIT, sizes.get(0));
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
         GuestMemory b = GuestMemory.of(size);
         MemoryFill.random(a, 1, 0);
