@@ -18,6 +18,8 @@ import java.util.Set;
  * pages in {@link #dirtyLog()} while dirty logging is on. {@link #untracked()} is the device
  * path (DMA): it marks nothing, so a backend that uses it must keep its own {@link DirtyLog}.
  *
+ * <p>While the vCPUs are stopped, {@link #holdWrites()} keeps every other writer out for a while.
+ *
  * <p>While RAM is {@linkplain #seal() sealed} (after a migration's final RAM pass) every write,
  * on either path, is recorded as a {@link SealBreach} naming its writer: a backend names itself
  * when it obtains its path ({@link #untracked(String)}).
@@ -39,6 +41,7 @@ public final class GuestMemory {
     private final MemoryAccess tracked;
     private final MemoryAccess untracked;
     volatile RamSeal seal; // read by every write: one volatile load when not sealed
+    final WriteGate writeGate = new WriteGate();
     private volatile DirtyBitmap dontCare; // a private copy; null when none
 
     private GuestMemory(ImmutableList<RamBlock> blocks) {
@@ -121,6 +124,18 @@ public final class GuestMemory {
      */
     public void seal() {
         seal = new RamSeal();
+    }
+
+    /**
+     * Holds every write but a vCPU's until the returned hold is closed: a write in progress ends
+     * first, and a write that starts meanwhile waits. For a reader that must see pages unchanged
+     * for a while without copying them (RAM's sender hands guest pages to the socket itself, and
+     * the frame's checksum must match what the socket reads). vCPU writes are not held, so call
+     * it only while the vCPUs are stopped (a machine not {@link RunState#RUNNING}), and close it
+     * soon: a device writing guest RAM waits meanwhile.
+     */
+    public WritesHeld holdWrites() {
+        return writeGate.hold();
     }
 
     /** Ends the seal and forgets its breach. */

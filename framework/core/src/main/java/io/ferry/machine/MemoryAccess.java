@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
  * Reads and writes guest RAM at flat guest addresses. The tracked instance marks every page it
  * writes in the vCPU dirty log (after the data is written); the untracked one marks nothing.
  * Accesses may span pages, segments and blocks. Thread-safe as far as the underlying memory is:
- * concurrent writers of the same bytes race as they would on real hardware.
+ * concurrent writers of the same bytes race as they would on real hardware. Every write but a
+ * vCPU's waits while {@link GuestMemory#holdWrites() writes are held}.
  */
 public final class MemoryAccess {
     private final GuestMemory memory;
@@ -52,7 +53,12 @@ public final class MemoryAccess {
     public void writeLong(long address, long value) {
         checkRange(address, Long.BYTES);
         if (sameSegment(address, Long.BYTES)) {
-            memory.segmentFor(address).putLong(offsetInSegment(address), value);
+            boolean entered = memory.writeGate.enter();
+            try {
+                memory.segmentFor(address).putLong(offsetInSegment(address), value);
+            } finally {
+                memory.writeGate.exit(entered);
+            }
             markWritten(address, Long.BYTES);
         } else {
             write(
@@ -66,7 +72,12 @@ public final class MemoryAccess {
     public void writeInt(long address, int value) {
         checkRange(address, Integer.BYTES);
         if (sameSegment(address, Integer.BYTES)) {
-            memory.segmentFor(address).putInt(offsetInSegment(address), value);
+            boolean entered = memory.writeGate.enter();
+            try {
+                memory.segmentFor(address).putInt(offsetInSegment(address), value);
+            } finally {
+                memory.writeGate.exit(entered);
+            }
             markWritten(address, Integer.BYTES);
         } else {
             write(
@@ -81,16 +92,21 @@ public final class MemoryAccess {
     public void write(long address, ByteBuffer src) {
         int length = src.remaining();
         checkRange(address, length);
-        long at = address;
-        while (src.hasRemaining()) {
-            ByteBuffer seg = memory.segmentFor(at);
-            int off = offsetInSegment(at);
-            int n = Math.min(src.remaining(), seg.capacity() - off);
-            int limit = src.limit();
-            src.limit(src.position() + n);
-            seg.put(off, src, src.position(), n);
-            src.position(src.limit()).limit(limit);
-            at += n;
+        boolean entered = memory.writeGate.enter();
+        try {
+            long at = address;
+            while (src.hasRemaining()) {
+                ByteBuffer seg = memory.segmentFor(at);
+                int off = offsetInSegment(at);
+                int n = Math.min(src.remaining(), seg.capacity() - off);
+                int limit = src.limit();
+                src.limit(src.position() + n);
+                seg.put(off, src, src.position(), n);
+                src.position(src.limit()).limit(limit);
+                at += n;
+            }
+        } finally {
+            memory.writeGate.exit(entered);
         }
         markWritten(address, length);
     }
@@ -103,17 +119,22 @@ public final class MemoryAccess {
         if (endWhole > firstWhole) {
             memory.knownZero().markZeroed(firstWhole, endWhole - firstWhole); // before the zeros: see KnownZeroPages
         }
-        long at = address;
-        long end = address + length;
-        while (at < end) {
-            ByteBuffer seg = memory.segmentFor(at);
-            int off = offsetInSegment(at);
-            int n = (int) Math.min(end - at, seg.capacity() - off);
-            for (int i = 0; i < n; i += PageViews.ZERO_PAGE.capacity()) {
-                int k = Math.min(PageViews.ZERO_PAGE.capacity(), n - i);
-                seg.put(off + i, PageViews.ZERO_PAGE, 0, k);
+        boolean entered = memory.writeGate.enter();
+        try {
+            long at = address;
+            long end = address + length;
+            while (at < end) {
+                ByteBuffer seg = memory.segmentFor(at);
+                int off = offsetInSegment(at);
+                int n = (int) Math.min(end - at, seg.capacity() - off);
+                for (int i = 0; i < n; i += PageViews.ZERO_PAGE.capacity()) {
+                    int k = Math.min(PageViews.ZERO_PAGE.capacity(), n - i);
+                    seg.put(off + i, PageViews.ZERO_PAGE, 0, k);
+                }
+                at += n;
             }
-            at += n;
+        } finally {
+            memory.writeGate.exit(entered);
         }
         markDirty(address, length); // a partly zeroed page keeps what it was known as
     }

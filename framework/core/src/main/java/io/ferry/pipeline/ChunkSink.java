@@ -37,4 +37,14 @@ public interface ChunkSink {
             released.run();
         }
     }
+
+    /**
+     * Whether {@link #emitLater} always writes the chunk before it returns, as the default does:
+     * then a caller may hand over buffers that must not change only until it returns (RAM's
+     * sender hands guest pages themselves while writes are held). False on a several-channel
+     * migration's RAM section, whose extra channels write on threads of their own.
+     */
+    default boolean emitsAtOnce() {
+        return true;
+    }
 }

@@ -16,6 +16,7 @@ import java.util.function.LongConsumer;
 
 /** A {@link StageContext} for driving the RAM sender and loader without the engine. */
 final class TestStageContext implements StageContext {
+    private final Machine machine;
     private final DirtyBitmap bitmap;
     private final ChunkSink sink;
     private final IntSupplier pass;
@@ -24,12 +25,14 @@ final class TestStageContext implements StageContext {
     private final LongConsumer normalPages;
 
     private TestStageContext(
+            Machine machine,
             DirtyBitmap bitmap,
             ChunkSink sink,
             IntSupplier pass,
             Compression compression,
             long xbzrleCacheSize,
             LongConsumer normalPages) {
+        this.machine = machine;
         this.bitmap = bitmap;
         this.sink = sink;
         this.pass = pass;
@@ -40,7 +43,7 @@ final class TestStageContext implements StageContext {
 
     /** A destination's context: it counts the normal pages loaded. */
     static TestStageContext destination(LongConsumer normalPages) {
-        return new TestStageContext(null, null, () -> 1, Compression.none, 0, normalPages);
+        return new TestStageContext(null, null, null, () -> 1, Compression.none, 0, normalPages);
     }
 
     /** Where a test source's chunks go (4 MiB chunks at most). */
@@ -49,9 +52,27 @@ final class TestStageContext implements StageContext {
         void emit(ByteBuffer[] parts, int offset, int length) throws IOException;
     }
 
-    /** A source's context over {@code bitmap}, emitting to {@code delivery}, in the pass {@code pass} says. */
+    /** The chunk the remaining bytes of {@code parts[offset..offset+length)} make, in one heap buffer (consumes the parts). */
+    static ByteBuffer chunk(ByteBuffer[] parts, int offset, int length) {
+        int size = 0;
+        for (int i = offset; i < offset + length; i++) {
+            size += parts[i].remaining();
+        }
+        ByteBuffer chunk = ByteBuffer.allocate(size);
+        for (int i = offset; i < offset + length; i++) {
+            chunk.put(parts[i]);
+        }
+        return chunk.flip();
+    }
+
+    /** A source's context for {@code machine}, over {@code bitmap}, emitting to {@code delivery}, in the pass {@code pass} says. */
     static TestStageContext source(
-            DirtyBitmap bitmap, Delivery delivery, IntSupplier pass, Compression compression, long xbzrleCacheSize) {
+            Machine machine,
+            DirtyBitmap bitmap,
+            Delivery delivery,
+            IntSupplier pass,
+            Compression compression,
+            long xbzrleCacheSize) {
         ChunkSink sink = new ChunkSink() {
             @Override
             public int maxChunkSize() {
@@ -63,7 +84,7 @@ final class TestStageContext implements StageContext {
                 delivery.emit(parts, offset, length);
             }
         };
-        return new TestStageContext(bitmap, sink, pass, compression, xbzrleCacheSize, n -> {});
+        return new TestStageContext(machine, bitmap, sink, pass, compression, xbzrleCacheSize, n -> {});
     }
 
     @Override
@@ -78,7 +99,10 @@ final class TestStageContext implements StageContext {
 
     @Override
     public Machine machine() {
-        throw new UnsupportedOperationException("no machine here");
+        if (machine == null) {
+            throw new UnsupportedOperationException("no machine here");
+        }
+        return machine;
     }
 
     @Override

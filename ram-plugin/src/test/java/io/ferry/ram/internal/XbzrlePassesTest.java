@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ferry.machine.DirtyBitmap;
 import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
 import io.ferry.machine.MemoryFill;
 import io.ferry.pipeline.Compression;
 import io.ferry.pipeline.StageContext;
@@ -25,6 +26,7 @@ class XbzrlePassesTest {
 
     private final GuestMemory source = GuestMemory.of(PAGES * (long) PAGE_SIZE);
     private final GuestMemory destination = GuestMemory.of(PAGES * (long) PAGE_SIZE);
+    private final Machine machine = Machine.create("source", source); // never started: its vCPUs are stopped
     private final DirtyBitmap bitmap = source.newBitmap();
     private final RamLoader loader = new RamLoader(destination);
     private final ByteBuffer page7 = ByteBuffer.allocate(PAGE_SIZE);
@@ -65,20 +67,12 @@ class XbzrlePassesTest {
 
     private StageContext context(Compression compression) {
         return TestStageContext.source(
-                bitmap, this::deliver, () -> pass, compression, 64L * PAGE_SIZE); // < RAM, > hot set
+                machine, bitmap, this::deliver, () -> pass, compression, 64L * PAGE_SIZE); // < RAM, > hot set
     }
 
     /** The sink: counts the delta runs of each chunk and loads it into the destination. */
     private void deliver(ByteBuffer[] parts, int offset, int length) {
-        int size = 0;
-        for (int i = offset; i < offset + length; i++) {
-            size += parts[i].remaining();
-        }
-        ByteBuffer chunk = ByteBuffer.allocate(size);
-        for (int i = offset; i < offset + length; i++) {
-            chunk.put(parts[i]);
-        }
-        chunk.flip();
+        ByteBuffer chunk = TestStageContext.chunk(parts, offset, length);
         if (chunk.get(0) == RamSection.PAGES) {
             for (int r = 0; r < chunk.getInt(1); r++) {
                 if (RunEntry.read(chunk, RamSection.runAt(0, r)).kind() == RamSection.RUN_XBZRLE) {

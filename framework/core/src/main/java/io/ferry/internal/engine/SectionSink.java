@@ -43,6 +43,11 @@ final class SectionSink implements ChunkSink {
         emitted(size);
     }
 
+    @Override
+    public boolean emitsAtOnce() {
+        return !spread || out.count() == 1;
+    }
+
     /** RAM's section hands its batches to the channels' writer threads; any other section writes at once. */
     @Override
     public void emitLater(ByteBuffer[] parts, int offset, int length, Runnable released) throws IOException {
