@@ -14,7 +14,7 @@ import javax.net.ssl.SSLException;
 /**
  * TLS over a {@link TimedSocket} with the JDK's {@link SSLEngine}. The engine copies each record's
  * plaintext from the caller's buffers (guest memory) into a 512 KiB network buffer and encrypts it
- * there, so a 1 MiB batch costs three socket writes; it decrypts received records in place and
+ * there, so a 1 MiB write costs three socket writes; it decrypts received records in place and
  * copies their plaintext straight into the caller's buffer when it has room for the whole record.
  * Reads and writes may run on two threads at once (the engine allows concurrent wrap and unwrap).
  * Where the time goes, measured: docs/tls-cost.md.
@@ -247,8 +247,8 @@ final class TlsLink implements Link {
 
     /**
      * How many buffers from {@code first} hold one record's plaintext: the engine looks at every
-     * buffer it is given on every record, so a 1 MiB batch of 4 KiB pages passed whole cost about
-     * a sixth of the sender's time.
+     * buffer it is given on every record, so a 1 MiB batch of 4 KiB pages passed whole (the batch size
+     * then) cost about a sixth of the sender's time.
      */
     private static int recordWindow(ByteBuffer[] srcs, int first, int end) {
         int last = first;

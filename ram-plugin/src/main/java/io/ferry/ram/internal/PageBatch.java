@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * One RAM batch being built and sent: the run table, and the normal runs' data, either copied
- * into a 1 MiB staging buffer or, in a gathering batch, left in guest RAM as views of it. A
+ * into a 512 KiB staging buffer or, in a gathering batch, left in guest RAM as views of it. A
  * staged copy is what the frame's CRC covers while the machine runs (a vCPU may change a page
  * before the socket reads it), and what a compressor works on. A gathering batch is only built
  * while the vCPUs are stopped, and is emitted while the memory's other writers are held
