@@ -34,10 +34,7 @@ class CliTwoProcessIT {
                 .start();
         try (BufferedReader in =
                 new BufferedReader(new InputStreamReader(incoming.getInputStream(), StandardCharsets.UTF_8))) {
-            String first = in.readLine();
-            Matcher uri =
-                    Pattern.compile("waiting for a migration on (tcp:\\S+)").matcher(String.valueOf(first));
-            assertThat(uri.find()).as(first).isTrue();
+            Matcher uri = awaitLine(in, Pattern.compile("waiting for a migration on (tcp:\\S+)"));
             CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> readAll(in));
 
             Process migrate = ferry(("migrate " + uri.group(1) + " --dirty-rate=5000 " + MACHINE).split(" "))
@@ -75,6 +72,19 @@ class CliTwoProcessIT {
         assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(bad.exitValue()).as(badOut).isEqualTo(2);
         assertThat(badOut).contains("incoming takes tcp:HOST:PORT, not 'file:/tmp/x'");
+    }
+
+    /** The first line matching {@code pattern}; fails at the end of the output (log lines may come first). */
+    private static Matcher awaitLine(BufferedReader in, Pattern pattern) throws IOException {
+        StringBuilder seen = new StringBuilder();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            Matcher m = pattern.matcher(line);
+            if (m.find()) {
+                return m;
+            }
+            seen.append(line).append('\n');
+        }
+        throw new AssertionError("no line matching " + pattern + " in:\n" + seen);
     }
 
     private static String state(String output) {

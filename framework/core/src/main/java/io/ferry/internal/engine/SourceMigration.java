@@ -186,11 +186,10 @@ final class SourceMigration extends MigrationBase {
         synchronized (decisionLock) { // an operator's resolve and this report complete the resolution one at a time
             SwitchoverDecision d = decision;
             if (d != null && d.verdict() == SwitchoverDecision.Verdict.COMMITTED && !destinationRuns) {
-                destinationRuns =
-                        true; // (already true where channel 0's REPORT arrived: the usual case, not worth a line)
+                destinationRuns = true; // already true where channel 0's REPORT came first
                 resolution.complete(d);
-                LOG.log(
-                        Level.INFO,
+                LOG.log( // either way is a normal end: a line here only showed which report won the race
+                        Level.DEBUG,
                         what() + ": the destination reports on the decision port that it runs stream " + d.streamHex());
             }
         }
