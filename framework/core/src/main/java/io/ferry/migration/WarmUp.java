@@ -34,8 +34,10 @@ import java.util.concurrent.CompletableFuture;
  * 1,000 frames each), make about 15,000 frames, and those methods are compiled before the warm-up
  * ends. Every third round uses the default frames, so the profile C2 compiles from has seen full
  * batches too and the first real migration does not hit paths compiled as never taken.
- * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): a few
- * rounds of default frames, thousands of 16 KiB records each.
+ * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): ten
+ * rounds of default frames, about 4,000 records of 16 KiB each. With four, the engine's per-record
+ * methods ({@code SSLEngineImpl.writeRecord}, {@code readRecord}) were still compiled by C2 inside
+ * the user's first TLS migration, about 170 ms of compiler time ({@code -XX:+LogCompilation}).
  */
 final class WarmUp {
     /** Guest RAM of each warm-up machine: big enough for the JIT's thresholds, small enough to stay cheap. */
@@ -43,7 +45,7 @@ final class WarmUp {
 
     static final int PLAIN_ROUNDS = 24;
 
-    static final int TLS_ROUNDS = 4;
+    static final int TLS_ROUNDS = 10;
 
     /** Frame size of most plain rounds: the smallest allowed, about 1,000 frames per round of random pages. */
     static final int SMALL_FRAME = 64 << 10;
