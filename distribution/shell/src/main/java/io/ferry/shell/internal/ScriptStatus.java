@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.CommandSessionListener;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
@@ -16,16 +18,21 @@ import org.osgi.service.component.annotations.Component;
  * Lets {@code bin/ferry shell -c ...} (or with commands on standard input) exit non-zero when a
  * command failed: the launcher names a file in the framework property {@value #PROPERTY}, and
  * every failed command line is appended to it as it fails. Felix itself always exits 0.
- * Without the property (an interactive shell) nothing is recorded.
+ * Without the property (an interactive shell) nothing is recorded. Nor is a failure once the
+ * framework is stopping: after the script's last line Gogo's own {@code gosh} command stops the
+ * framework, and sometimes ends with an exception of its own as the shell bundle goes; that is
+ * no command of the script failing (it made two of eighteen runs of a two-command script exit 1).
  */
 @Component(service = CommandSessionListener.class, immediate = true)
 public final class ScriptStatus implements CommandSessionListener {
     static final String PROPERTY = "ferry.shell.status";
 
+    private final BundleContext context;
     private final Path file;
 
     @Activate
     public ScriptStatus(BundleContext context) {
+        this.context = context;
         String name = context.getProperty(PROPERTY);
         this.file = name == null || name.isBlank() ? null : Path.of(name);
     }
@@ -38,8 +45,17 @@ public final class ScriptStatus implements CommandSessionListener {
 
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
-        if (file != null) {
+        if (file != null && !frameworkStopping()) {
             append(command + "\t" + exception.getMessage() + "\n");
+        }
+    }
+
+    private boolean frameworkStopping() {
+        try {
+            Bundle system = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
+            return system == null || system.getState() == Bundle.STOPPING;
+        } catch (IllegalStateException e) { // this bundle's context is no longer valid: it is being stopped
+            return true;
         }
     }
 
