@@ -18,8 +18,8 @@ public final class WritesHeld implements AutoCloseable {
     @Override
     public void close() {
         if (open) {
+            lock.unlock(); // first: from another thread it throws, and the hold stays open and closable
             open = false;
-            lock.unlock();
         }
     }
 }

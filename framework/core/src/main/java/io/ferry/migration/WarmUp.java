@@ -27,11 +27,11 @@ import java.util.concurrent.CompletableFuture;
  * frame (framing, checksum calls, a RAM batch's decoding and apply) is compiled by C2 only after
  * thousands of calls, and 1 MiB frames would need gigabytes of warm-up to get there; a user's
  * first migrations then shared the two cores with the compiler. How many calls it takes depends on
- * the compile queue, which the warm-up itself keeps long: with twelve rounds (about 6,400 frames)
+ * the compile queue, which the warm-up itself keeps long: with twelve rounds (about 8,400 frames)
  * the per-frame methods reached C2 only at 8,700-10,900 calls, inside the user's first two 1 GiB
  * migrations (193 ms of C2 time for {@code SectionSink.emitLater} alone, read from
  * {@code -XX:+LogCompilation}). Twenty-four rounds, the small ones mostly of random pages (about
- * 1,000 frames each), make about 15,000 frames, and those methods are compiled before the warm-up
+ * 1,400 frames each), make about 20,000 frames, and those methods are compiled before the warm-up
  * ends. Every third round uses the default frames, so the profile C2 compiles from has seen full
  * batches too and the first real migration does not hit paths compiled as never taken.
  * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): ten
@@ -47,7 +47,7 @@ final class WarmUp {
 
     static final int TLS_ROUNDS = 10;
 
-    /** Frame size of most plain rounds: the smallest allowed, about 1,000 frames per round of random pages. */
+    /** Frame size of most plain rounds: the smallest allowed, 12 pages a batch, about 1,400 frames per round of random pages. */
     static final int SMALL_FRAME = 64 << 10;
 
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(2);

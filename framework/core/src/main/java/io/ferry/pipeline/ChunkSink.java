@@ -39,10 +39,13 @@ public interface ChunkSink {
     }
 
     /**
-     * Whether {@link #emitLater} always writes the chunk before it returns, as the default does:
-     * then a caller may hand over buffers that must not change only until it returns (RAM's
-     * sender hands guest pages themselves while writes are held). False on a several-channel
-     * migration's RAM section, whose extra channels write on threads of their own.
+     * Whether {@link #emitLater} always writes the chunk before it returns, as the default does,
+     * and without first waiting for bandwidth: then a caller may hand over buffers that must not
+     * change only until it returns, and hold something meanwhile (RAM's sender hands guest pages
+     * themselves while every other writer of guest RAM waits). False on a several-channel
+     * migration's RAM section, whose extra channels write on threads of their own, and under a
+     * bandwidth limit, whose waits would hold those writers too. A sink whose {@code emitLater}
+     * may write later must say false.
      */
     default boolean emitsAtOnce() {
         return true;

@@ -22,12 +22,17 @@ class WritesHeldTest {
                 a -> a.zero(12288, 4096));
         memory.untracked().writeLong(12288, -1);
         for (Consumer<MemoryAccess> write : writes) {
-            WritesHeld held = memory.holdWrites();
+            String before = memory.digest();
             Thread device = new Thread(() -> write.accept(memory.untracked("nic0")), "nic0-dma");
-            device.start();
-            awaitState(device, Thread.State.WAITING);
-            assertThat(device.isAlive()).as("the write waits while held").isTrue();
-            held.close();
+            WritesHeld held = memory.holdWrites();
+            try {
+                device.start();
+                awaitState(device, Thread.State.WAITING);
+                assertThat(device.isAlive()).as("the write waits while held").isTrue();
+                assertThat(memory.digest()).as("nothing written while held").isEqualTo(before);
+            } finally {
+                held.close();
+            }
             device.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
             assertThat(device.isAlive()).as("the write lands once let in").isFalse();
         }
@@ -41,10 +46,13 @@ class WritesHeldTest {
     void aVcpusWriteIsNotHeldBecauseWritesAreOnlyHeldWhileTheVcpusAreStopped() throws Exception {
         Thread vcpu = new Vcpu.VcpuThread(() -> memory.tracked().writeLong(64, 7), "ferry-vcpu-test");
         WritesHeld held = memory.holdWrites();
-        vcpu.start();
-        vcpu.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
-        assertThat(vcpu.isAlive()).isFalse();
-        held.close();
+        try {
+            vcpu.start();
+            vcpu.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+            assertThat(vcpu.isAlive()).isFalse();
+        } finally {
+            held.close();
+        }
         assertThat(memory.untracked().readLong(64)).isEqualTo(7);
     }
 

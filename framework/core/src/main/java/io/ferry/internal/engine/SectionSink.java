@@ -45,7 +45,7 @@ final class SectionSink implements ChunkSink {
 
     @Override
     public boolean emitsAtOnce() {
-        return !spread || out.count() == 1;
+        return (!spread || out.count() == 1) && !throttle.isLimited();
     }
 
     /** RAM's section hands its batches to the channels' writer threads; any other section writes at once. */
