@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.ToLongFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -302,6 +303,10 @@ final class BenchCommand implements Callable<Integer> {
                 HeapPeak.retainedBytes() / 1048576.0);
     }
 
+    private static long median(FerryRun.Result[] runs, ToLongFunction<FerryRun.Result> figure) {
+        return BenchCase.median(Arrays.stream(runs).mapToLong(figure).toArray());
+    }
+
     private void printTable(
             PrintWriter out,
             List<BenchCase> cases,
@@ -334,18 +339,14 @@ final class BenchCommand implements Callable<Integer> {
                     "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d %8d%n",
                     c.label(),
                     median,
-                    java.util.Arrays.stream(t).min().orElse(0),
-                    java.util.Arrays.stream(t).max().orElse(0),
+                    Arrays.stream(t).min().orElse(0),
+                    Arrays.stream(t).max().orElse(0),
                     BenchCase.mibPerSecond(c.size(), median),
                     wire.get(c),
                     qemuMedian,
                     ratio,
-                    BenchCase.median(Arrays.stream(results.get(c))
-                            .mapToLong(FerryRun.Result::cpuMillis)
-                            .toArray()),
-                    BenchCase.median(Arrays.stream(results.get(c))
-                            .mapToLong(FerryRun.Result::jitMillis)
-                            .toArray()));
+                    median(results.get(c), FerryRun.Result::cpuMillis),
+                    median(results.get(c), FerryRun.Result::jitMillis));
         }
         out.println(
                 "QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
