@@ -37,11 +37,11 @@ import java.util.concurrent.TimeUnit;
  * <p>While the machine runs, page data is copied into a staging buffer first: a vCPU may
  * change a page between the frame's checksum and the socket's read of it, so the checksum must
  * cover a copy (a torn copy is harmless: the page is dirty again and goes out in a later pass).
- * While the vCPUs are stopped (a paused machine, or the final pass), with one channel, no bandwidth
- * limit ({@link ChunkSink#emitsAtOnce()}) and neither compression nor XBZRLE in the pass, the batch instead gathers the pages from guest RAM itself,
- * and is written while every other writer of the memory is held
- * ({@link GuestMemory#holdWrites()}), so nothing can change them between checksum and socket. That
- * saves a copy of every page: 1 GiB of random pages from a paused machine went over loopback in
+ * While the vCPUs are stopped (a paused machine, or the final pass), with one channel, no
+ * bandwidth limit ({@link ChunkSink#emitsAtOnce()}) and neither compression nor XBZRLE in the
+ * pass, the batch instead gathers the pages from guest RAM itself, and is written while every
+ * other writer of the memory is held ({@link GuestMemory#holdWrites()}), so nothing can change
+ * them between checksum and socket. That saves a copy of every page: 1 GiB of random pages from a paused machine went over loopback in
  * medians of 270-324 ms against 323-404 ms staged (ARCHITECTURE.md, "The RAM data path").
  *
  * <p>With compression on, batches are compressed on a helper thread while the migration thread
