@@ -3,6 +3,7 @@ package io.ferry.machine;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Reusable views of guest pages for the migration data path: a view is a duplicate of a block's
@@ -56,8 +57,8 @@ public final class PageViews {
     }
 
     /**
-     * A view of {@code count} pages from global page {@code page} on, positioned at the first
-     * byte. The run must lie within one segment ({@link #contiguousPages}).
+     * A read-only, little-endian view of {@code count} pages from global page {@code page} on,
+     * positioned at the first byte. The run must lie within one segment ({@link #contiguousPages}).
      */
     public ByteBuffer view(long page, int count) {
         RamBlock b = blockOf(page);
@@ -70,7 +71,8 @@ public final class PageViews {
         cursors[b.index()][seg] = (slot + 1) % capacity;
         ByteBuffer v = pool[slot];
         if (v == null) {
-            v = b.segmentAt(offset).duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            // Read-only: a write through a view would bypass the write gate of GuestMemory.holdWrites().
+            v = b.segmentAt(offset).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
             pool[slot] = v;
         }
         checkArgument(end <= v.capacity(), "run of %s pages from page %s crosses a segment", count, page);
