@@ -47,4 +47,17 @@ class WarmUpTest {
         }
         assertThat(warmUp.get(3, TimeUnit.MINUTES)).isPositive(); // it stopped after its round, without failing
     }
+
+    @Test
+    void stoppingTheWarmUpLetsTheRoundInProgressFinishAndStartsNoOther() throws Exception {
+        CompletableFuture<Duration> warmUp = migrator.warmUp();
+        assertThat(migrator.stopWarmUps(Duration.ofMinutes(2))).isTrue();
+        assertThat(warmUp).isDone();
+        assertThat(warmUp.get()).isPositive(); // ended normally: no round was cut short
+    }
+
+    @Test
+    void stoppingWithoutAWarmUpReturnsAtOnce() throws Exception {
+        assertThat(migrator.stopWarmUps(Duration.ZERO)).isTrue();
+    }
 }

@@ -62,4 +62,17 @@ class ShellExitCodeIT {
                 .doesNotContain("InvocationTargetException")
                 .doesNotContain("Cannot coerce");
     }
+
+    @Test
+    void aShortScriptEndsQuietlyWhileTheWarmUpIsStillRunning() throws Exception {
+        // The script ends in about a second, inside the process warm-up's few seconds: shutting
+        // down stops the warm-up and lets the plugins go without a warning for each.
+        Run run = shell("ferry:plugins");
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(run.output())
+                .contains("gosh: stopping shell and framework")
+                .doesNotContain("WARNING")
+                .doesNotContain("left")
+                .doesNotContain("ended:");
+    }
 }

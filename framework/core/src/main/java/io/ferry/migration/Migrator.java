@@ -16,12 +16,17 @@ import io.ferry.transport.Transports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -115,6 +120,35 @@ public final class Migrator {
                                 ? new WarmUp(this, loopback).startAfter(warmUp())
                                 : w)
                 .done();
+    }
+
+    /**
+     * Stops the warm-ups started so far by {@link #warmUp()} and {@link #warmUp(TransportOptions)}:
+     * none of them starts a round after this, and this waits (at most {@code bound}) for the rounds in progress to end,
+     * so a host shutting down does not cut one short (it would fail and log why). A stopped warm-up
+     * completes normally, with the time it ran; one not yet started runs no round.
+     *
+     * @return whether every warm-up had ended within {@code bound}
+     */
+    public boolean stopWarmUps(Duration bound) throws InterruptedException {
+        checkNotNull(bound, "bound");
+        List<WarmUp> all = new ArrayList<>(tlsWarmUps.values());
+        WarmUp plain = warmUp.get();
+        if (plain != null) {
+            all.add(plain);
+        }
+        all.forEach(WarmUp::yieldTo);
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (WarmUp w : all) {
+            try {
+                w.done().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException e) {
+                // It failed: it has ended all the same.
+            } catch (TimeoutException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

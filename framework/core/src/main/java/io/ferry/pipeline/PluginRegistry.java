@@ -54,13 +54,29 @@ public final class PluginRegistry {
         plugins.add(checkNotNull(plugin, "plugin"));
     }
 
-    /** Removes {@code plugin} and tells the listeners (the migrations that use it). */
+    /**
+     * Removes {@code plugin} and tells the listeners (the migrations that use it). If it has device
+     * models, a warning says that machines with its devices cannot migrate until it is back.
+     */
     public boolean remove(MigrationPlugin plugin) {
+        return remove(plugin, Level.WARNING);
+    }
+
+    /**
+     * As {@link #remove}, for a host that is shutting down: every plugin leaves then, none comes
+     * back in this process, and a warning for each would be noise, so the departure is logged at
+     * {@code DEBUG}. Migrations that use the plugin still fail as with {@link #remove}.
+     */
+    public boolean removeAtShutdown(MigrationPlugin plugin) {
+        return remove(plugin, Level.DEBUG);
+    }
+
+    private boolean remove(MigrationPlugin plugin, Level level) {
         boolean removed = plugins.remove(plugin);
         if (removed) {
             if (!plugin.deviceModels().isEmpty()) {
                 LOG.log(
-                        Level.WARNING,
+                        level,
                         "plugin " + plugin.name() + " left: a machine with one of its devices cannot migrate"
                                 + " until it is back or the device is detached");
             }

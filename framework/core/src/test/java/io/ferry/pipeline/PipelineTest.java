@@ -249,6 +249,18 @@ class PipelineTest {
     }
 
     @Test
+    void aPluginThatLeavesAtShutdownStillFailsTheMigrationsUsingIt() {
+        MigrationPlugin a = plugin("a", r -> {});
+        PluginRegistry registry = PluginRegistry.of(a);
+        List<String> left = new java.util.ArrayList<>();
+        registry.addListener(p -> left.add(p.name()));
+        assertThat(registry.removeAtShutdown(a)).isTrue();
+        assertThat(registry.removeAtShutdown(a)).isFalse();
+        assertThat(left).containsExactly("a");
+        assertThat(registry.snapshot()).isEmpty();
+    }
+
+    @Test
     void aPluginRegistersItsDevicesDirtyLogsWithTheSourcePipeline() {
         DirtyLog blk = new DirtyLog("blk0", machine.memory().pages());
         DirtyLog net = new DirtyLog("net0", machine.memory().pages());

@@ -4,6 +4,12 @@ import io.ferry.migration.MigrationService;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -18,8 +24,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  */
 @Component(service = MigrationService.class, immediate = true)
 public final class MigrationServiceComponent implements MigrationService {
+    private static final Logger LOG = System.getLogger(MigrationServiceComponent.class.getName());
+
+    /** How long a stopping framework waits for a warm-up round in progress (one takes well under a second). */
+    private static final Duration WARM_UP_STOP_BOUND = Duration.ofSeconds(5);
+
     private final PluginRegistry registry = new PluginRegistry();
     private final Migrator migrator = new Migrator(registry);
+    private volatile BundleContext context;
 
     @Reference(
             cardinality = ReferenceCardinality.MULTIPLE,
@@ -30,8 +42,42 @@ public final class MigrationServiceComponent implements MigrationService {
         registry.add(plugin);
     }
 
+    /**
+     * While the framework stops, the plugins leave one after another with the warm-up perhaps
+     * still running (a short script ends within its few seconds): the warm-up is stopped first, so
+     * no round of it fails on a missing plugin, and the departures are not warnings then.
+     */
     void removePlugin(MigrationPlugin plugin) {
-        registry.remove(plugin);
+        if (frameworkStopping()) {
+            stopWarmUps();
+            registry.removeAtShutdown(plugin);
+        } else {
+            registry.remove(plugin);
+        }
+    }
+
+    private boolean frameworkStopping() {
+        BundleContext c = context;
+        if (c == null) {
+            return false;
+        }
+        try {
+            return c.getBundle(Constants.SYSTEM_BUNDLE_ID).getState() == Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true; // this bundle's context is no longer valid: it is going away
+        }
+    }
+
+    private void stopWarmUps() {
+        try {
+            if (!migrator.stopWarmUps(WARM_UP_STOP_BOUND)) {
+                LOG.log(
+                        Level.DEBUG,
+                        "a warm-up round still runs after " + WARM_UP_STOP_BOUND + "; the framework stops anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -41,7 +87,8 @@ public final class MigrationServiceComponent implements MigrationService {
      * makes it stop after its round.
      */
     @Activate
-    void activate() {
+    void activate(BundleContext context) {
+        this.context = context;
         if (Migrator.warmUpEnabled()) {
             migrator.warmUp();
         }
