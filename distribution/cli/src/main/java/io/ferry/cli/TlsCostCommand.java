@@ -82,7 +82,7 @@ final class TlsCostCommand implements Callable<Integer> {
     }
 
     /** What one run took: wall time and the CPU time of the whole process (both ends), in ms. */
-    private record Run(long millis, long cpuMillis) {}
+    private record Run(long millis, long cpuMillis, long jitMillis) {}
 
     @Override
     public Integer call() throws Exception {
@@ -172,7 +172,7 @@ final class TlsCostCommand implements Callable<Integer> {
                 destination,
                 BenchCase.State.paused,
                 recording(negotiated, c));
-        return new Run(r.millis(), r.cpuMillis());
+        return new Run(r.millis(), r.cpuMillis(), r.jitMillis());
     }
 
     /** An endpoint view that records how each TLS channel it accepts was secured (version and cipher suite). */
@@ -212,7 +212,8 @@ final class TlsCostCommand implements Callable<Integer> {
         out.println("TLS negotiated: " + String.join("; ", negotiated) + " (mutual authentication, tls-authz " + AUTHZ
                 + ")");
         StringBuilder coldLine = new StringBuilder("cold (each case's first migration in this process):");
-        cold.forEach((c, r) -> coldLine.append(String.format(Locale.ROOT, " %s %d ms;", c.label(), r.millis())));
+        cold.forEach((c, r) -> coldLine.append(
+                String.format(Locale.ROOT, " %s %d ms (%d ms compiling);", c.label(), r.millis(), r.jitMillis())));
         out.println(coldLine.substring(0, coldLine.length() - 1));
         out.printf(
                 Locale.ROOT,
@@ -221,23 +222,27 @@ final class TlsCostCommand implements Callable<Integer> {
                 warmUps,
                 runs);
         out.printf(
-                "%-15s %10s %7s %7s %9s %12s  %s%n",
-                "case", "median ms", "min ms", "max ms", "MiB/s", "CPU ms med.", "runs (ms)");
+                "%-15s %10s %7s %7s %9s %12s %12s  %s%n",
+                "case", "median ms", "min ms", "max ms", "MiB/s", "CPU ms med.", "JIT ms med.", "runs (ms)");
         for (Case c : cases) {
             long[] ms = timed.get(c).stream().mapToLong(Run::millis).toArray();
             long median = BenchCase.median(ms);
             out.printf(
                     Locale.ROOT,
-                    "%-15s %10d %7d %7d %9.0f %12d  %s%n",
+                    "%-15s %10d %7d %7d %9.0f %12d %12d  %s%n",
                     c.label(),
                     median,
                     Arrays.stream(ms).min().orElse(0),
                     Arrays.stream(ms).max().orElse(0),
                     BenchCase.mibPerSecond(ram, median),
                     cpuMedian(timed.get(c)),
+                    BenchCase.median(
+                            timed.get(c).stream().mapToLong(Run::jitMillis).toArray()),
                     Arrays.toString(ms));
         }
-        out.println("CPU ms: user + system time of the whole process (source and destination) during the run, median.");
+        out.println("CPU ms: user + system time of the whole process (source and destination) during the run, median;"
+                + " JIT ms (\"compiling\" on the cold line): the JIT compiler's time during the run, on code the"
+                + " warm-up left to it.");
         for (Case c : cases) {
             if (c.tls()) {
                 Case p = new Case(false, c.channels());

@@ -67,7 +67,11 @@ class TrustCommandsTest {
                 .containsPattern("plain TCP 1ch +\\d+ +\\d+")
                 .containsPattern("TLS 1.3 2ch +\\d+ +\\d+")
                 .contains("TLS negotiated: TLSv1.3 TLS_AES_128_GCM_SHA256 (mutual authentication")
-                .containsPattern("cold \\(each case's first migration in this process\\): plain TCP 1ch \\d+ ms")
+                .containsPattern(
+                        "cold \\(each case's first migration in this process\\): plain TCP 1ch \\d+ ms \\(\\d+ ms"
+                                + " compiling\\);")
+                .containsPattern("; TLS 1.3 2ch \\d+ ms \\(\\d+ ms compiling\\)\n")
+                .containsPattern("case +median ms +min ms +max ms +MiB/s +CPU ms med\\. +JIT ms med\\.")
                 .containsPattern("TLS cost, 1 channel\\(s\\): [+-]\\d+\\.\\d% time")
                 .containsPattern("TLS cost, 2 channel\\(s\\): [+-]\\d+\\.\\d% time");
     }

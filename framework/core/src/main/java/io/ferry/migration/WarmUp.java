@@ -35,7 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * ends. Every third round uses the default frames, so the profile C2 compiles from has seen full
  * batches too and the first real migration does not hit paths compiled as never taken.
  * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): ten
- * rounds of default frames, about 4,000 records of 16 KiB each. With four, the engine's per-record
+ * rounds of default frames, about 4,000 records of 16 KiB a round. With four, the engine's per-record
  * methods ({@code SSLEngineImpl.writeRecord}, {@code readRecord}) were still compiled by C2 inside
  * the user's first TLS migration, about 170 ms of compiler time ({@code -XX:+LogCompilation}).
  */
@@ -59,6 +59,12 @@ final class WarmUp {
     static final Duration COMPILER_LIMIT = Duration.ofSeconds(5);
 
     private static final Duration COMPILER_POLL = Duration.ofMillis(20);
+
+    /** The most rounds run after the JIT's first quiet, each followed by another quiet. */
+    static final int SETTLE_ROUNDS = 3;
+
+    /** A settling round that compiles less than this ends the warm-up. */
+    static final Duration SETTLED = Duration.ofMillis(30);
 
     private final Migrator migrator;
     private final TransportOptions transport;
@@ -113,9 +119,38 @@ final class WarmUp {
                 migrate(source, destination, round % 2 == 1, small ? SMALL_FRAME : DEFAULT_MAX_FRAME_SIZE);
             }
             awaitCompilerQuiet();
+            settle(source, destination, rounds);
             done.complete(Duration.ofNanos(System.nanoTime() - start));
         } catch (Exception | Error e) {
             done.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Runs rounds of default frames, each followed by {@link #awaitCompilerQuiet}, until one
+     * compiles less than {@link #SETTLED} (at most {@link #SETTLE_ROUNDS}). C2's thresholds grow
+     * with the length of its queue ({@code -XX:Tier4LoadFeedback}), and the rounds keep that queue
+     * long, so methods as hot as C2 normally asks for were not queued yet when the rounds ended:
+     * the first real migration crossed the normal thresholds and compiled them, on the cores the
+     * stream needs. Read from {@code -XX:+LogCompilation} in the first 1 GiB TLS migration of
+     * {@code ferry tls-cost}: 382 ms of compiling, {@code ECOperations.setDouble} of the handshake
+     * at 20,736 calls and {@code TimedSocket.read} at 19,677 among them. A round after the queue
+     * has drained crosses those thresholds itself.
+     */
+    private void settle(GuestMemory source, GuestMemory destination, int round) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        for (int i = 0; i < SETTLE_ROUNDS && !yielded; i++) {
+            long compiledBefore = jit.getTotalCompilationTime();
+            MemoryFill.random(source, round + i, 0);
+            MemoryFill.zero(destination);
+            migrate(source, destination, i % 2 == 1, DEFAULT_MAX_FRAME_SIZE);
+            awaitCompilerQuiet();
+            if (jit.getTotalCompilationTime() - compiledBefore < SETTLED.toMillis()) {
+                return;
+            }
         }
     }
 
