@@ -46,6 +46,18 @@ class MemoryReleaseTest {
                 .hasMessageContaining("guest RAM of 1073741824.0 MiB does not fit");
     }
 
+    @Test
+    void guestRamDroppedWithoutClosingItsMachineDoesNotCountAgainstTheNextOnce() {
+        // A budget that holds one 64 MiB block but not two: the dropped block must be reclaimed
+        // (collected, its cleaner run) for the check to pass, as the JDK does before it refuses a
+        // direct allocation.
+        long budget = directUsed() + RAM + (RAM / 2);
+        java.nio.ByteBuffer dropped = java.nio.ByteBuffer.allocateDirect((int) RAM);
+        assertThat(dropped.capacity()).isEqualTo((int) RAM);
+        dropped = null;
+        HostMemory.checkFits(RAM, budget);
+    }
+
     private static long directUsed() {
         return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(p -> p.getName().equals("direct"))
