@@ -32,7 +32,7 @@ final class HostMemory {
 
     /** As {@link #checkFits(long)} against a direct-memory limit of {@code maxDirect} bytes. */
     static void checkFits(long bytes, long maxDirect) {
-        if (!fits(bytes, maxDirect)) {
+        if (!fits(bytes, maxDirect) && reclaimCouldHelp(bytes, maxDirect)) {
             reclaim(bytes, maxDirect);
         }
         long directLeft = maxDirect - directUsed();
@@ -61,11 +61,18 @@ final class HostMemory {
         return bytes <= maxDirect - directUsed() && (available.isEmpty() || bytes <= available.getAsLong());
     }
 
+    /** Whether freeing all direct memory now in use could make {@code bytes} fit. */
+    private static boolean reclaimCouldHelp(long bytes, long maxDirect) {
+        OptionalLong available = available();
+        return bytes <= maxDirect && (available.isEmpty() || bytes <= available.getAsLong() + directUsed());
+    }
+
     /**
      * Guest RAM dropped without closing its machine (a program that builds {@link GuestMemory}
      * itself, as {@code ferry bench} does) stays allocated until the collector finds it: asks for a
-     * collection and waits for the cleaners (at most {@link #RECLAIM_WAIT}), as the JDK does before
-     * it refuses a direct allocation, so such memory is not counted against the next machine.
+     * collection and waits for the cleaners (at most {@link #RECLAIM_WAIT} after the collection, for
+     * each block checked), as the JDK does before it refuses a direct allocation, so such memory is
+     * not counted against the next machine. An interrupt ends the wait (the flag stays set).
      */
     private static void reclaim(long bytes, long maxDirect) {
         System.gc();

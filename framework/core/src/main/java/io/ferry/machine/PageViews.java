@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Reusable views of guest pages for the migration data path: a view is a duplicate of a block's
- * segment whose position and limit are moved onto the requested pages, so taking a view
+ * Reusable views of guest pages for the migration data path: a view is a read-only duplicate of a
+ * block's segment whose position and limit are moved onto the requested pages, so taking a view
  * allocates nothing once the pool is warm.
  *
  * <p>Views are handed out round-robin per segment: a view stays valid until {@code capacity}

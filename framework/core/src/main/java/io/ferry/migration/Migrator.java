@@ -24,9 +24,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -55,6 +52,8 @@ public final class Migrator {
     private final AtomicReference<WarmUp> warmUp = new AtomicReference<>();
     /** TLS warm-ups by the credentials they use. */
     private final Map<Path, WarmUp> tlsWarmUps = new ConcurrentHashMap<>();
+
+    private volatile boolean warmUpsStopped;
 
     public Migrator(PluginRegistry registry) {
         this.registry = checkNotNull(registry, "registry");
@@ -91,9 +90,19 @@ public final class Migrator {
     public CompletableFuture<Duration> warmUp() {
         WarmUp w = new WarmUp(this, TransportOptions.defaults());
         if (warmUp.compareAndSet(null, w)) {
-            w.start();
+            launch(w, () -> w.start());
         }
         return warmUp.get().done();
+    }
+
+    /** Starts {@code w} yielded (it then runs no round) if the warm-ups were stopped before it was registered. */
+    private WarmUp launch(WarmUp w, Runnable starter) {
+        // Registered before this read; stopWarmUps sets the flag before it collects: one of them sees the other.
+        if (warmUpsStopped) {
+            w.yieldTo();
+        }
+        starter.run();
+        return w;
     }
 
     /**
@@ -114,24 +123,28 @@ public final class Migrator {
         TransportOptions loopback = transport.with("tls-authz", "");
         // A warm-up that failed (credentials not there yet, say) is tried again on the next call.
         return tlsWarmUps
-                .compute(
-                        transport.tlsCreds().orElseThrow(),
-                        (creds, w) -> w == null || w.done().isCompletedExceptionally()
-                                ? new WarmUp(this, loopback).startAfter(warmUp())
-                                : w)
+                .compute(transport.tlsCreds().orElseThrow(), (creds, w) -> {
+                    if (w != null && !w.done().isCompletedExceptionally()) {
+                        return w;
+                    }
+                    WarmUp tls = new WarmUp(this, loopback);
+                    return launch(tls, () -> tls.startAfter(warmUp()));
+                })
                 .done();
     }
 
     /**
-     * Stops the warm-ups started so far by {@link #warmUp()} and {@link #warmUp(TransportOptions)}:
-     * none of them starts a round after this, and this waits (at most {@code bound}) for the rounds in progress to end,
-     * so a host shutting down does not cut one short (it would fail and log why). A stopped warm-up
-     * completes normally, with the time it ran; one not yet started runs no round.
+     * Stops this migrator's warm-ups ({@link #warmUp()}, {@link #warmUp(TransportOptions)}), for a
+     * host shutting down: none starts a round after this, those asked for later run none, and this
+     * waits (at most {@code bound} in all) for the round in progress to end, so it is not cut short
+     * (it would fail and log why). A stopped warm-up completes normally, with the time it ran
+     * ({@link Duration#ZERO} if it ran no round).
      *
      * @return whether every warm-up had ended within {@code bound}
      */
     public boolean stopWarmUps(Duration bound) throws InterruptedException {
         checkNotNull(bound, "bound");
+        warmUpsStopped = true;
         List<WarmUp> all = new ArrayList<>(tlsWarmUps.values());
         WarmUp plain = warmUp.get();
         if (plain != null) {
@@ -140,11 +153,7 @@ public final class Migrator {
         all.forEach(WarmUp::yieldTo);
         long deadline = System.nanoTime() + bound.toNanos();
         for (WarmUp w : all) {
-            try {
-                w.done().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                // It failed: it has ended all the same.
-            } catch (TimeoutException e) {
+            if (!w.awaitEnd(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 return false;
             }
         }

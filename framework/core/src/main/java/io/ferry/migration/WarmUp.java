@@ -14,6 +14,8 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The process warm-up of {@link Migrator#warmUp()}: a few small migrations between two throwaway
@@ -69,7 +71,14 @@ final class WarmUp {
     private final Migrator migrator;
     private final TransportOptions transport;
     private final CompletableFuture<Duration> done = new CompletableFuture<>();
+    /** Counted down when the rounds' thread ends: {@link #done} is handed out, and callers may complete it. */
+    private final CountDownLatch ended = new CountDownLatch(1);
+
     private volatile boolean yielded;
+    /** The last round's machines: closing them frees the warm-up's guest RAM when it ends. */
+    private Machine lastSource;
+
+    private Machine lastDestination;
 
     /** Rounds over {@code transport}: plain TCP, or TLS with a host's credentials (it is both ends). */
     WarmUp(Migrator migrator, TransportOptions transport) {
@@ -101,6 +110,11 @@ final class WarmUp {
         return done;
     }
 
+    /** Waits at most {@code bound} for the rounds' thread to end; whether it has. */
+    boolean awaitEnd(Duration bound) throws InterruptedException {
+        return ended.await(bound.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     /** A real migration starts: finish the round in progress and run no more, so as not to compete with it. */
     void yieldTo() {
         yielded = true;
@@ -109,6 +123,10 @@ final class WarmUp {
     private void run() {
         long start = System.nanoTime();
         try {
+            if (yielded) { // yielded or stopped before it started: no round, no guest RAM
+                done.complete(Duration.ZERO);
+                return;
+            }
             GuestMemory source = GuestMemory.of(RAM);
             GuestMemory destination = GuestMemory.of(RAM);
             int rounds = transport.tls() ? TLS_ROUNDS : PLAIN_ROUNDS;
@@ -125,9 +143,13 @@ final class WarmUp {
             }
             awaitCompilerQuiet();
             settle(source, destination, rounds);
+            // Only after rounds that all completed: a migration cut short may still touch the memory.
+            closeLastMachines();
             done.complete(Duration.ofNanos(System.nanoTime() - start));
         } catch (Exception | Error e) {
             done.completeExceptionally(e);
+        } finally {
+            ended.countDown();
         }
     }
 
@@ -150,7 +172,7 @@ final class WarmUp {
         }
         for (int i = 0; i < SETTLE_ROUNDS && !yielded; i++) {
             long compiledBefore = jit.getTotalCompilationTime();
-            for (int channels = 1; channels <= 2; channels++) {
+            for (int channels = 1; channels <= 2 && !yielded; channels++) {
                 MemoryFill.random(source, round + i, 0);
                 MemoryFill.zero(destination);
                 migrate(source, destination, (i + channels) % 2 == 0, DEFAULT_MAX_FRAME_SIZE, channels);
@@ -191,13 +213,23 @@ final class WarmUp {
     }
 
     /**
-     * Two channels in a quarter of the plain rounds and half the TLS ones: their writer threads and
-     * the destination's second reader run code a single channel never reaches, and without these
+     * Two channels in a quarter of the plain rounds (2, 7, 10, 15, 18, 23) and half the TLS ones
+     * (1, 2, 5, 6, 9), paused and running sources alike: their writer threads and the
+     * destination's second reader run code a single channel never reaches, and without these
      * rounds a user's first two-channel migration compiled it (plain 116-261 ms, TLS 452-1,743 ms
      * of compiling in the first 1 GiB two-channel migration of {@code ferry tls-cost --channels 1,2}).
      */
     private int channels(int round) {
-        return (transport.tls() ? round % 4 >= 2 : round % 4 == 3) ? 2 : 1;
+        int phase = transport.tls() ? round % 4 : round % 8;
+        boolean two = transport.tls() ? phase == 1 || phase == 2 : phase == 2 || phase == 7;
+        return two ? 2 : 1;
+    }
+
+    private void closeLastMachines() {
+        if (lastSource != null) {
+            lastSource.close();
+            lastDestination.close();
+        }
     }
 
     private void migrate(
@@ -209,7 +241,8 @@ final class WarmUp {
                 .withMaxFrameSize(frameSize)
                 .withChannels(channels);
         // Not closed: closing a machine frees its guest RAM, and the rounds reuse both memories
-        // (touched once, so no round pays first-touch page faults). They hold no thread.
+        // (touched once, so no round pays first-touch page faults). They hold no thread. The last
+        // round's are closed when the warm-up ends (closeLastMachines).
         Machine source = Machine.create("ferry-warm-up", sourceRam);
         Machine destination = Machine.incoming("ferry-warm-up-destination", destinationRam);
         try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), transport)) {
@@ -228,5 +261,7 @@ final class WarmUp {
                     g.status(),
                     out.failure().or(in::failure).map(Throwable::getMessage).orElse("-"));
         }
+        lastSource = source;
+        lastDestination = destination;
     }
 }

@@ -47,7 +47,7 @@ class MemoryReleaseTest {
     }
 
     @Test
-    void guestRamDroppedWithoutClosingItsMachineDoesNotCountAgainstTheNextOnce() {
+    void guestRamDroppedWithoutClosingItsMachineDoesNotCountAgainstTheNextOne() {
         // A budget that holds one 64 MiB block but not two: the dropped block must be reclaimed
         // (collected, its cleaner run) for the check to pass, as the JDK does before it refuses a
         // direct allocation.

@@ -6,10 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class PageViewsTest {
     private final GuestMemory memory = GuestMemory.of(1 << 20);
+
+    @AfterEach
+    void free() {
+        memory.release(); // now, not at some later collection that could disturb another test's figures
+    }
 
     @Test
     void aViewCoversTheRequestedPagesAndReadsWhatTheGuestWrote() {

@@ -249,15 +249,77 @@ class PipelineTest {
     }
 
     @Test
-    void aPluginThatLeavesAtShutdownStillFailsTheMigrationsUsingIt() {
-        MigrationPlugin a = plugin("a", r -> {});
-        PluginRegistry registry = PluginRegistry.of(a);
-        List<String> left = new java.util.ArrayList<>();
-        registry.addListener(p -> left.add(p.name()));
-        assertThat(registry.removeAtShutdown(a)).isTrue();
-        assertThat(registry.removeAtShutdown(a)).isFalse();
-        assertThat(left).containsExactly("a");
-        assertThat(registry.snapshot()).isEmpty();
+    void aPluginWithDevicesThatLeavesWarnsButNotAtShutdownAndTellsTheMigrationsEitherWay() {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(PluginRegistry.class.getName());
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Level levelBefore = log.getLevel();
+        log.setLevel(java.util.logging.Level.ALL);
+        log.addHandler(capture);
+        try {
+            MigrationPlugin running = withDevice("net");
+            MigrationPlugin stopping = withDevice("blk");
+            PluginRegistry registry = PluginRegistry.of(running, stopping);
+            List<String> left = new java.util.ArrayList<>();
+            registry.addListener(p -> left.add(p.name()));
+
+            assertThat(registry.remove(running)).isTrue();
+            assertThat(registry.removeAtShutdown(stopping)).isTrue();
+            assertThat(registry.removeAtShutdown(stopping)).isFalse();
+
+            assertThat(left).as("the migrations hear of both").containsExactly("net", "blk");
+            assertThat(records)
+                    .extracting(r -> r.getLevel() + " " + r.getMessage())
+                    .containsExactly(
+                            "WARNING plugin net left: a machine with one of its devices cannot migrate until it is"
+                                    + " back or the device is detached",
+                            "FINE plugin blk left: a machine with one of its devices cannot migrate until it is"
+                                    + " back or the device is detached");
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(levelBefore);
+        }
+    }
+
+    /** A plugin with one device model, {@code name}, that is never attached. */
+    private static MigrationPlugin withDevice(String name) {
+        return new MigrationPlugin() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public List<DeviceModel> deviceModels() {
+                return List.of(new DeviceModel() {
+                    @Override
+                    public String name() {
+                        return name;
+                    }
+
+                    @Override
+                    public io.ferry.machine.Device attachToSource(Machine m, long seed) {
+                        throw new UnsupportedOperationException("never attached");
+                    }
+
+                    @Override
+                    public io.ferry.machine.Device attachToDestination(Machine m) {
+                        throw new UnsupportedOperationException("never attached");
+                    }
+                });
+            }
+        };
     }
 
     @Test

@@ -64,7 +64,7 @@ public final class FerryCommands {
 
     @Activate
     public FerryCommands(@Reference MigrationService service) {
-        this.session = new ShellSession(service.plugins());
+        this.session = new ShellSession(service.migrator());
     }
 
     /** For tests and plain Java: the commands over {@code session}, every plugin from bundle "-". */

@@ -34,20 +34,27 @@ import java.util.function.Function;
  * message on bad input. Thread-safe.
  */
 final class ShellSession implements AutoCloseable {
-    private final PluginRegistry plugins;
     private final Migrator migrator;
     private Machine machine;
     private TrackedMigration migration;
     private long migrations;
     private MigrationParameters parameters = MigrationParameters.defaults();
 
+    /**
+     * On the framework's migrator (the {@code MigrationService}'s): its warm-ups are the ones the
+     * shell's migrations yield to and that stop with the framework, TLS ones included.
+     */
+    ShellSession(Migrator migrator) {
+        this.migrator = migrator;
+    }
+
+    /** On a migrator of its own, with {@code plugins}. */
     ShellSession(PluginRegistry plugins) {
-        this.plugins = plugins;
-        this.migrator = new Migrator(plugins);
+        this(new Migrator(plugins));
     }
 
     PluginRegistry plugins() {
-        return plugins;
+        return migrator.registry();
     }
 
     /** Replaces the local machine with a new source ({@code incoming} false) or destination. */
@@ -60,7 +67,7 @@ final class ShellSession implements AutoCloseable {
             machine.close();
             machine = null;
         }
-        machine = incoming ? spec.buildDestination(plugins, "incoming") : spec.buildSource(plugins, "local");
+        machine = incoming ? spec.buildDestination(plugins(), "incoming") : spec.buildSource(plugins(), "local");
         migration = null;
         return ShellData.machine(machine);
     }

@@ -7,11 +7,13 @@ import io.ferry.pipeline.PluginRegistry;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -32,6 +34,8 @@ public final class MigrationServiceComponent implements MigrationService {
     private final PluginRegistry registry = new PluginRegistry();
     private final Migrator migrator = new Migrator(registry);
     private volatile BundleContext context;
+    /** Stopped once: each plugin's departure would otherwise wait the bound again. */
+    private final AtomicBoolean warmUpsStopped = new AtomicBoolean();
 
     @Reference(
             cardinality = ReferenceCardinality.MULTIPLE,
@@ -69,6 +73,9 @@ public final class MigrationServiceComponent implements MigrationService {
     }
 
     private void stopWarmUps() {
+        if (!warmUpsStopped.compareAndSet(false, true)) {
+            return;
+        }
         try {
             if (!migrator.stopWarmUps(WARM_UP_STOP_BOUND)) {
                 LOG.log(
@@ -92,6 +99,12 @@ public final class MigrationServiceComponent implements MigrationService {
         if (Migrator.warmUpEnabled()) {
             migrator.warmUp();
         }
+    }
+
+    /** This bundle stops (with the framework or alone): its warm-ups stop too. */
+    @Deactivate
+    void deactivate() {
+        stopWarmUps();
     }
 
     @Override
