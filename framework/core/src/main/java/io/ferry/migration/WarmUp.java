@@ -36,8 +36,9 @@ import java.util.concurrent.TimeUnit;
  * 1,400 frames each), make about 20,000 frames, and those methods are compiled before the warm-up
  * ends. Every third round uses the default frames, so the profile C2 compiles from has seen full
  * batches too and the first real migration does not hit paths compiled as never taken.
- * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): ten
- * rounds of default frames, about 4,000 records of 16 KiB a round. With four, the engine's per-record
+ * Rounds over TLS only have the TLS engine left to warm (the plain warm-up did the rest): fourteen
+ * rounds of default frames, about 4,000 records of 16 KiB a round, ten of them on one channel
+ * (see {@link #channels} for the other four). With four rounds in all, the engine's per-record
  * methods ({@code SSLEngineImpl.writeRecord}, {@code readRecord}) were still compiled by C2 inside
  * the user's first TLS migration, about 170 ms of compiler time ({@code -XX:+LogCompilation}).
  */
@@ -47,7 +48,7 @@ final class WarmUp {
 
     static final int PLAIN_ROUNDS = 24;
 
-    static final int TLS_ROUNDS = 10;
+    static final int TLS_ROUNDS = 14;
 
     /** Frame size of most plain rounds: the smallest allowed, 12 pages a batch, about 1,400 frames per round of random pages. */
     static final int SMALL_FRAME = 64 << 10;
@@ -213,16 +214,16 @@ final class WarmUp {
     }
 
     /**
-     * Two channels in a quarter of the plain rounds (2, 7, 10, 15, 18, 23) and half the TLS ones
-     * (1, 2, 5, 6, 9), paused and running sources alike: their writer threads and the
-     * destination's second reader run code a single channel never reaches, and without these
-     * rounds a user's first two-channel migration compiled it (plain 116-261 ms, TLS 452-1,743 ms
-     * of compiling in the first 1 GiB two-channel migration of {@code ferry tls-cost --channels 1,2}).
+     * Two channels in rounds 2, 5, 10, 13, 18 and 21 (six of the plain rounds, four of the TLS
+     * ones), paused and running sources alike: their writer threads and the destination's second
+     * reader run code a single channel never reaches, and without these rounds a user's first
+     * two-channel migration compiled it (plain 116-261 ms, TLS 452-1,743 ms of compiling in the
+     * first 1 GiB two-channel migration of {@code ferry tls-cost --channels 1,2}). The TLS rounds on
+     * one channel stay ten: with five (ten rounds, half on two channels) the first one-channel TLS
+     * migration compiled 139-217 ms again.
      */
-    private int channels(int round) {
-        int phase = transport.tls() ? round % 4 : round % 8;
-        boolean two = transport.tls() ? phase == 1 || phase == 2 : phase == 2 || phase == 7;
-        return two ? 2 : 1;
+    private static int channels(int round) {
+        return round % 8 == 2 || round % 8 == 5 ? 2 : 1;
     }
 
     private void closeLastMachines() {
