@@ -10,8 +10,15 @@ import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.TransportOptions;
 import io.ferry.transport.Transports;
+import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +69,9 @@ final class WarmUp {
     static final Duration COMPILER_LIMIT = Duration.ofSeconds(5);
 
     private static final Duration COMPILER_POLL = Duration.ofMillis(20);
+
+    /** Socket waits run once the rounds end: more than C2's thresholds ({@link #warmSocketWaits}). */
+    static final int SOCKET_WAITS = 20_000;
 
     /** The most rounds run after the JIT's first quiet, each followed by another quiet. */
     static final int SETTLE_ROUNDS = 3;
@@ -142,6 +152,7 @@ final class WarmUp {
                         small ? SMALL_FRAME : DEFAULT_MAX_FRAME_SIZE,
                         channels(round));
             }
+            warmSocketWaits();
             awaitCompilerQuiet();
             settle(source, destination, rounds);
             // Only after rounds that all completed: a migration cut short may still touch the memory.
@@ -151,6 +162,29 @@ final class WarmUp {
             done.completeExceptionally(e);
         } finally {
             ended.countDown();
+        }
+    }
+
+    /**
+     * Runs the JDK's wait for a ready socket ({@code Selector.select} with a timeout, as a link
+     * waits on a full or empty socket) {@link #SOCKET_WAITS} times on a loopback socket that is
+     * writable, so always ready. A 1 GiB migration waits on its full socket thousands of times; the
+     * rounds' 64 MiB rarely fill it, and the selector's code ({@code SelectorImpl.lockAndDoSelect},
+     * {@code EPollSelectorImpl.doSelect}) was compiled inside the user's first migration, 52 ms of
+     * it in one {@code -XX:+LogCompilation} run.
+     */
+    private void warmSocketWaits() throws IOException {
+        try (ServerSocketChannel server =
+                        ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                SocketChannel accepted = server.accept();
+                Selector writable = Selector.open()) {
+            client.configureBlocking(false);
+            client.register(writable, SelectionKey.OP_WRITE);
+            for (int i = 0; i < SOCKET_WAITS && !yielded; i++) {
+                writable.select(1);
+                writable.selectedKeys().clear();
+            }
         }
     }
 
