@@ -3,6 +3,8 @@ package io.ferry.cli;
 import io.ferry.migration.Sizes;
 import io.ferry.pipeline.Compression;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * One case of the bench: guest RAM size, its content, the source machine's state, the compression,
@@ -34,6 +36,11 @@ record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Co
         long[] sorted = millis.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
+    }
+
+    /** The median of {@code figure} over {@code runs}. */
+    static <T> long median(List<T> runs, ToLongFunction<? super T> figure) {
+        return median(runs.stream().mapToLong(figure).toArray());
     }
 
     /** MiB per second when {@code size} bytes took {@code millis}. */

@@ -30,7 +30,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.function.ToLongFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -303,10 +302,6 @@ final class BenchCommand implements Callable<Integer> {
                 HeapPeak.retainedBytes() / 1048576.0);
     }
 
-    private static long median(FerryRun.Result[] runs, ToLongFunction<FerryRun.Result> figure) {
-        return BenchCase.median(Arrays.stream(runs).mapToLong(figure).toArray());
-    }
-
     private void printTable(
             PrintWriter out,
             List<BenchCase> cases,
@@ -345,8 +340,8 @@ final class BenchCommand implements Callable<Integer> {
                     wire.get(c),
                     qemuMedian,
                     ratio,
-                    median(results.get(c), FerryRun.Result::cpuMillis),
-                    median(results.get(c), FerryRun.Result::jitMillis));
+                    BenchCase.median(Arrays.asList(results.get(c)), FerryRun.Result::cpuMillis),
+                    BenchCase.median(Arrays.asList(results.get(c)), FerryRun.Result::jitMillis));
         }
         out.println(
                 "QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");

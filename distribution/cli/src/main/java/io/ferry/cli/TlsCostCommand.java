@@ -235,9 +235,8 @@ final class TlsCostCommand implements Callable<Integer> {
                     Arrays.stream(ms).min().orElse(0),
                     Arrays.stream(ms).max().orElse(0),
                     BenchCase.mibPerSecond(ram, median),
-                    cpuMedian(timed.get(c)),
-                    BenchCase.median(
-                            timed.get(c).stream().mapToLong(Run::jitMillis).toArray()),
+                    BenchCase.median(timed.get(c), Run::cpuMillis),
+                    BenchCase.median(timed.get(c), Run::jitMillis),
                     Arrays.toString(ms));
         }
         out.println("CPU ms: user + system time of the whole process (source and destination) during the run, median;"
@@ -246,23 +245,17 @@ final class TlsCostCommand implements Callable<Integer> {
         for (Case c : cases) {
             if (c.tls()) {
                 Case p = new Case(false, c.channels());
-                long t = BenchCase.median(
-                        timed.get(c).stream().mapToLong(Run::millis).toArray());
-                long base = BenchCase.median(
-                        timed.get(p).stream().mapToLong(Run::millis).toArray());
+                long t = BenchCase.median(timed.get(c), Run::millis);
+                long base = BenchCase.median(timed.get(p), Run::millis);
+                long cpu = BenchCase.median(timed.get(c), Run::cpuMillis);
+                long cpuBase = BenchCase.median(timed.get(p), Run::cpuMillis);
                 out.printf(
                         Locale.ROOT,
                         "TLS cost, %d channel(s): %+.1f%% time, %+.1f%% CPU (medians of this run)%n",
                         c.channels(),
                         100.0 * (t - base) / Math.max(1, base),
-                        100.0
-                                * (cpuMedian(timed.get(c)) - cpuMedian(timed.get(p)))
-                                / Math.max(1, cpuMedian(timed.get(p))));
+                        100.0 * (cpu - cpuBase) / Math.max(1, cpuBase));
             }
         }
-    }
-
-    private static long cpuMedian(List<Run> runs) {
-        return BenchCase.median(runs.stream().mapToLong(Run::cpuMillis).toArray());
     }
 }

@@ -90,18 +90,17 @@ public final class Migrator {
     public CompletableFuture<Duration> warmUp() {
         WarmUp w = new WarmUp(this, TransportOptions.defaults());
         if (warmUp.compareAndSet(null, w)) {
-            launch(w, () -> w.start());
+            yieldIfStopped(w).start();
         }
         return warmUp.get().done();
     }
 
-    /** Starts {@code w} yielded (it then runs no round) if the warm-ups were stopped before it was registered. */
-    private WarmUp launch(WarmUp w, Runnable starter) {
+    /** Yields {@code w}, about to start, if the warm-ups were stopped (it then runs no round). */
+    private WarmUp yieldIfStopped(WarmUp w) {
         // Registered before this read; stopWarmUps sets the flag before it collects: one of them sees the other.
         if (warmUpsStopped) {
             w.yieldTo();
         }
-        starter.run();
         return w;
     }
 
@@ -127,8 +126,7 @@ public final class Migrator {
                     if (w != null && !w.done().isCompletedExceptionally()) {
                         return w;
                     }
-                    WarmUp tls = new WarmUp(this, loopback);
-                    return launch(tls, () -> tls.startAfter(warmUp()));
+                    return yieldIfStopped(new WarmUp(this, loopback)).startAfter(warmUp());
                 })
                 .done();
     }

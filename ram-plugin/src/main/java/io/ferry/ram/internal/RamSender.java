@@ -41,8 +41,9 @@ import java.util.concurrent.TimeUnit;
  * bandwidth limit ({@link ChunkSink#emitsAtOnce()}) and neither compression nor XBZRLE in the
  * pass, the batch instead gathers the pages from guest RAM itself, and is written while every
  * other writer of the memory is held ({@link GuestMemory#holdWrites()}), so nothing can change
- * them between checksum and socket. That saves a copy of every page: 1 GiB of random pages from a paused machine went over loopback in
- * medians of 270-324 ms against 323-404 ms staged (ARCHITECTURE.md, "The RAM data path").
+ * them between checksum and socket. That saves a copy of every page: 1 GiB of random pages
+ * from a paused machine went over loopback in medians of 270-324 ms against 323-404 ms staged
+ * (ARCHITECTURE.md, "The RAM data path").
  *
  * <p>With compression on, batches are compressed on a helper thread while the migration thread
  * builds the next one and sends the one before, and the link, the compressor and the page scan
@@ -386,11 +387,8 @@ final class RamSender {
 
     /** Emits the current, gathering batch while the memory's other writers are held: its pages are the frame's data. */
     private long emitHoldingWrites(StageContext ctx, ChunkSink sink) throws IOException {
-        WritesHeld held = memory.holdWrites();
-        try {
+        try (WritesHeld held = memory.holdWrites()) {
             return current.emit(ctx, sink);
-        } finally {
-            held.close();
         }
     }
 
