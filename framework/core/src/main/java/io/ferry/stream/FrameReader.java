@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 
 /**
@@ -37,7 +38,7 @@ public final class FrameReader {
     private final ReadableByteChannel channel;
     private final int maxFrameSize;
     private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
-    private ByteBuffer body;
+    private final FrameBuffer body;
     private final CRC32C crc = new CRC32C();
     private long offset;
     private StreamTotals totals = StreamTotals.NONE;
@@ -50,6 +51,7 @@ public final class FrameReader {
         this.channel = checkNotNull(channel, "channel");
         checkArgument(maxFrameSize >= 1024, "max frame size must be >= 1024 but was %s", maxFrameSize);
         this.maxFrameSize = maxFrameSize;
+        this.body = new FrameBuffer(bufferSize());
     }
 
     /** The size a buffer given to {@link #next(ByteBuffer)} must have at least. */
@@ -115,9 +117,6 @@ public final class FrameReader {
      * this reader's buffer, valid until the next call.
      */
     public Frame next() throws IOException {
-        if (body == null) {
-            body = ByteBuffer.allocateDirect(bufferSize());
-        }
         return next(body);
     }
 
@@ -129,6 +128,24 @@ public final class FrameReader {
     public Frame next(ByteBuffer body) throws IOException {
         checkArgument(
                 body.capacity() >= bufferSize(), "frame buffer of %s bytes, needs %s", body.capacity(), bufferSize());
+        return read(size -> body);
+    }
+
+    /**
+     * Reads, verifies and decodes the next frame into {@code body}, grown first if the frame needs
+     * more room, so that a caller can read ahead into buffers of its own that hold about what the
+     * frames need. A {@link Frame.Chunk}'s payload is a view of {@code body}'s buffer, valid until
+     * its next use; no other frame refers to it. {@code body} must have been made for at least
+     * {@link #bufferSize()} bytes.
+     */
+    public Frame next(FrameBuffer body) throws IOException {
+        checkArgument(
+                body.maxSize() >= bufferSize(), "frame buffer for %s bytes, needs %s", body.maxSize(), bufferSize());
+        return read(body::ofAtLeast);
+    }
+
+    /** Reads the next frame into the buffer {@code bodyOfAtLeast} gives for its payload and checksum. */
+    private Frame read(IntFunction<ByteBuffer> bodyOfAtLeast) throws IOException {
         long start = offset;
         long index = totals.frames();
         header.clear();
@@ -147,6 +164,7 @@ public final class FrameReader {
                     index,
                     type + " frame declares " + length + " payload bytes, the maximum is " + maxFrameSize);
         }
+        ByteBuffer body = bodyOfAtLeast.apply((int) length + FrameWriter.FRAME_TRAILER);
         body.clear().limit((int) length + FrameWriter.FRAME_TRAILER);
         readFully(body, start, index, type + " payload of " + length + " bytes and its checksum");
         header.clear();

@@ -3,6 +3,7 @@ package io.ferry.internal.engine;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.ferry.stream.Frame;
+import io.ferry.stream.FrameBuffer;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.MalformedFrameException;
 import io.ferry.stream.StreamTotals;
@@ -53,7 +54,7 @@ final class FrameReceiver implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private ChannelReader lastFrom;
-    private ByteBuffer lastBuffer;
+    private FrameBuffer lastBuffer;
     private int nextChannel;
     private volatile boolean draining;
     private final boolean readAhead;
@@ -105,6 +106,17 @@ final class FrameReceiver implements AutoCloseable {
         long sum = 0;
         for (ChannelReader r : readers) {
             sum += r.reader.offset();
+        }
+        return sum;
+    }
+
+    /** Direct memory allocated so far for frame bodies, over every channel (buffers replaced by larger ones included). */
+    long bytesAllocated() {
+        long sum = 0;
+        for (ChannelReader r : readers) {
+            for (FrameBuffer b : r.buffers) {
+                sum += b.bytesAllocated();
+            }
         }
         return sum;
     }
@@ -281,10 +293,10 @@ final class FrameReceiver implements AutoCloseable {
 
     private static final class Item {
         final Received received;
-        final ByteBuffer buffer;
+        final FrameBuffer buffer;
         final Exception failure;
 
-        Item(Received received, ByteBuffer buffer, Exception failure) {
+        Item(Received received, FrameBuffer buffer, Exception failure) {
             this.received = received;
             this.buffer = buffer;
             this.failure = failure;
@@ -296,7 +308,8 @@ final class FrameReceiver implements AutoCloseable {
         final int index;
         final MigrationChannel channel;
         final FrameReader reader;
-        final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(DEPTH);
+        final List<FrameBuffer> buffers = new ArrayList<>();
+        final BlockingQueue<FrameBuffer> free = new ArrayBlockingQueue<>(DEPTH);
         final BlockingQueue<Item> filled = new ArrayBlockingQueue<>(DEPTH + 1);
         final Semaphore afterEnd = new Semaphore(0);
         final Semaphore parked = new Semaphore(0);
@@ -305,13 +318,14 @@ final class FrameReceiver implements AutoCloseable {
         volatile boolean stopped;
         Thread thread;
 
-        ChannelReader(int index, MigrationChannel channel, FrameReader reader, int buffers) {
+        ChannelReader(int index, MigrationChannel channel, FrameReader reader, int count) {
             this.index = index;
             this.channel = channel;
             this.reader = reader;
-            for (int i = 0; i < buffers; i++) {
-                free.add(ByteBuffer.allocateDirect(reader.bufferSize()));
+            for (int i = 0; i < count; i++) { // each grows to the frames read into it
+                buffers.add(new FrameBuffer(reader.bufferSize()));
             }
+            free.addAll(buffers);
         }
 
         /** Starts {@code body} on this channel's daemon thread, named {@code name}. */
@@ -325,7 +339,7 @@ final class FrameReceiver implements AutoCloseable {
         void run() {
             try {
                 while (!draining) {
-                    ByteBuffer buffer = free.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    FrameBuffer buffer = free.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
                     if (buffer == null) {
                         continue;
                     }
