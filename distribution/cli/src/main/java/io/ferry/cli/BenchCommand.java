@@ -127,6 +127,15 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Option(
+            names = "--plain-tcp",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = "Move each RAM size over plain loopback TCP too, in the same loop, on as many connections"
+                    + " as --channels: the wire Ferry's time is compared with (default: on).")
+    boolean plainTcp;
+
+    @Option(
             names = "--chart",
             defaultValue = "ferry-bench.png",
             description = "Throughput chart (PNG) (default: ${DEFAULT-VALUE}).")
@@ -186,11 +195,13 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
             Map<BenchCase, Long> wire = new LinkedHashMap<>();
             Map<BenchCase, FerryRun.Result[]> results = new LinkedHashMap<>();
+            Map<BenchCase, long[]> plainTcpTimes = new LinkedHashMap<>();
             for (long size : sizes) {
-                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results);
+                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results, plainTcpTimes);
             }
             qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
             printTable(out, cases, ferry, qemuTimes, wire, results);
+            printPlainTcp(out, cases, ferry, plainTcpTimes);
             writeThroughputChart(out, cases, ferry, qemuTimes);
             if (liveDirtyRate > 0) {
                 liveRun(out, migrator, params);
@@ -246,7 +257,8 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> ferry,
             Map<BenchCase, long[]> qemuTimes,
             Map<BenchCase, Long> wire,
-            Map<BenchCase, FerryRun.Result[]> results)
+            Map<BenchCase, FerryRun.Result[]> results,
+            Map<BenchCase, long[]> plainTcpTimes)
             throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
@@ -266,7 +278,22 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+        if (measuresPlainTcp()) {
+            for (int n : channels) {
+                plainTcpTimes.put(plainTcpCase(size, n), new long[runs]);
+            }
+        }
         for (int run = 0; run < runs; run++) {
+            if (measuresPlainTcp()) {
+                for (int n : channels) {
+                    LoopbackWire.Trip trip = LoopbackWire.move(source, n);
+                    if (trip.bytes() != source.size()) {
+                        throw new IllegalStateException("plain TCP moved " + trip.bytes() + " of " + source.size()
+                                + " bytes: no figure to compare with");
+                    }
+                    plainTcpTimes.get(plainTcpCase(size, n))[run] = trip.millis();
+                }
+            }
             for (BenchCase.Content content : contents) {
                 fill(source, content);
                 if (qemuPair.isPresent()) {
@@ -358,6 +385,63 @@ final class BenchCommand implements Callable<Integer> {
         printChannelsOverOne(out, cases, ferry);
         printReference(out, cases, ferry);
         out.flush();
+    }
+
+    /** Whether plain TCP runs beside Ferry: asked for, and no bandwidth limit (not compared with an unlimited wire). */
+    private boolean measuresPlainTcp() {
+        return plainTcp && maxBandwidth == 0;
+    }
+
+    /** The key of plain TCP's times for {@code size} on {@code connections}: any bytes go over it alike. */
+    private static BenchCase plainTcpCase(long size, int connections) {
+        return new BenchCase(size, BenchCase.Content.random, BenchCase.State.paused, Compression.none, connections);
+    }
+
+    /**
+     * Plain TCP's times, and each case that sends every page whole (random pages, uncompressed)
+     * against them: what Ferry's stream takes beyond the wire, measured in the same loop.
+     */
+    private static void printPlainTcp(
+            PrintWriter out,
+            List<BenchCase> cases,
+            Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> plainTcpTimes) {
+        if (plainTcpTimes.isEmpty()) {
+            return;
+        }
+        out.printf(
+                Locale.ROOT,
+                "plain TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
+                        + " checksum or apply, in the same loop:%n",
+                LoopbackWire.IO_SIZE >> 10);
+        for (Map.Entry<BenchCase, long[]> e : plainTcpTimes.entrySet()) {
+            BenchCase p = e.getKey();
+            long median = BenchCase.median(e.getValue());
+            out.printf(
+                    Locale.ROOT,
+                    "  %s on %d connection%s: median %d ms (min %d, max %d), %.0f MiB/s%n",
+                    Sizes.format(p.size()).replace(".0", ""),
+                    p.channels(),
+                    p.channels() == 1 ? "" : "s",
+                    median,
+                    Arrays.stream(e.getValue()).min().orElse(0),
+                    Arrays.stream(e.getValue()).max().orElse(0),
+                    BenchCase.mibPerSecond(p.size(), median));
+            for (BenchCase c : cases) {
+                if (c.size() == p.size()
+                        && c.channels() == p.channels()
+                        && c.content() == BenchCase.Content.random
+                        && c.compression() == Compression.none) {
+                    double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, median);
+                    out.printf(
+                            Locale.ROOT,
+                            "    %s: %.2fx plain TCP's time (Ferry at %.0f%% of its speed)%n",
+                            c.label(),
+                            ratio,
+                            100 / ratio);
+                }
+            }
+        }
     }
 
     /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */

@@ -192,8 +192,10 @@ class FerryCommandTest {
                 "--live-chart",
                 passes.toString(),
                 "--live-dirty-rate",
-                "5000");
+                "5000",
+                "--no-plain-tcp");
         assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).as("--no-plain-tcp").doesNotContain("plain TCP");
         assertThat(out.toString())
                 .containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
                 .containsPattern("32 MiB random running +\\d+")
@@ -240,7 +242,12 @@ class FerryCommandTest {
         assertThat(out.toString())
                 .containsPattern("32 MiB random paused +\\d+ +\\d+")
                 .containsPattern("32 MiB random paused 2ch +\\d+ +\\d+")
-                .containsPattern("32 MiB random paused 2ch / 1 channel: \\d+\\.\\d\\d of the total time");
+                .containsPattern("32 MiB random paused 2ch / 1 channel: \\d+\\.\\d\\d of the total time")
+                .contains("plain TCP: the same RAM over loopback in this process")
+                .containsPattern("  32 MiB on 1 connection: median \\d+ ms \\(min \\d+, max \\d+\\), \\d+ MiB/s\n"
+                        + "    32 MiB random paused: \\d+\\.\\d\\dx plain TCP's time \\(Ferry at \\d+% of its speed\\)")
+                .containsPattern("  32 MiB on 2 connections: median \\d+ ms .*\n"
+                        + "    32 MiB random paused 2ch: \\d+\\.\\d\\dx plain TCP's time");
         assertThat(run("bench", "--channels", "0", "--sizes", "16M")).isEqualTo(2);
     }
 
