@@ -127,13 +127,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @Option(
-            names = "--plain-tcp",
+            names = "--bare-tcp",
             negatable = true,
             defaultValue = "true",
             fallbackValue = "true",
-            description = "Move each RAM size over plain loopback TCP too, in the same loop, on as many connections"
+            description = "Move each RAM size over bare loopback TCP too, in the same loop, on as many connections"
                     + " as --channels: the wire Ferry's time is compared with (default: on).")
-    boolean plainTcp;
+    boolean bareTcp;
 
     @Option(
             names = "--chart",
@@ -195,13 +195,13 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
             Map<BenchCase, Long> wire = new LinkedHashMap<>();
             Map<BenchCase, FerryRun.Result[]> results = new LinkedHashMap<>();
-            Map<BenchCase, long[]> plainTcpTimes = new LinkedHashMap<>();
+            Map<BenchCase, long[]> bareTcpTimes = new LinkedHashMap<>();
             for (long size : sizes) {
-                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results, plainTcpTimes);
+                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results, bareTcpTimes);
             }
             qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
             printTable(out, cases, ferry, qemuTimes, wire, results);
-            printPlainTcp(out, cases, ferry, plainTcpTimes);
+            printBareTcp(out, cases, ferry, bareTcpTimes);
             writeThroughputChart(out, cases, ferry, qemuTimes);
             if (liveDirtyRate > 0) {
                 liveRun(out, migrator, params);
@@ -258,7 +258,7 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> qemuTimes,
             Map<BenchCase, Long> wire,
             Map<BenchCase, FerryRun.Result[]> results,
-            Map<BenchCase, long[]> plainTcpTimes)
+            Map<BenchCase, long[]> bareTcpTimes)
             throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
@@ -278,20 +278,20 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (measuresPlainTcp()) {
+        if (measuresBareTcp()) {
             for (int n : channels) {
-                plainTcpTimes.put(plainTcpCase(size, n), new long[runs]);
+                bareTcpTimes.put(bareTcpCase(size, n), new long[runs]);
             }
         }
         for (int run = 0; run < runs; run++) {
-            if (measuresPlainTcp()) {
+            if (measuresBareTcp()) {
                 for (int n : channels) {
                     LoopbackWire.Trip trip = LoopbackWire.move(source, n);
                     if (trip.bytes() != source.size()) {
-                        throw new IllegalStateException("plain TCP moved " + trip.bytes() + " of " + source.size()
+                        throw new IllegalStateException("bare TCP moved " + trip.bytes() + " of " + source.size()
                                 + " bytes: no figure to compare with");
                     }
-                    plainTcpTimes.get(plainTcpCase(size, n))[run] = trip.millis();
+                    bareTcpTimes.get(bareTcpCase(size, n))[run] = trip.millis();
                 }
             }
             for (BenchCase.Content content : contents) {
@@ -387,34 +387,31 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Whether plain TCP runs beside Ferry: asked for, and no bandwidth limit (not compared with an unlimited wire). */
-    private boolean measuresPlainTcp() {
-        return plainTcp && maxBandwidth == 0;
+    /** Whether bare TCP runs beside Ferry: asked for, and no bandwidth limit (not compared with an unlimited wire). */
+    private boolean measuresBareTcp() {
+        return bareTcp && maxBandwidth == 0;
     }
 
-    /** The key of plain TCP's times for {@code size} on {@code connections}: any bytes go over it alike. */
-    private static BenchCase plainTcpCase(long size, int connections) {
+    /** The key of bare TCP's times for {@code size} on {@code connections}: any bytes go over it alike. */
+    private static BenchCase bareTcpCase(long size, int connections) {
         return new BenchCase(size, BenchCase.Content.random, BenchCase.State.paused, Compression.none, connections);
     }
 
     /**
-     * Plain TCP's times, and each case that sends every page whole (random pages, uncompressed)
+     * Bare TCP's times, and each case that sends every page whole (random pages, uncompressed)
      * against them: what Ferry's stream takes beyond the wire, measured in the same loop.
      */
-    private static void printPlainTcp(
-            PrintWriter out,
-            List<BenchCase> cases,
-            Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> plainTcpTimes) {
-        if (plainTcpTimes.isEmpty()) {
+    private static void printBareTcp(
+            PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry, Map<BenchCase, long[]> bareTcpTimes) {
+        if (bareTcpTimes.isEmpty()) {
             return;
         }
         out.printf(
                 Locale.ROOT,
-                "plain TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
+                "bare TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
                         + " checksum or apply, in the same loop:%n",
                 LoopbackWire.IO_SIZE >> 10);
-        for (Map.Entry<BenchCase, long[]> e : plainTcpTimes.entrySet()) {
+        for (Map.Entry<BenchCase, long[]> e : bareTcpTimes.entrySet()) {
             BenchCase p = e.getKey();
             long median = BenchCase.median(e.getValue());
             out.printf(
@@ -435,7 +432,7 @@ final class BenchCommand implements Callable<Integer> {
                     double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, median);
                     out.printf(
                             Locale.ROOT,
-                            "    %s: %.2fx plain TCP's time (Ferry at %.0f%% of its speed)%n",
+                            "    %s: %.2fx bare TCP's time (Ferry at %.0f%% of its speed)%n",
                             c.label(),
                             ratio,
                             100 / ratio);

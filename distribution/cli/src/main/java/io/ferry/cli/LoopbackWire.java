@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The bench's yardstick: plain TCP over loopback in this process, moving a guest RAM's bytes as
+ * The bench's yardstick: bare TCP over loopback in this process, moving a guest RAM's bytes as
  * they are, on as many connections as a case has channels. Each connection's writer sends its
  * share of the pages from guest RAM itself in 512 KiB writes (a RAM batch), and its reader reads
  * them into one 512 KiB buffer; the sockets have the options of Ferry's TCP channels. There is no
@@ -75,9 +75,9 @@ final class LoopbackWire {
             }
             return new Trip(received, time.elapsed(TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
-            throw new IOException("plain TCP over loopback failed: " + e.getCause(), e.getCause());
+            throw new IOException("bare TCP over loopback failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new IOException("plain TCP over loopback did not end in " + TIMEOUT_MINUTES + " minutes", e);
+            throw new IOException("bare TCP over loopback did not end in " + TIMEOUT_MINUTES + " minutes", e);
         } finally {
             for (SocketChannel s : sockets) {
                 s.close(); // ends a read or write still waiting after a failure

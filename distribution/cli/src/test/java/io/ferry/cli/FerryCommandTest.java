@@ -193,9 +193,9 @@ class FerryCommandTest {
                 passes.toString(),
                 "--live-dirty-rate",
                 "5000",
-                "--no-plain-tcp");
+                "--no-bare-tcp");
         assertThat(code).as(out + "\n" + err).isZero();
-        assertThat(out.toString()).as("--no-plain-tcp").doesNotContain("plain TCP");
+        assertThat(out.toString()).as("--no-bare-tcp").doesNotContain("bare TCP");
         assertThat(out.toString())
                 .containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+")
                 .containsPattern("32 MiB random running +\\d+")
@@ -243,11 +243,11 @@ class FerryCommandTest {
                 .containsPattern("32 MiB random paused +\\d+ +\\d+")
                 .containsPattern("32 MiB random paused 2ch +\\d+ +\\d+")
                 .containsPattern("32 MiB random paused 2ch / 1 channel: \\d+\\.\\d\\d of the total time")
-                .contains("plain TCP: the same RAM over loopback in this process")
+                .contains("bare TCP: the same RAM over loopback in this process")
                 .containsPattern("  32 MiB on 1 connection: median \\d+ ms \\(min \\d+, max \\d+\\), \\d+ MiB/s\n"
-                        + "    32 MiB random paused: \\d+\\.\\d\\dx plain TCP's time \\(Ferry at \\d+% of its speed\\)")
+                        + "    32 MiB random paused: \\d+\\.\\d\\dx bare TCP's time \\(Ferry at \\d+% of its speed\\)")
                 .containsPattern("  32 MiB on 2 connections: median \\d+ ms .*\n"
-                        + "    32 MiB random paused 2ch: \\d+\\.\\d\\dx plain TCP's time");
+                        + "    32 MiB random paused 2ch: \\d+\\.\\d\\dx bare TCP's time");
         assertThat(run("bench", "--channels", "0", "--sizes", "16M")).isEqualTo(2);
     }
 
