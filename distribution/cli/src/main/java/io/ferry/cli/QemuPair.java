@@ -18,6 +18,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,11 +42,15 @@ final class QemuPair {
     private final Path work;
     private final boolean kvm;
     private String version = "?";
+    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    /** An interrupted bench (Ctrl-C, SIGTERM) would leave its QEMUs and the guest-size RAM file in /dev/shm behind. */
+    private final Thread cleanUpAtExit = new Thread(this::cleanUpAtExit, "ferry-bench-qemu-cleanup");
 
     private QemuPair(Path binary, Path work) {
         this.binary = binary;
         this.work = work;
         this.kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
+        Runtime.getRuntime().addShutdownHook(cleanUpAtExit);
     }
 
     /** QEMU when {@code qemu-system-x86_64} is on the PATH. */
@@ -124,6 +130,29 @@ final class QemuPair {
     }
 
     void close() throws IOException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanUpAtExit);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook stops the QEMUs and deletes the files
+        }
+        deleteFiles();
+    }
+
+    private void cleanUpAtExit() {
+        running.forEach(Process::destroyForcibly);
+        try {
+            for (Process p : running) {
+                p.waitFor(5, TimeUnit.SECONDS); // gone, not a zombie left to whoever adopts it
+            }
+            deleteFiles();
+        } catch (IOException e) {
+            System.err.println("ferry bench: could not delete QEMU's files: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void deleteFiles() throws IOException {
         Files.deleteIfExists(ramFile());
         Files.deleteIfExists(work.resolve("src.qmp"));
         Files.deleteIfExists(work.resolve("dst.qmp"));
@@ -168,22 +197,25 @@ final class QemuPair {
                 "-qmp",
                 "unix:" + qmp + ",server=on,wait=off"));
         cmd.addAll(extra);
-        return new ProcessBuilder(cmd)
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(work.resolve("qemu.log").toFile())
                 .start();
+        running.add(p);
+        return p;
     }
 
     private Path ramFile() {
         return Path.of("/dev/shm", "ferry-bench-qemu-" + ProcessHandle.current().pid() + ".ram");
     }
 
-    private static void stop(Process p) throws InterruptedException {
+    private void stop(Process p) throws InterruptedException {
         if (p != null) {
             p.destroy();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
             }
+            running.remove(p);
         }
     }
 

@@ -1,0 +1,106 @@
+package io.ferry.itest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ferry bench} interrupted (Ctrl-C, or a SIGTERM) while it drives QEMU: the QEMUs it
+ * started and the guest-RAM file it wrote to {@code /dev/shm} (as large as the guest) must not
+ * outlive it. A stand-in {@code qemu-system-x86_64} first on the PATH records its pid and sleeps,
+ * so the bench waits for its QMP socket; no real QEMU is needed.
+ */
+class BenchInterruptIT {
+    private static final Duration BOUND = Duration.ofSeconds(60);
+
+    @Test
+    void anInterruptedBenchStopsItsQemusAndDeletesTheirRamFile(@TempDir Path dir) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path pids = dir.resolve("qemu.pids");
+        Path fake = bin.resolve("qemu-system-x86_64");
+        Files.writeString(fake, "#!/bin/sh\necho $$ >> \"$FAKE_QEMU_PIDS\"\nexec sleep 600\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Path home = Path.of(System.getProperty("ferry.home"));
+        ProcessBuilder pb = new ProcessBuilder(
+                        home.resolve("bin/ferry").toString(),
+                        "bench",
+                        "--sizes=16M",
+                        "--contents=random",
+                        "--states=paused",
+                        "--runs=1",
+                        "--no-warm-up",
+                        "--no-bare-tcp",
+                        "--live-dirty-rate=0",
+                        "--chart=" + dir.resolve("bench.png"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("bench.out").toFile());
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("FAKE_QEMU_PIDS", pids.toString());
+        pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g -Dferry.warm-up=false");
+        Process bench = pb.start();
+        Path ramFile = Path.of("/dev/shm", "ferry-bench-qemu-" + bench.pid() + ".ram");
+        List<Long> qemus = List.of();
+        try {
+            // Both stand-ins started: the bench now waits for the source's QMP socket (up to 2 minutes).
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (qemus.size() < 2 && bench.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                qemus = Files.exists(pids)
+                        ? Files.readAllLines(pids).stream()
+                                .filter(l -> !l.isBlank())
+                                .map(Long::parseLong)
+                                .toList()
+                        : List.of();
+            }
+            assertThat(qemus).as(output(dir)).hasSize(2);
+            assertThat(ramFile)
+                    .as("the source QEMU's guest RAM, written before it started")
+                    .exists();
+
+            bench.destroy(); // SIGTERM, as an interrupt: the JVM runs its shutdown hooks
+            assertThat(bench.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            for (long pid : qemus) {
+                assertThat(awaitGone(pid))
+                        .as("stand-in QEMU " + pid + " still runs")
+                        .isTrue();
+            }
+            assertThat(ramFile).as(output(dir)).doesNotExist();
+        } finally {
+            bench.destroyForcibly();
+            for (long pid : qemus) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            Files.deleteIfExists(ramFile);
+        }
+    }
+
+    private static boolean awaitGone(long pid) throws InterruptedException {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> p = ProcessHandle.of(pid);
+            if (p.isEmpty() || !p.get().isAlive()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private static String output(Path dir) {
+        try {
+            return Files.readString(dir.resolve("bench.out"));
+        } catch (java.io.IOException e) {
+            return "(no output: " + e + ")";
+        }
+    }
+}
