@@ -26,9 +26,14 @@ record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Co
     }
 
     String label() {
-        return Sizes.format(size).replace(".0", "") + " " + content + " " + state
+        return sizeLabel(size) + " " + content + " " + state
                 + (compression == Compression.none ? "" : " " + compression)
                 + (channels == 1 ? "" : " " + channels + "ch");
+    }
+
+    /** A RAM size as the bench's labels write it: "1 GiB", "512 MiB", "1.5 GiB". */
+    static String sizeLabel(long size) {
+        return Sizes.format(size).replace(".0", "");
     }
 
     /** The median of {@code millis} (the upper one of an even count). */

@@ -132,7 +132,8 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "true",
             fallbackValue = "true",
             description = "Move each RAM size over bare loopback TCP too, in the same loop, on as many connections"
-                    + " as --channels: the wire Ferry's time is compared with (default: on).")
+                    + " as --channels: the wire random-page cases are compared with; not with --max-bandwidth"
+                    + " or without random contents (default: on).")
     boolean bareTcp;
 
     @Option(
@@ -195,7 +196,7 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
             Map<BenchCase, Long> wire = new LinkedHashMap<>();
             Map<BenchCase, FerryRun.Result[]> results = new LinkedHashMap<>();
-            Map<BenchCase, long[]> bareTcpTimes = new LinkedHashMap<>();
+            Map<BareTcp, long[]> bareTcpTimes = new LinkedHashMap<>();
             for (long size : sizes) {
                 runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results, bareTcpTimes);
             }
@@ -258,7 +259,7 @@ final class BenchCommand implements Callable<Integer> {
             Map<BenchCase, long[]> qemuTimes,
             Map<BenchCase, Long> wire,
             Map<BenchCase, FerryRun.Result[]> results,
-            Map<BenchCase, long[]> bareTcpTimes)
+            Map<BareTcp, long[]> bareTcpTimes)
             throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
@@ -280,7 +281,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (measuresBareTcp()) {
             for (int n : channels) {
-                bareTcpTimes.put(bareTcpCase(size, n), new long[runs]);
+                bareTcpTimes.put(new BareTcp(size, n), new long[runs]);
             }
         }
         for (int run = 0; run < runs; run++) {
@@ -291,7 +292,7 @@ final class BenchCommand implements Callable<Integer> {
                         throw new IllegalStateException("bare TCP moved " + trip.bytes() + " of " + source.size()
                                 + " bytes: no figure to compare with");
                     }
-                    bareTcpTimes.get(bareTcpCase(size, n))[run] = trip.millis();
+                    bareTcpTimes.get(new BareTcp(size, n))[run] = trip.millis();
                 }
             }
             for (BenchCase.Content content : contents) {
@@ -387,49 +388,50 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Whether bare TCP runs beside Ferry: asked for, and no bandwidth limit (not compared with an unlimited wire). */
+    /**
+     * Whether bare TCP runs beside Ferry: asked for, with a case to compare (random contents) and
+     * no bandwidth limit (a limited stream is not compared with an unlimited wire).
+     */
     private boolean measuresBareTcp() {
-        return bareTcp && maxBandwidth == 0;
+        return bareTcp && maxBandwidth == 0 && contents.contains(BenchCase.Content.random);
     }
 
-    /** The key of bare TCP's times for {@code size} on {@code connections}: any bytes go over it alike. */
-    private static BenchCase bareTcpCase(long size, int connections) {
-        return new BenchCase(size, BenchCase.Content.random, BenchCase.State.paused, Compression.none, connections);
-    }
+    /** A RAM size moved over bare TCP on some connections: the key of its times. */
+    private record BareTcp(long size, int connections) {}
 
     /**
      * Bare TCP's times, and each case that sends every page whole (random pages, uncompressed)
-     * against them: what Ferry's stream takes beyond the wire, measured in the same loop.
+     * against them: what a migration takes beyond the bytes' trip, measured in the same loop.
      */
     private static void printBareTcp(
-            PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry, Map<BenchCase, long[]> bareTcpTimes) {
+            PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry, Map<BareTcp, long[]> bareTcpTimes) {
         if (bareTcpTimes.isEmpty()) {
             return;
         }
         out.printf(
                 Locale.ROOT,
                 "bare TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
-                        + " checksum or apply, in the same loop:%n",
+                        + " checksum or apply, only the bytes' trip timed, in the same loop:%n",
                 LoopbackWire.IO_SIZE >> 10);
-        for (Map.Entry<BenchCase, long[]> e : bareTcpTimes.entrySet()) {
-            BenchCase p = e.getKey();
+        for (Map.Entry<BareTcp, long[]> e : bareTcpTimes.entrySet()) {
+            BareTcp p = e.getKey();
             long median = BenchCase.median(e.getValue());
             out.printf(
                     Locale.ROOT,
                     "  %s on %d connection%s: median %d ms (min %d, max %d), %.0f MiB/s%n",
-                    Sizes.format(p.size()).replace(".0", ""),
-                    p.channels(),
-                    p.channels() == 1 ? "" : "s",
+                    BenchCase.sizeLabel(p.size()),
+                    p.connections(),
+                    p.connections() == 1 ? "" : "s",
                     median,
                     Arrays.stream(e.getValue()).min().orElse(0),
                     Arrays.stream(e.getValue()).max().orElse(0),
                     BenchCase.mibPerSecond(p.size(), median));
             for (BenchCase c : cases) {
                 if (c.size() == p.size()
-                        && c.channels() == p.channels()
+                        && c.channels() == p.connections()
                         && c.content() == BenchCase.Content.random
                         && c.compression() == Compression.none) {
-                    double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, median);
+                    double ratio = Math.max(1, BenchCase.median(ferry.get(c))) / (double) Math.max(1, median);
                     out.printf(
                             Locale.ROOT,
                             "    %s: %.2fx bare TCP's time (Ferry at %.0f%% of its speed)%n",
@@ -501,7 +503,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(
                         "reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n",
                         quoted,
-                        Sizes.format(c.size()).replace(".0", ""),
+                        BenchCase.sizeLabel(c.size()),
                         c.content(),
                         QemuReference.MEASURED_ON,
                         QemuReference.SOURCE);

@@ -12,23 +12,28 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The bench's yardstick: bare TCP over loopback in this process, moving a guest RAM's bytes as
  * they are, on as many connections as a case has channels. Each connection's writer sends its
  * share of the pages from guest RAM itself in 512 KiB writes (a RAM batch), and its reader reads
- * them into one 512 KiB buffer; the sockets have the options of Ferry's TCP channels. There is no
- * framing, checksum, zero-page check or copy into the destination's RAM: what Ferry takes beyond
- * this, measured in the same run, is what its stream costs over the wire.
+ * them into one 512 KiB buffer; the sockets have the buffer sizes, TCP_NODELAY and keep-alive of
+ * Ferry's TCP channels, but block where Ferry's wait in selectors. There is no framing, checksum,
+ * zero-page check or copy into the destination's RAM, and only the bytes' trip is timed: what a
+ * Ferry migration takes beyond it, measured in the same run, is what its stream and its
+ * connecting, handshake and switchover cost.
  */
 final class LoopbackWire {
     /** Bytes per write and per read: a RAM batch's data. */
@@ -36,16 +41,41 @@ final class LoopbackWire {
     /** As Ferry's TCP channels set them (TimedSocket). */
     private static final int SOCKET_BUFFER = 4 << 20;
 
-    private static final long TIMEOUT_MINUTES = 5;
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
     private LoopbackWire() {}
 
-    /** One trip of a guest RAM: the bytes that arrived, over every connection, and how long they took. */
-    record Trip(long bytes, long millis) {}
+    /** The pages [first, end) one connection carries. */
+    record Share(long first, long end) {
+        long bytes() {
+            return (end - first) * GuestMemory.PAGE_SIZE;
+        }
+    }
 
-    /** Moves every byte of {@code memory} over {@code connections} loopback TCP connections. */
-    static Trip move(GuestMemory memory, int connections) throws IOException, InterruptedException {
+    /** One trip of a guest RAM: the bytes that arrived on each connection, and how long they all took. */
+    record Trip(List<Long> received, long millis) {
+        long bytes() {
+            return received.stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** {@code pages} split into {@code connections} consecutive shares, in order, as even as whole pages allow. */
+    static List<Share> shares(long pages, int connections) {
         checkArgument(connections >= 1, "connections must be at least 1 but was %s", connections);
+        List<Share> shares = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            shares.add(new Share(pages * i / connections, pages * (i + 1) / connections));
+        }
+        return shares;
+    }
+
+    /**
+     * Moves every byte of {@code memory} over {@code connections} loopback TCP connections. The
+     * first failure of any connection ends the trip (the others are closed), as does a trip longer
+     * than {@link #TIMEOUT}.
+     */
+    static Trip move(GuestMemory memory, int connections) throws IOException, InterruptedException {
+        List<Share> shares = shares(memory.pages(), connections);
         List<SocketChannel> sockets = new ArrayList<>();
         ExecutorService threads = Executors.newFixedThreadPool(2 * connections, r -> {
             Thread t = new Thread(r, "ferry-bench-wire");
@@ -54,30 +84,35 @@ final class LoopbackWire {
         });
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            long pages = memory.pages();
-            List<Callable<Long>> ends = new ArrayList<>();
+            long[] received = new long[connections]; // each written by its reader, read after its task completed
+            List<Callable<Void>> tasks = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
                 SocketChannel out = configure(SocketChannel.open(server.getLocalAddress()), sockets);
                 SocketChannel in = configure(server.accept(), sockets);
-                long first = pages * i / connections;
-                long end = pages * (i + 1) / connections;
-                ends.add(() -> send(memory, first, end, out));
-                ends.add(() -> receive(in));
+                Share share = shares.get(i);
+                ByteBuffer buffer = ByteBuffer.allocateDirect(IO_SIZE);
+                int connection = i;
+                tasks.add(() -> send(memory, share, out));
+                tasks.add(() -> {
+                    received[connection] = receive(in, buffer);
+                    return null;
+                });
             }
+            CompletionService<Void> done = new ExecutorCompletionService<>(threads);
             Stopwatch time = Stopwatch.createStarted(); // connected: only the bytes' trip is timed
-            List<Future<Long>> running = new ArrayList<>();
-            for (Callable<Long> e : ends) {
-                running.add(threads.submit(e));
+            tasks.forEach(done::submit);
+            for (int i = 0; i < tasks.size(); i++) {
+                long left = TIMEOUT.toNanos() - time.elapsed(TimeUnit.NANOSECONDS);
+                Future<Void> next = done.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    throw new IOException("bare TCP over loopback did not end in " + TIMEOUT.toMinutes() + " minutes");
+                }
+                next.get(); // the first failure throws here; closing the sockets then ends the others
             }
-            long received = 0;
-            for (Future<Long> f : running) {
-                received += f.get(TIMEOUT_MINUTES, TimeUnit.MINUTES); // a sender counts 0
-            }
-            return new Trip(received, time.elapsed(TimeUnit.MILLISECONDS));
+            long millis = time.elapsed(TimeUnit.MILLISECONDS);
+            return new Trip(Arrays.stream(received).boxed().toList(), millis);
         } catch (ExecutionException e) {
             throw new IOException("bare TCP over loopback failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new IOException("bare TCP over loopback did not end in " + TIMEOUT_MINUTES + " minutes", e);
         } finally {
             for (SocketChannel s : sockets) {
                 s.close(); // ends a read or write still waiting after a failure
@@ -89,17 +124,18 @@ final class LoopbackWire {
     private static SocketChannel configure(SocketChannel s, List<SocketChannel> opened) throws IOException {
         opened.add(s);
         s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        s.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
         s.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER);
         s.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER);
         return s;
     }
 
-    /** Sends pages [first, end) and closes the connection's output; counts 0 bytes received. */
-    private static long send(GuestMemory memory, long first, long end, SocketChannel out) throws IOException {
-        PageViews views = memory.newPageViews(1);
+    /** Sends the share's pages and closes the connection's output. */
+    private static Void send(GuestMemory memory, Share share, SocketChannel out) throws IOException {
+        PageViews views = memory.newPageViews(1); // each view is written whole before the next is taken
         int batch = IO_SIZE / GuestMemory.PAGE_SIZE;
-        for (long page = first; page < end; ) {
-            int count = views.contiguousPages(page, (int) Math.min(batch, end - page));
+        for (long page = share.first(); page < share.end(); ) {
+            int count = views.contiguousPages(page, (int) Math.min(batch, share.end() - page));
             ByteBuffer v = views.view(page, count);
             while (v.hasRemaining()) {
                 out.write(v);
@@ -107,12 +143,11 @@ final class LoopbackWire {
             page += count;
         }
         out.shutdownOutput();
-        return 0;
+        return null;
     }
 
     /** Reads until the sender closes; returns the bytes read. */
-    private static long receive(SocketChannel in) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(IO_SIZE);
+    private static long receive(SocketChannel in, ByteBuffer buffer) throws IOException {
         long bytes = 0;
         for (int n = in.read(buffer); n >= 0; n = in.read(buffer.clear())) {
             bytes += n;

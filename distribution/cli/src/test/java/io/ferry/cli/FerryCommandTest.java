@@ -252,6 +252,31 @@ class FerryCommandTest {
     }
 
     @Test
+    void aBandwidthLimitedBenchIsNotComparedWithBareTcp(@TempDir Path dir) {
+        int code = run(
+                "bench",
+                "--sizes",
+                "16M",
+                "--contents",
+                "random",
+                "--states",
+                "paused",
+                "--max-bandwidth",
+                "1G",
+                "--runs",
+                "1",
+                "--no-warm-up",
+                "--qemu",
+                "off",
+                "--live-dirty-rate",
+                "0",
+                "--chart",
+                dir.resolve("bench.png").toString());
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString()).containsPattern("16 MiB random paused +\\d+").doesNotContain("bare TCP");
+    }
+
+    @Test
     void aQuotedQemuFigureCarriesTheDayItWasMeasured() {
         int code = run(
                 "bench",

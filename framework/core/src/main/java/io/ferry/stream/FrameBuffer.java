@@ -5,13 +5,14 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.nio.ByteBuffer;
 
 /**
- * A direct buffer for frame bodies that grows to the frames read into it, for
- * {@link FrameReader#next(FrameBuffer)}. A frame may be as large as the reader's maximum (4 MiB
- * by default) while most are far smaller (a RAM batch is about 520 KiB), and a fresh direct buffer
- * costs its whole size in zeroing and page faults: a reader that keeps several buffers (reading
- * ahead) should pay for what its frames need, not for the maximum each. It grows to the body's
- * size rounded up to {@value #GRANULE} bytes, and at least doubles, so a buffer that grows again
- * and again leaves little garbage; it never exceeds the size it was made for. Not thread-safe.
+ * A direct buffer for frame bodies (a frame's payload and its checksum) that grows to the frames
+ * read into it, for {@link FrameReader#next(FrameBuffer)}. A frame may be as large as the
+ * reader's maximum (4 MiB by default) while most are far smaller (a RAM batch is about 520 KiB),
+ * and a fresh direct buffer costs its whole size in zeroing and page faults: a reader that keeps
+ * several buffers (reading ahead) should pay for what its frames need, not for the maximum each.
+ * It grows to the body's size rounded up to {@value #GRANULE} bytes, and at least doubles, so the
+ * buffers it outgrows add up to less than its final size; it never exceeds the size it was made
+ * for. Not thread-safe: hand it between threads with a happens-before edge (a blocking queue).
  */
 public final class FrameBuffer {
     /** The unit a buffer grows by, at least. */
@@ -44,7 +45,7 @@ public final class FrameBuffer {
         return maxSize;
     }
 
-    /** Bytes this buffer holds now (0 before the first frame). */
+    /** The current buffer's capacity in bytes (0 before the first frame). */
     public int capacity() {
         return buffer == null ? 0 : buffer.capacity();
     }

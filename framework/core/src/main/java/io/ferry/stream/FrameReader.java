@@ -54,7 +54,10 @@ public final class FrameReader {
         this.body = new FrameBuffer(bufferSize());
     }
 
-    /** The size a buffer given to {@link #next(ByteBuffer)} must have at least. */
+    /**
+     * The size a buffer given to {@link #next(ByteBuffer)} must have at least, and the
+     * {@link FrameBuffer#maxSize()} a {@link FrameBuffer} given to {@link #next(FrameBuffer)} must have.
+     */
     public int bufferSize() {
         return maxFrameSize + FrameWriter.FRAME_TRAILER;
     }
@@ -135,7 +138,7 @@ public final class FrameReader {
      * Reads, verifies and decodes the next frame into {@code body}, grown first if the frame needs
      * more room, so that a caller can read ahead into buffers of its own that hold about what the
      * frames need. A {@link Frame.Chunk}'s payload is a view of {@code body}'s buffer, valid until
-     * its next use; no other frame refers to it. {@code body} must have been made for at least
+     * {@code body} is next passed to {@code next}; no other frame refers to it. {@code body} must have been made for at least
      * {@link #bufferSize()} bytes.
      */
     public Frame next(FrameBuffer body) throws IOException {

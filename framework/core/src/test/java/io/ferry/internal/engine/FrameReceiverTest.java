@@ -130,7 +130,7 @@ class FrameReceiverTest {
     /**
      * Every migration makes its receiver, and a several-channel one reads ahead into 4 buffers per
      * channel: sized at the 4 MiB maximum frame they cost 32 MiB of fresh direct memory, zeroed
-     * before the first byte was read (61 ms of the destination thread per 1 GiB on 2 channels).
+     * before the first byte was read (about 61 ms of the destination thread per two-channel migration).
      * Sized to the frames actually read, they cost what those need.
      */
     @ParameterizedTest(name = "read ahead: {0}")
