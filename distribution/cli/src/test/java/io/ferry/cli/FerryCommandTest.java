@@ -8,7 +8,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -217,18 +219,16 @@ class FerryCommandTest {
         }
     }
 
-    @Test
-    void benchComparesChannelCountsInTheSameRun(@TempDir Path dir) {
-        int code = run(
+    /** One quick paused run of {@code sizes} with {@code contents}, no warm-up, no QEMU, no live run; then {@code more}. */
+    private int quickBench(Path chart, String sizes, String contents, String... more) {
+        List<String> args = new ArrayList<>(List.of(
                 "bench",
                 "--sizes",
-                "32M",
+                sizes,
                 "--contents",
-                "random",
+                contents,
                 "--states",
                 "paused",
-                "--channels",
-                "1,2",
                 "--runs",
                 "1",
                 "--no-warm-up",
@@ -237,7 +237,14 @@ class FerryCommandTest {
                 "--live-dirty-rate",
                 "0",
                 "--chart",
-                dir.resolve("bench.png").toString());
+                chart.toString()));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void benchComparesChannelCountsInTheSameRun(@TempDir Path dir) {
+        int code = quickBench(dir.resolve("bench.png"), "32M", "random", "--channels", "1,2");
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString())
                 .containsPattern("32 MiB random paused +\\d+ +\\d+")
@@ -253,48 +260,14 @@ class FerryCommandTest {
 
     @Test
     void aBandwidthLimitedBenchIsNotComparedWithBareTcp(@TempDir Path dir) {
-        int code = run(
-                "bench",
-                "--sizes",
-                "16M",
-                "--contents",
-                "random",
-                "--states",
-                "paused",
-                "--max-bandwidth",
-                "1G",
-                "--runs",
-                "1",
-                "--no-warm-up",
-                "--qemu",
-                "off",
-                "--live-dirty-rate",
-                "0",
-                "--chart",
-                dir.resolve("bench.png").toString());
+        int code = quickBench(dir.resolve("bench.png"), "16M", "random", "--max-bandwidth", "1G");
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString()).containsPattern("16 MiB random paused +\\d+").doesNotContain("bare TCP");
     }
 
     @Test
     void aQuotedQemuFigureCarriesTheDayItWasMeasured() {
-        int code = run(
-                "bench",
-                "--sizes",
-                "1G",
-                "--contents",
-                "zero",
-                "--states",
-                "paused",
-                "--runs",
-                "1",
-                "--no-warm-up",
-                "--qemu",
-                "off",
-                "--live-dirty-rate",
-                "0",
-                "--chart",
-                System.getProperty("java.io.tmpdir") + "/ferry-bench-test.png");
+        int code = quickBench(Path.of(System.getProperty("java.io.tmpdir"), "ferry-bench-test.png"), "1G", "zero");
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString())
                 .contains("reference, not this run: QEMU 7.2 took 79 ms for 1 GiB zero paused, measured on 2026-11-25");
