@@ -176,9 +176,9 @@ final class RamSender {
 
     void cleanup(StageContext ctx) {
         memory.dirtyLog().disable();
-        if (cache != null) {
+        if (cache != null) { // DEBUG: the migration's figures carry the hit rate (MigrationFigures)
             LOG.log(
-                    Level.INFO,
+                    Level.DEBUG,
                     () -> String.format(
                             Locale.ROOT,
                             "XBZRLE: %d hits, %d misses (hit rate %.1f%%)",
