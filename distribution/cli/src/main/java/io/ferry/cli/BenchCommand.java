@@ -203,7 +203,7 @@ final class BenchCommand implements Callable<Integer> {
             qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
             printTable(out, cases, ferry, qemuTimes, wire, results);
             printBareTcp(out, cases, ferry, bareTcpTimes);
-            writeThroughputChart(out, cases, ferry, qemuTimes);
+            writeThroughputChart(out, cases, ferry, qemuTimes, bareTcpTimes);
             if (liveDirtyRate > 0) {
                 liveRun(out, migrator, params);
             }
@@ -399,6 +399,11 @@ final class BenchCommand implements Callable<Integer> {
     /** A RAM size moved over bare TCP on some connections: the key of its times. */
     private record BareTcp(long size, int connections) {}
 
+    /** Whether the case puts every page on the wire as it is (random pages, no compression), as bare TCP does. */
+    private static boolean sendsEveryPageWhole(BenchCase c) {
+        return c.content() == BenchCase.Content.random && c.compression() == Compression.none;
+    }
+
     /**
      * Bare TCP's times, and each case that sends every page whole (random pages, uncompressed)
      * against them: what a migration takes beyond the bytes' trip, measured in the same loop.
@@ -427,10 +432,7 @@ final class BenchCommand implements Callable<Integer> {
                     Arrays.stream(e.getValue()).max().orElse(0),
                     BenchCase.mibPerSecond(p.size(), median));
             for (BenchCase c : cases) {
-                if (c.size() == p.size()
-                        && c.channels() == p.connections()
-                        && c.content() == BenchCase.Content.random
-                        && c.compression() == Compression.none) {
+                if (c.size() == p.size() && c.channels() == p.connections() && sendsEveryPageWhole(c)) {
                     double ratio = Math.max(1, BenchCase.median(ferry.get(c))) / (double) Math.max(1, median);
                     out.printf(
                             Locale.ROOT,
@@ -512,7 +514,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void writeThroughputChart(
-            PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry, Map<BenchCase, long[]> qemuTimes)
+            PrintWriter out,
+            List<BenchCase> cases,
+            Map<BenchCase, long[]> ferry,
+            Map<BenchCase, long[]> qemuTimes,
+            Map<BareTcp, long[]> bareTcpTimes)
             throws java.io.IOException {
         List<String> labels = cases.stream().map(BenchCase::label).toList();
         Map<String, double[]> series = new LinkedHashMap<>();
@@ -529,6 +535,18 @@ final class BenchCommand implements Callable<Integer> {
                                     c -> qemuTimes.containsKey(c) // QEMU runs the one-channel, uncompressed cases only
                                             ? BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c)))
                                             : Double.NaN)
+                            .toArray());
+        }
+        if (!bareTcpTimes.isEmpty()) {
+            series.put(
+                    "bare TCP (same run)",
+                    cases.stream()
+                            .mapToDouble(c -> {
+                                long[] t = bareTcpTimes.get(new BareTcp(c.size(), c.channels()));
+                                return t != null && sendsEveryPageWhole(c)
+                                        ? BenchCase.mibPerSecond(c.size(), BenchCase.median(t))
+                                        : Double.NaN;
+                            })
                             .toArray());
         }
         BenchCharts.throughput(chart, "Migration throughput over loopback TCP, median of " + runs, labels, series);
