@@ -133,7 +133,12 @@ final class SwitchoverPair implements AutoCloseable {
     /** Both sides end on their own, no {@code resolve} sent: the in-doubt destination asked the source. */
     Outcome[] endByThemselves() throws InterruptedException {
         Matcher d = destination.await("^(ended) (\\w+) decision (\\w+)", WAIT);
-        Matcher s = source.await("^(ended) (\\w+) decision (\\w+)", WAIT);
+        Matcher s;
+        try {
+            s = source.await("^(ended) (\\w+) decision (\\w+)", WAIT);
+        } catch (AssertionError e) { // the other side's story tells why this one waits
+            throw new AssertionError(e.getMessage() + "\n--- the destination said:\n" + destination.output(), e);
+        }
         return new Outcome[] {outcome(source, s, false), outcome(destination, d, false)};
     }
 

@@ -73,6 +73,8 @@ final class DestinationMigration extends MigrationBase {
     /** Where the source answers questions about its decision (its DECIDER frame), if it said. */
     private volatile DecisionAsker asker;
 
+    private boolean committedInDoubt; // COMMITTED learned in doubt (decision port or resolve): channel 0 is closed
+
     DestinationMigration(
             MigrationClaim claim,
             Machine machine,
@@ -432,6 +434,7 @@ final class DestinationMigration extends MigrationBase {
             throw new SourceFailedException("in doubt about stream " + id + ", resolved: the source aborted, so the"
                     + " loaded machine is discarded");
         }
+        committedInDoubt = true;
         return true;
     }
 
@@ -460,29 +463,39 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /**
-     * The machine runs on the source's COMMIT: tells the source on its decision port too, off this
-     * thread, because the REPORT on channel 0 may be lost with the link, leaving the source in doubt.
-     * Stops when told, after in-doubt-timeout, or when nothing listens there (the source is done).
+     * The machine runs on the source's COMMIT: tells the source on its decision port too, because
+     * the REPORT on channel 0 may be lost with the link, leaving the source in doubt. After a doubt
+     * (channel 0 closed: the port is the only way) it tells before the migration ends, so a
+     * process that exits when its migration ends has told; else off this thread, as a backup of
+     * channel 0's REPORT. Stops when told, after in-doubt-timeout, or when nothing listens there
+     * (the source is done).
      */
-    private void tellSourceItRuns(Frame.Report report) {
+    private void tellSourceItRuns(Frame.Report report) throws InterruptedException {
         DecisionAsker a = asker;
         if (a == null) {
             return;
         }
+        if (committedInDoubt) {
+            tell(a, report);
+            return;
+        }
         startThread("ferry-tell-" + machine.name(), () -> {
             try {
-                Optional<Frame.Verdict> v =
-                        a.askUntilDecided(params.inDoubtTimeout(), new CompletableFuture<>(), report, true);
-                if (v.isPresent() && v.get() == Frame.Verdict.ABORTED) {
-                    LOG.log(
-                            Level.ERROR,
-                            what() + ": the source says it ABORTED stream " + streamHex()
-                                    + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
-                }
+                tell(a, report);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    private void tell(DecisionAsker a, Frame.Report report) throws InterruptedException {
+        Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), new CompletableFuture<>(), report, true);
+        if (v.isPresent() && v.get() == Frame.Verdict.ABORTED) {
+            LOG.log(
+                    Level.ERROR,
+                    what() + ": the source says it ABORTED stream " + streamHex()
+                            + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
+        }
     }
 
     private String streamHex() {
