@@ -16,10 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +42,8 @@ final class QemuPair {
     private final Path work;
     private final boolean kvm;
     private String version = "?";
-    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final Set<Process> running = new HashSet<>(); // guarded by this
+    private boolean closing; // guarded by this: the JVM is shutting down, start nothing more
     /** An interrupted bench (Ctrl-C, SIGTERM) would leave its QEMUs and the guest-size RAM file in /dev/shm behind. */
     private final Thread cleanUpAtExit = new Thread(this::cleanUpAtExit, "ferry-bench-qemu-cleanup");
 
@@ -73,8 +74,18 @@ final class QemuPair {
     /** Writes {@code memory}'s bytes into the file the next source QEMU uses as guest RAM. */
     void loadContent(GuestMemory memory) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel f = FileChannel.open(
-                ramFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        FileChannel file;
+        synchronized (this) { // not re-created after the exit's clean-up deleted it (an open one is freed at close)
+            if (closing) {
+                throw new IOException("ferry bench is ending: QEMU's RAM file not written");
+            }
+            file = FileChannel.open(
+                    ramFile(),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+        }
+        try (FileChannel f = file) {
             for (long at = 0; at < memory.size(); at += chunk.capacity()) {
                 chunk.clear().limit((int) Math.min(chunk.capacity(), memory.size() - at));
                 memory.untracked().read(at, chunk);
@@ -129,26 +140,38 @@ final class QemuPair {
         }
     }
 
-    void close() throws IOException {
+    void close() throws IOException, InterruptedException {
         try {
             Runtime.getRuntime().removeShutdownHook(cleanUpAtExit);
         } catch (IllegalStateException e) {
             // the JVM is shutting down: the hook stops the QEMUs and deletes the files
         }
+        stopAll(); // any a failed or interrupted migrate left
         deleteFiles();
     }
 
     private void cleanUpAtExit() {
-        running.forEach(Process::destroyForcibly);
         try {
-            for (Process p : running) {
-                p.waitFor(5, TimeUnit.SECONDS); // gone, not a zombie left to whoever adopts it
-            }
+            stopAll();
             deleteFiles();
         } catch (IOException e) {
             System.err.println("ferry bench: could not delete QEMU's files: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Kills every QEMU still running and starts none after; waits for each (so none is left a zombie). */
+    private void stopAll() throws InterruptedException {
+        List<Process> left;
+        synchronized (this) {
+            closing = true;
+            left = List.copyOf(running);
+            running.clear();
+        }
+        left.forEach(Process::destroyForcibly);
+        for (Process p : left) {
+            p.waitFor(5, TimeUnit.SECONDS);
         }
     }
 
@@ -197,12 +220,17 @@ final class QemuPair {
                 "-qmp",
                 "unix:" + qmp + ",server=on,wait=off"));
         cmd.addAll(extra);
-        Process p = new ProcessBuilder(cmd)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
-                .redirectOutput(work.resolve("qemu.log").toFile())
-                .start();
-        running.add(p);
-        return p;
+                .redirectOutput(work.resolve("qemu.log").toFile());
+        synchronized (this) { // started and tracked at once: the exit's clean-up sees it or it never starts
+            if (closing) {
+                throw new IOException("ferry bench is ending: no QEMU started");
+            }
+            Process p = pb.start();
+            running.add(p);
+            return p;
+        }
     }
 
     private Path ramFile() {
@@ -215,7 +243,9 @@ final class QemuPair {
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
             }
-            running.remove(p);
+            synchronized (this) {
+                running.remove(p);
+            }
         }
     }
 

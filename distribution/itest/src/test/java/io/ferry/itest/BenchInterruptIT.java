@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,21 +46,20 @@ class BenchInterruptIT {
                 .redirectOutput(dir.resolve("bench.out").toFile());
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("FAKE_QEMU_PIDS", pids.toString());
-        pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g -Dferry.warm-up=false");
+        Path tmp = Files.createDirectories(dir.resolve("tmp")); // where the bench keeps QEMU's sockets and log
+        pb.environment()
+                .put(
+                        "FERRY_JAVA_OPTS",
+                        "-Xmx256m -XX:MaxDirectMemorySize=1g -Dferry.warm-up=false -Djava.io.tmpdir=" + tmp);
         Process bench = pb.start();
         Path ramFile = Path.of("/dev/shm", "ferry-bench-qemu-" + bench.pid() + ".ram");
-        List<Long> qemus = List.of();
+        List<ProcessHandle> qemus = List.of();
         try {
             // Both stand-ins started: the bench now waits for the source's QMP socket (up to 2 minutes).
             long deadline = System.nanoTime() + BOUND.toNanos();
             while (qemus.size() < 2 && bench.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
-                qemus = Files.exists(pids)
-                        ? Files.readAllLines(pids).stream()
-                                .filter(l -> !l.isBlank())
-                                .map(Long::parseLong)
-                                .toList()
-                        : List.of();
+                qemus = standIns(pids);
             }
             assertThat(qemus).as(output(dir)).hasSize(2);
             assertThat(ramFile)
@@ -69,31 +69,42 @@ class BenchInterruptIT {
             bench.destroy(); // SIGTERM, as an interrupt: the JVM runs its shutdown hooks
             assertThat(bench.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-            for (long pid : qemus) {
-                assertThat(awaitGone(pid))
-                        .as("stand-in QEMU " + pid + " still runs")
+            for (ProcessHandle q : qemus) {
+                assertThat(awaitGone(q))
+                        .as("stand-in QEMU " + q.pid() + " still runs")
                         .isTrue();
             }
             assertThat(ramFile).as(output(dir)).doesNotExist();
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertThat(left).as("the bench's QEMU work directory").isEmpty();
+            }
         } finally {
             bench.destroyForcibly();
-            for (long pid : qemus) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            for (ProcessHandle q : standIns(pids)) { // read again: one may have started after the last read
+                q.destroyForcibly(); // a handle, not a pid: a pid reused since is not touched
             }
             Files.deleteIfExists(ramFile);
         }
     }
 
-    private static boolean awaitGone(long pid) throws InterruptedException {
+    /** The stand-ins that recorded their pid and still run. */
+    private static List<ProcessHandle> standIns(Path pids) throws java.io.IOException {
+        if (!Files.exists(pids)) {
+            return List.of();
+        }
+        return Files.readAllLines(pids).stream()
+                .filter(l -> !l.isBlank())
+                .map(l -> ProcessHandle.of(Long.parseLong(l.strip())))
+                .flatMap(Optional::stream)
+                .toList();
+    }
+
+    private static boolean awaitGone(ProcessHandle q) throws InterruptedException {
         long deadline = System.nanoTime() + BOUND.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> p = ProcessHandle.of(pid);
-            if (p.isEmpty() || !p.get().isAlive()) {
-                return true;
-            }
+        while (q.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        return false;
+        return !q.isAlive();
     }
 
     private static String output(Path dir) {

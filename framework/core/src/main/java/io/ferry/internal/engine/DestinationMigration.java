@@ -73,7 +73,10 @@ final class DestinationMigration extends MigrationBase {
     /** Where the source answers questions about its decision (its DECIDER frame), if it said. */
     private volatile DecisionAsker asker;
 
-    private boolean committedInDoubt; // COMMITTED learned in doubt (decision port or resolve): channel 0 is closed
+    /** The source's own answer on its decision port, once it gave one: set before it completes {@link #resolution}. */
+    private volatile SwitchoverDecision sourceAnswer;
+
+    private boolean toldByTheSourceInDoubt; // COMMITTED heard from the source's decision port: channel 0 is closed
 
     DestinationMigration(
             MigrationClaim claim,
@@ -434,7 +437,7 @@ final class DestinationMigration extends MigrationBase {
             throw new SourceFailedException("in doubt about stream " + id + ", resolved: the source aborted, so the"
                     + " loaded machine is discarded");
         }
-        committedInDoubt = true;
+        toldByTheSourceInDoubt = given == sourceAnswer;
         return true;
     }
 
@@ -442,12 +445,14 @@ final class DestinationMigration extends MigrationBase {
     private void askSource(DecisionAsker a, String id) {
         try {
             Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), resolution, null, false);
-            if (v.isPresent()
-                    && resolution.complete(new SwitchoverDecision(
+            SwitchoverDecision answer = v.map(verdict -> new SwitchoverDecision(
                             streamId.getAsLong(),
-                            v.get() == Frame.Verdict.COMMITTED
+                            verdict == Frame.Verdict.COMMITTED
                                     ? SwitchoverDecision.Verdict.COMMITTED
-                                    : SwitchoverDecision.Verdict.ABORTED))) {
+                                    : SwitchoverDecision.Verdict.ABORTED))
+                    .orElse(null);
+            sourceAnswer = answer; // before completing: whoever gets the resolution can tell whose it is
+            if (answer != null && resolution.complete(answer)) {
                 LOG.log(Level.INFO, what() + ": stream " + id + " resolved by the source's decision: " + v.get());
             } else if (v.isEmpty() && !resolution.isDone()) {
                 LOG.log(
@@ -464,38 +469,58 @@ final class DestinationMigration extends MigrationBase {
 
     /**
      * The machine runs on the source's COMMIT: tells the source on its decision port too, because
-     * the REPORT on channel 0 may be lost with the link, leaving the source in doubt. After a doubt
-     * (channel 0 closed: the port is the only way) it tells before the migration ends, so a
-     * process that exits when its migration ends has told; else off this thread, as a backup of
-     * channel 0's REPORT. Stops when told, after in-doubt-timeout, or when nothing listens there
-     * (the source is done).
+     * the REPORT on channel 0 may be lost with the link, leaving the source in doubt. When the
+     * source's decision port has just answered this in-doubt side (channel 0 is closed: the port
+     * is the only way), it first tries before the migration ends, for at most switchover-timeout,
+     * so a process that exits when its migration ends has normally told; the rest, and every other
+     * case (an operator's resolve, channel 0's REPORT written), goes on a thread of its own. Stops
+     * when told, after in-doubt-timeout, or when nothing listens there (the source is done).
      */
-    private void tellSourceItRuns(Frame.Report report) throws InterruptedException {
+    private void tellSourceItRuns(Frame.Report report) {
         DecisionAsker a = asker;
         if (a == null) {
             return;
         }
-        if (committedInDoubt) {
-            tell(a, report);
-            return;
+        Duration left = params.inDoubtTimeout();
+        if (toldByTheSourceInDoubt) {
+            Duration first = params.switchoverTimeout().compareTo(left) < 0 ? params.switchoverTimeout() : left;
+            try {
+                if (tell(a, report, first)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the machine runs: the migration completed all the same
+                return;
+            }
+            left = left.minus(first);
         }
+        Duration limit = left;
         startThread("ferry-tell-" + machine.name(), () -> {
             try {
-                tell(a, report);
+                tell(a, report, limit);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
     }
 
-    private void tell(DecisionAsker a, Frame.Report report) throws InterruptedException {
-        Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), new CompletableFuture<>(), report, true);
-        if (v.isPresent() && v.get() == Frame.Verdict.ABORTED) {
+    /** Tells the source for at most {@code limit}; returns whether it is done (told, or nobody listens). */
+    private boolean tell(DecisionAsker a, Frame.Report report, Duration limit) throws InterruptedException {
+        if (limit.isZero() || limit.isNegative()) {
+            return true;
+        }
+        long start = System.nanoTime();
+        Optional<Frame.Verdict> v = a.askUntilDecided(limit, new CompletableFuture<>(), report, true);
+        if (v.isEmpty()) {
+            return System.nanoTime() - start < limit.toNanos(); // before the limit: nothing listens any more
+        }
+        if (v.get() == Frame.Verdict.ABORTED) {
             LOG.log(
                     Level.ERROR,
                     what() + ": the source says it ABORTED stream " + streamHex()
                             + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
         }
+        return true;
     }
 
     private String streamHex() {
