@@ -138,8 +138,8 @@ public final class FrameReader {
      * Reads, verifies and decodes the next frame into {@code body}, grown first if the frame needs
      * more room, so that a caller can read ahead into buffers of its own that hold about what the
      * frames need. A {@link Frame.Chunk}'s payload is a view of {@code body}'s buffer, valid until
-     * {@code body} is next passed to {@code next}; no other frame refers to it. {@code body} must have been made for at least
-     * {@link #bufferSize()} bytes.
+     * {@code body} is next passed to {@code next}; no other frame refers to it. {@code body} must
+     * have been made for at least {@link #bufferSize()} bytes.
      */
     public Frame next(FrameBuffer body) throws IOException {
         checkArgument(

@@ -76,8 +76,6 @@ final class DestinationMigration extends MigrationBase {
     /** The source's own answer on its decision port, once it gave one: set before it completes {@link #resolution}. */
     private volatile SwitchoverDecision sourceAnswer;
 
-    private boolean toldByTheSourceInDoubt; // COMMITTED heard from the source's decision port: channel 0 is closed
-
     DestinationMigration(
             MigrationClaim claim,
             Machine machine,
@@ -437,7 +435,6 @@ final class DestinationMigration extends MigrationBase {
             throw new SourceFailedException("in doubt about stream " + id + ", resolved: the source aborted, so the"
                     + " loaded machine is discarded");
         }
-        toldByTheSourceInDoubt = given == sourceAnswer;
         return true;
     }
 
@@ -482,7 +479,7 @@ final class DestinationMigration extends MigrationBase {
             return;
         }
         Duration left = params.inDoubtTimeout();
-        if (toldByTheSourceInDoubt) {
+        if (sourceAnswer != null && decision == sourceAnswer) { // in doubt, and the source's port answered
             Duration first = params.switchoverTimeout().compareTo(left) < 0 ? params.switchoverTimeout() : left;
             try {
                 if (tell(a, report, first)) {
@@ -493,8 +490,11 @@ final class DestinationMigration extends MigrationBase {
                 return;
             }
             left = left.minus(first);
+            if (left.isZero()) {
+                return;
+            }
         }
-        Duration limit = left;
+        Duration limit = left; // where nothing listens any more, the thread's first question ends it
         startThread("ferry-tell-" + machine.name(), () -> {
             try {
                 tell(a, report, limit);
@@ -504,15 +504,11 @@ final class DestinationMigration extends MigrationBase {
         });
     }
 
-    /** Tells the source for at most {@code limit}; returns whether it is done (told, or nobody listens). */
+    /** Tells the source for at most {@code limit}; returns whether the source answered. */
     private boolean tell(DecisionAsker a, Frame.Report report, Duration limit) throws InterruptedException {
-        if (limit.isZero() || limit.isNegative()) {
-            return true;
-        }
-        long start = System.nanoTime();
         Optional<Frame.Verdict> v = a.askUntilDecided(limit, new CompletableFuture<>(), report, true);
         if (v.isEmpty()) {
-            return System.nanoTime() - start < limit.toNanos(); // before the limit: nothing listens any more
+            return false;
         }
         if (v.get() == Frame.Verdict.ABORTED) {
             LOG.log(
