@@ -115,6 +115,20 @@ final class BenchCommand implements Callable<Integer> {
     boolean warmUp;
 
     @Option(
+            names = "--cold-processes",
+            defaultValue = "0",
+            description = "Fresh processes to start one after another, each migrating the cold case as its first"
+                    + " migration (after its own process warm-up), alternated with as many warm runs of it here;"
+                    + " prints both medians (default: ${DEFAULT-VALUE}).")
+    int coldProcesses;
+
+    @Option(
+            names = "--cold-sample",
+            hidden = true,
+            description = "Be one of --cold-processes' fresh processes: one cold migration, then its figures.")
+    boolean coldSample;
+
+    @Option(
             names = "--qemu",
             defaultValue = "auto",
             description =
@@ -168,12 +182,19 @@ final class BenchCommand implements Callable<Integer> {
                         "--channels must each be in [1, " + MigrationParameters.MAX_CHANNELS + "] but was " + n);
             }
         }
+        if (coldProcesses < 0) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--cold-processes must be 0 or more but was " + coldProcesses);
+        }
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = PluginRegistry.fromServiceLoader(BenchCommand.class.getClassLoader());
         Migrator migrator = new Migrator(registry);
         ProcessWarmUp processWarmUp = ProcessWarmUp.start(migrator); // as every ferry command: runs while RAM is filled
         MigrationParameters params =
                 MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(maxBandwidth);
+        if (coldSample) {
+            return coldSample(out, migrator, params, processWarmUp);
+        }
         Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
         out.printf(
                 Locale.ROOT,
@@ -226,7 +247,7 @@ final class BenchCommand implements Callable<Integer> {
     private void coldAndWarmUp(
             PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp processWarmUp)
             throws Exception {
-        long size = Math.min(COLD_SIZE_LIMIT, sizes.get(0));
+        long size = coldSize();
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
         GuestMemory b = GuestMemory.of(size);
         MemoryFill.random(a, 1, 0);
@@ -246,6 +267,82 @@ final class BenchCommand implements Callable<Integer> {
                     r.cpuMillis(),
                     ProcessCounters.now().since(before).describe());
         }
+        if (coldProcesses > 0) {
+            alternateWithFreshProcesses(out, migrator, params, a, b);
+        }
+    }
+
+    /** The cold case's RAM: the first size asked for, up to {@link #COLD_SIZE_LIMIT}. */
+    private long coldSize() {
+        return Math.min(COLD_SIZE_LIMIT, sizes.get(0));
+    }
+
+    /**
+     * The first migration of {@link #coldProcesses} fresh processes ({@link ColdProcesses}), each
+     * followed by a warm migration of the same case here, and both medians: one process's first
+     * migration is a single sample, as noisy as any other on a shared machine.
+     */
+    private void alternateWithFreshProcesses(
+            PrintWriter out, Migrator migrator, MigrationParameters params, GuestMemory a, GuestMemory b)
+            throws Exception {
+        out.printf(
+                Locale.ROOT,
+                "first migrations of %d fresh processes (each after its own process warm-up), alternated with warm"
+                        + " ones here: %s random, paused%n",
+                coldProcesses,
+                Sizes.format(a.size()));
+        long[] fresh = new long[coldProcesses];
+        long[] freshCpu = new long[coldProcesses];
+        long[] warm = new long[coldProcesses];
+        long[] warmCpu = new long[coldProcesses];
+        for (int i = 0; i < coldProcesses; i++) {
+            ColdProcesses.Sample sample = ColdProcesses.measure(a.size());
+            fresh[i] = sample.millis();
+            freshCpu[i] = sample.cpuMillis();
+            FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
+            warm[i] = r.millis();
+            warmCpu[i] = r.cpuMillis();
+            out.printf(
+                    Locale.ROOT,
+                    "  %d: fresh process %d ms (CPU %d ms), warm here %d ms (CPU %d ms)%n",
+                    i + 1,
+                    fresh[i],
+                    freshCpu[i],
+                    warm[i],
+                    warmCpu[i]);
+            out.flush();
+        }
+        printMedian(out, "fresh processes' first", fresh, freshCpu);
+        printMedian(out, "warm, this process", warm, warmCpu);
+        out.printf(
+                Locale.ROOT,
+                "  first migration / warm: %.2f (medians)%n",
+                BenchCase.median(fresh) / (double) Math.max(1, BenchCase.median(warm)));
+    }
+
+    private static void printMedian(PrintWriter out, String what, long[] millis, long[] cpuMillis) {
+        out.printf(
+                Locale.ROOT,
+                "  %s: median %d ms (min %d, max %d), CPU %d ms%n",
+                what,
+                BenchCase.median(millis),
+                Arrays.stream(millis).min().orElseThrow(),
+                Arrays.stream(millis).max().orElseThrow(),
+                BenchCase.median(cpuMillis));
+    }
+
+    /** {@code --cold-sample}: this process's first migration, paused, random, then its figures in one line. */
+    private int coldSample(PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp warmUp)
+            throws Exception {
+        long size = coldSize();
+        GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing, as in coldAndWarmUp
+        GuestMemory b = GuestMemory.of(size);
+        MemoryFill.random(a, 1, 0);
+        out.println(warmUp.await());
+        out.println(ColdProcesses.sampleLine(
+                FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused)));
+        out.flush();
+        return 0;
     }
 
     private void runSize(
