@@ -36,11 +36,12 @@ record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Co
         return Sizes.format(size).replace(".0", "");
     }
 
-    /** The median of {@code millis} (the upper one of an even count). */
+    /** The median of {@code millis}: of an even count, the mean of the middle two, rounded half up. */
     static long median(long[] millis) {
         long[] sorted = millis.clone();
         Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle] + 1) / 2;
     }
 
     /** The median of {@code figure} over {@code runs}. */

@@ -118,8 +118,9 @@ final class BenchCommand implements Callable<Integer> {
             names = "--cold-processes",
             defaultValue = "0",
             description = "Fresh processes to start one after another, each migrating the cold case as its first"
-                    + " migration (after its own process warm-up), alternated with as many warm runs of it here;"
-                    + " prints both medians (default: ${DEFAULT-VALUE}).")
+                    + " migration (after its own process warm-up), alternated with as many warm runs of it here"
+                    + " (after the warm-up runs, even with --no-warm-up); prints both medians. Each holds twice"
+                    + " the cold case's RAM beside this one's (default: ${DEFAULT-VALUE}).")
     int coldProcesses;
 
     @Option(
@@ -252,7 +253,7 @@ final class BenchCommand implements Callable<Integer> {
         GuestMemory b = GuestMemory.of(size);
         MemoryFill.random(a, 1, 0);
         out.println(processWarmUp.await());
-        int count = 1 + (warmUp ? 3 : 0);
+        int count = 1 + (warmUp || coldProcesses > 0 ? 3 : 0); // the warm runs below must be warm
         for (int i = 0; i < count; i++) {
             ProcessCounters before = ProcessCounters.now();
             FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
@@ -287,8 +288,7 @@ final class BenchCommand implements Callable<Integer> {
             throws Exception {
         out.printf(
                 Locale.ROOT,
-                "first migrations of %d fresh processes (each after its own process warm-up), alternated with warm"
-                        + " ones here: %s random, paused%n",
+                "first migrations of %d fresh processes, alternated with warm ones here: %s random, paused%n",
                 coldProcesses,
                 Sizes.format(a.size()));
         long[] fresh = new long[coldProcesses];
@@ -304,10 +304,11 @@ final class BenchCommand implements Callable<Integer> {
             warmCpu[i] = r.cpuMillis();
             out.printf(
                     Locale.ROOT,
-                    "  %d: fresh process %d ms (CPU %d ms), warm here %d ms (CPU %d ms)%n",
+                    "  %d: fresh process %d ms (CPU %d ms; its process warm-up: %s), warm here %d ms (CPU %d ms)%n",
                     i + 1,
                     fresh[i],
                     freshCpu[i],
+                    sample.warmUp().replace("ms", " ms"),
                     warm[i],
                     warmCpu[i]);
             out.flush();
@@ -338,9 +339,10 @@ final class BenchCommand implements Callable<Integer> {
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing, as in coldAndWarmUp
         GuestMemory b = GuestMemory.of(size);
         MemoryFill.random(a, 1, 0);
-        out.println(warmUp.await());
+        ProcessWarmUp.Outcome warmedUp = warmUp.outcome();
+        out.println(warmedUp.line());
         out.println(ColdProcesses.sampleLine(
-                FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused)));
+                FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused), warmedUp));
         out.flush();
         return 0;
     }

@@ -2,6 +2,7 @@ package io.ferry.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import com.google.common.collect.ImmutableList;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -17,24 +18,33 @@ import java.util.concurrent.TimeUnit;
  * First migrations measured in fresh processes, as a user meets them: one JVM per sample, started
  * with this one's java, class path and options, running {@code ferry bench --cold-sample}: its
  * own process warm-up, RAM filled and pre-faulted outside the timing, then one timed migration,
- * the process's first. One process runs at a time, each for a bounded time. Agents are left out
- * (a profiler or debugger attached here would write to the same file or port there).
+ * the process's first. One process runs at a time, for five minutes at most, and does not
+ * outlive this one (a shutdown hook kills it). Options that attach something to this process
+ * alone are left out ({@link #staysWithThisProcess}): a profiler, debugger, JMX port or flight
+ * recording there would write to the same file or port.
  */
 final class ColdProcesses {
-    /** The line a sample process ends with: {@code cold-sample <millis> <cpu millis>}. */
+    /** The line a sample process ends with: {@code cold-sample <millis> <cpu millis> <warm-up>}. */
     static final String SAMPLE_PREFIX = "cold-sample ";
 
     private static final long TIMEOUT_MINUTES = 5;
     private static final int OUTPUT_SHOWN = 2000;
+    /** Read by every JVM at start: their contents are among this one's input arguments already. */
+    private static final ImmutableList<String> OPTION_VARIABLES =
+            ImmutableList.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
     private ColdProcesses() {}
 
-    /** One first migration of a fresh process: wall and process CPU time, as {@link FerryRun.Result}. */
-    record Sample(long millis, long cpuMillis) {}
+    /**
+     * One first migration of a fresh process: wall and process CPU time, as {@link
+     * FerryRun.Result}, and how its process warm-up went ({@link ProcessWarmUp.Outcome#brief()}).
+     */
+    record Sample(long millis, long cpuMillis, String warmUp) {}
 
     /** The line {@code --cold-sample} prints for {@code result}. */
-    static String sampleLine(FerryRun.Result result) {
-        return String.format(Locale.ROOT, "%s%d %d", SAMPLE_PREFIX, result.millis(), result.cpuMillis());
+    static String sampleLine(FerryRun.Result result, ProcessWarmUp.Outcome warmUp) {
+        return String.format(
+                Locale.ROOT, "%s%d %d %s", SAMPLE_PREFIX, result.millis(), result.cpuMillis(), warmUp.brief());
     }
 
     /**
@@ -44,45 +54,80 @@ final class ColdProcesses {
      */
     static Sample measure(long size) throws IOException, InterruptedException {
         checkArgument(size > 0, "size must be > 0 but was %s", size);
-        return measure(command(size));
+        return measure(command(size, ManagementFactory.getRuntimeMXBean().getInputArguments()));
     }
 
     /** Runs {@code command} as a sample process, as {@link #measure(long)} does. */
     static Sample measure(List<String> command) throws IOException, InterruptedException {
         Path log = Files.createTempFile("ferry-cold-sample", ".log");
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        OPTION_VARIABLES.forEach(builder.environment()::remove);
         Process process = null;
+        Thread killer = null;
         try {
-            process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+            process = builder.start();
+            killer = killOnExit(process, log);
             if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 throw new ColdProcessException(
                         "a fresh process for a cold sample ran longer than " + TIMEOUT_MINUTES + " minutes", tail(log));
             }
-            String output = Files.readString(log, StandardCharsets.UTF_8);
-            Optional<Sample> sample = parse(output);
-            if (process.exitValue() != 0 || sample.isEmpty()) {
+            Optional<Sample> sample = parse(read(log));
+            if (process.exitValue() != 0) {
                 throw new ColdProcessException(
-                        "a fresh process for a cold sample failed (exit " + process.exitValue() + ")", tail(log));
+                        "a fresh process for a cold sample failed (" + exit(process.exitValue()) + ")", tail(log));
+            }
+            if (sample.isEmpty()) {
+                throw new ColdProcessException(
+                        "a fresh process for a cold sample printed no '" + SAMPLE_PREFIX.strip() + "' line", tail(log));
             }
             return sample.get();
         } finally {
             if (process != null) {
                 process.destroyForcibly(); // only still alive after a timeout or an interrupt
             }
+            if (killer != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(killer);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook runs anyway
+                }
+            }
             Files.deleteIfExists(log);
         }
+    }
+
+    /** A shutdown hook that kills {@code process} and deletes its log, so an interrupted bench leaves neither. */
+    private static Thread killOnExit(Process process, Path log) {
+        Thread killer = new Thread(
+                () -> {
+                    process.destroyForcibly();
+                    try {
+                        process.waitFor(10, TimeUnit.SECONDS);
+                        Files.deleteIfExists(log);
+                    } catch (IOException | InterruptedException e) {
+                        // exiting: nothing more to do
+                    }
+                },
+                "ferry-cold-sample-cleanup");
+        Runtime.getRuntime().addShutdownHook(killer);
+        return killer;
+    }
+
+    private static String exit(int code) {
+        return code > 128 ? "exit " + code + ": killed by signal " + (code - 128) : "exit " + code;
     }
 
     /** The sample line in a sample process's output, if there is one. */
     static Optional<Sample> parse(String output) {
         for (String line : output.split("\\R")) {
             if (line.startsWith(SAMPLE_PREFIX)) {
-                String[] figures = line.substring(SAMPLE_PREFIX.length()).trim().split(" ");
-                if (figures.length == 2) {
+                String[] figures =
+                        line.substring(SAMPLE_PREFIX.length()).strip().split(" ");
+                if (figures.length == 3) {
                     try {
-                        return Optional.of(new Sample(Long.parseLong(figures[0]), Long.parseLong(figures[1])));
+                        return Optional.of(
+                                new Sample(Long.parseLong(figures[0]), Long.parseLong(figures[1]), figures[2]));
                     } catch (NumberFormatException e) {
                         return Optional.empty();
                     }
@@ -92,15 +137,15 @@ final class ColdProcesses {
         return Optional.empty();
     }
 
-    /** This JVM's java, its options without agents, its class path, then {@code ferry bench --cold-sample}. */
-    static List<String> command(long size) {
+    /** The java of this JVM, {@code jvmOptions} but those that stay here, this class path, then {@code ferry bench --cold-sample}. */
+    static List<String> command(long size, List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current()
                 .info()
                 .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!isAgent(option)) {
+        for (String option : jvmOptions) {
+            if (!staysWithThisProcess(option)) {
                 command.add(option);
             }
         }
@@ -111,12 +156,28 @@ final class ColdProcesses {
         return command;
     }
 
-    static boolean isAgent(String option) {
-        return option.startsWith("-agentpath:") || option.startsWith("-agentlib:") || option.startsWith("-javaagent:");
+    /**
+     * Whether a JVM option attaches something to this process that a second process would clash
+     * with or write over: agents (a profiler, a debugger), a JMX port, a flight recording, a log file.
+     */
+    static boolean staysWithThisProcess(String option) {
+        return option.startsWith("-agentpath:")
+                || option.startsWith("-agentlib:")
+                || option.startsWith("-javaagent:")
+                || option.startsWith("-Xrun")
+                || option.equals("-Xdebug")
+                || option.startsWith("-XX:StartFlightRecording")
+                || option.startsWith("-Dcom.sun.management.jmxremote")
+                || (option.startsWith("-Xlog") && option.contains("file="));
+    }
+
+    /** The output as text; bytes that are not UTF-8 (a localized launcher message) become replacement characters. */
+    private static String read(Path log) throws IOException {
+        return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
     }
 
     private static String tail(Path log) throws IOException {
-        String output = Files.readString(log, StandardCharsets.UTF_8).strip();
+        String output = read(log).strip();
         return output.length() <= OUTPUT_SHOWN ? output : "..." + output.substring(output.length() - OUTPUT_SHOWN);
     }
 

@@ -34,18 +34,38 @@ final class ProcessWarmUp {
 
     /** Waits (a minute at most) for the warm-up to end; says how it went, in one line. */
     String await() throws InterruptedException {
+        return outcome().line();
+    }
+
+    /**
+     * How the warm-up went, in one line and in one word ({@link Outcome#brief()}); waits (a minute
+     * at most) for it to end.
+     */
+    Outcome outcome() throws InterruptedException {
         if (running.isEmpty()) {
-            return "process warm-up: off (-D" + Migrator.WARM_UP_PROPERTY + "=false)";
+            return new Outcome("off", "process warm-up: off (-D" + Migrator.WARM_UP_PROPERTY + "=false)");
         }
         try {
             Duration took = running.get().get(WAIT_SECONDS, TimeUnit.SECONDS);
-            return "process warm-up: " + took.toMillis() + " ms, in the background (-D" + Migrator.WARM_UP_PROPERTY
-                    + "=false turns it off)";
+            return new Outcome(
+                    took.toMillis() + "ms",
+                    "process warm-up: " + took.toMillis() + " ms, in the background (-D" + Migrator.WARM_UP_PROPERTY
+                            + "=false turns it off)");
         } catch (ExecutionException e) {
-            return "process warm-up failed, migrating cold: " + e.getCause().getMessage();
+            return new Outcome(
+                    "failed",
+                    "process warm-up failed, migrating cold: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
-            return "process warm-up still running after " + WAIT_SECONDS
-                    + " s: migrating now (it stops after its round)";
+            return new Outcome(
+                    "unfinished",
+                    "process warm-up still running after " + WAIT_SECONDS
+                            + " s: migrating now (it stops after its round)");
         }
     }
+
+    /**
+     * How a warm-up went: {@code brief} is one word without spaces (its time, as {@code 4100ms}, or
+     * {@code off}, {@code failed}, {@code unfinished}); {@code line} says it for a reader.
+     */
+    record Outcome(String brief, String line) {}
 }

@@ -263,13 +263,17 @@ class FerryCommandTest {
         int code = quickBench(dir.resolve("bench.png"), "32M", "random", "--cold-processes", "2");
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString())
-                .contains("first migrations of 2 fresh processes (each after its own process warm-up), alternated"
-                        + " with warm ones here: 32.0 MiB random, paused\n")
-                .containsPattern("  1: fresh process \\d+ ms \\(CPU \\d+ ms\\), warm here \\d+ ms \\(CPU \\d+ ms\\)\n"
-                        + "  2: fresh process \\d+ ms \\(CPU \\d+ ms\\), warm here \\d+ ms \\(CPU \\d+ ms\\)\n"
-                        + "  fresh processes' first: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
-                        + "  warm, this process: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
-                        + "  first migration / warm: \\d+\\.\\d\\d \\(medians\\)\n");
+                .containsPattern(
+                        "warm-up 3: 32.0 MiB random, paused, .*\n" // run though the bench says --no-warm-up
+                                + "first migrations of 2 fresh processes, alternated with warm ones here: 32.0 MiB random,"
+                                + " paused\n"
+                                + "  1: fresh process \\d+ ms \\(CPU \\d+ ms; its process warm-up: (\\d+ ms|off)\\),"
+                                + " warm here \\d+ ms \\(CPU \\d+ ms\\)\n"
+                                + "  2: fresh process \\d+ ms \\(CPU \\d+ ms; its process warm-up: (\\d+ ms|off)\\),"
+                                + " warm here \\d+ ms \\(CPU \\d+ ms\\)\n"
+                                + "  fresh processes' first: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
+                                + "  warm, this process: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
+                                + "  first migration / warm: \\d+\\.\\d\\d \\(medians\\)\n");
         assertThat(run("bench", "--cold-processes", "-1")).isEqualTo(2);
         assertThat(err.toString()).contains("--cold-processes must be 0 or more but was -1");
     }

@@ -14,10 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ferry bench} interrupted (Ctrl-C, or a SIGTERM) while it drives QEMU: the QEMUs it
- * started and the guest-RAM file it wrote to {@code /dev/shm} (as large as the guest) must not
- * outlive it. A stand-in {@code qemu-system-x86_64} first on the PATH records its pid and sleeps,
- * so the bench waits for its QMP socket; no real QEMU is needed.
+ * {@code ferry bench} interrupted (Ctrl-C, or a SIGTERM): the QEMUs it started and the guest-RAM
+ * file it wrote to {@code /dev/shm} (as large as the guest), or the fresh process it measures a
+ * first migration in and that process's log, must not outlive it. For QEMU, a stand-in
+ * {@code qemu-system-x86_64} first on the PATH records its pid and sleeps, so the bench waits for
+ * its QMP socket; no real QEMU is needed.
  */
 class BenchInterruptIT {
     private static final Duration BOUND = Duration.ofSeconds(60);
@@ -87,6 +88,67 @@ class BenchInterruptIT {
         }
     }
 
+    @Test
+    void anInterruptedBenchStopsTheFreshProcessItMeasuresAndDeletesItsLog(@TempDir Path dir) throws Exception {
+        Path home = Path.of(System.getProperty("ferry.home"));
+        Path tmp = Files.createDirectories(dir.resolve("tmp")); // where the bench keeps the fresh process's log
+        ProcessBuilder pb = new ProcessBuilder(
+                        home.resolve("bin/ferry").toString(),
+                        "bench",
+                        "--sizes=16M",
+                        "--contents=random",
+                        "--states=paused",
+                        "--runs=1",
+                        "--qemu=off",
+                        "--no-bare-tcp",
+                        "--live-dirty-rate=0",
+                        "--cold-processes=3",
+                        "--chart=" + dir.resolve("bench.png"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("bench.out").toFile());
+        // The process warm-up stays on: the fresh process spends seconds in it, and is stopped there.
+        pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g -Djava.io.tmpdir=" + tmp);
+        Process bench = pb.start();
+        Optional<ProcessHandle> fresh = Optional.empty();
+        try {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (fresh.isEmpty() && bench.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                fresh = bench.descendants()
+                        .filter(BenchInterruptIT::isColdSample)
+                        .findFirst();
+            }
+            assertThat(fresh).as(output(dir)).isPresent();
+            assertThat(logs(tmp)).as("the fresh process's log").hasSize(1);
+
+            bench.destroy(); // SIGTERM, as an interrupt: the JVM runs its shutdown hooks
+            assertThat(bench.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            // Stopped in its warm-up, seconds before it would end by itself: gone at once, not in its own time.
+            assertThat(awaitGone(fresh.get(), Duration.ofSeconds(2)))
+                    .as("fresh process " + fresh.get().pid() + " still runs")
+                    .isTrue();
+            assertThat(logs(tmp)).as(output(dir)).isEmpty();
+        } finally {
+            bench.destroyForcibly();
+            fresh.ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static boolean isColdSample(ProcessHandle p) {
+        return p.info()
+                .arguments()
+                .map(a -> List.of(a).contains("--cold-sample"))
+                .orElse(false);
+    }
+
+    private static List<Path> logs(Path tmp) throws java.io.IOException {
+        try (Stream<Path> files = Files.list(tmp)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("ferry-cold-sample"))
+                    .toList();
+        }
+    }
+
     /** The stand-ins that recorded their pid and still run. */
     private static List<ProcessHandle> standIns(Path pids) throws java.io.IOException {
         if (!Files.exists(pids)) {
@@ -100,7 +162,11 @@ class BenchInterruptIT {
     }
 
     private static boolean awaitGone(ProcessHandle q) throws InterruptedException {
-        long deadline = System.nanoTime() + BOUND.toNanos();
+        return awaitGone(q, BOUND);
+    }
+
+    private static boolean awaitGone(ProcessHandle q, Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
         while (q.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
