@@ -304,13 +304,16 @@ final class BenchCommand implements Callable<Integer> {
             warmCpu[i] = r.cpuMillis();
             out.printf(
                     Locale.ROOT,
-                    "  %d: fresh process %d ms (CPU %d ms; its process warm-up: %s), warm here %d ms (CPU %d ms)%n",
+                    "  %d: fresh process %d ms (CPU %d ms, JIT %d ms; its process warm-up: %s), warm here %d ms"
+                            + " (CPU %d ms, JIT %d ms)%n",
                     i + 1,
-                    fresh[i],
-                    freshCpu[i],
+                    sample.millis(),
+                    sample.cpuMillis(),
+                    sample.jitMillis(),
                     sample.warmUp().replace("ms", " ms"),
-                    warm[i],
-                    warmCpu[i]);
+                    r.millis(),
+                    r.cpuMillis(),
+                    r.jitMillis());
             out.flush();
         }
         printMedian(out, "fresh processes' first", fresh, freshCpu);

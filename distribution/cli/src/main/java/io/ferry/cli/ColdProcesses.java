@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * recording there would write to the same file or port.
  */
 final class ColdProcesses {
-    /** The line a sample process ends with: {@code cold-sample <millis> <cpu millis> <warm-up>}. */
+    /** The line a sample process ends with: {@code cold-sample <millis> <cpu millis> <jit millis> <warm-up>}. */
     static final String SAMPLE_PREFIX = "cold-sample ";
 
     private static final long TIMEOUT_MINUTES = 5;
@@ -36,15 +36,21 @@ final class ColdProcesses {
     private ColdProcesses() {}
 
     /**
-     * One first migration of a fresh process: wall and process CPU time, as {@link
+     * One first migration of a fresh process: wall, process CPU and JIT compiler time, as {@link
      * FerryRun.Result}, and how its process warm-up went ({@link ProcessWarmUp.Outcome#brief()}).
      */
-    record Sample(long millis, long cpuMillis, String warmUp) {}
+    record Sample(long millis, long cpuMillis, long jitMillis, String warmUp) {}
 
     /** The line {@code --cold-sample} prints for {@code result}. */
     static String sampleLine(FerryRun.Result result, ProcessWarmUp.Outcome warmUp) {
         return String.format(
-                Locale.ROOT, "%s%d %d %s", SAMPLE_PREFIX, result.millis(), result.cpuMillis(), warmUp.brief());
+                Locale.ROOT,
+                "%s%d %d %d %s",
+                SAMPLE_PREFIX,
+                result.millis(),
+                result.cpuMillis(),
+                result.jitMillis(),
+                warmUp.brief());
     }
 
     /**
@@ -124,10 +130,13 @@ final class ColdProcesses {
             if (line.startsWith(SAMPLE_PREFIX)) {
                 String[] figures =
                         line.substring(SAMPLE_PREFIX.length()).strip().split(" ");
-                if (figures.length == 3) {
+                if (figures.length == 4) {
                     try {
-                        return Optional.of(
-                                new Sample(Long.parseLong(figures[0]), Long.parseLong(figures[1]), figures[2]));
+                        return Optional.of(new Sample(
+                                Long.parseLong(figures[0]),
+                                Long.parseLong(figures[1]),
+                                Long.parseLong(figures[2]),
+                                figures[3]));
                     } catch (NumberFormatException e) {
                         return Optional.empty();
                     }

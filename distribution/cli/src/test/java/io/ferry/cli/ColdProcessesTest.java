@@ -13,12 +13,13 @@ class ColdProcessesTest {
 
     @Test
     void aSampleLineIsReadBackFromAProcessOutput() {
-        assertThat(ColdProcesses.parse("process warm-up: 4100 ms, in the background\ncold-sample 231 420 4100ms\n"))
-                .contains(new ColdProcesses.Sample(231, 420, "4100ms"));
-        assertThat(ColdProcesses.parse("cold-sample 231 420 off")).contains(new ColdProcesses.Sample(231, 420, "off"));
+        assertThat(ColdProcesses.parse("process warm-up: 4100 ms, in the background\ncold-sample 231 420 12 4100ms\n"))
+                .contains(new ColdProcesses.Sample(231, 420, 12, "4100ms"));
+        assertThat(ColdProcesses.parse("cold-sample 231 420 0 off"))
+                .contains(new ColdProcesses.Sample(231, 420, 0, "off"));
         assertThat(ColdProcesses.parse("process warm-up: off\n")).isEmpty();
-        assertThat(ColdProcesses.parse("cold-sample 231 420\n")).isEmpty();
-        assertThat(ColdProcesses.parse("cold-sample 231 many off\n")).isEmpty();
+        assertThat(ColdProcesses.parse("cold-sample 231 420 off\n")).isEmpty();
+        assertThat(ColdProcesses.parse("cold-sample 231 many 12 off\n")).isEmpty();
     }
 
     @Test
@@ -71,6 +72,7 @@ class ColdProcessesTest {
         ColdProcesses.Sample sample = ColdProcesses.measure(16L << 20);
         assertThat(sample.millis()).isPositive();
         assertThat(sample.cpuMillis()).isNotNegative();
+        assertThat(sample.jitMillis()).isNotNegative();
         assertThat(sample.warmUp()).matches("\\d+ms|off|failed|unfinished");
     }
 }

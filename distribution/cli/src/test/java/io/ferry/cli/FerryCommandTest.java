@@ -267,10 +267,10 @@ class FerryCommandTest {
                         "warm-up 3: 32.0 MiB random, paused, .*\n" // run though the bench says --no-warm-up
                                 + "first migrations of 2 fresh processes, alternated with warm ones here: 32.0 MiB random,"
                                 + " paused\n"
-                                + "  1: fresh process \\d+ ms \\(CPU \\d+ ms; its process warm-up: (\\d+ ms|off)\\),"
-                                + " warm here \\d+ ms \\(CPU \\d+ ms\\)\n"
-                                + "  2: fresh process \\d+ ms \\(CPU \\d+ ms; its process warm-up: (\\d+ ms|off)\\),"
-                                + " warm here \\d+ ms \\(CPU \\d+ ms\\)\n"
+                                + "  1: fresh process \\d+ ms \\(CPU \\d+ ms, JIT \\d+ ms; its process warm-up:"
+                                + " (\\d+ ms|off)\\), warm here \\d+ ms \\(CPU \\d+ ms, JIT \\d+ ms\\)\n"
+                                + "  2: fresh process \\d+ ms \\(CPU \\d+ ms, JIT \\d+ ms; its process warm-up:"
+                                + " (\\d+ ms|off)\\), warm here \\d+ ms \\(CPU \\d+ ms, JIT \\d+ ms\\)\n"
                                 + "  fresh processes' first: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
                                 + "  warm, this process: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
                                 + "  first migration / warm: \\d+\\.\\d\\d \\(medians\\)\n");
