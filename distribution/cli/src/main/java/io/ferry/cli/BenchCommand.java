@@ -119,15 +119,18 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "0",
             description = "Fresh processes to start one after another, each migrating the cold case as its first"
                     + " migration (after its own process warm-up), alternated with as many warm runs of it here"
-                    + " (after the warm-up runs, even with --no-warm-up); prints both medians. Each holds twice"
-                    + " the cold case's RAM beside this one's (default: ${DEFAULT-VALUE}).")
+                    + " (after the warm-up runs, even with --no-warm-up); prints both medians. Each holds about"
+                    + " twice the cold case's RAM, and 128 MiB for its warm-up, beside this one's"
+                    + " (default: ${DEFAULT-VALUE}).")
     int coldProcesses;
 
     @Option(
             names = "--cold-sample",
             hidden = true,
-            description = "Be one of --cold-processes' fresh processes: one cold migration, then its figures.")
-    boolean coldSample;
+            paramLabel = "BENCH_PID",
+            description = "Be one of --cold-processes' fresh processes, for the bench of that pid: one cold"
+                    + " migration, then its figures.")
+    Long coldSampleFor; // the pid of the bench that started this process; null: not a sample process
 
     @Option(
             names = "--qemu",
@@ -193,7 +196,7 @@ final class BenchCommand implements Callable<Integer> {
         ProcessWarmUp processWarmUp = ProcessWarmUp.start(migrator); // as every ferry command: runs while RAM is filled
         MigrationParameters params =
                 MigrationParameters.defaults().withRunOnDestination(false).withMaxBandwidth(maxBandwidth);
-        if (coldSample) {
+        if (coldSampleFor != null) {
             return coldSample(out, migrator, params, processWarmUp);
         }
         Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
@@ -338,6 +341,13 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code --cold-sample}: this process's first migration, paused, random, then its figures in one line. */
     private int coldSample(PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp warmUp)
             throws Exception {
+        // Not past the bench that started it, however that ends (a kill -9 runs no shutdown hook
+        // there). Its pid comes on the command line: once it is gone this process has another parent.
+        Optional<ProcessHandle> bench = ProcessHandle.of(coldSampleFor);
+        if (bench.isEmpty()) {
+            Runtime.getRuntime().halt(1);
+        }
+        bench.get().onExit().thenRun(() -> Runtime.getRuntime().halt(1));
         long size = coldSize();
         GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing, as in coldAndWarmUp
         GuestMemory b = GuestMemory.of(size);

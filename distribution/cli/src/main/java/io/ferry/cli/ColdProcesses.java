@@ -16,12 +16,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * First migrations measured in fresh processes, as a user meets them: one JVM per sample, started
- * with this one's java, class path and options, running {@code ferry bench --cold-sample}: its
+ * with this one's java, class path and options, running {@code ferry bench --cold-sample <this pid>}: its
  * own process warm-up, RAM filled and pre-faulted outside the timing, then one timed migration,
  * the process's first. One process runs at a time, for five minutes at most, and does not
- * outlive this one (a shutdown hook kills it). Options that attach something to this process
- * alone are left out ({@link #staysWithThisProcess}): a profiler, debugger, JMX port or flight
- * recording there would write to the same file or port.
+ * outlive this one: a shutdown hook kills it and deletes its log when this JVM exits (Ctrl-C and
+ * SIGTERM included), and the process halts by itself once its parent is gone (a {@code kill -9}
+ * of the bench; its log is left then). Options that attach something to this process alone are
+ * left out ({@link #staysWithThisProcess}): a profiler, debugger, JMX port, flight recording or log
+ * file there would clash with this one's.
  */
 final class ColdProcesses {
     /** The line a sample process ends with: {@code cold-sample <millis> <cpu millis> <jit millis> <warm-up>}. */
@@ -65,59 +67,82 @@ final class ColdProcesses {
 
     /** Runs {@code command} as a sample process, as {@link #measure(long)} does. */
     static Sample measure(List<String> command) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("ferry-cold-sample", ".log");
-        ProcessBuilder builder =
-                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        OPTION_VARIABLES.forEach(builder.environment()::remove);
-        Process process = null;
-        Thread killer = null;
+        Child child = new Child();
+        Thread killer = new Thread(child::stop, "ferry-cold-sample-cleanup");
+        Runtime.getRuntime().addShutdownHook(killer); // first: from here on an exit stops what starts below
         try {
-            process = builder.start();
-            killer = killOnExit(process, log);
-            if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                throw new ColdProcessException(
-                        "a fresh process for a cold sample ran longer than " + TIMEOUT_MINUTES + " minutes", tail(log));
-            }
-            Optional<Sample> sample = parse(read(log));
-            if (process.exitValue() != 0) {
-                throw new ColdProcessException(
-                        "a fresh process for a cold sample failed (" + exit(process.exitValue()) + ")", tail(log));
-            }
-            if (sample.isEmpty()) {
-                throw new ColdProcessException(
-                        "a fresh process for a cold sample printed no '" + SAMPLE_PREFIX.strip() + "' line", tail(log));
-            }
-            return sample.get();
+            return measure(command, child);
         } finally {
-            if (process != null) {
-                process.destroyForcibly(); // only still alive after a timeout or an interrupt
+            child.stop(); // only still alive after a timeout or an interrupt
+            try {
+                Runtime.getRuntime().removeShutdownHook(killer);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook runs anyway
             }
-            if (killer != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(killer);
-                } catch (IllegalStateException e) {
-                    // the JVM is shutting down: the hook runs anyway
-                }
-            }
-            Files.deleteIfExists(log);
         }
     }
 
-    /** A shutdown hook that kills {@code process} and deletes its log, so an interrupted bench leaves neither. */
-    private static Thread killOnExit(Process process, Path log) {
-        Thread killer = new Thread(
-                () -> {
+    private static Sample measure(List<String> command, Child child) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        OPTION_VARIABLES.forEach(builder.environment()::remove);
+        Process process = child.start(builder);
+        Path log = child.log();
+        if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+            throw new ColdProcessException(
+                    "a fresh process for a cold sample ran longer than " + TIMEOUT_MINUTES + " minutes", tail(log));
+        }
+        Optional<Sample> sample = parse(read(log));
+        if (process.exitValue() != 0) {
+            throw new ColdProcessException(
+                    "a fresh process for a cold sample failed (" + exit(process.exitValue()) + ")", tail(log));
+        }
+        if (sample.isEmpty()) {
+            throw new ColdProcessException(
+                    "a fresh process for a cold sample printed no '" + SAMPLE_PREFIX.strip() + "' line", tail(log));
+        }
+        return sample.get();
+    }
+
+    /**
+     * The sample process and its log, started and stopped under one lock: once stopped (the bench
+     * exits, or the sample ended) nothing starts any more, so an exit cannot miss a process that
+     * was starting while it ran.
+     */
+    private static final class Child {
+        private Process process;
+        private Path log;
+        private boolean stopped;
+
+        synchronized Process start(ProcessBuilder builder) throws IOException {
+            if (stopped) {
+                throw new IOException("the bench is exiting: no fresh process is started");
+            }
+            log = Files.createTempFile("ferry-cold-sample", ".log");
+            process = builder.redirectOutput(log.toFile()).start();
+            return process;
+        }
+
+        synchronized Path log() {
+            return log;
+        }
+
+        /** Kills the process, waits for it (10 s at most) and deletes its log; the log may be left if that fails. */
+        synchronized void stop() {
+            stopped = true;
+            try {
+                if (process != null) {
                     process.destroyForcibly();
-                    try {
-                        process.waitFor(10, TimeUnit.SECONDS);
-                        Files.deleteIfExists(log);
-                    } catch (IOException | InterruptedException e) {
-                        // exiting: nothing more to do
-                    }
-                },
-                "ferry-cold-sample-cleanup");
-        Runtime.getRuntime().addShutdownHook(killer);
-        return killer;
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+                if (log != null) {
+                    Files.deleteIfExists(log);
+                }
+            } catch (IOException e) {
+                // a temporary file left behind is not worth failing the bench for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static String exit(int code) {
@@ -148,6 +173,7 @@ final class ColdProcesses {
 
     /** The java of this JVM, {@code jvmOptions} but those that stay here, this class path, then {@code ferry bench --cold-sample}. */
     static List<String> command(long size, List<String> jvmOptions) {
+        checkArgument(size > 0, "size must be > 0 but was %s", size);
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current()
                 .info()
@@ -161,13 +187,19 @@ final class ColdProcesses {
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Ferry.class.getName());
-        command.addAll(List.of("bench", "--cold-sample", "--sizes", Long.toString(size)));
+        command.addAll(List.of(
+                "bench",
+                "--cold-sample",
+                Long.toString(ProcessHandle.current().pid()),
+                "--sizes",
+                Long.toString(size)));
         return command;
     }
 
     /**
      * Whether a JVM option attaches something to this process that a second process would clash
-     * with or write over: agents (a profiler, a debugger), a JMX port, a flight recording, a log file.
+     * with or write over: agents (a profiler, a debugger), a JMX port or its configuration, a flight
+     * recording, a log file.
      */
     static boolean staysWithThisProcess(String option) {
         return option.startsWith("-agentpath:")
@@ -177,7 +209,19 @@ final class ColdProcesses {
                 || option.equals("-Xdebug")
                 || option.startsWith("-XX:StartFlightRecording")
                 || option.startsWith("-Dcom.sun.management.jmxremote")
-                || (option.startsWith("-Xlog") && option.contains("file="));
+                || option.startsWith("-Dcom.sun.management.config.file")
+                || option.startsWith("-Xloggc:")
+                || option.startsWith("-XX:LogFile=")
+                || logsToAFile(option);
+    }
+
+    /** {@code -Xlog:<what>:<output>...} with an output that is not {@code stdout} or {@code stderr}. */
+    private static boolean logsToAFile(String option) {
+        if (!option.startsWith("-Xlog:")) {
+            return false;
+        }
+        String[] fields = option.substring("-Xlog:".length()).split(":", -1);
+        return fields.length > 1 && !List.of("", "stdout", "stderr").contains(fields[1]);
     }
 
     /** The output as text; bytes that are not UTF-8 (a localized launcher message) become replacement characters. */
@@ -191,7 +235,7 @@ final class ColdProcesses {
     }
 
     /** A sample process that did not give its figures; the message ends with the end of its output. */
-    static final class ColdProcessException extends IllegalStateException {
+    static final class ColdProcessException extends IOException {
         private static final long serialVersionUID = 1L;
 
         ColdProcessException(String what, String output) {

@@ -36,7 +36,13 @@ class ColdProcessesTest {
                         "-XX:StartFlightRecording=filename=/tmp/rec.jfr",
                         "-Dcom.sun.management.jmxremote.port=9010",
                         "-Xlog:gc:file=/tmp/gc.log",
+                        "-Xlog:gc:gc.log",
+                        "-Xloggc:/tmp/gc.log",
+                        "-XX:LogFile=/tmp/hotspot.log",
+                        "-Dcom.sun.management.config.file=/etc/jmx.properties",
                         "-Xlog:gc",
+                        "-Xlog:gc*:stdout:uptime",
+                        "-Xlog:safepoint::uptime",
                         "-XX:MaxDirectMemorySize=4g",
                         "-Dferry.warm-up=false"));
         assertThat(command.get(0)).endsWith("java");
@@ -44,6 +50,8 @@ class ColdProcessesTest {
                 .containsExactly(
                         "-Xmx1g",
                         "-Xlog:gc",
+                        "-Xlog:gc*:stdout:uptime",
+                        "-Xlog:safepoint::uptime",
                         "-XX:MaxDirectMemorySize=4g",
                         "-Dferry.warm-up=false",
                         "-cp",
@@ -51,6 +59,7 @@ class ColdProcessesTest {
                         "io.ferry.cli.Ferry",
                         "bench",
                         "--cold-sample",
+                        Long.toString(ProcessHandle.current().pid()),
                         "--sizes",
                         "1048576");
     }

@@ -90,8 +90,68 @@ class BenchInterruptIT {
 
     @Test
     void anInterruptedBenchStopsTheFreshProcessItMeasuresAndDeletesItsLog(@TempDir Path dir) throws Exception {
-        Path home = Path.of(System.getProperty("ferry.home"));
         Path tmp = Files.createDirectories(dir.resolve("tmp")); // where the bench keeps the fresh process's log
+        Process bench = coldProcessesBench(dir, tmp);
+        Optional<ProcessHandle> fresh = Optional.empty();
+        try {
+            fresh = awaitFreshProcess(bench);
+            assertThat(fresh).as(output(dir)).isPresent();
+            List<Path> logs = logs(tmp);
+            assertThat(logs).as("the fresh process's log").hasSize(1);
+            assertThat(Files.readString(logs.get(0)))
+                    .as("the fresh process is still in its process warm-up")
+                    .doesNotContain("process warm-up:");
+
+            bench.destroy(); // SIGTERM, as an interrupt: the JVM runs its shutdown hooks
+            assertThat(bench.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            // Stopped in its warm-up, seconds before it would end by itself: gone at once, not in its own time.
+            assertThat(awaitGone(fresh.get(), Duration.ofSeconds(2)))
+                    .as("fresh process " + fresh.get().pid() + " still runs")
+                    .isTrue();
+            assertThat(logs(tmp)).as(output(dir)).isEmpty();
+        } finally {
+            bench.destroyForcibly();
+            fresh.ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void aKilledBenchLeavesNoFreshProcessRunning(@TempDir Path dir) throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Process bench = coldProcessesBench(dir, tmp);
+        Optional<ProcessHandle> fresh = Optional.empty();
+        try {
+            fresh = awaitFreshProcess(bench);
+            assertThat(fresh).as(output(dir)).isPresent();
+            Path log = logs(tmp).get(0);
+            assertThat(Files.readString(log))
+                    .as("the fresh process is still in its process warm-up")
+                    .doesNotContain("process warm-up:");
+
+            bench.destroyForcibly(); // SIGKILL: no shutdown hook runs, and the log stays
+            assertThat(bench.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            assertThat(awaitGone(fresh.get()))
+                    .as("fresh process " + fresh.get().pid() + " still runs")
+                    .isTrue();
+            // Left alone it would have finished its warm-up and migration, seconds later, and printed its sample.
+            assertThat(Files.readString(log))
+                    .as("the fresh process halted when the bench was gone")
+                    .doesNotContain("cold-sample ");
+        } finally {
+            bench.destroyForcibly();
+            fresh.ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * A bench that measures first migrations in three fresh processes, writing its output to
+     * {@code dir} and the fresh processes' logs to {@code tmp}. The process warm-up stays on: each
+     * fresh process spends seconds in it, and is stopped there.
+     */
+    private static Process coldProcessesBench(Path dir, Path tmp) throws java.io.IOException {
+        Path home = Path.of(System.getProperty("ferry.home"));
         ProcessBuilder pb = new ProcessBuilder(
                         home.resolve("bin/ferry").toString(),
                         "bench",
@@ -106,33 +166,19 @@ class BenchInterruptIT {
                         "--chart=" + dir.resolve("bench.png"))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("bench.out").toFile());
-        // The process warm-up stays on: the fresh process spends seconds in it, and is stopped there.
         pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g -Djava.io.tmpdir=" + tmp);
-        Process bench = pb.start();
+        return pb.start();
+    }
+
+    /** The bench's first fresh process, once it runs (within {@link #BOUND}). */
+    private static Optional<ProcessHandle> awaitFreshProcess(Process bench) throws InterruptedException {
         Optional<ProcessHandle> fresh = Optional.empty();
-        try {
-            long deadline = System.nanoTime() + BOUND.toNanos();
-            while (fresh.isEmpty() && bench.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-                fresh = bench.descendants()
-                        .filter(BenchInterruptIT::isColdSample)
-                        .findFirst();
-            }
-            assertThat(fresh).as(output(dir)).isPresent();
-            assertThat(logs(tmp)).as("the fresh process's log").hasSize(1);
-
-            bench.destroy(); // SIGTERM, as an interrupt: the JVM runs its shutdown hooks
-            assertThat(bench.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
-
-            // Stopped in its warm-up, seconds before it would end by itself: gone at once, not in its own time.
-            assertThat(awaitGone(fresh.get(), Duration.ofSeconds(2)))
-                    .as("fresh process " + fresh.get().pid() + " still runs")
-                    .isTrue();
-            assertThat(logs(tmp)).as(output(dir)).isEmpty();
-        } finally {
-            bench.destroyForcibly();
-            fresh.ifPresent(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (fresh.isEmpty() && bench.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            fresh = bench.descendants().filter(BenchInterruptIT::isColdSample).findFirst();
         }
+        return fresh;
     }
 
     private static boolean isColdSample(ProcessHandle p) {
