@@ -345,6 +345,11 @@ final class BenchCommand implements Callable<Integer> {
         // there). Its pid comes on the command line: once it is gone this process has another parent.
         Optional<ProcessHandle> bench = ProcessHandle.of(coldSampleFor);
         if (bench.isEmpty()) {
+            spec.commandLine()
+                    .getErr()
+                    .println("ferry bench --cold-sample: no process " + coldSampleFor
+                            + ": the bench that started this one is gone");
+            spec.commandLine().getErr().flush();
             Runtime.getRuntime().halt(1);
         }
         bench.get().onExit().thenRun(() -> Runtime.getRuntime().halt(1));
