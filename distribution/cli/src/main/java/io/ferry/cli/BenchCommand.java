@@ -273,6 +273,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (coldProcesses > 0) {
             alternateWithFreshProcesses(out, migrator, params, a, b);
+        } else {
+            out.println("  (one process's first migration is one sample: --cold-processes N compares the medians of N"
+                    + " fresh processes' first migrations and of warm ones)");
         }
     }
 

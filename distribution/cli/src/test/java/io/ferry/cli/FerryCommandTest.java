@@ -205,6 +205,8 @@ class FerryCommandTest {
                 .containsPattern(
                         "cold \\(the process's first migration\\): 32.0 MiB random, paused, RAM pre-faulted, no bandwidth limit: \\d+ ms"
                                 + " \\(setup \\d+ ms; CPU \\d+ ms; JIT \\d+ ms of compiler time, \\d+ classes loaded, \\d+ minor page faults\\)")
+                .contains("  (one process's first migration is one sample: --cold-processes N compares the medians of N"
+                        + " fresh processes' first migrations and of warm ones)")
                 .containsPattern("paused / running-idle, 32 MiB random: \\d+\\.\\d\\d")
                 .containsPattern("32 MiB random paused( +\\d+){3} +\\d+ +\\d+ +- +- +\\d+ +\\d+\\n")
                 .contains("CPU ms: median CPU time")
@@ -273,7 +275,8 @@ class FerryCommandTest {
                                 + " (\\d+ ms|off)\\), warm here \\d+ ms \\(CPU \\d+ ms, JIT \\d+ ms\\)\n"
                                 + "  fresh processes' first: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
                                 + "  warm, this process: median \\d+ ms \\(min \\d+, max \\d+\\), CPU \\d+ ms\n"
-                                + "  first migration / warm: \\d+\\.\\d\\d \\(medians\\)\n");
+                                + "  first migration / warm: \\d+\\.\\d\\d \\(medians\\)\n")
+                .doesNotContain("one process's first migration is one sample");
         assertThat(run("bench", "--cold-processes", "-1")).isEqualTo(2);
         assertThat(err.toString()).contains("--cold-processes must be 0 or more but was -1");
     }
