@@ -4,6 +4,7 @@ import io.ferry.migration.Sizes;
 import io.ferry.pipeline.Compression;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.ToLongFunction;
 
 /**
@@ -42,6 +43,16 @@ record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Co
         Arrays.sort(sorted);
         int middle = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle] + 1) / 2;
+    }
+
+    /** {@code millis} in one phrase: "median 270 ms (min 220, max 656)". */
+    static String spread(long[] millis) {
+        return String.format(
+                Locale.ROOT,
+                "median %d ms (min %d, max %d)",
+                median(millis),
+                Arrays.stream(millis).min().orElseThrow(),
+                Arrays.stream(millis).max().orElseThrow());
     }
 
     /** The median of {@code figure} over {@code runs}. */

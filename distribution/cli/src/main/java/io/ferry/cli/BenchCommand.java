@@ -252,14 +252,12 @@ final class BenchCommand implements Callable<Integer> {
             PrintWriter out, Migrator migrator, MigrationParameters params, ProcessWarmUp processWarmUp)
             throws Exception {
         long size = coldSize();
-        GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing
-        GuestMemory b = GuestMemory.of(size);
-        MemoryFill.random(a, 1, 0);
+        ColdCase cold = ColdCase.of(size);
         out.println(processWarmUp.await());
         int count = 1 + (warmUp || coldProcesses > 0 ? 3 : 0); // the warm runs below must be warm
         for (int i = 0; i < count; i++) {
             ProcessCounters before = ProcessCounters.now();
-            FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
+            FerryRun.Result r = cold.migrate(migrator, params);
             out.printf(
                     Locale.ROOT,
                     "%s: %s random, paused, RAM pre-faulted, no bandwidth limit: %d ms (setup %d ms; CPU %d ms;"
@@ -272,10 +270,30 @@ final class BenchCommand implements Callable<Integer> {
                     ProcessCounters.now().since(before).describe());
         }
         if (coldProcesses > 0) {
-            alternateWithFreshProcesses(out, migrator, params, a, b);
+            alternateWithFreshProcesses(out, migrator, params, cold);
         } else {
             out.println("  (one process's first migration is one sample: --cold-processes N compares the medians of N"
                     + " fresh processes' first migrations and of warm ones)");
+        }
+    }
+
+    /**
+     * The cold case: random pages on a paused source, migrated with no bandwidth limit; both RAMs
+     * allocated and pre-faulted outside the timing, and kept for its every run.
+     */
+    private record ColdCase(GuestMemory source, GuestMemory destination) {
+        static ColdCase of(long size) {
+            ColdCase c = new ColdCase(GuestMemory.of(size), GuestMemory.of(size));
+            MemoryFill.random(c.source, 1, 0);
+            return c;
+        }
+
+        long size() {
+            return source.size();
+        }
+
+        FerryRun.Result migrate(Migrator migrator, MigrationParameters params) throws Exception {
+            return FerryRun.migrate(migrator, params.withMaxBandwidth(0), source, destination, BenchCase.State.paused);
         }
     }
 
@@ -290,22 +308,21 @@ final class BenchCommand implements Callable<Integer> {
      * migration is a single sample, as noisy as any other on a shared machine.
      */
     private void alternateWithFreshProcesses(
-            PrintWriter out, Migrator migrator, MigrationParameters params, GuestMemory a, GuestMemory b)
-            throws Exception {
+            PrintWriter out, Migrator migrator, MigrationParameters params, ColdCase cold) throws Exception {
         out.printf(
                 Locale.ROOT,
                 "first migrations of %d fresh processes, alternated with warm ones here: %s random, paused%n",
                 coldProcesses,
-                Sizes.format(a.size()));
+                Sizes.format(cold.size()));
         long[] fresh = new long[coldProcesses];
         long[] freshCpu = new long[coldProcesses];
         long[] warm = new long[coldProcesses];
         long[] warmCpu = new long[coldProcesses];
         for (int i = 0; i < coldProcesses; i++) {
-            ColdProcesses.Sample sample = ColdProcesses.measure(a.size());
+            ColdProcesses.Sample sample = ColdProcesses.measure(cold.size());
             fresh[i] = sample.millis();
             freshCpu[i] = sample.cpuMillis();
-            FerryRun.Result r = FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused);
+            FerryRun.Result r = cold.migrate(migrator, params);
             warm[i] = r.millis();
             warmCpu[i] = r.cpuMillis();
             out.printf(
@@ -331,14 +348,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void printMedian(PrintWriter out, String what, long[] millis, long[] cpuMillis) {
-        out.printf(
-                Locale.ROOT,
-                "  %s: median %d ms (min %d, max %d), CPU %d ms%n",
-                what,
-                BenchCase.median(millis),
-                Arrays.stream(millis).min().orElseThrow(),
-                Arrays.stream(millis).max().orElseThrow(),
-                BenchCase.median(cpuMillis));
+        out.printf(Locale.ROOT, "  %s: %s, CPU %d ms%n", what, BenchCase.spread(millis), BenchCase.median(cpuMillis));
     }
 
     /** {@code --cold-sample}: this process's first migration, paused, random, then its figures in one line. */
@@ -356,14 +366,10 @@ final class BenchCommand implements Callable<Integer> {
             Runtime.getRuntime().halt(1);
         }
         bench.get().onExit().thenRun(() -> Runtime.getRuntime().halt(1));
-        long size = coldSize();
-        GuestMemory a = GuestMemory.of(size); // allocated and pre-faulted outside the timing, as in coldAndWarmUp
-        GuestMemory b = GuestMemory.of(size);
-        MemoryFill.random(a, 1, 0);
+        ColdCase cold = ColdCase.of(coldSize());
         ProcessWarmUp.Outcome warmedUp = warmUp.outcome();
         out.println(warmedUp.line());
-        out.println(ColdProcesses.sampleLine(
-                FerryRun.migrate(migrator, params.withMaxBandwidth(0), a, b, BenchCase.State.paused), warmedUp));
+        out.println(ColdProcesses.sampleLine(cold.migrate(migrator, params), warmedUp));
         out.flush();
         return 0;
     }
@@ -543,13 +549,11 @@ final class BenchCommand implements Callable<Integer> {
             long median = BenchCase.median(e.getValue());
             out.printf(
                     Locale.ROOT,
-                    "  %s on %d connection%s: median %d ms (min %d, max %d), %.0f MiB/s%n",
+                    "  %s on %d connection%s: %s, %.0f MiB/s%n",
                     BenchCase.sizeLabel(p.size()),
                     p.connections(),
                     p.connections() == 1 ? "" : "s",
-                    median,
-                    Arrays.stream(e.getValue()).min().orElse(0),
-                    Arrays.stream(e.getValue()).max().orElse(0),
+                    BenchCase.spread(e.getValue()),
                     BenchCase.mibPerSecond(p.size(), median));
             for (BenchCase c : cases) {
                 if (c.size() == p.size() && c.channels() == p.connections() && sendsEveryPageWhole(c)) {

@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * with this one's java, class path and options, running {@code ferry bench --cold-sample <this pid>}: its
  * own process warm-up, RAM filled and pre-faulted outside the timing, then one timed migration,
  * the process's first. One process runs at a time, for five minutes at most, and does not
- * outlive this one: a shutdown hook kills it and deletes its log when this JVM exits (Ctrl-C and
- * SIGTERM included), and the process halts by itself once its parent is gone (a {@code kill -9}
+ * outlive this one: it and its log are {@link OwnedProcesses} (a shutdown hook kills it and deletes
+ * the log when this JVM exits, Ctrl-C and SIGTERM included), and the process halts by itself once its parent is gone (a {@code kill -9}
  * of the bench; its log is left then). Options that attach something to this process alone are
  * left out ({@link #staysWithThisProcess}): a profiler, debugger, JMX port, flight recording or log
  * file there would clash with this one's.
@@ -31,6 +32,7 @@ final class ColdProcesses {
 
     private static final long TIMEOUT_MINUTES = 5;
     private static final int OUTPUT_SHOWN = 2000;
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
     /** Read by every JVM at start: their contents are among this one's input arguments already. */
     private static final ImmutableList<String> OPTION_VARIABLES =
             ImmutableList.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
@@ -67,26 +69,24 @@ final class ColdProcesses {
 
     /** Runs {@code command} as a sample process, as {@link #measure(long)} does. */
     static Sample measure(List<String> command) throws IOException, InterruptedException {
-        Child child = new Child();
-        Thread killer = new Thread(child::stop, "ferry-cold-sample-cleanup");
-        Runtime.getRuntime().addShutdownHook(killer); // first: from here on an exit stops what starts below
+        OwnedProcesses owned = new OwnedProcesses(
+                "ferry-cold-sample-cleanup", "the bench is exiting: no fresh process is started", STOP_WAIT);
         try {
-            return measure(command, child);
+            return measure(command, owned);
         } finally {
-            child.stop(); // only still alive after a timeout or an interrupt
             try {
-                Runtime.getRuntime().removeShutdownHook(killer);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down: the hook runs anyway
+                owned.close(); // the process is only still alive after a timeout or an interrupt
+            } catch (IOException e) {
+                // a temporary log left behind is not worth failing the bench for
             }
         }
     }
 
-    private static Sample measure(List<String> command, Child child) throws IOException, InterruptedException {
+    private static Sample measure(List<String> command, OwnedProcesses owned) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         OPTION_VARIABLES.forEach(builder.environment()::remove);
-        Process process = child.start(builder);
-        Path log = child.log();
+        Path log = owned.createTempFile("ferry-cold-sample", ".log");
+        Process process = owned.start(builder.redirectOutput(log.toFile()));
         if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
             throw new ColdProcessException(
                     "a fresh process for a cold sample ran longer than " + TIMEOUT_MINUTES + " minutes", tail(log));
@@ -101,48 +101,6 @@ final class ColdProcesses {
                     "a fresh process for a cold sample printed no '" + SAMPLE_PREFIX.strip() + "' line", tail(log));
         }
         return sample.get();
-    }
-
-    /**
-     * The sample process and its log, started and stopped under one lock: once stopped (the bench
-     * exits, or the sample ended) nothing starts any more, so an exit cannot miss a process that
-     * was starting while it ran.
-     */
-    private static final class Child {
-        private Process process;
-        private Path log;
-        private boolean stopped;
-
-        synchronized Process start(ProcessBuilder builder) throws IOException {
-            if (stopped) {
-                throw new IOException("the bench is exiting: no fresh process is started");
-            }
-            log = Files.createTempFile("ferry-cold-sample", ".log");
-            process = builder.redirectOutput(log.toFile()).start();
-            return process;
-        }
-
-        synchronized Path log() {
-            return log;
-        }
-
-        /** Kills the process, waits for it (10 s at most) and deletes its log; the log may be left if that fails. */
-        synchronized void stop() {
-            stopped = true;
-            try {
-                if (process != null) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-                if (log != null) {
-                    Files.deleteIfExists(log);
-                }
-            } catch (IOException e) {
-                // a temporary file left behind is not worth failing the bench for
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private static String exit(int code) {

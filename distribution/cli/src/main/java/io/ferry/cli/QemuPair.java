@@ -15,11 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,21 +36,22 @@ final class QemuPair {
     private static final Pattern MAJOR = Pattern.compile("\"major\":\\s*(\\d+)");
     private static final Pattern MINOR = Pattern.compile("\"minor\":\\s*(\\d+)");
     private static final Pattern MICRO = Pattern.compile("\"micro\":\\s*(\\d+)");
+    /** How long the clean-up waits for each killed QEMU, so none is left a zombie. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private final Path binary;
     private final Path work;
     private final boolean kvm;
     private String version = "?";
-    private final Set<Process> running = new HashSet<>(); // guarded by this
-    private boolean closing; // guarded by this: the JVM is shutting down, start nothing more
     /** An interrupted bench (Ctrl-C, SIGTERM) would leave its QEMUs and the guest-size RAM file in /dev/shm behind. */
-    private final Thread cleanUpAtExit = new Thread(this::cleanUpAtExit, "ferry-bench-qemu-cleanup");
+    private final OwnedProcesses owned = new OwnedProcesses(
+            "ferry-bench-qemu-cleanup", "ferry bench is ending: no QEMU started, no RAM file written", STOP_WAIT);
 
     private QemuPair(Path binary, Path work) {
         this.binary = binary;
         this.work = work;
         this.kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
-        Runtime.getRuntime().addShutdownHook(cleanUpAtExit);
+        owned.deleteAtEnd(ramFile(), work.resolve("src.qmp"), work.resolve("dst.qmp"), work.resolve("qemu.log"), work);
     }
 
     /** QEMU when {@code qemu-system-x86_64} is on the PATH. */
@@ -74,17 +74,9 @@ final class QemuPair {
     /** Writes {@code memory}'s bytes into the file the next source QEMU uses as guest RAM. */
     void loadContent(GuestMemory memory) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
-        FileChannel file;
-        synchronized (this) { // not re-created after the exit's clean-up deleted it (an open one is freed at close)
-            if (closing) {
-                throw new IOException("ferry bench is ending: QEMU's RAM file not written");
-            }
-            file = FileChannel.open(
-                    ramFile(),
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
-        }
+        // not re-created after the exit's clean-up deleted it (an open one is freed at close)
+        FileChannel file = owned.create(() -> FileChannel.open(
+                ramFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
         try (FileChannel f = file) {
             for (long at = 0; at < memory.size(); at += chunk.capacity()) {
                 chunk.clear().limit((int) Math.min(chunk.capacity(), memory.size() - at));
@@ -140,47 +132,9 @@ final class QemuPair {
         }
     }
 
+    /** Stops any QEMU a failed or interrupted migrate left, and deletes the files. */
     void close() throws IOException, InterruptedException {
-        try {
-            Runtime.getRuntime().removeShutdownHook(cleanUpAtExit);
-        } catch (IllegalStateException e) {
-            // the JVM is shutting down: the hook stops the QEMUs and deletes the files
-        }
-        stopAll(); // any a failed or interrupted migrate left
-        deleteFiles();
-    }
-
-    private void cleanUpAtExit() {
-        try {
-            stopAll();
-            deleteFiles();
-        } catch (IOException e) {
-            System.err.println("ferry bench: could not delete QEMU's files: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Kills every QEMU still running and starts none after; waits for each (so none is left a zombie). */
-    private void stopAll() throws InterruptedException {
-        List<Process> left;
-        synchronized (this) {
-            closing = true;
-            left = List.copyOf(running);
-            running.clear();
-        }
-        left.forEach(Process::destroyForcibly);
-        for (Process p : left) {
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
-    }
-
-    private void deleteFiles() throws IOException {
-        Files.deleteIfExists(ramFile());
-        Files.deleteIfExists(work.resolve("src.qmp"));
-        Files.deleteIfExists(work.resolve("dst.qmp"));
-        Files.deleteIfExists(work.resolve("qemu.log"));
-        Files.deleteIfExists(work);
+        owned.close();
     }
 
     private long awaitCompleted(Qmp s) throws IOException, InterruptedException {
@@ -223,14 +177,7 @@ final class QemuPair {
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(work.resolve("qemu.log").toFile());
-        synchronized (this) { // started and tracked at once: the exit's clean-up sees it or it never starts
-            if (closing) {
-                throw new IOException("ferry bench is ending: no QEMU started");
-            }
-            Process p = pb.start();
-            running.add(p);
-            return p;
-        }
+        return owned.start(pb);
     }
 
     private Path ramFile() {
@@ -239,13 +186,7 @@ final class QemuPair {
 
     private void stop(Process p) throws InterruptedException {
         if (p != null) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-            }
-            synchronized (this) {
-                running.remove(p);
-            }
+            owned.stop(p, Duration.ofSeconds(10));
         }
     }
 

@@ -13,4 +13,9 @@ class BenchCaseTest {
         assertThat(BenchCase.median(new long[] {23, 20})).isEqualTo(22); // 21.5 rounds half up
         assertThat(BenchCase.median(new long[] {7})).isEqualTo(7);
     }
+
+    @Test
+    void aSpreadGivesTheMedianMinimumAndMaximum() {
+        assertThat(BenchCase.spread(new long[] {270, 656, 220})).isEqualTo("median 270 ms (min 220, max 656)");
+    }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -31,20 +32,7 @@ class BenchInterruptIT {
         Files.writeString(fake, "#!/bin/sh\necho $$ >> \"$FAKE_QEMU_PIDS\"\nexec sleep 600\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        Path home = Path.of(System.getProperty("ferry.home"));
-        ProcessBuilder pb = new ProcessBuilder(
-                        home.resolve("bin/ferry").toString(),
-                        "bench",
-                        "--sizes=16M",
-                        "--contents=random",
-                        "--states=paused",
-                        "--runs=1",
-                        "--no-warm-up",
-                        "--no-bare-tcp",
-                        "--live-dirty-rate=0",
-                        "--chart=" + dir.resolve("bench.png"))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("bench.out").toFile());
+        ProcessBuilder pb = quickBench(dir, "--no-warm-up");
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("FAKE_QEMU_PIDS", pids.toString());
         Path tmp = Files.createDirectories(dir.resolve("tmp")); // where the bench keeps QEMU's sockets and log
@@ -151,23 +139,30 @@ class BenchInterruptIT {
      * fresh process spends seconds in it, and is stopped there.
      */
     private static Process coldProcessesBench(Path dir, Path tmp) throws java.io.IOException {
-        Path home = Path.of(System.getProperty("ferry.home"));
-        ProcessBuilder pb = new ProcessBuilder(
-                        home.resolve("bin/ferry").toString(),
-                        "bench",
-                        "--sizes=16M",
-                        "--contents=random",
-                        "--states=paused",
-                        "--runs=1",
-                        "--qemu=off",
-                        "--no-bare-tcp",
-                        "--live-dirty-rate=0",
-                        "--cold-processes=3",
-                        "--chart=" + dir.resolve("bench.png"))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("bench.out").toFile());
+        ProcessBuilder pb = quickBench(dir, "--qemu=off", "--cold-processes=3");
         pb.environment().put("FERRY_JAVA_OPTS", "-Xmx256m -XX:MaxDirectMemorySize=1g -Djava.io.tmpdir=" + tmp);
         return pb.start();
+    }
+
+    /**
+     * {@code ferry bench} of one 16 MiB run of random pages, paused, without bare TCP or a live
+     * run, then {@code more} arguments; its output goes to {@code bench.out} in {@code dir}.
+     */
+    private static ProcessBuilder quickBench(Path dir, String... more) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("ferry.home")).resolve("bin/ferry").toString(),
+                "bench",
+                "--sizes=16M",
+                "--contents=random",
+                "--states=paused",
+                "--runs=1",
+                "--no-bare-tcp",
+                "--live-dirty-rate=0",
+                "--chart=" + dir.resolve("bench.png")));
+        command.addAll(List.of(more));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("bench.out").toFile());
     }
 
     /** The bench's first fresh process, once it runs (within {@link #BOUND}). */
