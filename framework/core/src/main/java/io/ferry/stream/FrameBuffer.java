@@ -28,6 +28,13 @@ public final class FrameBuffer {
         this.maxSize = maxSize;
     }
 
+    /** A frame buffer that is {@code fixed} and never grows (it allocated nothing itself). */
+    static FrameBuffer over(ByteBuffer fixed) {
+        FrameBuffer b = new FrameBuffer(fixed.capacity());
+        b.buffer = fixed;
+        return b;
+    }
+
     /** The buffer, first grown if it has fewer than {@code size} bytes; its contents are not kept when it grows. */
     ByteBuffer ofAtLeast(int size) {
         checkArgument(size >= 0 && size <= maxSize, "a body of %s bytes, this buffer holds at most %s", size, maxSize);

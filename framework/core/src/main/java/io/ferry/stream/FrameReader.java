@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 
 /**
@@ -131,7 +130,7 @@ public final class FrameReader {
     public Frame next(ByteBuffer body) throws IOException {
         checkArgument(
                 body.capacity() >= bufferSize(), "frame buffer of %s bytes, needs %s", body.capacity(), bufferSize());
-        return read(size -> body);
+        return read(FrameBuffer.over(body));
     }
 
     /**
@@ -144,11 +143,11 @@ public final class FrameReader {
     public Frame next(FrameBuffer body) throws IOException {
         checkArgument(
                 body.maxSize() >= bufferSize(), "frame buffer for %s bytes, needs %s", body.maxSize(), bufferSize());
-        return read(body::ofAtLeast);
+        return read(body);
     }
 
-    /** Reads the next frame into the buffer {@code bodyOfAtLeast} gives for its payload and checksum. */
-    private Frame read(IntFunction<ByteBuffer> bodyOfAtLeast) throws IOException {
+    /** Reads the next frame into {@code bodyBuffer}, grown first if its payload and checksum need more room. */
+    private Frame read(FrameBuffer bodyBuffer) throws IOException {
         long start = offset;
         long index = totals.frames();
         header.clear();
@@ -167,7 +166,7 @@ public final class FrameReader {
                     index,
                     type + " frame declares " + length + " payload bytes, the maximum is " + maxFrameSize);
         }
-        ByteBuffer body = bodyOfAtLeast.apply((int) length + FrameWriter.FRAME_TRAILER);
+        ByteBuffer body = bodyBuffer.ofAtLeast((int) length + FrameWriter.FRAME_TRAILER);
         body.clear().limit((int) length + FrameWriter.FRAME_TRAILER);
         readFully(body, start, index, type + " payload of " + length + " bytes and its checksum");
         header.clear();
