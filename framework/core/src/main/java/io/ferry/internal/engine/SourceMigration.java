@@ -1,7 +1,5 @@
 package io.ferry.internal.engine;
 
-import static com.google.common.base.Preconditions.checkState;
-
 import com.google.common.base.Throwables;
 import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
@@ -37,8 +35,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -62,25 +58,10 @@ final class SourceMigration extends MigrationBase {
 
     private StreamChannels out;
     private final long streamId = ThreadLocalRandom.current().nextLong();
-    /** This side's decision for {@link #streamId}: the decision log an in-doubt destination is resolved from. */
-    private volatile SwitchoverDecision decision;
+    /** This side's decision for {@link #streamId}, and the decision port an in-doubt destination asks. */
+    private final SourceDecision decisionLog;
     /** Committed, and no REPORT says the destination heard it: in doubt once the attempt's figures are kept. */
     private boolean unconfirmed;
-    /**
-     * Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}, or by the destination's
-     * REPORT on the decision port (COMMITTED: it runs the machine).
-     */
-    private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
-    /** Guards the decision against a question answered while an operator resolves. */
-    private final Object decisionLock = new Object();
-    /** A destination was told COMMITTED on the decision port: it may run the machine, so this side never resumes. */
-    private boolean toldCommitted;
-    /** The destination said it runs the machine (REPORT on channel 0 or on the decision port). */
-    private volatile boolean destinationRuns;
-    /** END was written: from then on a destination may have acknowledged, and be in doubt. */
-    private volatile boolean endWritten;
-
-    private volatile DecisionDesk desk;
 
     private Pipeline pipeline;
     private StageRunner stages;
@@ -108,6 +89,7 @@ final class SourceMigration extends MigrationBase {
         this.opener = opener;
         this.target = target;
         this.ticker = ticker;
+        this.decisionLog = new SourceDecision(streamId, what());
     }
 
     /** Starts the migration on its own thread. */
@@ -133,13 +115,12 @@ final class SourceMigration extends MigrationBase {
 
     @Override
     public Optional<SwitchoverDecision> decision() {
-        return Optional.ofNullable(decision);
+        return decisionLog.current();
     }
 
     @Override
     public Optional<MigrationUri> decider() {
-        DecisionDesk d = desk;
-        return d == null ? Optional.empty() : Optional.of(d.address());
+        return decisionLog.decider();
     }
 
     /**
@@ -149,91 +130,7 @@ final class SourceMigration extends MigrationBase {
     @Override
     public boolean resolve(SwitchoverDecision given) {
         checkStream(streamId, given);
-        synchronized (decisionLock) {
-            if (status() != MigrationStatus.IN_DOUBT || resolution.isDone()) {
-                return false;
-            }
-            checkState(
-                    given.verdict() == SwitchoverDecision.Verdict.COMMITTED || !toldCommitted,
-                    "stream %s: the destination asked and was told COMMITTED, so it may run the machine: resuming here"
-                            + " could run it twice; resolve with commit",
-                    given.streamHex());
-            if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
-                decision =
-                        given; // before the migration thread wakes: it resumes on it, and a destination asking hears it
-            }
-            return resolution.complete(given);
-        }
-    }
-
-    /** The decision port's answer: this side's decision as it is now. */
-    private Frame.Verdict answer() {
-        synchronized (decisionLock) {
-            SwitchoverDecision d = decision;
-            if (d == null) {
-                return Frame.Verdict.UNDECIDED;
-            }
-            if (d.verdict() == SwitchoverDecision.Verdict.ABORTED) {
-                return Frame.Verdict.ABORTED;
-            }
-            toldCommitted = true;
-            return Frame.Verdict.COMMITTED;
-        }
-    }
-
-    /** The destination's REPORT on the decision port: it runs the machine, so an in-doubt commit is confirmed. */
-    private void destinationRuns(Frame.Report report) {
-        synchronized (decisionLock) { // an operator's resolve and this report complete the resolution one at a time
-            SwitchoverDecision d = decision;
-            if (d != null && d.verdict() == SwitchoverDecision.Verdict.COMMITTED && !destinationRuns) {
-                destinationRuns = true; // already true where channel 0's REPORT came first
-                resolution.complete(d);
-                LOG.log( // either way is a normal end: a line here only showed which report won the race
-                        Level.DEBUG,
-                        what() + ": the destination reports on the decision port that it runs stream " + d.streamHex());
-            }
-        }
-    }
-
-    /** Opens the decision port and announces it, before any state (so before END on every path). */
-    private void openDesk(MigrationChannel ch) throws IOException {
-        DecisionDesk d = DecisionDesk.open(
-                        ch,
-                        streamId,
-                        params.transport(),
-                        new DecisionDesk.Source() {
-                            @Override
-                            public Frame.Verdict answer() {
-                                return SourceMigration.this.answer();
-                            }
-
-                            @Override
-                            public void destinationRuns(Frame.Report report) {
-                                SourceMigration.this.destinationRuns(report);
-                            }
-                        },
-                        "ferry-decisions-" + machine.name())
-                .orElse(null);
-        desk = d;
-        if (d != null) {
-            writer.writeDecider(d.decider());
-        }
-    }
-
-    /**
-     * Closes the decision port once no destination can need it: at once if END was never written
-     * or the destination runs; else after the time an in-doubt destination may go on asking.
-     */
-    private void closeDesk() {
-        DecisionDesk d = desk;
-        if (d == null) {
-            return;
-        }
-        if (!endWritten || destinationRuns) {
-            d.close();
-        } else {
-            d.closeAfter(params.switchoverTimeout().plus(params.inDoubtTimeout()));
-        }
+        return decisionLog.resolve(given, status() == MigrationStatus.IN_DOUBT);
     }
 
     /**
@@ -243,22 +140,18 @@ final class SourceMigration extends MigrationBase {
      */
     private void inDoubt() throws MigrationException, InterruptedException {
         closeChannel();
-        if (!resolution.isDone()) { // the destination may have reported on the decision port already
+        String stream = decisionLog.current().orElseThrow().streamHex();
+        if (!decisionLog.resolved()) { // the destination may have reported on the decision port already
             setStatus(MigrationStatus.IN_DOUBT);
             LOG.log(
                     Level.WARNING,
-                    what() + ": IN_DOUBT about stream " + decision.streamHex() + ": committed, and the"
+                    what() + ": IN_DOUBT about stream " + stream + ": committed, and the"
                             + " destination never confirmed; its REPORT on the decision port "
                             + decider().map(Object::toString).orElse("(none)")
                             + " ends this, or resolve with how the destination ended (ferry:resolve"
-                            + " commit|abort " + decision.streamHex() + ")");
+                            + " commit|abort " + stream + ")");
         }
-        SwitchoverDecision given;
-        try {
-            given = resolution.get();
-        } catch (ExecutionException e) {
-            throw new AssertionError("the resolution is only ever completed with a value", e);
-        }
+        SwitchoverDecision given = decisionLog.awaitResolution();
         if (given.verdict() == SwitchoverDecision.Verdict.COMMITTED) {
             claim.changeRunState(RunState.POSTMIGRATE);
             return;
@@ -270,7 +163,7 @@ final class SourceMigration extends MigrationBase {
     /** Commits: from here on the machine never resumes on this side, whatever becomes of COMMIT on its way. */
     private void commit() throws MigrationException {
         passPointOfNoReturn();
-        decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.COMMITTED);
+        decisionLog.commit();
     }
 
     private void checkStillRegistered() {
@@ -296,13 +189,13 @@ final class SourceMigration extends MigrationBase {
             // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes
             // terminal.
             cleanup(outcome(failure));
-            if (failure != null && (decision == null || decision.verdict() == SwitchoverDecision.Verdict.ABORTED)) {
+            if (failure != null && !decisionLog.committed()) {
                 resume(before);
-                decision = new SwitchoverDecision(streamId, SwitchoverDecision.Verdict.ABORTED);
+                decisionLog.abort();
             } else if (failure != null) {
                 stayStopped();
             }
-            closeDesk();
+            decisionLog.closeDesk(params.switchoverTimeout().plus(params.inDoubtTimeout()));
             claim.close();
             end(failure);
         }
@@ -349,7 +242,7 @@ final class SourceMigration extends MigrationBase {
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         awaitAccept();
-        openDesk(ch);
+        decisionLog.openDesk(ch, params.transport(), writer, "ferry-decisions-" + machine.name());
         stages = StageRunner.source(
                 pipeline, machine, machine.memory().newBitmap(), out, throttle, this, counters, params);
 
@@ -461,7 +354,7 @@ final class SourceMigration extends MigrationBase {
             counters.remainingBytes = 0;
             endPass(pass);
             Frame.End end = writer.writeEnd();
-            endWritten = true;
+            decisionLog.endWritten();
             timeline.mark(Timeline.END_WRITTEN);
             counters.transferredBytes = out.bytesWritten();
             if (returnPath == null) {
@@ -493,7 +386,7 @@ final class SourceMigration extends MigrationBase {
                 reported = awaitReport(timeline);
             }
             if (reported) {
-                destinationRuns = true;
+                decisionLog.destinationReported();
                 claim.changeRunState(RunState.POSTMIGRATE);
             } else {
                 unconfirmed = true;
@@ -601,7 +494,8 @@ final class SourceMigration extends MigrationBase {
         } catch (IOException e) {
             LOG.log(
                     Level.WARNING,
-                    what() + ": committed stream " + decision.streamHex() + " but could not send COMMIT ("
+                    what() + ": committed stream "
+                            + decisionLog.current().orElseThrow().streamHex() + " but could not send COMMIT ("
                             + e.getMessage() + "); the destination is in doubt until resolved with COMMITTED");
             return false;
         }
