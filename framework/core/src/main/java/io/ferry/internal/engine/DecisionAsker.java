@@ -42,6 +42,11 @@ final class DecisionAsker {
         return decider;
     }
 
+    /** The stream this asker asks about. */
+    long streamId() {
+        return streamId;
+    }
+
     /**
      * Asks until the source has decided, for at most {@code limit}, with backoff between attempts;
      * stops early once {@code stop} completes. With {@code report}, a COMMITTED answer is followed by it.

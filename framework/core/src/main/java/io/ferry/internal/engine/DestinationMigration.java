@@ -39,8 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The destination side: accept, header, manifest (refused before anything is loaded if a
@@ -67,14 +65,8 @@ final class DestinationMigration extends MigrationBase {
     private long learnedNanos;
     private volatile FrameReceiver receiver;
     private volatile OptionalLong streamId = OptionalLong.empty();
-    private volatile SwitchoverDecision decision;
-    /** Completed by {@link #resolve} while {@link MigrationStatus#IN_DOUBT}, or by the source's answer to a question. */
-    private final CompletableFuture<SwitchoverDecision> resolution = new CompletableFuture<>();
-    /** Where the source answers questions about its decision (its DECIDER frame), if it said. */
-    private volatile DecisionAsker asker;
-
-    /** The source's own answer on its decision port, once it gave one: set before it completes {@link #resolution}. */
-    private volatile SwitchoverDecision sourceAnswer;
+    /** The decision this side acted on, how an in-doubt acknowledgement is resolved, telling the source it runs. */
+    private final DestinationDecision decisionLog;
 
     DestinationMigration(
             MigrationClaim claim,
@@ -88,6 +80,7 @@ final class DestinationMigration extends MigrationBase {
         this.params = params;
         this.endpoint = endpoint;
         this.silence = new InactivityWatchdog(params.switchoverTimeout(), this::sourceSilent);
+        this.decisionLog = new DestinationDecision(what(), machine.name(), params, this::startThread);
     }
 
     DestinationMigration start() {
@@ -112,20 +105,19 @@ final class DestinationMigration extends MigrationBase {
 
     @Override
     public Optional<SwitchoverDecision> decision() {
-        return Optional.ofNullable(decision);
+        return decisionLog.current();
     }
 
     @Override
     public Optional<MigrationUri> decider() {
-        DecisionAsker a = asker;
-        return a == null ? Optional.empty() : Optional.of(a.decider());
+        return decisionLog.decider();
     }
 
     @Override
     public boolean resolve(SwitchoverDecision given) {
         OptionalLong id = streamId;
         checkStream(id.isPresent() ? id.getAsLong() : null, given);
-        return status() == MigrationStatus.IN_DOUBT && resolution.complete(given);
+        return decisionLog.resolve(given, status() == MigrationStatus.IN_DOUBT);
     }
 
     /**
@@ -227,7 +219,7 @@ final class DestinationMigration extends MigrationBase {
                 marks.mark(Timeline.RUNNING);
                 Frame.Report report = new Frame.Report(marks.takeNew());
                 report(answers, report);
-                tellSourceItRuns(report);
+                decisionLog.tellSourceItRuns(report);
                 return;
             }
             learnedNanos = marks.at(Timeline.ACK_WRITTEN); // this side's part of the void attempt
@@ -311,7 +303,7 @@ final class DestinationMigration extends MigrationBase {
             } else if (f instanceof Frame.Ping ping) {
                 pong(answers, ping);
             } else if (f instanceof Frame.Decider d) {
-                asker = new DecisionAsker(d, streamId.getAsLong(), params.transport());
+                decisionLog.askAt(d, streamId.getAsLong());
             } else if (f instanceof Frame.Void) {
                 revertAttempt(); // the source stepped back during COMPLETE, before END
             } else if (f instanceof Frame.Error e) {
@@ -387,7 +379,7 @@ final class DestinationMigration extends MigrationBase {
         Frame f = received.frame();
         silence.touch();
         if (f instanceof Frame.Error e) {
-            decision = new SwitchoverDecision(streamId.getAsLong(), SwitchoverDecision.Verdict.ABORTED);
+            decisionLog.decided(streamId.getAsLong(), SwitchoverDecision.Verdict.ABORTED);
             throw new SourceFailedException(e.message());
         }
         if (f instanceof Frame.Void) {
@@ -397,7 +389,7 @@ final class DestinationMigration extends MigrationBase {
             throw new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type());
         }
         marks.mark(Timeline.COMMIT_READ);
-        decision = new SwitchoverDecision(streamId.getAsLong(), SwitchoverDecision.Verdict.COMMITTED);
+        decisionLog.decided(streamId.getAsLong(), SwitchoverDecision.Verdict.COMMITTED);
         return true;
     }
 
@@ -409,28 +401,14 @@ final class DestinationMigration extends MigrationBase {
         silence.stop();
         closeChannel();
         setStatus(MigrationStatus.IN_DOUBT);
-        String id = String.format("%016x", streamId.getAsLong());
-        DecisionAsker a = asker;
+        String id = streamHex();
         LOG.log(
                 Level.WARNING,
                 what() + ": IN_DOUBT about stream " + id + ": acknowledged, then lost the source ("
-                        + describe(lost) + "); "
-                        + (a == null
-                                ? ""
-                                : "asking the source at " + a.decider() + " for at most "
-                                        + params.inDoubtTimeout().toMillis() + " ms, or ")
+                        + describe(lost) + "); " + decisionLog.asking()
                         + "resolve with the source's decision (ferry:resolve"
                         + " commit|abort " + id + ")");
-        if (a != null) {
-            startThread("ferry-in-doubt-" + machine.name(), () -> askSource(a, id));
-        }
-        SwitchoverDecision given;
-        try {
-            given = resolution.get();
-        } catch (ExecutionException e) {
-            throw new AssertionError("the resolution is only ever completed with a value", e);
-        }
-        decision = given;
+        SwitchoverDecision given = decisionLog.awaitResolution(streamId.getAsLong());
         if (given.verdict() == SwitchoverDecision.Verdict.ABORTED) {
             throw new SourceFailedException("in doubt about stream " + id + ", resolved: the source aborted, so the"
                     + " loaded machine is discarded");
@@ -438,89 +416,8 @@ final class DestinationMigration extends MigrationBase {
         return true;
     }
 
-    /** Asks the source for its decision until it gives one, the bound passes, or the operator resolves first. */
-    private void askSource(DecisionAsker a, String id) {
-        try {
-            Optional<Frame.Verdict> v = a.askUntilDecided(params.inDoubtTimeout(), resolution, null, false);
-            SwitchoverDecision answer = v.map(verdict -> new SwitchoverDecision(
-                            streamId.getAsLong(),
-                            verdict == Frame.Verdict.COMMITTED
-                                    ? SwitchoverDecision.Verdict.COMMITTED
-                                    : SwitchoverDecision.Verdict.ABORTED))
-                    .orElse(null);
-            sourceAnswer = answer; // before completing: whoever gets the resolution can tell whose it is
-            if (answer != null && resolution.complete(answer)) {
-                LOG.log(Level.INFO, what() + ": stream " + id + " resolved by the source's decision: " + v.get());
-            } else if (v.isEmpty() && !resolution.isDone()) {
-                LOG.log(
-                        Level.WARNING,
-                        what() + ": still IN_DOUBT about stream " + id + ": the source at " + a.decider()
-                                + " gave no decision within in-doubt-timeout ("
-                                + params.inDoubtTimeout().toMillis() + " ms);"
-                                + " resolve with its decision (ferry:resolve commit|abort " + id + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * The machine runs on the source's COMMIT: tells the source on its decision port too, because
-     * the REPORT on channel 0 may be lost with the link, leaving the source in doubt. When the
-     * source's decision port has just answered this in-doubt side (channel 0 is closed: the port
-     * is the only way), it first tries before the migration ends, for at most switchover-timeout,
-     * so a process that exits when its migration ends has normally told; the rest, and every other
-     * case (an operator's resolve, channel 0's REPORT written), goes on a thread of its own. Stops
-     * when told, after in-doubt-timeout, or when nothing listens there (the source is done).
-     */
-    private void tellSourceItRuns(Frame.Report report) {
-        DecisionAsker a = asker;
-        if (a == null) {
-            return;
-        }
-        Duration left = params.inDoubtTimeout();
-        if (sourceAnswer != null && decision == sourceAnswer) { // in doubt, and the source's port answered
-            Duration first = params.switchoverTimeout().compareTo(left) < 0 ? params.switchoverTimeout() : left;
-            try {
-                if (tell(a, report, first)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the machine runs: the migration completed all the same
-                return;
-            }
-            left = left.minus(first);
-            if (left.isZero()) {
-                return;
-            }
-        }
-        Duration limit = left; // where nothing listens any more, the thread's first question ends it
-        startThread("ferry-tell-" + machine.name(), () -> {
-            try {
-                tell(a, report, limit);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-    }
-
-    /** Tells the source for at most {@code limit}; returns whether the source answered. */
-    private boolean tell(DecisionAsker a, Frame.Report report, Duration limit) throws InterruptedException {
-        Optional<Frame.Verdict> v = a.askUntilDecided(limit, new CompletableFuture<>(), report, true);
-        if (v.isEmpty()) {
-            return false;
-        }
-        if (v.get() == Frame.Verdict.ABORTED) {
-            LOG.log(
-                    Level.ERROR,
-                    what() + ": the source says it ABORTED stream " + streamHex()
-                            + ", and this side runs the machine: it was resolved COMMITTED without the source's decision");
-        }
-        return true;
-    }
-
     private String streamHex() {
-        return String.format("%016x", streamId.getAsLong());
+        return DecisionDesk.hex(streamId.getAsLong());
     }
 
     /** An abort's reason wins (the thread's own exception is its consequence), then a cancel. */
