@@ -706,7 +706,8 @@ final class BenchCommand implements Callable<Integer> {
             MigrationFigures f = outgoing.await(Duration.ofMinutes(10));
             in.await(Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED || !source.memory().contentEquals(destination.memory())) {
-                throw new IllegalStateException("live bench migration did not arrive intact: " + f.status());
+                throw new MigrationNotIntactException("live bench migration did not arrive intact: " + f.status()
+                        + outgoing.failure().map(t -> " " + t.getMessage()).orElse(""));
             }
             out.printf(
                     Locale.ROOT,

@@ -32,7 +32,7 @@ public final class Ferry implements Runnable {
         CommandLine cl = new CommandLine(new Ferry());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("ferry: " + e.getMessage());
-            return 2;
+            return e instanceof MigrationNotIntactException ? 1 : 2;
         });
         return cl;
     }

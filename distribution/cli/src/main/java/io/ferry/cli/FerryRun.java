@@ -77,7 +77,8 @@ final class FerryRun {
             if (f.status() != MigrationStatus.COMPLETED
                     || in.status() != MigrationStatus.COMPLETED
                     || !sourceRam.contentEquals(destinationRam)) {
-                throw new IllegalStateException("bench migration did not arrive intact: source " + f.status() + " "
+                throw new MigrationNotIntactException("bench migration did not arrive intact: source " + f.status()
+                        + " "
                         + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
                         + in.failure().map(Throwable::getMessage).orElse(""));
             }
