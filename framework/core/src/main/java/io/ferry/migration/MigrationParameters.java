@@ -27,7 +27,7 @@ import java.util.function.Function;
  *     the iteration cap
  * @param iterationCap the most DIRTY_SYNC + ITERATE passes before completing anyway
  * @param maxFrameSize largest frame payload this side writes or accepts. Not negotiated: a
- *     destination must accept what the source sends (RAM batches are about 1.05 MiB; the default,
+ *     destination must accept what the source sends (RAM batches are about 520 KiB; the default,
  *     4 MiB, suits both sides), or it fails the migration with a FrameTooLargeException
  * @param switchoverTimeout how long each side waits for the other's acknowledgement or commit
  * @param runOnDestination whether the destination runs the machine once loaded (else it stays paused)

@@ -43,7 +43,6 @@ public final class FrameReader {
     private StreamTotals totals = StreamTotals.NONE;
     private final StreamDigest digest = new StreamDigest();
     private int lastPass = -1;
-    private boolean voided; // a VOID since the last PASS
     private boolean ended;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
@@ -196,20 +195,15 @@ public final class FrameReader {
                             end.digest(), digest.value(), totals.frames()));
         }
         if (frame instanceof Frame.Pass p) {
-            // The voided attempt used up its completion pass number, sent (after the ACK) or not (during COMPLETE).
-            boolean inOrder = p.pass() == lastPass + 1 || (voided && p.pass() == lastPass + 2);
-            if (!inOrder) {
+            // After a VOID too: the source numbers on from the last PASS it wrote.
+            if (p.pass() != lastPass + 1) {
                 throw new MalformedFrameException(
                         start,
                         index,
                         "PASS " + p.pass() + " after PASS " + lastPass
-                                + ": passes are numbered 0, 1, 2, ... in order (one skipped after a VOID)");
+                                + ": passes are numbered 0, 1, 2, ... in order, without a gap (after a VOID too)");
             }
             lastPass = p.pass();
-            voided = false;
-        }
-        if (type == FrameType.VOID) {
-            voided = true;
         }
         ended = type == FrameType.END || (ended && type != FrameType.VOID); // a VOID reopens the stream (step-back)
         if (type != FrameType.END) {

@@ -70,22 +70,29 @@ class StrictReaderTest {
     }
 
     @Test
-    void aVoidedAttemptKeepsItsCompletionPassNumberWhetherItsPassWasSentOrNot() throws IOException {
+    void afterAVoidPassesGoOnFromTheLastPassWrittenWithoutAGap() throws IOException {
         readAll(stream(
-                w -> { // stepped back during COMPLETE: no PASS 2
+                w -> { // stepped back during COMPLETE: no PASS 2 was written, so the next is 2
                     pass(w, 0);
                     pass(w, 1);
                     w.writeVoid();
-                    pass(w, 3);
+                    pass(w, 2);
                 }));
         readAll(stream(
-                w -> { // stepped back after the ACK: PASS 2 was sent
+                w -> { // stepped back after the ACK: PASS 2 was written
                     pass(w, 0);
                     pass(w, 1);
                     pass(w, 2);
                     w.writeVoid();
                     pass(w, 3);
                 }));
+        assertThatThrownBy(() -> readAll(stream(w -> {
+                    pass(w, 0);
+                    pass(w, 1);
+                    w.writeVoid();
+                    pass(w, 3);
+                })))
+                .hasMessageContaining("PASS 3 after PASS 1");
         assertThatThrownBy(() -> readAll(stream(w -> {
                     pass(w, 0);
                     w.writeVoid();

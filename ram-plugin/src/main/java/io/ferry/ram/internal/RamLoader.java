@@ -25,7 +25,7 @@ import java.util.List;
  */
 final class RamLoader {
     private final GuestMemory memory;
-    /** Most normal pages one compressed batch may decompress to (the sender puts at most 256 in one). */
+    /** Most normal pages one compressed batch may decompress to (the sender puts at most 128 in one). */
     private static final int MAX_COMPRESSED_PAGES = 1024;
 
     private final MemoryAccess access;
