@@ -23,11 +23,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -216,19 +213,14 @@ final class BenchCommand implements Callable<Integer> {
                         : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
         try {
             coldAndWarmUp(out, migrator, params, processWarmUp);
-            List<BenchCase> cases = new ArrayList<>();
-            Map<BenchCase, long[]> ferry = new LinkedHashMap<>();
-            Map<BenchCase, long[]> qemuTimes = new LinkedHashMap<>();
-            Map<BenchCase, Long> wire = new LinkedHashMap<>();
-            Map<BenchCase, FerryRun.Result[]> results = new LinkedHashMap<>();
-            Map<BareTcp, long[]> bareTcpTimes = new LinkedHashMap<>();
+            BenchResults results = new BenchResults(runs);
             for (long size : sizes) {
-                runSize(out, migrator, params, size, qemuPair, cases, ferry, qemuTimes, wire, results, bareTcpTimes);
+                runSize(out, migrator, params, size, qemuPair, results);
             }
             qemuPair.ifPresent(q -> out.println("QEMU's version: " + q.describe()));
-            printTable(out, cases, ferry, qemuTimes, wire, results);
-            printBareTcp(out, cases, ferry, bareTcpTimes);
-            writeThroughputChart(out, cases, ferry, qemuTimes, bareTcpTimes);
+            results.printTable(out, maxBandwidth == 0);
+            results.printBareTcp(out);
+            results.writeThroughputChart(chart, out);
             if (liveDirtyRate > 0) {
                 liveRun(out, migrator, params);
             }
@@ -380,12 +372,7 @@ final class BenchCommand implements Callable<Integer> {
             MigrationParameters params,
             long size,
             Optional<QemuPair> qemuPair,
-            List<BenchCase> cases,
-            Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes,
-            Map<BenchCase, Long> wire,
-            Map<BenchCase, FerryRun.Result[]> results,
-            Map<BareTcp, long[]> bareTcpTimes)
+            BenchResults results)
             throws Exception {
         GuestMemory source = GuestMemory.of(size);
         GuestMemory destination = GuestMemory.of(size);
@@ -394,20 +381,17 @@ final class BenchCommand implements Callable<Integer> {
             for (BenchCase.State state : states) {
                 for (Compression compression : compressions) {
                     for (int n : channels) {
-                        BenchCase c = new BenchCase(size, content, state, compression, n);
-                        cases.add(c);
-                        ferry.put(c, new long[runs]);
-                        results.put(c, new FerryRun.Result[runs]);
-                        if (qemuPair.isPresent() && compression == Compression.none && n == 1) {
-                            qemuTimes.put(c, new long[runs]);
-                        }
+                        // QEMU runs the uncompressed one-channel cases
+                        results.add(
+                                new BenchCase(size, content, state, compression, n),
+                                qemuPair.isPresent() && compression == Compression.none && n == 1);
                     }
                 }
             }
         }
         if (measuresBareTcp()) {
             for (int n : channels) {
-                bareTcpTimes.put(new BareTcp(size, n), new long[runs]);
+                results.addBareTcp(size, n);
             }
         }
         for (int run = 0; run < runs; run++) {
@@ -418,7 +402,7 @@ final class BenchCommand implements Callable<Integer> {
                         throw new IllegalStateException("bare TCP moved " + trip.bytes() + " of " + source.size()
                                 + " bytes: no figure to compare with");
                     }
-                    bareTcpTimes.get(new BareTcp(size, n))[run] = trip.millis();
+                    results.bareTcp(size, n, run, trip.millis());
                 }
             }
             for (BenchCase.Content content : contents) {
@@ -436,12 +420,12 @@ final class BenchCommand implements Callable<Integer> {
                                     source,
                                     destination,
                                     state);
-                            ferry.get(c)[run] = r.millis();
-                            results.get(c)[run] = r;
-                            wire.put(c, r.figures().transferredBytes());
-                            if (qemuTimes.containsKey(c)) {
-                                qemuTimes.get(c)[run] =
-                                        qemuPair.get().migrate(size, state == BenchCase.State.running, maxBandwidth);
+                            results.ferry(c, run, r);
+                            if (results.onQemu(c)) {
+                                results.qemu(
+                                        c,
+                                        run,
+                                        qemuPair.get().migrate(size, state == BenchCase.State.running, maxBandwidth));
                             }
                         }
                     }
@@ -456,225 +440,12 @@ final class BenchCommand implements Callable<Integer> {
                 HeapPeak.retainedBytes() / 1048576.0);
     }
 
-    private void printTable(
-            PrintWriter out,
-            List<BenchCase> cases,
-            Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes,
-            Map<BenchCase, Long> wire,
-            Map<BenchCase, FerryRun.Result[]> results) {
-        out.printf(
-                "%-22s %10s %8s %8s %9s %14s %10s %12s %8s %8s%n",
-                "case",
-                "median ms",
-                "min ms",
-                "max ms",
-                "MiB/s",
-                "wire bytes",
-                "QEMU ms",
-                "QEMU/Ferry",
-                "CPU ms",
-                "JIT ms");
-        for (BenchCase c : cases) {
-            long[] t = ferry.get(c);
-            long median = BenchCase.median(t);
-            long[] q = qemuTimes.get(c);
-            String qemuMedian = q == null ? "-" : Long.toString(BenchCase.median(q));
-            String ratio = q == null
-                    ? "-"
-                    : String.format(Locale.ROOT, "%.2fx", BenchCase.median(q) / (double) Math.max(1, median));
-            out.printf(
-                    Locale.ROOT,
-                    "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d %8d%n",
-                    c.label(),
-                    median,
-                    Arrays.stream(t).min().orElse(0),
-                    Arrays.stream(t).max().orElse(0),
-                    BenchCase.mibPerSecond(c.size(), median),
-                    wire.get(c),
-                    qemuMedian,
-                    ratio,
-                    BenchCase.median(Arrays.asList(results.get(c)), FerryRun.Result::cpuMillis),
-                    BenchCase.median(Arrays.asList(results.get(c)), FerryRun.Result::jitMillis));
-        }
-        out.println(
-                "QEMU/Ferry: QEMU's median total-time over Ferry's, both measured in this run (above 1: Ferry is faster).");
-        out.printf(
-                Locale.ROOT,
-                "CPU ms: median CPU time of this process (source and destination, every thread) while a"
-                        + " case ran; %d cores give at most %d x its wall time%n",
-                Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().availableProcessors());
-        out.println("JIT ms: median time the JIT compiler threads spent compiling while a case ran (CPU taken from the"
-                + " migration while the process is still warming up)");
-        printPausedOverRunning(out, cases, ferry);
-        printCompressedOverPlain(out, cases, ferry);
-        printChannelsOverOne(out, cases, ferry);
-        printReference(out, cases, ferry);
-        out.flush();
-    }
-
     /**
      * Whether bare TCP runs beside Ferry: asked for, with a case to compare (random contents) and
      * no bandwidth limit (a limited stream is not compared with an unlimited wire).
      */
     private boolean measuresBareTcp() {
         return bareTcp && maxBandwidth == 0 && contents.contains(BenchCase.Content.random);
-    }
-
-    /** A RAM size moved over bare TCP on some connections: the key of its times. */
-    private record BareTcp(long size, int connections) {}
-
-    /** Whether the case puts every page on the wire as it is (random pages, no compression), as bare TCP does. */
-    private static boolean sendsEveryPageWhole(BenchCase c) {
-        return c.content() == BenchCase.Content.random && c.compression() == Compression.none;
-    }
-
-    /**
-     * Bare TCP's times, and each case that sends every page whole (random pages, uncompressed)
-     * against them: what a migration takes beyond the bytes' trip, measured in the same loop.
-     */
-    private static void printBareTcp(
-            PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry, Map<BareTcp, long[]> bareTcpTimes) {
-        if (bareTcpTimes.isEmpty()) {
-            return;
-        }
-        out.printf(
-                Locale.ROOT,
-                "bare TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
-                        + " checksum or apply, only the bytes' trip timed, in the same loop:%n",
-                LoopbackWire.IO_SIZE >> 10);
-        for (Map.Entry<BareTcp, long[]> e : bareTcpTimes.entrySet()) {
-            BareTcp p = e.getKey();
-            long median = BenchCase.median(e.getValue());
-            out.printf(
-                    Locale.ROOT,
-                    "  %s on %d connection%s: %s, %.0f MiB/s%n",
-                    BenchCase.sizeLabel(p.size()),
-                    p.connections(),
-                    p.connections() == 1 ? "" : "s",
-                    BenchCase.spread(e.getValue()),
-                    BenchCase.mibPerSecond(p.size(), median));
-            for (BenchCase c : cases) {
-                if (c.size() == p.size() && c.channels() == p.connections() && sendsEveryPageWhole(c)) {
-                    double ratio = Math.max(1, BenchCase.median(ferry.get(c))) / (double) Math.max(1, median);
-                    out.printf(
-                            Locale.ROOT,
-                            "    %s: %.2fx bare TCP's time (Ferry at %.0f%% of its speed)%n",
-                            c.label(),
-                            ratio,
-                            100 / ratio);
-                }
-            }
-        }
-    }
-
-    /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */
-    private static void printPausedOverRunning(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
-        for (BenchCase c : cases) {
-            BenchCase running =
-                    new BenchCase(c.size(), c.content(), BenchCase.State.running, c.compression(), c.channels());
-            if (c.state() == BenchCase.State.paused && ferry.containsKey(running)) {
-                out.printf(
-                        Locale.ROOT,
-                        "paused / running-idle, %s: %.2f (medians of the same interleaved runs)%n",
-                        c.label().replace(" paused", ""),
-                        BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(running))));
-            }
-        }
-    }
-
-    /** Each compression against none on the same case: the time it saves (or costs). */
-    private static void printCompressedOverPlain(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
-        for (BenchCase c : cases) {
-            BenchCase plain = new BenchCase(c.size(), c.content(), c.state(), Compression.none, c.channels());
-            if (c.compression() != Compression.none && ferry.containsKey(plain)) {
-                double ratio =
-                        BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(plain)));
-                out.printf(
-                        Locale.ROOT,
-                        "%s / none: %.2f of the total time (%+.0f%%)%n",
-                        c.label(),
-                        ratio,
-                        (ratio - 1) * 100);
-            }
-        }
-    }
-
-    /** Each channel count against one channel on the same case. */
-    private static void printChannelsOverOne(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
-        for (BenchCase c : cases) {
-            BenchCase one = new BenchCase(c.size(), c.content(), c.state(), c.compression(), 1);
-            if (c.channels() != 1 && ferry.containsKey(one)) {
-                double ratio = BenchCase.median(ferry.get(c)) / (double) Math.max(1, BenchCase.median(ferry.get(one)));
-                out.printf(
-                        Locale.ROOT,
-                        "%s / 1 channel: %.2f of the total time (%+.0f%%)%n",
-                        c.label(),
-                        ratio,
-                        (ratio - 1) * 100);
-            }
-        }
-    }
-
-    /** Quoted QEMU figures, with the day they were measured: never printed as a ratio of this run. */
-    private void printReference(PrintWriter out, List<BenchCase> cases, Map<BenchCase, long[]> ferry) {
-        for (BenchCase c : cases) {
-            Long quoted = QemuReference.millis(c.size(), c.content().name());
-            if (quoted != null
-                    && c.state() == BenchCase.State.paused
-                    && c.compression() == Compression.none
-                    && c.channels() == 1
-                    && maxBandwidth == 0) {
-                out.printf(
-                        "reference, not this run: QEMU 7.2 took %d ms for %s %s paused, measured on %s (%s)%n",
-                        quoted,
-                        BenchCase.sizeLabel(c.size()),
-                        c.content(),
-                        QemuReference.MEASURED_ON,
-                        QemuReference.SOURCE);
-            }
-        }
-    }
-
-    private void writeThroughputChart(
-            PrintWriter out,
-            List<BenchCase> cases,
-            Map<BenchCase, long[]> ferry,
-            Map<BenchCase, long[]> qemuTimes,
-            Map<BareTcp, long[]> bareTcpTimes)
-            throws java.io.IOException {
-        List<String> labels = cases.stream().map(BenchCase::label).toList();
-        Map<String, double[]> series = new LinkedHashMap<>();
-        series.put(
-                "Ferry",
-                cases.stream()
-                        .mapToDouble(c -> BenchCase.mibPerSecond(c.size(), BenchCase.median(ferry.get(c))))
-                        .toArray());
-        if (!qemuTimes.isEmpty()) {
-            series.put(
-                    "QEMU (same run)",
-                    cases.stream()
-                            .mapToDouble(
-                                    c -> qemuTimes.containsKey(c) // QEMU runs the one-channel, uncompressed cases only
-                                            ? BenchCase.mibPerSecond(c.size(), BenchCase.median(qemuTimes.get(c)))
-                                            : Double.NaN)
-                            .toArray());
-        }
-        if (!bareTcpTimes.isEmpty()) {
-            series.put(
-                    "bare TCP (same run)",
-                    cases.stream()
-                            .mapToDouble(c -> {
-                                long[] t = bareTcpTimes.get(new BareTcp(c.size(), c.channels()));
-                                return t != null && sendsEveryPageWhole(c)
-                                        ? BenchCase.mibPerSecond(c.size(), BenchCase.median(t))
-                                        : Double.NaN;
-                            })
-                            .toArray());
-        }
-        BenchCharts.throughput(chart, "Migration throughput over loopback TCP, median of " + runs, labels, series);
-        out.println("chart: " + chart.toAbsolutePath());
     }
 
     /** A live migration of a running machine with a vCPU dirtying pages, drawn pass by pass. */
