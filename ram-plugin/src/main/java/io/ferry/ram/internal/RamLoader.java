@@ -93,6 +93,10 @@ final class RamLoader {
             throw new MalformedRamChunkException("RAM batch of " + p.remaining() + " bytes is shorter than its header");
         }
         long runCount = Integer.toUnsignedLong(p.getInt(base + 1));
+        if (runCount > RamSender.MAX_RUNS) { // the format's bound, which also bounds the delta scratch buffer
+            throw new MalformedRamChunkException(
+                    "RAM batch declares " + runCount + " runs, at most " + RamSender.MAX_RUNS + " are accepted");
+        }
         long dataStart = RamSection.BATCH_HEADER + runCount * RamSection.RUN_ENTRY;
         if (dataStart > p.limit() - base) {
             throw new MalformedRamChunkException(
