@@ -9,15 +9,19 @@ import io.ferry.machine.PageDirtier;
 import io.ferry.machine.RunState;
 import io.ferry.machine.Vcpu;
 import io.ferry.migration.Migration;
+import io.ferry.migration.MigrationListener;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.Priority;
+import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
 import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
+import io.ferry.testkit.TestPlugin;
 import io.ferry.testkit.TransportKind;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
@@ -25,8 +29,10 @@ import io.ferry.transport.TestCertificateAuthority;
 import io.ferry.transport.Transports;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -167,6 +173,47 @@ class ChannelsTest {
                     .hasMessageContaining("channels 2")
                     .hasMessageContaining("several channels need a tcp: destination");
             assertThat(source.runState()).isEqualTo(RunState.RUNNING);
+        }
+    }
+
+    /**
+     * Channels 1.. carry nothing from END to COMMIT, while the destination runs LOAD_COMPLETE and
+     * the ACK makes its round trip: their silence there is not a stalled peer. A device whose
+     * state takes longer to restore than progress-timeout failed a two-channel migration (one
+     * channel's reader timed out, and after the ACK that put the destination in doubt), where one
+     * channel completed.
+     */
+    @Test
+    void idleChannelsOutlastProgressTimeoutWhileTheDestinationCompletesItsLoad() throws Exception {
+        MigrationParameters params = TWO.with("progress-timeout", "200");
+        // A device's restore, slower than progress-timeout: work, not a wait for a condition.
+        TestPlugin slowRestore = TestPlugin.named("slow-restore")
+                .destination(Stage.LOAD_COMPLETE, Priority.AFTER_RAM, "slow.restore", ctx -> Thread.sleep(800));
+        try (Machine source = TestMachines.runningSource("idle", RAM, 5);
+                Machine dest = TestMachines.destinationFor(source);
+                IncomingEndpoint endpoint =
+                        Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), params.transport())) {
+            source.pause();
+            List<MigrationStatus> statuses = new CopyOnWriteArrayList<>();
+            MigrationListener recorder = new MigrationListener() {
+                @Override
+                public void statusChanged(Migration migration, MigrationStatus from, MigrationStatus to) {
+                    statuses.add(to);
+                }
+            };
+            Migration in = new Migrator(PluginRegistry.of(new RamPlugin(), slowRestore))
+                    .incoming(dest, endpoint, params, recorder);
+            Migration out =
+                    new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, endpoint.address(), params);
+            out.await(WAIT);
+            in.await(WAIT);
+            assertThat(in.failure()).isEmpty();
+            assertThat(in.status()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(statuses)
+                    .as("the destination's statuses: COMMIT arrived on channel 0, no doubt")
+                    .doesNotContain(MigrationStatus.IN_DOUBT);
+            assertThat(out.status()).isEqualTo(MigrationStatus.COMPLETED);
+            StateAssertions.assertSameState(source, dest);
         }
     }
 

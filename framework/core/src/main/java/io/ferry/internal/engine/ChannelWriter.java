@@ -116,7 +116,7 @@ final class ChannelWriter implements AutoCloseable {
                     t.write().to(writer);
                     bytesWritten = writer.bytesWritten();
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (Throwable e) { // an Error too: the thread must go on, or waits for the queue never end
                 fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
             } finally {
                 t.released().run();

@@ -8,9 +8,11 @@ import io.ferry.stream.FrameReader;
 import io.ferry.stream.MalformedFrameException;
 import io.ferry.stream.StreamTotals;
 import io.ferry.transport.MigrationChannel;
+import io.ferry.transport.ProgressTimeoutException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -47,6 +49,12 @@ final class FrameReceiver implements AutoCloseable {
 
     private static final long POLL_MILLIS = 100;
 
+    /**
+     * How long a failure of channel 1.. waits for channel 0 to say why, where channel 0 has no
+     * frame yet: a source that gives up writes ERROR on channel 0 before it closes every channel.
+     */
+    static final Duration CHANNEL_ZERO_GRACE = Duration.ofSeconds(1);
+
     /** A verified frame, where it was read, and the channel's totals once it was read. */
     record Received(Frame frame, int channel, long offset, long index, StreamTotals totals) {}
 
@@ -57,6 +65,10 @@ final class FrameReceiver implements AutoCloseable {
     private FrameBuffer lastBuffer;
     private int nextChannel;
     private volatile boolean draining;
+    /** When a failure of channel 1.. was first held back for channel 0; guarded by lock. */
+    private long heldBackSince;
+
+    private boolean heldBack;
     private final boolean readAhead;
 
     /** An action that throws (unchecked) once the migration is aborted; called while waiting. */
@@ -166,6 +178,9 @@ final class FrameReceiver implements AutoCloseable {
                     continue;
                 }
                 if (head.failure != null) {
+                    if (waitsForChannelZero(r)) {
+                        continue;
+                    }
                     throw head.failure;
                 }
                 Frame f = head.received.frame();
@@ -191,6 +206,30 @@ final class FrameReceiver implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether channel {@code r}'s failure waits for channel 0, which carries the source's reason
+     * (its ERROR, written before it closes every channel) and its COMMIT: channel 0's next frame
+     * goes first if it can be taken now; where channel 0 has none yet, the failure waits for one
+     * at most {@link #CHANNEL_ZERO_GRACE}. After the ACK, another channel's end taken for the
+     * source's would put this side in doubt about a migration the source aborted.
+     */
+    private boolean waitsForChannelZero(ChannelReader r) {
+        if (r.index == 0) {
+            return false;
+        }
+        ChannelReader first = readers.get(0);
+        Item head = first.filled.peek();
+        if (head != null) {
+            return head.failure == null && eligible(first, head.received.frame());
+        }
+        long now = System.nanoTime();
+        if (!heldBack) {
+            heldBack = true;
+            heldBackSince = now;
+        }
+        return now - heldBackSince < CHANNEL_ZERO_GRACE.toNanos();
     }
 
     /** A segment's end: PASS on any channel, VOID on channel 0 (the other channels end theirs with a PASS). */
@@ -345,7 +384,7 @@ final class FrameReceiver implements AutoCloseable {
                     }
                     long at = reader.offset();
                     long frameIndex = reader.totals().frames();
-                    Frame f = reader.next(buffer); // verified: a corrupt frame never gets past here
+                    Frame f = readWaitingIdle(buffer, at); // verified: a corrupt frame never gets past here
                     Received r = new Received(f, index, at, frameIndex, reader.totals());
                     put(new Item(r, buffer, null)); // the buffer comes back once the frame is applied
                     if (f instanceof Frame.End) {
@@ -353,9 +392,9 @@ final class FrameReceiver implements AutoCloseable {
                         afterEnd.acquire(); // the next frames come after the ACK, or never (a snapshot)
                     }
                 }
-            } catch (Exception e) {
+            } catch (Throwable e) { // an Error too: a reader that dies unheard stalls the barrier
                 if (!stopped && !draining) {
-                    put(new Item(null, null, e));
+                    put(new Item(null, null, failure(e)));
                 }
             }
             try {
@@ -364,6 +403,28 @@ final class FrameReceiver implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /**
+         * The next frame. Channels 1.. carry only RAM and segment markers, so they are quiet while
+         * channel 0 carries everything else (other sections, END, the ACK's round trip, COMMIT):
+         * between frames their silence is no stalled peer, and their reads wait on (a stall
+         * shows on channel 0, or in the inactivity watchdog). Inside a frame progress-timeout holds.
+         */
+        private Frame readWaitingIdle(FrameBuffer buffer, long at) throws IOException {
+            while (true) {
+                try {
+                    return reader.next(buffer);
+                } catch (ProgressTimeoutException e) {
+                    if (index == 0 || reader.offset() != at || stopped || draining) {
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        private Exception failure(Throwable t) {
+            return t instanceof Exception e ? e : new IOException("channel " + index + "'s reader failed: " + t, t);
         }
 
         void discard() {

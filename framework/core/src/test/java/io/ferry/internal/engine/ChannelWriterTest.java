@@ -7,11 +7,15 @@ import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,5 +109,39 @@ class ChannelWriterTest {
         assertThat(Thread.getAllStackTraces().keySet())
                 .noneMatch(t -> t.getName().equals("test-writer-close"));
         assertThatThrownBy(writer::awaitWritten).isInstanceOf(IOException.class);
+    }
+
+    /**
+     * An Error in a write (an OutOfMemoryError, a StackOverflowError) is the channel's failure like
+     * an IOException: the thread goes on dropping what follows, so waiting for the queue ends. It
+     * killed the thread, and the wait for the task queued after it never ended.
+     */
+    @Test
+    void anErrorInAWriteFailsTheChannelInsteadOfKillingItsThread() throws Exception {
+        AtomicInteger released = new AtomicInteger();
+        try (ChannelWriter writer = new ChannelWriter(new FrameWriter(sending, MAX_FRAME), "test-writer-error")) {
+            writer.submit(
+                    w -> {
+                        throw new StackOverflowError("injected");
+                    },
+                    released::incrementAndGet);
+            try {
+                writer.submit(w -> w.writePass(new Frame.Pass(0)), released::incrementAndGet);
+            } catch (IOException alreadyFailed) {
+                released.incrementAndGet(); // refused at once: released by submit itself
+            }
+            CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
+                try {
+                    writer.awaitWritten();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThatThrownBy(() -> waited.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasRootCauseInstanceOf(StackOverflowError.class)
+                    .hasMessageContaining("injected");
+            assertThat(released).hasValue(2);
+        }
     }
 }

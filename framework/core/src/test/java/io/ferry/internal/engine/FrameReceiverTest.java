@@ -12,11 +12,13 @@ import io.ferry.stream.StreamHeader;
 import io.ferry.transport.InMemoryTransport;
 import io.ferry.transport.MigrationChannel;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,25 @@ class FrameReceiverTest {
         return new FrameReceiver(channels, readers, readAhead, "test", () -> {});
     }
 
+    /** Channel 0 with MANIFEST and PASS 0 written, channel 1 with its header only. */
+    private static void channelZeroAtPassZero(InMemoryTransport zero, InMemoryTransport one) throws Exception {
+        FrameWriter w0 = writer(zero, 0, 2);
+        writer(one, 1, 2);
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        w0.writePass(new Frame.Pass(0));
+    }
+
+    /** The receiver's next frame, described, asked for on another thread. */
+    private static CompletableFuture<String> nextAsync(FrameReceiver receiver) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return describe(receiver.next());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     /** What the receiver hands on: frame types, and chunk contents. */
     private static String describe(FrameReceiver.Received r) {
         if (r.frame() instanceof Frame.Chunk c) {
@@ -80,13 +101,7 @@ class FrameReceiverTest {
         w0.writePass(new Frame.Pass(2));
         try (FrameReceiver receiver = receiver(List.of(zero, one))) {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
-            CompletableFuture<String> blocked = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return describe(receiver.next());
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<String> blocked = nextAsync(receiver);
             assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS))
                     .as("channel 0's PASS 0 waits for channel 1 to end pass 0")
                     .isInstanceOf(TimeoutException.class);
@@ -175,14 +190,93 @@ class FrameReceiverTest {
     void aLostChannelFailsTheReceiver() throws Exception {
         InMemoryTransport zero = InMemoryTransport.open();
         InMemoryTransport one = InMemoryTransport.open();
-        FrameWriter w0 = writer(zero, 0, 2);
-        writer(one, 1, 2);
-        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
-        w0.writePass(new Frame.Pass(0));
+        channelZeroAtPassZero(zero, one);
         try (FrameReceiver receiver = receiver(List.of(zero, one))) {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
             one.sourceEnd().close(); // channel 1 ends before it ended pass 0
             assertThatThrownBy(receiver::next).hasMessageContaining("stream ended");
+        }
+    }
+
+    /**
+     * A source that gives up writes ERROR on channel 0 and then closes every channel: the other
+     * channels' end must not hide the reason (after the ACK it would put the destination in doubt
+     * about a migration the source aborted), whether channel 0's ERROR was read before the
+     * receiver is asked for its next frame or arrives just after.
+     */
+    @ParameterizedTest(name = "ERROR read first: {0}")
+    @ValueSource(booleans = {true, false})
+    void theSourcesErrorOnChannelZeroWinsOverTheEndOfAnotherChannel(boolean errorReadFirst) throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        FrameWriter w0 = writer(zero, 0, 2);
+        FrameWriter w1 = writer(one, 1, 2);
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        w1.writePass(new Frame.Pass(0));
+        w0.writePass(new Frame.Pass(0));
+        try (FrameReceiver receiver = receiver(List.of(zero, one))) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            assertThat(describe(receiver.next())).isEqualTo("PASS@0"); // channel 1 is looked at first next
+            one.sourceEnd().close();
+            CompletableFuture<String> next = null;
+            if (!errorReadFirst) {
+                next = nextAsync(receiver);
+            }
+            w0.writeError(new Frame.Error("the source failed: a handler threw"));
+            if (errorReadFirst) {
+                long written = w0.bytesWritten() + w1.bytesWritten();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (receiver.bytesRead() != written && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertThat(receiver.bytesRead()).as("channel 0's ERROR read").isEqualTo(written);
+                next = nextAsync(receiver);
+            }
+
+            assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo("ERROR@0");
+        }
+    }
+
+    /**
+     * A reader thread that meets an Error (direct memory exhausted while a frame buffer grows) fails
+     * the receiver like a read failure. It died silently, and the barrier waited for that channel
+     * until the inactivity watchdog blamed the source.
+     */
+    @Test
+    void anErrorOnAReaderThreadFailsTheReceiver() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        channelZeroAtPassZero(zero, one);
+        FrameReader first = new FrameReader(zero.destinationEnd().input(), MAX_FRAME);
+        first.readHeader();
+        FrameReader failing = new FrameReader(
+                new ReadableByteChannel() {
+                    @Override
+                    public int read(ByteBuffer dst) {
+                        throw new OutOfMemoryError("injected: cannot reserve direct buffer memory");
+                    }
+
+                    @Override
+                    public boolean isOpen() {
+                        return true;
+                    }
+
+                    @Override
+                    public void close() {}
+                },
+                MAX_FRAME);
+        try (FrameReceiver receiver = new FrameReceiver(
+                List.of(zero.destinationEnd(), one.destinationEnd()),
+                List.of(first, failing),
+                true,
+                "test",
+                () -> {})) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            CompletableFuture<String> next = nextAsync(receiver);
+            assertThatThrownBy(() -> next.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("channel 1")
+                    .hasMessageContaining("injected: cannot reserve direct buffer memory");
         }
     }
 
