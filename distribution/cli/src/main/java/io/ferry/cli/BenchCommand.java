@@ -474,8 +474,8 @@ final class BenchCommand implements Callable<Integer> {
             source.startVcpu("vcpu0", liveDirtyRate, new PageDirtier(source, new DirtyPattern.Uniform(), 3));
             Migration in = migrator.incoming(destination, endpoint, params);
             Migration outgoing = migrator.migrate(source, endpoint.address(), params, listener);
-            MigrationFigures f = outgoing.await(Duration.ofMinutes(10));
-            in.await(Duration.ofMinutes(1));
+            MigrationFigures f = FerryRun.awaitEnd(outgoing, Duration.ofMinutes(10));
+            FerryRun.awaitEnd(in, Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED || !source.memory().contentEquals(destination.memory())) {
                 throw new MigrationNotIntactException("live bench migration did not arrive intact: " + f.status()
                         + outgoing.failure().map(t -> " " + t.getMessage()).orElse(""));

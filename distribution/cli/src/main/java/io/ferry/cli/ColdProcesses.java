@@ -30,6 +30,9 @@ final class ColdProcesses {
     /** The line a sample process ends with: {@code cold-sample <millis> <cpu millis> <jit millis> <warm-up>}. */
     static final String SAMPLE_PREFIX = "cold-sample ";
 
+    /** How a sample process's failed or unverified migration begins on its standard error. */
+    static final String NOT_INTACT = "ferry: " + FerryRun.NOT_INTACT;
+
     private static final long TIMEOUT_MINUTES = 5;
     private static final int OUTPUT_SHOWN = 2000;
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
@@ -91,7 +94,12 @@ final class ColdProcesses {
             throw new ColdProcessException(
                     "a fresh process for a cold sample ran longer than " + TIMEOUT_MINUTES + " minutes", tail(log));
         }
-        Optional<Sample> sample = parse(read(log));
+        String output = read(log);
+        Optional<Sample> sample = parse(output);
+        if (process.exitValue() == 1 && output.contains(NOT_INTACT)) { // the bench's own exit 1 (a JVM's is too)
+            throw new MigrationNotIntactException(
+                    "a fresh process's first migration did not arrive intact; its output:\n" + tail(log));
+        }
         if (process.exitValue() != 0) {
             throw new ColdProcessException(
                     "a fresh process for a cold sample failed (" + exit(process.exitValue()) + ")", tail(log));

@@ -16,10 +16,14 @@ import io.ferry.transport.Transports;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /** One timed Ferry migration over loopback TCP, source and destination in this process, verified. */
 final class FerryRun {
+    /** How the exception of a migration that failed, or did not verify or end, begins. */
+    static final String NOT_INTACT = "bench migration did not ";
+
     private FerryRun() {}
 
     /**
@@ -69,20 +73,31 @@ final class FerryRun {
             long cpuBefore = processCpuNanos();
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params, listeners);
-            MigrationFigures f = out.await(Duration.ofMinutes(10));
+            MigrationFigures f = awaitEnd(out, Duration.ofMinutes(10));
             long millis = watch.elapsed(TimeUnit.MILLISECONDS);
             long cpuMillis = TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore);
             long jitMillis = ProcessCounters.compileMillis() - jitBefore;
-            in.await(Duration.ofMinutes(1));
+            awaitEnd(in, Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED
                     || in.status() != MigrationStatus.COMPLETED
                     || !sourceRam.contentEquals(destinationRam)) {
-                throw new MigrationNotIntactException("bench migration did not arrive intact: source " + f.status()
+                throw new MigrationNotIntactException(NOT_INTACT + "arrive intact: source " + f.status()
                         + " "
                         + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
                         + in.failure().map(Throwable::getMessage).orElse(""));
             }
             return new Result(millis, cpuMillis, jitMillis, f);
+        }
+    }
+
+    /** The migration's figures once it ended; one that does not end within {@code limit} failed the run. */
+    static MigrationFigures awaitEnd(Migration m, Duration limit) throws InterruptedException {
+        try {
+            return m.await(limit);
+        } catch (TimeoutException e) {
+            m.cancel();
+            throw new MigrationNotIntactException(NOT_INTACT + "end within " + limit.toMinutes() + " minute(s): "
+                    + m.status() + m.failure().map(t -> " " + t.getMessage()).orElse(""));
         }
     }
 

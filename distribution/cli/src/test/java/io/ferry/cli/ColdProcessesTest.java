@@ -76,6 +76,16 @@ class ColdProcessesTest {
                 .hasMessageContaining("version");
     }
 
+    /** The bench exits 1 when a fresh process's migration did not arrive intact, as for its own migrations. */
+    @Test
+    void aProcessWhoseMigrationWasNotIntactFailsTheBenchAsNotIntact() {
+        String said = ColdProcesses.NOT_INTACT + "arrive intact: source FAILED";
+        assertThatThrownBy(() -> ColdProcesses.measure(List.of("/bin/sh", "-c", "echo '" + said + "' >&2; exit 1")))
+                .isInstanceOf(MigrationNotIntactException.class)
+                .hasMessageStartingWith("a fresh process's first migration did not arrive intact; its output:")
+                .hasMessageContaining(said);
+    }
+
     @Test
     void aSampleProcessGivesTheFiguresOfItsFirstMigration() throws Exception {
         ColdProcesses.Sample sample = ColdProcesses.measure(16L << 20);

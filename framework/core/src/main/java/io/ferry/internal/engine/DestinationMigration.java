@@ -181,7 +181,8 @@ final class DestinationMigration extends MigrationBase {
                 readers,
                 FrameReceiver.readsAhead(channels.size(), Runtime.getRuntime().availableProcessors()),
                 "ferry-incoming-" + machine.name(),
-                this::checkAborted);
+                this::checkAborted,
+                ticker);
         receiver = frames;
         FrameReceiver.Received received = frames.next();
         long manifestAt = received.offset();

@@ -2,6 +2,7 @@ package io.ferry.internal.engine;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import com.google.common.base.Ticker;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameBuffer;
 import io.ferry.stream.FrameReader;
@@ -65,10 +66,14 @@ final class FrameReceiver implements AutoCloseable {
     private FrameBuffer lastBuffer;
     private int nextChannel;
     private volatile boolean draining;
-    /** When a failure of channel 1.. was first held back for channel 0; guarded by lock. */
+    /** Since when a failure of channel 1.. waits for channel 0, which has no frame yet; guarded by lock. */
     private long heldBackSince;
 
     private boolean heldBack;
+    /** END was taken from channel 0, and nothing after it yet: only channel 0 has more to say. Guarded by lock. */
+    private boolean afterEndTaken;
+
+    private final Ticker ticker;
     private final boolean readAhead;
 
     /** An action that throws (unchecked) once the migration is aborted; called while waiting. */
@@ -96,7 +101,8 @@ final class FrameReceiver implements AutoCloseable {
             List<FrameReader> frameReaders,
             boolean readAhead,
             String name,
-            AbortCheck abortCheck) {
+            AbortCheck abortCheck,
+            Ticker ticker) {
         checkArgument(
                 !channels.isEmpty() && channels.size() == frameReaders.size(),
                 "%s channels, %s readers",
@@ -104,6 +110,7 @@ final class FrameReceiver implements AutoCloseable {
                 frameReaders.size());
         checkArgument(readAhead || channels.size() == 1, "%s channels must be read ahead", channels.size());
         this.abortCheck = abortCheck;
+        this.ticker = ticker;
         this.readAhead = readAhead;
         for (int i = 0; i < channels.size(); i++) {
             readers.add(new ChannelReader(i, channels.get(i), frameReaders.get(i), readAhead ? DEPTH : 1));
@@ -197,6 +204,10 @@ final class FrameReceiver implements AutoCloseable {
                 if (boundary(r, f)) {
                     r.segmentsEnded++;
                 }
+                if (r.index == 0) {
+                    heldBack = false; // channel 0 spoke: a failure held back for it waits afresh
+                    afterEndTaken = f instanceof Frame.End;
+                }
                 lastFrom = r;
                 lastBuffer = head.buffer;
                 return head;
@@ -210,10 +221,13 @@ final class FrameReceiver implements AutoCloseable {
 
     /**
      * Whether channel {@code r}'s failure waits for channel 0, which carries the source's reason
-     * (its ERROR, written before it closes every channel) and its COMMIT: channel 0's next frame
-     * goes first if it can be taken now; where channel 0 has none yet, the failure waits for one
-     * at most {@link #CHANNEL_ZERO_GRACE}. After the ACK, another channel's end taken for the
-     * source's would put this side in doubt about a migration the source aborted.
+     * (its ERROR, written before it closes every channel) and its decision. Channel 0's next frame
+     * goes first if it can be taken now. Where channel 0 has none yet: between END and what
+     * follows it (COMMIT, VOID or ERROR) only channel 0 has more to say, so the failure waits for
+     * it (channel 0's reads are bounded by progress-timeout); else at most
+     * {@link #CHANNEL_ZERO_GRACE} from when channel 0 last spoke. After the ACK, another
+     * channel's end taken for the source's would put this side in doubt about a migration the
+     * source aborted or committed.
      */
     private boolean waitsForChannelZero(ChannelReader r) {
         if (r.index == 0) {
@@ -224,7 +238,10 @@ final class FrameReceiver implements AutoCloseable {
         if (head != null) {
             return head.failure == null && eligible(first, head.received.frame());
         }
-        long now = System.nanoTime();
+        if (afterEndTaken) {
+            return true;
+        }
+        long now = ticker.read();
         if (!heldBack) {
             heldBack = true;
             heldBackSince = now;

@@ -3,6 +3,7 @@ package io.ferry.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.common.base.Ticker;
 import io.ferry.pipeline.SectionId;
 import io.ferry.stream.ChecksumMismatchException;
 import io.ferry.stream.Frame;
@@ -21,6 +22,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -49,6 +52,11 @@ class FrameReceiverTest {
 
     private static FrameReceiver receiver(List<InMemoryTransport> pipes, boolean readAhead, int maxFrame)
             throws Exception {
+        return receiver(pipes, readAhead, maxFrame, Ticker.systemTicker());
+    }
+
+    private static FrameReceiver receiver(List<InMemoryTransport> pipes, boolean readAhead, int maxFrame, Ticker ticker)
+            throws Exception {
         List<MigrationChannel> channels = new ArrayList<>();
         List<FrameReader> readers = new ArrayList<>();
         for (InMemoryTransport p : pipes) {
@@ -57,7 +65,30 @@ class FrameReceiverTest {
             channels.add(p.destinationEnd());
             readers.add(r);
         }
-        return new FrameReceiver(channels, readers, readAhead, "test", () -> {});
+        return receiver(channels, readers, readAhead, ticker);
+    }
+
+    private static FrameReceiver receiver(
+            List<MigrationChannel> channels, List<FrameReader> readers, boolean readAhead, Ticker ticker) {
+        return new FrameReceiver(channels, readers, readAhead, "test", () -> {}, ticker);
+    }
+
+    /** A receiver of two channels read ahead, with its own clock. */
+    private static FrameReceiver receiver(InMemoryTransport zero, InMemoryTransport one, Ticker ticker)
+            throws Exception {
+        return receiver(List.of(zero, one), true, MAX_FRAME, ticker);
+    }
+
+    private record Writers(FrameWriter zero, FrameWriter one) {}
+
+    /** Channel 0 with MANIFEST and PASS 0 written, channel 1 with PASS 0. */
+    private static Writers bothEndedPassZero(InMemoryTransport zero, InMemoryTransport one) throws Exception {
+        FrameWriter w0 = writer(zero, 0, 2);
+        FrameWriter w1 = writer(one, 1, 2);
+        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
+        w1.writePass(new Frame.Pass(0));
+        w0.writePass(new Frame.Pass(0));
+        return new Writers(w0, w1);
     }
 
     /** Channel 0 with MANIFEST and PASS 0 written, channel 1 with its header only. */
@@ -209,11 +240,8 @@ class FrameReceiverTest {
     void theSourcesErrorOnChannelZeroWinsOverTheEndOfAnotherChannel(boolean errorReadFirst) throws Exception {
         InMemoryTransport zero = InMemoryTransport.open();
         InMemoryTransport one = InMemoryTransport.open();
-        FrameWriter w0 = writer(zero, 0, 2);
-        FrameWriter w1 = writer(one, 1, 2);
-        w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
-        w1.writePass(new Frame.Pass(0));
-        w0.writePass(new Frame.Pass(0));
+        Writers w = bothEndedPassZero(zero, one);
+        FrameWriter w0 = w.zero();
         try (FrameReceiver receiver = receiver(List.of(zero, one))) {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
             assertThat(describe(receiver.next())).isEqualTo("PASS@0"); // channel 1 is looked at first next
@@ -224,7 +252,7 @@ class FrameReceiverTest {
             }
             w0.writeError(new Frame.Error("the source failed: a handler threw"));
             if (errorReadFirst) {
-                long written = w0.bytesWritten() + w1.bytesWritten();
+                long written = w0.bytesWritten() + w.one().bytesWritten();
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (receiver.bytesRead() != written && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
@@ -234,6 +262,98 @@ class FrameReceiverTest {
             }
 
             assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo("ERROR@0");
+        }
+    }
+
+    /**
+     * The wait for channel 0 is timed from when channel 0 last spoke: a second that passed before
+     * channel 0's last frame does not count against the next wait. It was timed from the first
+     * wait only, so a later ERROR or COMMIT lost to another channel's end at once.
+     */
+    @Test
+    void theWaitForChannelZeroStartsAfreshEachTimeChannelZeroSpeaks() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        Writers w = bothEndedPassZero(zero, one);
+        FrameWriter w0 = w.zero();
+        StepTicker ticker = new StepTicker(Duration.ZERO);
+        try (FrameReceiver receiver = receiver(zero, one, ticker)) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            assertThat(describe(receiver.next())).isEqualTo("PASS@0");
+            one.sourceEnd().close();
+            CompletableFuture<String> chunk = nextAsync(receiver);
+            ticker.awaitReads(1); // channel 1's end waits for channel 0, which has nothing yet
+            chunk(w0, "page 3");
+            assertThat(chunk.get(30, TimeUnit.SECONDS)).isEqualTo("chunk page 3");
+
+            ticker.advance(Duration.ofSeconds(5));
+            int reads = ticker.reads();
+            CompletableFuture<String> next = nextAsync(receiver);
+            ticker.awaitReads(reads + 1);
+            w0.writeError(new Frame.Error("the source failed: a handler threw"));
+
+            assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo("ERROR@0");
+        }
+    }
+
+    /**
+     * Between END and what follows it only channel 0 has more to say (COMMIT, VOID or ERROR), so
+     * another channel's end waits for it however long the source takes to decide.
+     */
+    @Test
+    void afterEndAnotherChannelsEndWaitsForChannelZerosDecision() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        Writers w = bothEndedPassZero(zero, one);
+        FrameWriter w0 = w.zero();
+        w0.writeEnd();
+        StepTicker ticker = new StepTicker(Duration.ofSeconds(2)); // each look at the clock: 2 s later
+        try (FrameReceiver receiver = receiver(zero, one, ticker)) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            assertThat(describe(receiver.next())).isEqualTo("PASS@0");
+            assertThat(describe(receiver.next())).isEqualTo("END@0");
+            receiver.readOnAfterEnd(); // the ACK is written
+            one.sourceEnd().close();
+            CompletableFuture<String> next = nextAsync(receiver);
+            assertThatThrownBy(() -> next.get(300, TimeUnit.MILLISECONDS))
+                    .as("still waiting for channel 0")
+                    .isInstanceOf(TimeoutException.class);
+            w0.writeCommit();
+
+            assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo("COMMIT@0");
+        }
+    }
+
+    /** A clock that moves when told, and by {@code step} each time it is read; it counts its reads. */
+    private static final class StepTicker extends Ticker {
+        private final long step;
+        private final AtomicLong nanos = new AtomicLong();
+        private final AtomicInteger reads = new AtomicInteger();
+
+        StepTicker(Duration step) {
+            this.step = step.toNanos();
+        }
+
+        @Override
+        public long read() {
+            reads.incrementAndGet();
+            return nanos.getAndAdd(step);
+        }
+
+        void advance(Duration d) {
+            nanos.addAndGet(d.toNanos());
+        }
+
+        int reads() {
+            return reads.get();
+        }
+
+        void awaitReads(int count) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (reads.get() < count && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(reads.get()).as("reads of the clock").isGreaterThanOrEqualTo(count);
         }
     }
 
@@ -265,12 +385,11 @@ class FrameReceiverTest {
                     public void close() {}
                 },
                 MAX_FRAME);
-        try (FrameReceiver receiver = new FrameReceiver(
+        try (FrameReceiver receiver = receiver(
                 List.of(zero.destinationEnd(), one.destinationEnd()),
                 List.of(first, failing),
                 true,
-                "test",
-                () -> {})) {
+                Ticker.systemTicker())) {
             assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
             CompletableFuture<String> next = nextAsync(receiver);
             assertThatThrownBy(() -> next.get(30, TimeUnit.SECONDS))
