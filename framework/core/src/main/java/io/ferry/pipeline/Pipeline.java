@@ -336,7 +336,8 @@ public final class Pipeline {
                                 .orElseThrow()
                                 .sameStateAs(h.section().orElseThrow())) {
                     throw new DuplicateRegistrationException("section "
-                            + h.section().orElseThrow() + " has two loaders: " + existing.id() + " and " + h.id());
+                            + h.section().orElseThrow() + " has two loaders: " + existing.id() + " (plugin "
+                            + existing.plugin() + ") and " + h.id() + " (plugin " + h.plugin() + ")");
                 }
             }
             h.section().ifPresent(s -> claim(s, h));

@@ -7,7 +7,7 @@ package io.ferry.pipeline;
  * <ol>
  *   <li>{@link #SETUP} once, machine running;
  *   <li>passes of {@link #DIRTY_SYNC} then {@link #ITERATE} while the machine runs;
- *   <li>{@link #COMPLETE} once, machine stopped (the switchover);
+ *   <li>{@link #COMPLETE} once per switchover attempt, machine stopped (the switchover);
  *   <li>{@link #REVERT} only if the switchover stepped back (downtime-guard): undo what COMPLETE
  *       stopped, before the machine resumes and the passes go on (then COMPLETE runs again);
  *   <li>{@link #CLEANUP} once, always, whether the migration succeeded or not; the context's
@@ -55,8 +55,9 @@ public enum Stage {
      */
     ITERATE(Side.SOURCE, true),
     /**
-     * Source, once, the switchover: the vCPUs are stopped (FINISH_MIGRATE, every vCPU at its
-     * safepoint), but a device's own threads are not: stop them here before RAM. At
+     * Source, once per switchover attempt (a step-back runs {@link #REVERT}, then it runs again):
+     * the vCPUs are stopped (FINISH_MIGRATE, every vCPU at its safepoint), but a device's own
+     * threads are not: stop them here before RAM. At
      * {@link Priority#BEFORE_RAM}, flush device state into guest RAM through the tracked path (RAM's
      * final pass sends it) and emit final device chunks; at {@link Priority#RAM}, RAM's final pass
      * ({@link Registration#ramFinalPass()}); after it guest RAM is sealed, and a handler that still

@@ -106,7 +106,7 @@ class PipelineTest {
     }
 
     @Test
-    void secondLoaderForASectionIsRefused() {
+    void secondLoaderForASectionIsRefusedNamingThePlugin() {
         SectionId s = SectionId.of("dev", 0, 1);
         MigrationPlugin p = new MigrationPlugin() {
             @Override
@@ -122,7 +122,7 @@ class PipelineTest {
         };
         assertThatThrownBy(() -> Pipeline.assemble(Side.DESTINATION, machine, List.of(p)))
                 .isInstanceOf(DuplicateRegistrationException.class)
-                .hasMessageContaining("two loaders");
+                .hasMessageContaining("two loaders: one (plugin p) and two (plugin p)");
     }
 
     @Test
