@@ -3,6 +3,7 @@ package io.ferry.internal.engine;
 import io.ferry.stream.FrameWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.locks.Condition;
@@ -117,6 +118,9 @@ final class ChannelWriter implements AutoCloseable {
                     bytesWritten = writer.bytesWritten();
                 }
             } catch (Throwable e) { // an Error too: the thread must go on, or waits for the queue never end
+                if (e instanceof Error) { // the migration fails with it wrapped: its trace is logged here
+                    MigrationBase.LOG.log(Level.ERROR, thread.getName() + " hit " + e, e);
+                }
                 fail(e instanceof IOException io ? io : new IOException(e.toString(), e));
             } finally {
                 t.released().run();

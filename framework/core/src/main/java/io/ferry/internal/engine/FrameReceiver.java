@@ -12,6 +12,7 @@ import io.ferry.transport.MigrationChannel;
 import io.ferry.transport.ProgressTimeoutException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -441,6 +442,9 @@ final class FrameReceiver implements AutoCloseable {
         }
 
         private Exception failure(Throwable t) {
+            if (t instanceof Error) { // the migration fails with it wrapped: its trace is logged here
+                MigrationBase.LOG.log(Level.ERROR, "the reader of channel " + index + " hit " + t, t);
+            }
             return t instanceof Exception e ? e : new IOException("channel " + index + "'s reader failed: " + t, t);
         }
 
