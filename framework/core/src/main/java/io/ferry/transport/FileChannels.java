@@ -17,16 +17,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Snapshot files: a write-only end for the source, a read-only end for the destination. */
 final class FileChannels {
     private static final System.Logger LOG = System.getLogger("io.ferry.transport");
     private static final String PARTIAL = ".partial";
+    /** What follows {@code NAME.} in a snapshot's temporary file: the writer's pid and the JDK's random digits. */
+    private static final Pattern TEMP_SUFFIX = Pattern.compile("(\\d+)\\.\\d+" + Pattern.quote(PARTIAL));
 
     private FileChannels() {}
 
     /**
-     * Deletes {@code NAME.PID.*.partial} files beside a snapshot whose writing process no longer
+     * Deletes {@code NAME.PID.RANDOM.partial} files beside a snapshot whose writing process no longer
      * runs (killed before it could clean up): they can never complete. Others' are left alone.
      */
     static void removeAbandonedPartials(Path dir, String name) throws IOException {
@@ -36,9 +40,9 @@ final class FileChannels {
             return f.startsWith(prefix) && f.endsWith(PARTIAL);
         })) {
             for (Path p : partials) {
-                String rest = p.getFileName().toString().substring(prefix.length());
-                int dot = rest.indexOf('.');
-                OptionalLong pid = dot > 0 ? parsePid(rest.substring(0, dot)) : OptionalLong.empty();
+                // Exactly PID.RANDOM.partial: "NAME.20260101.PID.RANDOM.partial" is another snapshot's.
+                Matcher m = TEMP_SUFFIX.matcher(p.getFileName().toString().substring(prefix.length()));
+                OptionalLong pid = m.matches() ? parsePid(m.group(1)) : OptionalLong.empty();
                 if (pid.isPresent()
                         && !ProcessHandle.of(pid.getAsLong())
                                 .map(ProcessHandle::isAlive)

@@ -43,11 +43,15 @@ class SnapshotFileTest {
         Path inProgress = Files.writeString(
                 dir.resolve("vm.ferry." + ProcessHandle.current().pid() + ".456.partial"), "busy");
         Path otherSnapshot = Files.writeString(dir.resolve("other.ferry." + gone.pid() + ".789.partial"), "not ours");
+        // Snapshot "vm.ferry.20260101", in progress here: its name field is no process of the snapshot "vm.ferry".
+        Path datedSnapshot = Files.writeString(
+                dir.resolve("vm.ferry.20260101." + ProcessHandle.current().pid() + ".321.partial"), "busy too");
 
         try (MigrationChannel ch = Transports.connect(new MigrationUri.File(snapshot))) {
             assertThat(abandoned).doesNotExist();
             assertThat(inProgress).exists();
             assertThat(otherSnapshot).exists();
+            assertThat(datedSnapshot).exists();
             ch.output().write(java.nio.ByteBuffer.wrap(new byte[] {1}));
             ch.complete();
         }
@@ -57,7 +61,8 @@ class SnapshotFileTest {
                     .containsExactlyInAnyOrder(
                             "vm.ferry",
                             inProgress.getFileName().toString(),
-                            otherSnapshot.getFileName().toString());
+                            otherSnapshot.getFileName().toString(),
+                            datedSnapshot.getFileName().toString());
         }
     }
 }
