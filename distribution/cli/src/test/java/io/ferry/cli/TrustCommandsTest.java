@@ -1,11 +1,17 @@
 package io.ferry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -57,6 +63,30 @@ class TrustCommandsTest {
         }
         assertThat(out.toString()).contains("alpha: ").contains("subject CN=beta,O=Ferry");
         assertThat(Files.exists(dir.resolve("ca/ca.p12"))).isTrue();
+    }
+
+    /** The CA's and hosts' keys and passwords are the owner's alone: another local user could mint certificates. */
+    @Test
+    void tlsInitKeepsKeysAndPasswordsFromOtherUsers() throws Exception {
+        assumeTrue(Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null, "POSIX permissions");
+        int code = run("tls-init", "--dir", dir.toString(), "--hosts", "alpha", "--days", "1");
+        assertThat(code).as(out + "\n" + err).isZero();
+        Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+        for (Path secret : List.of(
+                dir.resolve("ca/ca.p12"),
+                dir.resolve("ca/ca.p12.pass"),
+                dir.resolve("alpha/host.p12"),
+                dir.resolve("alpha/host.p12.pass"),
+                dir.resolve("alpha/host-key.pem"))) {
+            assertThat(Files.getPosixFilePermissions(secret))
+                    .as(secret.toString())
+                    .isEqualTo(ownerOnly);
+        }
+        for (Path folder : List.of(dir.resolve("ca"), dir.resolve("alpha"))) {
+            assertThat(Files.getPosixFilePermissions(folder))
+                    .as(folder.toString())
+                    .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     @Test

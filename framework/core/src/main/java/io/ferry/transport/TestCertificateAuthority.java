@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -41,7 +43,7 @@ public final class TestCertificateAuthority {
     public static TestCertificateAuthority create(Path dir, String subject, int validityDays) throws IOException {
         checkNotNull(dir, "dir");
         checkArgument(validityDays >= 1, "validity must be at least one day but was %s", validityDays);
-        Files.createDirectories(dir);
+        ownerOnly(Files.createDirectories(dir));
         String password = newPassword();
         Path store = dir.resolve("ca.p12");
         keytool(
@@ -75,7 +77,8 @@ public final class TestCertificateAuthority {
                 store.toString(),
                 "-file",
                 dir.resolve(TlsContext.CA).toString());
-        Files.writeString(dir.resolve("ca.p12.pass"), password, StandardCharsets.UTF_8);
+        ownerOnly(store);
+        ownerOnly(Files.writeString(dir.resolve("ca.p12.pass"), password, StandardCharsets.UTF_8));
         return new TestCertificateAuthority(dir, password);
     }
 
@@ -90,7 +93,7 @@ public final class TestCertificateAuthority {
      */
     public Path issue(Path hostDir, String subject, int validityDays) throws IOException {
         checkNotNull(hostDir, "hostDir");
-        Files.createDirectories(hostDir);
+        ownerOnly(Files.createDirectories(hostDir));
         String hostPassword = newPassword();
         Path store = hostDir.resolve(TlsContext.P12);
         Path csr = hostDir.resolve("host.csr");
@@ -153,19 +156,33 @@ public final class TestCertificateAuthority {
                 "-file",
                 cert.toString());
         Files.delete(csr);
-        Files.writeString(hostDir.resolve(TlsContext.P12_PASSWORD), hostPassword, StandardCharsets.UTF_8);
-        writeKeyPem(store, hostPassword, hostDir.resolve(TlsContext.KEY_PEM));
+        ownerOnly(store);
+        ownerOnly(Files.writeString(hostDir.resolve(TlsContext.P12_PASSWORD), hostPassword, StandardCharsets.UTF_8));
+        ownerOnly(writeKeyPem(store, hostPassword, hostDir.resolve(TlsContext.KEY_PEM)));
         return hostDir;
     }
 
-    private static void writeKeyPem(Path store, String password, Path pem) throws IOException {
+    /**
+     * Makes {@code p} its owner's alone (a folder {@code rwx------}, a file {@code rw-------}) where
+     * the file system has POSIX permissions: keys and their passwords would let another local user
+     * mint certificates. Returns {@code p}.
+     */
+    private static Path ownerOnly(Path p) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(p, PosixFileAttributeView.class);
+        if (view != null) {
+            view.setPermissions(PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwx------" : "rw-------"));
+        }
+        return p;
+    }
+
+    private static Path writeKeyPem(Path store, String password, Path pem) throws IOException {
         try (InputStream in = Files.newInputStream(store)) {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(in, password.toCharArray());
             Key key = ks.getKey("host", password.toCharArray());
             String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                     .encodeToString(key.getEncoded());
-            Files.writeString(
+            return Files.writeString(
                     pem,
                     "-----BEGIN PRIVATE KEY-----\n" + body + "\n-----END PRIVATE KEY-----\n",
                     StandardCharsets.US_ASCII);
