@@ -56,7 +56,7 @@ final class TcpEndpoint implements IncomingEndpoint {
             SocketChannel s = server.accept(); // throws once the endpoint is closed
             TcpChannel admitted;
             try {
-                admitted = admit(s);
+                admitted = admit(s, TimedSocket.deadline(options.handshakeTimeout()));
                 StreamHeader h = admitted.header().orElseThrow();
                 if (h.channelIndex() != 0) {
                     admitted.close();
@@ -113,7 +113,7 @@ final class TcpEndpoint implements IncomingEndpoint {
                 } catch (java.net.SocketTimeoutException e) {
                     continue;
                 }
-                if (admitCompanion(s, h, got)) {
+                if (admitCompanion(s, h, got, deadline)) {
                     missing--;
                 }
             }
@@ -133,10 +133,14 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
-    /** Admits one peer as channel {@code i} of {@code stream} into {@code got[i]}; false (logged) if it is not one. */
-    private boolean admitCompanion(SocketChannel s, StreamHeader stream, MigrationChannel[] got) throws IOException {
+    /**
+     * Admits one peer as channel {@code i} of {@code stream} into {@code got[i]} by the stream's
+     * {@code deadline}; false (logged) if it is not one.
+     */
+    private boolean admitCompanion(SocketChannel s, StreamHeader stream, MigrationChannel[] got, long deadline)
+            throws IOException {
         try {
-            TcpChannel c = admit(s);
+            TcpChannel c = admit(s, deadline);
             StreamHeader h = c.header().orElseThrow();
             if (h.streamId() != stream.streamId()
                     || h.channelCount() != stream.channelCount()
@@ -165,9 +169,8 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
-    /** TLS handshake (if configured) and a valid stream header, within the handshake timeout. */
-    private TcpChannel admit(SocketChannel s) throws IOException {
-        long deadline = TimedSocket.deadline(options.handshakeTimeout());
+    /** TLS handshake (if configured) and a valid stream header, by {@code deadline}. */
+    private TcpChannel admit(SocketChannel s, long deadline) throws IOException {
         TimedSocket socket = open(s);
         try {
             ByteBuffer header = ByteBuffer.allocate(StreamHeader.SIZE);

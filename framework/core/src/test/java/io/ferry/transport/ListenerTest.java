@@ -16,7 +16,9 @@ import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -24,6 +26,8 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The waiting destination's port against peers that are not a well-behaved source (plain TCP). */
@@ -152,6 +156,47 @@ class ListenerTest {
                         .hasMessageContaining("progress-timeout");
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LIMIT);
                 assertThat(accepted.isClosed()).isFalse(); // the peer is frozen, not gone
+            }
+        }
+    }
+
+    /**
+     * Channels 1.. of a stream must all be admitted within one handshake-timeout of channel 0's
+     * admission. Each was given a full handshake-timeout of its own from when it connected, so a
+     * channel that connected late and sent its header slowly was admitted up to twice as late.
+     */
+    @Test
+    void aLateChannelIsRefusedAtTheStreamsDeadlineNotAtItsOwn() throws Exception {
+        TransportOptions options = TransportOptions.defaults().with("handshake-timeout", "1000");
+        long stream = 0x5EED;
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, options)) {
+            CompletableFuture<MigrationChannel> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return endpoint.accept();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            try (Socket zero = connect(endpoint)) {
+                writer(zero).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
+                Thread.sleep(700); // channel 1 connects late...
+                try (Socket one = connect(endpoint)) {
+                    ByteArrayOutputStream header = new ByteArrayOutputStream();
+                    RawPeer.writer(header).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                    byte[] bytes = header.toByteArray();
+                    try {
+                        for (int at = 0; at < bytes.length; at += 7) { // ...and sends its header over 800 ms
+                            Thread.sleep(200);
+                            one.getOutputStream().write(bytes, at, Math.min(7, bytes.length - at));
+                            one.getOutputStream().flush();
+                        }
+                    } catch (IOException closedByTheListener) {
+                        // refused at the stream's deadline, before its header was whole
+                    }
+                    assertThatThrownBy(() -> accepted.get(30, TimeUnit.SECONDS))
+                            .hasRootCauseInstanceOf(PeerRefusedException.class)
+                            .hasMessageContaining("1 of its 2 channels did not arrive within handshake-timeout");
+                }
             }
         }
     }
