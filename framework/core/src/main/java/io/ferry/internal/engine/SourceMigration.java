@@ -29,13 +29,13 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,7 +57,8 @@ final class SourceMigration extends MigrationBase {
     private final List<MigrationChannel> others = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private StreamChannels out;
-    private final long streamId = ThreadLocalRandom.current().nextLong();
+    /** Unguessable: channels 1.. of a plaintext stream are admitted by it, and in-doubt questions name it. */
+    private final long streamId = new SecureRandom().nextLong();
     /** This side's decision for {@link #streamId}, and the decision port an in-doubt destination asks. */
     private final SourceDecision decisionLog;
     /** Committed, and no REPORT says the destination heard it: in doubt once the attempt's figures are kept. */
