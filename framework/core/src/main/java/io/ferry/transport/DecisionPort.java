@@ -47,7 +47,9 @@ public final class DecisionPort implements AutoCloseable {
 
     /**
      * Waits for the next peer and admits it (TLS handshake, certificate and tls-authz checked, within
-     * the handshake timeout). The channel's reads and writes are bounded by the progress timeout.
+     * the handshake timeout). The channel's reads end within that same handshake timeout (a
+     * question and its answer's REPORT are a few dozen bytes); its writes are bounded by the
+     * progress timeout.
      *
      * @throws IOException if this peer was refused (the port goes on listening), or the port is closed
      */
@@ -58,6 +60,9 @@ public final class DecisionPort implements AutoCloseable {
         try {
             // a plaintext peer is refused whenever TLS is configured: only the authenticated peer may ask
             Link link = Admission.openLink(socket, deadline, ByteBuffer.allocate(1), options, tls, true);
+            // A question is a few dozen bytes: its reads end by the deadline, so a peer that drips
+            // them cannot hold a port that answers one question at a time.
+            link.admissionDeadline(deadline);
             return new TcpChannel(link, ByteBuffer.allocate(0));
         } catch (IOException | RuntimeException e) {
             socket.close();
