@@ -12,13 +12,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A listening TCP port that admits one migration. A connecting peer is admitted only once it has
  * passed the TLS handshake (when configured) and sent a valid stream header, all within the
- * handshake timeout; anything else is logged and refused, and the port keeps listening. Once a
- * peer is admitted, every later connection gets an ERROR frame saying the port is busy.
+ * handshake timeout; anything else is logged and refused, and the port keeps listening.
+ * Connections are admitted in parallel, a bounded number at a time ({@link Admissions}). Once a
+ * source is admitted, every later connection gets an ERROR frame saying the port is busy.
  */
 final class TcpEndpoint implements IncomingEndpoint {
     private static final System.Logger LOG = System.getLogger("io.ferry.transport");
@@ -28,8 +31,17 @@ final class TcpEndpoint implements IncomingEndpoint {
     private final MigrationUri.Tcp address;
     private final TransportOptions options;
     private final Optional<TlsContext> tls;
+    private static final long POLL_MILLIS = 100;
+    private static final long NO_DEADLINE = Long.MIN_VALUE;
     private volatile TimedSocket pending;
     private volatile boolean closed;
+    private volatile Admissions admissions;
+    private final java.util.concurrent.atomic.AtomicBoolean acceptorStarted =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** When channels 1.. of the admitted channel 0's stream must be in; {@link #NO_DEADLINE} before. */
+    private volatile long companionDeadline = NO_DEADLINE;
+    /** Set once a source is admitted: what the port is busy with. */
+    private volatile String busyWith;
 
     private TcpEndpoint(
             ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options, Optional<TlsContext> tls) {
@@ -50,128 +62,196 @@ final class TcpEndpoint implements IncomingEndpoint {
         return address;
     }
 
+    /**
+     * Waits for a source and admits it: its channel 0, then (several channels) channels 1.. of its
+     * stream, all within one handshake timeout of channel 0's admission. Connections are admitted
+     * in parallel ({@link Admissions}), so peers that connect and send nothing do not keep a source
+     * waiting; one that fails admission is logged and closed, and the port keeps listening.
+     */
     @Override
     public MigrationChannel accept() throws IOException {
-        while (true) {
-            SocketChannel s = server.accept(); // throws once the endpoint is closed
-            TcpChannel admitted;
-            try {
-                admitted = admit(s, TimedSocket.deadline(options.handshakeTimeout()));
-                StreamHeader h = admitted.header().orElseThrow();
-                if (h.channelIndex() != 0) {
-                    admitted.close();
-                    throw new PeerRefusedException(
-                            "channel " + h.channelIndex() + " of " + h.channelCount()
-                                    + " arrived before channel 0 of its stream",
-                            null);
-                }
-            } catch (IOException | RuntimeException e) {
-                if (closed) {
-                    throw e;
-                }
-                LOG.log(
+        Admissions admissions = new Admissions(
+                "ferry-admit-" + address.port(),
+                e -> LOG.log(
                         Level.WARNING,
-                        "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage());
-                continue;
-            } finally {
-                pending = null;
-            }
-            admitCompanions(admitted);
-            refuseOthers(admitted.describe());
-            return admitted;
-        }
-    }
-
-    /**
-     * Several channels: admits channels 1.. of channel 0's stream (same stream id and count, each
-     * index once), all within one handshake timeout; a peer of another stream is refused and logged.
-     * If they do not all arrive, channel 0 is closed and the accept fails.
-     */
-    private void admitCompanions(TcpChannel first) throws IOException {
-        StreamHeader h = first.header().orElseThrow();
-        int count = h.channelCount();
-        if (count == 1) {
-            return;
-        }
-        MigrationChannel[] got = new MigrationChannel[count];
-        got[0] = first;
-        long deadline = TimedSocket.deadline(options.handshakeTimeout());
+                        "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage()));
+        this.admissions = admissions;
+        AdmittedStream stream = new AdmittedStream();
         try {
-            for (int missing = count - 1; missing > 0; ) {
-                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    throw new PeerRefusedException(
-                            "stream " + Long.toHexString(h.streamId()) + ": " + missing + " of its "
-                                    + count + " channels did not arrive within handshake-timeout ("
-                                    + options.handshakeTimeout().toMillis() + " ms)",
-                            null);
+            startAcceptor();
+            while (true) {
+                if (closed) {
+                    throw new java.nio.channels.AsynchronousCloseException();
                 }
-                server.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
-                SocketChannel s;
-                try {
-                    s = server.socket().accept().getChannel();
-                } catch (java.net.SocketTimeoutException e) {
-                    continue;
+                long wait = stream.millisLeft().orElse(POLL_MILLIS);
+                TcpChannel c = admissions.poll(Math.max(1, Math.min(wait, POLL_MILLIS)));
+                if (c != null) {
+                    stream.place(c);
                 }
-                if (admitCompanion(s, h, got, deadline)) {
-                    missing--;
+                Optional<TcpChannel> whole = stream.whole();
+                if (whole.isPresent()) {
+                    busyWith = whole.get().describe(); // from now on every connection is told the port is busy
+                    return whole.get();
                 }
+                stream.checkDeadline();
             }
-            first.companions(java.util.Arrays.asList(got).subList(1, count));
         } catch (IOException | RuntimeException e) {
-            first.close();
-            for (int i = 1; i < count; i++) {
-                if (got[i] != null) {
-                    got[i].close();
-                }
-            }
+            stream.closeAll();
             throw e;
         } finally {
-            if (!closed) {
-                server.socket().setSoTimeout(0);
-            }
+            admissions.close(); // connections still in flight, and channels admitted but not taken
         }
     }
 
     /**
-     * Admits one peer as channel {@code i} of {@code stream} into {@code got[i]} by the stream's
-     * {@code deadline}; false (logged) if it is not one.
+     * The channels admitted so far: channel 0 of the first stream to arrive, and its channels 1..;
+     * channels 1.. that arrive before their channel 0 wait for it.
      */
-    private boolean admitCompanion(SocketChannel s, StreamHeader stream, MigrationChannel[] got, long deadline)
-            throws IOException {
-        try {
-            TcpChannel c = admit(s, deadline);
+    private final class AdmittedStream {
+        private TcpChannel first;
+        private MigrationChannel[] got;
+        private final List<TcpChannel> early = new ArrayList<>();
+
+        void place(TcpChannel c) {
             StreamHeader h = c.header().orElseThrow();
-            if (h.streamId() != stream.streamId()
-                    || h.channelCount() != stream.channelCount()
-                    || h.channelIndex() == 0
-                    || got[h.channelIndex()] != null) {
-                c.close();
-                throw new PeerRefusedException(
+            if (first == null && h.channelIndex() == 0) {
+                first = c;
+                got = new MigrationChannel[h.channelCount()];
+                got[0] = c;
+                companionDeadline = TimedSocket.deadline(options.handshakeTimeout());
+                List<TcpChannel> waiting = new ArrayList<>(early);
+                early.clear();
+                waiting.forEach(this::place);
+            } else if (first == null) {
+                early.add(c);
+                if (early.size() > Admissions.MAX_IN_FLIGHT) {
+                    refuse(early.remove(0), "its channel 0 did not arrive");
+                }
+            } else if (belongs(h)) {
+                got[h.channelIndex()] = c;
+            } else {
+                StreamHeader s = first.header().orElseThrow();
+                refuse(
+                        c,
                         "channel " + h.channelIndex() + " of " + h.channelCount() + " of stream "
                                 + Long.toHexString(h.streamId()) + " is no missing channel of stream "
-                                + Long.toHexString(stream.streamId()),
+                                + Long.toHexString(s.streamId()));
+            }
+        }
+
+        private boolean belongs(StreamHeader h) {
+            StreamHeader s = first.header().orElseThrow();
+            return h.streamId() == s.streamId()
+                    && h.channelCount() == s.channelCount()
+                    && h.channelIndex() > 0
+                    && got[h.channelIndex()] == null;
+        }
+
+        /** Channel 0 with every channel of its stream, once they are all admitted. */
+        Optional<TcpChannel> whole() {
+            if (first == null || java.util.Arrays.asList(got).contains(null)) {
+                return Optional.empty();
+            }
+            first.companions(java.util.Arrays.asList(got).subList(1, got.length));
+            early.forEach(c -> refuse(c, "another stream was admitted"));
+            early.clear();
+            return Optional.of(first);
+        }
+
+        /** Milliseconds left for channels 1.. to arrive, once channel 0 has. */
+        java.util.OptionalLong millisLeft() {
+            return first == null
+                    ? java.util.OptionalLong.empty()
+                    : java.util.OptionalLong.of(
+                            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(companionDeadline - System.nanoTime()));
+        }
+
+        void checkDeadline() throws PeerRefusedException {
+            if (first != null && companionDeadline - System.nanoTime() <= 0) {
+                long missing =
+                        java.util.Arrays.stream(got).filter(g -> g == null).count();
+                throw new PeerRefusedException(
+                        "stream "
+                                + Long.toHexString(first.header().orElseThrow().streamId()) + ": " + missing
+                                + " of its " + got.length + " channels did not arrive within handshake-timeout ("
+                                + options.handshakeTimeout().toMillis() + " ms)",
                         null);
             }
-            got[h.channelIndex()] = c;
-            return true;
-        } catch (IOException | RuntimeException e) {
-            if (closed) {
-                throw e;
-            }
-            LOG.log(
-                    Level.WARNING,
-                    "incoming " + address + ": refused a peer while admitting the channels of a" + " migration: "
-                            + e.getMessage());
-            return false;
-        } finally {
-            pending = null;
         }
+
+        void closeAll() {
+            if (got != null) {
+                for (MigrationChannel g : got) {
+                    if (g != null) {
+                        closeQuietly(g);
+                    }
+                }
+            }
+            early.forEach(TcpEndpoint::closeQuietly);
+            early.clear();
+        }
+
+        private void refuse(TcpChannel c, String why) {
+            closeQuietly(c);
+            LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting a migration: " + why);
+        }
+    }
+
+    private static void closeQuietly(MigrationChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing " + c.describe(), e);
+        }
+    }
+
+    /**
+     * The port's one accepting thread: until a source is admitted it hands each connection to the
+     * admissions, by the deadline of its stream's channels where channel 0 is in; then it tells
+     * every further peer that the port is busy, until the endpoint is closed.
+     */
+    private void startAcceptor() {
+        if (acceptorStarted.getAndSet(true)) {
+            return;
+        }
+        Thread t = new Thread(
+                () -> {
+                    while (!closed) {
+                        SocketChannel s;
+                        try {
+                            s = server.accept();
+                        } catch (IOException e) {
+                            return; // the endpoint closed
+                        }
+                        String busy = busyWith;
+                        if (busy != null) {
+                            refuse(s, busy);
+                        } else {
+                            admit(s);
+                        }
+                    }
+                },
+                "ferry-accept-" + address.port());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void admit(SocketChannel s) {
+        TimedSocket socket;
+        try {
+            socket = new TimedSocket(s);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "incoming " + address + ": " + e.getMessage());
+            return;
+        }
+        long own = TimedSocket.deadline(options.handshakeTimeout());
+        long stream = companionDeadline;
+        long deadline = stream != NO_DEADLINE && stream - own < 0 ? stream : own;
+        admissions.start(socket, sock -> admit(sock, deadline));
     }
 
     /** TLS handshake (if configured) and a valid stream header, by {@code deadline}. */
-    private TcpChannel admit(SocketChannel s, long deadline) throws IOException {
-        TimedSocket socket = open(s);
+    private TcpChannel admit(TimedSocket socket, long deadline) throws IOException {
         try {
             ByteBuffer header = ByteBuffer.allocate(StreamHeader.SIZE);
             Link link = openLink(socket, deadline, header);
@@ -205,23 +285,6 @@ final class TcpEndpoint implements IncomingEndpoint {
         return Admission.openLink(socket, deadline, plain, options, tls, options.tlsRequired());
     }
 
-    /** From now on this port is busy: tells every further peer so, until the endpoint is closed. */
-    private void refuseOthers(String busyWith) {
-        Thread t = new Thread(
-                () -> {
-                    while (!closed) {
-                        try {
-                            refuse(server.accept(), busyWith);
-                        } catch (IOException e) {
-                            return; // the endpoint closed
-                        }
-                    }
-                },
-                "ferry-busy-" + address.port());
-        t.setDaemon(true);
-        t.start();
-    }
-
     private void refuse(SocketChannel s, String busyWith) {
         long deadline = TimedSocket.deadline(options.handshakeTimeout());
         try (TimedSocket socket = open(s)) {
@@ -250,6 +313,10 @@ final class TcpEndpoint implements IncomingEndpoint {
         try {
             server.close();
         } finally {
+            Admissions a = admissions;
+            if (a != null) {
+                a.close();
+            }
             TimedSocket p = pending;
             if (p != null) {
                 p.close();

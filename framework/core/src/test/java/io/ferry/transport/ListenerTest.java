@@ -18,13 +18,13 @@ import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -170,13 +170,7 @@ class ListenerTest {
         TransportOptions options = TransportOptions.defaults().with("handshake-timeout", "1000");
         long stream = 0x5EED;
         try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, options)) {
-            CompletableFuture<MigrationChannel> accepted = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return endpoint.accept();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
             try (Socket zero = connect(endpoint)) {
                 writer(zero).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
                 Thread.sleep(700); // channel 1 connects late...
@@ -197,6 +191,54 @@ class ListenerTest {
                             .hasRootCauseInstanceOf(PeerRefusedException.class)
                             .hasMessageContaining("1 of its 2 channels did not arrive within handshake-timeout");
                 }
+            }
+        }
+    }
+
+    /** A stream's channel 1 whose admission ends before its channel 0's waits for it; it was refused. */
+    @Test
+    void aChannelAdmittedBeforeItsChannelZeroWaitsForIt() throws Exception {
+        long stream = 0xC0FFEE;
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            try (Socket one = connect(endpoint);
+                    Socket zero = connect(endpoint)) {
+                writer(one).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                writer(zero).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
+                MigrationChannel first = accepted.get(30, TimeUnit.SECONDS);
+                assertThat(first.companions()).hasSize(1);
+                first.close();
+            }
+        }
+    }
+
+    /**
+     * With every admission slot held by a peer that sends nothing, a new connection takes the slot
+     * of the one that has waited longest: a source is admitted at once, not after the others'
+     * handshake-timeout.
+     */
+    @Test
+    void aSourceIsAdmittedEvenWithEveryAdmissionSlotHeldByIdlePeers() throws Exception {
+        TransportOptions options = TransportOptions.defaults().with("handshake-timeout", "60000");
+        List<Socket> idle = new ArrayList<>();
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, options)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            for (int i = 0; i < Admissions.MAX_IN_FLIGHT + 4; i++) {
+                idle.add(connect(endpoint));
+            }
+            try (Socket source = connect(endpoint)) {
+                writer(source).writeHeader(StreamHeader.singleChannel(0xBEEF));
+                try (MigrationChannel first = accepted.get(30, TimeUnit.SECONDS)) {
+                    assertThat(first.describe()).isNotEmpty();
+                }
+            }
+            idle.get(0).setSoTimeout(30_000);
+            assertThat(idle.get(0).getInputStream().read())
+                    .as("the peer that waited longest gave its slot up")
+                    .isEqualTo(-1);
+        } finally {
+            for (Socket s : idle) {
+                s.close();
             }
         }
     }

@@ -7,9 +7,11 @@ import io.ferry.stream.StreamSink;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** A hand-driven peer for the listener tests: raw sockets and frames written to plain streams. */
 final class RawPeer {
@@ -30,6 +32,17 @@ final class RawPeer {
         w.writeEnd();
         w.writeCommit();
         return bytes.toByteArray();
+    }
+
+    /** The endpoint's next admitted source, accepted on another thread. */
+    static CompletableFuture<MigrationChannel> acceptAsync(IncomingEndpoint endpoint) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return endpoint.accept();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     static Socket connect(MigrationUri address) throws IOException {

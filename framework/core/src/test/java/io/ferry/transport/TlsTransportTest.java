@@ -23,6 +23,8 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,6 +152,34 @@ class TlsTransportTest {
             out.await(LIMIT);
             in.await(LIMIT);
             assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * Peers that connect and send nothing, with no credentials, held the listener one at a time for
+     * a handshake-timeout each, while the real source's own handshake timed out in the backlog.
+     * Connections are admitted in parallel now.
+     */
+    @Test
+    void peersThatConnectAndSendNothingDoNotKeepTheSourceWaiting() throws Exception {
+        TransportOptions destination = tls.destinationOptions().with("handshake-timeout", "1500");
+        TransportOptions source = tls.sourceOptions().with("handshake-timeout", "1500");
+        List<Socket> idle = new ArrayList<>();
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, destination)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            for (int i = 0; i < 3; i++) {
+                idle.add(RawPeer.connect(endpoint.address()));
+            }
+            try (MigrationChannel out = Transports.connect(endpoint.address(), source)) {
+                new FrameWriter(out.output(), 1 << 20).writeHeader(StreamHeader.singleChannel(7));
+                try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                    assertThat(in.describe()).contains("peer " + TlsFixture.SOURCE);
+                }
+            }
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
         }
     }
 
