@@ -1,18 +1,27 @@
 package io.ferry.transport;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Connections being admitted, each on a thread of its own, at most {@link #MAX_IN_FLIGHT} at a
  * time, and the channels they became. A peer that connects and sends nothing holds only its own
  * admission, for at most the handshake timeout, not the port. When a connection arrives with every
- * slot taken, the admission in flight longest gives its slot up: it has had the most time, and
- * peers that connect and send nothing cannot keep a real source waiting in the backlog unless they
- * connect faster than its handshake completes.
+ * slot taken, the admission in flight longest gives its slot up: it has had the most time, so peers
+ * that connect and send nothing keep a real source out only if they connect faster than its
+ * handshake completes. Once a source is admitted ({@link #busy}), what is still admitted goes to
+ * the busy answer instead of the queue.
  */
 final class Admissions implements AutoCloseable {
     static final int MAX_IN_FLIGHT = 16;
@@ -32,8 +41,10 @@ final class Admissions implements AutoCloseable {
     private final String threadName;
     private final Refused refused;
     private final Deque<TimedSocket> inFlight = new ArrayDeque<>(); // guarded by this
+    private final Set<TimedSocket> evicted = Collections.newSetFromMap(new IdentityHashMap<>()); // guarded by this
     private final LinkedBlockingQueue<TcpChannel> admitted = new LinkedBlockingQueue<>();
     private boolean closed; // guarded by this
+    private Consumer<TcpChannel> busy; // guarded by this
 
     Admissions(String threadName, Refused refused) {
         this.threadName = threadName;
@@ -48,7 +59,9 @@ final class Admissions implements AutoCloseable {
                 return;
             }
             if (inFlight.size() >= MAX_IN_FLIGHT) {
-                closeQuietly(inFlight.removeFirst()); // its admission fails and its thread ends
+                TimedSocket oldest = inFlight.removeFirst();
+                evicted.add(oldest);
+                closeQuietly(oldest); // its admission fails and its thread ends
             }
             inFlight.addLast(socket);
         }
@@ -62,24 +75,42 @@ final class Admissions implements AutoCloseable {
         try {
             channel = admit.admit(socket);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(socket);
+            boolean quiet;
             synchronized (this) {
-                if (closed) {
-                    return;
-                }
+                quiet = closed || evicted.remove(socket);
             }
-            refused.log(e);
+            if (!quiet) {
+                refused.log(e);
+            }
         } finally {
-            synchronized (this) {
-                inFlight.remove(socket);
-                if (channel != null && !closed) {
-                    admitted.add(channel);
-                    channel = null;
-                }
+            if (channel == null) {
+                closeQuietly(socket); // refused, evicted, or an Error on the way
             }
-            if (channel != null) {
-                closeQuietly(channel); // admitted after the port stopped admitting
+            deliver(socket, channel);
+        }
+    }
+
+    private void deliver(TimedSocket socket, TcpChannel channel) {
+        Consumer<TcpChannel> answerBusy;
+        synchronized (this) {
+            inFlight.remove(socket);
+            evicted.remove(socket);
+            if (channel == null) {
+                return;
             }
+            if (closed) {
+                answerBusy = null;
+            } else if (busy == null) {
+                admitted.add(channel);
+                return;
+            } else {
+                answerBusy = busy;
+            }
+        }
+        if (answerBusy == null) {
+            closeQuietly(channel); // admitted after the port stopped admitting
+        } else {
+            answerBusy.accept(channel); // on this connection's own thread
         }
     }
 
@@ -89,7 +120,27 @@ final class Admissions implements AutoCloseable {
             return admitted.poll(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while admitting peers");
+            throw new InterruptedIOException("interrupted while admitting peers");
+        }
+    }
+
+    /**
+     * A source was admitted: the channels admitted but not taken, and those still in flight once
+     * admitted, go to {@code answer} (each on a thread of its own) instead of the queue.
+     */
+    void busy(Consumer<TcpChannel> answer) {
+        List<TcpChannel> waiting = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            busy = answer;
+            admitted.drainTo(waiting);
+        }
+        for (TcpChannel c : waiting) {
+            Thread t = new Thread(() -> answer.accept(c), threadName);
+            t.setDaemon(true);
+            t.start();
         }
     }
 
@@ -106,7 +157,7 @@ final class Admissions implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {

@@ -42,6 +42,8 @@ final class TcpEndpoint implements IncomingEndpoint {
     private volatile long companionDeadline = NO_DEADLINE;
     /** Set once a source is admitted: what the port is busy with. */
     private volatile String busyWith;
+    /** Why the accepting thread stopped, other than the endpoint closing. */
+    private volatile IOException acceptFailure;
 
     private TcpEndpoint(
             ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options, Optional<TlsContext> tls) {
@@ -75,13 +77,19 @@ final class TcpEndpoint implements IncomingEndpoint {
                 e -> LOG.log(
                         Level.WARNING,
                         "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage()));
+        companionDeadline = NO_DEADLINE; // a failed accept() before this one leaves no deadline behind
         this.admissions = admissions;
         AdmittedStream stream = new AdmittedStream();
+        boolean admitted = false;
         try {
             startAcceptor();
             while (true) {
                 if (closed) {
                     throw new java.nio.channels.AsynchronousCloseException();
+                }
+                IOException failed = acceptFailure;
+                if (failed != null) {
+                    throw new IOException("incoming " + address + ": cannot accept: " + failed.getMessage(), failed);
                 }
                 long wait = stream.millisLeft().orElse(POLL_MILLIS);
                 TcpChannel c = admissions.poll(Math.max(1, Math.min(wait, POLL_MILLIS)));
@@ -90,7 +98,10 @@ final class TcpEndpoint implements IncomingEndpoint {
                 }
                 Optional<TcpChannel> whole = stream.whole();
                 if (whole.isPresent()) {
-                    busyWith = whole.get().describe(); // from now on every connection is told the port is busy
+                    String with = whole.get().describe();
+                    busyWith = with; // from now on every connection is told the port is busy
+                    admissions.busy(peer -> tellBusy(peer, with)); // so is every one admitted meanwhile
+                    admitted = true;
                     return whole.get();
                 }
                 stream.checkDeadline();
@@ -99,8 +110,32 @@ final class TcpEndpoint implements IncomingEndpoint {
             stream.closeAll();
             throw e;
         } finally {
-            admissions.close(); // connections still in flight, and channels admitted but not taken
+            if (!admitted) {
+                admissions.close(); // connections still in flight, and channels admitted but not taken
+            }
         }
+    }
+
+    /** Tells a peer admitted after the source that the port is busy, then closes its channel. */
+    private void tellBusy(TcpChannel c, String busyWith) {
+        try (c) {
+            new FrameWriter(c.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error(busyMessage()));
+            // Read until the peer closes (it does on reading the ERROR): closing with unread data would
+            // reset the connection and could destroy the ERROR before the peer reads it.
+            ByteBuffer sink = ByteBuffer.allocate(4 << 10);
+            while (c.input().read(sink.clear()) >= 0) {
+                // discard
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(
+                    Level.DEBUG,
+                    "incoming " + address + ": telling a peer the port is busy with " + busyWith + ": "
+                            + e.getMessage());
+        }
+    }
+
+    private String busyMessage() {
+        return "incoming port " + address + " is busy with another migration; connection refused";
     }
 
     /**
@@ -197,11 +232,11 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
-    private static void closeQuietly(MigrationChannel c) {
+    private static void closeQuietly(java.io.Closeable c) {
         try {
             c.close();
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing " + c.describe(), e);
+            LOG.log(Level.DEBUG, "closing " + c, e);
         }
     }
 
@@ -221,13 +256,22 @@ final class TcpEndpoint implements IncomingEndpoint {
                         try {
                             s = server.accept();
                         } catch (IOException e) {
-                            return; // the endpoint closed
+                            if (!closed) { // out of file descriptors, say: accept() says so, not hangs
+                                acceptFailure = e;
+                            }
+                            return;
                         }
-                        String busy = busyWith;
-                        if (busy != null) {
-                            refuse(s, busy);
-                        } else {
-                            admit(s);
+                        try {
+                            String busy = busyWith;
+                            if (busy != null) {
+                                refuse(s, busy);
+                            } else {
+                                admit(s);
+                            }
+                        } catch (RuntimeException | Error e) { // a thread that cannot start, say
+                            closeQuietly(s);
+                            acceptFailure = new IOException("admitting a connection failed: " + e, e);
+                            return;
                         }
                     }
                 },
@@ -290,9 +334,7 @@ final class TcpEndpoint implements IncomingEndpoint {
         try (TimedSocket socket = open(s)) {
             Link link = openLink(socket, deadline, ByteBuffer.allocate(StreamHeader.SIZE));
             TcpChannel channel = new TcpChannel(link, ByteBuffer.allocate(0));
-            new FrameWriter(channel.output(), ERROR_FRAME_LIMIT)
-                    .writeError(new Frame.Error(
-                            "incoming port " + address + " is busy with another migration; connection refused"));
+            new FrameWriter(channel.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error(busyMessage()));
             // Read until the peer closes (it does on reading the ERROR): closing with unread data would reset the
             // connection and could destroy the ERROR before the peer reads it.
             link.admissionDeadline(deadline);

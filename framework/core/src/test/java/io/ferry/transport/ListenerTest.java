@@ -213,6 +213,29 @@ class ListenerTest {
     }
 
     /**
+     * Two sources that connect at once are admitted side by side; the one not taken must hear that
+     * the port is busy, not see its connection closed without a word.
+     */
+    @Test
+    void ofTwoSourcesAdmittedAtOnceTheOneNotTakenHearsThePortIsBusy() throws Exception {
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+                Socket a = connect(endpoint);
+                Socket b = connect(endpoint)) {
+            writer(a).writeHeader(StreamHeader.singleChannel(0xA));
+            writer(b).writeHeader(StreamHeader.singleChannel(0xB));
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            try (MigrationChannel taken = accepted.get(30, TimeUnit.SECONDS)) {
+                Socket other = taken.describe().contains(":" + a.getLocalPort()) ? b : a;
+                other.setSoTimeout(20_000);
+                Frame answer = new FrameReader(Channels.newChannel(other.getInputStream()), 1 << 16).next();
+                assertThat(answer)
+                        .isInstanceOfSatisfying(
+                                Frame.Error.class, e -> assertThat(e.message()).contains("busy"));
+            }
+        }
+    }
+
+    /**
      * With every admission slot held by a peer that sends nothing, a new connection takes the slot
      * of the one that has waited longest: a source is admitted at once, not after the others'
      * handshake-timeout.
