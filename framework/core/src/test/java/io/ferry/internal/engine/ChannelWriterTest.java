@@ -128,7 +128,7 @@ class ChannelWriterTest {
             try {
                 writer.submit(w -> w.writePass(new Frame.Pass(0)), released::incrementAndGet);
             } catch (IOException alreadyFailed) {
-                released.incrementAndGet(); // refused at once: released by submit itself
+                // the first write failed before this one was handed over: submit released it itself
             }
             CompletableFuture<Void> waited = CompletableFuture.runAsync(() -> {
                 try {
