@@ -33,6 +33,11 @@ final class TcpChannel implements MigrationChannel {
         this.header = header;
     }
 
+    /** From now on its reads end by {@code deadline} ({@link TimedSocket#deadline}), however the peer drips. */
+    void readsEndBy(long deadline) {
+        link.admissionDeadline(deadline);
+    }
+
     /** The stream header an admitted peer sent. */
     Optional<StreamHeader> header() {
         return header;

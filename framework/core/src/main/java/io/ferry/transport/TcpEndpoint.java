@@ -5,16 +5,22 @@ import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import java.io.ByteArrayInputStream;
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A listening TCP port that admits one migration. A connecting peer is admitted only once it has
@@ -26,22 +32,21 @@ import java.util.Optional;
 final class TcpEndpoint implements IncomingEndpoint {
     private static final System.Logger LOG = System.getLogger("io.ferry.transport");
     private static final int ERROR_FRAME_LIMIT = 64 << 10;
+    private static final long POLL_MILLIS = 100;
+    private static final long NO_DEADLINE = Long.MIN_VALUE;
 
     private final ServerSocketChannel server;
     private final MigrationUri.Tcp address;
     private final TransportOptions options;
     private final Optional<TlsContext> tls;
-    private static final long POLL_MILLIS = 100;
-    private static final long NO_DEADLINE = Long.MIN_VALUE;
     private volatile TimedSocket pending;
     private volatile boolean closed;
     private volatile Admissions admissions;
-    private final java.util.concurrent.atomic.AtomicBoolean acceptorStarted =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean acceptorStarted = new AtomicBoolean();
     /** When channels 1.. of the admitted channel 0's stream must be in; {@link #NO_DEADLINE} before. */
     private volatile long companionDeadline = NO_DEADLINE;
-    /** Set once a source is admitted: what the port is busy with. */
-    private volatile String busyWith;
+    /** Set once a source is admitted: from then on every connection is told the port is busy. */
+    private volatile boolean busy;
     /** Why the accepting thread stopped, other than the endpoint closing. */
     private volatile IOException acceptFailure;
 
@@ -85,7 +90,7 @@ final class TcpEndpoint implements IncomingEndpoint {
             startAcceptor();
             while (true) {
                 if (closed) {
-                    throw new java.nio.channels.AsynchronousCloseException();
+                    throw new AsynchronousCloseException();
                 }
                 IOException failed = acceptFailure;
                 if (failed != null) {
@@ -98,9 +103,9 @@ final class TcpEndpoint implements IncomingEndpoint {
                 }
                 Optional<TcpChannel> whole = stream.whole();
                 if (whole.isPresent()) {
-                    String with = whole.get().describe();
-                    busyWith = with; // from now on every connection is told the port is busy
-                    admissions.busy(peer -> tellBusy(peer, with)); // so is every one admitted meanwhile
+                    busy = true;
+                    admissions.busy( // so is every one admitted meanwhile
+                            peer -> tellBusy(peer, TimedSocket.deadline(options.handshakeTimeout())));
                     admitted = true;
                     return whole.get();
                 }
@@ -116,26 +121,24 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
-    /** Tells a peer admitted after the source that the port is busy, then closes its channel. */
-    private void tellBusy(TcpChannel c, String busyWith) {
+    /**
+     * Tells a peer that the port is busy with another migration, reads what it still sends until
+     * it closes or {@code deadline} passes, and closes the channel: closing with unread data would
+     * reset the connection and could destroy the ERROR before the peer reads it.
+     */
+    private void tellBusy(TcpChannel c, long deadline) {
         try (c) {
-            new FrameWriter(c.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error(busyMessage()));
-            // Read until the peer closes (it does on reading the ERROR): closing with unread data would
-            // reset the connection and could destroy the ERROR before the peer reads it.
+            new FrameWriter(c.output(), ERROR_FRAME_LIMIT)
+                    .writeError(new Frame.Error(
+                            "incoming port " + address + " is busy with another migration; connection refused"));
+            c.readsEndBy(deadline);
             ByteBuffer sink = ByteBuffer.allocate(4 << 10);
             while (c.input().read(sink.clear()) >= 0) {
                 // discard
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(
-                    Level.DEBUG,
-                    "incoming " + address + ": telling a peer the port is busy with " + busyWith + ": "
-                            + e.getMessage());
+            LOG.log(Level.DEBUG, "incoming " + address + ": refusing a peer while busy: " + e.getMessage());
         }
-    }
-
-    private String busyMessage() {
-        return "incoming port " + address + " is busy with another migration; connection refused";
     }
 
     /**
@@ -184,27 +187,25 @@ final class TcpEndpoint implements IncomingEndpoint {
 
         /** Channel 0 with every channel of its stream, once they are all admitted. */
         Optional<TcpChannel> whole() {
-            if (first == null || java.util.Arrays.asList(got).contains(null)) {
+            if (first == null || Arrays.asList(got).contains(null)) {
                 return Optional.empty();
             }
-            first.companions(java.util.Arrays.asList(got).subList(1, got.length));
+            first.companions(Arrays.asList(got).subList(1, got.length));
             early.forEach(c -> refuse(c, "another stream was admitted"));
             early.clear();
             return Optional.of(first);
         }
 
         /** Milliseconds left for channels 1.. to arrive, once channel 0 has. */
-        java.util.OptionalLong millisLeft() {
+        OptionalLong millisLeft() {
             return first == null
-                    ? java.util.OptionalLong.empty()
-                    : java.util.OptionalLong.of(
-                            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(companionDeadline - System.nanoTime()));
+                    ? OptionalLong.empty()
+                    : OptionalLong.of(TimeUnit.NANOSECONDS.toMillis(companionDeadline - System.nanoTime()));
         }
 
         void checkDeadline() throws PeerRefusedException {
             if (first != null && companionDeadline - System.nanoTime() <= 0) {
-                long missing =
-                        java.util.Arrays.stream(got).filter(g -> g == null).count();
+                long missing = Arrays.stream(got).filter(g -> g == null).count();
                 throw new PeerRefusedException(
                         "stream "
                                 + Long.toHexString(first.header().orElseThrow().streamId()) + ": " + missing
@@ -232,7 +233,7 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
+    private static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {
@@ -262,9 +263,8 @@ final class TcpEndpoint implements IncomingEndpoint {
                             return;
                         }
                         try {
-                            String busy = busyWith;
-                            if (busy != null) {
-                                refuse(s, busy);
+                            if (busy) {
+                                refuse(s);
                             } else {
                                 admit(s);
                             }
@@ -320,7 +320,7 @@ final class TcpEndpoint implements IncomingEndpoint {
         pending = socket;
         if (closed) {
             socket.close();
-            throw new java.nio.channels.AsynchronousCloseException();
+            throw new AsynchronousCloseException();
         }
         return socket;
     }
@@ -329,19 +329,12 @@ final class TcpEndpoint implements IncomingEndpoint {
         return Admission.openLink(socket, deadline, plain, options, tls, options.tlsRequired());
     }
 
-    private void refuse(SocketChannel s, String busyWith) {
+    /** A connection that arrived after the source was admitted: the TLS handshake, then the busy answer. */
+    private void refuse(SocketChannel s) {
         long deadline = TimedSocket.deadline(options.handshakeTimeout());
         try (TimedSocket socket = open(s)) {
             Link link = openLink(socket, deadline, ByteBuffer.allocate(StreamHeader.SIZE));
-            TcpChannel channel = new TcpChannel(link, ByteBuffer.allocate(0));
-            new FrameWriter(channel.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error(busyMessage()));
-            // Read until the peer closes (it does on reading the ERROR): closing with unread data would reset the
-            // connection and could destroy the ERROR before the peer reads it.
-            link.admissionDeadline(deadline);
-            ByteBuffer sink = ByteBuffer.allocateDirect(64 << 10);
-            while (link.read(sink.clear()) >= 0) {
-                // discard
-            }
+            tellBusy(new TcpChannel(link, ByteBuffer.allocate(0)), deadline);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, "incoming " + address + ": refusing a peer while busy: " + e.getMessage());
         } finally {

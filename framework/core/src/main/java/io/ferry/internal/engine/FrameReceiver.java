@@ -67,10 +67,13 @@ final class FrameReceiver implements AutoCloseable {
     private FrameBuffer lastBuffer;
     private int nextChannel;
     private volatile boolean draining;
-    /** Since when a failure of channel 1.. waits for channel 0, which has no frame yet; guarded by lock. */
-    private long heldBackSince;
+    private static final long NOT_HELD_BACK = Long.MIN_VALUE;
 
-    private boolean heldBack;
+    /**
+     * Since when a failure of channel 1.. waits for channel 0, which has no frame yet, or
+     * {@link #NOT_HELD_BACK}; guarded by lock.
+     */
+    private long heldBackSince = NOT_HELD_BACK;
     /** END was taken from channel 0, and nothing after it yet: only channel 0 has more to say. Guarded by lock. */
     private boolean afterEndTaken;
 
@@ -206,7 +209,7 @@ final class FrameReceiver implements AutoCloseable {
                     r.segmentsEnded++;
                 }
                 if (r.index == 0) {
-                    heldBack = false; // channel 0 spoke: a failure held back for it waits afresh
+                    heldBackSince = NOT_HELD_BACK; // channel 0 spoke: a failure held back for it waits afresh
                     afterEndTaken = f instanceof Frame.End;
                 }
                 lastFrom = r;
@@ -243,8 +246,7 @@ final class FrameReceiver implements AutoCloseable {
             return true;
         }
         long now = ticker.read();
-        if (!heldBack) {
-            heldBack = true;
+        if (heldBackSince == NOT_HELD_BACK) {
             heldBackSince = now;
         }
         return now - heldBackSince < CHANNEL_ZERO_GRACE.toNanos();

@@ -141,7 +141,7 @@ final class SourceMigration extends MigrationBase {
      */
     private void inDoubt() throws MigrationException, InterruptedException {
         closeChannel();
-        String stream = decisionLog.current().orElseThrow().streamHex();
+        String stream = DecisionDesk.hex(streamId);
         if (!decisionLog.resolved()) { // the destination may have reported on the decision port already
             setStatus(MigrationStatus.IN_DOUBT);
             LOG.log(
@@ -496,7 +496,7 @@ final class SourceMigration extends MigrationBase {
             LOG.log(
                     Level.WARNING,
                     what() + ": committed stream "
-                            + decisionLog.current().orElseThrow().streamHex() + " but could not send COMMIT ("
+                            + DecisionDesk.hex(streamId) + " but could not send COMMIT ("
                             + e.getMessage() + "); the destination is in doubt until resolved with COMMITTED");
             return false;
         }
