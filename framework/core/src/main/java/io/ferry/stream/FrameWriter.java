@@ -13,7 +13,8 @@ import java.util.zip.CRC32C;
 /**
  * Encodes frames onto a channel. A chunk goes out as one gathering write of its 8-byte header,
  * its payload parts (never copied) and its 4-byte CRC32C trailer. Counts what it wrote, for the
- * END frame's totals. Not thread-safe.
+ * END frame's totals. Once a write has failed it writes nothing more: the peer would read what
+ * followed as the rest of the frame it cut. Not thread-safe.
  */
 public final class FrameWriter {
     /** Frame header: type u8, flags u8, section u16, length u32. */
@@ -34,6 +35,11 @@ public final class FrameWriter {
     private long bytesWritten;
     private StreamTotals totals = StreamTotals.NONE;
     private final StreamDigest digest = new StreamDigest();
+    /**
+     * Why a write failed, once one has: whatever follows would be read as the rest of the frame it
+     * cut (an ERROR after a write timeout would arrive as a corrupt frame, not as the reason).
+     */
+    private Exception broken;
 
     public FrameWriter(GatheringByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -246,13 +252,22 @@ public final class FrameWriter {
     }
 
     private void writeFully(ByteBuffer[] buffers, int count) throws IOException {
+        if (broken != null) {
+            throw new IOException(
+                    "an earlier write failed inside a frame, so the stream cannot carry another frame", broken);
+        }
         ByteBuffer last = buffers[count - 1];
         int first = 0;
-        while (last.hasRemaining()) {
-            bytesWritten += channel.write(buffers, first, count - first);
-            while (first < count - 1 && !buffers[first].hasRemaining()) {
-                first++;
+        try {
+            while (last.hasRemaining()) {
+                bytesWritten += channel.write(buffers, first, count - first);
+                while (first < count - 1 && !buffers[first].hasRemaining()) {
+                    first++;
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            broken = e; // part of the frame may be on the wire (under TLS, part of a record)
+            throw e;
         }
     }
 }

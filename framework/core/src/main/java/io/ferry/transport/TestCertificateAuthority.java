@@ -14,12 +14,12 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away certificate authority for trying TLS (the README walk-through, tests), made with the
@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestCertificateAuthority {
     private static final String PASSWORD_VARIABLE = "FERRY_KEYTOOL_PASSWORD";
-    private static final long KEYTOOL_LIMIT_SECONDS = 120;
+    private static final Duration KEYTOOL_LIMIT = Duration.ofSeconds(120);
 
     private final Path dir;
     private final String password;
@@ -204,23 +204,7 @@ public final class TestCertificateAuthority {
         command.addAll(List.of(args));
         command.add("-storepass:env");
         command.add(PASSWORD_VARIABLE);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put(PASSWORD_VARIABLE, password);
-        Process p = pb.start();
-        try {
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(KEYTOOL_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("keytool " + args[0] + " did not finish in " + KEYTOOL_LIMIT_SECONDS + " s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException("keytool " + String.join(" ", args) + " failed: " + output.strip());
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running keytool", e);
-        }
+        BoundedCommand.run(
+                "keytool " + String.join(" ", args), command, Map.of(PASSWORD_VARIABLE, password), KEYTOOL_LIMIT);
     }
 }
