@@ -12,12 +12,41 @@ import java.util.function.ToLongFunction;
  * and the TCP channels per migration.
  */
 record BenchCase(long size, BenchCase.Content content, BenchCase.State state, Compression compression, int channels) {
-    /** RAM contents: random pages, zero pages, half of the pages zero, pages half random and half zero. */
+    /**
+     * RAM contents: random pages; zero pages, zero-filled (so known zero at both ends and sent
+     * unread); half of the pages zero-filled; zero pages written as ordinary bytes (so the sender
+     * reads and checks each); pages half random and half zero.
+     */
     enum Content {
-        random,
-        zero,
-        half,
-        compressible
+        random("random"),
+        zero("zero"),
+        half("half"),
+        writtenZero("written-zero"),
+        compressible("compressible");
+
+        private final String label;
+
+        Content(String label) {
+            this.label = label;
+        }
+
+        /** The content named {@code label} as users write it ("written-zero"). */
+        static Content of(String label) {
+            return Arrays.stream(values())
+                    .filter(c -> c.label.equals(label))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown content '" + label + "' (one of "
+                            + String.join(
+                                    ", ",
+                                    Arrays.stream(values())
+                                            .map(Content::toString)
+                                            .toList()) + ")"));
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
     }
 
     /** The source machine during the migration: paused, or running with no workload. */

@@ -20,6 +20,7 @@ import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,7 +46,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Throughput of a machine's migration over loopback TCP, paused and running idle, beside QEMU.",
-            "Cases are RAM sizes x contents (random, zero, half = half zero pages) x states; runs are interleaved."
+            "Cases are RAM sizes x contents (random, zero, half = half zero pages, ...) x states; runs are interleaved."
         })
 final class BenchCommand implements Callable<Integer> {
     /** The largest RAM of the cold run and its warm-up runs. */
@@ -65,8 +67,10 @@ final class BenchCommand implements Callable<Integer> {
             names = "--contents",
             split = ",",
             defaultValue = "random,zero,half",
-            description = "RAM contents: random, zero, half (half the pages zero), compressible (every page half"
-                    + " random, half zero) (default: ${DEFAULT-VALUE}).")
+            converter = ContentConverter.class,
+            description = "RAM contents: random, zero (zero-filled: known zero at both ends, sent unread), half (half"
+                    + " the pages zero-filled), written-zero (zeros written as ordinary bytes: the sender checks"
+                    + " every page), compressible (every page half random, half zero) (default: ${DEFAULT-VALUE}).")
     List<BenchCase.Content> contents;
 
     @Option(
@@ -499,11 +503,35 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void fill(GuestMemory memory, BenchCase.Content content) {
+    /**
+     * Zeros written as a guest writes bytes, not through the zero fill: the memory then does not
+     * know the pages are zero, so the sender reads and checks every one.
+     */
+    private static void writeZeros(GuestMemory memory) {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        for (long at = 0; at < memory.size(); at += zeros.capacity()) {
+            memory.untracked().write(at, zeros.clear().limit((int) Math.min(zeros.capacity(), memory.size() - at)));
+        }
+    }
+
+    /** Parses a {@code --contents} value as users write it ("written-zero"). */
+    static final class ContentConverter implements CommandLine.ITypeConverter<BenchCase.Content> {
+        @Override
+        public BenchCase.Content convert(String value) {
+            try {
+                return BenchCase.Content.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static void fill(GuestMemory memory, BenchCase.Content content) {
         switch (content) {
             case random -> MemoryFill.random(memory, 7, 0);
             case zero -> MemoryFill.zero(memory);
             case half -> MemoryFill.halfZero(memory, 7);
+            case writtenZero -> writeZeros(memory);
             case compressible -> MemoryFill.halfCompressible(memory, 7);
             default -> throw new AssertionError(content);
         }

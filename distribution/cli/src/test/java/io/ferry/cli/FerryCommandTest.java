@@ -261,6 +261,17 @@ class FerryCommandTest {
     }
 
     @Test
+    void benchMigratesZerosWrittenAsBytesAsAContentOfItsOwn(@TempDir Path dir) {
+        int code = quickBench(dir.resolve("bench.png"), "16M", "zero,written-zero");
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString())
+                .containsPattern("16 MiB zero paused +\\d+ +\\d+")
+                .containsPattern("16 MiB written-zero paused +\\d+ +\\d+");
+        assertThat(run("bench", "--contents", "writtenZero", "--sizes", "16M")).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown content 'writtenZero' (one of random, zero, half, written-zero");
+    }
+
+    @Test
     void benchAlternatesFirstMigrationsOfFreshProcessesWithWarmOnes(@TempDir Path dir) {
         int code = quickBench(dir.resolve("bench.png"), "32M", "random", "--cold-processes", "2");
         assertThat(code).as(out + "\n" + err).isZero();
