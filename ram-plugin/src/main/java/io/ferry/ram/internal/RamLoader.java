@@ -65,23 +65,44 @@ final class RamLoader {
     }
 
     private void checkBlocks(ByteBuffer p) {
-        int count = Short.toUnsignedInt(p.getShort());
-        List<RamBlock> ours = memory.blocks();
-        if (count != ours.size()) {
-            throw new IllegalArgumentException("source has " + count + " RAM block(s), destination has " + ours.size());
+        if (blocksSeen) {
+            throw new MalformedRamChunkException("a second RAM block list: it is sent once, at SETUP");
         }
+        int count = Short.toUnsignedInt(p.getShort());
+        List<String> theirs = new ArrayList<>(count);
+        List<Long> sizes = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             byte[] name = new byte[Short.toUnsignedInt(p.getShort())];
             p.get(name);
-            String n = new String(name, StandardCharsets.UTF_8);
-            long size = p.getLong();
+            theirs.add(new String(name, StandardCharsets.UTF_8));
+            sizes.add(p.getLong());
+        }
+        if (p.hasRemaining()) {
+            throw new MalformedRamChunkException(
+                    "RAM block list has " + p.remaining() + " bytes after its " + count + " entries");
+        }
+        List<RamBlock> ours = memory.blocks();
+        if (count != ours.size()) {
+            List<String> source = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                source.add(describe(theirs.get(i), sizes.get(i)));
+            }
+            throw new IllegalArgumentException("source has " + count + " RAM block(s) " + source + ", destination has "
+                    + ours.size() + " "
+                    + ours.stream().map(b -> describe(b.name(), b.size())).toList());
+        }
+        for (int i = 0; i < count; i++) {
             RamBlock b = ours.get(i);
-            if (!b.name().equals(n) || b.size() != size) {
-                throw new IllegalArgumentException("source RAM block " + i + " is '" + n + "' of " + Sizes.format(size)
-                        + ", destination's is '" + b.name() + "' of " + Sizes.format(b.size()));
+            if (!b.name().equals(theirs.get(i)) || b.size() != sizes.get(i)) {
+                throw new IllegalArgumentException("source RAM block " + i + " is "
+                        + describe(theirs.get(i), sizes.get(i)) + ", destination's is " + describe(b.name(), b.size()));
             }
         }
         blocksSeen = true;
+    }
+
+    private static String describe(String name, long size) {
+        return "'" + name + "' of " + Sizes.format(size);
     }
 
     private void loadPages(StageContext ctx, ByteBuffer p) {
