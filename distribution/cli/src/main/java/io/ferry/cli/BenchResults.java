@@ -75,8 +75,12 @@ final class BenchResults {
      * {@code quoteReference}: no bandwidth limit) the quoted QEMU figures with their day.
      */
     void printTable(PrintWriter out, boolean quoteReference) {
+        String label = "%-"
+                + Math.max(
+                        22,
+                        cases.stream().mapToInt(c -> c.label().length()).max().orElse(0)) + "s";
         out.printf(
-                "%-22s %10s %8s %8s %9s %14s %10s %12s %8s %8s%n",
+                label + " %10s %8s %8s %9s %14s %10s %12s %8s %8s%n",
                 "case",
                 "median ms",
                 "min ms",
@@ -98,13 +102,13 @@ final class BenchResults {
             List<FerryRun.Result> results = Arrays.asList(ferry.get(c));
             out.printf(
                     Locale.ROOT,
-                    "%-22s %10d %8d %8d %9.0f %14d %10s %12s %8d %8d%n",
+                    label + " %10d %8d %8d %9.0f %14d %10s %12s %8d %8d%n",
                     c.label(),
                     median,
                     Arrays.stream(t).min().orElse(0),
                     Arrays.stream(t).max().orElse(0),
                     BenchCase.mibPerSecond(c.size(), median),
-                    results.get(runs - 1).figures().transferredBytes(),
+                    BenchCase.median(results, r -> r.figures().transferredBytes()),
                     qemuMedian,
                     ratio,
                     BenchCase.median(results, FerryRun.Result::cpuMillis),
@@ -118,8 +122,8 @@ final class BenchResults {
                         + " case ran; %d cores give at most %d x its wall time%n",
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().availableProcessors());
-        out.println("JIT ms: median time the JIT compiler threads spent compiling while a case ran (CPU taken from the"
-                + " migration while the process is still warming up)");
+        out.println("JIT ms: median of the JVM's total compilation time gained while a case ran (the elapsed time of"
+                + " the compiles that ended then, not CPU time: a sign the process was still warming up)");
         printPausedOverRunning(out);
         printCompressedOverPlain(out);
         printChannelsOverOne(out);

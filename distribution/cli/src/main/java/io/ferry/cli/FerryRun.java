@@ -29,7 +29,7 @@ final class FerryRun {
     /**
      * What one migration took: wall time, the CPU time of the whole process over the same span
      * (both ends and every thread; with N cores at most N times the wall time), and the JIT's
-     * compile time over it (CPU the compiler threads took while the process still warms up).
+     * total compilation time gained over it (the elapsed time of the compiles that ended then).
      */
     record Result(long millis, long cpuMillis, long jitMillis, MigrationFigures figures) {}
 

@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * What the process spent between two points, to show where a first migration pays: JIT
- * compilation (compiler threads' time), classes loaded, and minor page faults (first touches of
+ * compilation (the JVM's total compilation time: the elapsed time of the compiles that ended),
+ * classes loaded, and minor page faults (first touches of
  * memory; Linux only, -1 elsewhere).
  */
 record ProcessCounters(long jitMillis, long classesLoaded, long minorFaults) {
@@ -20,7 +21,7 @@ record ProcessCounters(long jitMillis, long classesLoaded, long minorFaults) {
                 minorFaultsSoFar());
     }
 
-    /** Time the JIT compiler threads spent so far; 0 where the JVM cannot tell. */
+    /** The JVM's total compilation time so far (elapsed, counted as each compile ends); 0 where it cannot tell. */
     static long compileMillis() {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;

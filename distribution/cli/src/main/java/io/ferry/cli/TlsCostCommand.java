@@ -240,8 +240,8 @@ final class TlsCostCommand implements Callable<Integer> {
                     Arrays.toString(ms));
         }
         out.println("CPU ms: user + system time of the whole process (source and destination) during the run, median;"
-                + " JIT ms (\"compiling\" on the cold line): the JIT compiler's time during the run, on code the"
-                + " warm-up left to it.");
+                + " JIT ms (\"compiling\" on the cold line): the JVM's total compilation time gained during the run"
+                + " (elapsed time of the compiles that ended then, not CPU time), on code the warm-up left to it.");
         for (Case c : cases) {
             if (c.tls()) {
                 Case p = new Case(false, c.channels());

@@ -210,7 +210,7 @@ class FerryCommandTest {
                 .containsPattern("paused / running-idle, 32 MiB random: \\d+\\.\\d\\d")
                 .containsPattern("32 MiB random paused( +\\d+){3} +\\d+ +\\d+ +- +- +\\d+ +\\d+\\n")
                 .contains("CPU ms: median CPU time")
-                .contains("JIT ms: median time the JIT compiler threads spent compiling")
+                .contains("JIT ms: median of the JVM's total compilation time gained while a case ran")
                 .containsPattern("heap with 32.0 MiB guest RAM: peak [\\d.]+ MiB")
                 .contains("QEMU: not on the PATH (qemu-system-x86_64), or --qemu off")
                 .containsPattern("live run: 32.0 MiB, vCPU dirtying 5000 pages/s uniformly: \\d+ passes");

@@ -165,15 +165,21 @@ final class TcpEndpoint implements IncomingEndpoint {
                 if (early.size() > Admissions.MAX_IN_FLIGHT) {
                     refuse(early.remove(0), "its channel 0 did not arrive");
                 }
-            } else if (belongs(h)) {
-                got[h.channelIndex()] = c;
-            } else {
+            } else if (!belongs(h)) {
                 StreamHeader s = first.header().orElseThrow();
                 refuse(
                         c,
                         "channel " + h.channelIndex() + " of " + h.channelCount() + " of stream "
                                 + Long.toHexString(h.streamId()) + " is no missing channel of stream "
                                 + Long.toHexString(s.streamId()));
+            } else if (!c.peer().equals(first.peer())) {
+                refuse(
+                        c,
+                        "channel " + h.channelIndex() + " of stream " + Long.toHexString(h.streamId()) + " came from "
+                                + c.peer().orElse("a peer without TLS") + ", its channel 0 from "
+                                + first.peer().orElse("a peer without TLS"));
+            } else {
+                got[h.channelIndex()] = c;
             }
         }
 

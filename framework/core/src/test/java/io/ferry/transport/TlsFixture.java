@@ -7,6 +7,7 @@ import java.nio.file.Path;
 record TlsFixture(Path source, Path destination, Path intruder, Path impostor) {
     static final String SOURCE = "CN=source,O=Ferry";
     static final String DESTINATION = "CN=destination,O=Ferry";
+    static final String INTRUDER = "CN=intruder,O=Ferry";
 
     static TlsFixture create(Path dir) throws IOException {
         TestCertificateAuthority ca = TestCertificateAuthority.create(dir.resolve("ca"), "CN=Ferry test CA", 2);
@@ -14,7 +15,7 @@ record TlsFixture(Path source, Path destination, Path intruder, Path impostor) {
         return new TlsFixture(
                 ca.issue(dir.resolve("source"), SOURCE, 2),
                 ca.issue(dir.resolve("destination"), DESTINATION, 2),
-                ca.issue(dir.resolve("intruder"), "CN=intruder,O=Ferry", 2),
+                ca.issue(dir.resolve("intruder"), INTRUDER, 2),
                 rogue.issue(dir.resolve("impostor"), DESTINATION, 2));
     }
 

@@ -183,6 +183,58 @@ class TlsTransportTest {
         }
     }
 
+    /**
+     * A stream's channels 1.. are admitted by its id; they must also come from the peer channel 0
+     * came from. Another authorized peer that knew the id was taken as channel 1.
+     */
+    @Test
+    void aChannelFromAnotherAuthorizedPeerIsNotTakenIntoTheStream() throws Exception {
+        TransportOptions destination = TlsFixture.options(
+                        tls.destination(), TlsFixture.SOURCE + ";" + TlsFixture.INTRUDER)
+                .with("handshake-timeout", "5000");
+        TransportOptions source = tls.sourceOptions();
+        TransportOptions intruder = TlsFixture.options(tls.intruder(), TlsFixture.DESTINATION);
+        long stream = 0x51DE;
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, destination)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            try (MigrationChannel zero = Transports.connect(endpoint.address(), source);
+                    MigrationChannel other = Transports.connect(endpoint.address(), intruder)) {
+                writeHeader(zero, new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
+                writeHeader(other, new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                CompletableFuture<Integer> refused = CompletableFuture.supplyAsync(() -> readEnd(other));
+                CompletableFuture.anyOf(accepted, refused).get(30, TimeUnit.SECONDS);
+                assertThat(accepted)
+                        .as("the stream was admitted with the other peer's channel")
+                        .isNotDone();
+                try (MigrationChannel one = Transports.connect(endpoint.address(), source)) {
+                    writeHeader(one, new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                    try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                        assertThat(in.companions()).hasSize(1);
+                        assertThat(in.companions().get(0).describe()).contains("peer " + TlsFixture.SOURCE);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void writeHeader(MigrationChannel c, StreamHeader h) throws IOException {
+        new FrameWriter(c.output(), 1 << 20).writeHeader(h);
+    }
+
+    /** Reads {@code c} until the listener closes it: -1, or -2 where the close came as a failure. */
+    private static int readEnd(MigrationChannel c) {
+        try {
+            ByteBuffer b = ByteBuffer.allocate(256);
+            int n;
+            while ((n = c.input().read(b.clear())) >= 0) {
+                // nothing is expected; read on to the end
+            }
+            return n;
+        } catch (IOException e) {
+            return -2;
+        }
+    }
+
     @Test
     void aPlaintextPeerIsRefusedWhenTlsIsRequired() throws Exception {
         try (Machine src = Machine.create("src", GuestMemory.of(1 << 20));
