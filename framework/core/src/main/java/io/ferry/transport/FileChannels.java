@@ -1,7 +1,6 @@
 package io.ferry.transport;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -72,13 +71,20 @@ final class FileChannels {
      */
     static MigrationChannel openForReading(Path path, Duration limit, BooleanSupplier abandoned) throws IOException {
         if (!Files.isRegularFile(path) && Files.exists(path)) {
-            CompletableFuture<FileChannel> open = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return FileChannel.open(path, StandardOpenOption.READ);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            // A thread of its own, not the common pool: a pool kept busy by the embedding program
+            // would leave the open unstarted while a writer waits.
+            CompletableFuture<FileChannel> open = new CompletableFuture<>();
+            Thread opener = new Thread(
+                    () -> {
+                        try {
+                            open.complete(FileChannel.open(path, StandardOpenOption.READ));
+                        } catch (IOException | RuntimeException e) {
+                            open.completeExceptionally(e);
+                        }
+                    },
+                    "ferry-open-" + path.getFileName());
+            opener.setDaemon(true);
+            opener.start();
             long deadline = System.nanoTime() + limit.toNanos();
             while (true) {
                 try {

@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.ferry.testing.BusyCommonPool;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +37,43 @@ class SnapshotFileTest {
                         .isInstanceOf(IOException.class)
                         .hasMessageContaining("no writer opened")
                         .hasMessageContaining("300 ms"));
+    }
+
+    /**
+     * The open of a named pipe waits for a writer on a thread. It ran on the common pool, so with
+     * that pool busy (parallel streams in the program that embeds Ferry; CompletableFuture uses the
+     * common pool from 3 processors on, a thread per task below that) it could stay unstarted,
+     * and a restore whose writer was there fail as if none had come. (It passed before the fix
+     * too: the thread waiting for the open helps run the pool's queued tasks.)
+     */
+    @Test
+    void aNamedPipeOpensWhileTheCommonPoolIsBusy() throws Exception {
+        Path fifo = dir.resolve("busy-pool.ferry");
+        Process mkfifo =
+                new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assumeTrue(mkfifo.waitFor(30, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo is not available here");
+        try (BusyCommonPool busy = BusyCommonPool.occupy();
+                IncomingEndpoint endpoint = Transports.listen(
+                        new MigrationUri.File(fifo), TransportOptions.defaults().with("handshake-timeout", "3000"))) {
+            CompletableFuture<MigrationChannel> accepted = new CompletableFuture<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    accepted.complete(endpoint.accept());
+                } catch (IOException | RuntimeException e) {
+                    accepted.completeExceptionally(e);
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (FileChannel writer = FileChannel.open(fifo, StandardOpenOption.WRITE)) {
+                writer.write(ByteBuffer.wrap(new byte[] {7}));
+            }
+            try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                ByteBuffer b = ByteBuffer.allocate(1);
+                assertThat(in.input().read(b)).isEqualTo(1);
+                assertThat(b.get(0)).isEqualTo((byte) 7);
+            }
+        }
     }
 
     @Test

@@ -21,8 +21,16 @@ final class Watchdog implements AutoCloseable {
                         onExpiry.run();
                     }
                 },
-                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS));
+                // The action runs on a thread of its own once due, not on the common pool: a pool
+                // kept busy by the embedding program would leave the wait it bounds unbounded.
+                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, Watchdog::startThread));
         return w;
+    }
+
+    private static void startThread(Runnable action) {
+        Thread t = new Thread(action, "ferry-watchdog");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Whether the timeout expired and the action ran. */
