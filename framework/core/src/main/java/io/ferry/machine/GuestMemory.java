@@ -297,7 +297,11 @@ public final class GuestMemory {
 
     /** Frees every block now (see {@link Machine#close()}); the memory must not be used afterwards. */
     void release() {
-        blocks.forEach(RamBlock::release);
+        // Writes held: a device's write in progress ends before its segment is freed, and one that
+        // starts later finds no segment (IllegalStateException), never freed memory.
+        try (WritesHeld held = holdWrites()) {
+            blocks.forEach(RamBlock::release);
+        }
     }
 
     ByteBuffer segmentFor(long address) {

@@ -31,7 +31,7 @@ public final class Machine implements AutoCloseable {
     /** What an {@link #attachFrom} call on this thread has attached, started and reserved so far. */
     private final ThreadLocal<DeviceBinding.Recorder> attaching = new ThreadLocal<>();
 
-    private RunState runState;
+    private volatile RunState runState; // written under the monitor; read without it (a vCPU's task may)
     private boolean memoryReleased; // guarded by this
     private MigrationClaim claim; // guarded by this
     private int vcpuThrottle; // guarded by this
@@ -66,7 +66,7 @@ public final class Machine implements AutoCloseable {
         return memory;
     }
 
-    public synchronized RunState runState() {
+    public RunState runState() { // not synchronized: a run-state change holds the monitor while vCPUs finish a batch
         return runState;
     }
 
@@ -123,6 +123,12 @@ public final class Machine implements AutoCloseable {
 
     void changeRunState(RunState to, MigrationClaim by) {
         checkNotNull(to, "to");
+        checkState(
+                !(Thread.currentThread() instanceof Vcpu.VcpuThread),
+                "a vCPU of machine %s cannot change its run state (to %s): the change waits for every vCPU to"
+                        + " finish its batch, its own too",
+                name,
+                to);
         RunState from;
         synchronized (this) {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
@@ -147,8 +153,25 @@ public final class Machine implements AutoCloseable {
             }
             runState = to;
         }
+        notifyRunState(from, to);
+    }
+
+    /** Tells every listener, even after one threw; then throws the first failure, the others suppressed. */
+    private void notifyRunState(RunState from, RunState to) {
+        RuntimeException failure = null;
         for (RunStateListener l : listeners) {
-            l.runStateChanged(this, from, to);
+            try {
+                l.runStateChanged(this, from, to);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -376,9 +399,12 @@ public final class Machine implements AutoCloseable {
                 return;
             }
         }
-        changeRunState(RunState.SHUTDOWN);
-        vcpus.forEach(Vcpu::stop);
-        releaseMemoryIfIdle();
+        try {
+            changeRunState(RunState.SHUTDOWN);
+        } finally { // a listener that threw on SHUTDOWN still sees the machine shut down and its RAM freed
+            vcpus.forEach(Vcpu::stop);
+            releaseMemoryIfIdle();
+        }
     }
 
     private void releaseMemoryIfIdle() {

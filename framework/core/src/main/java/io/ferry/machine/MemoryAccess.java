@@ -56,10 +56,10 @@ public final class MemoryAccess {
             boolean entered = memory.writeGate.enter();
             try {
                 memory.segmentFor(address).putLong(offsetInSegment(address), value);
+                markWritten(address, Long.BYTES); // inside the gate: see write()
             } finally {
                 memory.writeGate.exit(entered);
             }
-            markWritten(address, Long.BYTES);
         } else {
             write(
                     address,
@@ -75,10 +75,10 @@ public final class MemoryAccess {
             boolean entered = memory.writeGate.enter();
             try {
                 memory.segmentFor(address).putInt(offsetInSegment(address), value);
+                markWritten(address, Integer.BYTES); // inside the gate: see write()
             } finally {
                 memory.writeGate.exit(entered);
             }
-            markWritten(address, Integer.BYTES);
         } else {
             write(
                     address,
@@ -105,10 +105,12 @@ public final class MemoryAccess {
                 src.position(src.limit()).limit(limit);
                 at += n;
             }
+            // Inside the gate: once writes are held, every write whose data landed has its marks and
+            // its seal breach, so the check before COMMIT sees it.
+            markWritten(address, length);
         } finally {
             memory.writeGate.exit(entered);
         }
-        markWritten(address, length);
     }
 
     /** Fills {@code [address, address + length)} with zeros. */
@@ -116,11 +118,11 @@ public final class MemoryAccess {
         checkRange(address, length);
         long firstWhole = (address + GuestMemory.PAGE_SIZE - 1) >>> GuestMemory.PAGE_SHIFT;
         long endWhole = (address + length) >>> GuestMemory.PAGE_SHIFT;
-        if (endWhole > firstWhole) {
-            memory.knownZero().markZeroed(firstWhole, endWhole - firstWhole); // before the zeros: see KnownZeroPages
-        }
         boolean entered = memory.writeGate.enter();
         try {
+            if (endWhole > firstWhole) { // inside the gate, before the zeros: see KnownZeroPages
+                memory.knownZero().markZeroed(firstWhole, endWhole - firstWhole);
+            }
             long at = address;
             long end = address + length;
             while (at < end) {
@@ -133,10 +135,10 @@ public final class MemoryAccess {
                 }
                 at += n;
             }
+            markDirty(address, length); // a partly zeroed page keeps what it was known as
         } finally {
             memory.writeGate.exit(entered);
         }
-        markDirty(address, length); // a partly zeroed page keeps what it was known as
     }
 
     /** Fills the remaining space of {@code dst} from {@code address}. */

@@ -2,9 +2,13 @@ package io.ferry.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -30,6 +34,34 @@ class MachineTest {
             m.pause();
             m.pause(); // no change, no event
             assertThat(seen).containsExactly("PRELAUNCH->RUNNING", "RUNNING->PAUSED");
+        }
+    }
+
+    /** One listener that throws stopped the others from hearing: a device left running after a pause, say. */
+    @Test
+    void everyListenerHearsAChangeEvenAfterOneThrows() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            List<String> seen = new ArrayList<>();
+            m.addRunStateListener((machine, from, to) -> {
+                if (to == RunState.RUNNING) {
+                    throw new IllegalStateException("first listener failed");
+                }
+            });
+            m.addRunStateListener((machine, from, to) -> {
+                if (to == RunState.RUNNING) {
+                    throw new IllegalStateException("second listener failed");
+                }
+            });
+            m.addRunStateListener((machine, from, to) -> seen.add(from + "->" + to));
+
+            assertThatThrownBy(m::start)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("first listener failed")
+                    .satisfies(e -> assertThat(e.getSuppressed())
+                            .singleElement()
+                            .satisfies(s -> assertThat(s).hasMessage("second listener failed")));
+            assertThat(seen).containsExactly("PRELAUNCH->RUNNING");
+            assertThat(m.runState()).isEqualTo(RunState.RUNNING);
         }
     }
 
@@ -65,6 +97,49 @@ class MachineTest {
             });
             awaitTrue(() -> v.failure().isPresent(), "the vCPU to fail");
             assertThat(v.failure().orElseThrow()).hasMessage("boom at 0");
+        }
+    }
+
+    /**
+     * A pause waits for every vCPU to finish its batch while it holds the machine; a task that
+     * read the run state in its step waited for the machine, and neither moved.
+     */
+    @Test
+    void aVcpuThatReadsTheRunStateDoesNotDeadlockAPause() {
+        // preemptively: a deadlocked machine would hang its own close() too
+        assertTimeoutPreemptively(Duration.ofSeconds(60), MachineTest::pauseAndResumeAVcpuThatReadsTheRunState);
+    }
+
+    private static void pauseAndResumeAVcpuThatReadsTheRunState() throws Exception {
+        ExecutorService changes = Executors.newSingleThreadExecutor();
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            Vcpu v = m.startVcpu("reader", 20_000, i -> {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                m.runState();
+            });
+            for (int round = 0; round < 200; round++) {
+                changes.submit(m::start).get(5, TimeUnit.SECONDS);
+                long at = v.steps();
+                awaitTrue(() -> v.steps() > at, "the vCPU to step");
+                changes.submit(m::pause).get(5, TimeUnit.SECONDS);
+            }
+            assertThat(v.failure()).isEmpty();
+        } finally {
+            changes.shutdownNow();
+        }
+    }
+
+    /** A vCPU that pauses its own machine would wait for itself: refused, kept as the vCPU's failure. */
+    @Test
+    void aVcpuCannotChangeItsMachinesRunState() {
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            m.start();
+            Vcpu v = m.startVcpu("poweroff", 1000, i -> m.pause());
+            awaitTrue(() -> v.failure().isPresent(), "the vCPU to fail");
+            assertThat(v.failure().orElseThrow())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("a vCPU of machine m cannot change its run state");
+            assertThat(m.runState()).isEqualTo(RunState.RUNNING);
         }
     }
 

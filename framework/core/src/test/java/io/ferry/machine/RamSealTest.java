@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class RamSealTest {
@@ -40,6 +43,57 @@ class RamSealTest {
         m.unseal();
         assertThat(m.isSealed()).isFalse();
         assertThat(m.sealBreach()).isEmpty();
+    }
+
+    /**
+     * While writes are held, a write whose data is in RAM has broken the seal: the check before
+     * COMMIT must not miss a device's write that landed. A writer left the gate before it recorded
+     * the breach (and its marks), so a hold could come in between.
+     */
+    @Test
+    void underAHoldEveryWriteWhoseDataLandedHasBrokenTheSeal() throws Exception {
+        GuestMemory m = GuestMemory.of(1 << 20);
+        MemoryAccess dma = m.untracked("blk0");
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = new Thread(
+                () -> {
+                    for (long i = 1; !stop.get(); i++) {
+                        dma.writeLong(4096, i);
+                    }
+                },
+                "blk0-worker");
+        writer.start();
+        long rounds = 0;
+        long slipped = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        try {
+            while (System.nanoTime() < deadline) {
+                long before;
+                try (WritesHeld held = m.holdWrites()) {
+                    m.seal();
+                    before = m.untracked().readLong(4096);
+                }
+                Thread.onSpinWait();
+                Optional<SealBreach> breach;
+                long after;
+                try (WritesHeld held = m.holdWrites()) {
+                    breach = m.sealBreach();
+                    after = m.untracked().readLong(4096);
+                }
+                if (after != before && breach.isEmpty()) {
+                    slipped++;
+                }
+                m.unseal();
+                rounds++;
+            }
+        } finally {
+            stop.set(true);
+            writer.join(10_000);
+        }
+        assertThat(rounds).isGreaterThan(1000);
+        assertThat(slipped)
+                .as("rounds where a write landed under the seal unrecorded, of %s", rounds)
+                .isZero();
     }
 
     @Test
