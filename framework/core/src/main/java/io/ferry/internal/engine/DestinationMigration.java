@@ -147,6 +147,7 @@ final class DestinationMigration extends MigrationBase {
             silence.start("ferry-incoming-watchdog-" + machine.name());
             load(ch, answers);
         } catch (Throwable t) {
+            outcomeDecided();
             failure = classify(t);
             tellSource(answers, failure);
         } finally {
@@ -203,17 +204,17 @@ final class DestinationMigration extends MigrationBase {
             answers.writeAccept(); // the source waits for this before it sends any state
         }
 
-        stages.run(Stage.LOAD_SETUP, 0);
+        ownWork(() -> stages.run(Stage.LOAD_SETUP, 0));
         setStatus(MigrationStatus.ACTIVE);
         while (true) {
             StreamTotals read = loadFrames(frames, answers, routes, manifest.sections());
             DestinationMarks marks = new DestinationMarks(ticker);
-            stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks);
+            ownWork(() -> stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks));
             if (answers == null) {
                 frames.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
                 break;
             }
-            acknowledge(answers, read, marks);
+            ownWork(() -> acknowledge(answers, read, marks)); // the wait for COMMIT counts from the ACK
             frames.readOnAfterEnd();
             if (awaitCommit(frames, marks)) {
                 claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
@@ -245,8 +246,8 @@ final class DestinationMigration extends MigrationBase {
     }
 
     /** The source voided the attempt: LOAD_REVERT drops what it made, and loading goes on. */
-    private void revertAttempt() throws MigrationException {
-        stages.run(Stage.LOAD_REVERT, counters.iterations);
+    private void revertAttempt() throws Exception {
+        ownWork(() -> stages.run(Stage.LOAD_REVERT, counters.iterations));
         reopen();
         setStatus(MigrationStatus.ACTIVE);
     }
@@ -297,7 +298,9 @@ final class DestinationMigration extends MigrationBase {
                     throw new MalformedFrameException(
                             at, index, "CHUNK names section " + c.section() + ", the manifest has " + routes.length);
                 }
-                loadChunk(routes[c.section()], c, sections.get(c.section()));
+                HandlerRegistration loader = routes[c.section()];
+                SectionId sent = sections.get(c.section());
+                ownWork(() -> loadChunk(loader, c, sent));
             } else if (f instanceof Frame.Pass p) {
                 counters.iterations = p.pass();
                 publish(new PassProgress(p.pass(), Map.of(), figures()));
@@ -320,6 +323,20 @@ final class DestinationMigration extends MigrationBase {
             } else {
                 throw new MalformedFrameException(at, index, "unexpected " + f.type() + " frame in the stream");
             }
+        }
+    }
+
+    /** A step of this side's own (a handler, the ACK's write): the source is not silent while it runs. */
+    private interface OwnWork {
+        void run() throws Exception;
+    }
+
+    private void ownWork(OwnWork work) throws Exception {
+        silence.ownWorkStarted();
+        try {
+            work.run();
+        } finally {
+            silence.ownWorkEnded();
         }
     }
 
@@ -386,8 +403,8 @@ final class DestinationMigration extends MigrationBase {
         if (f instanceof Frame.Void) {
             return false;
         }
-        if (!(f instanceof Frame.Commit)) {
-            throw new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type());
+        if (!(f instanceof Frame.Commit)) { // as a stream cut after the ACK: the source may have committed
+            return inDoubt(new MalformedFrameException(at, index, "expected COMMIT or VOID, found " + f.type()));
         }
         marks.mark(Timeline.COMMIT_READ);
         decisionLog.decided(streamId.getAsLong(), SwitchoverDecision.Verdict.COMMITTED);

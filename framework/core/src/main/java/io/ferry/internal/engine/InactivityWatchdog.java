@@ -6,14 +6,16 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Fires once if {@link #touch()} is not called for longer than a limit: bounds a wait on a peer
- * that may have vanished without closing the connection. A thread of its own checks about ten
- * times per limit; touching is one volatile write.
+ * that may have vanished without closing the connection, not this side's own work (see {@link
+ * #ownWorkStarted()}). A thread of its own checks about ten times per limit; touching is one
+ * volatile write.
  */
 final class InactivityWatchdog {
     private final long limitNanos;
     private final Runnable onSilence;
     private volatile long lastTouch = System.nanoTime();
     private volatile boolean stopped;
+    private volatile boolean ownWork;
     private Thread thread;
 
     InactivityWatchdog(Duration limit, Runnable onSilence) {
@@ -32,6 +34,19 @@ final class InactivityWatchdog {
         lastTouch = System.nanoTime();
     }
 
+    /**
+     * This side's own work starts (a handler runs): silence is not counted until {@link
+     * #ownWorkEnded()}, from which it counts afresh. Not nested.
+     */
+    void ownWorkStarted() {
+        ownWork = true;
+    }
+
+    void ownWorkEnded() {
+        touch();
+        ownWork = false;
+    }
+
     void stop() {
         stopped = true;
         Thread t = thread;
@@ -44,7 +59,7 @@ final class InactivityWatchdog {
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), limitNanos / 10);
         while (!stopped) {
             LockSupport.parkNanos(period);
-            if (!stopped && System.nanoTime() - lastTouch > limitNanos) {
+            if (!stopped && !ownWork && System.nanoTime() - lastTouch > limitNanos) {
                 onSilence.run();
                 return;
             }

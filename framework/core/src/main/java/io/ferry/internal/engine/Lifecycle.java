@@ -9,10 +9,16 @@ import io.ferry.migration.MigrationStatus;
  *
  * @param abortReason why the migration must stop (a peer's ERROR, a plugin leaving, a timeout), or null
  * @param pastPointOfNoReturn the source has committed, or the destination has acknowledged
+ * @param ending the migration thread has its outcome (it failed on its own) and is cleaning up: a
+ *     cancel no longer changes it
  */
 record Lifecycle(
-        MigrationStatus status, boolean cancelRequested, MigrationException abortReason, boolean pastPointOfNoReturn) {
-    static final Lifecycle INITIAL = new Lifecycle(MigrationStatus.NONE, false, null, false);
+        MigrationStatus status,
+        boolean cancelRequested,
+        MigrationException abortReason,
+        boolean pastPointOfNoReturn,
+        boolean ending) {
+    static final Lifecycle INITIAL = new Lifecycle(MigrationStatus.NONE, false, null, false, false);
 
     boolean isAborted() {
         return cancelRequested || abortReason != null;
@@ -20,7 +26,7 @@ record Lifecycle(
 
     /** Whether a cancel may still take effect. */
     boolean cancellable() {
-        return !pastPointOfNoReturn && !status.isTerminal() && !cancelRequested;
+        return !pastPointOfNoReturn && !ending && !status.isTerminal() && !cancelRequested;
     }
 
     /** Whether an abort may still take effect. */
@@ -34,23 +40,27 @@ record Lifecycle(
     }
 
     Lifecycle withStatus(MigrationStatus to) {
-        return new Lifecycle(to, cancelRequested, abortReason, pastPointOfNoReturn);
+        return new Lifecycle(to, cancelRequested, abortReason, pastPointOfNoReturn, ending);
     }
 
     Lifecycle cancelled() {
-        return new Lifecycle(MigrationStatus.CANCELLING, true, abortReason, pastPointOfNoReturn);
+        return new Lifecycle(MigrationStatus.CANCELLING, true, abortReason, pastPointOfNoReturn, ending);
     }
 
     Lifecycle aborted(MigrationException reason) {
-        return new Lifecycle(status, cancelRequested, reason, pastPointOfNoReturn);
+        return new Lifecycle(status, cancelRequested, reason, pastPointOfNoReturn, ending);
     }
 
     Lifecycle committed() {
-        return new Lifecycle(status, cancelRequested, abortReason, true);
+        return new Lifecycle(status, cancelRequested, abortReason, true, ending);
+    }
+
+    Lifecycle ended() {
+        return new Lifecycle(status, cancelRequested, abortReason, pastPointOfNoReturn, true);
     }
 
     /** Back before the point of no return: the destination after the source voided the attempt it acknowledged. */
     Lifecycle reopened() {
-        return new Lifecycle(status, cancelRequested, abortReason, false);
+        return new Lifecycle(status, cancelRequested, abortReason, false, ending);
     }
 }

@@ -41,6 +41,9 @@ abstract class MigrationBase implements Migration {
     private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.INITIAL);
+    /** The first abort refused past the point of no return; it takes effect if that point is undone. */
+    private final AtomicReference<MigrationException> deferredAbort = new AtomicReference<>();
+
     private volatile MigrationException failure;
     private volatile Pipeline pipeline;
 
@@ -71,10 +74,20 @@ abstract class MigrationBase implements Migration {
         return true;
     }
 
+    /**
+     * The migration thread has its outcome and cleans up: from here a cancel is refused, so the
+     * status never says CANCELLED for a migration that failed on its own.
+     */
+    final void outcomeDecided() {
+        update(l -> true, Lifecycle::ended);
+    }
+
     /** Stops the migration for {@code reason} from any thread, unless it is past its point of no return or already stopping. */
     final void abort(MigrationException reason) {
         if (update(Lifecycle::abortable, l -> l.aborted(reason)) != null) {
             closeChannel();
+        } else if (lifecycle.get().pastPointOfNoReturn()) {
+            deferredAbort.compareAndSet(null, reason); // takes effect if the attempt is voided (reopen)
         }
     }
 
@@ -133,6 +146,10 @@ abstract class MigrationBase implements Migration {
     /** Undoes {@link #passPointOfNoReturn()}: the attempt it belonged to is void. */
     final void reopen() {
         update(l -> !l.status().isTerminal(), Lifecycle::reopened);
+        MigrationException deferred = deferredAbort.getAndSet(null);
+        if (deferred != null) {
+            abort(deferred); // a plugin that left, say, while the attempt could not be stopped
+        }
     }
 
     /** Registry listener: aborts if a plugin of the pinned pipeline leaves. */
@@ -219,15 +236,31 @@ abstract class MigrationBase implements Migration {
         if (to.isTerminal()) {
             counters.finish();
         }
-        for (MigrationListener l : listeners) {
-            try {
-                l.statusChanged(this, from, to);
-            } catch (RuntimeException | AssertionError e) { // a listener's failure is never the migration's
-                LOG.log(Level.WARNING, "migration listener failed on " + from + " -> " + to, e);
+        try {
+            for (MigrationListener l : listeners) {
+                try {
+                    l.statusChanged(this, from, to);
+                } catch (Throwable e) { // a listener's failure is never the migration's (a stale bundle's class too)
+                    LOG.log(Level.WARNING, "migration listener failed on " + from + " -> " + to, e);
+                }
+            }
+        } finally {
+            if (to.isTerminal()) {
+                done.countDown();
             }
         }
-        if (to.isTerminal()) {
-            done.countDown();
+    }
+
+    /** A step of ending a migration, run whatever the others did: what it throws is logged, not thrown. */
+    interface EndStep {
+        void run() throws Exception;
+    }
+
+    final void bestEffort(String step, EndStep action) {
+        try {
+            action.run();
+        } catch (Throwable e) { // an Error too: the steps after this one must still run
+            LOG.log(Level.ERROR, what() + ": " + step + " failed", e);
         }
     }
 
@@ -241,7 +274,7 @@ abstract class MigrationBase implements Migration {
         for (MigrationListener l : listeners) {
             try {
                 l.passCompleted(this, progress);
-            } catch (RuntimeException | AssertionError e) {
+            } catch (Throwable e) { // as for a status: never the migration's failure
                 LOG.log(Level.WARNING, "migration listener failed on pass " + progress.pass(), e);
             }
         }

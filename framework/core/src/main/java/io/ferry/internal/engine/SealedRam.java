@@ -80,6 +80,13 @@ final class SealedRam {
         if (!(outcome instanceof Outcome.Completed)) {
             memory.clearDontCare();
         }
-        logs.forEach(l -> l.log().disable());
+        for (DirtyLogRegistration l : logs) {
+            try {
+                l.log().disable();
+            } catch (Throwable e) { // one plugin's log must not leave the others on
+                MigrationBase.LOG.log(
+                        System.Logger.Level.ERROR, "plugin " + l.plugin() + " could not turn its dirty log off", e);
+            }
+        }
     }
 }

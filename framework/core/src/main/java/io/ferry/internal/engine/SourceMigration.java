@@ -5,6 +5,7 @@ import com.google.common.base.Ticker;
 import io.ferry.machine.Machine;
 import io.ferry.machine.MigrationClaim;
 import io.ferry.machine.RunState;
+import io.ferry.machine.WritesHeld;
 import io.ferry.migration.DowntimeExceededException;
 import io.ferry.migration.MigrationEngine;
 import io.ferry.migration.MigrationException;
@@ -184,20 +185,24 @@ final class SourceMigration extends MigrationBase {
             registry.addListener(leaveListener);
             migrate();
         } catch (Throwable t) {
+            outcomeDecided();
             failure = classify(t);
             tellDestination(failure);
         } finally {
             // Whatever happened above, the machine is resumed (unless committed) and released and the status becomes
-            // terminal.
-            cleanup(outcome(failure));
+            // terminal: each step is on its own, so one that throws does not skip the others.
+            MigrationException reason = failure;
+            bestEffort("cleanup", () -> cleanup(outcome(reason)));
             if (failure != null && !decisionLog.committed()) {
-                resume(before);
-                decisionLog.abort();
+                bestEffort("resuming the machine", () -> resume(before));
+                bestEffort("recording the abort", decisionLog::abort);
             } else if (failure != null) {
-                stayStopped();
+                bestEffort("keeping the machine stopped", this::stayStopped);
             }
-            decisionLog.closeDesk(params.switchoverTimeout().plus(params.inDoubtTimeout()));
-            claim.close();
+            bestEffort(
+                    "closing the decision port",
+                    () -> decisionLog.closeDesk(params.switchoverTimeout().plus(params.inDoubtTimeout())));
+            bestEffort("releasing the machine", claim::close);
             end(failure);
         }
     }
@@ -359,9 +364,15 @@ final class SourceMigration extends MigrationBase {
             timeline.mark(Timeline.END_WRITTEN);
             counters.transferredBytes = out.bytesWritten();
             if (returnPath == null) {
-                stages.checkSealed();
-                channel.complete(); // a snapshot counts only once it is on disk, in place
-                commit();
+                // A snapshot counts only once it is on disk, in place, and a cancel must not come after
+                // it is: cancel is refused from before the move, and a move that fails resumes the
+                // machine (a file has no peer that could run it).
+                try (WritesHeld held = machine.memory().holdWrites()) {
+                    stages.checkSealed();
+                    passPointOfNoReturn();
+                }
+                channel.complete();
+                decisionLog.commit();
                 return null;
             }
             Frame.Ack ack = awaitAck();
@@ -379,16 +390,25 @@ final class SourceMigration extends MigrationBase {
                         + " with COMMIT on its way the downtime would exceed " + millis(limit) + " ms";
                 return stepBack;
             }
-            stages.checkSealed(); // a device that wrote while the destination loaded
-            commit();
+            // A device that wrote while the destination loaded. Writes held: one whose data landed
+            // has its breach recorded, and none lands between the check and the commit.
+            try (WritesHeld held = machine.memory().holdWrites()) {
+                stages.checkSealed();
+                commit();
+            }
+            // From here on nothing may fail the migration: the destination may run the machine.
             boolean reported = false;
-            if (writeCommit()) {
-                timeline.mark(Timeline.COMMIT_WRITTEN);
-                reported = awaitReport(timeline);
+            try {
+                if (writeCommit()) {
+                    timeline.mark(Timeline.COMMIT_WRITTEN);
+                    reported = awaitReport(timeline);
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                LOG.log(Level.WARNING, what() + ": committed, and waiting for the destination's REPORT failed", e);
             }
             if (reported) {
                 decisionLog.destinationReported();
-                claim.changeRunState(RunState.POSTMIGRATE);
+                bestEffort("marking the machine migrated", () -> claim.changeRunState(RunState.POSTMIGRATE));
             } else {
                 unconfirmed = true;
             }
@@ -592,14 +612,16 @@ final class SourceMigration extends MigrationBase {
 
     private void cleanup(Outcome outcome) {
         if (stages != null) {
-            stages.cleanup(counters.iterations + 1, outcome);
+            bestEffort("CLEANUP", () -> stages.cleanup(counters.iterations + 1, outcome));
         }
-        GuestThrottle.lift(machine);
-        machine.memory().dirtyLog().disable();
-        closeChannel();
+        bestEffort("lifting the throttle", () -> GuestThrottle.lift(machine));
+        bestEffort(
+                "turning dirty logging off", () -> machine.memory().dirtyLog().disable());
+        bestEffort("closing the channels", this::closeChannel);
         registry.removeListener(leaveListener);
         if (out != null) {
-            out.close(); // the channels' writer threads, after the channels (a write in progress ends at once)
+            // the channels' writer threads, after the channels (a write in progress ends at once)
+            bestEffort("stopping the channels' writers", out::close);
             counters.transferredBytes = out.bytesWritten();
         }
     }

@@ -236,8 +236,11 @@ final class StageRunner {
         for (HandlerRegistration h : pipeline.handlers(Stage.CLEANUP)) {
             try {
                 invoke(h, context(h, pass, Long.MAX_VALUE).outcome(outcome));
-            } catch (MigrationException | RuntimeException e) {
+            } catch (MigrationException e) {
                 MigrationBase.LOG.log(Level.WARNING, e.getMessage(), e.getCause());
+            } catch (Throwable e) { // an Error too: cleanup goes on, the other plugins and the machine need it
+                MigrationBase.LOG.log(
+                        Level.ERROR, "CLEANUP handler " + h.id() + " of plugin " + h.plugin() + " failed", e);
             }
         }
         if (sealed != null) {

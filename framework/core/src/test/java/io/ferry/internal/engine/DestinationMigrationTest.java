@@ -11,7 +11,10 @@ import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverDecision.Verdict;
+import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.PluginRegistry;
+import io.ferry.pipeline.Registrar;
+import io.ferry.pipeline.Stage;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
@@ -49,6 +52,68 @@ class DestinationMigrationTest {
         }
     }
 
+    /**
+     * The switchover timeout bounds the source's silence, not this side's own work: a LOAD_SETUP
+     * and a LOAD_COMPLETE that each took twice the timeout, with the source's frames already
+     * waiting, failed a healthy migration as if the source had fallen silent.
+     */
+    @Test
+    void theDestinationsOwnSlowHandlersAreNotTakenForASilentSource() throws Exception {
+        MigrationPlugin slow = destinationPlugin("slow", r -> {
+            r.on(Stage.LOAD_SETUP).id("slow.setup").priority(1).handler(ctx -> Thread.sleep(600));
+            r.on(Stage.LOAD_COMPLETE).id("slow.complete").priority(1).handler(ctx -> Thread.sleep(600));
+        });
+        MigrationParameters params = MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofMillis(300));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, PluginRegistry.of(slow), params, 3)) {
+            assertThat(src.answers().next()).isEqualTo(new Frame.Accept());
+            src.out().writePass(new Frame.Pass(0));
+            src.out().writeEnd();
+            assertThat(src.answers().next()).as("%s", src.in().failure()).isInstanceOf(Frame.Ack.class);
+            src.out().writeCommit();
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+        }
+    }
+
+    /**
+     * A plugin that leaves after the ACK cannot stop that attempt (the source may commit it); if
+     * the source voids it, the next attempt must not go on without the plugin. The refused abort
+     * was forgotten, and the machine ran with a plugin gone.
+     */
+    @Test
+    void aPluginThatLeftDuringAnAcknowledgedAttemptFailsTheMigrationOnceTheAttemptIsVoided() throws Exception {
+        MigrationPlugin leaving = destinationPlugin(
+                "leaving",
+                r -> r.on(Stage.LOAD_SETUP).id("leaving.setup").priority(1).handler(ctx -> {}));
+        PluginRegistry registry = PluginRegistry.of(leaving);
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 4)) {
+            assertThat(src.answers().next()).isEqualTo(new Frame.Accept());
+            src.out().writePass(new Frame.Pass(0));
+            src.out().writeEnd();
+            assertThat(src.answers().next()).isInstanceOf(Frame.Ack.class);
+            assertThat(registry.remove(leaving)).isTrue();
+            try {
+                src.out().writeVoid();
+                src.out().writePass(new Frame.Pass(1));
+                src.out().writeEnd();
+                if (src.answers().next() instanceof Frame.Ack) { // before the fix: acknowledged, without the plugin
+                    src.out().writeCommit();
+                }
+            } catch (java.io.IOException cutByTheAbort) {
+                // the destination closed the connection as it failed
+            }
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(src.in().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
     @Test
     void anEmptyStreamLoadsAndRunsOnlyAfterCommit() throws Exception {
         InMemoryTransport pipes = InMemoryTransport.open();
@@ -77,6 +142,81 @@ class DestinationMigrationTest {
         } finally {
             pipes.sourceEnd().close();
         }
+    }
+
+    /**
+     * After the ACK the source may have committed, so a frame out of place there leaves this side
+     * in doubt, as a cut stream does; a PING there made it FAILED, discarding a machine the source
+     * may have handed over.
+     */
+    @Test
+    void aFrameOutOfPlaceAfterTheAckLeavesTheDestinationInDoubt() throws Exception {
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src =
+                        HandWrittenSource.start(dest, new PluginRegistry(), MigrationParameters.defaults(), 0xD0B7)) {
+            src.out().writePass(new Frame.Pass(0));
+            src.out().writeEnd();
+            assertThat(src.answers().next()).isInstanceOf(Frame.Accept.class);
+            assertThat(src.answers().next()).isInstanceOf(Frame.Ack.class);
+            src.out().writePing(new Frame.Ping(1));
+
+            Migration in = src.in();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (in.status() != MigrationStatus.IN_DOUBT && !in.status().isTerminal()) {
+                assertThat(System.nanoTime() - deadline)
+                        .as("still %s after 30 s", in.status())
+                        .isNegative();
+                Thread.sleep(1);
+            }
+            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.IN_DOUBT);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            assertThat(in.resolve(new SwitchoverDecision(0xD0B7, Verdict.ABORTED)))
+                    .isTrue();
+            in.await(Duration.ofSeconds(30));
+            assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+        }
+    }
+
+    /** A destination fed by a source written by hand over in-memory pipes, up to its MANIFEST (of no section). */
+    private record HandWrittenSource(
+            InMemoryTransport pipes, Migration in, FrameWriter out, io.ferry.stream.FrameReader answers)
+            implements AutoCloseable {
+        static HandWrittenSource start(Machine dest, PluginRegistry registry, MigrationParameters params, long stream)
+                throws java.io.IOException {
+            InMemoryTransport pipes = InMemoryTransport.open();
+            Migration in = new Migrator(registry).incoming(dest, pipes.destinationEnd(), params);
+            FrameWriter out = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+            out.writeHeader(StreamHeader.singleChannel(stream));
+            out.writeManifest(new Frame.Manifest(List.of()));
+            return new HandWrittenSource(
+                    pipes,
+                    in,
+                    out,
+                    new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16));
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    /** A plugin with destination handlers only. */
+    private static MigrationPlugin destinationPlugin(String name, java.util.function.Consumer<Registrar> register) {
+        return new MigrationPlugin() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void registerSource(Registrar r) {}
+
+            @Override
+            public void registerDestination(Registrar r) {
+                register.accept(r);
+            }
+        };
     }
 
     /** The source acknowledged-to falls silent without closing (a frozen host): in doubt, not stuck, not run. */

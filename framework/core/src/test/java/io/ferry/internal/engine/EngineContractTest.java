@@ -2,8 +2,11 @@ package io.ferry.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.machine.DirtyBitmap;
+import io.ferry.machine.DirtyLogSource;
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
 import io.ferry.migration.Migration;
 import io.ferry.migration.MigrationFigures;
 import io.ferry.migration.MigrationListener;
@@ -19,14 +22,26 @@ import io.ferry.pipeline.Registrar;
 import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Stage;
 import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationChannel;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What the engine promises plugins and users, over real loopback TCP with small machines and one-handler plugins. */
 class EngineContractTest {
@@ -68,27 +83,41 @@ class EngineContractTest {
                         .loader((ctx, payload) -> seen.add(ctx.streamSection().orElseThrow())));
     }
 
-    private record Run(Migration source, Migration destination, List<PassProgress> passes) {}
+    private record Run(Migration source, Migration destination, List<PassProgress> passes, Machine sourceMachine) {}
 
     private static Run migrate(MigrationPlugin plugin, MigrationParameters params, Duration beforeConnecting)
+            throws Exception {
+        return migrate(plugin, params, beforeConnecting, source -> {});
+    }
+
+    /** {@code prepare} sees the source machine before the migration starts; {@code more} listen beside the pass recorder. */
+    private static Run migrate(
+            MigrationPlugin plugin,
+            MigrationParameters params,
+            Duration beforeConnecting,
+            Consumer<Machine> prepare,
+            MigrationListener... more)
             throws Exception {
         Machine source = Machine.create("src", GuestMemory.of(1 << 20));
         Machine dest = Machine.incoming("dst", GuestMemory.of(1 << 20));
         source.start();
+        prepare.accept(source);
         List<PassProgress> passes = new CopyOnWriteArrayList<>();
         IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
         Migration in = new Migrator(PluginRegistry.of(plugin)).incoming(dest, endpoint, params);
         Thread.sleep(
                 beforeConnecting
                         .toMillis()); // the scenario: a destination that listens a while before the source comes
+        List<MigrationListener> listeners = new ArrayList<>(List.of(more));
+        listeners.add(new MigrationListener() {
+            @Override
+            public void passCompleted(Migration m, PassProgress p) {
+                passes.add(p);
+            }
+        });
         Migration out = new Migrator(PluginRegistry.of(plugin))
-                .migrate(source, endpoint.address(), params, new MigrationListener() {
-                    @Override
-                    public void passCompleted(Migration m, PassProgress p) {
-                        passes.add(p);
-                    }
-                });
-        return new Run(out, in, passes);
+                .migrate(source, endpoint.address(), params, listeners.toArray(MigrationListener[]::new));
+        return new Run(out, in, passes, source);
     }
 
     @Test
@@ -184,6 +213,192 @@ class EngineContractTest {
         assertThat(outcomes.get(1))
                 .isInstanceOfSatisfying(
                         Outcome.Failed.class, f -> assertThat(f.cause()).hasMessageContaining("broken backend"));
+    }
+
+    /**
+     * Cleanup is best effort, step by step: a plugin's dirty log that throws when turned off (and
+     * a CLEANUP handler that throws an Error) skipped the rest of it, so the machine stopped for
+     * the switchover stayed stopped and claimed, and the migration never ended.
+     */
+    @Test
+    void aFailingCleanupStepStillResumesTheSourceAndEndsTheMigration() throws Exception {
+        DirtyLogSource failsToTurnOff = new DirtyLogSource() {
+            @Override
+            public String name() {
+                return "blob-log";
+            }
+
+            @Override
+            public void enable() {}
+
+            @Override
+            public void disable() {
+                throw new IllegalStateException("the backend is gone");
+            }
+
+            @Override
+            public long drainInto(DirtyBitmap target) {
+                return 0;
+            }
+
+            @Override
+            public long peekCount() {
+                return 0;
+            }
+        };
+        MigrationPlugin plugin = plugin(
+                r -> {
+                    r.dirtyLog(failsToTurnOff);
+                    r.on(Stage.COMPLETE).id("blob.fail").priority(1).handler(ctx -> {
+                        throw new IllegalStateException("device state unreadable");
+                    });
+                    r.on(Stage.CLEANUP).id("blob.cleanup").priority(1).handler(ctx -> {
+                        throw new StackOverflowError("a cleanup handler recursed");
+                    });
+                },
+                r -> {});
+        Run run = migrate(plugin, MigrationParameters.defaults(), Duration.ZERO);
+        MigrationFigures f = run.source().await(WAIT);
+        assertThat(f.status()).isEqualTo(MigrationStatus.FAILED);
+        assertThat(run.source().failure().orElseThrow()).hasMessageContaining("device state unreadable");
+        assertThat(run.sourceMachine().runState()).isEqualTo(RunState.RUNNING);
+        assertThat(run.sourceMachine().isClaimed()).isFalse();
+    }
+
+    /** A listener's Error (a class of an uninstalled bundle, say) on the last status kept await() waiting forever. */
+    @Test
+    void aListenerThatThrowsAnErrorOnTheLastStatusDoesNotKeepAwaitWaiting() throws Exception {
+        MigrationListener stale = new MigrationListener() {
+            @Override
+            public void statusChanged(Migration m, MigrationStatus from, MigrationStatus to) {
+                if (to.isTerminal()) {
+                    throw new NoClassDefFoundError("io/example/GoneWithItsBundle");
+                }
+            }
+        };
+        Run run = migrate(
+                blob(V1, V1, new CopyOnWriteArrayList<>()),
+                MigrationParameters.defaults(),
+                Duration.ZERO,
+                source -> {},
+                stale);
+        assertThat(run.source().await(WAIT).status()).isEqualTo(MigrationStatus.COMPLETED);
+        assertThat(run.destination().await(WAIT).status()).isEqualTo(MigrationStatus.COMPLETED);
+    }
+
+    /**
+     * Once committed and reported, the migration has completed whatever a run-state listener does
+     * on the source's POSTMIGRATE; one that threw made it FAILED (and told the destination ERROR
+     * after COMMIT) while the destination ran the machine.
+     */
+    @Test
+    void aRunStateListenerThatThrowsAfterTheCommitDoesNotFailACompletedMigration() throws Exception {
+        Run run = migrate(
+                blob(V1, V1, new CopyOnWriteArrayList<>()),
+                MigrationParameters.defaults(),
+                Duration.ZERO,
+                source -> source.addRunStateListener((m, from, to) -> {
+                    if (to == RunState.POSTMIGRATE) {
+                        throw new IllegalStateException("the device backend is already gone");
+                    }
+                }));
+        assertThat(run.destination().await(WAIT).status()).isEqualTo(MigrationStatus.COMPLETED);
+        MigrationFigures f = run.source().await(WAIT);
+        assertThat(f.status()).as("%s", run.source().failure()).isEqualTo(MigrationStatus.COMPLETED);
+        assertThat(run.sourceMachine().runState()).isEqualTo(RunState.POSTMIGRATE);
+    }
+
+    /**
+     * A snapshot is taken once it is moved in place. A cancel while it was being moved was accepted
+     * and the migration reported CANCELLED, while the new file had replaced the previous one.
+     */
+    @Test
+    void aCancelWhileTheSnapshotIsMovedInPlaceIsRefused(@TempDir Path dir) throws Exception {
+        Path snapshot = Files.writeString(dir.resolve("vm.ferry"), "the previous snapshot");
+        Machine source = Machine.create("src", GuestMemory.of(1 << 20));
+        source.start();
+        CountDownLatch moving = new CountDownLatch(1);
+        CountDownLatch cancelTried = new CountDownLatch(1);
+        MigrationChannel file = Transports.connect(new MigrationUri.File(snapshot));
+        MigrationChannel held = new MigrationChannel() {
+            @Override
+            public GatheringByteChannel output() throws IOException {
+                return file.output();
+            }
+
+            @Override
+            public ReadableByteChannel input() throws IOException {
+                return file.input();
+            }
+
+            @Override
+            public boolean hasReturnPath() {
+                return false;
+            }
+
+            @Override
+            public void complete() throws IOException {
+                moving.countDown();
+                try {
+                    cancelTried.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new InterruptedIOException();
+                }
+                file.complete();
+            }
+
+            @Override
+            public String describe() {
+                return file.describe();
+            }
+
+            @Override
+            public void close() throws IOException {
+                file.close();
+            }
+        };
+        Migration out = new Migrator(PluginRegistry.of(blob(V1, V1, new CopyOnWriteArrayList<>())))
+                .migrate(source, held, MigrationParameters.defaults());
+        assertThat(moving.await(30, TimeUnit.SECONDS)).isTrue();
+        boolean cancelled = out.cancel();
+        cancelTried.countDown();
+        MigrationFigures f = out.await(WAIT);
+
+        assertThat(cancelled)
+                .as("a cancel once the snapshot is being moved in place")
+                .isFalse();
+        assertThat(f.status()).isEqualTo(MigrationStatus.COMPLETED);
+        assertThat(Files.readString(snapshot, StandardCharsets.ISO_8859_1)).isNotEqualTo("the previous snapshot");
+    }
+
+    /**
+     * A migration that failed on its own has its outcome while it cleans up: a cancel then was
+     * accepted, and the status said CANCELLED beside the handler's failure.
+     */
+    @Test
+    void aCancelWhileAFailedMigrationCleansUpIsRefused() throws Exception {
+        CountDownLatch cleaning = new CountDownLatch(1);
+        CountDownLatch cancelTried = new CountDownLatch(1);
+        MigrationPlugin plugin = plugin(
+                r -> {
+                    r.on(Stage.SETUP).id("blob.fail").priority(1).handler(ctx -> {
+                        throw new IllegalStateException("broken backend");
+                    });
+                    r.on(Stage.CLEANUP).id("blob.cleanup").priority(1).handler(ctx -> {
+                        cleaning.countDown();
+                        cancelTried.await(30, TimeUnit.SECONDS);
+                    });
+                },
+                r -> {});
+        Run run = migrate(plugin, MigrationParameters.defaults(), Duration.ZERO);
+        assertThat(cleaning.await(30, TimeUnit.SECONDS)).isTrue();
+        boolean cancelled = run.source().cancel();
+        cancelTried.countDown();
+        MigrationFigures f = run.source().await(WAIT);
+
+        assertThat(cancelled).isFalse();
+        assertThat(f.status()).isEqualTo(MigrationStatus.FAILED);
+        assertThat(run.source().failure().orElseThrow()).hasMessageContaining("broken backend");
     }
 
     @Test
