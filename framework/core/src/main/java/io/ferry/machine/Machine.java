@@ -123,12 +123,7 @@ public final class Machine implements AutoCloseable {
 
     void changeRunState(RunState to, MigrationClaim by) {
         checkNotNull(to, "to");
-        checkState(
-                !(Thread.currentThread() instanceof Vcpu.VcpuThread),
-                "a vCPU of machine %s cannot change its run state (to %s): the change waits for every vCPU to"
-                        + " finish its batch, its own too",
-                name,
-                to);
+        checkNotOwnVcpu(to);
         RunState from;
         synchronized (this) {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
@@ -154,6 +149,17 @@ public final class Machine implements AutoCloseable {
             runState = to;
         }
         notifyRunState(from, to);
+    }
+
+    /** A run-state change waits for every vCPU to end its batch: one of them asking would wait for itself. */
+    private void checkNotOwnVcpu(RunState to) {
+        Thread t = Thread.currentThread();
+        checkState(
+                !(t instanceof Vcpu.VcpuThread) || vcpus.stream().noneMatch(v -> v.runsOn(t)),
+                "a vCPU of machine %s cannot change its run state (to %s): the change waits for every vCPU to"
+                        + " finish its batch, its own too",
+                name,
+                to);
     }
 
     /** Tells every listener, even after one threw; then throws the first failure, the others suppressed. */
@@ -399,6 +405,7 @@ public final class Machine implements AutoCloseable {
                 return;
             }
         }
+        checkNotOwnVcpu(RunState.SHUTDOWN); // before anything: a vCPU would stop itself, then wait for itself
         try {
             changeRunState(RunState.SHUTDOWN);
         } finally { // a listener that threw on SHUTDOWN still sees the machine shut down and its RAM freed

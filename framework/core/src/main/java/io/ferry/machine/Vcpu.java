@@ -37,6 +37,11 @@ public final class Vcpu {
         this.batch = (int) Math.max(1, Math.min(64, stepsPerSecond / 1000));
     }
 
+    /** Whether {@code t} is this vCPU's thread. */
+    boolean runsOn(Thread t) {
+        return thread == t;
+    }
+
     public String name() {
         return name;
     }

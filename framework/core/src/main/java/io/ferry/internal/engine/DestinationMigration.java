@@ -120,12 +120,21 @@ final class DestinationMigration extends MigrationBase {
         return decisionLog.resolve(given, status() == MigrationStatus.IN_DOUBT);
     }
 
+    /** LOAD_COMPLETE is running: the source's wait for the ACK goes on meanwhile. */
+    private volatile boolean completing;
+
     /**
-     * The source sent nothing for the switchover timeout: before the ACK that aborts; after it the
-     * source may have committed, so the connection is cut and this side goes in doubt.
+     * The source sent nothing for the switchover timeout (or LOAD_COMPLETE ran past it): before the
+     * ACK that aborts; after it the source may have committed, so the connection is cut and this
+     * side goes in doubt.
      */
     private void sourceSilent() {
-        abort(new PeerSilentException(params.switchoverTimeout()));
+        abort(
+                completing
+                        ? new MigrationException("LOAD_COMPLETE ran past switchover-timeout ("
+                                + params.switchoverTimeout().toMillis() + " ms after END): the source stops waiting"
+                                + " for the ACK then; the machine stays stopped here")
+                        : new PeerSilentException(params.switchoverTimeout()));
         if (pastPointOfNoReturn()) {
             closeChannel();
         }
@@ -209,7 +218,14 @@ final class DestinationMigration extends MigrationBase {
         while (true) {
             StreamTotals read = loadFrames(frames, answers, routes, manifest.sections());
             DestinationMarks marks = new DestinationMarks(ticker);
-            ownWork(() -> stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks));
+            // Not own work for the watchdog: the source waits for the ACK at most switchover-timeout
+            // from END, so a LOAD_COMPLETE that runs longer fails here too, before the ACK.
+            completing = true;
+            try {
+                stages.run(Stage.LOAD_COMPLETE, counters.iterations, marks);
+            } finally {
+                completing = false;
+            }
             if (answers == null) {
                 frames.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
                 break;
@@ -217,7 +233,10 @@ final class DestinationMigration extends MigrationBase {
             ownWork(() -> acknowledge(answers, read, marks)); // the wait for COMMIT counts from the ACK
             frames.readOnAfterEnd();
             if (awaitCommit(frames, marks)) {
-                claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED);
+                // Committed: a run-state listener that throws is logged, the machine is the destination's now.
+                bestEffort(
+                        "starting the machine",
+                        () -> claim.changeRunState(params.runOnDestination() ? RunState.RUNNING : RunState.PAUSED));
                 marks.mark(Timeline.RUNNING);
                 Frame.Report report = new Frame.Report(marks.takeNew());
                 report(answers, report);

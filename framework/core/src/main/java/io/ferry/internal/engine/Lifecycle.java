@@ -11,14 +11,17 @@ import io.ferry.migration.MigrationStatus;
  * @param pastPointOfNoReturn the source has committed, or the destination has acknowledged
  * @param ending the migration thread has its outcome (it failed on its own) and is cleaning up: a
  *     cancel no longer changes it
+ * @param deferredAbort the first abort refused past the point of no return, or null: it takes
+ *     effect if that point is undone ({@link #reopened()})
  */
 record Lifecycle(
         MigrationStatus status,
         boolean cancelRequested,
         MigrationException abortReason,
         boolean pastPointOfNoReturn,
-        boolean ending) {
-    static final Lifecycle INITIAL = new Lifecycle(MigrationStatus.NONE, false, null, false, false);
+        boolean ending,
+        MigrationException deferredAbort) {
+    static final Lifecycle INITIAL = new Lifecycle(MigrationStatus.NONE, false, null, false, false, null);
 
     boolean isAborted() {
         return cancelRequested || abortReason != null;
@@ -40,27 +43,46 @@ record Lifecycle(
     }
 
     Lifecycle withStatus(MigrationStatus to) {
-        return new Lifecycle(to, cancelRequested, abortReason, pastPointOfNoReturn, ending);
+        return new Lifecycle(to, cancelRequested, abortReason, pastPointOfNoReturn, ending, deferredAbort);
     }
 
     Lifecycle cancelled() {
-        return new Lifecycle(MigrationStatus.CANCELLING, true, abortReason, pastPointOfNoReturn, ending);
+        return new Lifecycle(MigrationStatus.CANCELLING, true, abortReason, pastPointOfNoReturn, ending, deferredAbort);
     }
 
     Lifecycle aborted(MigrationException reason) {
-        return new Lifecycle(status, cancelRequested, reason, pastPointOfNoReturn, ending);
+        return new Lifecycle(status, cancelRequested, reason, pastPointOfNoReturn, ending, deferredAbort);
     }
 
     Lifecycle committed() {
-        return new Lifecycle(status, cancelRequested, abortReason, true, ending);
+        return new Lifecycle(status, cancelRequested, abortReason, true, ending, deferredAbort);
     }
 
     Lifecycle ended() {
-        return new Lifecycle(status, cancelRequested, abortReason, pastPointOfNoReturn, true);
+        return new Lifecycle(status, cancelRequested, abortReason, pastPointOfNoReturn, true, deferredAbort);
     }
 
-    /** Back before the point of no return: the destination after the source voided the attempt it acknowledged. */
+    /** Whether an abort can only be deferred: past the point of no return, not ended, not aborted. */
+    boolean defersAborts() {
+        return pastPointOfNoReturn && !status.isTerminal() && !isAborted();
+    }
+
+    Lifecycle deferring(MigrationException reason) {
+        return new Lifecycle(
+                status,
+                cancelRequested,
+                abortReason,
+                pastPointOfNoReturn,
+                ending,
+                deferredAbort == null ? reason : deferredAbort);
+    }
+
+    /**
+     * Back before the point of no return: the destination after the source voided the attempt it
+     * acknowledged. An abort deferred meanwhile takes effect.
+     */
     Lifecycle reopened() {
-        return new Lifecycle(status, cancelRequested, abortReason, false, ending);
+        return new Lifecycle(
+                status, cancelRequested, abortReason == null ? deferredAbort : abortReason, false, ending, null);
     }
 }

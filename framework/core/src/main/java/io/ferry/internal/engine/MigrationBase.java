@@ -41,8 +41,6 @@ abstract class MigrationBase implements Migration {
     private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.INITIAL);
-    /** The first abort refused past the point of no return; it takes effect if that point is undone. */
-    private final AtomicReference<MigrationException> deferredAbort = new AtomicReference<>();
 
     private volatile MigrationException failure;
     private volatile Pipeline pipeline;
@@ -84,11 +82,11 @@ abstract class MigrationBase implements Migration {
 
     /** Stops the migration for {@code reason} from any thread, unless it is past its point of no return or already stopping. */
     final void abort(MigrationException reason) {
-        if (update(Lifecycle::abortable, l -> l.aborted(reason)) != null) {
+        Lifecycle before = update(
+                l -> l.abortable() || l.defersAborts(), l -> l.abortable() ? l.aborted(reason) : l.deferring(reason));
+        if (before != null && before.abortable()) {
             closeChannel();
-        } else if (lifecycle.get().pastPointOfNoReturn()) {
-            deferredAbort.compareAndSet(null, reason); // takes effect if the attempt is voided (reopen)
-        }
+        } // else deferred: it takes effect if the attempt is voided (reopen)
     }
 
     final boolean isAborted() {
@@ -145,10 +143,9 @@ abstract class MigrationBase implements Migration {
 
     /** Undoes {@link #passPointOfNoReturn()}: the attempt it belonged to is void. */
     final void reopen() {
-        update(l -> !l.status().isTerminal(), Lifecycle::reopened);
-        MigrationException deferred = deferredAbort.getAndSet(null);
-        if (deferred != null) {
-            abort(deferred); // a plugin that left, say, while the attempt could not be stopped
+        Lifecycle before = update(l -> !l.status().isTerminal(), Lifecycle::reopened);
+        if (before != null && before.abortReason() == null && before.deferredAbort() != null) {
+            closeChannel(); // a plugin that left, say, while the attempt could not be stopped
         }
     }
 

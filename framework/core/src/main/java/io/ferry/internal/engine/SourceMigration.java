@@ -155,7 +155,7 @@ final class SourceMigration extends MigrationBase {
         }
         SwitchoverDecision given = decisionLog.awaitResolution();
         if (given.verdict() == SwitchoverDecision.Verdict.COMMITTED) {
-            claim.changeRunState(RunState.POSTMIGRATE);
+            bestEffort("marking the machine migrated", () -> claim.changeRunState(RunState.POSTMIGRATE));
             return;
         }
         throw new MigrationException("in doubt about stream " + given.streamHex() + ", resolved: the destination did"
@@ -403,7 +403,10 @@ final class SourceMigration extends MigrationBase {
                     timeline.mark(Timeline.COMMIT_WRITTEN);
                     reported = awaitReport(timeline);
                 }
-            } catch (InterruptedException | RuntimeException e) {
+            } catch (InterruptedException e) {
+                // Not restored: the in-doubt wait that follows must still run; the commit stands.
+                LOG.log(Level.WARNING, what() + ": committed, and interrupted while waiting for the REPORT", e);
+            } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, what() + ": committed, and waiting for the destination's REPORT failed", e);
             }
             if (reported) {
@@ -419,17 +422,20 @@ final class SourceMigration extends MigrationBase {
                 timeline.mark(Timeline.VOID_WRITTEN);
                 LOG.log(Level.INFO, what() + ": switchover attempt " + attempt + " stepped back: " + stepBack);
             }
-            SwitchoverBreakdown breakdown = timeline.breakdown(attempt);
-            counters.switchover = breakdown;
-            counters.downtimeNanos = breakdown.downtime().toNanos();
-            Timeline.Span finalPass = timeline.finalPass(ramFinalId());
-            convergence.learn(new Convergence.Attempt(
-                    stopping,
-                    breakdown.downtime().toNanos(),
-                    finalPass.bytes(),
-                    finalPass.nanos(),
-                    timeline.destinationNanos()));
-            publishPass(pass); // the completion pass's event carries the attempt's breakdown
+            // Bookkeeping, after a commit too: what it throws is logged, it never fails a committed migration.
+            bestEffort("recording the switchover attempt", () -> {
+                SwitchoverBreakdown breakdown = timeline.breakdown(attempt);
+                counters.switchover = breakdown;
+                counters.downtimeNanos = breakdown.downtime().toNanos();
+                Timeline.Span finalPass = timeline.finalPass(ramFinalId());
+                convergence.learn(new Convergence.Attempt(
+                        stopping,
+                        breakdown.downtime().toNanos(),
+                        finalPass.bytes(),
+                        finalPass.nanos(),
+                        timeline.destinationNanos()));
+                publishPass(pass); // the completion pass's event carries the attempt's breakdown
+            });
         }
     }
 

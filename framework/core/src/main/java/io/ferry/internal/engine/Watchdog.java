@@ -23,7 +23,11 @@ final class Watchdog implements AutoCloseable {
                 },
                 // The action runs on a thread of its own once due, not on the common pool: a pool
                 // kept busy by the embedding program would leave the wait it bounds unbounded.
-                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, Watchdog::startThread));
+                CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, action -> {
+                    if (w.armed.get()) { // disarmed meanwhile: no thread for nothing
+                        startThread(action);
+                    }
+                }));
         return w;
     }
 

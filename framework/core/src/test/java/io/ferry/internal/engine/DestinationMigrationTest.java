@@ -53,16 +53,14 @@ class DestinationMigrationTest {
     }
 
     /**
-     * The switchover timeout bounds the source's silence, not this side's own work: a LOAD_SETUP
-     * and a LOAD_COMPLETE that each took twice the timeout, with the source's frames already
-     * waiting, failed a healthy migration as if the source had fallen silent.
+     * The switchover timeout bounds the source's silence, not this side's own work before END: a
+     * LOAD_SETUP that took twice the timeout, with the source's frames already waiting, failed a
+     * healthy migration as if the source had fallen silent.
      */
     @Test
     void theDestinationsOwnSlowHandlersAreNotTakenForASilentSource() throws Exception {
-        MigrationPlugin slow = destinationPlugin("slow", r -> {
-            r.on(Stage.LOAD_SETUP).id("slow.setup").priority(1).handler(ctx -> Thread.sleep(600));
-            r.on(Stage.LOAD_COMPLETE).id("slow.complete").priority(1).handler(ctx -> Thread.sleep(600));
-        });
+        MigrationPlugin slow = destinationPlugin(
+                "slow", r -> r.on(Stage.LOAD_SETUP).id("slow.setup").priority(1).handler(ctx -> Thread.sleep(600)));
         MigrationParameters params = MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofMillis(300));
         try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
                 HandWrittenSource src = HandWrittenSource.start(dest, PluginRegistry.of(slow), params, 3)) {
@@ -75,6 +73,31 @@ class DestinationMigrationTest {
             src.in().await(Duration.ofSeconds(30));
             assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
             assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
+        }
+    }
+
+    /**
+     * The source waits for the ACK at most the switchover timeout from END, so a LOAD_COMPLETE that
+     * runs longer fails the migration here too, before the ACK, and says so (rather than going on
+     * to acknowledge a source that has given up).
+     */
+    @Test
+    void aLoadCompleteThatRunsPastTheSwitchoverTimeoutFailsBeforeTheAck() throws Exception {
+        MigrationPlugin slow = destinationPlugin(
+                "slow",
+                r -> r.on(Stage.LOAD_COMPLETE).id("slow.complete").priority(1).handler(ctx -> Thread.sleep(900)));
+        MigrationParameters params = MigrationParameters.defaults().withSwitchoverTimeout(Duration.ofMillis(300));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, PluginRegistry.of(slow), params, 5)) {
+            assertThat(src.answers().next()).isEqualTo(new Frame.Accept());
+            src.out().writePass(new Frame.Pass(0));
+            src.out().writeEnd();
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(src.in().failure().orElseThrow())
+                    .hasMessageContaining("LOAD_COMPLETE ran past switchover-timeout (300 ms after END)");
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
         }
     }
 
