@@ -47,7 +47,15 @@ final class RegisterCodec {
             int cwriter = in.getInt();
             int creadr = in.getInt();
             ItsCounters counters = new ItsCounters(in.getLong(), in.getLong(), in.getLong(), in.getLong());
-            return new ItsRegisters(flags == ENABLED, bases, cwriter, creadr, counters);
+            ItsRegisters registers = new ItsRegisters(flags == ENABLED, bases, cwriter, creadr, counters);
+            // An enabled ITS processes its queue as commands are written: a source never sends one with
+            // commands left, and a restore does not run them (the driver's next command would fail).
+            checkArgument(
+                    !(registers.enabled() && registers.pending()),
+                    "an enabled ITS with commands unprocessed (CWRITER 0x%s, CREADR 0x%s)",
+                    Integer.toHexString(cwriter),
+                    Integer.toHexString(creadr));
+            return registers;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("ITS registers: " + e.getMessage(), e);
         }

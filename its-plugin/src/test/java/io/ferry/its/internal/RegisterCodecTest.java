@@ -36,6 +36,21 @@ class RegisterCodecTest {
                         "ITS registers: device table [0x705000, +0x400) lies outside guest RAM of 4194304");
     }
 
+    /** An enabled ITS with commands left could only come from a corrupt stream: restored, they never ran. */
+    @Test
+    void anEnabledItsWithCommandsUnprocessedIsRefused() {
+        guest.mapOne(1, 3, 8200, 2, 5);
+        ItsRegisters regs = guest.its.registers();
+        assertThat(regs.enabled()).isTrue();
+        ByteBuffer chunk = RegisterCodec.encode(regs);
+        int cwriter = (regs.creadr() + 32) % (int) regs.bases().queueBytes();
+        chunk.putInt(1 + 36, cwriter);
+        assertThatThrownBy(() -> RegisterCodec.decode(chunk, TestGuest.RAM))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("an enabled ITS with commands unprocessed (CWRITER 0x"
+                        + Integer.toHexString(cwriter) + ", CREADR 0x" + Integer.toHexString(regs.creadr()) + ")");
+    }
+
     @Test
     void badFlagsPointersAndCountersAreRefused() {
         ByteBuffer flags = RegisterCodec.encode(guest.its.registers());

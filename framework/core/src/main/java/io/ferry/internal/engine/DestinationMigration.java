@@ -15,6 +15,7 @@ import io.ferry.migration.SourceFailedException;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.ChunkLoader;
 import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.SectionId;
@@ -205,8 +206,11 @@ final class DestinationMigration extends MigrationBase {
             throw new MalformedFrameException(
                     manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
         }
-        pipeline = Pipeline.assemble(Side.DESTINATION, machine, registry.snapshot());
+        List<MigrationPlugin> plugins = registry.snapshot();
+        pipeline = Pipeline.assemble(Side.DESTINATION, machine, plugins);
         pin(pipeline);
+        checkStillRegistered(registry, plugins);
+        checkAborted();
         stages = StageRunner.destination(pipeline, machine, this, counters);
         HandlerRegistration[] routes = route(manifest.sections());
         if (answers != null) {

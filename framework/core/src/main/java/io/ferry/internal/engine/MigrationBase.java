@@ -15,6 +15,7 @@ import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
+import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.Side;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -154,6 +155,20 @@ abstract class MigrationBase implements Migration {
         Pipeline p = pipeline;
         if (p != null && p.plugins().contains(plugin.name())) {
             abort(new PluginLeftException(plugin.name(), duringWhat()));
+        }
+    }
+
+    /**
+     * Aborts for a plugin of the pinned pipeline that left while it was assembled from {@code
+     * assembledFrom} ({@link #pluginLeft} does not hear it then), or that was replaced meanwhile
+     * by another of the same name: the pipeline holds the one that left.
+     */
+    final void checkStillRegistered(PluginRegistry registry, List<MigrationPlugin> assembledFrom) {
+        List<MigrationPlugin> now = registry.snapshot();
+        for (MigrationPlugin p : assembledFrom) {
+            if (pipeline.plugins().contains(p.name()) && now.stream().noneMatch(q -> q == p)) {
+                abort(new PluginLeftException(p.name(), duringWhat()));
+            }
         }
     }
 

@@ -12,10 +12,10 @@ import io.ferry.migration.MigrationException;
 import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.PassProgress;
-import io.ferry.migration.PluginLeftException;
 import io.ferry.migration.SwitchoverBreakdown;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverTimeoutException;
+import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
@@ -32,11 +32,9 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -168,16 +166,6 @@ final class SourceMigration extends MigrationBase {
         decisionLog.commit();
     }
 
-    private void checkStillRegistered() {
-        Set<String> present = new HashSet<>();
-        registry.snapshot().forEach(p -> present.add(p.name()));
-        for (String name : pipeline.plugins()) {
-            if (!present.contains(name)) {
-                abort(new PluginLeftException(name, duringWhat()));
-            }
-        }
-    }
-
     private void run() {
         RunState before = machine.runState();
         MigrationException failure = null;
@@ -242,9 +230,10 @@ final class SourceMigration extends MigrationBase {
         openOthers(ch);
         writer = out.control();
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
-        pipeline = Pipeline.assemble(Side.SOURCE, machine, registry.snapshot());
+        List<MigrationPlugin> plugins = registry.snapshot();
+        pipeline = Pipeline.assemble(Side.SOURCE, machine, plugins);
         pin(pipeline);
-        checkStillRegistered(); // a plugin that left while the pipeline was assembled went unheard
+        checkStillRegistered(registry, plugins);
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         awaitAccept();

@@ -22,6 +22,8 @@ import io.ferry.stream.StreamTotals;
 import io.ferry.transport.InMemoryTransport;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -164,6 +166,49 @@ class DestinationMigrationTest {
             assertThat(dest.runState()).isEqualTo(RunState.RUNNING);
         } finally {
             pipes.sourceEnd().close();
+        }
+    }
+
+    /**
+     * A plugin that leaves while the destination assembles its pipeline is not heard by the
+     * registry listener (nothing is pinned yet): the migration went on with the departed plugin's
+     * handlers, and the machine ran.
+     */
+    @Test
+    void aPluginThatLeavesWhileThePipelineIsAssembledFailsTheIncomingMigration() throws Exception {
+        CountDownLatch registering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MigrationPlugin slowToRegister = destinationPlugin("slow-to-register", r -> {
+            registering.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            r.on(Stage.LOAD_SETUP).id("slow-to-register.setup").priority(1).handler(ctx -> {});
+        });
+        PluginRegistry registry = PluginRegistry.of(slowToRegister);
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 6)) {
+            assertThat(registering.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(registry.remove(slowToRegister)).isTrue();
+            release.countDown();
+            try {
+                if (src.answers().next() instanceof Frame.Accept) { // before the fix: on it went
+                    src.out().writePass(new Frame.Pass(0));
+                    src.out().writeEnd();
+                    if (src.answers().next() instanceof Frame.Ack) {
+                        src.out().writeCommit();
+                    }
+                }
+            } catch (java.io.IOException cutByTheAbort) {
+                // the destination closed the connection as it failed
+            }
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(src.in().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
         }
     }
 
