@@ -61,6 +61,18 @@ public record MachineSpec(long ram, List<String> devices, long rate, DirtyPatter
         });
     }
 
+    /**
+     * Checks, without building anything, what a build checks: every device names a model of
+     * {@code registry}, and the RAM fits this JVM's direct memory cap. A shell replacing its
+     * machine checks before it closes the old one.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public void check(PluginRegistry registry) {
+        models(registry);
+        checkCap();
+    }
+
     private List<DeviceModel> models(PluginRegistry registry) {
         return devices.stream()
                 .map(String::trim)
@@ -69,8 +81,7 @@ public record MachineSpec(long ram, List<String> devices, long rate, DirtyPatter
                 .toList();
     }
 
-    /** Creates the machine and sets it up; a failed setup closes it, and a RAM size the JVM cannot hold is named. */
-    private Machine build(Supplier<Machine> create, Function<Machine, Machine> setUp) {
+    private void checkCap() {
         DirectMemory.cap()
                 .ifPresent(cap -> checkArgument(
                         ram <= cap,
@@ -78,6 +89,11 @@ public record MachineSpec(long ram, List<String> devices, long rate, DirtyPatter
                                 + " -XX:MaxDirectMemorySize (FERRY_JAVA_OPTS) or ask for less RAM",
                         Sizes.format(ram),
                         Sizes.format(cap)));
+    }
+
+    /** Creates the machine and sets it up; a failed setup closes it, and a RAM size the JVM cannot hold is named. */
+    private Machine build(Supplier<Machine> create, Function<Machine, Machine> setUp) {
+        checkCap();
         Machine m;
         try {
             m = create.get();

@@ -3,7 +3,7 @@
  * ({@link io.ferry.shell.MachineSpec}) and the progress line they draw ({@link io.ferry.shell.ProgressLine}).
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.ferry.shell;
 
 import org.osgi.annotation.bundle.Export;

@@ -63,6 +63,7 @@ final class ShellSession implements AutoCloseable {
                 migration == null || migration.isTerminal(),
                 "a migration is %s: cancel it or wait before replacing the machine",
                 migration == null ? "" : migration.status());
+        spec.check(plugins()); // a typo must not cost the machine there is: check before closing it
         if (machine != null) { // first, so its guest RAM is free for the new one
             machine.close();
             machine = null;

@@ -253,13 +253,21 @@ public final class ShellText implements Converter {
                     ? "cancelling: the machine resumes here"
                     : "cancelling: this machine will not run; the source resumes";
         }
-        return "nothing to cancel: the " + c.side().name().toLowerCase(Locale.ROOT) + " migration is " + c.status()
-                + (c.status().isTerminal() ? "" : " and past its point of no return");
+        String migration = "nothing to cancel: the " + c.side().name().toLowerCase(Locale.ROOT) + " migration is ";
+        if (c.status() == MigrationStatus.CANCELLING) {
+            return migration + "cancelling already";
+        }
+        return migration
+                + c.status()
+                + (c.status().isTerminal()
+                        ? ""
+                        : " and cannot be cancelled any more: past its point of no return, or ending after a failure of"
+                                + " its own");
     }
 
     private static String resolve(ResolveOutcome r) {
         if (!r.resolved()) {
-            return "nothing resolved: the incoming migration is " + r.status();
+            return "nothing resolved: the " + r.side().name().toLowerCase(Locale.ROOT) + " migration is " + r.status();
         }
         boolean committed = r.decision() == SwitchoverDecision.Verdict.COMMITTED;
         String what = r.side() == Side.DESTINATION

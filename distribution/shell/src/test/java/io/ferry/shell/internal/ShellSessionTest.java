@@ -41,6 +41,33 @@ class ShellSessionTest {
         return new MachineSpec(RAM, List.of("its"), rate, DirtyPattern.parse("hot"), 1);
     }
 
+    /** A typo in ferry:machine closed the machine there was, then failed: the session had none left. */
+    @Test
+    void aMachineSpecThatCannotBeBuiltLeavesTheMachineThereIs() {
+        try (ShellSession session = new ShellSession(plugins)) {
+            session.createMachine(spec(0), false);
+            MachineSpec typo = new MachineSpec(RAM, List.of("warp"), 0, DirtyPattern.parse("hot"), 1);
+
+            assertThatThrownBy(() -> session.createMachine(typo, false))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("warp");
+            assertThat(session.machine()).isPresent();
+            assertThat(session.machine().orElseThrow().runState()).isEqualTo(RunState.RUNNING);
+        }
+    }
+
+    /** A second cancel said the migration was past its point of no return, while its machine was resuming. */
+    @Test
+    void aSecondCancelSaysTheMigrationIsCancellingAlready() throws Exception {
+        String rendered = text.format(
+                        new Views.CancelOutcome(io.ferry.pipeline.Side.SOURCE, false, MigrationStatus.CANCELLING),
+                        Converter.INSPECT,
+                        null)
+                .toString();
+        assertThat(rendered).isEqualTo("nothing to cancel: the source migration is cancelling already");
+        assertThat(rendered).doesNotContain("point of no return");
+    }
+
     @Test
     void migratesBetweenTwoSessionsWithProgressAndEqualDigests() throws Exception {
         try (ShellSession destination = new ShellSession(plugins);
