@@ -121,21 +121,14 @@ class DestinationMigrationTest {
             src.out().writeEnd();
             assertThat(src.answers().next()).isInstanceOf(Frame.Ack.class);
             assertThat(registry.remove(leaving)).isTrue();
-            try {
-                src.out().writeVoid();
-                src.out().writePass(new Frame.Pass(1));
-                src.out().writeEnd();
-                if (src.answers().next() instanceof Frame.Ack) { // before the fix: acknowledged, without the plugin
-                    src.out().writeCommit();
-                }
-            } catch (java.io.IOException cutByTheAbort) {
-                // the destination closed the connection as it failed
-            }
+            src.goOnAsFarAsTheDestinationLets(
+                    () -> {
+                        src.out().writeVoid();
+                        return true;
+                    },
+                    1); // before the fix: acknowledged and committed, without the plugin
 
-            src.in().await(Duration.ofSeconds(30));
-            assertThat(src.in().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(src.in().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class);
-            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            assertFailedForPluginLeft(src.in(), dest);
         }
     }
 
@@ -193,23 +186,18 @@ class DestinationMigrationTest {
             assertThat(registering.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(registry.remove(slowToRegister)).isTrue();
             release.countDown();
-            try {
-                if (src.answers().next() instanceof Frame.Accept) { // before the fix: on it went
-                    src.out().writePass(new Frame.Pass(0));
-                    src.out().writeEnd();
-                    if (src.answers().next() instanceof Frame.Ack) {
-                        src.out().writeCommit();
-                    }
-                }
-            } catch (java.io.IOException cutByTheAbort) {
-                // the destination closed the connection as it failed
-            }
+            // before the fix: accepted, acknowledged and committed
+            src.goOnAsFarAsTheDestinationLets(() -> src.answers().next() instanceof Frame.Accept, 0);
 
-            src.in().await(Duration.ofSeconds(30));
-            assertThat(src.in().status()).isEqualTo(MigrationStatus.FAILED);
-            assertThat(src.in().failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class);
-            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            assertFailedForPluginLeft(src.in(), dest);
         }
+    }
+
+    private static void assertFailedForPluginLeft(Migration in, Machine dest) throws Exception {
+        in.await(Duration.ofSeconds(30));
+        assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+        assertThat(in.failure().orElseThrow()).isInstanceOf(io.ferry.migration.PluginLeftException.class);
+        assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
     }
 
     /**
@@ -261,6 +249,29 @@ class DestinationMigrationTest {
                     in,
                     out,
                     new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16));
+        }
+
+        /** A step of the source that says whether to go on. */
+        interface Step {
+            boolean run() throws java.io.IOException;
+        }
+
+        /**
+         * After {@code first}: PASS {@code pass}, END, and COMMIT if acknowledged, as long as the
+         * destination keeps the connection open (one that fails closes it).
+         */
+        void goOnAsFarAsTheDestinationLets(Step first, int pass) {
+            try {
+                if (first.run()) {
+                    out.writePass(new Frame.Pass(pass));
+                    out.writeEnd();
+                    if (answers.next() instanceof Frame.Ack) {
+                        out.writeCommit();
+                    }
+                }
+            } catch (java.io.IOException cutByTheDestination) {
+                // it closed the connection as it failed
+            }
         }
 
         @Override
