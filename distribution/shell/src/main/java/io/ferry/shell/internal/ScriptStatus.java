@@ -22,10 +22,18 @@ import org.osgi.service.component.annotations.Component;
  * framework is stopping: after the script's last line Gogo's own {@code gosh} command stops the
  * framework, and sometimes ends with an exception of its own as the shell bundle goes; that is
  * no command of the script failing (it made two of eighteen runs of a two-command script exit 1).
+ * Nor is a failure in a session marked {@value #NOT_A_SCRIPT} (the Web Console's).
  */
 @Component(service = CommandSessionListener.class, immediate = true)
 public final class ScriptStatus implements CommandSessionListener {
     static final String PROPERTY = "ferry.shell.status";
+
+    /**
+     * A session attribute that marks a session as no part of the script: the Web Console page
+     * runs its commands in a session of its own (its polls, a Cancel with nothing to cancel), in
+     * the same framework as a scripted shell. The page sets it under this name.
+     */
+    static final String NOT_A_SCRIPT = "ferry.not-a-script";
 
     private final BundleContext context;
     private final Path file;
@@ -45,7 +53,8 @@ public final class ScriptStatus implements CommandSessionListener {
 
     @Override
     public void afterExecute(CommandSession session, CharSequence command, Exception exception) {
-        if (file != null && !frameworkStopping()) {
+        boolean notTheScript = session != null && Boolean.TRUE.equals(session.get(NOT_A_SCRIPT));
+        if (file != null && !notTheScript && !frameworkStopping()) {
             append(command + "\t" + exception.getMessage() + "\n");
         }
     }

@@ -6,6 +6,7 @@ import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.osgi.framework.Bundle;
@@ -24,6 +25,24 @@ class ScriptStatusTest {
         status.afterExecute(null, "ferry:migrate tcp:127.0.0.1:1", new IllegalStateException("refused"));
         assertThat(Files.readString(file, StandardCharsets.UTF_8))
                 .isEqualTo("ferry:migrate tcp:127.0.0.1:1\trefused\n");
+    }
+
+    /** The Web Console's session failed now and then (a poll, a Cancel with nothing to cancel): a script then exited 1. */
+    @Test
+    void aFailureInASessionThatIsNoPartOfTheScriptIsNotRecorded() {
+        Path file = dir.resolve("failed-commands");
+        ScriptStatus status = new ScriptStatus(context(file));
+        CommandSession console = (CommandSession) Proxy.newProxyInstance(
+                CommandSession.class.getClassLoader(), new Class<?>[] {CommandSession.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("get")) {
+                        return "ferry.not-a-script".equals(args[0])
+                                ? Boolean.TRUE
+                                : null; // as the Web Console page sets it
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        status.afterExecute(console, "ferry:cancel", new IllegalStateException("no migration yet"));
+        assertThat(file).doesNotExist();
     }
 
     @Test

@@ -46,6 +46,8 @@ public final class FerryPage extends HttpServlet {
     public FerryPage(@Reference CommandProcessor processor) {
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
         this.session = processor.createSession(new ByteArrayInputStream(new byte[0]), out, out);
+        // Its failures are no failed line of a scripted shell (the shell's ScriptStatus reads this name).
+        session.put("ferry.not-a-script", Boolean.TRUE);
     }
 
     @Deactivate
