@@ -10,6 +10,7 @@ import io.ferry.pipeline.SectionId;
 import io.ferry.pipeline.Stage;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -20,7 +21,7 @@ import org.osgi.service.component.annotations.Component;
  *              COMPLETE       BEFORE_RAM     counter.state  counter/0 v1  the register as a chunk
  *              dirty log      counter0                                    the pages the device wrote by DMA
  * destination  LOAD           BEFORE_RAM     counter.load   counter/0 v1  chunk -> register
- *              LOAD_COMPLETE  AFTER_RAM      counter.check  no chunk      mailbox and status page (loaded with RAM) = register?
+ *              LOAD_COMPLETE  AFTER_RAM      counter.check  no chunk      register arrived; mailbox and status page (with RAM) = register?
  * </pre>
  *
  * The flush runs before RAM's final pass, so the mailbox it writes is sent with RAM; the check
@@ -60,6 +61,8 @@ public final class CounterPlugin implements MigrationPlugin {
     @Override
     public void registerDestination(Registrar r) {
         r.machine().device(CounterDevice.class).ifPresent(device -> {
+            // Registration is per migration, so this is the migration's own: did the register arrive?
+            AtomicBoolean loaded = new AtomicBoolean();
             r.on(Stage.LOAD)
                     .id("counter.load")
                     .priority(Priority.BEFORE_RAM)
@@ -70,11 +73,16 @@ public final class CounterPlugin implements MigrationPlugin {
                                     "counter chunk has " + payload.remaining() + " bytes, expected 8");
                         }
                         device.load(payload.getLong(payload.position()));
+                        loaded.set(true);
                     });
             r.on(Stage.LOAD_COMPLETE)
                     .id("counter.check")
                     .priority(Priority.AFTER_RAM)
                     .handler(ctx -> {
+                        if (!loaded.get()) { // a source without the device: zero RAM would agree with a zero register
+                            throw new IllegalStateException(
+                                    "the stream carried no counter register: the source has no counter device");
+                        }
                         long mailbox = device.mailbox(ctx.machine().memory().untracked());
                         long status = device.status(ctx.machine().memory().untracked());
                         if (mailbox != device.value() || status != device.value()) {

@@ -2,7 +2,9 @@ package com.example.counter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ferry.machine.GuestMemory;
 import io.ferry.machine.Machine;
+import io.ferry.machine.RunState;
 import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
@@ -11,6 +13,7 @@ import io.ferry.pipeline.Stage;
 import io.ferry.testkit.Await;
 import io.ferry.testkit.ClassPathPlugins;
 import io.ferry.testkit.Harness;
+import io.ferry.testkit.MigrationOutcome;
 import io.ferry.testkit.StateAssertions;
 import io.ferry.testkit.TestMachines;
 import io.ferry.testkit.TransportKind;
@@ -69,6 +72,28 @@ class CounterPluginTest {
             CounterDevice arrived = destination.device(CounterDevice.class).orElseThrow();
             assertThat(arrived.value()).isEqualTo(counter.value()).isPositive();
             assertThat(arrived.status(destination.memory().untracked())).isEqualTo(counter.value());
+        }
+    }
+
+    /**
+     * A source without the device sends no register: the destination's counter must not run as
+     * if it had arrived (zero mailbox, zero status page and zero register agree, and it did).
+     */
+    @Test
+    void aDestinationCounterWhoseRegisterNeverArrivesFailsTheMigration() throws Exception {
+        try (Machine source = TestMachines.runningSource("src", 16 << 20, 7);
+                Machine destination = TestMachines.destinationFor(source)) {
+            PluginRegistry.of(plugins()).deviceModel("counter").attachToDestination(destination);
+            long middle = (source.memory().size() / 2) & -GuestMemory.PAGE_SIZE; // where a counter's pages would be
+            source.memory().untracked().zero(middle, 2 * GuestMemory.PAGE_SIZE); // fresh RAM there: all zero agrees
+
+            MigrationOutcome out =
+                    Harness.between(source, destination).plugins(plugins()).run(TIMEOUT);
+
+            assertThat(out.completed()).isFalse();
+            assertThat(out.destination().failure().orElseThrow())
+                    .hasMessageContaining("the stream carried no counter register");
+            assertThat(source.runState()).isEqualTo(RunState.RUNNING);
         }
     }
 }
