@@ -83,6 +83,14 @@ public final class DirtyLog implements DirtyLogSource {
             return 0;
         }
         VarHandle.fullFence();
+        return markRangeFenced(first, count);
+    }
+
+    /** As {@link #markRangeCounting}, for a caller that has just done the full fence itself ({@link MemoryAccess}). */
+    long markRangeFenced(long first, long count) {
+        if (!enabled) {
+            return 0;
+        }
         long added = 0;
         for (long p = first; p < first + count; p++) {
             added += markFenced(p);

@@ -1,6 +1,5 @@
 package io.ferry.machine;
 
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -55,13 +54,15 @@ public final class KnownZeroPages {
         return pages - set;
     }
 
-    /** Marks {@code [first, first + count)} as maybe non-zero; call it after writing the data. */
+    /**
+     * Marks {@code [first, first + count)} as maybe non-zero; call it after writing the data and a
+     * full fence. The data must be visible before the bit is looked at: if it is seen set and the
+     * mark skipped, a zero fill clearing it concurrently must then write its zeros after the data.
+     * A vCPU's write takes no lock, and a volatile read does not order earlier plain stores
+     * (StoreLoad), hence the fence ({@link MemoryAccess} does one for this and the dirty log;
+     * KnownZeroPagesRaceTest lost the data without it).
+     */
     void markWritten(long first, long count) {
-        // The caller's data stores must be visible before the bit is looked at: if it is seen set and
-        // the mark skipped, a zero fill clearing it concurrently must then write its zeros after our
-        // data. A vCPU's write takes no lock, and a volatile read does not order earlier plain stores
-        // (StoreLoad), hence the full fence (KnownZeroPagesRaceTest lost the data without it).
-        VarHandle.fullFence();
         for (long p = first; p < first + count; p++) {
             int w = (int) (p >>> 6);
             long bit = 1L << p;

@@ -1,5 +1,6 @@
 package io.ferry.machine;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 
 /**
@@ -135,7 +136,8 @@ public final class MemoryAccess {
                 }
                 at += n;
             }
-            markDirty(address, length); // a partly zeroed page keeps what it was known as
+            VarHandle.fullFence(); // the zeros before the dirty log's look at its bits (see DirtyLog.mark)
+            markDirtyFenced(address, length); // a partly zeroed page keeps what it was known as
         } finally {
             memory.writeGate.exit(entered);
         }
@@ -156,19 +158,22 @@ public final class MemoryAccess {
     }
 
     private void markWritten(long address, long length) {
+        // One fence orders the data before both maps' looks at their bits (KnownZeroPages, DirtyLog.mark say why).
+        VarHandle.fullFence();
         if (length > 0) {
             long first = address >>> GuestMemory.PAGE_SHIFT;
             long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
             memory.knownZero().markWritten(first, last - first + 1);
         }
-        markDirty(address, length);
+        markDirtyFenced(address, length);
     }
 
-    private void markDirty(long address, long length) {
+    /** Marks the pages dirty and records a seal breach; call it after the data and a full fence. */
+    private void markDirtyFenced(long address, long length) {
         if (log != null && length > 0) {
             long first = address >>> GuestMemory.PAGE_SHIFT;
             long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
-            long added = log.markRangeCounting(first, last - first + 1);
+            long added = log.markRangeFenced(first, last - first + 1);
             if (added > 0 && Thread.currentThread() instanceof Vcpu.VcpuThread v) {
                 v.dirtied += added; // what dirty-limit paces by
             }
