@@ -24,6 +24,8 @@ import java.util.function.Consumer;
  * the busy answer instead of the queue.
  */
 final class Admissions implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Admissions.class.getName());
+
     static final int MAX_IN_FLIGHT = 16;
 
     /** One connection's admission: the TLS handshake if configured, and its stream header. */
@@ -65,9 +67,7 @@ final class Admissions implements AutoCloseable {
             }
             inFlight.addLast(socket);
         }
-        Thread t = new Thread(() -> run(socket, admit), threadName);
-        t.setDaemon(true);
-        t.start();
+        thread(() -> run(socket, admit)).start();
     }
 
     private void run(TimedSocket socket, Admit admit) {
@@ -138,9 +138,7 @@ final class Admissions implements AutoCloseable {
             admitted.drainTo(waiting);
         }
         for (TcpChannel c : waiting) {
-            Thread t = new Thread(() -> answer.accept(c), threadName);
-            t.setDaemon(true);
-            t.start();
+            thread(() -> answer.accept(c)).start();
         }
     }
 
@@ -157,11 +155,18 @@ final class Admissions implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(Closeable c) {
+    private Thread thread(Runnable r) {
+        Thread t = new Thread(r, threadName);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Closes {@code c}; a failure to close is only logged: the connection is being dropped anyway. */
+    static void closeQuietly(Closeable c) {
         try {
             c.close();
         } catch (IOException e) {
-            // nothing was read from it yet: there is nothing to lose
+            LOG.log(System.Logger.Level.DEBUG, "closing " + c, e);
         }
     }
 }

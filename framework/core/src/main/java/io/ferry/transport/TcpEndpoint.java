@@ -5,7 +5,6 @@ import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import java.io.ByteArrayInputStream;
-import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -225,25 +224,17 @@ final class TcpEndpoint implements IncomingEndpoint {
             if (got != null) {
                 for (MigrationChannel g : got) {
                     if (g != null) {
-                        closeQuietly(g);
+                        Admissions.closeQuietly(g);
                     }
                 }
             }
-            early.forEach(TcpEndpoint::closeQuietly);
+            early.forEach(Admissions::closeQuietly);
             early.clear();
         }
 
         private void refuse(TcpChannel c, String why) {
-            closeQuietly(c);
+            Admissions.closeQuietly(c);
             LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting a migration: " + why);
-        }
-    }
-
-    private static void closeQuietly(Closeable c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing " + c, e);
         }
     }
 
@@ -275,7 +266,7 @@ final class TcpEndpoint implements IncomingEndpoint {
                                 admit(s);
                             }
                         } catch (RuntimeException | Error e) { // a thread that cannot start, say
-                            closeQuietly(s);
+                            Admissions.closeQuietly(s);
                             acceptFailure = new IOException("admitting a connection failed: " + e, e);
                             return;
                         }

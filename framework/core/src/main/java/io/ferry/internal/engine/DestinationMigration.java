@@ -349,12 +349,8 @@ final class DestinationMigration extends MigrationBase {
         }
     }
 
-    /** A step of this side's own (a handler, the ACK's write): the source is not silent while it runs. */
-    private interface OwnWork {
-        void run() throws Exception;
-    }
-
-    private void ownWork(OwnWork work) throws Exception {
+    /** Runs a step of this side's own (a handler, the ACK's write): the source is not silent while it runs. */
+    private void ownWork(Step work) throws Exception {
         silence.ownWorkStarted();
         try {
             work.run();

@@ -62,11 +62,6 @@ record Lifecycle(
         return new Lifecycle(status, cancelRequested, abortReason, pastPointOfNoReturn, true, deferredAbort);
     }
 
-    /** Whether an abort can only be deferred: past the point of no return, not ended, not aborted. */
-    boolean defersAborts() {
-        return pastPointOfNoReturn && !status.isTerminal() && !isAborted();
-    }
-
     Lifecycle deferring(MigrationException reason) {
         return new Lifecycle(
                 status,

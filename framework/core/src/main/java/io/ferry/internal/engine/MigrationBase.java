@@ -84,8 +84,9 @@ abstract class MigrationBase implements Migration {
     /** Stops the migration for {@code reason} from any thread, unless it is past its point of no return or already stopping. */
     final void abort(MigrationException reason) {
         Lifecycle before = update(
-                l -> l.abortable() || l.defersAborts(), l -> l.abortable() ? l.aborted(reason) : l.deferring(reason));
-        if (before != null && before.abortable()) {
+                l -> !l.status().isTerminal() && !l.isAborted(),
+                l -> l.pastPointOfNoReturn() ? l.deferring(reason) : l.aborted(reason));
+        if (before != null && !before.pastPointOfNoReturn()) {
             closeChannel();
         } // else deferred: it takes effect if the attempt is voided (reopen)
     }
@@ -263,12 +264,13 @@ abstract class MigrationBase implements Migration {
         }
     }
 
-    /** A step of ending a migration, run whatever the others did: what it throws is logged, not thrown. */
-    interface EndStep {
+    /** An action of the migration thread that may throw anything (an ending step, a piece of this side's own work). */
+    interface Step {
         void run() throws Exception;
     }
 
-    final void bestEffort(String step, EndStep action) {
+    /** A step of ending a migration, run whatever the others did: what it throws is logged, not thrown. */
+    final void bestEffort(String step, Step action) {
         try {
             action.run();
         } catch (Throwable e) { // an Error too: the steps after this one must still run
