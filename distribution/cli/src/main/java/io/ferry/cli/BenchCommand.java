@@ -151,8 +151,9 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "true",
             fallbackValue = "true",
             description = "Move each RAM size over bare loopback TCP too, in the same loop, on as many connections"
-                    + " as --channels: the wire random-page cases are compared with; not with --max-bandwidth"
-                    + " or without random contents (default: on).")
+                    + " as --channels: the wire random-page cases are compared with, with its CPU and the least"
+                    + " work a checksummed stream adds (a CRC32C at each end, one copy into guest RAM); not with"
+                    + " --max-bandwidth or without random contents (default: on).")
     boolean bareTcp;
 
     @Option(
@@ -410,8 +411,9 @@ final class BenchCommand implements Callable<Integer> {
                         throw new IllegalStateException("bare TCP moved " + trip.bytes() + " of " + source.size()
                                 + " bytes: no figure to compare with");
                     }
-                    results.bareTcp(size, n, run, trip.millis());
+                    results.bareTcp(size, n, run, trip);
                 }
+                results.leastWork(size, run, LeastWork.measure(source, destination));
             }
             for (BenchCase.Content content : contents) {
                 fill(source, content);

@@ -20,11 +20,15 @@ final class BenchResults {
     /** A RAM size moved over bare TCP on some connections: the key of its times. */
     private record BareTcp(long size, int connections) {}
 
+    /** Bare TCP's time and the process's CPU time, run by run. */
+    private record BareTcpRuns(long[] millis, long[] cpuMillis) {}
+
     private final int runs;
     private final List<BenchCase> cases = new ArrayList<>();
     private final Map<BenchCase, FerryRun.Result[]> ferry = new LinkedHashMap<>();
     private final Map<BenchCase, long[]> qemu = new LinkedHashMap<>();
-    private final Map<BareTcp, long[]> bareTcp = new LinkedHashMap<>();
+    private final Map<BareTcp, BareTcpRuns> bareTcp = new LinkedHashMap<>();
+    private final Map<Long, LeastWork.Costs[]> leastWork = new LinkedHashMap<>();
 
     /** @param runs the timed runs of every case */
     BenchResults(int runs) {
@@ -40,9 +44,10 @@ final class BenchResults {
         }
     }
 
-    /** Adds a RAM size to move over bare TCP on {@code connections} connections. */
+    /** Adds a RAM size to move over bare TCP on {@code connections} connections, and to measure the least work of. */
     void addBareTcp(long size, int connections) {
-        bareTcp.put(new BareTcp(size, connections), new long[runs]);
+        bareTcp.put(new BareTcp(size, connections), new BareTcpRuns(new long[runs], new long[runs]));
+        leastWork.putIfAbsent(size, new LeastWork.Costs[runs]);
     }
 
     void ferry(BenchCase c, int run, FerryRun.Result result) {
@@ -58,8 +63,14 @@ final class BenchResults {
         qemu.get(c)[run] = millis;
     }
 
-    void bareTcp(long size, int connections, int run, long millis) {
-        bareTcp.get(new BareTcp(size, connections))[run] = millis;
+    void bareTcp(long size, int connections, int run, LoopbackWire.Trip trip) {
+        BareTcpRuns r = bareTcp.get(new BareTcp(size, connections));
+        r.millis()[run] = trip.millis();
+        r.cpuMillis()[run] = trip.cpuMillis();
+    }
+
+    void leastWork(long size, int run, LeastWork.Costs costs) {
+        leastWork.get(size)[run] = costs;
     }
 
     private long[] ferryMillis(BenchCase c) {
@@ -149,19 +160,22 @@ final class BenchResults {
         out.printf(
                 Locale.ROOT,
                 "bare TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
-                        + " checksum or apply, only the bytes' trip timed, in the same loop:%n",
+                        + " checksum or apply, only the bytes' trip timed, in the same loop (CPU: this process's,"
+                        + " both ends):%n",
                 LoopbackWire.IO_SIZE >> 10);
-        for (Map.Entry<BareTcp, long[]> e : bareTcp.entrySet()) {
+        for (Map.Entry<BareTcp, BareTcpRuns> e : bareTcp.entrySet()) {
             BareTcp p = e.getKey();
-            long median = BenchCase.median(e.getValue());
+            long median = BenchCase.median(e.getValue().millis());
+            long cpu = BenchCase.median(e.getValue().cpuMillis());
             out.printf(
                     Locale.ROOT,
-                    "  %s on %d connection%s: %s, %.0f MiB/s%n",
+                    "  %s on %d connection%s: %s, %.0f MiB/s, CPU %d ms%n",
                     BenchCase.sizeLabel(p.size()),
                     p.connections(),
                     p.connections() == 1 ? "" : "s",
-                    BenchCase.spread(e.getValue()),
-                    BenchCase.mibPerSecond(p.size(), median));
+                    BenchCase.spread(e.getValue().millis()),
+                    BenchCase.mibPerSecond(p.size(), median),
+                    cpu);
             for (BenchCase c : cases) {
                 if (c.size() == p.size() && c.channels() == p.connections() && sendsEveryPageWhole(c)) {
                     double ratio = Math.max(1, ferryMedian(c)) / (double) Math.max(1, median);
@@ -173,7 +187,32 @@ final class BenchResults {
                             100 / ratio);
                 }
             }
+            printLeastWork(out, cpu, leastWork.get(p.size()));
         }
+        out.println("least work: bare TCP's CPU and what a checksummed stream adds to it at the least, a CRC32C"
+                + " pass at each end and one copy into guest RAM (verify, then apply), each measured on one"
+                + " thread in the same loop; over the cores, the wall time that CPU takes with every core busy"
+                + " throughout");
+    }
+
+    /** The least CPU a migration of the RAM takes here: bare TCP's, a checksum at each end and a copy. */
+    private static void printLeastWork(PrintWriter out, long wireCpuMillis, LeastWork.Costs[] costs) {
+        LeastWork.Costs median = new LeastWork.Costs(
+                BenchCase.median(Arrays.asList(costs), LeastWork.Costs::checksumMillis),
+                BenchCase.median(Arrays.asList(costs), LeastWork.Costs::copyMillis));
+        long total = median.withWire(wireCpuMillis);
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.printf(
+                Locale.ROOT,
+                "    least work: bare TCP's CPU %d ms + CRC32C at each end 2 x %d ms + one copy into guest RAM %d ms"
+                        + " = %d ms of CPU, %d ms on %d core%s kept busy throughout%n",
+                wireCpuMillis,
+                median.checksumMillis(),
+                median.copyMillis(),
+                total,
+                total / cores,
+                cores,
+                cores == 1 ? "" : "s");
     }
 
     /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */
@@ -263,9 +302,9 @@ final class BenchResults {
                     "bare TCP (same run)",
                     cases.stream()
                             .mapToDouble(c -> {
-                                long[] t = bareTcp.get(new BareTcp(c.size(), c.channels()));
+                                BareTcpRuns t = bareTcp.get(new BareTcp(c.size(), c.channels()));
                                 return t != null && sendsEveryPageWhole(c)
-                                        ? BenchCase.mibPerSecond(c.size(), BenchCase.median(t))
+                                        ? BenchCase.mibPerSecond(c.size(), BenchCase.median(t.millis()))
                                         : Double.NaN;
                             })
                             .toArray());

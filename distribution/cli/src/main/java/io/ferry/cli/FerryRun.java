@@ -13,7 +13,6 @@ import io.ferry.migration.Migrator;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,12 +69,12 @@ final class FerryRun {
             }
             Migration in = migrator.incoming(destination, endpointView.apply(endpoint), params);
             long jitBefore = ProcessCounters.compileMillis();
-            long cpuBefore = processCpuNanos();
+            long cpuBefore = ProcessCounters.cpuNanos();
             Stopwatch watch = Stopwatch.createStarted();
             Migration out = migrator.migrate(source, endpoint.address(), params, listeners);
             MigrationFigures f = awaitEnd(out, Duration.ofMinutes(10));
             long millis = watch.elapsed(TimeUnit.MILLISECONDS);
-            long cpuMillis = TimeUnit.NANOSECONDS.toMillis(processCpuNanos() - cpuBefore);
+            long cpuMillis = TimeUnit.NANOSECONDS.toMillis(ProcessCounters.cpuNanos() - cpuBefore);
             long jitMillis = ProcessCounters.compileMillis() - jitBefore;
             awaitEnd(in, Duration.ofMinutes(1));
             if (f.status() != MigrationStatus.COMPLETED
@@ -99,12 +98,5 @@ final class FerryRun {
             throw new MigrationNotIntactException(NOT_INTACT + "end within " + limit.toMinutes() + " minute(s): "
                     + m.status() + m.failure().map(t -> " " + t.getMessage()).orElse(""));
         }
-    }
-
-    /** CPU time of this process so far; 0 where the JVM cannot tell. */
-    private static long processCpuNanos() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? Math.max(0, os.getProcessCpuTime())
-                : 0;
     }
 }

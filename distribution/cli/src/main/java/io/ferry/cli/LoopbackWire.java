@@ -52,8 +52,12 @@ final class LoopbackWire {
         }
     }
 
-    /** One trip of a guest RAM: the bytes that arrived on each connection, and how long they all took. */
-    record Trip(List<Long> received, long millis) {
+    /**
+     * One trip of a guest RAM: the bytes that arrived on each connection, how long they all took,
+     * and the CPU time of this process meanwhile (the kernel's copies in and out of the sockets,
+     * mostly).
+     */
+    record Trip(List<Long> received, long millis, long cpuMillis) {
         long bytes() {
             return received.stream().mapToLong(Long::longValue).sum();
         }
@@ -99,6 +103,7 @@ final class LoopbackWire {
                 });
             }
             CompletionService<Void> done = new ExecutorCompletionService<>(threads);
+            long cpuBefore = ProcessCounters.cpuNanos();
             Stopwatch time = Stopwatch.createStarted(); // connected: only the bytes' trip is timed
             tasks.forEach(done::submit);
             for (int i = 0; i < tasks.size(); i++) {
@@ -110,7 +115,8 @@ final class LoopbackWire {
                 next.get(); // the first failure throws here; closing the sockets then ends the others
             }
             long millis = time.elapsed(TimeUnit.MILLISECONDS);
-            return new Trip(Arrays.stream(received).boxed().toList(), millis);
+            long cpuMillis = TimeUnit.NANOSECONDS.toMillis(ProcessCounters.cpuNanos() - cpuBefore);
+            return new Trip(Arrays.stream(received).boxed().toList(), millis, cpuMillis);
         } catch (ExecutionException e) {
             throw new IOException("bare TCP over loopback failed: " + e.getCause(), e.getCause());
         } finally {

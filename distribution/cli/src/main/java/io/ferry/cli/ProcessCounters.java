@@ -27,6 +27,13 @@ record ProcessCounters(long jitMillis, long classesLoaded, long minorFaults) {
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 
+    /** CPU time of this process so far, every thread; 0 where the JVM cannot tell. */
+    static long cpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? Math.max(0, os.getProcessCpuTime())
+                : 0;
+    }
+
     ProcessCounters since(ProcessCounters before) {
         return new ProcessCounters(
                 jitMillis - before.jitMillis,
