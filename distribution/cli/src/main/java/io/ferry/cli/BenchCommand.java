@@ -18,9 +18,11 @@ import io.ferry.pipeline.PluginRegistry;
 import io.ferry.transport.IncomingEndpoint;
 import io.ferry.transport.MigrationUri;
 import io.ferry.transport.Transports;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,14 +138,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--qemu",
             defaultValue = "auto",
-            description =
-                    "auto: run QEMU side by side when qemu-system-x86_64 is on the PATH; off: never (default: ${DEFAULT-VALUE}).")
-    QemuMode qemu;
-
-    enum QemuMode {
-        auto,
-        off
-    }
+            paramLabel = "auto|off|PATH",
+            description = "auto: run QEMU side by side when qemu-system-x86_64 is on the PATH; off: never; PATH: the"
+                    + " QEMU binary to run (one not on the PATH, such as /usr/libexec/qemu-kvm) (default:"
+                    + " ${DEFAULT-VALUE}).")
+    String qemu;
 
     @Option(
             names = "--bare-tcp",
@@ -201,7 +200,7 @@ final class BenchCommand implements Callable<Integer> {
         if (coldSampleFor != null) {
             return coldSample(out, migrator, params, processWarmUp);
         }
-        Optional<QemuPair> qemuPair = qemu == QemuMode.off ? Optional.empty() : QemuPair.find();
+        Optional<QemuPair> qemuPair = qemuPair();
         out.printf(
                 Locale.ROOT,
                 "ferry bench: loopback TCP%s, %d run(s) per case, interleaved; plugins %s; %d cores,"
@@ -215,7 +214,8 @@ final class BenchCommand implements Callable<Integer> {
                 qemuPair.isPresent()
                         ? "QEMU: side by side in this run (" + qemuPair.get().describe()
                                 + ", started with -S; cont for running cases)"
-                        : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this run");
+                        : "QEMU: not on the PATH (qemu-system-x86_64), or --qemu off: no side-by-side figures in this"
+                                + " run");
         try {
             coldAndWarmUp(out, migrator, params, processWarmUp);
             BenchResults results = new BenchResults(runs);
@@ -418,7 +418,11 @@ final class BenchCommand implements Callable<Integer> {
             for (BenchCase.Content content : contents) {
                 fill(source, content);
                 if (onQemu) {
-                    qemuPair.get().loadContent(source);
+                    onQemu = qemuStep(out, size, run, results, () -> {
+                                qemuPair.get().loadContent(source);
+                                return 0L;
+                            })
+                            .isPresent();
                 }
                 for (BenchCase.State state : states) {
                     for (Compression compression : compressions) {
@@ -431,11 +435,18 @@ final class BenchCommand implements Callable<Integer> {
                                     destination,
                                     state);
                             results.ferry(c, run, r);
-                            if (results.onQemu(c)) {
-                                results.qemu(
-                                        c,
+                            if (onQemu && results.onQemu(c)) {
+                                Optional<Long> millis = qemuStep(
+                                        out,
+                                        size,
                                         run,
-                                        qemuPair.get().migrate(size, state == BenchCase.State.running, maxBandwidth));
+                                        results,
+                                        () -> qemuPair.get()
+                                                .migrate(size, state == BenchCase.State.running, maxBandwidth));
+                                if (millis.isPresent()) {
+                                    results.qemu(c, run, millis.get());
+                                }
+                                onQemu = millis.isPresent();
                             }
                         }
                     }
@@ -448,6 +459,50 @@ final class BenchCommand implements Callable<Integer> {
                 Sizes.format(size),
                 HeapPeak.bytes() / 1048576.0,
                 HeapPeak.retainedBytes() / 1048576.0);
+    }
+
+    /** QEMU as {@code --qemu} asks: found on the PATH, none, or the binary named. */
+    private Optional<QemuPair> qemuPair() throws IOException {
+        switch (qemu) {
+            case "off":
+                return Optional.empty();
+            case "auto":
+                return QemuPair.find();
+            default:
+                Path binary = Path.of(qemu);
+                if (!Files.isRegularFile(binary) || !Files.isExecutable(binary)) {
+                    throw new picocli.CommandLine.ParameterException(
+                            spec.commandLine(),
+                            "--qemu must be auto, off or an executable QEMU binary, but " + qemu
+                                    + (Files.exists(binary) ? " is not an executable file" : " does not exist"));
+                }
+                return Optional.of(QemuPair.at(binary));
+        }
+    }
+
+    /** One step of QEMU's side of a run. */
+    private interface QemuStep {
+        long run() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Runs {@code step}; if QEMU fails, says so and leaves QEMU out of this size's figures (a
+     * median of fewer runs than Ferry's would not be a side-by-side figure), and the bench goes on.
+     */
+    private static Optional<Long> qemuStep(PrintWriter out, long size, int run, BenchResults results, QemuStep step)
+            throws InterruptedException {
+        try {
+            return Optional.of(step.run());
+        } catch (IOException | RuntimeException e) {
+            results.dropQemu(size);
+            out.printf(
+                    Locale.ROOT,
+                    "QEMU failed in run %d of %s, so it is left out of that size's figures: %s%n",
+                    run + 1,
+                    Sizes.format(size),
+                    e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**

@@ -59,6 +59,11 @@ final class BenchResults {
         return qemu.containsKey(c);
     }
 
+    /** Leaves QEMU out of every case of {@code size}: it failed in one of their runs. */
+    void dropQemu(long size) {
+        qemu.keySet().removeIf(c -> c.size() == size);
+    }
+
     void qemu(BenchCase c, int run, long millis) {
         qemu.get(c)[run] = millis;
     }

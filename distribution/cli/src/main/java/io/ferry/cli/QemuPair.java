@@ -60,10 +60,15 @@ final class QemuPair {
         for (String dir : path.split(java.io.File.pathSeparator)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, "qemu-system-x86_64");
             if (Files.isExecutable(p)) {
-                return Optional.of(new QemuPair(p, Files.createTempDirectory("ferry-bench-qemu")));
+                return Optional.of(at(p));
             }
         }
         return Optional.empty();
+    }
+
+    /** The QEMU binary {@code binary} (an x86-64 system emulator). */
+    static QemuPair at(Path binary) throws IOException {
+        return new QemuPair(binary, Files.createTempDirectory("ferry-bench-qemu"));
     }
 
     /** What is driven, for the bench's header line. */

@@ -223,6 +223,11 @@ class FerryCommandTest {
 
     /** One quick paused run of {@code sizes} with {@code contents}, no warm-up, no QEMU, no live run; then {@code more}. */
     private int quickBench(Path chart, String sizes, String contents, String... more) {
+        return quickBenchWithQemu(chart, sizes, contents, "off", more);
+    }
+
+    /** As above, with {@code --qemu qemu}. */
+    private int quickBenchWithQemu(Path chart, String sizes, String contents, String qemu, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "bench",
                 "--sizes",
@@ -235,7 +240,7 @@ class FerryCommandTest {
                 "1",
                 "--no-warm-up",
                 "--qemu",
-                "off",
+                qemu,
                 "--live-dirty-rate",
                 "0",
                 "--chart",
@@ -263,6 +268,33 @@ class FerryCommandTest {
                         + "    least work: ")
                 .contains("least work: bare TCP's CPU and what a checksummed stream adds to it at the least");
         assertThat(run("bench", "--channels", "0", "--sizes", "16M")).isEqualTo(2);
+    }
+
+    @Test
+    void aQemuThatFailsIsLeftOutAndTheBenchGoesOn(@TempDir Path dir) throws Exception {
+        Path qemu = Files.writeString(dir.resolve("qemu-that-exits"), "#!/bin/sh\nexit 3\n");
+        assertThat(qemu.toFile().setExecutable(true)).isTrue();
+
+        int code = quickBenchWithQemu(dir.resolve("bench.png"), "16M,32M", "random", qemu.toString(), "--no-bare-tcp");
+
+        assertThat(code).as(out + "\n" + err).isZero();
+        assertThat(out.toString())
+                .contains("QEMU: side by side in this run (" + qemu)
+                .containsPattern("QEMU failed in run 1 of 16.0 MiB, so it is left out of that size's figures: QEMU's"
+                        + " QMP socket .* did not open: .* \\(QEMU exited with 3\\)")
+                .contains("QEMU failed in run 1 of 32.0 MiB")
+                .containsPattern("16 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+ +- +- ")
+                .containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+ +- +- ");
+    }
+
+    @Test
+    void aQemuBinaryThatIsNotThereIsRefusedByName(@TempDir Path dir) {
+        Path missing = dir.resolve("no-such-qemu");
+
+        assertThat(quickBenchWithQemu(dir.resolve("bench.png"), "16M", "random", missing.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString())
+                .contains("--qemu must be auto, off or an executable QEMU binary, but " + missing + " does not exist");
     }
 
     @Test
