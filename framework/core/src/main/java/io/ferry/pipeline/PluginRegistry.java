@@ -6,10 +6,11 @@ import com.google.common.collect.ImmutableList;
 import io.ferry.machine.DeviceOwner;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -17,14 +18,28 @@ import org.osgi.annotation.versioning.ConsumerType;
  * The plugins available now. Plugins may come and go at any time (OSGi services do); a
  * migration takes a {@link #snapshot()} when it starts and is told through a
  * {@link Listener} if one of its plugins leaves.
+ *
+ * <p>One plugin of a name is in use at a time: the first added. Another of the same name (say a
+ * second version of a bundle, deployed beside the first) is held back, with a warning, and takes
+ * the first one's place, for migrations that start afterwards, when that one leaves.
  */
 public final class PluginRegistry {
     private static final Logger LOG = System.getLogger(PluginRegistry.class.getName());
 
+    /** Every plugin added and not yet removed, in arrival order: the first of each name is in use. */
     private final List<MigrationPlugin> plugins = new CopyOnWriteArrayList<>();
+    /**
+     * Held by {@link #add} and {@link #remove}, so each knows which plugin of the name was in use
+     * before and after its change; {@link #snapshot} reads the list without it.
+     */
+    private final Object changes = new Object();
+
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-    /** Told when a plugin leaves the registry. */
+    /**
+     * Told when a plugin in use leaves the registry. Not told of a held-back plugin that leaves:
+     * no migration used it, and one using the plugin in use of that name must go on.
+     */
     @ConsumerType
     @FunctionalInterface
     public interface Listener {
@@ -50,13 +65,40 @@ public final class PluginRegistry {
         return registry;
     }
 
+    /**
+     * Adds {@code plugin}. If a plugin of its name is in use already, {@code plugin} is held back
+     * (a warning names both): migrations go on with the first until it leaves. Added more than
+     * once, it stays until removed as often.
+     */
     public void add(MigrationPlugin plugin) {
-        plugins.add(checkNotNull(plugin, "plugin"));
+        checkNotNull(plugin, "plugin");
+        String name = checkNotNull(plugin.name(), "name of plugin %s", plugin.getClass());
+        MigrationPlugin inUse;
+        synchronized (changes) {
+            inUse = inUse(name);
+            plugins.add(plugin);
+        }
+        if (inUse == plugin) {
+            LOG.log(
+                    Level.WARNING,
+                    "plugin '" + name + "' (" + describe(plugin) + ") was added again: it is in use"
+                            + " until removed as often as it was added");
+        } else if (inUse != null) {
+            LOG.log(
+                    Level.WARNING,
+                    "two plugins are named '" + name + "': " + describe(plugin) + " is ignored while "
+                            + describe(inUse)
+                            + " is registered; when that one leaves, it takes that one's place for the"
+                            + " migrations that start afterwards");
+        }
     }
 
     /**
-     * Removes {@code plugin} and tells the listeners (the migrations that use it). If it has device
-     * models, a warning says that machines with its devices cannot migrate until it is back.
+     * Removes {@code plugin} (this instance). If it was in use, tells the listeners (the migrations
+     * that use it), and the next plugin of its name held back, if any, takes its place; a
+     * held-back one leaves without a word to them. If it has device models, a warning says that
+     * machines with its devices cannot migrate until it is back (or, if another class took its
+     * place, until they are attached again).
      */
     public boolean remove(MigrationPlugin plugin) {
         return remove(plugin, Level.WARNING);
@@ -72,30 +114,92 @@ public final class PluginRegistry {
     }
 
     private boolean remove(MigrationPlugin plugin, Level level) {
-        boolean removed = plugins.remove(plugin);
-        if (removed) {
-            if (!plugin.deviceModels().isEmpty()) {
-                LOG.log(
-                        level,
-                        "plugin " + plugin.name() + " left: a machine with one of its devices cannot migrate"
-                                + " until it is back or the device is detached");
+        String name;
+        MigrationPlugin before;
+        MigrationPlugin after;
+        synchronized (changes) {
+            int at = indexOf(plugin);
+            if (at < 0) {
+                return false;
             }
-            listeners.forEach(l -> l.removed(plugin));
+            name = plugin.name();
+            before = inUse(name);
+            plugins.remove(at);
+            after = inUse(name);
         }
-        return removed;
+        if (before != plugin || after == plugin) {
+            // Held back, or added more than once and still here: no migration loses it.
+            LOG.log(
+                    Level.DEBUG,
+                    "plugin '" + name + "' (" + describe(plugin) + ") left; no migration loses it (it was held back"
+                            + " or is still registered)");
+            return true;
+        }
+        if (after != null) {
+            // Devices are bound to their plugin's class (DeviceOwner): other code cannot take them over.
+            boolean devicesStranded = !plugin.deviceModels().isEmpty() && after.getClass() != plugin.getClass();
+            LOG.log(
+                    devicesStranded || level == Level.DEBUG ? level : Level.INFO,
+                    "plugin '" + name + "' (" + describe(plugin) + ") left: " + describe(after)
+                            + " is in use in its place for migrations that start from now on"
+                            + (devicesStranded
+                                    ? "; a machine with a device attached through the one that left cannot migrate"
+                                            + " until the device is detached and attached again"
+                                    : ""));
+        } else if (!plugin.deviceModels().isEmpty()) {
+            LOG.log(
+                    level,
+                    "plugin " + name + " left: a machine with one of its devices cannot migrate"
+                            + " until it is back or the device is detached");
+        }
+        listeners.forEach(l -> l.removed(plugin));
+        return true;
     }
 
-    /** The plugins now, by name: the order the pipeline asks them to register in. */
-    public List<MigrationPlugin> snapshot() {
-        return plugins.stream()
-                .sorted(Comparator.comparing(MigrationPlugin::name))
-                .collect(ImmutableList.toImmutableList());
+    /** The plugin of {@code name} in use: the first of that name to arrive that is still here. */
+    private MigrationPlugin inUse(String name) {
+        for (MigrationPlugin p : plugins) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /**
-     * The device models of every plugin now. A device attached through one of them is bound to its
-     * plugin ({@link io.ferry.machine.Machine#attachFrom}): while that plugin is absent, migrations
-     * of the machine fail naming it.
+     * By identity, as the migrations compare the plugins they hold ({@code equals} of a plugin
+     * could make one copy stand for another).
+     */
+    private int indexOf(MigrationPlugin plugin) {
+        for (int i = 0; i < plugins.size(); i++) {
+            if (plugins.get(i) == plugin) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The class and its loader (a bundle's, in OSGi) that tell two plugins of one name apart. */
+    private static String describe(MigrationPlugin plugin) {
+        return plugin.getClass().getName() + " from " + plugin.getClass().getClassLoader();
+    }
+
+    /**
+     * The plugins in use now, one of each name (the first added), by name: the order the pipeline
+     * asks them to register in.
+     */
+    public List<MigrationPlugin> snapshot() {
+        Map<String, MigrationPlugin> inUse = new TreeMap<>();
+        for (MigrationPlugin p : plugins) { // a consistent copy: the list is copy-on-write
+            inUse.putIfAbsent(p.name(), p);
+        }
+        return ImmutableList.copyOf(inUse.values());
+    }
+
+    /**
+     * The device models of every plugin in use now. A device attached through one of them is bound
+     * to its plugin ({@link io.ferry.machine.Machine#attachFrom}): while that plugin is absent,
+     * migrations of the machine fail naming it.
      */
     public List<DeviceModel> deviceModels() {
         return snapshot().stream()

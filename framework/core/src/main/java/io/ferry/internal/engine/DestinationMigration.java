@@ -208,7 +208,7 @@ final class DestinationMigration extends MigrationBase {
         }
         List<MigrationPlugin> plugins = registry.snapshot();
         pipeline = Pipeline.assemble(Side.DESTINATION, machine, plugins);
-        pin(pipeline);
+        pin(pipeline, plugins);
         checkStillRegistered(registry, plugins);
         checkAborted();
         stages = StageRunner.destination(pipeline, machine, this, counters);

@@ -45,6 +45,8 @@ abstract class MigrationBase implements Migration {
 
     private volatile MigrationException failure;
     private volatile Pipeline pipeline;
+    /** The plugins {@link #pipeline} was assembled from: the instances, as another of a name may take one's place. */
+    private volatile List<MigrationPlugin> pinnedFrom = List.of();
 
     /** What this migration is, for messages: "migration to tcp:…", "incoming migration into dest". */
     abstract String what();
@@ -151,10 +153,13 @@ abstract class MigrationBase implements Migration {
         }
     }
 
-    /** Registry listener: aborts if a plugin of the pinned pipeline leaves. */
+    /**
+     * Registry listener: aborts if a plugin of the pinned pipeline leaves. The instance, not the
+     * name: the word that one left may come after a held-back plugin of its name took its place
+     * and this migration was assembled with that one.
+     */
     final void pluginLeft(MigrationPlugin plugin) {
-        Pipeline p = pipeline;
-        if (p != null && p.plugins().contains(plugin.name())) {
+        if (pinnedFrom.stream().anyMatch(p -> p == plugin)) {
             abort(new PluginLeftException(plugin.name(), duringWhat()));
         }
     }
@@ -234,7 +239,9 @@ abstract class MigrationBase implements Migration {
         listeners.add(listener);
     }
 
-    void pin(Pipeline p) {
+    /** Pins {@code p}, assembled from {@code from} (each of which it holds: assemble drops none). */
+    void pin(Pipeline p, List<MigrationPlugin> from) {
+        pinnedFrom = List.copyOf(from);
         pipeline = p;
     }
 

@@ -232,7 +232,7 @@ final class SourceMigration extends MigrationBase {
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
         List<MigrationPlugin> plugins = registry.snapshot();
         pipeline = Pipeline.assemble(Side.SOURCE, machine, plugins);
-        pin(pipeline);
+        pin(pipeline, plugins);
         checkStillRegistered(registry, plugins);
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));

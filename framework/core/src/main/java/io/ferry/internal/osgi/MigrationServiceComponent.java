@@ -22,7 +22,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * Tracks {@link MigrationPlugin} services as they come and go and keeps a {@link PluginRegistry}
  * of them. Arrival order does not matter: the registry sorts plugins by name and every pipeline
- * sorts handlers by Ferry's own priority. A plugin that leaves fails the migrations using it.
+ * sorts handlers by Ferry's own priority. Only among plugins of one name does it count: the first
+ * is used, the others wait. A plugin that leaves fails the migrations using it.
  */
 @Component(service = MigrationService.class, immediate = true)
 public final class MigrationServiceComponent implements MigrationService {

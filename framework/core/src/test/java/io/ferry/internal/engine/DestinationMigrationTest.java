@@ -193,6 +193,98 @@ class DestinationMigrationTest {
         }
     }
 
+    /**
+     * Two plugins of one name (two versions of a bundle deployed side by side): the first is used
+     * and the held-back one may leave meanwhile. Every migration was refused while both were there.
+     */
+    @Test
+    void aHeldBackCopyOfAPluginThatLeavesDoesNotFailTheMigrationUsingTheFirst() throws Exception {
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MigrationPlugin first = destinationPlugin(
+                "dup", r -> r.on(Stage.LOAD_SETUP).id("dup.setup").priority(1).handler(ctx -> ran.add("first")));
+        MigrationPlugin heldBack = destinationPlugin(
+                "dup", r -> r.on(Stage.LOAD_SETUP).id("dup.setup").priority(1).handler(ctx -> ran.add("held back")));
+        PluginRegistry registry = PluginRegistry.of(first, heldBack);
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 7)) {
+            src.goOnAsFarAsTheDestinationLets(
+                    () -> {
+                        assertThat(src.answers().next()).isEqualTo(new Frame.Accept()); // pinned
+                        assertThat(registry.remove(heldBack)).isTrue();
+                        return true;
+                    },
+                    0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first");
+        }
+    }
+
+    /**
+     * The plugin in use leaves and the held-back copy takes its place: a migration that started
+     * with the copy, before the registry's word of the departure reached it, is not failed by it.
+     */
+    @Test
+    void aMigrationUsingTheCopyThatTookAPluginsPlaceIsNotFailedByTheDeparture() throws Exception {
+        MigrationPlugin first = destinationPlugin("dup", r -> {});
+        MigrationPlugin copy = destinationPlugin("dup", r -> {});
+        PluginRegistry registry = PluginRegistry.of(first, copy);
+        CountDownLatch telling = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        registry.addListener(
+                p -> { // ahead of the migration's listener: holds the word back
+                    telling.countDown();
+                    await(goOn);
+                });
+        CountDownLatch listening = new CountDownLatch(1);
+        io.ferry.migration.MigrationListener setup = new io.ferry.migration.MigrationListener() {
+            @Override
+            public void statusChanged(Migration m, MigrationStatus from, MigrationStatus to) {
+                listening.countDown(); // SETUP: its registry listener is in place
+            }
+        };
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            Migration in = new Migrator(registry)
+                    .incoming(dest, pipes.destinationEnd(), MigrationParameters.defaults(), setup);
+            assertThat(listening.await(30, TimeUnit.SECONDS)).isTrue();
+            Thread leaving = new Thread(() -> registry.remove(first));
+            leaving.start();
+            assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
+            FrameWriter out = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+            out.writeHeader(StreamHeader.singleChannel(8));
+            out.writeManifest(new Frame.Manifest(List.of()));
+            io.ferry.stream.FrameReader answers =
+                    new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
+            assertThat(answers.next()).isEqualTo(new Frame.Accept()); // pinned, with the copy
+            goOn.countDown();
+            leaving.join(); // the migration has heard of the departure
+            try {
+                out.writePass(new Frame.Pass(0));
+                out.writeEnd();
+                if (answers.next() instanceof Frame.Ack) {
+                    out.writeCommit();
+                }
+            } catch (java.io.IOException cutByTheDestination) {
+                // it closed the connection as it failed
+            }
+
+            in.await(Duration.ofSeconds(30));
+            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void assertFailedForPluginLeft(Migration in, Machine dest) throws Exception {
         in.await(Duration.ofSeconds(30));
         assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);

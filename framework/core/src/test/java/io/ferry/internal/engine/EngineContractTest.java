@@ -120,6 +120,30 @@ class EngineContractTest {
         return new Run(out, in, passes, source);
     }
 
+    /**
+     * Two plugins of one name on each host (two versions of a bundle deployed side by side): the
+     * first one registered migrates. Every migration was refused, on both sides, while both were there.
+     */
+    @Test
+    void aMigrationGoesOnWithTheFirstOfTwoPluginsOfOneName() throws Exception {
+        List<Object> first = new CopyOnWriteArrayList<>();
+        List<Object> second = new CopyOnWriteArrayList<>();
+        try (Machine source = Machine.create("src", GuestMemory.of(1 << 20));
+                Machine dest = Machine.incoming("dst", GuestMemory.of(1 << 20))) {
+            source.start();
+            IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
+            Migration in = new Migrator(PluginRegistry.of(blob(V1, V1, first), blob(V1, V1, second)))
+                    .incoming(dest, endpoint, MigrationParameters.defaults());
+            Migration out = new Migrator(PluginRegistry.of(blob(V1, V1, first), blob(V1, V1, second)))
+                    .migrate(source, endpoint.address(), MigrationParameters.defaults());
+
+            assertThat(out.await(WAIT).status()).as("%s", out.failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(in.await(WAIT).status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(first).containsExactly(V1);
+            assertThat(second).isEmpty();
+        }
+    }
+
     @Test
     void sectionBytesOfAPassCountChunkPayloadOnly() throws Exception {
         Run run = migrate(blob(V1, V1, new CopyOnWriteArrayList<>()), MigrationParameters.defaults(), Duration.ZERO);

@@ -1,0 +1,212 @@
+package io.ferry.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ferry.machine.Device;
+import io.ferry.machine.GuestMemory;
+import io.ferry.machine.Machine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two plugins of one name (two versions of a bundle deployed side by side): the first stays in
+ * use, the other is held back until it leaves, and no migration is refused meanwhile.
+ */
+class PluginRegistryTest {
+    private final Logger log = Logger.getLogger(PluginRegistry.class.getName());
+    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            records.add(r);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+    private Level levelBefore;
+
+    @BeforeEach
+    void captureLog() {
+        levelBefore = log.getLevel();
+        log.setLevel(Level.ALL);
+        log.addHandler(capture);
+    }
+
+    @AfterEach
+    void releaseLog() {
+        log.removeHandler(capture);
+        log.setLevel(levelBefore);
+    }
+
+    /** Plugin "dup" with one device model; {@link DupCopy} is the same plugin from other code. */
+    private static class Dup implements MigrationPlugin {
+        private final String model;
+
+        Dup(String model) {
+            this.model = model;
+        }
+
+        @Override
+        public String name() {
+            return "dup";
+        }
+
+        @Override
+        public List<DeviceModel> deviceModels() {
+            return List.of(new DeviceModel() {
+                @Override
+                public String name() {
+                    return model;
+                }
+
+                @Override
+                public Device attachToSource(Machine m, long seed) {
+                    throw new UnsupportedOperationException("never attached");
+                }
+
+                @Override
+                public Device attachToDestination(Machine m) {
+                    throw new UnsupportedOperationException("never attached");
+                }
+            });
+        }
+    }
+
+    private static final class DupCopy extends Dup {
+        DupCopy(String model) {
+            super(model);
+        }
+    }
+
+    private static MigrationPlugin named(String name) {
+        return () -> name;
+    }
+
+    private static List<String> modelNames(PluginRegistry registry) {
+        return registry.deviceModels().stream().map(DeviceModel::name).toList();
+    }
+
+    @Test
+    void theFirstPluginOfANameStaysInUseAndALaterOneIsHeldBackWithAWarning() {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        MigrationPlugin other = named("a-other");
+        PluginRegistry registry = PluginRegistry.of(first, other, later);
+
+        assertThat(registry.snapshot()).containsExactly(other, first);
+        assertThat(modelNames(registry)).containsExactly("first-model");
+        assertThat(registry.deviceModel("first-model").name()).isEqualTo("first-model");
+        try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {
+            assertThat(Pipeline.assemble(Side.SOURCE, m, registry.snapshot()).plugins())
+                    .as("a migration is not refused for the second copy")
+                    .containsExactly("a-other", "dup");
+        }
+        assertThat(records).hasSize(1);
+        LogRecord warning = records.get(0);
+        assertThat(warning.getLevel()).isEqualTo(Level.WARNING);
+        assertThat(warning.getMessage())
+                .contains("'dup'")
+                .contains(DupCopy.class.getName())
+                .contains(Dup.class.getName() + " ")
+                .contains(String.valueOf(Dup.class.getClassLoader()))
+                .contains("ignored");
+    }
+
+    @Test
+    void whenThePluginInUseLeavesTheHeldBackOneTakesItsPlaceAndTheListenersHearOfTheOneThatLeft() {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        PluginRegistry registry = PluginRegistry.of(first, later);
+        List<MigrationPlugin> left = new ArrayList<>();
+        registry.addListener(left::add);
+
+        assertThat(registry.remove(first)).isTrue();
+
+        assertThat(left).as("the migrations that use it fail").containsExactly(first);
+        assertThat(registry.snapshot()).containsExactly(later);
+        assertThat(modelNames(registry)).containsExactly("later-model");
+        assertThat(registry.removeAtShutdown(later)).isTrue();
+        assertThat(left).containsExactly(first, later);
+        assertThat(registry.snapshot()).isEmpty();
+    }
+
+    @Test
+    void aHeldBackPluginThatLeavesIsNoNewsToTheListenersAndTheOneInUseStays() {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        PluginRegistry registry = PluginRegistry.of(first, later);
+        List<MigrationPlugin> left = new ArrayList<>();
+        registry.addListener(left::add);
+
+        assertThat(registry.remove(later)).isTrue();
+        assertThat(registry.remove(later)).isFalse();
+
+        assertThat(left).as("no migration used it").isEmpty();
+        assertThat(registry.snapshot()).containsExactly(first);
+        assertThat(records)
+                .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+                .as("only the warning when it was added")
+                .hasSize(1);
+        assertThat(registry.remove(first)).isTrue();
+        assertThat(left).containsExactly(first);
+        assertThat(registry.snapshot()).isEmpty();
+    }
+
+    /** One instance added twice (an embedding program's slip, two service registrations): it leaves with the last. */
+    @Test
+    void aPluginAddedTwiceStaysInUseUntilRemovedAsOftenAsAdded() {
+        MigrationPlugin once = new Dup("model");
+        PluginRegistry registry = PluginRegistry.of(once, once);
+        List<MigrationPlugin> left = new ArrayList<>();
+        registry.addListener(left::add);
+
+        assertThat(registry.snapshot()).containsExactly(once);
+        assertThat(registry.remove(once)).isTrue();
+        assertThat(left).isEmpty();
+        assertThat(registry.snapshot()).containsExactly(once);
+        assertThat(registry.remove(once)).isTrue();
+        assertThat(left).containsExactly(once);
+        assertThat(registry.snapshot()).isEmpty();
+    }
+
+    /** A copy coming and going on another thread never shows in a snapshot, nor displaces the one in use. */
+    @Test
+    void aSnapshotTakenWhileACopyComesAndGoesHoldsOnlyThePluginInUse() throws Exception {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        PluginRegistry registry = PluginRegistry.of(first);
+        List<MigrationPlugin> left = new CopyOnWriteArrayList<>();
+        registry.addListener(left::add);
+        log.setLevel(Level.OFF); // thousands of warnings otherwise
+        Thread churn = new Thread(() -> {
+            for (int i = 0; i < 20_000; i++) {
+                registry.add(later);
+                registry.remove(later);
+            }
+        });
+        churn.start();
+        List<List<MigrationPlugin>> wrong = new ArrayList<>();
+        while (churn.isAlive()) {
+            List<MigrationPlugin> now = registry.snapshot();
+            if (!now.equals(List.of(first)) && wrong.size() < 3) {
+                wrong.add(now);
+            }
+        }
+        churn.join();
+        assertThat(wrong).isEmpty();
+        assertThat(left).isEmpty();
+        assertThat(registry.snapshot()).containsExactly(first);
+    }
+}
