@@ -150,7 +150,7 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "true",
             fallbackValue = "true",
             description = "Move each RAM size over bare loopback TCP too, in the same loop, on as many connections"
-                    + " as --channels: the wire random-page cases are compared with, with its CPU and the least"
+                    + " as --channels: the wire random-page cases are compared with, with its CPU, and the least"
                     + " work a checksummed stream adds (a CRC32C at each end, one copy into guest RAM); not with"
                     + " --max-bandwidth or without random contents (default: on).")
     boolean bareTcp;

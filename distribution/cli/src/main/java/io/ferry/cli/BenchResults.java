@@ -168,8 +168,13 @@ final class BenchResults {
                         + " checksum or apply, only the bytes' trip timed, in the same loop (CPU: this process's,"
                         + " both ends):%n",
                 LoopbackWire.IO_SIZE >> 10);
+        long lastSize = -1;
         for (Map.Entry<BareTcp, BareTcpRuns> e : bareTcp.entrySet()) {
             BareTcp p = e.getKey();
+            if (p.size() != lastSize) {
+                printLeastWork(out, p.size(), leastWork.get(p.size()));
+                lastSize = p.size();
+            }
             long median = BenchCase.median(e.getValue().millis());
             long cpu = BenchCase.median(e.getValue().cpuMillis());
             out.printf(
@@ -192,32 +197,24 @@ final class BenchResults {
                             100 / ratio);
                 }
             }
-            printLeastWork(out, cpu, leastWork.get(p.size()));
         }
-        out.println("least work: bare TCP's CPU and what a checksummed stream adds to it at the least, a CRC32C"
-                + " pass at each end and one copy into guest RAM (verify, then apply), each measured on one"
-                + " thread in the same loop; over the cores, the wall time that CPU takes with every core busy"
-                + " throughout");
     }
 
-    /** The least CPU a migration of the RAM takes here: bare TCP's, a checksum at each end and a copy. */
-    private static void printLeastWork(PrintWriter out, long wireCpuMillis, LeastWork.Costs[] costs) {
-        LeastWork.Costs median = new LeastWork.Costs(
-                BenchCase.median(Arrays.asList(costs), LeastWork.Costs::checksumMillis),
-                BenchCase.median(Arrays.asList(costs), LeastWork.Costs::copyMillis));
-        long total = median.withWire(wireCpuMillis);
-        int cores = Runtime.getRuntime().availableProcessors();
+    /**
+     * The CPU a checksummed stream of the RAM needs beyond the bytes' trip, at the least: set
+     * beside a case's CPU and bare TCP's, it shows how much of Ferry's CPU is its own overhead.
+     */
+    private static void printLeastWork(PrintWriter out, long size, LeastWork.Costs[] costs) {
+        long checksum = BenchCase.median(Arrays.asList(costs), LeastWork.Costs::checksumMillis);
+        long copy = BenchCase.median(Arrays.asList(costs), LeastWork.Costs::copyMillis);
         out.printf(
                 Locale.ROOT,
-                "    least work: bare TCP's CPU %d ms + CRC32C at each end 2 x %d ms + one copy into guest RAM %d ms"
-                        + " = %d ms of CPU, %d ms on %d core%s kept busy throughout%n",
-                wireCpuMillis,
-                median.checksumMillis(),
-                median.copyMillis(),
-                total,
-                total / cores,
-                cores,
-                cores == 1 ? "" : "s");
+                "  %s, least work beyond the wire: a CRC32C pass at each end 2 x %d ms + one copy into guest RAM"
+                        + " %d ms = %d ms of CPU (verify, then apply; medians, one thread, in the same loop)%n",
+                BenchCase.sizeLabel(size),
+                checksum,
+                copy,
+                new LeastWork.Costs(checksum, copy).beyondWire());
     }
 
     /** The stopped path against the running one, per size and content: the figure issue 8 asked about. */

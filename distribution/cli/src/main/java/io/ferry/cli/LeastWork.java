@@ -15,17 +15,17 @@ import java.util.zip.CRC32C;
  * What a migration of a guest RAM must do beyond the bytes' trip, whatever else it does: a
  * CRC32C over every byte at each end (the stream's checksum) and one copy into the destination's
  * guest RAM (verify, then apply: a frame is checked in its buffer before its pages are written).
- * Each is measured once, on this thread, as CPU time, in 512 KiB pieces (a RAM batch). With bare
- * TCP's CPU time from the same loop it gives the least CPU a migration of the RAM takes here.
+ * Each is measured once, on this thread, as CPU time, in 512 KiB pieces (a RAM batch). Beside a
+ * migration's CPU and bare TCP's, it shows how much of the migration's CPU is its own overhead.
  */
 final class LeastWork {
     private LeastWork() {}
 
     /** One CRC32C pass over a RAM and one copy of it, in CPU milliseconds. */
     record Costs(long checksumMillis, long copyMillis) {
-        /** The CPU a migration needs with {@code wireCpuMillis} for the bytes' trip: a checksum at each end and a copy. */
-        long withWire(long wireCpuMillis) {
-            return wireCpuMillis + 2 * checksumMillis + copyMillis;
+        /** The CPU a migration needs beyond the bytes' trip: a checksum at each end and a copy. */
+        long beyondWire() {
+            return 2 * checksumMillis + copyMillis;
         }
     }
 

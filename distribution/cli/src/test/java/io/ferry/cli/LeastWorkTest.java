@@ -30,8 +30,8 @@ class LeastWorkTest {
     }
 
     @Test
-    void theLeastWorkIsTheWireAChecksumAtEachEndAndOneCopy() {
-        assertThat(new LeastWork.Costs(170, 410).withWire(1250)).isEqualTo(1250 + 2 * 170 + 410);
+    void theLeastWorkBeyondTheWireIsAChecksumAtEachEndAndOneCopy() {
+        assertThat(new LeastWork.Costs(170, 410).beyondWire()).isEqualTo(2 * 170 + 410);
     }
 
     @Test
