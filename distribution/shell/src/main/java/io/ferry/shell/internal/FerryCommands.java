@@ -16,9 +16,11 @@ import io.ferry.shell.internal.Views.ResolveOutcome;
 import io.ferry.shell.internal.Views.SnapshotOutcome;
 import io.ferry.transport.MigrationUri;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
@@ -59,27 +61,42 @@ import org.osgi.service.component.annotations.ReferencePolicy;
         })
 public final class FerryCommands {
     private final ShellSession session;
-    /** The bundle of each plugin, captured when its service arrives. */
-    private final Map<String, String> bundles = new ConcurrentHashMap<>();
+    /**
+     * The bundle of each plugin service, captured when it arrives; by instance, as two plugins of
+     * one name may come from two bundles (the registry uses the first: {@link io.ferry.pipeline.PluginRegistry}).
+     */
+    private final Map<MigrationPlugin, String> bundles = Collections.synchronizedMap(new IdentityHashMap<>());
+
+    private final Function<MigrationPlugin, String> bundleOfPlugin;
 
     @Activate
     public FerryCommands(@Reference MigrationService service) {
-        this.session = new ShellSession(service.migrator());
+        this(new ShellSession(service.migrator()), FerryCommands::osgiBundle);
     }
 
     /** For tests and plain Java: the commands over {@code session}, every plugin from bundle "-". */
     FerryCommands(ShellSession session) {
+        this(session, p -> "-");
+    }
+
+    /** The commands over {@code session}, naming a plugin's bundle with {@code bundleOfPlugin}. */
+    FerryCommands(ShellSession session, Function<MigrationPlugin, String> bundleOfPlugin) {
         this.session = session;
+        this.bundleOfPlugin = bundleOfPlugin;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addPlugin(MigrationPlugin plugin) {
-        Bundle b = FrameworkUtil.getBundle(plugin.getClass());
-        bundles.put(plugin.name(), b == null ? "-" : b.getSymbolicName() + " " + b.getVersion());
+        bundles.put(plugin, bundleOfPlugin.apply(plugin));
     }
 
     void removePlugin(MigrationPlugin plugin) {
-        // keep the name: a migration's handler table may still show the plugin that left
+        bundles.remove(plugin);
+    }
+
+    private static String osgiBundle(MigrationPlugin plugin) {
+        Bundle b = FrameworkUtil.getBundle(plugin.getClass());
+        return b == null ? "-" : b.getSymbolicName() + " " + b.getVersion();
     }
 
     @Deactivate
@@ -210,8 +227,13 @@ public final class FerryCommands {
         return session.detach(id);
     }
 
+    /** The bundle of the plugin of that name in use (the tables show the plugins in use). */
     private String bundleOf(String plugin) {
-        return bundles.getOrDefault(plugin, "-");
+        return session.plugins().snapshot().stream()
+                .filter(p -> p.name().equals(plugin))
+                .findFirst()
+                .map(p -> bundles.getOrDefault(p, "-"))
+                .orElse("-");
     }
 
     private static MigrationUri.File fileUri(String uri) {

@@ -24,6 +24,27 @@ class FerryCommandsTest {
     private final FerryCommands commands = new FerryCommands(session);
 
     @Test
+    void aPluginsBundleIsTheBundleOfThePluginInUseOfThatName() {
+        TestPlugin first = TestPlugin.named("dup");
+        TestPlugin second = TestPlugin.named("dup");
+        PluginRegistry registry = PluginRegistry.of(first, second);
+        FerryCommands withBundles = new FerryCommands(
+                new ShellSession(registry), p -> p == first ? "first.bundle 1.0.0" : "second.bundle 2.0.0");
+        withBundles.addPlugin(first);
+        withBundles.addPlugin(second); // arrives last, held back by the registry
+
+        assertThat(withBundles.plugins().plugins())
+                .singleElement()
+                .satisfies(p -> assertThat(p.bundle()).isEqualTo("first.bundle 1.0.0"));
+
+        registry.remove(first);
+        withBundles.removePlugin(first);
+        assertThat(withBundles.plugins().plugins())
+                .singleElement()
+                .satisfies(p -> assertThat(p.bundle()).isEqualTo("second.bundle 2.0.0"));
+    }
+
+    @Test
     void ramAboveTheDirectMemoryCapIsAClearOneLineError() {
         // the test JVM runs with -XX:MaxDirectMemorySize=8g: nothing is allocated for a refused size
         assertThatThrownBy(() -> commands.machine("64G", "", "0", "hot", false, "42"))
