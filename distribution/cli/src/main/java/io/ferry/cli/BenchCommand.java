@@ -497,7 +497,7 @@ final class BenchCommand implements Callable<Integer> {
             results.dropQemu(size);
             out.printf(
                     Locale.ROOT,
-                    "QEMU failed in run %d of %s, so it is left out of that size's figures: %s%n",
+                    "QEMU's side failed in run %d of %s, so QEMU is left out of that size's figures: %s%n",
                     run + 1,
                     Sizes.format(size),
                     e.getMessage());

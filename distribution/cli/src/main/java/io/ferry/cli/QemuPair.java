@@ -51,7 +51,7 @@ final class QemuPair {
         this.binary = binary;
         this.work = work;
         this.kvm = Files.isReadable(Path.of("/dev/kvm")) && Files.isWritable(Path.of("/dev/kvm"));
-        owned.deleteAtEnd(ramFile(), work.resolve("src.qmp"), work.resolve("dst.qmp"), work.resolve("qemu.log"), work);
+        owned.deleteAtEnd(ramFile(), work.resolve("src.qmp"), work.resolve("dst.qmp"), log("src"), log("dst"), work);
     }
 
     /** QEMU when {@code qemu-system-x86_64} is on the PATH. */
@@ -91,6 +91,10 @@ final class QemuPair {
                     f.write(chunk);
                 }
             }
+        } catch (IOException e) {
+            // A part-written file would hold its tmpfs pages through Ferry's runs (/dev/shm full, say).
+            Files.deleteIfExists(ramFile());
+            throw new IOException("could not write QEMU's guest RAM file " + ramFile() + ": " + e.getMessage(), e);
         }
     }
 
@@ -109,7 +113,8 @@ final class QemuPair {
                         "memory-backend-ram,id=ram0,size=" + mib + ",prealloc=on",
                         "-incoming",
                         "tcp:127.0.0.1:" + port),
-                dstSock);
+                dstSock,
+                "dst");
         Process src = null;
         try {
             src = start(
@@ -117,24 +122,51 @@ final class QemuPair {
                             "-object",
                             "memory-backend-file,id=ram0,size=" + mib + ",mem-path=" + ramFile()
                                     + ",share=on,prealloc=on"),
-                    srcSock);
+                    srcSock,
+                    "src");
             try (Qmp s = Qmp.connect(srcSock, src);
                     Qmp d = Qmp.connect(dstSock, dst)) {
-                version = number(MAJOR, s.greeting) + "." + number(MINOR, s.greeting) + "." + number(MICRO, s.greeting);
-                if (running) {
-                    s.execute("{\"execute\":\"cont\"}");
-                }
-                // QEMU's own default is 128 MiB/s; 0 here means unlimited, as for Ferry
-                long bandwidth = maxBandwidth > 0 ? maxBandwidth : Long.MAX_VALUE >> 1;
-                s.execute(
-                        "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":" + bandwidth + "}}");
-                s.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:" + port + "\"}}");
-                return awaitCompleted(s);
+                return migrate(s, port, running, maxBandwidth);
             }
+        } catch (IOException | IllegalStateException e) {
+            throw new IOException(e.getMessage() + saidBy("source", "src", src) + saidBy("destination", "dst", dst), e);
         } finally {
             stop(src);
             stop(dst);
         }
+    }
+
+    /** Drives one migration on the source's QMP connection; returns QEMU's total time in ms. */
+    private long migrate(Qmp s, int port, boolean running, long maxBandwidth) throws IOException, InterruptedException {
+        version = number(MAJOR, s.greeting) + "." + number(MINOR, s.greeting) + "." + number(MICRO, s.greeting);
+        if (running) {
+            s.execute("{\"execute\":\"cont\"}");
+        }
+        // QEMU's own default is 128 MiB/s; 0 here means unlimited, as for Ferry
+        long bandwidth = maxBandwidth > 0 ? maxBandwidth : Long.MAX_VALUE >> 1;
+        s.execute("{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-bandwidth\":" + bandwidth + "}}");
+        s.execute("{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"tcp:127.0.0.1:" + port + "\"}}");
+        return awaitCompleted(s);
+    }
+
+    /** The last lines QEMU {@code side} wrote (its error, if it failed), for a failure's message; "" if none. */
+    private String saidBy(String side, String logName, Process qemu) {
+        if (qemu == null) {
+            return "";
+        }
+        try {
+            List<String> lines = Files.readAllLines(log(logName), StandardCharsets.UTF_8);
+            return lines.isEmpty()
+                    ? ""
+                    : "; the " + side + " QEMU said: "
+                            + String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private Path log(String side) {
+        return work.resolve(side + ".log");
     }
 
     /** Stops any QEMU a failed or interrupted migrate left, and deletes the files. */
@@ -164,7 +196,8 @@ final class QemuPair {
         return m.find() ? m.group(1) : "?";
     }
 
-    private Process start(List<String> extra, Path qmp) throws IOException {
+    /** Starts a QEMU, its output in {@code logName}.log (a failure's message quotes its end). */
+    private Process start(List<String> extra, Path qmp, String logName) throws IOException {
         Files.deleteIfExists(qmp);
         List<String> cmd = new ArrayList<>(List.of(
                 binary.toString(),
@@ -181,7 +214,7 @@ final class QemuPair {
         cmd.addAll(extra);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
-                .redirectOutput(work.resolve("qemu.log").toFile());
+                .redirectOutput(log(logName).toFile());
         return owned.start(pb);
     }
 

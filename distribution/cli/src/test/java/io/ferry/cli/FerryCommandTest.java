@@ -271,7 +271,8 @@ class FerryCommandTest {
 
     @Test
     void aQemuThatFailsIsLeftOutAndTheBenchGoesOn(@TempDir Path dir) throws Exception {
-        Path qemu = Files.writeString(dir.resolve("qemu-that-exits"), "#!/bin/sh\nexit 3\n");
+        Path qemu = Files.writeString(
+                dir.resolve("qemu-that-exits"), "#!/bin/sh\necho \"fake qemu: no such machine 'pc'\" >&2\nexit 3\n");
         assertThat(qemu.toFile().setExecutable(true)).isTrue();
 
         int code = quickBenchWithQemu(dir.resolve("bench.png"), "16M,32M", "random", qemu.toString(), "--no-bare-tcp");
@@ -279,9 +280,10 @@ class FerryCommandTest {
         assertThat(code).as(out + "\n" + err).isZero();
         assertThat(out.toString())
                 .contains("QEMU: side by side in this run (" + qemu)
-                .containsPattern("QEMU failed in run 1 of 16.0 MiB, so it is left out of that size's figures: QEMU's"
-                        + " QMP socket .* did not open: .* \\(QEMU exited with 3\\)")
-                .contains("QEMU failed in run 1 of 32.0 MiB")
+                .containsPattern("QEMU's side failed in run 1 of 16.0 MiB, so QEMU is left out of that size's figures:"
+                        + " QEMU's QMP socket .* did not open: .* \\(QEMU exited with 3\\); the source QEMU said: fake"
+                        + " qemu: no such machine 'pc'; the destination QEMU said: fake qemu: no such machine 'pc'")
+                .contains("QEMU's side failed in run 1 of 32.0 MiB")
                 .containsPattern("16 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+ +- +- ")
                 .containsPattern("32 MiB random paused +\\d+ +\\d+ +\\d+ +\\d+ +\\d+ +- +- ");
     }
