@@ -6,6 +6,7 @@ import com.google.common.collect.ImmutableList;
 import io.ferry.machine.DeviceOwner;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,23 +74,22 @@ public final class PluginRegistry {
     public void add(MigrationPlugin plugin) {
         checkNotNull(plugin, "plugin");
         String name = checkNotNull(plugin.name(), "name of plugin %s", plugin.getClass());
-        MigrationPlugin inUse;
-        synchronized (changes) {
-            inUse = inUse(name);
+        synchronized (changes) { // logged inside: the messages come in the order of the changes
+            MigrationPlugin inUse = inUse(name);
             plugins.add(plugin);
-        }
-        if (inUse == plugin) {
-            LOG.log(
-                    Level.WARNING,
-                    "plugin '" + name + "' (" + describe(plugin) + ") was added again: it is in use"
-                            + " until removed as often as it was added");
-        } else if (inUse != null) {
-            LOG.log(
-                    Level.WARNING,
-                    "two plugins are named '" + name + "': " + describe(plugin) + " is ignored while "
-                            + describe(inUse)
-                            + " is registered; when that one leaves, it takes that one's place for the"
-                            + " migrations that start afterwards");
+            if (inUse == plugin) {
+                LOG.log(
+                        Level.WARNING,
+                        "plugin '" + name + "' (" + describe(plugin) + ") was added again: it is in use"
+                                + " until removed as often as it was added");
+            } else if (inUse != null) {
+                LOG.log(
+                        Level.WARNING,
+                        "two plugins are named '" + name + "': " + describe(plugin) + " is ignored while "
+                                + describe(inUse)
+                                + " is registered; when that one leaves, it takes that one's place for the"
+                                + " migrations that start afterwards");
+            }
         }
     }
 
@@ -114,28 +114,32 @@ public final class PluginRegistry {
     }
 
     private boolean remove(MigrationPlugin plugin, Level level) {
-        String name;
-        MigrationPlugin before;
-        MigrationPlugin after;
+        boolean wasInUse;
         synchronized (changes) {
             int at = indexOf(plugin);
             if (at < 0) {
                 return false;
             }
-            name = plugin.name();
-            before = inUse(name);
+            MigrationPlugin before = inUse(plugin.name());
             plugins.remove(at);
-            after = inUse(name);
+            MigrationPlugin after = inUse(plugin.name());
+            wasInUse = before == plugin && after != plugin;
+            logRemoval(plugin, wasInUse, after, level); // inside: the messages come in the order of the changes
         }
-        if (before != plugin || after == plugin) {
-            // Held back, or added more than once and still here: no migration loses it.
+        if (wasInUse) { // a held-back plugin, or one added more than once and still here: no migration loses it
+            listeners.forEach(l -> l.removed(plugin));
+        }
+        return true;
+    }
+
+    private static void logRemoval(MigrationPlugin plugin, boolean wasInUse, MigrationPlugin after, Level level) {
+        String name = plugin.name();
+        if (!wasInUse) {
             LOG.log(
                     Level.DEBUG,
                     "plugin '" + name + "' (" + describe(plugin) + ") left; no migration loses it (it was held back"
                             + " or is still registered)");
-            return true;
-        }
-        if (after != null) {
+        } else if (after != null) {
             // Devices are bound to their plugin's class (DeviceOwner): other code cannot take them over.
             boolean devicesStranded = !plugin.deviceModels().isEmpty() && after.getClass() != plugin.getClass();
             LOG.log(
@@ -152,8 +156,6 @@ public final class PluginRegistry {
                     "plugin " + name + " left: a machine with one of its devices cannot migrate"
                             + " until it is back or the device is detached");
         }
-        listeners.forEach(l -> l.removed(plugin));
-        return true;
     }
 
     /** The plugin of {@code name} in use: the first of that name to arrive that is still here. */
@@ -194,6 +196,22 @@ public final class PluginRegistry {
             inUse.putIfAbsent(p.name(), p);
         }
         return ImmutableList.copyOf(inUse.values());
+    }
+
+    /**
+     * The plugins held back now, in arrival order: each was added while another plugin of its name
+     * was in use, and waits for that one to leave (see {@link #add}).
+     */
+    public List<MigrationPlugin> heldBack() {
+        Map<String, MigrationPlugin> inUse = new HashMap<>();
+        ImmutableList.Builder<MigrationPlugin> held = ImmutableList.builder();
+        for (MigrationPlugin p : plugins) { // a consistent copy: the list is copy-on-write
+            MigrationPlugin first = inUse.putIfAbsent(p.name(), p);
+            if (first != null && first != p) {
+                held.add(p);
+            }
+        }
+        return held.build();
     }
 
     /**

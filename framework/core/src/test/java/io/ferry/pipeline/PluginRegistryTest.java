@@ -106,6 +106,7 @@ class PluginRegistryTest {
         PluginRegistry registry = PluginRegistry.of(first, other, later);
 
         assertThat(registry.snapshot()).containsExactly(other, first);
+        assertThat(registry.heldBack()).containsExactly(later);
         assertThat(modelNames(registry)).containsExactly("first-model");
         assertThat(registry.deviceModel("first-model").name()).isEqualTo("first-model");
         try (Machine m = Machine.create("m", GuestMemory.of(1 << 20))) {

@@ -16,10 +16,7 @@ import io.ferry.shell.internal.Views.ResolveOutcome;
 import io.ferry.shell.internal.Views.SnapshotOutcome;
 import io.ferry.transport.MigrationUri;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
@@ -30,8 +27,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The {@code ferry:} Gogo commands. Each returns a data object (see {@link Views}) that
@@ -61,12 +56,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
         })
 public final class FerryCommands {
     private final ShellSession session;
-    /**
-     * The bundle of each plugin service, captured when it arrives; by instance, as two plugins of
-     * one name may come from two bundles (the registry uses the first: {@link io.ferry.pipeline.PluginRegistry}).
-     */
-    private final Map<MigrationPlugin, String> bundles = Collections.synchronizedMap(new IdentityHashMap<>());
-
+    /** The bundle of a plugin: by its class, so two plugins of one name from two bundles are told apart. */
     private final Function<MigrationPlugin, String> bundleOfPlugin;
 
     @Activate
@@ -83,15 +73,6 @@ public final class FerryCommands {
     FerryCommands(ShellSession session, Function<MigrationPlugin, String> bundleOfPlugin) {
         this.session = session;
         this.bundleOfPlugin = bundleOfPlugin;
-    }
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addPlugin(MigrationPlugin plugin) {
-        bundles.put(plugin, bundleOfPlugin.apply(plugin));
-    }
-
-    void removePlugin(MigrationPlugin plugin) {
-        bundles.remove(plugin);
     }
 
     private static String osgiBundle(MigrationPlugin plugin) {
@@ -189,12 +170,12 @@ public final class FerryCommands {
     @Descriptor(
             "every stage's handlers in the order they run (priority, handler, plugin, bundle, section), and the dirty logs")
     public HandlerTable handlers() {
-        return ShellData.handlers(session.machine(), session.plugins(), this::bundleOf);
+        return ShellData.handlers(session.machine(), session.plugins(), bundleOfPlugin);
     }
 
     @Descriptor("the plugins present now, their bundles and device models")
     public PluginTable plugins() {
-        return ShellData.plugins(session.plugins(), this::bundleOf);
+        return ShellData.plugins(session.plugins(), bundleOfPlugin);
     }
 
     @Descriptor("pause the local machine, save it to a snapshot file, resume it")
@@ -225,15 +206,6 @@ public final class FerryCommands {
     @Descriptor("detach a device from the local machine (stopping its vCPUs, freeing its regions), between migrations")
     public Views.Detached detach(@Descriptor("the device's id, from ferry:machine") String id) {
         return session.detach(id);
-    }
-
-    /** The bundle of the plugin of that name in use (the tables show the plugins in use). */
-    private String bundleOf(String plugin) {
-        return session.plugins().snapshot().stream()
-                .filter(p -> p.name().equals(plugin))
-                .findFirst()
-                .map(p -> bundles.getOrDefault(p, "-"))
-                .orElse("-");
     }
 
     private static MigrationUri.File fileUri(String uri) {

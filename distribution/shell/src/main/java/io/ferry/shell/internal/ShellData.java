@@ -6,6 +6,7 @@ import io.ferry.machine.GuestRegion;
 import io.ferry.machine.Machine;
 import io.ferry.pipeline.DeviceModel;
 import io.ferry.pipeline.HandlerRegistration;
+import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.SectionId;
@@ -22,7 +23,9 @@ import io.ferry.shell.internal.Views.PluginInfo;
 import io.ferry.shell.internal.Views.PluginTable;
 import io.ferry.shell.internal.Views.VcpuInfo;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -48,16 +51,19 @@ final class ShellData {
     }
 
     /** Every stage's effective order for {@code machine} (or a bare 16 MiB one), both sides. */
-    static HandlerTable handlers(Optional<Machine> machine, PluginRegistry plugins, Function<String, String> bundleOf) {
+    static HandlerTable handlers(
+            Optional<Machine> machine, PluginRegistry plugins, Function<MigrationPlugin, String> bundleOf) {
         Machine m = machine.orElseGet(() -> Machine.create("bare", GuestMemory.of(BARE_RAM)));
         try {
             List<HandlerRow> rows = new ArrayList<>();
             List<DirtyLogRow> logs = new ArrayList<>();
+            List<MigrationPlugin> inUse = plugins.snapshot(); // one snapshot: the bundles are of these plugins
+            Map<String, String> bundles = new HashMap<>();
+            inUse.forEach(p -> bundles.put(p.name(), bundleOf.apply(p)));
             for (Side side : Side.values()) {
-                Pipeline p = Pipeline.assemble(side, m, plugins.snapshot());
+                Pipeline p = Pipeline.assemble(side, m, inUse);
                 p.dirtyLogs()
-                        .forEach(
-                                d -> logs.add(new DirtyLogRow(d.log().name(), d.plugin(), bundleOf.apply(d.plugin()))));
+                        .forEach(d -> logs.add(new DirtyLogRow(d.log().name(), d.plugin(), bundles.get(d.plugin()))));
                 for (Stage stage : Stage.values()) {
                     if (stage.side() == side) {
                         for (HandlerRegistration h : p.handlers(stage)) {
@@ -68,7 +74,7 @@ final class ShellData {
                                     ShellText.place(h.priority()),
                                     h.id(),
                                     h.plugin(),
-                                    bundleOf.apply(h.plugin()),
+                                    bundles.get(h.plugin()),
                                     h.section().map(SectionId::toString).orElse("no chunk")));
                         }
                     }
@@ -82,13 +88,20 @@ final class ShellData {
         }
     }
 
-    static PluginTable plugins(PluginRegistry plugins, Function<String, String> bundleOf) {
-        return new PluginTable(plugins.snapshot().stream()
-                .map(p -> new PluginInfo(
-                        p.name(),
-                        bundleOf.apply(p.name()),
-                        p.deviceModels().stream().map(DeviceModel::name).toList()))
-                .toList());
+    /** The plugins in use, by name, then those held back (another of their name is in use), in arrival order. */
+    static PluginTable plugins(PluginRegistry plugins, Function<MigrationPlugin, String> bundleOf) {
+        List<PluginInfo> rows = new ArrayList<>();
+        plugins.snapshot().forEach(p -> rows.add(info(p, false, bundleOf)));
+        plugins.heldBack().forEach(p -> rows.add(info(p, true, bundleOf)));
+        return new PluginTable(List.copyOf(rows));
+    }
+
+    private static PluginInfo info(MigrationPlugin p, boolean heldBack, Function<MigrationPlugin, String> bundleOf) {
+        return new PluginInfo(
+                p.name(),
+                bundleOf.apply(p),
+                heldBack,
+                p.deviceModels().stream().map(DeviceModel::name).toList());
     }
 
     static Digests digests(Machine m) {

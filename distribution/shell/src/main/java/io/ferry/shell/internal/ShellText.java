@@ -96,7 +96,7 @@ public final class ShellText implements Converter {
         } else if (target instanceof Detached d) {
             return "detached " + d.device() + "; " + (inspect ? machine(d.machine()) : line(d.machine()));
         } else if (target instanceof PluginInfo p) {
-            return p.name() + " " + p.bundle() + " devices " + p.devices();
+            return p.name() + " " + p.bundle() + (p.heldBack() ? " held back" : "") + " devices " + p.devices();
         }
         return null;
     }
@@ -234,7 +234,12 @@ public final class ShellText implements Converter {
             return "no plugins";
         }
         List<List<String>> cells = new ArrayList<>();
-        t.plugins().forEach(p -> cells.add(List.of(p.name(), p.bundle(), "devices " + p.devices())));
+        t.plugins()
+                .forEach(p -> cells.add(List.of(
+                        p.name(),
+                        p.bundle(),
+                        p.heldBack() ? "held back (another of its name is in use)" : "in use",
+                        "devices " + p.devices())));
         return table(cells, -1);
     }
 

@@ -88,7 +88,8 @@ public final class Views {
     /** A dirty-log source registered with the source's migration, synced at DIRTY_SYNC and checked while RAM is sealed. */
     public record DirtyLogRow(String log, String plugin, String bundle) {}
 
-    public record PluginInfo(String name, String bundle, List<String> devices) {}
+    /** A plugin, its bundle and device models; held back while another plugin of its name is in use. */
+    public record PluginInfo(String name, String bundle, boolean heldBack, List<String> devices) {}
 
     public record PluginTable(List<PluginInfo> plugins) {}
 

@@ -2,6 +2,7 @@ package io.ferry.shell.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.ferry.its.internal.ItsPlugin;
 import io.ferry.machine.DirtyLog;
@@ -14,6 +15,7 @@ import io.ferry.shell.internal.Views.Detached;
 import io.ferry.shell.internal.Views.HandlerTable;
 import io.ferry.shell.internal.Views.MachineInfo;
 import io.ferry.shell.internal.Views.Notice;
+import io.ferry.shell.internal.Views.PluginInfo;
 import io.ferry.testkit.TestPlugin;
 import org.apache.felix.service.command.Converter;
 import org.junit.jupiter.api.Test;
@@ -24,24 +26,24 @@ class FerryCommandsTest {
     private final FerryCommands commands = new FerryCommands(session);
 
     @Test
-    void aPluginsBundleIsTheBundleOfThePluginInUseOfThatName() {
+    void twoPluginsOfOneNameShowWithTheirOwnBundlesTheLaterOneHeldBack() {
         TestPlugin first = TestPlugin.named("dup");
-        TestPlugin second = TestPlugin.named("dup");
+        TestPlugin second = TestPlugin.named("dup"); // added last: held back by the registry
         PluginRegistry registry = PluginRegistry.of(first, second);
         FerryCommands withBundles = new FerryCommands(
                 new ShellSession(registry), p -> p == first ? "first.bundle 1.0.0" : "second.bundle 2.0.0");
-        withBundles.addPlugin(first);
-        withBundles.addPlugin(second); // arrives last, held back by the registry
 
         assertThat(withBundles.plugins().plugins())
-                .singleElement()
-                .satisfies(p -> assertThat(p.bundle()).isEqualTo("first.bundle 1.0.0"));
+                .extracting(PluginInfo::bundle, PluginInfo::heldBack)
+                .containsExactly(tuple("first.bundle 1.0.0", false), tuple("second.bundle 2.0.0", true));
+        assertThat(ShellText.plugins(withBundles.plugins()))
+                .contains("first.bundle 1.0.0   in use")
+                .contains("second.bundle 2.0.0  held back (another of its name is in use)");
 
         registry.remove(first);
-        withBundles.removePlugin(first);
         assertThat(withBundles.plugins().plugins())
-                .singleElement()
-                .satisfies(p -> assertThat(p.bundle()).isEqualTo("second.bundle 2.0.0"));
+                .extracting(PluginInfo::bundle, PluginInfo::heldBack)
+                .containsExactly(tuple("second.bundle 2.0.0", false));
     }
 
     @Test

@@ -197,7 +197,7 @@ class ShellSessionTest {
     @Test
     void handlersShowThePluginsBundlesAndOrderInColumnsThatFit() {
         try (ShellSession n = new ShellSession(plugins)) {
-            Views.HandlerTable bare = ShellData.handlers(n.machine(), plugins, name -> "bundle-of-" + name);
+            Views.HandlerTable bare = ShellData.handlers(n.machine(), plugins, p -> "bundle-of-" + p.name());
             assertThat(bare.bareMachine()).isTrue();
             assertThat(bare.rows())
                     .extracting(HandlerRow::handler)
@@ -205,7 +205,7 @@ class ShellSessionTest {
                     .doesNotContain("its.flush");
             n.createMachine(spec(0), false);
             Views.HandlerTable table =
-                    ShellData.handlers(n.machine(), plugins, name -> "a-very-long-bundle-name-of-" + name);
+                    ShellData.handlers(n.machine(), plugins, p -> "a-very-long-bundle-name-of-" + p.name());
             List<HandlerRow> complete = table.rows().stream()
                     .filter(r -> r.stage() == Stage.COMPLETE)
                     .toList();
@@ -227,7 +227,7 @@ class ShellSessionTest {
                             .as("the section column of %s", l)
                             .doesNotStartWith(" ")
                             .isNotBlank());
-            assertThat(ShellData.plugins(plugins, name -> "b").plugins())
+            assertThat(ShellData.plugins(plugins, p -> "b").plugins())
                     .extracting(Views.PluginInfo::name)
                     .containsExactly("its", "ram");
         }
