@@ -1,12 +1,17 @@
 package io.ferry.ram;
 
+import io.ferry.stream.FrameType;
+import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamHeader;
 import io.ferry.transport.MigrationUri;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -18,13 +23,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * channel i: the source opens them in index order), and does something to connection
  * {@code index} once it has forwarded {@code after} bytes: cuts it (both ways), or stalls it (it
  * stays open but is no longer read, so the source's writes on it block once the socket buffers
- * are full).
+ * are full), or, frame by frame, leaves out, repeats or moves one intact CHUNK frame (a plain
+ * TCP stream only: the proxy parses the frames).
  */
 final class ChannelProxy implements AutoCloseable {
     /** What happens to the chosen connection. */
     enum Fault {
         CUT,
-        STALL
+        STALL,
+        /** Leaves out the CHUNK frame numbered {@code after} (from 0) on the connection: intact, just missing. */
+        DROP_CHUNK,
+        /** Forwards the CHUNK frame numbered {@code after} twice. */
+        REPEAT_CHUNK,
+        /** Holds the CHUNK frame numbered {@code after} back until the segment marker after it has gone through. */
+        MOVE_CHUNK;
+
+        boolean framed() {
+            return this == DROP_CHUNK || this == REPEAT_CHUNK || this == MOVE_CHUNK;
+        }
     }
 
     private final ServerSocket server;
@@ -74,7 +90,11 @@ final class ChannelProxy implements AutoCloseable {
                 AtomicLong count = new AtomicLong();
                 int i = counts.size();
                 counts.add(count);
-                pump(in, out, i == index ? after : Long.MAX_VALUE, count);
+                if (i == index && fault.framed()) {
+                    pumpFrames(in, out, count);
+                } else {
+                    pump(in, out, i == index ? after : Long.MAX_VALUE, count);
+                }
                 pump(out, in, Long.MAX_VALUE, new AtomicLong());
             }
         } catch (IOException e) {
@@ -110,6 +130,58 @@ final class ChannelProxy implements AutoCloseable {
                 "proxy-pump");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Forwards the header, then frame by frame, doing {@link #fault} to the CHUNK frame numbered {@link #after}. */
+    private void pumpFrames(Socket from, Socket to, AtomicLong count) {
+        Thread t = new Thread(
+                () -> {
+                    try (DataInputStream in = new DataInputStream(from.getInputStream());
+                            OutputStream out = to.getOutputStream()) {
+                        out.write(in.readNBytes(StreamHeader.SIZE));
+                        long chunks = 0;
+                        byte[] held = null;
+                        while (true) {
+                            byte[] frame = readFrame(in);
+                            count.addAndGet(frame.length);
+                            boolean chunk = frame[0] == FrameType.CHUNK.code();
+                            if (chunk && chunks++ == after) {
+                                switch (fault) {
+                                    case DROP_CHUNK -> frame = new byte[0];
+                                    case REPEAT_CHUNK -> out.write(frame);
+                                    default -> {
+                                        held = frame;
+                                        frame = new byte[0];
+                                    }
+                                }
+                            }
+                            out.write(frame);
+                            if (held != null && !chunk && frame.length > 0) {
+                                out.write(held); // past the marker that ended its segment
+                                held = null;
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the stream ended, or the other direction closed
+                    } finally {
+                        close(from);
+                        close(to);
+                    }
+                },
+                "proxy-frames");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** One whole frame: its 8-byte header, payload and 4-byte checksum. */
+    private static byte[] readFrame(DataInputStream in) throws IOException {
+        byte[] header = new byte[FrameWriter.FRAME_HEADER];
+        in.readFully(header);
+        int length = ByteBuffer.wrap(header).getInt(4);
+        byte[] frame = new byte[FrameWriter.FRAME_HEADER + length + FrameWriter.FRAME_TRAILER];
+        System.arraycopy(header, 0, frame, 0, header.length);
+        in.readFully(frame, header.length, length + FrameWriter.FRAME_TRAILER);
+        return frame;
     }
 
     private static void close(Socket s) {

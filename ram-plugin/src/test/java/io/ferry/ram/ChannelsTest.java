@@ -17,6 +17,7 @@ import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.Priority;
 import io.ferry.pipeline.Stage;
 import io.ferry.ram.internal.RamPlugin;
+import io.ferry.stream.StreamFormatException;
 import io.ferry.testkit.Await;
 import io.ferry.testkit.Harness;
 import io.ferry.testkit.StateAssertions;
@@ -36,6 +37,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -120,6 +122,45 @@ class ChannelsTest {
             assertThat(source.memory().digest()).isEqualTo(before);
             assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
             awaitNoWriterThreads("cut");
+        }
+    }
+
+    /**
+     * An intact CHUNK frame left out, repeated or moved past its segment's end on channel 1: every
+     * frame's checksum holds, and END counts channel 0 only, so the destination took the stream as
+     * whole (a repeated or moved chunk completed; a dropped one failed only later, as pages missing
+     * at LOAD_COMPLETE, or not at all where an older copy of the pages had arrived). Each segment's
+     * end on channels 1.. now carries what was written in it, and the destination refuses the
+     * difference there, naming the channel and the segment; the source resumes.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = ChannelProxy.Fault.class,
+            names = {"DROP_CHUNK", "REPEAT_CHUNK", "MOVE_CHUNK"})
+    void aChunkDroppedRepeatedOrMovedOnChannelOneFailsTheMigrationNamingChannelAndSegment(ChannelProxy.Fault fault)
+            throws Exception {
+        String name = "segment-" + fault.name().toLowerCase(java.util.Locale.ROOT);
+        try (Machine source = TestMachines.runningSource(name, RAM, 26);
+                Machine dest = TestMachines.destinationFor(source)) {
+            String before = source.memory().digest();
+            try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
+                    ChannelProxy proxy = new ChannelProxy(endpoint.address(), 1, 2, fault)) {
+                Migration in = new Migrator(PluginRegistry.of(new RamPlugin())).incoming(dest, endpoint, TWO);
+                Migration out = new Migrator(PluginRegistry.of(new RamPlugin())).migrate(source, proxy.address(), TWO);
+                out.await(WAIT);
+                in.await(WAIT);
+                assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(in.failure().orElseThrow())
+                        .hasCauseInstanceOf(StreamFormatException.class)
+                        .cause()
+                        .hasMessageContaining("channel 1, segment 1:");
+                assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
+            }
+            assertThat(source.runState()).isEqualTo(RunState.RUNNING);
+            assertThat(source.memory().dirtyLog().isEnabled()).isFalse();
+            assertThat(source.memory().digest()).isEqualTo(before);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+            awaitNoWriterThreads(name);
         }
     }
 

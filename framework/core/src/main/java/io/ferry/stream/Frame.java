@@ -54,6 +54,24 @@ public sealed interface Frame {
     }
 
     /**
+     * The end of segment {@code segment} on one of channels 1.. of a several-channel stream (where
+     * channel 0 has a PASS or VOID): the frames and chunk payload bytes the channel carried since
+     * its previous SEGMENT (or its header), and their digest (CRC32C over their checksums, in
+     * order, as END's). The reader checks all three against what it read.
+     */
+    record Segment(int segment, StreamTotals totals, int digest) implements Frame {
+        public Segment {
+            checkArgument(segment >= 0, "segment must be >= 0 but was %s", segment);
+            checkNotNull(totals, "totals");
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.SEGMENT;
+        }
+    }
+
+    /**
      * The end of the stream: how many frames came before it (after the header), how many chunk
      * payload bytes they carried, and the stream digest (CRC32C over the checksums of those
      * frames, in order). The reader checks all three against what it read.

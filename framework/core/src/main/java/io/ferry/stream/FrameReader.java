@@ -29,8 +29,8 @@ public final class FrameReader {
     /** The most channels one migration may have (the header's channel count). */
     public static final int MAX_CHANNELS = 16;
     /** Frame types that carry the stream's data, which END closes. */
-    private static final java.util.Set<FrameType> AFTER_END_DATA =
-            java.util.EnumSet.of(FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END, FrameType.DECIDER);
+    private static final java.util.Set<FrameType> AFTER_END_DATA = java.util.EnumSet.of(
+            FrameType.MANIFEST, FrameType.CHUNK, FrameType.PASS, FrameType.END, FrameType.DECIDER, FrameType.SEGMENT);
     /** The longest peer text (an ERROR message) passed on. */
     public static final int MAX_PEER_TEXT = 1024;
 
@@ -44,6 +44,13 @@ public final class FrameReader {
     private final StreamDigest digest = new StreamDigest();
     private int lastPass = -1;
     private boolean ended;
+    /** The channel index from the header read, for messages; 0 until then. */
+    private int channelIndex;
+    /** The totals when the current segment started (after the last SEGMENT), the segment's digest, its number. */
+    private StreamTotals segmentStart = StreamTotals.NONE;
+
+    private final StreamDigest segmentDigest = new StreamDigest();
+    private int lastSegment = -1;
 
     public FrameReader(ReadableByteChannel channel, int maxFrameSize) {
         this.channel = checkNotNull(channel, "channel");
@@ -83,12 +90,9 @@ public final class FrameReader {
                     String.format("header checksum 0x%08X, computed 0x%08X", expected, (int) crc.getValue()));
         }
         int version = Short.toUnsignedInt(b.getShort(8));
-        if (version != StreamHeader.FORMAT_VERSION) {
-            throw new UnsupportedFormatVersionException(
-                    start,
-                    StreamFormatException.HEADER,
-                    "format version " + version + ", this reader supports " + StreamHeader.FORMAT_VERSION);
-        }
+        int index = Short.toUnsignedInt(b.getShort(12));
+        int count = Short.toUnsignedInt(b.getShort(14));
+        checkVersion(version, count, start);
         int flags = Short.toUnsignedInt(b.getShort(10));
         if (flags != 0) {
             throw new MalformedFrameException(
@@ -96,8 +100,6 @@ public final class FrameReader {
                     StreamFormatException.HEADER,
                     String.format("reserved header flags 0x%04X must be 0", flags));
         }
-        int index = Short.toUnsignedInt(b.getShort(12));
-        int count = Short.toUnsignedInt(b.getShort(14));
         if (count > MAX_CHANNELS) {
             throw new MalformedFrameException(
                     start,
@@ -110,7 +112,28 @@ public final class FrameReader {
                     StreamFormatException.HEADER,
                     "channel " + index + " of " + count + " is not a valid channel");
         }
+        channelIndex = index;
         return new StreamHeader(version, index, count, b.getLong(16));
+    }
+
+    /**
+     * Refuses a version other than the one for {@code count} channels: 2 for one (unchanged since
+     * version 2), 3 for several (SEGMENT ends the segments of channels 1..).
+     */
+    private static void checkVersion(int version, int count, long start) throws UnsupportedFormatVersionException {
+        if (version == StreamHeader.formatVersion(count)) {
+            return;
+        }
+        String supported = "this reader supports " + StreamHeader.FORMAT_VERSION + " (one channel) and "
+                + StreamHeader.SEVERAL_CHANNELS_VERSION + " (several channels)";
+        boolean known = version == StreamHeader.FORMAT_VERSION || version == StreamHeader.SEVERAL_CHANNELS_VERSION;
+        throw new UnsupportedFormatVersionException(
+                start,
+                StreamFormatException.HEADER,
+                known
+                        ? "format version " + version + " with " + count + " channel" + (count == 1 ? "" : "s") + ", "
+                                + supported
+                        : "format version " + version + ", " + supported);
     }
 
     /**
@@ -194,6 +217,9 @@ public final class FrameReader {
                                     + "0x%08X over the %d frames before it: the stream was altered",
                             end.digest(), digest.value(), totals.frames()));
         }
+        if (frame instanceof Frame.Segment s) {
+            checkSegment(s, start, index);
+        }
         if (frame instanceof Frame.Pass p) {
             // After a VOID too: the source numbers on from the last PASS it wrote.
             if (p.pass() != lastPass + 1) {
@@ -209,8 +235,48 @@ public final class FrameReader {
         if (type != FrameType.END) {
             totals = totals.plus(type == FrameType.CHUNK ? length : 0);
             digest.add(expected);
+            segmentDigest.add(expected);
+        }
+        if (frame instanceof Frame.Segment) { // the next segment starts after its marker
+            segmentStart = totals;
+            segmentDigest.reset();
         }
         return frame;
+    }
+
+    /**
+     * A SEGMENT must be numbered on from the last and match what this channel carried since the
+     * previous one: a frame lost, repeated or moved past the marker leaves every checksum intact
+     * but changes the count, and a frame changed or reordered within the segment its digest.
+     */
+    private void checkSegment(Frame.Segment s, long start, long index) throws StreamFormatException {
+        String where = "channel " + channelIndex + ", segment " + s.segment() + ": ";
+        if (s.segment() != lastSegment + 1) {
+            throw new MalformedFrameException(
+                    start,
+                    index,
+                    where + "SEGMENT " + s.segment() + " where " + (lastSegment + 1)
+                            + " was due: segments are numbered 0, 1, 2, ... in order, without a gap");
+        }
+        lastSegment = s.segment();
+        StreamTotals read = totals.since(segmentStart);
+        String mismatch = s.totals().mismatch(read).orElse(null);
+        if (mismatch != null) {
+            throw new MalformedFrameException(
+                    start,
+                    index,
+                    where + "SEGMENT does not match the segment: " + mismatch
+                            + " (a frame was lost, repeated or moved past the segment's end)");
+        }
+        if (s.digest() != segmentDigest.value()) {
+            throw new ChecksumMismatchException(
+                    start,
+                    index,
+                    String.format(
+                            "%ssegment digest 0x%08X in SEGMENT, computed 0x%08X over the %d frames of the segment:"
+                                    + " the segment was altered",
+                            where, s.digest(), segmentDigest.value(), read.frames()));
+        }
     }
 
     /**
@@ -274,6 +340,9 @@ public final class FrameReader {
                 }
                 case PASS -> new Frame.Pass(nonNegative(p.getInt(), "pass", start, index));
                 case END -> new Frame.End(totals(p, start, index), p.getInt());
+                case SEGMENT ->
+                    new Frame.Segment(
+                            nonNegative(p.getInt(), "segment", start, index), totals(p, start, index), p.getInt());
                 case COMMIT -> new Frame.Commit();
                 case ACK -> new Frame.Ack(totals(p, start, index), marks(p, start, index));
                 case VOID -> new Frame.Void();

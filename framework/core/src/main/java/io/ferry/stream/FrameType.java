@@ -22,6 +22,11 @@ public enum FrameType {
     DECIDER(0x08),
     /** Source to destination, on a decision connection: the source's decision for a stream id, or none yet. */
     DECISION(0x09),
+    /**
+     * Source to destination, on channels 1.. of a several-channel stream: the end of a segment, with
+     * what the channel carried in it (format version 3).
+     */
+    SEGMENT(0x0A),
     /** Destination to source: everything loaded; totals as received, and the destination's checkpoints so far. */
     ACK(0x10),
     /** Destination to source: the destination refused or failed; the payload says why. */

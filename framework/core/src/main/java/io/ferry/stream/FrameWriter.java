@@ -35,6 +35,10 @@ public final class FrameWriter {
     private long bytesWritten;
     private StreamTotals totals = StreamTotals.NONE;
     private final StreamDigest digest = new StreamDigest();
+    /** The totals when the current segment started (after the last SEGMENT), and the segment's digest. */
+    private StreamTotals segmentStart = StreamTotals.NONE;
+
+    private final StreamDigest segmentDigest = new StreamDigest();
     /**
      * Why a write failed, once one has: whatever follows would be read as the rest of the frame it
      * cut (an ERROR after a write timeout would arrive as a corrupt frame, not as the reason).
@@ -99,12 +103,31 @@ public final class FrameWriter {
         gather[length + 1] = trailer;
         writeFully(gather, length + 2);
         java.util.Arrays.fill(gather, 0, length + 2, null);
-        totals = totals.plus(size);
-        digest.add((int) crc.getValue());
+        counted(size, (int) crc.getValue());
     }
 
     public void writePass(Frame.Pass pass) throws IOException {
         writeFrame(FrameType.PASS, NO_SECTION, ByteBuffer.allocate(4).putInt(0, pass.pass()));
+    }
+
+    /**
+     * Ends segment {@code segment} on one of channels 1.. of a several-channel stream: writes
+     * SEGMENT with the frames and chunk bytes written since the previous SEGMENT (or the header)
+     * and their digest, and returns it. SEGMENT counts in the stream's totals, not in a segment's.
+     */
+    public Frame.Segment writeSegment(int segment) throws IOException {
+        Frame.Segment marker = new Frame.Segment(segment, totals.since(segmentStart), segmentDigest.value());
+        writeFrame(
+                FrameType.SEGMENT,
+                NO_SECTION,
+                ByteBuffer.allocate(24)
+                        .putInt(marker.segment())
+                        .put(encode(marker.totals()))
+                        .putInt(marker.digest())
+                        .flip());
+        segmentStart = totals;
+        segmentDigest.reset();
+        return marker;
     }
 
     /** Writes the END frame with this writer's totals and stream digest and returns it; END does not count itself. */
@@ -235,9 +258,15 @@ public final class FrameWriter {
         trailer.clear().putInt(0, (int) crc.getValue());
         writeFully(new ByteBuffer[] {header, payload, trailer}, 3);
         if (counted) {
-            totals = totals.plus(0);
-            digest.add((int) crc.getValue());
+            counted(0, (int) crc.getValue());
         }
+    }
+
+    /** Counts a frame written, in the stream's totals and digest and in its segment's digest. */
+    private void counted(long chunkBytes, int checksum) {
+        totals = totals.plus(chunkBytes);
+        digest.add(checksum);
+        segmentDigest.add(checksum);
     }
 
     private void prepareHeader(FrameType type, int section, int length) {

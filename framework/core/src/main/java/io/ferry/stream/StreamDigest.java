@@ -20,6 +20,11 @@ final class StreamDigest {
         crc.update(word, 0, 4);
     }
 
+    /** Starts over, as at the start of a stream (a segment's digest starts at each segment). */
+    void reset() {
+        crc.reset();
+    }
+
     int value() {
         return (int) crc.getValue();
     }

@@ -24,6 +24,11 @@ public record StreamTotals(long frames, long chunkBytes) {
         return new StreamTotals(frames + 1, this.chunkBytes + chunkBytes);
     }
 
+    /** What was counted after {@code start}, an earlier value of these totals. */
+    StreamTotals since(StreamTotals start) {
+        return new StreamTotals(frames - start.frames, chunkBytes - start.chunkBytes);
+    }
+
     /** Why {@code received} differs from these (the sent totals), or empty if they agree. */
     public Optional<String> mismatch(StreamTotals received) {
         if (equals(received)) {

@@ -4,7 +4,7 @@
  * naming the offset, the frame and what was expected.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.ferry.stream;
 
 import org.osgi.annotation.bundle.Export;

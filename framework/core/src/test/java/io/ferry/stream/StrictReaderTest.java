@@ -25,16 +25,19 @@ class StrictReaderTest {
                 .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining("reserved header flags 0x0001");
         byte[] channels = stream(w -> {});
+        channels[9] = StreamHeader.SEVERAL_CHANNELS_VERSION; // format version, bytes 8..9
         channels[15] = (byte) (FrameReader.MAX_CHANNELS + 1); // channel count, bytes 14..15
         assertThatThrownBy(() -> reader(reheader(channels)).readHeader())
                 .isInstanceOf(MalformedFrameException.class)
                 .hasMessageContaining(
                         "a stream of " + (FrameReader.MAX_CHANNELS + 1) + " channels; this reader supports up to");
         byte[] second = stream(w -> {});
+        second[9] = StreamHeader.SEVERAL_CHANNELS_VERSION;
         second[13] = 1; // channel index 1 ...
         second[15] = 2; // ... of 2: one channel of a several-channel stream
         assertThat(reader(reheader(second)).readHeader().channelIndex()).isEqualTo(1);
         byte[] outside = stream(w -> {});
+        outside[9] = StreamHeader.SEVERAL_CHANNELS_VERSION;
         outside[13] = 2; // index 2 of 2
         outside[15] = 2;
         assertThatThrownBy(() -> reader(reheader(outside)).readHeader())

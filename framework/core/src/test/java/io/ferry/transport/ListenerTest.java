@@ -172,11 +172,11 @@ class ListenerTest {
         try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, options)) {
             CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
             try (Socket zero = connect(endpoint)) {
-                writer(zero).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
+                writer(zero).writeHeader(StreamHeader.channel(0, 2, stream));
                 Thread.sleep(700); // channel 1 connects late...
                 try (Socket one = connect(endpoint)) {
                     ByteArrayOutputStream header = new ByteArrayOutputStream();
-                    RawPeer.writer(header).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                    RawPeer.writer(header).writeHeader(StreamHeader.channel(1, 2, stream));
                     byte[] bytes = header.toByteArray();
                     try {
                         for (int at = 0; at < bytes.length; at += 7) { // ...and sends its header over 800 ms
@@ -203,8 +203,8 @@ class ListenerTest {
             CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
             try (Socket one = connect(endpoint);
                     Socket zero = connect(endpoint)) {
-                writer(one).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
-                writer(zero).writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
+                writer(one).writeHeader(StreamHeader.channel(1, 2, stream));
+                writer(zero).writeHeader(StreamHeader.channel(0, 2, stream));
                 MigrationChannel first = accepted.get(30, TimeUnit.SECONDS);
                 assertThat(first.companions()).hasSize(1);
                 first.close();

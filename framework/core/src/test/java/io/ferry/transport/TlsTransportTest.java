@@ -199,15 +199,15 @@ class TlsTransportTest {
             CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
             try (MigrationChannel zero = Transports.connect(endpoint.address(), source);
                     MigrationChannel other = Transports.connect(endpoint.address(), intruder)) {
-                writeHeader(zero, new StreamHeader(StreamHeader.FORMAT_VERSION, 0, 2, stream));
-                writeHeader(other, new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                writeHeader(zero, StreamHeader.channel(0, 2, stream));
+                writeHeader(other, StreamHeader.channel(1, 2, stream));
                 CompletableFuture<Integer> refused = CompletableFuture.supplyAsync(() -> readEnd(other));
                 CompletableFuture.anyOf(accepted, refused).get(30, TimeUnit.SECONDS);
                 assertThat(accepted)
                         .as("the stream was admitted with the other peer's channel")
                         .isNotDone();
                 try (MigrationChannel one = Transports.connect(endpoint.address(), source)) {
-                    writeHeader(one, new StreamHeader(StreamHeader.FORMAT_VERSION, 1, 2, stream));
+                    writeHeader(one, StreamHeader.channel(1, 2, stream));
                     try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
                         assertThat(in.companions()).hasSize(1);
                         assertThat(in.companions().get(0).describe()).contains("peer " + TlsFixture.SOURCE);

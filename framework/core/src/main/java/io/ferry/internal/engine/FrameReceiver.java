@@ -38,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * cache: it measured slower there (ARCHITECTURE.md, "Several channels, and how the destination reads").
  *
  * <p>With several channels, {@link #next()} keeps the per-pass barrier (see {@link #eligible}):
- * channel 0 carries the stream in order, the others RAM chunks and PASS markers, so no chunk of
+ * channel 0 carries the stream in order, the others RAM chunks and SEGMENT markers, so no chunk of
  * pass N+1 is applied before every chunk of pass N (a page never arrives older than a copy
  * already applied).
  */
@@ -161,7 +161,7 @@ final class FrameReceiver implements AutoCloseable {
                 if (r.channel() == 0 || r.frame() instanceof Frame.Chunk) {
                     return r;
                 }
-                // Another channel's PASS marker: counted in take(), nothing to apply.
+                // Another channel's SEGMENT: counted in take(), nothing to apply.
                 releaseLast();
             }
         }
@@ -198,11 +198,14 @@ final class FrameReceiver implements AutoCloseable {
                 if (!eligible(r, f)) {
                     continue;
                 }
-                if (r.index > 0 && !(f instanceof Frame.Chunk || f instanceof Frame.Pass)) {
+                if (!belongs(r, f)) {
                     throw new MalformedFrameException(
                             head.received.offset(),
                             head.received.index(),
-                            "channel " + r.index + " carries only RAM chunks and PASS markers, found " + f.type());
+                            r.index > 0
+                                    ? "channel " + r.index + " carries only RAM chunks and SEGMENT markers, found "
+                                            + f.type()
+                                    : "SEGMENT on channel 0: only channels 1.. end their segments with it");
                 }
                 r.filled.poll();
                 if (boundary(r, f)) {
@@ -252,9 +255,17 @@ final class FrameReceiver implements AutoCloseable {
         return now - heldBackSince < CHANNEL_ZERO_GRACE.toNanos();
     }
 
-    /** A segment's end: PASS on any channel, VOID on channel 0 (the other channels end theirs with a PASS). */
+    /** Channels 1.. carry only RAM chunks and SEGMENT, channel 0 anything but SEGMENT. */
+    private static boolean belongs(ChannelReader r, Frame f) {
+        return r.index > 0 ? f instanceof Frame.Chunk || f instanceof Frame.Segment : !(f instanceof Frame.Segment);
+    }
+
+    /**
+     * A segment's end: PASS or VOID on channel 0, SEGMENT on the others (their reader has checked it
+     * against what the channel carried in the segment).
+     */
     private static boolean boundary(ChannelReader r, Frame f) {
-        return f instanceof Frame.Pass || (r.index == 0 && f instanceof Frame.Void);
+        return r.index == 0 ? f instanceof Frame.Pass || f instanceof Frame.Void : f instanceof Frame.Segment;
     }
 
     /**

@@ -15,8 +15,9 @@ import java.util.List;
  * The source's channels of one migration, each with its frame writer. Channel 0 carries the
  * stream in order (manifest, device sections, PASS, PING, END, COMMIT, VOID); RAM batches are
  * spread over every channel round-robin from pass 1 on. Every other channel ends each segment
- * (a pass, or an attempt voided before its PASS) with a PASS marker of its own numbering, which
- * the destination's barrier waits for (docs/stream-format.md, "Several channels").
+ * (a pass, or an attempt voided before its PASS) with a SEGMENT frame of its own numbering, which
+ * the destination's barrier waits for, carrying the count, bytes and digest of the chunks the
+ * channel wrote in the segment, which the destination checks (docs/stream-format.md, "Several channels").
  *
  * <p>Channel 0 is written by the migration thread itself, so its order is the order of the calls.
  * Each other channel has a {@link ChannelWriter} thread that writes, in order, the RAM chunks and
@@ -54,7 +55,7 @@ final class StreamChannels implements AutoCloseable {
     void add(MigrationChannel channel) throws IOException {
         checkArgument(writers.size() < count, "all %s channels are open", count);
         FrameWriter w = new FrameWriter(channel.output(), maxFrameSize);
-        w.writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, writers.size(), count, streamId));
+        w.writeHeader(StreamHeader.channel(writers.size(), count, streamId));
         if (!writers.isEmpty()) {
             threads.add(new ChannelWriter(w, name + "-channel-" + writers.size()));
         }
@@ -121,7 +122,7 @@ final class StreamChannels implements AutoCloseable {
         return sum;
     }
 
-    /** Ends a pass: PASS on channel 0, a segment marker on every other channel. */
+    /** Ends a pass: PASS on channel 0, a SEGMENT on every other channel. */
     void writePass(Frame.Pass pass) throws IOException {
         endSegment();
         control().writePass(pass);
@@ -134,11 +135,13 @@ final class StreamChannels implements AutoCloseable {
         control().writeVoid();
     }
 
-    /** Queues a segment marker on every other channel, then waits until each channel has written all it was given. */
+    /**
+     * Queues a SEGMENT on every other channel, written by its thread with what that channel wrote in
+     * the segment (the destination checks it), then waits until each channel has written all it was given. */
     private void endSegment() throws IOException {
         for (int i = 1; i < writers.size(); i++) {
-            Frame.Pass marker = new Frame.Pass(segments[i]++);
-            threads.get(i - 1).submit(w -> w.writePass(marker), () -> {});
+            int segment = segments[i]++;
+            threads.get(i - 1).submit(w -> w.writeSegment(segment), () -> {});
         }
         for (ChannelWriter t : threads) {
             t.awaitWritten();

@@ -34,7 +34,7 @@ class FrameReceiverTest {
 
     private static FrameWriter writer(InMemoryTransport pipes, int index, int count) throws Exception {
         FrameWriter w = new FrameWriter(pipes.sourceEnd().output(), MAX_FRAME);
-        w.writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, index, count, STREAM));
+        w.writeHeader(StreamHeader.channel(index, count, STREAM));
         return w;
     }
 
@@ -81,12 +81,12 @@ class FrameReceiverTest {
 
     private record Writers(FrameWriter zero, FrameWriter one) {}
 
-    /** Channel 0 with MANIFEST and PASS 0 written, channel 1 with PASS 0. */
+    /** Channel 0 with MANIFEST and PASS 0 written, channel 1 with SEGMENT 0. */
     private static Writers bothEndedPassZero(InMemoryTransport zero, InMemoryTransport one) throws Exception {
         FrameWriter w0 = writer(zero, 0, 2);
         FrameWriter w1 = writer(one, 1, 2);
         w0.writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
-        w1.writePass(new Frame.Pass(0));
+        w1.writeSegment(0);
         w0.writePass(new Frame.Pass(0));
         return new Writers(w0, w1);
     }
@@ -137,10 +137,10 @@ class FrameReceiverTest {
                     .as("channel 0's PASS 0 waits for channel 1 to end pass 0")
                     .isInstanceOf(TimeoutException.class);
             // Now channel 1 sends pass 1's copy of the same page: it must be applied before pass 2's.
-            w1.writePass(new Frame.Pass(0));
+            w1.writeSegment(0);
             chunk(w1, "page 7, pass 1 copy");
-            w1.writePass(new Frame.Pass(1));
-            w1.writePass(new Frame.Pass(2));
+            w1.writeSegment(1);
+            w1.writeSegment(2);
             List<String> order = new ArrayList<>();
             order.add(blocked.get(30, TimeUnit.SECONDS));
             for (int i = 0; i < 4; i++) {
@@ -189,12 +189,13 @@ class FrameReceiverTest {
         for (int i = 0; i < channelCount; i++) {
             pipes.add(InMemoryTransport.open());
             FrameWriter w = new FrameWriter(pipes.get(i).sourceEnd().output(), maxFrame);
-            w.writeHeader(new StreamHeader(StreamHeader.FORMAT_VERSION, i, channelCount, STREAM));
+            w.writeHeader(StreamHeader.channel(i, channelCount, STREAM));
             writers.add(w);
         }
         writers.get(0).writeManifest(new Frame.Manifest(List.of(new SectionId("ram", 0, 1))));
-        for (FrameWriter w : writers) {
-            w.writePass(new Frame.Pass(0));
+        writers.get(0).writePass(new Frame.Pass(0));
+        for (FrameWriter w : writers.subList(1, channelCount)) {
+            w.writeSegment(0);
         }
         String page = "p".repeat(5_000); // 8 of them fit a pipe's 64 KiB: written before anything reads
         for (int i = 0; i < 8; i++) {
