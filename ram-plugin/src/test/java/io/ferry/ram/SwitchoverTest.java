@@ -25,6 +25,8 @@ import io.ferry.testkit.TransportKind;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The switchover's checkpoints, and the downtime guard stepping back from an attempt that would break the limit. */
 class SwitchoverTest {
@@ -148,14 +150,17 @@ class SwitchoverTest {
         }
     }
 
-    @Test
-    void aCompleteHandlerThatOverrunsOnceStepsBackAndTheSecondAttemptCommitsWithTheSameState() throws Exception {
+    /** With two channels the VOID ends a segment on channel 1 too (SEGMENT), and the next attempt's END checks it. */
+    @ParameterizedTest(name = "{0} channel(s)")
+    @ValueSource(ints = {1, 2})
+    void aCompleteHandlerThatOverrunsOnceStepsBackAndTheSecondAttemptCommitsWithTheSameState(int channels)
+            throws Exception {
         Overrun overrun = new Overrun(1, 400);
-        try (Machine source = dirtyingSource("step-back", 22);
+        try (Machine source = dirtyingSource("step-back" + channels, 22);
                 Machine dest = TestMachines.destinationFor(source)) {
             MigrationOutcome out = Harness.between(source, dest)
                     .plugins(new RamPlugin(), overrun)
-                    .parameters(guarded(3))
+                    .parameters(guarded(3).withChannels(channels))
                     .run(WAIT)
                     .assertCompleted();
             assertThat(out.sourceFigures().switchover().attempts()).isEqualTo(2);

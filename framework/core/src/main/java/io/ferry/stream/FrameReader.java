@@ -92,7 +92,9 @@ public final class FrameReader {
         int version = Short.toUnsignedInt(b.getShort(8));
         int index = Short.toUnsignedInt(b.getShort(12));
         int count = Short.toUnsignedInt(b.getShort(14));
-        checkVersion(version, count, start);
+        if (version != StreamHeader.FORMAT_VERSION && version != StreamHeader.SEVERAL_CHANNELS_VERSION) {
+            checkVersion(version, count, start); // an unknown version first: its count may mean anything
+        }
         int flags = Short.toUnsignedInt(b.getShort(10));
         if (flags != 0) {
             throw new MalformedFrameException(
@@ -112,6 +114,7 @@ public final class FrameReader {
                     StreamFormatException.HEADER,
                     "channel " + index + " of " + count + " is not a valid channel");
         }
+        checkVersion(version, count, start); // a known version, and a valid count: do they match?
         channelIndex = index;
         return new StreamHeader(version, index, count, b.getLong(16));
     }
@@ -281,7 +284,8 @@ public final class FrameReader {
 
     /**
      * Where the frame's header says it belongs, checked before its payload is read: reserved flags
-     * are 0, only a CHUNK names a section, and none of the stream's data follows END.
+     * are 0, only a CHUNK names a section, only channels 1.. carry SEGMENT, and none of the
+     * stream's data follows END.
      */
     private void checkPlace(FrameType type, int flags, int section, long start, long index)
             throws MalformedFrameException {
@@ -294,6 +298,12 @@ public final class FrameReader {
                     start,
                     index,
                     type + " frame names section " + section + "; only a CHUNK belongs to a section (0xFFFF for none)");
+        }
+        if (type == FrameType.SEGMENT && channelIndex == 0) {
+            throw new MalformedFrameException(
+                    start,
+                    index,
+                    "SEGMENT on channel 0: only channels 1.. of a several-channel stream end their segments with it");
         }
         if (ended && AFTER_END_DATA.contains(type)) {
             throw new MalformedFrameException(start, index, type + " frame after END: the stream's data ended there");

@@ -54,6 +54,22 @@ class SegmentFrameTest {
     }
 
     @Test
+    void aSegmentOnChannelZeroIsRefusedForWhereItIsNotForItsFigures() throws IOException {
+        for (int count : new int[] {1, 2}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            FrameWriter w = new FrameWriter(new StreamSink(out), MAX);
+            w.writeHeader(StreamHeader.channel(0, count, 9));
+            w.writeSegment(0); // figures that match: only its place is wrong
+
+            assertThatThrownBy(() -> readAll(out.toByteArray()))
+                    .as("%s channel(s)", count)
+                    .isInstanceOf(MalformedFrameException.class)
+                    .hasMessageContaining(
+                            "SEGMENT on channel 0: only channels 1.. of a several-channel stream end their segments");
+        }
+    }
+
+    @Test
     void aChunkLeftOutIsRefusedAtItsSegmentsEndNamingChannelSegmentAndBothFigures() {
         byte[] s = channelOne();
         List<int[]> frames = frames(s);

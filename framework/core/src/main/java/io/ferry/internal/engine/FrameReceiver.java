@@ -207,9 +207,15 @@ final class FrameReceiver implements AutoCloseable {
                                             + f.type()
                                     : "SEGMENT on channel 0: only channels 1.. end their segments with it");
                 }
+                if (f instanceof Frame.End) {
+                    checkNoChunkAfterLastSegment(head.received);
+                }
                 r.filled.poll();
                 if (boundary(r, f)) {
                     r.segmentsEnded++;
+                    r.chunksAfterSegment = 0;
+                } else if (r.index > 0) {
+                    r.chunksAfterSegment++;
                 }
                 if (r.index == 0) {
                     heldBackSince = NOT_HELD_BACK; // channel 0 spoke: a failure held back for it waits afresh
@@ -289,6 +295,24 @@ final class FrameReceiver implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * At END: the source writes END right after the last PASS, with no chunk between, so a chunk
+     * taken from another channel after that channel's last SEGMENT was added to the stream (its
+     * segment would never be checked: END's totals count channel 0 only).
+     */
+    private void checkNoChunkAfterLastSegment(Received end) throws MalformedFrameException {
+        for (int i = 1; i < readers.size(); i++) {
+            int n = readers.get(i).chunksAfterSegment;
+            if (n > 0) {
+                throw new MalformedFrameException(
+                        end.offset(),
+                        end.index(),
+                        "END, and channel " + i + " carried " + n + " RAM chunk(s) after its last SEGMENT, where the"
+                                + " source writes none: a chunk was added to the stream");
+            }
+        }
     }
 
     private void releaseLast() {
@@ -385,6 +409,7 @@ final class FrameReceiver implements AutoCloseable {
         final Semaphore parked = new Semaphore(0);
         final CountDownLatch drainSignal = new CountDownLatch(1);
         int segmentsEnded; // guarded by lock
+        int chunksAfterSegment; // chunks taken since its last SEGMENT; guarded by lock
         volatile boolean stopped;
         Thread thread;
 

@@ -15,7 +15,7 @@ import java.util.List;
  * The source's channels of one migration, each with its frame writer. Channel 0 carries the
  * stream in order (manifest, device sections, PASS, PING, END, COMMIT, VOID); RAM batches are
  * spread over every channel round-robin from pass 1 on. Every other channel ends each segment
- * (a pass, or an attempt voided before its PASS) with a SEGMENT frame of its own numbering, which
+ * (a pass, or what came before a VOID: an empty one after END) with a SEGMENT frame of its own numbering, which
  * the destination's barrier waits for, carrying the count, bytes and digest of the chunks the
  * channel wrote in the segment, which the destination checks (docs/stream-format.md, "Several channels").
  *

@@ -9,6 +9,7 @@ import io.ferry.stream.ChecksumMismatchException;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
+import io.ferry.stream.MalformedFrameException;
 import io.ferry.stream.StreamHeader;
 import io.ferry.transport.InMemoryTransport;
 import io.ferry.transport.MigrationChannel;
@@ -89,6 +90,14 @@ class FrameReceiverTest {
         w1.writeSegment(0);
         w0.writePass(new Frame.Pass(0));
         return new Writers(w0, w1);
+    }
+
+    /** As {@link #bothEndedPassZero}, then a chunk of {@code content} on channel 1. */
+    private static Writers passZeroThenAChunkOnChannelOne(InMemoryTransport zero, InMemoryTransport one, String content)
+            throws Exception {
+        Writers w = bothEndedPassZero(zero, one);
+        chunk(w.one(), content);
+        return w;
     }
 
     /** Channel 0 with MANIFEST and PASS 0 written, channel 1 with its header only. */
@@ -294,6 +303,44 @@ class FrameReceiverTest {
             w0.writeError(new Frame.Error("the source failed: a handler threw"));
 
             assertThat(next.get(30, TimeUnit.SECONDS)).isEqualTo("ERROR@0");
+        }
+    }
+
+    /**
+     * The source writes END right after its last PASS: a chunk on another channel after that
+     * channel's last SEGMENT belongs to a segment no SEGMENT will ever check, so END refuses it.
+     */
+    @Test
+    void aChunkAfterAChannelsLastSegmentFailsTheStreamAtEnd() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        Writers w = passZeroThenAChunkOnChannelOne(zero, one, "an older copy, added after SEGMENT 0");
+        try (FrameReceiver receiver = receiver(List.of(zero, one))) {
+            assertThat(describe(receiver.next())).isEqualTo("MANIFEST@0");
+            assertThat(describe(receiver.next())).isEqualTo("PASS@0");
+            assertThat(describe(receiver.next())).isEqualTo("chunk an older copy, added after SEGMENT 0");
+            w.zero().writeEnd();
+
+            assertThatThrownBy(receiver::next)
+                    .isInstanceOf(MalformedFrameException.class)
+                    .hasMessageContaining("END, and channel 1 carried 1 RAM chunk(s) after its last SEGMENT");
+        }
+    }
+
+    @Test
+    void endIsHandedOnWhenEveryChannelEndedItsLastSegment() throws Exception {
+        InMemoryTransport zero = InMemoryTransport.open();
+        InMemoryTransport one = InMemoryTransport.open();
+        Writers w = passZeroThenAChunkOnChannelOne(zero, one, "pass 1's page");
+        w.one().writeSegment(1);
+        w.zero().writePass(new Frame.Pass(1));
+        w.zero().writeEnd();
+        try (FrameReceiver receiver = receiver(List.of(zero, one))) {
+            List<String> order = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                order.add(describe(receiver.next()));
+            }
+            assertThat(order).containsExactly("MANIFEST@0", "PASS@0", "chunk pass 1's page", "PASS@0", "END@0");
         }
     }
 
