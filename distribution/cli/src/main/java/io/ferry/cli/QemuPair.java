@@ -36,6 +36,8 @@ final class QemuPair {
     private static final Pattern MAJOR = Pattern.compile("\"major\":\\s*(\\d+)");
     private static final Pattern MINOR = Pattern.compile("\"minor\":\\s*(\\d+)");
     private static final Pattern MICRO = Pattern.compile("\"micro\":\\s*(\\d+)");
+    /** How much of the end of a QEMU's log a failure's message looks at. */
+    private static final int LOG_TAIL = 4096;
     /** How long the clean-up waits for each killed QEMU, so none is left a zombie. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
@@ -92,9 +94,14 @@ final class QemuPair {
                 }
             }
         } catch (IOException e) {
-            // A part-written file would hold its tmpfs pages through Ferry's runs (/dev/shm full, say).
-            Files.deleteIfExists(ramFile());
-            throw new IOException("could not write QEMU's guest RAM file " + ramFile() + ": " + e.getMessage(), e);
+            IOException failure =
+                    new IOException("could not write QEMU's guest RAM file " + ramFile() + ": " + e.getMessage(), e);
+            try { // a part-written file would hold its tmpfs pages through Ferry's runs (/dev/shm full, say)
+                Files.deleteIfExists(ramFile());
+            } catch (IOException d) {
+                failure.addSuppressed(d);
+            }
+            throw failure;
         }
     }
 
@@ -129,6 +136,8 @@ final class QemuPair {
                 return migrate(s, port, running, maxBandwidth);
             }
         } catch (IOException | IllegalStateException e) {
+            stop(src); // first: a QEMU that is failing may not have written its reason yet
+            stop(dst);
             throw new IOException(e.getMessage() + saidBy("source", "src", src) + saidBy("destination", "dst", dst), e);
         } finally {
             stop(src);
@@ -149,13 +158,21 @@ final class QemuPair {
         return awaitCompleted(s);
     }
 
-    /** The last lines QEMU {@code side} wrote (its error, if it failed), for a failure's message; "" if none. */
+    /**
+     * The last lines QEMU {@code side} wrote (its error, if it failed), for a failure's message,
+     * without the line its stop adds; "" if none.
+     */
     private String saidBy(String side, String logName, Process qemu) {
         if (qemu == null) {
             return "";
         }
-        try {
-            List<String> lines = Files.readAllLines(log(logName), StandardCharsets.UTF_8);
+        try (FileChannel f = FileChannel.open(log(logName))) {
+            ByteBuffer tail = ByteBuffer.allocate((int) Math.min(f.size(), LOG_TAIL));
+            f.read(tail, f.size() - tail.capacity());
+            List<String> lines = new String(tail.array(), 0, tail.position(), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(l -> !l.isBlank() && !l.contains("terminating on signal"))
+                    .toList();
             return lines.isEmpty()
                     ? ""
                     : "; the " + side + " QEMU said: "

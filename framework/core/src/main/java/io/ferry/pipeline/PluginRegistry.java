@@ -114,6 +114,7 @@ public final class PluginRegistry {
     }
 
     private boolean remove(MigrationPlugin plugin, Level level) {
+        boolean hasDevices = !plugin.deviceModels().isEmpty(); // plugin code: not under the lock
         boolean wasInUse;
         synchronized (changes) {
             int at = indexOf(plugin);
@@ -124,15 +125,16 @@ public final class PluginRegistry {
             plugins.remove(at);
             MigrationPlugin after = inUse(plugin.name());
             wasInUse = before == plugin && after != plugin;
-            logRemoval(plugin, wasInUse, after, level); // inside: the messages come in the order of the changes
+            logRemoval(plugin, hasDevices, wasInUse, after, level); // inside: in the order of the changes
         }
-        if (wasInUse) { // a held-back plugin, or one added more than once and still here: no migration loses it
+        if (wasInUse) { // not a held-back plugin, nor one added more than once and still here: migrations lose it
             listeners.forEach(l -> l.removed(plugin));
         }
         return true;
     }
 
-    private static void logRemoval(MigrationPlugin plugin, boolean wasInUse, MigrationPlugin after, Level level) {
+    private static void logRemoval(
+            MigrationPlugin plugin, boolean hasDevices, boolean wasInUse, MigrationPlugin after, Level level) {
         String name = plugin.name();
         if (!wasInUse) {
             LOG.log(
@@ -141,7 +143,7 @@ public final class PluginRegistry {
                             + " or is still registered)");
         } else if (after != null) {
             // Devices are bound to their plugin's class (DeviceOwner): other code cannot take them over.
-            boolean devicesStranded = !plugin.deviceModels().isEmpty() && after.getClass() != plugin.getClass();
+            boolean devicesStranded = hasDevices && after.getClass() != plugin.getClass();
             LOG.log(
                     devicesStranded || level == Level.DEBUG ? level : Level.INFO,
                     "plugin '" + name + "' (" + describe(plugin) + ") left: " + describe(after)
@@ -150,7 +152,7 @@ public final class PluginRegistry {
                                     ? "; a machine with a device attached through the one that left cannot migrate"
                                             + " until the device is detached and attached again"
                                     : ""));
-        } else if (!plugin.deviceModels().isEmpty()) {
+        } else if (hasDevices) {
             LOG.log(
                     level,
                     "plugin " + name + " left: a machine with one of its devices cannot migrate"

@@ -44,8 +44,8 @@ public final class FrameReader {
     private final StreamDigest digest = new StreamDigest();
     private int lastPass = -1;
     private boolean ended;
-    /** The channel index from the header read, for messages; 0 until then. */
-    private int channelIndex;
+    /** The channel index from the header read; -1 until then (and on connections without one). */
+    private int channelIndex = -1;
     /** The totals when the current segment started (after the last SEGMENT), the segment's digest, its number. */
     private StreamTotals segmentStart = StreamTotals.NONE;
 
@@ -299,11 +299,12 @@ public final class FrameReader {
                     index,
                     type + " frame names section " + section + "; only a CHUNK belongs to a section (0xFFFF for none)");
         }
-        if (type == FrameType.SEGMENT && channelIndex == 0) {
+        if (type == FrameType.SEGMENT && channelIndex <= 0) {
             throw new MalformedFrameException(
                     start,
                     index,
-                    "SEGMENT on channel 0: only channels 1.. of a several-channel stream end their segments with it");
+                    (channelIndex == 0 ? "SEGMENT on channel 0" : "SEGMENT on a connection without a stream header")
+                            + ": only channels 1.. of a several-channel stream end their segments with it");
         }
         if (ended && AFTER_END_DATA.contains(type)) {
             throw new MalformedFrameException(start, index, type + " frame after END: the stream's data ended there");

@@ -299,12 +299,16 @@ final class FrameReceiver implements AutoCloseable {
 
     /**
      * At END: the source writes END right after the last PASS, with no chunk between, so a chunk
-     * taken from another channel after that channel's last SEGMENT was added to the stream (its
-     * segment would never be checked: END's totals count channel 0 only).
+     * taken, or already read, from another channel after that channel's last SEGMENT was added to
+     * the stream (its segment would never be checked: END's totals count channel 0 only). One read
+     * later is a frame out of place after END (the wait for COMMIT says so).
      */
     private void checkNoChunkAfterLastSegment(Received end) throws MalformedFrameException {
         for (int i = 1; i < readers.size(); i++) {
-            int n = readers.get(i).chunksAfterSegment;
+            ChannelReader r = readers.get(i);
+            Item head = r.filled.peek();
+            boolean chunkRead = head != null && head.failure == null && head.received.frame() instanceof Frame.Chunk;
+            int n = r.chunksAfterSegment + (chunkRead ? 1 : 0);
             if (n > 0) {
                 throw new MalformedFrameException(
                         end.offset(),
