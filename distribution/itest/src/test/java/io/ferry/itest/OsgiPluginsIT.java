@@ -243,6 +243,30 @@ class OsgiPluginsIT {
                 "the htab plugin to leave once its jar is deleted");
     }
 
+    @Test
+    @Order(7)
+    void theFrameworkBundleStoppedTakesItsMXBeansAlongButNotThoseOfAMigratorOutsideIt() throws Exception {
+        MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+        ObjectName local = new ObjectName("io.ferry:type=Migration,machine=\"local\",*");
+        ObjectName outside = new ObjectName("io.ferry:type=Migration,machine=\"plain-java-destination\",*");
+        gogo().run("ferry:machine --ram 32M --rate 0");
+        try (Destination dest = new Destination(32L << 20, PluginRegistry.of(new RamPlugin()))) {
+            assertThat(gogo().run("ferry:migrate -w " + dest.uri)).contains("source migration: COMPLETED");
+            dest.migration.await(WAIT);
+        }
+        assertThat(jmx.queryNames(local, null)).hasSize(1);
+        Bundle framework = FELIX.bundle("ferry-framework");
+
+        framework.stop();
+        try {
+            assertThat(jmx.queryNames(local, null)).isEmpty(); // the bundle's stale beans held its class loader
+            assertThat(jmx.queryNames(outside, null)).hasSize(1);
+        } finally {
+            framework.start();
+        }
+        awaitOutput("ferry:plugins", "ferry-ram-plugin");
+    }
+
     /** A destination in plain Java on the test's class path, listening on a free loopback port. */
     private static final class Destination implements AutoCloseable {
         final Machine machine;

@@ -39,4 +39,10 @@ public interface MigrationEngine {
             MigrationParameters params,
             IncomingEndpoint endpoint,
             MigrationListener... listeners);
+
+    /**
+     * The {@link Migrator} is done: unregisters what was registered for its migrations (their
+     * MXBeans), running ones' too, and registers nothing for migrations started after.
+     */
+    void close();
 }

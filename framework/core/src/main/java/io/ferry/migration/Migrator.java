@@ -36,8 +36,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * Migration out = migrator.migrate(source, MigrationUri.parse("tcp:127.0.0.1:4444"), params);
  * out.await(Duration.ofMinutes(1));
  * }</pre>
+ *
+ * Each migration is an MXBean in the platform MBean server; {@link #close()} unregisters this
+ * migrator's.
  */
-public final class Migrator {
+public final class Migrator implements AutoCloseable {
     private static final Set<RunState> MIGRATABLE = EnumSet.of(RunState.RUNNING, RunState.PAUSED, RunState.PRELAUNCH);
 
     /**
@@ -156,6 +159,20 @@ public final class Migrator {
             }
         }
         return true;
+    }
+
+    /**
+     * Done with this migrator: unregisters from the platform MBean server the MXBeans of the
+     * migrations it started ({@code io.ferry:type=Migration,...}, finished ones kept for their
+     * figures included), so none outlives its user (a framework bundle that stops, say). A migration
+     * still running keeps running, but its bean goes too: its later updates show nowhere, and
+     * migrations started after this register none. Other migrators' beans stay. Warm-ups are not
+     * stopped: see {@link #stopWarmUps}. JMX trouble is logged, never thrown; calling it again does
+     * nothing more.
+     */
+    @Override
+    public void close() {
+        engine.close();
     }
 
     /**

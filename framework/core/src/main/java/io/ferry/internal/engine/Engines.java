@@ -17,8 +17,16 @@ import io.ferry.transport.IncomingEndpoint;
  * {@link io.ferry.migration.Migrator} finds it.
  */
 public final class Engines implements MigrationEngine {
+    /** This engine's Migrator's MXBeans: each Migrator loads an engine of its own. */
+    private final MigrationMBeans mbeans = new MigrationMBeans();
+
     /** For ServiceLoader. */
     public Engines() {}
+
+    @Override
+    public void close() {
+        mbeans.close();
+    }
 
     @Override
     public Migration source(
@@ -34,7 +42,7 @@ public final class Engines implements MigrationEngine {
         for (MigrationListener l : listeners) {
             m.addListener(l); // before the start, so no event is missed
         }
-        m.addListener(MigrationMBeans.listener(machine.name())); // JMX: every migration as an MXBean
+        m.addListener(mbeans.listener(machine.name())); // JMX: every migration as an MXBean
         return m.start();
     }
 
@@ -50,7 +58,7 @@ public final class Engines implements MigrationEngine {
         for (MigrationListener l : listeners) {
             m.addListener(l);
         }
-        m.addListener(MigrationMBeans.listener(machine.name())); // JMX: every migration as an MXBean
+        m.addListener(mbeans.listener(machine.name())); // JMX: every migration as an MXBean
         return m.start();
     }
 }

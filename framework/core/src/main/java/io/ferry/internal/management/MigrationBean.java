@@ -13,15 +13,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import javax.management.AttributeChangeNotification;
 import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanRegistration;
+import javax.management.MBeanServer;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
+import javax.management.ObjectName;
 
 /**
  * The MXBean of one migration, and the listener that keeps it current. Reads go to the live
  * {@link Migration}; once it is terminal the bean keeps only its final figures, so a finished
- * migration's machine is not held by JMX.
+ * migration's machine is not held by JMX. Once unregistered (by whoever) it tells its owner and
+ * sends no more notifications: a still running migration's later updates show nowhere.
  */
-final class MigrationBean extends NotificationBroadcasterSupport implements MigrationMXBean {
+final class MigrationBean extends NotificationBroadcasterSupport implements MigrationMXBean, MBeanRegistration {
     static final String PASS_NOTIFICATION = "io.ferry.migration.pass";
 
     private final long id;
@@ -29,12 +33,16 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
     private final AtomicLong sequence = new AtomicLong();
     private final List<PassInfo> passes = new ArrayList<>();
     private final String side;
+    private final Runnable onUnregistered;
+    /** Listeners added through the server stay on this object after unregistration: they hear no more. */
+    private volatile boolean unregistered;
+
     private Migration live;
     private MigrationFigures last;
     private String failure = "";
     private List<String> plugins = List.of();
 
-    MigrationBean(long id, String machine, Migration migration) {
+    MigrationBean(long id, String machine, Migration migration, Runnable onUnregistered) {
         super(
                 new MBeanNotificationInfo(
                         new String[] {AttributeChangeNotification.ATTRIBUTE_CHANGE},
@@ -48,6 +56,31 @@ final class MigrationBean extends NotificationBroadcasterSupport implements Migr
         this.machine = machine;
         this.live = migration;
         this.side = migration.side().name();
+        this.onUnregistered = onUnregistered;
+    }
+
+    @Override
+    public ObjectName preRegister(MBeanServer server, ObjectName name) {
+        return name;
+    }
+
+    @Override
+    public void postRegister(Boolean registrationDone) {}
+
+    @Override
+    public void preDeregister() {}
+
+    @Override
+    public void postDeregister() {
+        unregistered = true;
+        onUnregistered.run();
+    }
+
+    @Override
+    public void sendNotification(Notification notification) {
+        if (!unregistered) {
+            super.sendNotification(notification);
+        }
     }
 
     void statusChanged(Migration migration, MigrationStatus from, MigrationStatus to) {

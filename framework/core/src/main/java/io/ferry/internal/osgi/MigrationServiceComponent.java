@@ -102,10 +102,15 @@ public final class MigrationServiceComponent implements MigrationService {
         }
     }
 
-    /** This bundle stops (with the framework or alone): its warm-ups stop too. */
+    /**
+     * This bundle stops (with the framework or alone, an update say): its warm-ups stop too, and
+     * its migrations' MXBeans leave the platform MBean server, which outlives the bundle and would
+     * otherwise show them stale and hold this bundle's class loader.
+     */
     @Deactivate
     void deactivate() {
         stopWarmUps();
+        migrator.close();
     }
 
     @Override

@@ -93,6 +93,42 @@ class MigrationMBeansTest {
         }
     }
 
+    @Test
+    void aClosedMigratorsBeansGoRunningOnesTooWhileAnotherMigratorsStay() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        InMemoryTransport pipes = InMemoryTransport.open();
+        InMemoryTransport silent = InMemoryTransport.open();
+        Migrator closing = new Migrator(new PluginRegistry());
+        Migrator staying = new Migrator(new PluginRegistry());
+        try (Machine source = Machine.create("closed-src-" + suffix, GuestMemory.of(1 << 20));
+                Machine dest = Machine.incoming("staying-dst-" + suffix, GuestMemory.of(1 << 20));
+                Machine waiting = Machine.incoming("closed-waiting-" + suffix, GuestMemory.of(1 << 20))) {
+            source.start();
+            Migration in = staying.incoming(dest, pipes.destinationEnd(), MigrationParameters.defaults());
+            closing.migrate(source, pipes.sourceEnd(), MigrationParameters.defaults())
+                    .await(WAIT);
+            in.await(WAIT);
+            Migration running = closing.incoming(waiting, silent.destinationEnd(), MigrationParameters.defaults());
+            awaitOne(source.name());
+            ObjectName waitingName = awaitOne(waiting.name());
+            ObjectName stayingName = awaitOne(dest.name());
+
+            closing.close();
+
+            assertThat(server.queryNames(pattern(source.name()), null)).isEmpty();
+            assertThat(server.isRegistered(waitingName)).isFalse();
+            assertThat(server.isRegistered(stayingName)).isTrue();
+            running.cancel(); // its later updates show nowhere
+            running.await(WAIT);
+            assertThat(running.status().isTerminal()).isTrue();
+            assertThat(server.queryNames(pattern(waiting.name()), null)).isEmpty();
+        } finally {
+            pipes.sourceEnd().close();
+            silent.sourceEnd().close();
+            staying.close();
+        }
+    }
+
     /** A migration to an in-memory destination that nobody reads fails or completes: either way it registers. */
     private long snapshotOnce(Machine source) throws Exception {
         InMemoryTransport pipes = InMemoryTransport.open();
@@ -109,8 +145,12 @@ class MigrationMBeansTest {
         }
     }
 
+    private static ObjectName pattern(String machine) throws Exception {
+        return new ObjectName("io.ferry:type=Migration,machine=" + ObjectName.quote(machine) + ",*");
+    }
+
     private ObjectName awaitOne(String machine) throws Exception {
-        ObjectName pattern = new ObjectName("io.ferry:type=Migration,machine=" + ObjectName.quote(machine) + ",*");
+        ObjectName pattern = pattern(machine);
         await(() -> server.queryNames(pattern, null).size() == 1, "one MXBean for " + machine);
         return server.queryNames(pattern, null).iterator().next();
     }
