@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Guest RAM: named {@link RamBlock}s laid out back to back in one flat guest address space,
@@ -33,6 +34,11 @@ public final class GuestMemory {
     public static final String VCPU_WRITER = "vcpu";
     /** The writer name of {@link #untracked()}, the path of a device that did not name itself. */
     public static final String UNNAMED_WRITER = "an unnamed device (GuestMemory.untracked())";
+    /**
+     * The most a reader copies or scans per pass of the {@link WriteGate}: a hold (a switchover,
+     * the release) waits for one such piece, about a millisecond, never for a whole-memory pass.
+     */
+    static final int READ_PIECE = 1 << 20;
 
     private final ImmutableList<RamBlock> blocks;
     private final long size;
@@ -132,7 +138,9 @@ public final class GuestMemory {
      * for a while without copying them (RAM's sender hands guest pages to the socket itself, and
      * the frame's checksum must match what the socket reads). vCPU writes are not held, so call
      * it only while the vCPUs are stopped (a machine not {@link RunState#RUNNING}), and close it
-     * soon: a device writing guest RAM waits meanwhile.
+     * soon: a device writing guest RAM waits meanwhile, and so does every read but a vCPU's and
+     * the holder's own (reads pass the same gate, so that the release, which takes this hold,
+     * never frees memory a read is in).
      */
     public WritesHeld holdWrites() {
         return writeGate.hold();
@@ -180,26 +188,32 @@ public final class GuestMemory {
     public long firstNonZero(long address, long length) {
         checkArgument(
                 contains(address, length), "range [0x%s, +%s) outside guest RAM", Long.toHexString(address), length);
-        long at = address;
         long end = address + length;
-        while (at < end) {
-            RamBlock b = blockAt(at);
-            long inBlock = at - b.base();
-            ByteBuffer seg = b.segmentAt(inBlock).duplicate();
-            int off = (int) (inBlock & (SEGMENT_SIZE - 1));
-            int n = (int) Math.min(end - at, seg.capacity() - off);
-            seg.limit(off + n).position(off);
-            ByteBuffer zeros = PageViews.ZERO_PAGE.duplicate(); // one page: it stays in L1 while the scan streams
-            for (int i = 0; i < n; i += zeros.capacity()) {
-                int k = Math.min(zeros.capacity(), n - i);
-                zeros.limit(k).position(0);
-                seg.limit(off + i + k).position(off + i);
-                int m = seg.mismatch(zeros);
-                if (m >= 0) {
-                    return at + i + m;
-                }
+        for (long at = address; at < end; ) {
+            long from = at;
+            int n = pieceLength(at, end - at);
+            long m = gated(() -> firstNonZeroIn(piece(from, n)));
+            if (m >= 0) {
+                return at + m;
             }
             at += n;
+        }
+        return -1;
+    }
+
+    /** The index in {@code piece} (from its position) of its first byte that is not zero, or -1. */
+    private static long firstNonZeroIn(ByteBuffer piece) {
+        ByteBuffer zeros = PageViews.ZERO_PAGE.duplicate(); // one page: it stays in L1 while the scan streams
+        int start = piece.position();
+        int end = piece.limit();
+        for (int i = start; i < end; i += zeros.capacity()) {
+            int k = Math.min(zeros.capacity(), end - i);
+            zeros.limit(k).position(0);
+            piece.limit(i + k).position(i);
+            int m = piece.mismatch(zeros);
+            if (m >= 0) {
+                return i - start + m;
+            }
         }
         return -1;
     }
@@ -263,20 +277,14 @@ public final class GuestMemory {
     /** The first guest address at or after {@code from} where this memory and {@code other} differ. */
     public Optional<Long> firstDifference(GuestMemory other, long from) {
         checkArgument(layoutEquals(other), "layouts differ: %s vs %s", blocks, other.blocks);
-        for (RamBlock a : blocks) {
-            if (from >= a.base() + a.size()) {
-                continue;
+        for (long at = Math.max(0, from); at < size; ) {
+            long start = at;
+            int n = pieceLength(at, size - at); // the same layout: the same segments in other
+            long m = gated(other, () -> piece(start, n).mismatch(other.piece(start, n)));
+            if (m >= 0) {
+                return Optional.of(at + m);
             }
-            RamBlock b = other.blocks.get(a.index());
-            long start = Math.max(0, from - a.base());
-            for (long offset = start - (start & (SEGMENT_SIZE - 1)); offset < a.size(); offset += SEGMENT_SIZE) {
-                int skip = (int) (Math.max(offset, start) - offset);
-                ByteBuffer x = a.segmentAt(offset).duplicate().clear().position(skip);
-                int at = x.mismatch(b.segmentAt(offset).duplicate().clear().position(skip));
-                if (at >= 0) {
-                    return Optional.of(a.base() + offset + skip + at);
-                }
-            }
+            at += n;
         }
         return Optional.empty();
     }
@@ -304,9 +312,54 @@ public final class GuestMemory {
         }
     }
 
+    /**
+     * The segment holding {@code address}. Its callers read or write it inside the {@link
+     * WriteGate}: the release frees it. (PageViews, the migration's data path, takes segments
+     * without the gate: it runs under the machine's migration claim, and the release waits for it.)
+     */
     ByteBuffer segmentFor(long address) {
         RamBlock b = blockAt(address);
         return b.segmentAt(address - b.base());
+    }
+
+    /** How many bytes from {@code address} on, up to {@code max} and {@link #READ_PIECE}, lie in one segment. */
+    int pieceLength(long address, long max) {
+        RamBlock b = blockAt(address);
+        long inSegment = (address - b.base()) & (SEGMENT_SIZE - 1);
+        long segmentLeft = Math.min(SEGMENT_SIZE - inSegment, b.base() + b.size() - address);
+        return (int) Math.min(Math.min(max, segmentLeft), READ_PIECE);
+    }
+
+    /**
+     * A duplicate of the segment holding {@code address}, positioned there with {@code length}
+     * bytes remaining (within the segment: see {@link #pieceLength}). Only inside the gate, and
+     * read before leaving it: the release frees the segment.
+     */
+    ByteBuffer piece(long address, int length) {
+        ByteBuffer seg = segmentFor(address).duplicate();
+        int off = (int) ((address - blockAt(address).base()) & (SEGMENT_SIZE - 1));
+        return seg.limit(off + length).position(off);
+    }
+
+    /** Runs {@code read} inside the gate: the release waits for it, and after the release it finds no segment. */
+    long gated(LongSupplier read) {
+        boolean entered = writeGate.enter();
+        try {
+            return read.getAsLong();
+        } finally {
+            writeGate.exit(entered);
+        }
+    }
+
+    /** Runs {@code read} inside this memory's gate and {@code other}'s. */
+    private long gated(GuestMemory other, LongSupplier read) {
+        // Both gates, in one order for any pair: two readers of a pair in opposite directions, each
+        // behind a queued hold, would otherwise wait for each other (ties, vanishingly rare, and the
+        // same memory twice, enter this one first; a reader may enter a gate twice).
+        boolean otherFirst = System.identityHashCode(other) < System.identityHashCode(this);
+        GuestMemory first = otherFirst ? other : this;
+        GuestMemory second = otherFirst ? this : other;
+        return first.gated(() -> second.gated(read));
     }
 
     @Override

@@ -7,8 +7,11 @@ import java.nio.ByteBuffer;
  * Reads and writes guest RAM at flat guest addresses. The tracked instance marks every page it
  * writes in the vCPU dirty log (after the data is written); the untracked one marks nothing.
  * Accesses may span pages, segments and blocks. Thread-safe as far as the underlying memory is:
- * concurrent writers of the same bytes race as they would on real hardware. Every write but a
- * vCPU's waits while {@link GuestMemory#holdWrites() writes are held}.
+ * concurrent writers of the same bytes race as they would on real hardware. Every access but a
+ * vCPU's, read or write, waits while {@link GuestMemory#holdWrites() writes are held}, and so
+ * ends before the memory is freed ({@link Machine#close()}); one made after that is refused
+ * ({@link IllegalStateException}). Reads pay one uncontended read lock per call (a vCPU's none),
+ * per {@code GuestMemory.READ_PIECE} for a long one.
  */
 public final class MemoryAccess {
     private final GuestMemory memory;
@@ -34,7 +37,12 @@ public final class MemoryAccess {
     public long readLong(long address) {
         checkRange(address, Long.BYTES);
         if (sameSegment(address, Long.BYTES)) {
-            return memory.segmentFor(address).getLong(offsetInSegment(address));
+            boolean entered = memory.writeGate.enter(); // the release waits: no read of freed memory
+            try {
+                return memory.segmentFor(address).getLong(offsetInSegment(address));
+            } finally {
+                memory.writeGate.exit(entered);
+            }
         }
         ByteBuffer tmp = ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         read(address, tmp);
@@ -44,7 +52,12 @@ public final class MemoryAccess {
     public int readInt(long address) {
         checkRange(address, Integer.BYTES);
         if (sameSegment(address, Integer.BYTES)) {
-            return memory.segmentFor(address).getInt(offsetInSegment(address));
+            boolean entered = memory.writeGate.enter(); // the release waits: no read of freed memory
+            try {
+                return memory.segmentFor(address).getInt(offsetInSegment(address));
+            } finally {
+                memory.writeGate.exit(entered);
+            }
         }
         ByteBuffer tmp = ByteBuffer.allocate(Integer.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         read(address, tmp);
@@ -148,13 +161,25 @@ public final class MemoryAccess {
         checkRange(address, dst.remaining());
         long at = address;
         while (dst.hasRemaining()) {
-            ByteBuffer seg = memory.segmentFor(at);
-            int off = offsetInSegment(at);
-            int n = Math.min(dst.remaining(), seg.capacity() - off);
-            dst.put(dst.position(), seg, off, n);
-            dst.position(dst.position() + n);
-            at += n;
+            // Gated piece by piece, not for the whole call: a hold (a switchover, the release)
+            // waits for one piece at most, and a release between pieces is seen at the next.
+            boolean entered = memory.writeGate.enter();
+            try {
+                at += readPiece(at, dst);
+            } finally {
+                memory.writeGate.exit(entered);
+            }
         }
+    }
+
+    /** Copies at most one {@code GuestMemory.READ_PIECE} from {@code at}, within one segment; returns its length. */
+    private int readPiece(long at, ByteBuffer dst) {
+        ByteBuffer seg = memory.segmentFor(at); // fetched inside the gate: null once released
+        int off = offsetInSegment(at);
+        int n = Math.min(Math.min(dst.remaining(), seg.capacity() - off), GuestMemory.READ_PIECE);
+        dst.put(dst.position(), seg, off, n);
+        dst.position(dst.position() + n);
+        return n;
     }
 
     private void markWritten(long address, long length) {

@@ -31,8 +31,10 @@ final class MemoryDigest {
             }
         }
         boolean careful = memory.dontCareCount() > 0;
-        byte[][] digests = pieces.parallelStream()
-                .map(p -> digest(p, careful ? memory : null))
+        // Every piece passes the memory's gate. A caller that holds it (GuestMemory.holdWrites())
+        // digests on its own thread: a worker of a parallel stream would wait for it, and it for them.
+        byte[][] digests = (memory.writeGate.isHeldByCurrentThread() ? pieces.stream() : pieces.parallelStream())
+                .map(p -> digest(p, memory, careful))
                 .toArray(byte[][]::new);
         MessageDigest sha = sha256();
         int next = 0;
@@ -50,25 +52,43 @@ final class MemoryDigest {
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    /** SHA-256 of one piece; with {@code dontCare} given, its don't-care pages read as zero. */
-    private static byte[] digest(Piece p, GuestMemory dontCare) {
-        ByteBuffer seg = p.block().segmentAt(p.offset()).duplicate();
-        int start = (int) (p.offset() & (GuestMemory.SEGMENT_SIZE - 1));
-        seg.limit(start + p.length()).position(start);
+    /**
+     * SHA-256 of one piece; with {@code careful}, its don't-care pages read as zero. Read in
+     * {@link GuestMemory#READ_PIECE}s, each inside the gate and from the segment fetched anew: a
+     * hold waits for one of them, and a release between them is seen (IllegalStateException).
+     */
+    private static byte[] digest(Piece p, GuestMemory memory, boolean careful) {
         MessageDigest sha = sha256();
-        if (dontCare == null) {
-            sha.update(seg);
-            return sha.digest();
-        }
         long address = p.block().base() + p.offset();
-        for (int at = start; at < seg.limit(); at += GuestMemory.PAGE_SIZE) {
+        long end = address + p.length();
+        for (long at = address; at < end; ) {
+            long from = at;
+            int n = memory.pieceLength(at, end - at);
+            memory.gated(() -> {
+                update(sha, memory.piece(from, n), from, careful ? memory : null);
+                return 0;
+            });
+            at += n;
+        }
+        return sha.digest();
+    }
+
+    /** Feeds {@code piece}, which starts at guest address {@code address}; with {@code dontCare}, its don't-care pages as zero. */
+    private static void update(MessageDigest sha, ByteBuffer piece, long address, GuestMemory dontCare) {
+        if (dontCare == null) {
+            sha.update(piece);
+            return;
+        }
+        int start = piece.position();
+        for (int at = start; at < piece.limit(); at += GuestMemory.PAGE_SIZE) {
             long page = (address + at - start) >>> GuestMemory.PAGE_SHIFT;
             sha.update(
                     dontCare.isDontCare(page)
                             ? PageViews.ZERO_PAGE.duplicate().clear()
-                            : seg.duplicate().limit(at + GuestMemory.PAGE_SIZE).position(at));
+                            : piece.duplicate()
+                                    .limit(at + GuestMemory.PAGE_SIZE)
+                                    .position(at));
         }
-        return sha.digest();
     }
 
     private static MessageDigest sha256() {

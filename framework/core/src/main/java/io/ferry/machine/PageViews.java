@@ -13,6 +13,11 @@ import java.nio.ByteOrder;
  * <p>Views are handed out round-robin per segment: a view stays valid until {@code capacity}
  * further views of the same segment have been taken. A sender that gathers at most
  * {@code capacity} views per write can therefore keep them all. Not thread-safe.
+ *
+ * <p>Views do not pass the memory's {@link WriteGate}, which keeps other readers off memory being
+ * freed: the migration data path runs under the machine's {@link MigrationClaim}, and the machine
+ * frees its RAM only once the claim is let go (see {@link Machine#close()}). A user without a
+ * claim must not read a view once the machine may be closed.
  */
 public final class PageViews {
     /** One page of zeros, read-only. */

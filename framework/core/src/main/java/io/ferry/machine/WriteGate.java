@@ -3,15 +3,18 @@ package io.ferry.machine;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The gate of {@link GuestMemory#holdWrites()}: every write through a {@link MemoryAccess}
- * passes it, except a vCPU's. A vCPU's write never takes a lock (the vCPU fast path stays one
- * type check), which is sound because writes are only held while the vCPUs are stopped. Writers
- * share the gate; a hold excludes them, and waits for the ones inside.
+ * The gate of {@link GuestMemory#holdWrites()} and of the memory's release: every write and every
+ * read through a {@link MemoryAccess}, and each piece of a whole-memory reader (digest, compare,
+ * zero scan), passes it, except a vCPU's. A vCPU's access never takes a lock (the vCPU fast path
+ * stays one type check), which is sound because writes are only held while the vCPUs are stopped
+ * and the memory is only released once they have ended. Readers and writers share the gate; a
+ * hold excludes them, and waits for the ones inside. The cost elsewhere: one uncontended read
+ * lock per access (per piece of a whole-memory reader).
  */
 final class WriteGate {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
-    /** Enters a write; returns whether it entered, to be handed to {@link #exit}. */
+    /** Enters a read or a write; returns whether it entered, to be handed to {@link #exit}. */
     boolean enter() {
         if (Thread.currentThread() instanceof Vcpu.VcpuThread) {
             return false;
@@ -24,6 +27,11 @@ final class WriteGate {
         if (entered) {
             lock.readLock().unlock();
         }
+    }
+
+    /** Whether the current thread holds the gate: then only it may enter, so it must not wait on others who do. */
+    boolean isHeldByCurrentThread() {
+        return lock.isWriteLockedByCurrentThread();
     }
 
     WritesHeld hold() {
