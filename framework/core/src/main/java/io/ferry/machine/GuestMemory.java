@@ -47,7 +47,10 @@ public final class GuestMemory {
     private final MemoryAccess tracked;
     private final MemoryAccess untracked;
     volatile RamSeal seal; // read by every write: one volatile load when not sealed
-    final WriteGate writeGate = new WriteGate();
+    /** Entered by a reader of two memories whose identity hashes tie, to enter both gates in one order. */
+    private static final Object TIED_GATES = new Object();
+
+    final WriteGate writeGate = new WriteGate(this);
     private volatile DirtyBitmap dontCare; // a private copy; null when none
 
     private GuestMemory(ImmutableList<RamBlock> blocks) {
@@ -138,9 +141,8 @@ public final class GuestMemory {
      * for a while without copying them (RAM's sender hands guest pages to the socket itself, and
      * the frame's checksum must match what the socket reads). vCPU writes are not held, so call
      * it only while the vCPUs are stopped (a machine not {@link RunState#RUNNING}), and close it
-     * soon: a device writing guest RAM waits meanwhile, and so does every read but a vCPU's and
-     * the holder's own (reads pass the same gate, so that the release, which takes this hold,
-     * never frees memory a read is in).
+     * soon: a device writing guest RAM waits meanwhile. Reads do not wait: they pass a gate of their
+     * own, which only the memory's release closes.
      */
     public WritesHeld holdWrites() {
         return writeGate.hold();
@@ -256,9 +258,10 @@ public final class GuestMemory {
 
     /**
      * A digest of every byte of guest RAM (block names, sizes and contents), for comparing two
-     * machines in different processes: SHA-256 per 16 MiB piece, computed in parallel, folded into
-     * SHA-256 with the layout, so two different memories cannot be made to digest alike.
-     * Don't-care pages are read as zero, as the destination holds them.
+     * machines in different processes: SHA-256 per 16 MiB piece, computed in parallel on the common
+     * pool, folded into SHA-256 with the layout, so two different memories cannot be made to digest
+     * alike. Don't-care pages are read as zero, as the destination holds them. Each 1 MiB step
+     * passes the read gate: the memory's release waits for it, a hold of writes does not.
      */
     public String digest() {
         return MemoryDigest.of(this);
@@ -307,9 +310,7 @@ public final class GuestMemory {
     void release() {
         // Writes held: a device's write in progress ends before its segment is freed, and one that
         // starts later finds no segment (IllegalStateException), never freed memory.
-        try (WritesHeld held = holdWrites()) {
-            blocks.forEach(RamBlock::release);
-        }
+        writeGate.release(() -> blocks.forEach(RamBlock::release));
     }
 
     /**
@@ -343,11 +344,11 @@ public final class GuestMemory {
 
     /** Runs {@code read} inside the gate: the release waits for it, and after the release it finds no segment. */
     long gated(LongSupplier read) {
-        boolean entered = writeGate.enter();
+        boolean entered = writeGate.enterRead();
         try {
             return read.getAsLong();
         } finally {
-            writeGate.exit(entered);
+            writeGate.exitRead(entered);
         }
     }
 
@@ -356,9 +357,15 @@ public final class GuestMemory {
         // Both gates, in one order for any pair: two readers of a pair in opposite directions, each
         // behind a queued hold, would otherwise wait for each other (ties, vanishingly rare, and the
         // same memory twice, enter this one first; a reader may enter a gate twice).
-        boolean otherFirst = System.identityHashCode(other) < System.identityHashCode(this);
-        GuestMemory first = otherFirst ? other : this;
-        GuestMemory second = otherFirst ? this : other;
+        int mine = System.identityHashCode(this);
+        int theirs = System.identityHashCode(other);
+        if (mine == theirs && other != this) {
+            synchronized (TIED_GATES) { // no order between the two: one such pair at a time
+                return gated(() -> other.gated(read));
+            }
+        }
+        GuestMemory first = theirs < mine ? other : this;
+        GuestMemory second = theirs < mine ? this : other;
         return first.gated(() -> second.gated(read));
     }
 

@@ -350,7 +350,7 @@ public final class Machine implements AutoCloseable {
      * steps run only while the machine is {@link RunState#RUNNING}.
      */
     public Vcpu startVcpu(String vcpuName, long stepsPerSecond, GuestTask task) {
-        Vcpu vcpu = new Vcpu(vcpuName, stepsPerSecond, task);
+        Vcpu vcpu = new Vcpu(vcpuName, stepsPerSecond, task, memory);
         synchronized (this) {
             checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
             checkArgument(

@@ -37,11 +37,11 @@ public final class MemoryAccess {
     public long readLong(long address) {
         checkRange(address, Long.BYTES);
         if (sameSegment(address, Long.BYTES)) {
-            boolean entered = memory.writeGate.enter(); // the release waits: no read of freed memory
+            boolean entered = memory.writeGate.enterRead(); // the release waits: no read of freed memory
             try {
                 return memory.segmentFor(address).getLong(offsetInSegment(address));
             } finally {
-                memory.writeGate.exit(entered);
+                memory.writeGate.exitRead(entered);
             }
         }
         ByteBuffer tmp = ByteBuffer.allocate(Long.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -52,11 +52,11 @@ public final class MemoryAccess {
     public int readInt(long address) {
         checkRange(address, Integer.BYTES);
         if (sameSegment(address, Integer.BYTES)) {
-            boolean entered = memory.writeGate.enter(); // the release waits: no read of freed memory
+            boolean entered = memory.writeGate.enterRead(); // the release waits: no read of freed memory
             try {
                 return memory.segmentFor(address).getInt(offsetInSegment(address));
             } finally {
-                memory.writeGate.exit(entered);
+                memory.writeGate.exitRead(entered);
             }
         }
         ByteBuffer tmp = ByteBuffer.allocate(Integer.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -161,13 +161,13 @@ public final class MemoryAccess {
         checkRange(address, dst.remaining());
         long at = address;
         while (dst.hasRemaining()) {
-            // Gated piece by piece, not for the whole call: a hold (a switchover, the release)
-            // waits for one piece at most, and a release between pieces is seen at the next.
-            boolean entered = memory.writeGate.enter();
+            // Gated piece by piece, not for the whole call: the release waits for one piece at most,
+            // and a release between pieces is seen at the next.
+            boolean entered = memory.writeGate.enterRead();
             try {
                 at += readPiece(at, dst);
             } finally {
-                memory.writeGate.exit(entered);
+                memory.writeGate.exitRead(entered);
             }
         }
     }

@@ -31,9 +31,7 @@ final class MemoryDigest {
             }
         }
         boolean careful = memory.dontCareCount() > 0;
-        // Every piece passes the memory's gate. A caller that holds it (GuestMemory.holdWrites())
-        // digests on its own thread: a worker of a parallel stream would wait for it, and it for them.
-        byte[][] digests = (memory.writeGate.isHeldByCurrentThread() ? pieces.stream() : pieces.parallelStream())
+        byte[][] digests = pieces.parallelStream() // each piece passes the read gate, which no hold of writes closes
                 .map(p -> digest(p, memory, careful))
                 .toArray(byte[][]::new);
         MessageDigest sha = sha256();

@@ -22,14 +22,16 @@ public final class Vcpu {
     private final int batch;
     private final AtomicLong steps = new AtomicLong();
     private volatile Thread thread;
+    private final GuestMemory memory;
     private volatile boolean stopRequested;
     private volatile Exception failure;
     private volatile int throttlePercent;
     private volatile long dirtyLimit;
     private volatile long pagesDirtied;
 
-    Vcpu(String name, long stepsPerSecond, GuestTask task) {
+    Vcpu(String name, long stepsPerSecond, GuestTask task, GuestMemory memory) {
         this.name = checkNotNull(name, "name");
+        this.memory = checkNotNull(memory, "memory");
         checkArgument(stepsPerSecond > 0, "vCPU %s: rate must be > 0 steps/s but was %s", name, stepsPerSecond);
         this.stepsPerSecond = stepsPerSecond;
         this.task = checkNotNull(task, "task");
@@ -97,7 +99,7 @@ public final class Vcpu {
     }
 
     void start(RunGate gate) {
-        Thread t = new VcpuThread(() -> run(gate), "ferry-vcpu-" + name);
+        Thread t = new VcpuThread(() -> run(gate), "ferry-vcpu-" + name, memory);
         t.setDaemon(true);
         thread = t;
         t.start();
@@ -166,10 +168,14 @@ public final class Vcpu {
      * dirty limit paces by what the vCPU really dirtied (QEMU counts them in the dirty ring).
      */
     static final class VcpuThread extends Thread {
+        /** The memory of this vCPU's machine: the only one whose gate it skips (see WriteGate). */
+        final GuestMemory memory;
+
         long dirtied; // written and read only by this thread
 
-        VcpuThread(Runnable run, String name) {
+        VcpuThread(Runnable run, String name, GuestMemory memory) {
             super(run, name);
+            this.memory = memory;
         }
     }
 

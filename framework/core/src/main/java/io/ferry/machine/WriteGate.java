@@ -3,39 +3,79 @@ package io.ferry.machine;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The gate of {@link GuestMemory#holdWrites()} and of the memory's release: every write and every
- * read through a {@link MemoryAccess}, and each piece of a whole-memory reader (digest, compare,
- * zero scan), passes it, except a vCPU's. A vCPU's access never takes a lock (the vCPU fast path
- * stays one type check), which is sound because writes are only held while the vCPUs are stopped
- * and the memory is only released once they have ended. Readers and writers share the gate; a
- * hold excludes them, and waits for the ones inside. The cost elsewhere: one uncontended read
- * lock per access (per piece of a whole-memory reader).
+ * The gates of one guest memory. <b>Writes</b> through a {@link MemoryAccess} share the write gate,
+ * and a hold ({@link GuestMemory#holdWrites()}) excludes them and waits for the ones inside.
+ * <b>Reads</b> (through a {@link MemoryAccess}, and each piece of a whole-memory reader: digest,
+ * compare, zero scan) share the read gate, which only the release of the memory excludes: a read
+ * needs live memory, not quiet memory, so a hold never makes a reader wait (a {@code ferry:verify}
+ * while a switchover holds writes until its commit, say). The release takes both. An access by a
+ * vCPU of this memory's machine passes neither (the vCPU fast path stays a type check and a
+ * compare), which is sound because writes are only held while the machine's vCPUs are stopped and
+ * the memory is only released once they have ended; a vCPU of another machine has no such promise,
+ * so it passes the gates. The cost elsewhere: a read lock per access (per piece of a whole-memory
+ * reader), shared by every thread that enters.
  */
 final class WriteGate {
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock writes = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock reads = new ReentrantReadWriteLock();
+    private final GuestMemory memory;
 
-    /** Enters a read or a write; returns whether it entered, to be handed to {@link #exit}. */
+    WriteGate(GuestMemory memory) {
+        this.memory = memory;
+    }
+
+    /** Enters a write; returns whether it entered, to be handed to {@link #exit}. */
     boolean enter() {
-        if (Thread.currentThread() instanceof Vcpu.VcpuThread) {
-            return false;
-        }
-        lock.readLock().lock();
-        return true;
+        return enter(writes);
     }
 
     void exit(boolean entered) {
-        if (entered) {
-            lock.readLock().unlock();
-        }
+        exit(writes, entered);
     }
 
-    /** Whether the current thread holds the gate: then only it may enter, so it must not wait on others who do. */
-    boolean isHeldByCurrentThread() {
-        return lock.isWriteLockedByCurrentThread();
+    /** Enters a read; returns whether it entered, to be handed to {@link #exitRead}. */
+    boolean enterRead() {
+        return enter(reads);
+    }
+
+    void exitRead(boolean entered) {
+        exit(reads, entered);
     }
 
     WritesHeld hold() {
-        lock.writeLock().lock();
-        return new WritesHeld(lock.writeLock());
+        writes.writeLock().lock();
+        return new WritesHeld(writes.writeLock());
+    }
+
+    /** Runs {@code free} with no read in progress and none starting: the memory's release. */
+    void release(Runnable free) {
+        try (WritesHeld held = hold()) {
+            reads.writeLock().lock();
+            try {
+                free.run();
+            } finally {
+                reads.writeLock().unlock();
+            }
+        }
+    }
+
+    /** Excludes reads until closed, as the release does, without freeing anything: for tests. */
+    AutoCloseable excludeReads() {
+        reads.writeLock().lock();
+        return reads.writeLock()::unlock;
+    }
+
+    private boolean enter(ReentrantReadWriteLock gate) {
+        if (Thread.currentThread() instanceof Vcpu.VcpuThread v && v.memory == memory) {
+            return false;
+        }
+        gate.readLock().lock();
+        return true;
+    }
+
+    private static void exit(ReentrantReadWriteLock gate, boolean entered) {
+        if (entered) {
+            gate.readLock().unlock();
+        }
     }
 }

@@ -35,10 +35,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * Migration in = migrator.incoming(destination, Transports.listen(MigrationUri.parse("tcp:127.0.0.1:4444")), params);
  * Migration out = migrator.migrate(source, MigrationUri.parse("tcp:127.0.0.1:4444"), params);
  * out.await(Duration.ofMinutes(1));
+ * migrator.close(); // once done watching: the migrations' MXBeans go
  * }</pre>
  *
  * Each migration is an MXBean in the platform MBean server; {@link #close()} unregisters this
- * migrator's.
+ * migrator's, a running migration's too (it neither waits for nor cancels them), so close a
+ * migrator once done watching its migrations, not in a block around {@code migrate}.
  */
 public final class Migrator implements AutoCloseable {
     private static final Set<RunState> MIGRATABLE = EnumSet.of(RunState.RUNNING, RunState.PAUSED, RunState.PRELAUNCH);

@@ -28,7 +28,7 @@ class KnownZeroPagesRaceTest {
 
     @Test
     void aVcpuWriteRacingAZeroFillNeverLeavesDataOnAKnownZeroPage() throws Exception {
-        Thread vcpu = new Vcpu.VcpuThread(this::vcpuWrites, "race-vcpu");
+        Thread vcpu = new Vcpu.VcpuThread(this::vcpuWrites, "race-vcpu", memory);
         Thread filler = new Thread(this::fillAndCheck, "race-fill"); // two threads for two cores: no third spins
         vcpu.start();
         filler.start();

@@ -44,7 +44,7 @@ class WritesHeldTest {
 
     @Test
     void aVcpusWriteIsNotHeldBecauseWritesAreOnlyHeldWhileTheVcpusAreStopped() throws Exception {
-        Thread vcpu = new Vcpu.VcpuThread(() -> memory.tracked().writeLong(64, 7), "ferry-vcpu-test");
+        Thread vcpu = new Vcpu.VcpuThread(() -> memory.tracked().writeLong(64, 7), "ferry-vcpu-test", memory);
         WritesHeld held = memory.holdWrites();
         try {
             vcpu.start();
@@ -54,6 +54,26 @@ class WritesHeldTest {
             held.close();
         }
         assertThat(memory.untracked().readLong(64)).isEqualTo(7);
+    }
+
+    /** Only this memory's machine's vCPUs are stopped while writes are held: another machine's vCPU waits. */
+    @Test
+    void aVcpuOfAnotherMachineIsHeldLikeAnyWriter() throws Exception {
+        GuestMemory elsewhere = GuestMemory.of(1 << 20);
+        Thread vcpu = new Vcpu.VcpuThread(() -> memory.tracked().writeLong(64, 9), "ferry-vcpu-other", elsewhere);
+        WritesHeld held = memory.holdWrites();
+        try {
+            vcpu.start();
+            awaitState(vcpu, Thread.State.WAITING);
+            assertThat(memory.untracked().readLong(64))
+                    .as("nothing landed while held")
+                    .isZero();
+        } finally {
+            held.close();
+        }
+        vcpu.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
+        assertThat(vcpu.isAlive()).isFalse();
+        assertThat(memory.untracked().readLong(64)).isEqualTo(9);
     }
 
     @Test

@@ -35,6 +35,7 @@ import java.util.function.Function;
  */
 final class ShellSession implements AutoCloseable {
     private final Migrator migrator;
+    private final boolean ownsMigrator; // made here: closed with the session (the framework's is not)
     private Machine machine;
     private TrackedMigration migration;
     private long migrations;
@@ -45,12 +46,17 @@ final class ShellSession implements AutoCloseable {
      * shell's migrations yield to and that stop with the framework, TLS ones included.
      */
     ShellSession(Migrator migrator) {
-        this.migrator = migrator;
+        this(migrator, false);
     }
 
-    /** On a migrator of its own, with {@code plugins}. */
+    /** On a migrator of its own, with {@code plugins}, closed with the session. */
     ShellSession(PluginRegistry plugins) {
-        this(new Migrator(plugins));
+        this(new Migrator(plugins), true);
+    }
+
+    private ShellSession(Migrator migrator, boolean ownsMigrator) {
+        this.migrator = migrator;
+        this.ownsMigrator = ownsMigrator;
     }
 
     PluginRegistry plugins() {
@@ -249,6 +255,9 @@ final class ShellSession implements AutoCloseable {
             if (machine != null) {
                 machine.close();
             }
+        }
+        if (ownsMigrator) {
+            migrator.close();
         }
     }
 

@@ -80,7 +80,7 @@ public final class MigrationMBeans {
      * never fails a migration. Null once closed, or on trouble.
      */
     private MigrationBean register(Migration migration, String machine) {
-        synchronized (server) { // one registry per process: ids stay unique across Migrators
+        synchronized (server) { // one registry per process: no two beans registered at once share an id
             if (closed) {
                 return null;
             }

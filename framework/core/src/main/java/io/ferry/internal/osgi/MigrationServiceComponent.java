@@ -109,8 +109,11 @@ public final class MigrationServiceComponent implements MigrationService {
      */
     @Deactivate
     void deactivate() {
-        stopWarmUps();
-        migrator.close();
+        try {
+            stopWarmUps();
+        } finally { // whatever the warm-ups did: the beans must not outlive the bundle
+            migrator.close();
+        }
     }
 
     @Override
