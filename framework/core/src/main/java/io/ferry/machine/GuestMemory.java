@@ -35,8 +35,8 @@ public final class GuestMemory {
     /** The writer name of {@link #untracked()}, the path of a device that did not name itself. */
     public static final String UNNAMED_WRITER = "an unnamed device (GuestMemory.untracked())";
     /**
-     * The most a reader copies or scans per pass of the {@link WriteGate}: a hold (a switchover,
-     * the release) waits for one such piece, about a millisecond, never for a whole-memory pass.
+     * The most a reader copies or scans per pass of the {@link WriteGate}'s read gate: the release
+     * waits for one such piece, about a millisecond, never for a whole-memory pass.
      */
     static final int READ_PIECE = 1 << 20;
 
@@ -354,9 +354,9 @@ public final class GuestMemory {
 
     /** Runs {@code read} inside this memory's gate and {@code other}'s. */
     private long gated(GuestMemory other, LongSupplier read) {
-        // Both gates, in one order for any pair: two readers of a pair in opposite directions, each
-        // behind a queued hold, would otherwise wait for each other (ties, vanishingly rare, and the
-        // same memory twice, enter this one first; a reader may enter a gate twice).
+        // Both read gates, in one order for any pair: two readers of a pair in opposite directions,
+        // each behind a queued release, would otherwise wait for each other (ties, vanishingly rare,
+        // take one lock; the same memory twice enters this one first: a reader may enter twice).
         int mine = System.identityHashCode(this);
         int theirs = System.identityHashCode(other);
         if (mine == theirs && other != this) {

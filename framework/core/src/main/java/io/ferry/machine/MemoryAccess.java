@@ -7,11 +7,12 @@ import java.nio.ByteBuffer;
  * Reads and writes guest RAM at flat guest addresses. The tracked instance marks every page it
  * writes in the vCPU dirty log (after the data is written); the untracked one marks nothing.
  * Accesses may span pages, segments and blocks. Thread-safe as far as the underlying memory is:
- * concurrent writers of the same bytes race as they would on real hardware. Every access but a
- * vCPU's, read or write, waits while {@link GuestMemory#holdWrites() writes are held}, and so
- * ends before the memory is freed ({@link Machine#close()}); one made after that is refused
- * ({@link IllegalStateException}). Reads pay one uncontended read lock per call (a vCPU's none),
- * per {@code GuestMemory.READ_PIECE} for a long one.
+ * concurrent writers of the same bytes race as they would on real hardware. Every access but one
+ * by a vCPU of this memory's machine passes a gate (see WriteGate): a write waits while
+ * {@link GuestMemory#holdWrites() writes are held}, a read only while the memory is being freed
+ * ({@link Machine#close()}); either ends before the memory is freed, and one made after that is
+ * refused ({@link IllegalStateException}). Reads pay a read lock per call (the machine's vCPUs
+ * none), per {@code GuestMemory.READ_PIECE} for a long one.
  */
 public final class MemoryAccess {
     private final GuestMemory memory;
@@ -199,7 +200,7 @@ public final class MemoryAccess {
             long first = address >>> GuestMemory.PAGE_SHIFT;
             long last = (address + length - 1) >>> GuestMemory.PAGE_SHIFT;
             long added = log.markRangeFenced(first, last - first + 1);
-            if (added > 0 && Thread.currentThread() instanceof Vcpu.VcpuThread v) {
+            if (added > 0 && Thread.currentThread() instanceof Vcpu.VcpuThread v && v.memory == memory) {
                 v.dirtied += added; // what dirty-limit paces by
             }
         }

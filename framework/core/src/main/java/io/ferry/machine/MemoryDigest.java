@@ -52,8 +52,8 @@ final class MemoryDigest {
 
     /**
      * SHA-256 of one piece; with {@code careful}, its don't-care pages read as zero. Read in
-     * {@link GuestMemory#READ_PIECE}s, each inside the gate and from the segment fetched anew: a
-     * hold waits for one of them, and a release between them is seen (IllegalStateException).
+     * {@link GuestMemory#READ_PIECE}s, each inside the read gate and from the segment fetched anew:
+     * the release waits for one of them, and a release between them is seen (IllegalStateException).
      */
     private static byte[] digest(Piece p, GuestMemory memory, boolean careful) {
         MessageDigest sha = sha256();

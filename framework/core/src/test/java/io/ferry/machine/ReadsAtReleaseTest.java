@@ -81,7 +81,7 @@ class ReadsAtReleaseTest {
     }
 
     @Test
-    void aReadQueuedBeforeTheReleaseReadsItsBytesAndOneQueuedAfterIsRefused() throws Exception {
+    void aReadStartedBeforeTheReleaseReadsItsBytesAndOneQueuedAfterIsRefused() throws Exception {
         Machine m = Machine.create("m", GuestMemory.of(1 << 20));
         m.memory().untracked().writeLong(64, 77);
         boolean reading = m.memory().writeGate.enterRead(); // a read in progress: the release waits behind it
@@ -99,7 +99,7 @@ class ReadsAtReleaseTest {
         closer.join(TimeUnit.NANOSECONDS.toMillis(BOUND_NANOS));
         assertThat(closer.isAlive()).isFalse();
         assertThat(before.get(10, TimeUnit.SECONDS))
-                .as("queued before the release")
+                .as("started before the release")
                 .isEqualTo(77L);
         assertThat(after.get(10, TimeUnit.SECONDS))
                 .as("queued after the release")
@@ -136,6 +136,7 @@ class ReadsAtReleaseTest {
         }
     }
 
+    /** A parallel digest by a thread that holds writes: its workers pass the read gate, which no hold closes. */
     @Test
     void aHoldingThreadsDigestOfSeveralPiecesDoesNotWaitForItself() throws Exception {
         GuestMemory memory = GuestMemory.of(48L << 20); // three digest pieces: a parallel digest

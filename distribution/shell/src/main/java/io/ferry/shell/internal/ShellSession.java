@@ -251,13 +251,16 @@ final class ShellSession implements AutoCloseable {
                 // shut down regardless: the machine's vCPUs must not outlive the shell
             }
         }
-        synchronized (this) {
-            if (machine != null) {
-                machine.close();
+        try {
+            synchronized (this) {
+                if (machine != null) {
+                    machine.close();
+                }
             }
-        }
-        if (ownsMigrator) {
-            migrator.close();
+        } finally { // a listener that threw on SHUTDOWN: the beans still go
+            if (ownsMigrator) {
+                migrator.close();
+            }
         }
     }
 
