@@ -4,10 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.ferry.machine.GuestMemory;
 import io.ferry.machine.MemoryAccess;
-import io.ferry.machine.PageViews;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
@@ -35,23 +33,12 @@ final class LeastWork {
      */
     static Costs measure(GuestMemory from, GuestMemory into) {
         checkArgument(from.layoutEquals(into), "the copy's target must have the source's layout: %s, %s", from, into);
-        PageViews views = from.newPageViews(1);
-        int batch = LoopbackWire.IO_SIZE / GuestMemory.PAGE_SIZE;
         CRC32C crc = new CRC32C();
         long start = cpuNanos();
-        for (long page = 0; page < from.pages(); ) {
-            int count = views.contiguousPages(page, (int) Math.min(batch, from.pages() - page));
-            crc.update(views.view(page, count));
-            page += count;
-        }
+        LoopbackWire.forEachPiece(from, 0, from.pages(), (page, v) -> crc.update(v));
         long checksummed = cpuNanos();
         MemoryAccess target = into.untracked();
-        for (long page = 0; page < from.pages(); ) {
-            int count = views.contiguousPages(page, (int) Math.min(batch, from.pages() - page));
-            ByteBuffer v = views.view(page, count);
-            target.write(page << GuestMemory.PAGE_SHIFT, v);
-            page += count;
-        }
+        LoopbackWire.forEachPiece(from, 0, from.pages(), (page, v) -> target.write(page << GuestMemory.PAGE_SHIFT, v));
         long copied = cpuNanos();
         return new Costs(
                 TimeUnit.NANOSECONDS.toMillis(checksummed - start),

@@ -138,18 +138,35 @@ final class LoopbackWire {
 
     /** Sends the share's pages and closes the connection's output. */
     private static Void send(GuestMemory memory, Share share, SocketChannel out) throws IOException {
-        PageViews views = memory.newPageViews(1); // each view is written whole before the next is taken
-        int batch = IO_SIZE / GuestMemory.PAGE_SIZE;
-        for (long page = share.first(); page < share.end(); ) {
-            int count = views.contiguousPages(page, (int) Math.min(batch, share.end() - page));
-            ByteBuffer v = views.view(page, count);
+        forEachPiece(memory, share.first(), share.end(), (page, v) -> {
             while (v.hasRemaining()) {
                 out.write(v);
             }
-            page += count;
-        }
+        });
         out.shutdownOutput();
         return null;
+    }
+
+    /** What is done with one piece of guest RAM: its first page and a view of it. */
+    @FunctionalInterface
+    interface PieceAction<E extends Exception> {
+        void accept(long page, ByteBuffer view) throws E;
+    }
+
+    /**
+     * Hands pages [first, end) of {@code memory} to {@code action} in views of at most
+     * {@link #IO_SIZE} (a RAM batch's data), each within one segment. Each view is valid until the
+     * next is taken.
+     */
+    static <E extends Exception> void forEachPiece(GuestMemory memory, long first, long end, PieceAction<E> action)
+            throws E {
+        PageViews views = memory.newPageViews(1);
+        int batch = IO_SIZE / GuestMemory.PAGE_SIZE;
+        for (long page = first; page < end; ) {
+            int count = views.contiguousPages(page, (int) Math.min(batch, end - page));
+            action.accept(page, views.view(page, count));
+            page += count;
+        }
     }
 
     /** Reads until the sender closes; returns the bytes read. */

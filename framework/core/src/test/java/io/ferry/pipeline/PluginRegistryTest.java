@@ -94,6 +94,13 @@ class PluginRegistryTest {
         return () -> name;
     }
 
+    /** The plugins the registry tells its listeners have left, as it tells them. */
+    private static List<MigrationPlugin> departures(PluginRegistry registry) {
+        List<MigrationPlugin> left = new CopyOnWriteArrayList<>();
+        registry.addListener(left::add);
+        return left;
+    }
+
     private static List<String> modelNames(PluginRegistry registry) {
         return registry.deviceModels().stream().map(DeviceModel::name).toList();
     }
@@ -130,8 +137,7 @@ class PluginRegistryTest {
         MigrationPlugin first = new Dup("first-model");
         MigrationPlugin later = new DupCopy("later-model");
         PluginRegistry registry = PluginRegistry.of(first, later);
-        List<MigrationPlugin> left = new ArrayList<>();
-        registry.addListener(left::add);
+        List<MigrationPlugin> left = departures(registry);
 
         assertThat(registry.remove(first)).isTrue();
 
@@ -148,8 +154,7 @@ class PluginRegistryTest {
         MigrationPlugin first = new Dup("first-model");
         MigrationPlugin later = new DupCopy("later-model");
         PluginRegistry registry = PluginRegistry.of(first, later);
-        List<MigrationPlugin> left = new ArrayList<>();
-        registry.addListener(left::add);
+        List<MigrationPlugin> left = departures(registry);
 
         assertThat(registry.remove(later)).isTrue();
         assertThat(registry.remove(later)).isFalse();
@@ -170,8 +175,7 @@ class PluginRegistryTest {
     void aPluginAddedTwiceStaysInUseUntilRemovedAsOftenAsAdded() {
         MigrationPlugin once = new Dup("model");
         PluginRegistry registry = PluginRegistry.of(once, once);
-        List<MigrationPlugin> left = new ArrayList<>();
-        registry.addListener(left::add);
+        List<MigrationPlugin> left = departures(registry);
 
         assertThat(registry.snapshot()).containsExactly(once);
         assertThat(registry.remove(once)).isTrue();
@@ -188,8 +192,7 @@ class PluginRegistryTest {
         MigrationPlugin first = new Dup("first-model");
         MigrationPlugin later = new DupCopy("later-model");
         PluginRegistry registry = PluginRegistry.of(first);
-        List<MigrationPlugin> left = new CopyOnWriteArrayList<>();
-        registry.addListener(left::add);
+        List<MigrationPlugin> left = departures(registry);
         log.setLevel(Level.OFF); // thousands of warnings otherwise
         Thread churn = new Thread(() -> {
             for (int i = 0; i < 20_000; i++) {
