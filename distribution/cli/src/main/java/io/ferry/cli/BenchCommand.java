@@ -150,8 +150,9 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "true",
             fallbackValue = "true",
             description = "Move each RAM size over bare loopback TCP too, in the same loop, on as many connections"
-                    + " as --channels: the wire random-page cases are compared with, with its CPU, and the least"
-                    + " work a checksummed stream adds (a CRC32C at each end, one copy into guest RAM); not with"
+                    + " as --channels: the wire random-page cases are compared with, with its CPU, the same trip"
+                    + " checked (a CRC32C per write, checked before the bytes are copied into guest RAM), and the"
+                    + " least work a checksummed stream adds, on one thread; not with"
                     + " --max-bandwidth or without random contents (default: on).")
     boolean bareTcp;
 
@@ -406,12 +407,12 @@ final class BenchCommand implements Callable<Integer> {
         for (int run = 0; run < runs; run++) {
             if (measuresBareTcp()) {
                 for (int n : channels) {
-                    LoopbackWire.Trip trip = LoopbackWire.move(source, n);
-                    if (trip.bytes() != source.size()) {
-                        throw new IllegalStateException("bare TCP moved " + trip.bytes() + " of " + source.size()
-                                + " bytes: no figure to compare with");
+                    results.bareTcp(size, n, false, run, wholeTrip(source, LoopbackWire.move(source, n)));
+                    LoopbackWire.Trip checked = wholeTrip(source, LoopbackWire.moveChecked(source, destination, n));
+                    if (!destination.contentEquals(source)) {
+                        throw new IllegalStateException("checked TCP left the destination's RAM unlike the source's");
                     }
-                    results.bareTcp(size, n, run, trip);
+                    results.bareTcp(size, n, true, run, checked);
                 }
                 results.leastWork(size, run, LeastWork.measure(source, destination));
             }
@@ -509,6 +510,14 @@ final class BenchCommand implements Callable<Integer> {
      * Whether bare TCP runs beside Ferry: asked for, with a case to compare (random contents) and
      * no bandwidth limit (a limited stream is not compared with an unlimited wire).
      */
+    private static LoopbackWire.Trip wholeTrip(GuestMemory source, LoopbackWire.Trip trip) {
+        if (trip.bytes() != source.size()) {
+            throw new IllegalStateException(
+                    "bare TCP moved " + trip.bytes() + " of " + source.size() + " bytes: no figure to compare with");
+        }
+        return trip;
+    }
+
     private boolean measuresBareTcp() {
         return bareTcp && maxBandwidth == 0 && contents.contains(BenchCase.Content.random);
     }

@@ -17,8 +17,11 @@ import java.util.Map;
  * figures measured in this run; the quoted QEMU figures carry the day they were measured.
  */
 final class BenchResults {
-    /** A RAM size moved over bare TCP on some connections: the key of its times. */
-    private record BareTcp(long size, int connections) {}
+    /**
+     * A RAM size moved over bare TCP on some connections, as it is or {@code checked} (checksummed
+     * and applied, {@link LoopbackWire#moveChecked}): the key of its times.
+     */
+    private record BareTcp(long size, int connections, boolean checked) {}
 
     /** Bare TCP's time and the process's CPU time, run by run. */
     private record BareTcpRuns(long[] millis, long[] cpuMillis) {}
@@ -46,7 +49,9 @@ final class BenchResults {
 
     /** Adds a RAM size to move over bare TCP on {@code connections} connections, and to measure the least work of. */
     void addBareTcp(long size, int connections) {
-        bareTcp.put(new BareTcp(size, connections), new BareTcpRuns(new long[runs], new long[runs]));
+        for (boolean checked : new boolean[] {false, true}) {
+            bareTcp.put(new BareTcp(size, connections, checked), new BareTcpRuns(new long[runs], new long[runs]));
+        }
         leastWork.putIfAbsent(size, new LeastWork.Costs[runs]);
     }
 
@@ -68,8 +73,9 @@ final class BenchResults {
         qemu.get(c)[run] = millis;
     }
 
-    void bareTcp(long size, int connections, int run, LoopbackWire.Trip trip) {
-        BareTcpRuns r = bareTcp.get(new BareTcp(size, connections));
+    /** A trip's figures: {@code checked}, of {@link LoopbackWire#moveChecked}. */
+    void bareTcp(long size, int connections, boolean checked, int run, LoopbackWire.Trip trip) {
+        BareTcpRuns r = bareTcp.get(new BareTcp(size, connections, checked));
         r.millis()[run] = trip.millis();
         r.cpuMillis()[run] = trip.cpuMillis();
     }
@@ -166,7 +172,8 @@ final class BenchResults {
                 Locale.ROOT,
                 "bare TCP: the same RAM over loopback in this process, %d KiB writes from guest RAM, no framing,"
                         + " checksum or apply, only the bytes' trip timed, in the same loop (CPU: this process's,"
-                        + " both ends):%n",
+                        + " both ends); \"checked\": the same with a CRC32C per write, checked by the reader before"
+                        + " it copies the bytes into guest RAM, the least a verify-then-apply stream does:%n",
                 LoopbackWire.IO_SIZE >> 10);
         long lastSize = -1;
         for (Map.Entry<BareTcp, BareTcpRuns> e : bareTcp.entrySet()) {
@@ -179,10 +186,11 @@ final class BenchResults {
             long cpu = BenchCase.median(e.getValue().cpuMillis());
             out.printf(
                     Locale.ROOT,
-                    "  %s on %d connection%s: %s, %.0f MiB/s, CPU %d ms%n",
+                    "  %s on %d connection%s%s: %s, %.0f MiB/s, CPU %d ms%n",
                     BenchCase.sizeLabel(p.size()),
                     p.connections(),
                     p.connections() == 1 ? "" : "s",
+                    p.checked() ? ", checked" : "",
                     BenchCase.spread(e.getValue().millis()),
                     BenchCase.mibPerSecond(p.size(), median),
                     cpu);
@@ -191,9 +199,10 @@ final class BenchResults {
                     double ratio = Math.max(1, ferryMedian(c)) / (double) Math.max(1, median);
                     out.printf(
                             Locale.ROOT,
-                            "    %s: %.2fx bare TCP's time (Ferry at %.0f%% of its speed)%n",
+                            "    %s: %.2fx %s time (Ferry at %.0f%% of its speed)%n",
                             c.label(),
                             ratio,
+                            p.checked() ? "checked TCP's" : "bare TCP's",
                             100 / ratio);
                 }
             }
@@ -300,18 +309,22 @@ final class BenchResults {
                             .toArray());
         }
         if (!bareTcp.isEmpty()) {
-            series.put(
-                    "bare TCP (same run)",
-                    cases.stream()
-                            .mapToDouble(c -> {
-                                BareTcpRuns t = bareTcp.get(new BareTcp(c.size(), c.channels()));
-                                return t != null && sendsEveryPageWhole(c)
-                                        ? BenchCase.mibPerSecond(c.size(), BenchCase.median(t.millis()))
-                                        : Double.NaN;
-                            })
-                            .toArray());
+            series.put("bare TCP (same run)", wireSeries(false));
+            series.put("checked TCP (same run)", wireSeries(true));
         }
         BenchCharts.throughput(chart, "Migration throughput over loopback TCP, median of " + runs, labels, series);
         out.println("chart: " + chart.toAbsolutePath());
+    }
+
+    /** Bare or checked TCP's throughput beside each case that sends every page whole, NaN beside the others. */
+    private double[] wireSeries(boolean checked) {
+        return cases.stream()
+                .mapToDouble(c -> {
+                    BareTcpRuns t = bareTcp.get(new BareTcp(c.size(), c.channels(), checked));
+                    return t != null && sendsEveryPageWhole(c)
+                            ? BenchCase.mibPerSecond(c.size(), BenchCase.median(t.millis()))
+                            : Double.NaN;
+                })
+                .toArray();
     }
 }

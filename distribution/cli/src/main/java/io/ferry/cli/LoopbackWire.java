@@ -4,7 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.base.Stopwatch;
 import io.ferry.machine.GuestMemory;
+import io.ferry.machine.MemoryAccess;
 import io.ferry.machine.PageViews;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 
 /**
  * The bench's yardstick: bare TCP over loopback in this process, moving a guest RAM's bytes as
@@ -34,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  * zero-page check or copy into the destination's RAM, and only the bytes' trip is timed: what a
  * Ferry migration takes beyond it, measured in the same run, is what its stream and its
  * connecting, handshake and switchover cost.
+ *
+ * <p>The checked trip ({@link #moveChecked}) adds the least that a checksummed, verify-then-apply
+ * stream must do to those bytes, and nothing else: each piece goes with its CRC32C in one gathered
+ * write, and the reader checks it in its buffer before it copies the piece into the destination's
+ * guest RAM. Timed the same way, it is what any such stream takes on this host, its work spread over
+ * as many threads as Ferry's channels have at the least (a writer and a reader per connection).
  */
 final class LoopbackWire {
     /** Bytes per write and per read: a RAM batch's data. */
@@ -79,7 +88,41 @@ final class LoopbackWire {
      * than {@link #TIMEOUT}.
      */
     static Trip move(GuestMemory memory, int connections) throws IOException, InterruptedException {
-        List<Share> shares = shares(memory.pages(), connections);
+        return trip(
+                "bare TCP",
+                memory.pages(),
+                connections,
+                (share, out) -> send(memory, share, out),
+                (share, in) -> receive(in, ByteBuffer.allocateDirect(IO_SIZE)));
+    }
+
+    /**
+     * Moves every byte of {@code from} into {@code into} (which must have its layout) as {@link
+     * #move} does, each piece checksummed by its writer and checked by its reader before it is
+     * copied into place. A piece whose checksum differs fails the trip, naming its page; the bytes
+     * received are those applied.
+     */
+    static Trip moveChecked(GuestMemory from, GuestMemory into, int connections)
+            throws IOException, InterruptedException {
+        checkArgument(from.layoutEquals(into), "the trip's target must have the source's layout: %s, %s", from, into);
+        return trip(
+                "checked TCP",
+                from.pages(),
+                connections,
+                (share, out) -> sendChecked(from, share, out),
+                (share, in) -> receiveChecked(into, share, in));
+    }
+
+    /** One end of a connection: it writes or reads the share's pages; a reader returns the bytes it took. */
+    @FunctionalInterface
+    private interface End {
+        long run(Share share, SocketChannel socket) throws IOException;
+    }
+
+    /** {@code name}: the trip's, in its failures. */
+    private static Trip trip(String name, long pages, int connections, End writer, End reader)
+            throws IOException, InterruptedException {
+        List<Share> shares = shares(pages, connections);
         List<SocketChannel> sockets = new ArrayList<>();
         ExecutorService threads = Executors.newFixedThreadPool(2 * connections, r -> {
             Thread t = new Thread(r, "ferry-bench-wire");
@@ -94,11 +137,14 @@ final class LoopbackWire {
                 SocketChannel out = configure(SocketChannel.open(server.getLocalAddress()), sockets);
                 SocketChannel in = configure(server.accept(), sockets);
                 Share share = shares.get(i);
-                ByteBuffer buffer = ByteBuffer.allocateDirect(IO_SIZE);
                 int connection = i;
-                tasks.add(() -> send(memory, share, out));
                 tasks.add(() -> {
-                    received[connection] = receive(in, buffer);
+                    writer.run(share, out);
+                    out.shutdownOutput();
+                    return null;
+                });
+                tasks.add(() -> {
+                    received[connection] = reader.run(share, in);
                     return null;
                 });
             }
@@ -110,7 +156,7 @@ final class LoopbackWire {
                 long left = TIMEOUT.toNanos() - time.elapsed(TimeUnit.NANOSECONDS);
                 Future<Void> next = done.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
                 if (next == null) {
-                    throw new IOException("bare TCP over loopback did not end in " + TIMEOUT.toMinutes() + " minutes");
+                    throw new IOException(name + " over loopback did not end in " + TIMEOUT.toMinutes() + " minutes");
                 }
                 next.get(); // the first failure throws here; closing the sockets then ends the others
             }
@@ -118,7 +164,7 @@ final class LoopbackWire {
             long cpuMillis = TimeUnit.NANOSECONDS.toMillis(ProcessCounters.cpuNanos() - cpuBefore);
             return new Trip(Arrays.stream(received).boxed().toList(), millis, cpuMillis);
         } catch (ExecutionException e) {
-            throw new IOException("bare TCP over loopback failed: " + e.getCause(), e.getCause());
+            throw new IOException(name + " over loopback failed: " + e.getCause(), e.getCause());
         } finally {
             for (SocketChannel s : sockets) {
                 s.close(); // ends a read or write still waiting after a failure
@@ -136,15 +182,32 @@ final class LoopbackWire {
         return s;
     }
 
-    /** Sends the share's pages and closes the connection's output. */
-    private static Void send(GuestMemory memory, Share share, SocketChannel out) throws IOException {
+    /** Sends the share's pages as they are. */
+    private static long send(GuestMemory memory, Share share, SocketChannel out) throws IOException {
         forEachPiece(memory, share.first(), share.end(), (page, v) -> {
             while (v.hasRemaining()) {
                 out.write(v);
             }
         });
-        out.shutdownOutput();
-        return null;
+        return share.bytes();
+    }
+
+    /** Sends each of the share's pieces followed by its CRC32C, in one gathered write. */
+    private static long sendChecked(GuestMemory memory, Share share, SocketChannel out) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer checksum = ByteBuffer.allocateDirect(Integer.BYTES);
+        ByteBuffer[] parts = {null, checksum};
+        forEachPiece(memory, share.first(), share.end(), (page, v) -> {
+            int start = v.position();
+            crc.reset();
+            crc.update(v);
+            checksum.clear().putInt(0, (int) crc.getValue());
+            parts[0] = v.position(start);
+            while (checksum.hasRemaining()) {
+                out.write(parts);
+            }
+        });
+        return share.bytes();
     }
 
     /** What is done with one piece of guest RAM: its first page and a view of it. */
@@ -176,5 +239,39 @@ final class LoopbackWire {
             bytes += n;
         }
         return bytes;
+    }
+
+    /**
+     * Reads each of the share's pieces and its checksum into one buffer, checks it there, then
+     * copies the piece into {@code into}: verify, then apply. Returns the bytes applied.
+     */
+    static long receiveChecked(GuestMemory into, Share share, SocketChannel in) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(IO_SIZE + Integer.BYTES);
+        CRC32C crc = new CRC32C();
+        MemoryAccess target = into.untracked();
+        forEachPiece(into, share.first(), share.end(), (page, v) -> {
+            int length = v.remaining();
+            readFully(in, buffer.clear().limit(length + Integer.BYTES), page);
+            int expected = buffer.flip().getInt(length);
+            crc.reset();
+            crc.update(buffer.limit(length));
+            if ((int) crc.getValue() != expected) {
+                throw new IOException("checked TCP: the piece at page " + page + " arrived with another checksum");
+            }
+            target.write(page << GuestMemory.PAGE_SHIFT, buffer.position(0));
+        });
+        if (in.read(buffer.clear()) >= 0) {
+            throw new IOException("checked TCP: more bytes arrived after the share's last page " + (share.end() - 1));
+        }
+        return share.bytes();
+    }
+
+    private static void readFully(SocketChannel in, ByteBuffer buffer, long page) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (in.read(buffer) < 0) {
+                throw new EOFException(
+                        "checked TCP: the sender closed before the piece at page " + page + " was whole");
+            }
+        }
     }
 }

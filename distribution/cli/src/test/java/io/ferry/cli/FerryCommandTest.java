@@ -263,9 +263,15 @@ class FerryCommandTest {
                                 + " into guest RAM \\d+ ms = \\d+ ms of CPU \\(verify, then apply; medians, one thread, in the"
                                 + " same loop\\)\n"
                                 + "  32 MiB on 1 connection: median \\d+ ms \\(min \\d+, max \\d+\\), \\d+ MiB/s, CPU \\d+ ms\n"
-                                + "    32 MiB random paused: \\d+\\.\\d\\dx bare TCP's time \\(Ferry at \\d+% of its speed\\)\n")
+                                + "    32 MiB random paused: \\d+\\.\\d\\dx bare TCP's time \\(Ferry at \\d+% of its speed\\)\n"
+                                + "  32 MiB on 1 connection, checked: median \\d+ ms \\(min \\d+, max \\d+\\), \\d+ MiB/s,"
+                                + " CPU \\d+ ms\n"
+                                + "    32 MiB random paused: \\d+\\.\\d\\dx checked TCP's time \\(Ferry at \\d+% of its"
+                                + " speed\\)\n")
                 .containsPattern("  32 MiB on 2 connections: median \\d+ ms .*, CPU \\d+ ms\n"
-                        + "    32 MiB random paused 2ch: \\d+\\.\\d\\dx bare TCP's time");
+                        + "    32 MiB random paused 2ch: \\d+\\.\\d\\dx bare TCP's time .*\n"
+                        + "  32 MiB on 2 connections, checked: median \\d+ ms .*, CPU \\d+ ms\n"
+                        + "    32 MiB random paused 2ch: \\d+\\.\\d\\dx checked TCP's time");
         assertThat(run("bench", "--channels", "0", "--sizes", "16M")).isEqualTo(2);
     }
 
