@@ -23,7 +23,7 @@ import java.util.zip.CRC32C;
  * Decodes frames from a channel. Every frame is read whole and its checksum verified before it
  * is returned, so nothing is handed on that has not been checked; memory is bounded by the
  * maximum frame size. Counts frames and chunk bytes so the END frame's totals can be checked.
- * Not thread-safe.
+ * Not thread-safe, except {@link #offset()}, which any thread may read while another reads frames.
  */
 public final class FrameReader {
     /** The most channels one migration may have (the header's channel count). */
@@ -39,7 +39,9 @@ public final class FrameReader {
     private final ByteBuffer header = ByteBuffer.allocateDirect(FrameWriter.FRAME_HEADER);
     private final FrameBuffer body;
     private final CRC32C crc = new CRC32C();
-    private long offset;
+    /** Volatile: a receiver checks from its own thread what a channel's reader thread has consumed. */
+    private volatile long offset;
+
     private StreamTotals totals = StreamTotals.NONE;
     private final StreamDigest digest = new StreamDigest();
     private int lastPass = -1;
@@ -328,7 +330,7 @@ public final class FrameReader {
         }
     }
 
-    /** Bytes consumed so far. */
+    /** Bytes consumed so far, a frame still being read included; readable from any thread. */
     public long offset() {
         return offset;
     }

@@ -1,8 +1,10 @@
 package io.ferry.transport;
 
+import io.ferry.stream.BadMagicException;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
+import io.ferry.stream.StreamFormatException;
 import io.ferry.stream.StreamHeader;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
@@ -24,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A listening TCP port that admits one migration. A connecting peer is admitted only once it has
  * passed the TLS handshake (when configured) and sent a valid stream header, all within the
- * handshake timeout; anything else is logged and refused, and the port keeps listening.
+ * handshake timeout; anything else is logged and refused (a Ferry stream header it refuses with an
+ * ERROR frame saying why, as the source's return path expects), and the port keeps listening.
  * Connections are admitted in parallel, a bounded number at a time ({@link Admissions}). Once a
  * source is admitted, every later connection gets an ERROR frame saying the port is busy.
  */
@@ -120,23 +123,44 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
-    /**
-     * Tells a peer that the port is busy with another migration, reads what it still sends until
-     * it closes or {@code deadline} passes, and closes the channel: closing with unread data would
-     * reset the connection and could destroy the ERROR before the peer reads it.
-     */
+    /** Tells a peer that the port is busy with another migration, and closes the channel ({@link #answer}). */
     private void tellBusy(TcpChannel c, long deadline) {
+        answer(c, "incoming port " + address + " is busy with another migration; connection refused", deadline);
+    }
+
+    /**
+     * Tells a peer why its stream header was refused, in the stream's own terms: an ERROR frame, as
+     * a destination reports any failure on the return path, so the source fails naming the reason
+     * rather than seeing its connection closed; then closes the connection ({@link #answer}). A
+     * header without Ferry's magic gets no answer and is only closed: that peer is no Ferry source
+     * (a port scan, an HTTP client, a mistyped port), a frame would mean nothing to it or be misread
+     * as its own protocol, and waiting for it to close would hold an admission slot for nothing.
+     */
+    private void answerRefusedHeader(Link link, StreamFormatException refused) {
+        if (refused instanceof BadMagicException) {
+            return;
+        }
+        answer(
+                new TcpChannel(link, ByteBuffer.allocate(0)),
+                "incoming " + address + " refused the stream: " + refused.getMessage(),
+                TimedSocket.deadline(options.handshakeTimeout()));
+    }
+
+    /**
+     * Sends {@code message} as an ERROR frame, reads what the peer still sends until it closes or
+     * {@code deadline} passes, and closes the channel: closing with unread data would reset the
+     * connection and could destroy the ERROR before the peer reads it.
+     */
+    private void answer(TcpChannel c, String message, long deadline) {
         try (c) {
-            new FrameWriter(c.output(), ERROR_FRAME_LIMIT)
-                    .writeError(new Frame.Error(
-                            "incoming port " + address + " is busy with another migration; connection refused"));
+            new FrameWriter(c.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error(message));
             c.readsEndBy(deadline);
             ByteBuffer sink = ByteBuffer.allocate(4 << 10);
             while (c.input().read(sink.clear()) >= 0) {
                 // discard
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "incoming " + address + ": refusing a peer while busy: " + e.getMessage());
+            LOG.log(Level.DEBUG, "incoming " + address + ": answering a refused peer: " + e.getMessage());
         }
     }
 
@@ -303,8 +327,13 @@ final class TcpEndpoint implements IncomingEndpoint {
                 }
             }
             link.admissionDeadline(TimedSocket.NEVER);
-            StreamHeader h =
-                    new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
+            StreamHeader h;
+            try {
+                h = new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
+            } catch (StreamFormatException e) {
+                answerRefusedHeader(link, e);
+                throw e;
+            }
             return new TcpChannel(link, ByteBuffer.wrap(header.array()), Optional.of(h));
         } catch (IOException | RuntimeException e) {
             socket.close();

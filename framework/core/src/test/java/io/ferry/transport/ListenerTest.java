@@ -28,7 +28,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The waiting destination's port against peers that are not a well-behaved source (plain TCP). */
 class ListenerTest {
@@ -43,10 +47,71 @@ class ListenerTest {
                 Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
             IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
             Migration in = migrator.incoming(dest, endpoint, MigrationParameters.defaults());
-            RawPeer.sendRaw(
+            byte[] answer = RawPeer.sendRaw(
                     endpoint.address(),
                     "GET / HTTP/1.1\r\nHost: x\r\n\r\n---------".getBytes(StandardCharsets.US_ASCII));
+            assertThat(answer).as("not a Ferry peer: closed without a word").isEmpty();
             assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.SETUP);
+            assertValidSourceStillCompletes(src, dest, endpoint, in, MigrationParameters.defaults());
+        }
+    }
+
+    /**
+     * A stream header the listener refuses (a format version it does not read, or not for that
+     * many channels, or a channel count it does not support) is answered with an ERROR saying why
+     * before the connection closes; the source saw only its connection closed. The port waits on.
+     */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("refusedHeaders")
+    void aRefusedStreamHeaderIsAnsweredWithAnErrorSayingWhy(StreamHeader header, String why) throws Exception {
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            try (Socket peer = connect(endpoint)) {
+                peer.setSoTimeout(20_000);
+                writer(peer).writeHeader(header);
+                Frame answer = new FrameReader(Channels.newChannel(peer.getInputStream()), 1 << 16).next();
+                assertThat(answer)
+                        .isInstanceOfSatisfying(
+                                Frame.Error.class, e -> assertThat(e.message()).contains("refused the stream", why));
+            }
+            assertThat(accepted).as("still waiting for a source").isNotDone();
+        }
+    }
+
+    static Stream<Arguments> refusedHeaders() {
+        return Stream.of(
+                Arguments.of(
+                        new StreamHeader(1, 0, 1, 7),
+                        "format version 1, this reader supports 2 (one channel) and 3 (several channels)"),
+                Arguments.of(
+                        new StreamHeader(4, 0, 1, 7),
+                        "format version 4, this reader supports 2 (one channel) and 3 (several channels)"),
+                Arguments.of(new StreamHeader(2, 0, 2, 7), "format version 2 with 2 channels"),
+                Arguments.of(new StreamHeader(3, 0, 17, 7), "a stream of 17 channels; this reader supports up to 16"));
+    }
+
+    /**
+     * A source whose stream header the destination refuses (here one of a format version the
+     * destination does not read) fails with the destination's reason, not with a closed connection;
+     * the destination waits on for a source it can read.
+     */
+    @Test
+    void aSourceOfAFormatVersionTheDestinationDoesNotReadFailsSayingWhy() throws Exception {
+        try (Machine src = running("src");
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+            Migration in = migrator.incoming(dest, endpoint, MigrationParameters.defaults());
+            try (HeaderRewritingProxy newer = new HeaderRewritingProxy(endpoint.address(), 4)) {
+                Migration out = migrator.migrate(src, newer.address(), MigrationParameters.defaults());
+                out.await(LIMIT);
+                assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(out.failure().orElseThrow())
+                        .isInstanceOf(DestinationFailedException.class)
+                        .hasMessageContaining("refused the stream")
+                        .hasMessageContaining("format version 4, this reader supports 2 (one channel) and 3");
+                assertThat(src.runState()).isEqualTo(RunState.RUNNING);
+            }
+            assertThat(in.status()).isEqualTo(MigrationStatus.SETUP);
             assertValidSourceStillCompletes(src, dest, endpoint, in, MigrationParameters.defaults());
         }
     }

@@ -121,6 +121,15 @@ final class DestinationMigration extends MigrationBase {
         return decisionLog.resolve(given, status() == MigrationStatus.IN_DOUBT);
     }
 
+    /**
+     * For tests: bytes read so far over every channel, a frame still being read included, so that a
+     * test can wait until what it wrote has reached this side.
+     */
+    long bytesReceived() {
+        FrameReceiver r = receiver;
+        return r == null ? 0 : r.bytesRead();
+    }
+
     /** LOAD_COMPLETE is running: the source's wait for the ACK goes on meanwhile. */
     private volatile boolean completing;
 
@@ -234,6 +243,7 @@ final class DestinationMigration extends MigrationBase {
                 frames.expectEndOfStream(); // a snapshot ends at END: anything after it was not written by a source
                 break;
             }
+            frames.checkNothingAfterLastSegment(); // what channels 1.. carried while LOAD_COMPLETE ran
             ownWork(() -> acknowledge(answers, read, marks)); // the wait for COMMIT counts from the ACK
             frames.readOnAfterEnd();
             if (awaitCommit(frames, marks)) {

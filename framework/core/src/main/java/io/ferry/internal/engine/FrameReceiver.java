@@ -211,6 +211,8 @@ final class FrameReceiver implements AutoCloseable {
                     checkNoChunkAfterLastSegment(head.received);
                 }
                 r.filled.poll();
+                r.takenUpTo = head.end;
+                r.nextFrame = head.received.index() + 1;
                 if (boundary(r, f)) {
                     r.segmentsEnded++;
                     r.chunksAfterSegment = 0;
@@ -301,7 +303,8 @@ final class FrameReceiver implements AutoCloseable {
      * At END: the source writes END right after the last PASS, with no chunk between, so a chunk
      * taken, or already read, from another channel after that channel's last SEGMENT was added to
      * the stream (its segment would never be checked: END's totals count channel 0 only). One read
-     * later is a frame out of place after END (the wait for COMMIT says so).
+     * later, before the ACK, is refused by {@link #checkNothingAfterLastSegment}; one read after the
+     * ACK is a frame out of place after END (the wait for COMMIT says so).
      */
     private void checkNoChunkAfterLastSegment(Received end) throws MalformedFrameException {
         for (int i = 1; i < readers.size(); i++) {
@@ -317,6 +320,44 @@ final class FrameReceiver implements AutoCloseable {
                                 + " source writes none: a chunk was added to the stream");
             }
         }
+    }
+
+    /**
+     * Right before the ACK: refuses the stream if a channel 1.. has carried anything after its last
+     * SEGMENT. The source writes nothing there from its last SEGMENT until it has read the ACK (the
+     * SEGMENT ending a VOID's empty segment comes after it), so every byte a channel's reader has
+     * consumed beyond the last frame taken from it, a frame still being read included, was added to
+     * the stream. END checked what was taken or read by then; this catches what arrived while
+     * LOAD_COMPLETE ran, which after the ACK could only leave this side in doubt. It looks at each
+     * reader's offset and waits for nothing: waiting for the channels to fall silent or close would
+     * add to every switchover's downtime (the source keeps them open for a VOID), and bytes that
+     * arrive after this look cannot be told from a stream cut after the ACK anyway.
+     */
+    void checkNothingAfterLastSegment() throws MalformedFrameException {
+        lock.lock();
+        try {
+            for (int i = 1; i < readers.size(); i++) {
+                ChannelReader r = readers.get(i);
+                long beyond = r.reader.offset() - r.takenUpTo;
+                if (beyond > 0) {
+                    throw new MalformedFrameException(
+                            r.takenUpTo,
+                            r.nextFrame,
+                            "before the ACK, channel " + i + " carried " + beyond + " byte(s) after its last SEGMENT ("
+                                    + chunksRead(r) + " RAM chunk(s) read whole), where the source writes nothing"
+                                    + " until it has the ACK: data was added to the stream");
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Chunks read on {@code r} and not taken. */
+    private static long chunksRead(ChannelReader r) {
+        return r.filled.stream()
+                .filter(item -> item.failure == null && item.received.frame() instanceof Frame.Chunk)
+                .count();
     }
 
     private void releaseLast() {
@@ -393,11 +434,14 @@ final class FrameReceiver implements AutoCloseable {
         final Received received;
         final FrameBuffer buffer;
         final Exception failure;
+        /** The channel's offset after the frame: where the next one starts. */
+        final long end;
 
-        Item(Received received, FrameBuffer buffer, Exception failure) {
+        Item(Received received, FrameBuffer buffer, Exception failure, long end) {
             this.received = received;
             this.buffer = buffer;
             this.failure = failure;
+            this.end = end;
         }
     }
 
@@ -414,6 +458,8 @@ final class FrameReceiver implements AutoCloseable {
         final CountDownLatch drainSignal = new CountDownLatch(1);
         int segmentsEnded; // guarded by lock
         int chunksAfterSegment; // chunks taken since its last SEGMENT; guarded by lock
+        long takenUpTo; // the offset after the last frame taken (after the header at first); guarded by lock
+        long nextFrame; // the ordinal of the frame after the last taken; guarded by lock
         volatile boolean stopped;
         Thread thread;
 
@@ -421,6 +467,7 @@ final class FrameReceiver implements AutoCloseable {
             this.index = index;
             this.channel = channel;
             this.reader = reader;
+            this.takenUpTo = reader.offset();
             for (int i = 0; i < count; i++) { // each grows to the frames read into it
                 buffers.add(new FrameBuffer(reader.bufferSize()));
             }
@@ -446,7 +493,7 @@ final class FrameReceiver implements AutoCloseable {
                     long frameIndex = reader.totals().frames();
                     Frame f = readWaitingIdle(buffer, at); // verified: a corrupt frame never gets past here
                     Received r = new Received(f, index, at, frameIndex, reader.totals());
-                    put(new Item(r, buffer, null)); // the buffer comes back once the frame is applied
+                    put(new Item(r, buffer, null, reader.offset())); // the buffer comes back once the frame is applied
                     if (f instanceof Frame.End) {
                         parked.release();
                         afterEnd.acquire(); // the next frames come after the ACK, or never (a snapshot)
@@ -454,7 +501,7 @@ final class FrameReceiver implements AutoCloseable {
                 }
             } catch (Throwable e) { // an Error too: a reader that dies unheard stalls the barrier
                 if (!stopped && !draining) {
-                    put(new Item(null, null, failure(e)));
+                    put(new Item(null, null, failure(e), reader.offset()));
                 }
             }
             try {

@@ -17,9 +17,18 @@ import io.ferry.pipeline.Registrar;
 import io.ferry.pipeline.Stage;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameWriter;
+import io.ferry.stream.MalformedFrameException;
 import io.ferry.stream.StreamHeader;
+import io.ferry.stream.StreamSink;
 import io.ferry.stream.StreamTotals;
 import io.ferry.transport.InMemoryTransport;
+import io.ferry.transport.IncomingEndpoint;
+import io.ferry.transport.MigrationUri;
+import io.ferry.transport.Transports;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -323,6 +332,87 @@ class DestinationMigrationTest {
             in.await(Duration.ofSeconds(30));
             assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
         }
+    }
+
+    /**
+     * The source writes nothing on channels 1.. after their last SEGMENT until it has the ACK, so a
+     * chunk there that reached this side before the ACK was added to the stream: the migration
+     * fails before the ACK. END checks only what was taken or read when END is taken; a chunk read
+     * after that, while LOAD_COMPLETE ran, was found only after the ACK, as a frame out of place,
+     * and left this side IN_DOUBT about a stream it could have refused.
+     */
+    @Test
+    void aChunkAddedOnChannelOneAfterEndWasTakenFailsTheMigrationBeforeTheAck() throws Exception {
+        CountDownLatch completing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MigrationPlugin holding = destinationPlugin(
+                "holding",
+                r -> r.on(Stage.LOAD_COMPLETE)
+                        .id("holding.complete")
+                        .priority(1)
+                        .handler(ctx -> {
+                            completing.countDown(); // END was taken: its check is behind us
+                            assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+                        }));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0));
+                Socket zero = connect(endpoint);
+                Socket one = connect(endpoint)) {
+            DestinationMigration in = (DestinationMigration)
+                    new Migrator(PluginRegistry.of(holding)).incoming(dest, endpoint, MigrationParameters.defaults());
+            FrameWriter w0 = socketWriter(zero);
+            FrameWriter w1 = socketWriter(one);
+            w0.writeHeader(StreamHeader.channel(0, 2, 0xADD));
+            w1.writeHeader(StreamHeader.channel(1, 2, 0xADD));
+            w0.writeManifest(new Frame.Manifest(List.of()));
+            io.ferry.stream.FrameReader answers =
+                    new io.ferry.stream.FrameReader(Channels.newChannel(zero.getInputStream()), 1 << 16);
+            assertThat(answers.next()).isEqualTo(new Frame.Accept());
+            w1.writeSegment(0);
+            w0.writePass(new Frame.Pass(0));
+            w0.writeEnd();
+            assertThat(completing.await(30, TimeUnit.SECONDS))
+                    .as("LOAD_COMPLETE reached")
+                    .isTrue();
+            byte[] added = "a chunk added after END was taken".getBytes(StandardCharsets.UTF_8);
+            w1.writeChunk(0, new ByteBuffer[] {ByteBuffer.wrap(added)}, 0, 1); // CRC-valid
+            awaitReceived(in, w0.bytesWritten() + w1.bytesWritten());
+            release.countDown();
+
+            assertThat(answers.next())
+                    .as("refused before the ACK")
+                    .isInstanceOfSatisfying(
+                            Frame.Error.class,
+                            e -> assertThat(e.message())
+                                    .contains("channel 1 carried", "after its last SEGMENT", "before the ACK"));
+            in.await(Duration.ofSeconds(30));
+            assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(in.failure().orElseThrow()).hasRootCauseInstanceOf(MalformedFrameException.class);
+            assertThat(dest.runState()).isEqualTo(RunState.INMIGRATE);
+        }
+    }
+
+    /** Waits until the destination has read {@code bytes} over all its channels (bounded). */
+    private static void awaitReceived(DestinationMigration in, long bytes) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (in.bytesReceived() < bytes) {
+            assertThat(System.nanoTime() - deadline)
+                    .as("%s of %s bytes read after 30 s", in.bytesReceived(), bytes)
+                    .isNegative();
+            Thread.sleep(1);
+        }
+    }
+
+    private static Socket connect(IncomingEndpoint endpoint) throws java.io.IOException {
+        MigrationUri.Tcp at = (MigrationUri.Tcp) endpoint.address();
+        Socket s = new Socket(at.host(), at.port());
+        s.setSoTimeout(30_000);
+        return s;
+    }
+
+    /** Frames written to {@code s}, each flushed as written. */
+    private static FrameWriter socketWriter(Socket s) throws java.io.IOException {
+        return new FrameWriter(new StreamSink(s.getOutputStream()), 1 << 20);
     }
 
     /** A destination fed by a source written by hand over in-memory pipes, up to its MANIFEST (of no section). */
