@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A listening TCP port that admits one migration. A connecting peer is admitted only once it has
  * passed the TLS handshake (when configured) and sent a valid stream header, all within the
- * handshake timeout; anything else is logged and refused (a Ferry stream header it refuses with an
- * ERROR frame saying why, as the source's return path expects), and the port keeps listening.
+ * handshake timeout; anything else is logged and refused (a stream header with Ferry's magic that it
+ * cannot read, for its format version, channel count, flags or checksum, it answers with an ERROR
+ * frame saying why, as the source's return path expects), and the port keeps listening.
  * Connections are admitted in parallel, a bounded number at a time ({@link Admissions}). Once a
  * source is admitted, every later connection gets an ERROR frame saying the port is busy.
  */
@@ -79,11 +80,13 @@ final class TcpEndpoint implements IncomingEndpoint {
      */
     @Override
     public MigrationChannel accept() throws IOException {
-        Admissions admissions = new Admissions(
-                "ferry-admit-" + address.port(),
-                e -> LOG.log(
+        Admissions admissions = new Admissions("ferry-admit-" + address.port(), e -> {
+            if (!(e instanceof AnsweredRefusal)) { // logged before its answer
+                LOG.log(
                         Level.WARNING,
-                        "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage()));
+                        "incoming " + address + ": refused a peer before reading any frame: " + e.getMessage());
+            }
+        });
         companionDeadline = NO_DEADLINE; // a failed accept() before this one leaves no deadline behind
         this.admissions = admissions;
         AdmittedStream stream = new AdmittedStream();
@@ -131,19 +134,30 @@ final class TcpEndpoint implements IncomingEndpoint {
     /**
      * Tells a peer why its stream header was refused, in the stream's own terms: an ERROR frame, as
      * a destination reports any failure on the return path, so the source fails naming the reason
-     * rather than seeing its connection closed; then closes the connection ({@link #answer}). A
-     * header without Ferry's magic gets no answer and is only closed: that peer is no Ferry source
+     * rather than seeing its connection closed; then closes the connection ({@link #answer}) by the
+     * admission's own {@code deadline}, so a refused peer holds its slot no longer than an admitted
+     * one could. Returns the admission's failure to throw. A header without Ferry's magic gets no answer and is only closed: that peer is no Ferry source
      * (a port scan, an HTTP client, a mistyped port), a frame would mean nothing to it or be misread
      * as its own protocol, and waiting for it to close would hold an admission slot for nothing.
      */
-    private void answerRefusedHeader(Link link, StreamFormatException refused) {
+    private IOException answerRefusedHeader(Link link, StreamFormatException refused, long deadline) {
         if (refused instanceof BadMagicException) {
-            return;
+            return refused;
         }
-        answer(
-                new TcpChannel(link, ByteBuffer.allocate(0)),
-                "incoming " + address + " refused the stream: " + refused.getMessage(),
-                TimedSocket.deadline(options.handshakeTimeout()));
+        String why = "incoming " + address + " refused the stream: " + refused.getMessage();
+        // Logged now: the answer waits for the peer to close, and an admission evicted meanwhile is not logged.
+        LOG.log(Level.WARNING, why + " (answered with an ERROR)");
+        answer(new TcpChannel(link, ByteBuffer.allocate(0)), why, deadline);
+        return new AnsweredRefusal(refused);
+    }
+
+    /** A refused stream header that was logged and answered: the admission's failure, not logged again. */
+    private static final class AnsweredRefusal extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AnsweredRefusal(StreamFormatException refused) {
+            super(refused.getMessage(), refused);
+        }
     }
 
     /**
@@ -331,8 +345,7 @@ final class TcpEndpoint implements IncomingEndpoint {
             try {
                 h = new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
             } catch (StreamFormatException e) {
-                answerRefusedHeader(link, e);
-                throw e;
+                throw answerRefusedHeader(link, e, deadline);
             }
             return new TcpChannel(link, ByteBuffer.wrap(header.array()), Optional.of(h));
         } catch (IOException | RuntimeException e) {

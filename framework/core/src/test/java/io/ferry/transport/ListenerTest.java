@@ -74,7 +74,15 @@ class ListenerTest {
                         .isInstanceOfSatisfying(
                                 Frame.Error.class, e -> assertThat(e.message()).contains("refused the stream", why));
             }
-            assertThat(accepted).as("still waiting for a source").isNotDone();
+            try (Socket valid = connect(endpoint)) { // the refused peer held no slot: the port admits the next source
+                writer(valid).writeHeader(new StreamHeader(2, 0, 1, 8));
+                try (MigrationChannel channel = accepted.get(20, TimeUnit.SECONDS)) {
+                    assertThat(new FrameReader(channel.input(), 1 << 16)
+                                    .readHeader()
+                                    .streamId())
+                            .isEqualTo(8L);
+                }
+            }
         }
     }
 

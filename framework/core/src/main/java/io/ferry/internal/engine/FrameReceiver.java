@@ -344,8 +344,9 @@ final class FrameReceiver implements AutoCloseable {
                             r.takenUpTo,
                             r.nextFrame,
                             "before the ACK, channel " + i + " carried " + beyond + " byte(s) after its last SEGMENT ("
-                                    + chunksRead(r) + " RAM chunk(s) read whole), where the source writes nothing"
-                                    + " until it has the ACK: data was added to the stream");
+                                    + chunksRead(r) + " of them in verified RAM chunks" + readFailure(r)
+                                    + "), where the source writes nothing until it has the ACK: data was added to the"
+                                    + " stream");
                 }
             }
         } finally {
@@ -353,7 +354,16 @@ final class FrameReceiver implements AutoCloseable {
         }
     }
 
-    /** Chunks read on {@code r} and not taken. */
+    /** How reading {@code r}'s queued frames failed, if it did: "; reading them failed: ...", else "". */
+    private static String readFailure(ChannelReader r) {
+        return r.filled.stream()
+                .filter(item -> item.failure != null)
+                .findFirst()
+                .map(item -> "; reading them failed: " + item.failure.getMessage())
+                .orElse("");
+    }
+
+    /** Chunks read on {@code r}, verified and not taken. */
     private static long chunksRead(ChannelReader r) {
         return r.filled.stream()
                 .filter(item -> item.failure == null && item.received.frame() instanceof Frame.Chunk)
