@@ -58,8 +58,8 @@ final class FerryRun {
             MigrationListener... listeners)
             throws Exception {
         MemoryFill.zero(destinationRam); // as a fresh destination has it; outside the timing
-        // The machines are not closed: closing frees guest RAM, and the bench reuses both memories,
-        // pre-faulted, across runs. They hold no thread (no vCPU) and go with the garbage.
+        // The bench reuses both memories, pre-faulted, across runs: the machines hand them on unfreed
+        // once the run is intact (a memory belongs to one machine at a time). They hold no thread (no vCPU).
         Machine source = Machine.create("bench-source", sourceRam);
         Machine destination = Machine.incoming("bench-destination", destinationRam);
         try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), params.transport())) {
@@ -85,6 +85,8 @@ final class FerryRun {
                         + out.failure().map(Throwable::getMessage).orElse("") + ", destination " + in.status() + " "
                         + in.failure().map(Throwable::getMessage).orElse(""));
             }
+            source.closeKeepingMemory();
+            destination.closeKeepingMemory();
             return new Result(millis, cpuMillis, jitMillis, f);
         }
     }

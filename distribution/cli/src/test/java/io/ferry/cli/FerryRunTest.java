@@ -31,6 +31,21 @@ class FerryRunTest {
                 .hasMessageContaining("destination FAILED");
     }
 
+    /** A memory belongs to one machine at a time: each run's machines hand theirs on to the next run's. */
+    @Test
+    void runAfterRunReusesBothMemories() throws Exception {
+        Migrator migrator = new Migrator(PluginRegistry.fromServiceLoader(FerryRunTest.class.getClassLoader()));
+        GuestMemory source = GuestMemory.of(8 * MIB);
+        GuestMemory destination = GuestMemory.of(8 * MIB);
+        io.ferry.machine.MemoryFill.random(source, 3, 0);
+        for (BenchCase.State state : BenchCase.State.values()) {
+            FerryRun.migrate(migrator, MigrationParameters.defaults(), source, destination, state);
+            assertThat(destination.contentEquals(source))
+                    .as("intact after a %s run", state)
+                    .isTrue();
+        }
+    }
+
     @Test
     void aCommandWhoseMigrationIsNotIntactExitsWithOneAndOtherErrorsWithTwo() {
         assertThat(run(() -> {

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +25,10 @@ import java.util.function.LongSupplier;
  * <p>While RAM is {@linkplain #seal() sealed} (after a migration's final RAM pass) every write,
  * on either path, is recorded as a {@link SealBreach} naming its writer: a backend names itself
  * when it obtains its path ({@link #untracked(String)}).
+ *
+ * <p>A memory belongs to at most one {@link Machine}: the one built over it, until that machine
+ * {@linkplain Machine#closeKeepingMemory() hands it on}. {@linkplain Machine#close() Closing} the
+ * machine frees the memory, which no machine may take afterwards.
  */
 public final class GuestMemory {
     public static final int PAGE_SIZE = 4096;
@@ -52,6 +57,8 @@ public final class GuestMemory {
 
     final WriteGate writeGate = new WriteGate(this);
     private volatile DirtyBitmap dontCare; // a private copy; null when none
+    /** The machine this memory belongs to; a closed one keeps it (freed), one that handed it on does not. */
+    private final AtomicReference<Machine> owner = new AtomicReference<>();
 
     private GuestMemory(ImmutableList<RamBlock> blocks) {
         this.blocks = blocks;
@@ -304,6 +311,28 @@ public final class GuestMemory {
             }
         }
         return true;
+    }
+
+    /**
+     * Makes {@code machine} this memory's owner. A machine's vCPUs pass none of its memory's gates,
+     * which is sound only while one machine stops, ends and frees what they touch: a second owner's
+     * close would free RAM under the first one's vCPUs, and two migrations would drain one dirty log.
+     *
+     * @throws IllegalArgumentException if a machine owns it already, or owned it and freed it
+     */
+    void adopt(Machine machine) {
+        Machine previous = owner.compareAndExchange(null, machine);
+        if (previous != null) {
+            throw new IllegalArgumentException(String.format(
+                    "machine %s cannot be built over %s: it belongs to %s, and a guest memory belongs to one"
+                            + " machine (a closed machine frees its memory; Machine.closeKeepingMemory() hands it on)",
+                    machine.name(), this, previous));
+        }
+    }
+
+    /** Lets {@code machine}, whose vCPUs have ended, give this memory up unfreed for another machine to adopt. */
+    void disown(Machine machine) {
+        owner.compareAndSet(machine, null);
     }
 
     /** Frees every block now (see {@link Machine#close()}); the memory must not be used afterwards. */

@@ -32,12 +32,20 @@ public final class Machine implements AutoCloseable {
     private final ThreadLocal<DeviceBinding.Recorder> attaching = new ThreadLocal<>();
 
     private volatile RunState runState; // written under the monitor; read without it (a vCPU's task may)
-    private boolean memoryReleased; // guarded by this
+    private boolean memoryLetGo; // freed or handed on; guarded by this
     private MigrationClaim claim; // guarded by this
     private int vcpuThrottle; // guarded by this
     private long vcpuDirtyLimit; // guarded by this
 
-    /** A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE}). */
+    /**
+     * A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE})
+     * over {@code memory}, which from now on belongs to it: its vCPUs pass none of the memory's
+     * gates, and {@link #close()} frees the memory. A memory that another machine owns, or owned and
+     * freed, is refused; one machine {@linkplain #closeKeepingMemory() hands its memory on} to the next.
+     *
+     * @throws IllegalArgumentException if another machine owns {@code memory} or has freed it, or if
+     *     {@code initial} is neither state
+     */
     public Machine(String name, GuestMemory memory, RunState initial) {
         this.name = checkNotNull(name, "name");
         this.memory = checkNotNull(memory, "memory");
@@ -46,14 +54,21 @@ public final class Machine implements AutoCloseable {
                 "a machine starts in PRELAUNCH or INMIGRATE, not %s",
                 initial);
         this.runState = initial;
+        memory.adopt(this); // last: a machine refused for another reason leaves the memory free
     }
 
-    /** A source machine: {@link RunState#PRELAUNCH} until {@link #start()}. */
+    /**
+     * A source machine: {@link RunState#PRELAUNCH} until {@link #start()}. It owns {@code memory}:
+     * see {@link #Machine(String, GuestMemory, RunState)}.
+     */
     public static Machine create(String name, GuestMemory memory) {
         return new Machine(name, memory, RunState.PRELAUNCH);
     }
 
-    /** A destination machine waiting for an incoming migration. */
+    /**
+     * A destination machine waiting for an incoming migration. It owns {@code memory}: see {@link
+     * #Machine(String, GuestMemory, RunState)}.
+     */
     public static Machine incoming(String name, GuestMemory memory) {
         return new Machine(name, memory, RunState.INMIGRATE);
     }
@@ -397,6 +412,7 @@ public final class Machine implements AutoCloseable {
     /**
      * Stops the vCPUs, moves to {@link RunState#SHUTDOWN} and frees guest RAM at once (not at
      * some later garbage collection), or, while a migration still holds the machine, when it lets go.
+     * No machine may be built over the memory afterwards; {@link #closeKeepingMemory()} keeps it for one.
      */
     @Override
     public void close() {
@@ -414,15 +430,59 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes this machine as {@link #close()} does, but keeps its guest RAM allocated and gives it
+     * up, so that another machine may be built over it (a bench reuses its pre-faulted RAM for run
+     * after run so). Nothing is freed: the next owner's close frees it, or the collector once
+     * nothing references it.
+     *
+     * @return this machine's memory, which no machine owns now
+     * @throws IllegalStateException while a migration holds the machine (nothing changes then), if
+     *     the memory was freed or handed on already, or if a vCPU did not end (the memory then stays
+     *     with this machine, as after {@link #close()})
+     */
+    public GuestMemory closeKeepingMemory() {
+        checkNotOwnVcpu(RunState.SHUTDOWN);
+        synchronized (this) {
+            checkState(
+                    claim == null,
+                    "machine %s is in a migration (%s): its memory is in use until it ends",
+                    name,
+                    claim == null ? "" : claim.holder());
+            checkState(!memoryLetGo, "machine %s has freed or handed on its memory already", name);
+        }
+        try {
+            if (runState() != RunState.SHUTDOWN) {
+                changeRunState(RunState.SHUTDOWN);
+            }
+        } finally { // as in close(): a listener that threw on SHUTDOWN does not keep the memory from its next owner
+            vcpus.forEach(Vcpu::stop);
+            handOnMemory();
+        }
+        return memory;
+    }
+
+    private void handOnMemory() {
+        synchronized (this) {
+            checkState(
+                    claim == null && !memoryLetGo && vcpus.stream().allMatch(Vcpu::ended),
+                    "machine %s cannot hand on its memory: a vCPU has not ended, a migration claimed the machine"
+                            + " or it freed its memory meanwhile",
+                    name);
+            memoryLetGo = true; // neither this machine's close nor its claim's release frees it now
+        }
+        memory.disown(this);
+    }
+
     private void releaseMemoryIfIdle() {
         synchronized (this) {
             if (runState != RunState.SHUTDOWN
                     || claim != null
-                    || memoryReleased
+                    || memoryLetGo
                     || !vcpus.stream().allMatch(Vcpu::ended)) {
                 return; // still in use: freeing now could crash a reader; the collector frees it later
             }
-            memoryReleased = true;
+            memoryLetGo = true;
         }
         memory.release();
     }

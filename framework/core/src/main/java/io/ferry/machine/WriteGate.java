@@ -11,7 +11,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * while a switchover holds writes until its commit, say). The release takes both. An access by a
  * vCPU of this memory's machine passes neither (the vCPU fast path stays a type check and a
  * compare), which is sound because writes are only held while the machine's vCPUs are stopped and
- * the memory is only released once they have ended; a vCPU of another machine has no such promise,
+ * the memory is only released once they have ended, by the one machine it belongs to
+ * ({@code GuestMemory.adopt}); a vCPU of another machine has no such promise,
  * so it passes the gates. The cost elsewhere: a read lock per access (per piece of a whole-memory
  * reader), shared by every thread that enters.
  */

@@ -267,6 +267,16 @@ final class WarmUp {
         }
     }
 
+    /** Lets the next round's machines own the memories: a memory belongs to one machine at a time. */
+    private void handOnLastMachines() {
+        if (lastSource != null) {
+            lastSource.closeKeepingMemory();
+            lastDestination.closeKeepingMemory();
+            lastSource = null;
+            lastDestination = null;
+        }
+    }
+
     private void migrate(
             GuestMemory sourceRam, GuestMemory destinationRam, boolean running, int frameSize, int channels)
             throws Exception {
@@ -275,9 +285,10 @@ final class WarmUp {
                 .withTransport(transport)
                 .withMaxFrameSize(frameSize)
                 .withChannels(channels);
-        // Not closed: closing a machine frees its guest RAM, and the rounds reuse both memories
-        // (touched once, so no round pays first-touch page faults). They hold no thread. The last
-        // round's are closed when the warm-up ends (closeLastMachines).
+        // The rounds reuse both memories (touched once, so no round pays first-touch page faults):
+        // the last round's machines hand them on unfreed, and the last machines of all are closed
+        // when the warm-up ends (closeLastMachines).
+        handOnLastMachines();
         Machine source = Machine.create("ferry-warm-up", sourceRam);
         Machine destination = Machine.incoming("ferry-warm-up-destination", destinationRam);
         try (IncomingEndpoint endpoint = Transports.listen(new MigrationUri.Tcp("127.0.0.1", 0), transport)) {

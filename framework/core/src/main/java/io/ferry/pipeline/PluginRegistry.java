@@ -23,19 +23,24 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <p>One plugin of a name is in use at a time: the first added. Another of the same name (say a
  * second version of a bundle, deployed beside the first) is held back, with a warning, and takes
  * the first one's place, for migrations that start afterwards, when that one leaves.
+ *
+ * <p>A holder that hands its registry out but alone decides which plugins are in it hands out an
+ * {@linkplain #unmodifiableView() unmodifiable view} (the OSGi {@code MigrationService} does).
  */
 public final class PluginRegistry {
     private static final Logger LOG = System.getLogger(PluginRegistry.class.getName());
 
     /** Every plugin added and not yet removed, in arrival order: the first of each name is in use. */
-    private final List<MigrationPlugin> plugins = new CopyOnWriteArrayList<>();
+    private final List<MigrationPlugin> plugins;
     /**
      * Held by {@link #add} and {@link #remove}, so each knows which plugin of the name was in use
      * before and after its change; {@link #snapshot} reads the list without it.
      */
-    private final Object changes = new Object();
+    private final Object changes;
 
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Listener> listeners;
+    /** Whether this is an {@link #unmodifiableView()}: it shares the three above with its registry. */
+    private final boolean view;
 
     /**
      * Told when a plugin in use leaves the registry. Not told of a held-back plugin that leaves:
@@ -48,7 +53,33 @@ public final class PluginRegistry {
     }
 
     /** An empty registry. */
-    public PluginRegistry() {}
+    public PluginRegistry() {
+        this.plugins = new CopyOnWriteArrayList<>();
+        this.changes = new Object();
+        this.listeners = new CopyOnWriteArrayList<>();
+        this.view = false;
+    }
+
+    /** A view of {@code registry}: the same plugins, lock and listeners, read-only. */
+    private PluginRegistry(PluginRegistry registry) {
+        this.plugins = registry.plugins;
+        this.changes = registry.changes;
+        this.listeners = registry.listeners;
+        this.view = true;
+    }
+
+    /**
+     * A read-only view of this registry: it reads what this registry holds at each call, live
+     * ({@link #snapshot()}, {@link #heldBack()}, the device models), and its listeners hear this
+     * registry's departures, but {@link #add}, {@link #remove} and {@link #removeAtShutdown} refuse
+     * ({@link UnsupportedOperationException}). A view rather than a copy: a holder hands it out once
+     * (a migrator keeps it) while plugins keep coming and going, and the type stays a {@code
+     * PluginRegistry}, so it fits where a registry is asked for. {@link #snapshot()} is the
+     * immutable list of one moment.
+     */
+    public PluginRegistry unmodifiableView() {
+        return view ? this : new PluginRegistry(this);
+    }
 
     /** A registry of every {@link MigrationPlugin} that {@code loader} finds through {@link ServiceLoader}. */
     public static PluginRegistry fromServiceLoader(ClassLoader loader) {
@@ -72,6 +103,7 @@ public final class PluginRegistry {
      * once, it stays until removed as often.
      */
     public void add(MigrationPlugin plugin) {
+        checkModifiable("add", plugin);
         checkNotNull(plugin, "plugin");
         String name = checkNotNull(plugin.name(), "name of plugin %s", plugin.getClass());
         synchronized (changes) { // logged inside: the messages come in the order of the changes
@@ -114,6 +146,7 @@ public final class PluginRegistry {
     }
 
     private boolean remove(MigrationPlugin plugin, Level level) {
+        checkModifiable("remove", plugin);
         boolean hasDevices = !plugin.deviceModels().isEmpty(); // plugin code: not under the lock
         boolean wasInUse;
         synchronized (changes) {
@@ -157,6 +190,15 @@ public final class PluginRegistry {
                     level,
                     "plugin " + name + " left: a machine with one of its devices cannot migrate"
                             + " until it is back or the device is detached");
+        }
+    }
+
+    private void checkModifiable(String change, MigrationPlugin plugin) {
+        if (view) {
+            throw new UnsupportedOperationException("cannot " + change + " plugin "
+                    + (plugin == null ? null : plugin.name())
+                    + ": this is a read-only view of a plugin registry (PluginRegistry.unmodifiableView());"
+                    + " only the registry's holder changes it (in OSGi, plugins come and go as services)");
         }
     }
 

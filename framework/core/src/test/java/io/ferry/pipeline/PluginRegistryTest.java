@@ -1,6 +1,7 @@
 package io.ferry.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ferry.machine.Device;
 import io.ferry.machine.GuestMemory;
@@ -212,5 +213,33 @@ class PluginRegistryTest {
         assertThat(wrong).isEmpty();
         assertThat(left).isEmpty();
         assertThat(registry.snapshot()).containsExactly(first);
+    }
+
+    @Test
+    void anUnmodifiableViewReadsTheRegistryLiveAndRefusesEveryChange() {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        PluginRegistry registry = PluginRegistry.of(first);
+        PluginRegistry view = registry.unmodifiableView();
+        List<MigrationPlugin> left = departures(view);
+
+        assertThatThrownBy(() -> view.add(later))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageStartingWith("cannot add plugin dup: this is a read-only view of a plugin registry");
+        assertThatThrownBy(() -> view.remove(first))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageStartingWith("cannot remove plugin dup");
+        assertThatThrownBy(() -> view.removeAtShutdown(first)).isInstanceOf(UnsupportedOperationException.class);
+        assertThat(view.unmodifiableView()).isSameAs(view);
+        assertThat(registry.snapshot())
+                .as("the refused changes left the registry as it was")
+                .containsExactly(first);
+
+        registry.add(later);
+        assertThat(view.heldBack()).containsExactly(later);
+        registry.remove(first);
+        assertThat(view.snapshot()).containsExactly(later);
+        assertThat(modelNames(view)).containsExactly("later-model");
+        assertThat(left).as("a listener added through the view").containsExactly(first);
     }
 }

@@ -33,7 +33,10 @@ public final class MigrationServiceComponent implements MigrationService {
     private static final Duration WARM_UP_STOP_BOUND = Duration.ofSeconds(5);
 
     private final PluginRegistry registry = new PluginRegistry();
-    private final Migrator migrator = new Migrator(registry);
+    /** Handed out, and held by the migrator (its registry() hands it out too): only the services change the plugins. */
+    private final PluginRegistry plugins = registry.unmodifiableView();
+
+    private final Migrator migrator = new Migrator(plugins);
     private volatile BundleContext context;
     /** Stopped once: each plugin's departure would otherwise wait the bound again. */
     private final AtomicBoolean warmUpsStopped = new AtomicBoolean();
@@ -118,7 +121,7 @@ public final class MigrationServiceComponent implements MigrationService {
 
     @Override
     public PluginRegistry plugins() {
-        return registry;
+        return plugins;
     }
 
     @Override
