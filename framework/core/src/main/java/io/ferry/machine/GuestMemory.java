@@ -318,7 +318,7 @@ public final class GuestMemory {
      * which is sound only while one machine stops, ends and frees what they touch: a second owner's
      * close would free RAM under the first one's vCPUs, and two migrations would drain one dirty log.
      *
-     * @throws IllegalArgumentException if a machine owns it already, or owned it and freed it
+     * @throws IllegalArgumentException if a machine owns it already, or kept it at its close
      */
     void adopt(Machine machine) {
         Machine previous = owner.compareAndExchange(null, machine);

@@ -40,10 +40,10 @@ public final class Machine implements AutoCloseable {
     /**
      * A machine in {@code initial} state ({@link RunState#PRELAUNCH} or {@link RunState#INMIGRATE})
      * over {@code memory}, which from now on belongs to it: its vCPUs pass none of the memory's
-     * gates, and {@link #close()} frees the memory. A memory that another machine owns, or owned and
-     * freed, is refused; one machine {@linkplain #closeKeepingMemory() hands its memory on} to the next.
+     * gates, and {@link #close()} frees the memory. A memory that another machine owns, or that a closed
+     * machine kept, is refused; one machine {@linkplain #closeKeepingMemory() hands its memory on} to the next.
      *
-     * @throws IllegalArgumentException if another machine owns {@code memory} or has freed it, or if
+     * @throws IllegalArgumentException if another machine owns {@code memory} or kept it at its close, or if
      *     {@code initial} is neither state
      */
     public Machine(String name, GuestMemory memory, RunState initial) {
@@ -116,7 +116,7 @@ public final class Machine implements AutoCloseable {
         checkNotNull(holder, "holder");
         checkState(
                 claim == null, "machine %s is already in a migration (%s)", name, claim == null ? "" : claim.holder());
-        checkState(runState != RunState.SHUTDOWN, "machine %s is shut down", name);
+        checkState(runState != RunState.SHUTDOWN && !memoryLetGo, "machine %s is shut down", name);
         claim = new MigrationClaim(this, holder);
         return claim;
     }
@@ -436,25 +436,34 @@ public final class Machine implements AutoCloseable {
      * after run so). Nothing is freed: the next owner's close frees it, or the collector once
      * nothing references it.
      *
+     * <p>The memory goes on without what this machine left in it beyond its bytes: no seal and no
+     * don't-care pages. This machine's {@link #memory()} still returns it, though it is another's now.
+     *
      * @return this machine's memory, which no machine owns now
-     * @throws IllegalStateException while a migration holds the machine (nothing changes then), if
-     *     the memory was freed or handed on already, or if a vCPU did not end (the memory then stays
-     *     with this machine, as after {@link #close()})
+     * @throws IllegalStateException while a migration holds the machine or a device is attached (a
+     *     device could write into the next machine's RAM: detach it first), if the memory was freed
+     *     or handed on already (nothing changes then), or if a vCPU did not end (the machine is shut
+     *     down, and the memory stays with it until the collector frees it)
      */
     public GuestMemory closeKeepingMemory() {
         checkNotOwnVcpu(RunState.SHUTDOWN);
-        synchronized (this) {
+        synchronized (this) { // decided once: from here no claim is taken, and neither close() nor a release frees it
             checkState(
                     claim == null,
                     "machine %s is in a migration (%s): its memory is in use until it ends",
                     name,
                     claim == null ? "" : claim.holder());
+            checkState(
+                    devices.isEmpty(),
+                    "machine %s has devices attached %s: detach them before handing its memory on, or one could"
+                            + " write into the next machine's RAM",
+                    name,
+                    devices.keySet());
             checkState(!memoryLetGo, "machine %s has freed or handed on its memory already", name);
+            memoryLetGo = true;
         }
         try {
-            if (runState() != RunState.SHUTDOWN) {
-                changeRunState(RunState.SHUTDOWN);
-            }
+            shutDown();
         } finally { // as in close(): a listener that threw on SHUTDOWN does not keep the memory from its next owner
             vcpus.forEach(Vcpu::stop);
             handOnMemory();
@@ -462,15 +471,24 @@ public final class Machine implements AutoCloseable {
         return memory;
     }
 
-    private void handOnMemory() {
-        synchronized (this) {
-            checkState(
-                    claim == null && !memoryLetGo && vcpus.stream().allMatch(Vcpu::ended),
-                    "machine %s cannot hand on its memory: a vCPU has not ended, a migration claimed the machine"
-                            + " or it freed its memory meanwhile",
-                    name);
-            memoryLetGo = true; // neither this machine's close nor its claim's release frees it now
+    /** Moves to SHUTDOWN unless a close() meanwhile did. */
+    private void shutDown() {
+        try {
+            changeRunState(RunState.SHUTDOWN);
+        } catch (IllegalStateException e) {
+            if (runState() != RunState.SHUTDOWN) {
+                throw e;
+            }
         }
+    }
+
+    private void handOnMemory() {
+        checkState(
+                vcpus.stream().allMatch(Vcpu::ended),
+                "machine %s cannot hand on its memory: a vCPU has not ended; the memory stays with it",
+                name);
+        memory.unseal();
+        memory.clearDontCare();
         memory.disown(this);
     }
 

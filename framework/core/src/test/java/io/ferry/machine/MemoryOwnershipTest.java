@@ -78,6 +78,50 @@ class MemoryOwnershipTest {
         }
     }
 
+    @Test
+    void aMachineWithADeviceKeepsItsMemoryAndRunsOn() {
+        try (Machine first = Machine.create("first", memory)) {
+            first.start();
+            first.attach(new Device() {
+                @Override
+                public String id() {
+                    return "dma-engine";
+                }
+
+                @Override
+                public String stateFingerprint() {
+                    return "";
+                }
+            });
+            assertThatThrownBy(first::closeKeepingMemory)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("machine first has devices attached [dma-engine]: detach them before handing its memory"
+                            + " on, or one could write into the next machine's RAM");
+            assertThat(first.runState()).isEqualTo(RunState.RUNNING);
+            assertThatThrownBy(() -> Machine.create("second", memory)).isInstanceOf(IllegalArgumentException.class);
+            first.detach("dma-engine");
+            assertThat(first.closeKeepingMemory()).isSameAs(memory);
+        }
+        Machine.create("second", memory).close();
+    }
+
+    @Test
+    void theNextOwnerGetsTheBytesWithoutTheSealOrTheDontCarePages() {
+        Machine first = Machine.create("first", memory);
+        memory.untracked().writeLong(GuestMemory.PAGE_SIZE, 7);
+        DirtyBitmap free = new DirtyBitmap(memory.pages());
+        free.set(1);
+        memory.markDontCare(free);
+        memory.seal();
+        first.closeKeepingMemory();
+        try (Machine second = Machine.incoming("second", memory)) {
+            assertThat(memory.isSealed()).isFalse();
+            assertThat(memory.dontCareCount()).isZero();
+            assertThat(memory.untracked().readLong(GuestMemory.PAGE_SIZE)).isEqualTo(7);
+            assertThat(second.memory()).isSameAs(memory);
+        }
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
