@@ -17,8 +17,10 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The plugins available now. Plugins may come and go at any time (OSGi services do); a
- * migration takes a {@link #snapshot()} when it starts and is told through a
- * {@link Listener} if one of its plugins leaves.
+ * migration takes a snapshot ({@link #entriesInUse()}) when it starts and is told through a
+ * {@link Listener} if the entry of one of its plugins ends. Each {@link #add} makes an
+ * {@link Entry} of its own, so the late word that a plugin left is not mistaken for the departure
+ * of the same instance added again meanwhile.
  *
  * <p>One plugin of a name is in use at a time: the first added. Another of the same name (say a
  * second version of a bundle, deployed beside the first) is held back, with a warning, and takes
@@ -27,13 +29,15 @@ import org.osgi.annotation.versioning.ConsumerType;
 public final class PluginRegistry {
     private static final Logger LOG = System.getLogger(PluginRegistry.class.getName());
 
-    /** Every plugin added and not yet removed, in arrival order: the first of each name is in use. */
-    private final List<MigrationPlugin> plugins = new CopyOnWriteArrayList<>();
+    /** Every add not yet undone by a remove, in arrival order: the first of each name is in use. */
+    private final List<Entry> plugins = new CopyOnWriteArrayList<>();
     /**
      * Held by {@link #add} and {@link #remove}, so each knows which plugin of the name was in use
      * before and after its change; {@link #snapshot} reads the list without it.
      */
     private final Object changes = new Object();
+    /** The stamp of the next add; guarded by {@link #changes}. */
+    private long nextStamp = 1;
 
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
@@ -45,6 +49,45 @@ public final class PluginRegistry {
     @FunctionalInterface
     public interface Listener {
         void removed(MigrationPlugin plugin);
+
+        /**
+         * The entry {@code ended} of a plugin in use was removed. The word may come late, after
+         * the same instance was added again: that add made another entry, with another stamp,
+         * which a migration that started with it keeps. This default passes on the plugin alone,
+         * to {@link #removed}.
+         */
+        default void ended(Entry ended) {
+            removed(ended.plugin());
+        }
+    }
+
+    /**
+     * One {@link #add} of a plugin, until the {@link #remove} that undoes it. The same instance
+     * added again, after it left or while it is here, makes another entry: the stamp, unique in
+     * this registry and rising with each add, tells them apart.
+     */
+    public static final class Entry {
+        private final MigrationPlugin plugin;
+        private final long stamp;
+
+        Entry(MigrationPlugin plugin, long stamp) {
+            this.plugin = plugin;
+            this.stamp = stamp;
+        }
+
+        public MigrationPlugin plugin() {
+            return plugin;
+        }
+
+        /** Unique among the entries of one registry: the later the add, the higher. */
+        public long stamp() {
+            return stamp;
+        }
+
+        @Override
+        public String toString() {
+            return "plugin '" + plugin.name() + "' (add #" + stamp + ")";
+        }
     }
 
     /** An empty registry. */
@@ -75,8 +118,8 @@ public final class PluginRegistry {
         checkNotNull(plugin, "plugin");
         String name = checkNotNull(plugin.name(), "name of plugin %s", plugin.getClass());
         synchronized (changes) { // logged inside: the messages come in the order of the changes
-            MigrationPlugin inUse = inUse(name);
-            plugins.add(plugin);
+            MigrationPlugin inUse = pluginOf(inUse(name));
+            plugins.add(new Entry(plugin, nextStamp++));
             if (inUse == plugin) {
                 LOG.log(
                         Level.WARNING,
@@ -94,9 +137,10 @@ public final class PluginRegistry {
     }
 
     /**
-     * Removes {@code plugin} (this instance). If it was in use, tells the listeners (the migrations
-     * that use it), and the next plugin of its name held back, if any, takes its place; a
-     * held-back one leaves without a word to them. If it has device models, a warning says that
+     * Removes {@code plugin} (this instance; added more than once, its latest entry). If it was
+     * in use, tells the listeners (the migrations that use it) which entry ended, and the next
+     * plugin of its name held back, if any, takes its place; a held-back one leaves without a word
+     * to them. If it has device models, a warning says that
      * machines with its devices cannot migrate until it is back (or, if another class took its
      * place, until they are attached again).
      */
@@ -115,20 +159,23 @@ public final class PluginRegistry {
 
     private boolean remove(MigrationPlugin plugin, Level level) {
         boolean hasDevices = !plugin.deviceModels().isEmpty(); // plugin code: not under the lock
+        Entry ended;
         boolean wasInUse;
         synchronized (changes) {
-            int at = indexOf(plugin);
+            int at = lastIndexOf(plugin);
             if (at < 0) {
                 return false;
             }
-            MigrationPlugin before = inUse(plugin.name());
-            plugins.remove(at);
-            MigrationPlugin after = inUse(plugin.name());
-            wasInUse = before == plugin && after != plugin;
+            Entry before = inUse(plugin.name());
+            ended = plugins.remove(at);
+            MigrationPlugin after = pluginOf(inUse(plugin.name()));
+            wasInUse = before == ended;
             logRemoval(plugin, hasDevices, wasInUse, after, level); // inside: in the order of the changes
         }
+        // Told outside the lock, so the word may come after a later add of the same instance: it
+        // names the entry that ended, which a migration started with that add does not hold.
         if (wasInUse) { // not a held-back plugin, nor one added more than once and still here: migrations lose it
-            listeners.forEach(l -> l.removed(plugin));
+            listeners.forEach(l -> l.ended(ended));
         }
         return true;
     }
@@ -160,23 +207,28 @@ public final class PluginRegistry {
         }
     }
 
-    /** The plugin of {@code name} in use: the first of that name to arrive that is still here. */
-    private MigrationPlugin inUse(String name) {
-        for (MigrationPlugin p : plugins) {
-            if (p.name().equals(name)) {
-                return p;
+    /** The entry of {@code name} in use: the first of that name to arrive that is still here. */
+    private Entry inUse(String name) {
+        for (Entry e : plugins) {
+            if (e.plugin().name().equals(name)) {
+                return e;
             }
         }
         return null;
     }
 
+    private static MigrationPlugin pluginOf(Entry e) {
+        return e == null ? null : e.plugin();
+    }
+
     /**
-     * By identity, as the migrations compare the plugins they hold ({@code equals} of a plugin
-     * could make one copy stand for another).
+     * The latest entry of {@code plugin}, by identity ({@code equals} of a plugin could make one
+     * copy stand for another). The latest, so that an instance added twice and removed once stays
+     * in use under the entry the migrations already hold.
      */
-    private int indexOf(MigrationPlugin plugin) {
-        for (int i = 0; i < plugins.size(); i++) {
-            if (plugins.get(i) == plugin) {
+    private int lastIndexOf(MigrationPlugin plugin) {
+        for (int i = plugins.size() - 1; i >= 0; i--) {
+            if (plugins.get(i).plugin() == plugin) {
                 return i;
             }
         }
@@ -193,9 +245,17 @@ public final class PluginRegistry {
      * asks them to register in.
      */
     public List<MigrationPlugin> snapshot() {
-        Map<String, MigrationPlugin> inUse = new TreeMap<>();
-        for (MigrationPlugin p : plugins) { // a consistent copy: the list is copy-on-write
-            inUse.putIfAbsent(p.name(), p);
+        return entriesInUse().stream().map(Entry::plugin).collect(ImmutableList.toImmutableList());
+    }
+
+    /**
+     * As {@link #snapshot()}, with the entry of each plugin: what a migration compares with the
+     * one a {@link Listener} hears has ended.
+     */
+    public List<Entry> entriesInUse() {
+        Map<String, Entry> inUse = new TreeMap<>();
+        for (Entry e : plugins) { // a consistent copy: the list is copy-on-write
+            inUse.putIfAbsent(e.plugin().name(), e);
         }
         return ImmutableList.copyOf(inUse.values());
     }
@@ -207,7 +267,8 @@ public final class PluginRegistry {
     public List<MigrationPlugin> heldBack() {
         Map<String, MigrationPlugin> inUse = new HashMap<>();
         ImmutableList.Builder<MigrationPlugin> held = ImmutableList.builder();
-        for (MigrationPlugin p : plugins) { // a consistent copy: the list is copy-on-write
+        for (Entry e : plugins) { // a consistent copy: the list is copy-on-write
+            MigrationPlugin p = e.plugin();
             MigrationPlugin first = inUse.putIfAbsent(p.name(), p);
             if (first != null && first != p) {
                 held.add(p);

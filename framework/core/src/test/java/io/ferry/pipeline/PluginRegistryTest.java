@@ -186,6 +186,87 @@ class PluginRegistryTest {
         assertThat(registry.snapshot()).isEmpty();
     }
 
+    /** The entries the registry tells its listeners have ended, as it tells them. */
+    private static List<PluginRegistry.Entry> endedEntries(PluginRegistry registry) {
+        List<PluginRegistry.Entry> ended = new CopyOnWriteArrayList<>();
+        registry.addListener(new PluginRegistry.Listener() {
+            @Override
+            public void removed(MigrationPlugin plugin) {
+                throw new AssertionError("the registry tells ended, not removed, when a listener overrides it");
+            }
+
+            @Override
+            public void ended(PluginRegistry.Entry entry) {
+                ended.add(entry);
+            }
+        });
+        return ended;
+    }
+
+    private static long stampInUse(PluginRegistry registry) {
+        assertThat(registry.entriesInUse()).hasSize(1);
+        return registry.entriesInUse().get(0).stamp();
+    }
+
+    /**
+     * The same instance removed and added again is another entry: the word of the removal names
+     * the one that ended, which a migration started after the add does not hold.
+     */
+    @Test
+    void theSameInstanceAddedAgainAfterItLeftIsAnotherEntry() {
+        MigrationPlugin plugin = new Dup("model");
+        PluginRegistry registry = PluginRegistry.of(plugin);
+        List<PluginRegistry.Entry> ended = endedEntries(registry);
+        long first = stampInUse(registry);
+
+        assertThat(registry.remove(plugin)).isTrue();
+        registry.add(plugin);
+
+        assertThat(ended).extracting(PluginRegistry.Entry::stamp).containsExactly(first);
+        assertThat(ended.get(0).plugin()).isSameAs(plugin);
+        assertThat(registry.entriesInUse().get(0).plugin()).isSameAs(plugin);
+        assertThat(stampInUse(registry)).isGreaterThan(first);
+    }
+
+    /**
+     * An instance added twice keeps the entry it was in use under until removed as often: the
+     * migrations that hold it must hear when it ends, and only then.
+     */
+    @Test
+    void anInstanceAddedTwiceStaysInUseUnderItsFirstEntryUntilItsLastRemoval() {
+        MigrationPlugin plugin = new Dup("model");
+        PluginRegistry registry = PluginRegistry.of(plugin, plugin);
+        List<PluginRegistry.Entry> ended = endedEntries(registry);
+        long first = stampInUse(registry);
+
+        assertThat(registry.remove(plugin)).isTrue();
+        assertThat(ended).isEmpty();
+        assertThat(stampInUse(registry)).isEqualTo(first);
+        assertThat(registry.remove(plugin)).isTrue();
+        assertThat(ended).extracting(PluginRegistry.Entry::stamp).containsExactly(first);
+    }
+
+    /**
+     * Added again behind a held-back plugin of its name, the instance in use stays in use when
+     * removed once: that removal undoes its latest add, as the warning at that add promised.
+     */
+    @Test
+    void anInstanceAddedAgainBehindAHeldBackPluginStaysInUseWhenRemovedOnce() {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        PluginRegistry registry = PluginRegistry.of(first, later, first);
+        List<MigrationPlugin> left = departures(registry);
+
+        assertThat(registry.remove(first)).isTrue();
+
+        assertThat(left).isEmpty();
+        assertThat(registry.snapshot()).containsExactly(first);
+        assertThat(registry.heldBack()).containsExactly(later);
+        assertThat(registry.remove(first)).isTrue();
+        assertThat(left).containsExactly(first);
+        assertThat(registry.snapshot()).containsExactly(later);
+    }
+
     /** A copy coming and going on another thread never shows in a snapshot, nor displaces the one in use. */
     @Test
     void aSnapshotTakenWhileACopyComesAndGoesHoldsOnlyThePluginInUse() throws Exception {

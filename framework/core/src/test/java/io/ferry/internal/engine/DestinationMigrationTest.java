@@ -230,13 +230,77 @@ class DestinationMigrationTest {
         MigrationPlugin first = destinationPlugin("dup", r -> {});
         MigrationPlugin copy = destinationPlugin("dup", r -> {});
         PluginRegistry registry = PluginRegistry.of(first, copy);
-        CountDownLatch telling = new CountDownLatch(1);
-        CountDownLatch goOn = new CountDownLatch(1);
-        registry.addListener(
-                p -> { // ahead of the migration's listener: holds the word back
-                    telling.countDown();
-                    await(goOn);
-                });
+        HeldWord word = HeldWord.of(registry);
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            Migration in = incomingInSetup(registry, dest, pipes);
+            Thread leaving = word.whileHeld(() -> registry.remove(first));
+
+            assertCompletesWhenTheWordComesAfterThePin(in, pipes, word, leaving, 8);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    /**
+     * The plugin in use leaves and the same instance is added again (the embedding API, or a DS
+     * unbind and bind of a singleton) before the word of its departure is out: a migration that
+     * started with it, back in the registry, is not failed when that late word reaches it.
+     */
+    @Test
+    void aMigrationStartedWithAPluginAddedAgainIsNotFailedByTheLateWordOfItsEarlierDeparture() throws Exception {
+        MigrationPlugin plugin = destinationPlugin("again", r -> {});
+        PluginRegistry registry = PluginRegistry.of(plugin);
+        HeldWord word = HeldWord.of(registry);
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            Migration in = incomingInSetup(registry, dest, pipes);
+            Thread leaving = word.whileHeld(() -> registry.remove(plugin));
+            registry.add(plugin); // the remove is past its lock: this add makes another entry
+            assertThat(registry.snapshot()).containsExactly(plugin);
+
+            // before the fix: FAILED, PluginLeftException for 'again' during the incoming migration
+            assertCompletesWhenTheWordComesAfterThePin(in, pipes, word, leaving, 9);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    /**
+     * Holds back the registry's word of a departure: a listener added ahead of the migrations'
+     * waits in it, so the word reaches them only when released.
+     */
+    private record HeldWord(CountDownLatch telling, CountDownLatch goOn) {
+        static HeldWord of(PluginRegistry registry) {
+            HeldWord word = new HeldWord(new CountDownLatch(1), new CountDownLatch(1));
+            registry.addListener(p -> {
+                word.telling().countDown();
+                await(word.goOn());
+            });
+            return word;
+        }
+
+        /** Starts {@code removal} on a thread of its own and returns it once its word is held. */
+        Thread whileHeld(Runnable removal) throws InterruptedException {
+            Thread leaving = new Thread(removal, "leaving");
+            leaving.start();
+            assertThat(telling.await(30, TimeUnit.SECONDS))
+                    .as("the word is out")
+                    .isTrue();
+            return leaving;
+        }
+
+        /** Lets the word on and waits until every listener has heard it. */
+        void release(Thread leaving) throws InterruptedException {
+            goOn.countDown();
+            leaving.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(leaving.isAlive()).as("the word still on its way").isFalse();
+        }
+    }
+
+    /** An incoming migration whose registry listener is in place (it is in SETUP), waiting for its source. */
+    private static Migration incomingInSetup(PluginRegistry registry, Machine dest, InMemoryTransport pipes)
+            throws InterruptedException {
         CountDownLatch listening = new CountDownLatch(1);
         io.ferry.migration.MigrationListener setup = new io.ferry.migration.MigrationListener() {
             @Override
@@ -244,37 +308,37 @@ class DestinationMigrationTest {
                 listening.countDown(); // SETUP: its registry listener is in place
             }
         };
-        InMemoryTransport pipes = InMemoryTransport.open();
-        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
-            Migration in = new Migrator(registry)
-                    .incoming(dest, pipes.destinationEnd(), MigrationParameters.defaults(), setup);
-            assertThat(listening.await(30, TimeUnit.SECONDS)).isTrue();
-            Thread leaving = new Thread(() -> registry.remove(first));
-            leaving.start();
-            assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
-            FrameWriter out = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
-            out.writeHeader(StreamHeader.singleChannel(8));
-            out.writeManifest(new Frame.Manifest(List.of()));
-            io.ferry.stream.FrameReader answers =
-                    new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
-            assertThat(answers.next()).isEqualTo(new Frame.Accept()); // pinned, with the copy
-            goOn.countDown();
-            leaving.join(); // the migration has heard of the departure
-            try {
-                out.writePass(new Frame.Pass(0));
-                out.writeEnd();
-                if (answers.next() instanceof Frame.Ack) {
-                    out.writeCommit();
-                }
-            } catch (java.io.IOException cutByTheDestination) {
-                // it closed the connection as it failed
-            }
+        Migration in =
+                new Migrator(registry).incoming(dest, pipes.destinationEnd(), MigrationParameters.defaults(), setup);
+        assertThat(listening.await(30, TimeUnit.SECONDS)).isTrue();
+        return in;
+    }
 
-            in.await(Duration.ofSeconds(30));
-            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
-        } finally {
-            pipes.sourceEnd().close();
+    /**
+     * Sends the MANIFEST, so the migration pins its pipeline, then lets the held word of a
+     * departure reach it, then PASS, END and COMMIT: it must complete.
+     */
+    private static void assertCompletesWhenTheWordComesAfterThePin(
+            Migration in, InMemoryTransport pipes, HeldWord word, Thread leaving, long stream) throws Exception {
+        FrameWriter out = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+        out.writeHeader(StreamHeader.singleChannel(stream));
+        out.writeManifest(new Frame.Manifest(List.of()));
+        io.ferry.stream.FrameReader answers =
+                new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
+        assertThat(answers.next()).isEqualTo(new Frame.Accept()); // pinned
+        word.release(leaving); // the migration has heard of the departure
+        try {
+            out.writePass(new Frame.Pass(0));
+            out.writeEnd();
+            if (answers.next() instanceof Frame.Ack) {
+                out.writeCommit();
+            }
+        } catch (java.io.IOException cutByTheDestination) {
+            // it closed the connection as it failed
         }
+
+        in.await(Duration.ofSeconds(30));
+        assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
     }
 
     private static void await(CountDownLatch latch) {
