@@ -184,15 +184,15 @@ abstract class MigrationBase implements Migration {
 
     /**
      * Aborts for a plugin of the pinned pipeline whose entry ended while it was assembled from
-     * {@code assembledFrom} ({@link #pluginLeft} does not hear it then), or that was replaced
-     * meanwhile by another of the same name, or by itself added again: the pipeline holds the
-     * entry that ended.
+     * {@code assembledFrom} ({@link #pluginLeft} does not hear it then), even if another of its
+     * name, or itself added again, is in its place: the pipeline holds the entry that ended. One
+     * merely held back since (another ranked above it arrived) has not ended: this migration keeps
+     * it.
      */
     final void checkStillRegistered(PluginRegistry registry, List<PluginRegistry.Entry> assembledFrom) {
-        List<PluginRegistry.Entry> now = registry.entriesInUse();
         for (PluginRegistry.Entry e : assembledFrom) {
             String name = e.plugin().name();
-            if (pipeline.plugins().contains(name) && now.stream().noneMatch(q -> q.stamp() == e.stamp())) {
+            if (pipeline.plugins().contains(name) && !registry.contains(e)) {
                 abort(new PluginLeftException(name, duringWhat()));
             }
         }

@@ -267,6 +267,101 @@ class DestinationMigrationTest {
     }
 
     /**
+     * A plugin service ranked above the one in use arrives while a migration runs: that migration
+     * goes on with the plugin it started with, and the next one uses the newcomer.
+     */
+    @Test
+    void aHigherRankedPluginTakesOverOnlyForTheMigrationsThatStartAfterItArrives() throws Exception {
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MigrationPlugin first = setupRecorder("first", ran);
+        MigrationPlugin higher = setupRecorder("higher", ran);
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, new PluginRegistry.ServiceRank(0, 1));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 10)) {
+            src.goOnAsFarAsTheDestinationLets(
+                    () -> {
+                        assertThat(src.answers().next()).isEqualTo(new Frame.Accept()); // pinned
+                        registry.add(higher, new PluginRegistry.ServiceRank(5, 2));
+                        return true;
+                    },
+                    0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first");
+        }
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 11)) {
+            src.goOnAsFarAsTheDestinationLets(() -> src.answers().next() instanceof Frame.Accept, 0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first", "higher");
+        }
+    }
+
+    /** Held back since a higher-ranked one arrived, the plugin a migration started with still fails it by leaving. */
+    @Test
+    void aPluginDisplacedByAHigherRankedOneFailsTheMigrationThatStartedWithItWhenItLeaves() throws Exception {
+        MigrationPlugin first = setupRecorder("first", new java.util.ArrayList<>());
+        MigrationPlugin higher = setupRecorder("higher", new java.util.ArrayList<>());
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, new PluginRegistry.ServiceRank(0, 1));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 12)) {
+            src.goOnAsFarAsTheDestinationLets(
+                    () -> {
+                        assertThat(src.answers().next()).isEqualTo(new Frame.Accept()); // pinned
+                        registry.add(higher, new PluginRegistry.ServiceRank(5, 2));
+                        assertThat(registry.heldBack()).containsExactly(first);
+                        assertThat(registry.remove(first, new PluginRegistry.ServiceRank(0, 1)))
+                                .isTrue();
+                        return true;
+                    },
+                    0);
+
+            assertFailedForPluginLeft(src.in(), dest);
+        }
+    }
+
+    /**
+     * A higher-ranked plugin that arrives while the pipeline is assembled, before it is pinned: the
+     * migration keeps the plugin it was assembled from, which is held back now but still here.
+     */
+    @Test
+    void aHigherRankedPluginArrivingWhileThePipelineIsAssembledDoesNotFailTheMigration() throws Exception {
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch registering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MigrationPlugin first = destinationPlugin("dup", r -> {
+            registering.countDown();
+            await(release);
+            r.on(Stage.LOAD_SETUP).id("dup.setup").priority(1).handler(ctx -> ran.add("first"));
+        });
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, new PluginRegistry.ServiceRank(0, 1));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 13)) {
+            assertThat(registering.await(30, TimeUnit.SECONDS)).isTrue();
+            registry.add(setupRecorder("higher", ran), new PluginRegistry.ServiceRank(5, 2));
+            release.countDown();
+            // before: FAILED, PluginLeftException, as if the plugin held back now had left
+            src.goOnAsFarAsTheDestinationLets(() -> src.answers().next() instanceof Frame.Accept, 0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first");
+        }
+    }
+
+    /** A destination plugin named "dup" whose LOAD_SETUP handler records {@code label} in {@code ran}. */
+    private static MigrationPlugin setupRecorder(String label, List<String> ran) {
+        return destinationPlugin(
+                "dup", r -> r.on(Stage.LOAD_SETUP).id("dup.setup").priority(1).handler(ctx -> ran.add(label)));
+    }
+
+    /**
      * Holds back the registry's word of a departure: a listener added ahead of the migrations'
      * waits in it, so the word reaches them only when released.
      */
