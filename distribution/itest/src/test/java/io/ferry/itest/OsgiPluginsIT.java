@@ -22,9 +22,12 @@ import io.ferry.transport.Transports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Set;
 import javax.management.MBeanServer;
@@ -35,6 +38,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 
 /**
  * Ferry inside a real embedded Felix: the framework, SCR, Gogo, fileinstall and the ram, its and
@@ -265,6 +272,93 @@ class OsgiPluginsIT {
             framework.start();
         }
         awaitOutput("ferry:plugins", "ferry-ram-plugin");
+    }
+
+    /**
+     * A second "ram" plugin service, ranked above the one SCR made of the ram bundle's component:
+     * it is in use for the migrations that start afterwards and the first is held back; a changed
+     * ranking below the first gives the place back; unregistered, it leaves the first alone in use.
+     */
+    @Test
+    @Order(8)
+    void ofTwoPluginServicesOfANameTheOneOfHigherRankingIsInUse() throws Exception {
+        awaitOutput("ferry:plugins", "ferry-ram-plugin");
+        Bundle ram = FELIX.bundle("ferry-ram-plugin");
+        Object component = pluginsInUse("ram").get(0);
+        Object ranked =
+                ram.loadClass(RamPlugin.class.getName()).getConstructor().newInstance();
+
+        ServiceRegistration<?> registration =
+                ram.getBundleContext().registerService(MIGRATION_PLUGIN, ranked, ranking(10));
+        try {
+            awaitInUse(ranked);
+            assertThat(pluginsInUse("ram")).containsExactly(ranked);
+            assertThat(registryList("heldBack")).containsExactly(component);
+            assertThat(gogo().run("ferry:plugins"))
+                    .containsPattern("ram +ferry-ram-plugin +\\S+ +in use")
+                    .containsPattern("ram +ferry-ram-plugin +\\S+ +held back");
+
+            registration.setProperties(ranking(-10));
+            awaitInUse(component);
+            assertThat(registryList("heldBack")).containsExactly(ranked);
+        } finally {
+            registration.unregister();
+        }
+        awaitInUse(component);
+        assertThat(registryList("heldBack")).isEmpty();
+    }
+
+    private static final String MIGRATION_PLUGIN = "io.ferry.pipeline.MigrationPlugin";
+
+    private static Dictionary<String, Object> ranking(int ranking) {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(Constants.SERVICE_RANKING, ranking);
+        return properties;
+    }
+
+    private static void awaitInUse(Object plugin) throws InterruptedException {
+        Await.until(WAIT, () -> pluginsInUse("ram").stream().anyMatch(p -> p == plugin), "the plugin in use");
+    }
+
+    /** The plugins named {@code name} in the framework's registry's snapshot (objects of the bundles' class space). */
+    private static List<Object> pluginsInUse(String name) {
+        try {
+            Method nameOf =
+                    FELIX.bundle("ferry-framework").loadClass(MIGRATION_PLUGIN).getMethod("name");
+            List<Object> named = new java.util.ArrayList<>();
+            for (Object p : registryList("snapshot")) {
+                if (name.equals(nameOf.invoke(p))) {
+                    named.add(p);
+                }
+            }
+            return named;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("could not read the registry's plugins", e);
+        }
+    }
+
+    /** {@code PluginRegistry.<method>()} of the framework bundle's {@code MigrationService}, by reflection. */
+    private static List<Object> registryList(String method) {
+        BundleContext context = FELIX.context();
+        // All references: the test's own class of the name (on its class path) is not the bundle's.
+        List<ServiceReference<?>> references;
+        try {
+            references = FELIX.services("io.ferry.migration.MigrationService");
+        } catch (Exception e) {
+            throw new AssertionError("could not look up the MigrationService", e);
+        }
+        assertThat(references).as("the MigrationService").hasSize(1);
+        ServiceReference<?> reference = references.get(0);
+        Object service = context.getService(reference);
+        try {
+            Class<?> api = FELIX.bundle("ferry-framework").loadClass("io.ferry.migration.MigrationService");
+            Object registry = api.getMethod("plugins").invoke(service);
+            return List.copyOf((List<?>) registry.getClass().getMethod(method).invoke(registry));
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("could not call PluginRegistry." + method + "()", e);
+        } finally {
+            context.ungetService(reference);
+        }
     }
 
     /** A destination in plain Java on the test's class path, listening on a free loopback port. */

@@ -187,6 +187,217 @@ class PluginRegistryTest {
         assertThat(registry.snapshot()).isEmpty();
     }
 
+    /** The entries the registry tells its listeners have ended, as it tells them. */
+    private static List<PluginRegistry.Entry> endedEntries(PluginRegistry registry) {
+        List<PluginRegistry.Entry> ended = new CopyOnWriteArrayList<>();
+        registry.addListener(new PluginRegistry.Listener() {
+            @Override
+            public void removed(MigrationPlugin plugin) {
+                throw new AssertionError("the registry tells ended, not removed, when a listener overrides it");
+            }
+
+            @Override
+            public void ended(PluginRegistry.Entry entry) {
+                ended.add(entry);
+            }
+        });
+        return ended;
+    }
+
+    private static long stampInUse(PluginRegistry registry) {
+        assertThat(registry.entriesInUse()).hasSize(1);
+        return registry.entriesInUse().get(0).stamp();
+    }
+
+    /**
+     * The same instance removed and added again is another entry: the word of the removal names
+     * the one that ended, which a migration started after the add does not hold.
+     */
+    @Test
+    void theSameInstanceAddedAgainAfterItLeftIsAnotherEntry() {
+        MigrationPlugin plugin = new Dup("model");
+        PluginRegistry registry = PluginRegistry.of(plugin);
+        List<PluginRegistry.Entry> ended = endedEntries(registry);
+        long first = stampInUse(registry);
+
+        assertThat(registry.remove(plugin)).isTrue();
+        registry.add(plugin);
+
+        assertThat(ended).extracting(PluginRegistry.Entry::stamp).containsExactly(first);
+        assertThat(ended.get(0).plugin()).isSameAs(plugin);
+        assertThat(registry.entriesInUse().get(0).plugin()).isSameAs(plugin);
+        assertThat(stampInUse(registry)).isGreaterThan(first);
+    }
+
+    /**
+     * An instance added twice keeps the entry it was in use under until removed as often: the
+     * migrations that hold it must hear when it ends, and only then.
+     */
+    @Test
+    void anInstanceAddedTwiceStaysInUseUnderItsFirstEntryUntilItsLastRemoval() {
+        MigrationPlugin plugin = new Dup("model");
+        PluginRegistry registry = PluginRegistry.of(plugin, plugin);
+        List<PluginRegistry.Entry> ended = endedEntries(registry);
+        long first = stampInUse(registry);
+
+        assertThat(registry.remove(plugin)).isTrue();
+        assertThat(ended).isEmpty();
+        assertThat(stampInUse(registry)).isEqualTo(first);
+        assertThat(registry.remove(plugin)).isTrue();
+        assertThat(ended).extracting(PluginRegistry.Entry::stamp).containsExactly(first);
+    }
+
+    /**
+     * Added again behind a held-back plugin of its name, the instance in use stays in use when
+     * removed once: that removal undoes its latest add, as the warning at that add promised.
+     */
+    @Test
+    void anInstanceAddedAgainBehindAHeldBackPluginStaysInUseWhenRemovedOnce() {
+        MigrationPlugin first = new Dup("first-model");
+        MigrationPlugin later = new DupCopy("later-model");
+        PluginRegistry registry = PluginRegistry.of(first, later, first);
+        List<MigrationPlugin> left = departures(registry);
+
+        assertThat(registry.remove(first)).isTrue();
+
+        assertThat(left).isEmpty();
+        assertThat(registry.snapshot()).containsExactly(first);
+        assertThat(registry.heldBack()).containsExactly(later);
+        assertThat(registry.remove(first)).isTrue();
+        assertThat(left).containsExactly(first);
+        assertThat(registry.snapshot()).containsExactly(later);
+    }
+
+    private static PluginRegistry.ServiceRank service(int ranking, long id) {
+        return new PluginRegistry.ServiceRank(ranking, id);
+    }
+
+    /** Two services of a name: OSGi's order decides, not arrival, and the warning says so. */
+    @Test
+    void ofTwoServicesOfANameTheOneOfHigherRankingIsInUseWhicheverCameFirst() {
+        MigrationPlugin low = new Dup("low-model");
+        MigrationPlugin high = new DupCopy("high-model");
+        PluginRegistry registry = new PluginRegistry();
+        List<MigrationPlugin> left = departures(registry);
+
+        registry.add(low, service(0, 7));
+        registry.add(high, service(5, 9));
+
+        assertThat(registry.snapshot()).containsExactly(high);
+        assertThat(registry.heldBack()).containsExactly(low);
+        assertThat(modelNames(registry)).containsExactly("high-model");
+        assertThat(left).as("a migration that started with the other keeps it").isEmpty();
+        assertThat(records)
+                .filteredOn(r -> r.getLevel() == Level.WARNING)
+                .singleElement()
+                .extracting(LogRecord::getMessage)
+                .asString()
+                .contains(DupCopy.class.getName() + " from ")
+                .contains("service.ranking 5, service.id 9")
+                .contains("ranks above");
+    }
+
+    @Test
+    void ofTwoServicesOfOneRankingTheOneOfLowerServiceIdIsInUseWhicheverCameFirst() {
+        MigrationPlugin later = new Dup("later-id");
+        MigrationPlugin earlier = new DupCopy("earlier-id");
+        PluginRegistry registry = new PluginRegistry();
+
+        registry.add(later, service(3, 12));
+        registry.add(earlier, service(3, 4));
+
+        assertThat(registry.snapshot()).containsExactly(earlier);
+        assertThat(registry.heldBack()).containsExactly(later);
+    }
+
+    /** A plugin added without a rank ranks 0, after the services of ranking 0 and before those below. */
+    @Test
+    void aPluginAddedWithoutARankRanksZeroAfterTheServicesOfRankingZero() {
+        MigrationPlugin plain = new Dup("plain");
+        MigrationPlugin atZero = new DupCopy("at-zero");
+        MigrationPlugin below = new DupCopy("below");
+        PluginRegistry registry = PluginRegistry.of(plain);
+
+        registry.add(below, service(-1, 2));
+        assertThat(registry.snapshot()).containsExactly(plain);
+        registry.add(atZero, service(0, 30));
+
+        assertThat(registry.snapshot()).containsExactly(atZero);
+        assertThat(registry.heldBack()).as("in the order they would take over").containsExactly(plain, below);
+    }
+
+    /**
+     * The plugin in use when a higher-ranked one arrived is held back, but migrations that started
+     * before hold it: its departure is news to them. One never in use leaves without a word.
+     */
+    @Test
+    void aPluginDisplacedByAHigherRankedOneTellsTheListenersWhenItLeaves() {
+        MigrationPlugin first = new Dup("first");
+        MigrationPlugin higher = new DupCopy("higher");
+        MigrationPlugin neverUsed = new DupCopy("never-used");
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, service(0, 1));
+        List<PluginRegistry.Entry> ended = endedEntries(registry);
+        long stampOfFirst = stampInUse(registry);
+        registry.add(higher, service(5, 2));
+        registry.add(neverUsed, service(-5, 3));
+
+        assertThat(registry.remove(neverUsed, service(-5, 3))).isTrue();
+        assertThat(ended).isEmpty();
+        assertThat(registry.remove(first, service(0, 1))).isTrue();
+
+        assertThat(ended).extracting(PluginRegistry.Entry::stamp).containsExactly(stampOfFirst);
+        assertThat(registry.snapshot()).containsExactly(higher);
+        assertThat(registry.heldBack()).isEmpty();
+    }
+
+    /**
+     * A service whose ranking changes stays the same entry: the plugin in use may change for the
+     * migrations that start afterwards, and no listener hears of a departure.
+     */
+    @Test
+    void aChangedRankingMayChangeThePluginInUseWithoutAWordToTheListeners() {
+        MigrationPlugin first = new Dup("first");
+        MigrationPlugin second = new DupCopy("second");
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(second, service(0, 2));
+        long stampOfSecond = stampInUse(registry);
+        registry.add(first, service(5, 1));
+        List<PluginRegistry.Entry> ended = endedEntries(registry);
+
+        assertThat(registry.rerank(second, service(9, 2))).isTrue();
+
+        assertThat(registry.snapshot()).containsExactly(second);
+        assertThat(stampInUse(registry)).as("the same entry").isEqualTo(stampOfSecond);
+        assertThat(registry.heldBack()).containsExactly(first);
+        assertThat(ended).isEmpty();
+        assertThat(registry.rerank(second, service(9, 77)))
+                .as("no such service")
+                .isFalse();
+        assertThat(registry.rerank(first, service(9, 2)))
+                .as("another plugin's service")
+                .isFalse();
+    }
+
+    /** One instance registered as two services: a removal names the service by its id. */
+    @Test
+    void aRemovalOfAServiceRemovesThatServicesEntryOfTheInstance() {
+        MigrationPlugin twice = new Dup("twice");
+        MigrationPlugin other = new DupCopy("other");
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(twice, service(9, 1));
+        registry.add(other, service(5, 2));
+        registry.add(twice, service(0, 3));
+
+        assertThat(registry.remove(twice, service(0, 1)))
+                .as("the ranking does not matter")
+                .isTrue();
+
+        assertThat(registry.snapshot()).containsExactly(other);
+        assertThat(registry.heldBack()).containsExactly(twice);
+        assertThat(registry.remove(twice, service(0, 1))).isFalse();
+    }
+
     /** A copy coming and going on another thread never shows in a snapshot, nor displaces the one in use. */
     @Test
     void aSnapshotTakenWhileACopyComesAndGoesHoldsOnlyThePluginInUse() throws Exception {
@@ -241,5 +452,48 @@ class PluginRegistryTest {
         assertThat(view.snapshot()).containsExactly(later);
         assertThat(modelNames(view)).containsExactly("later-model");
         assertThat(left).as("a listener added through the view").containsExactly(first);
+        assertThatThrownBy(() -> view.rerank(later, new PluginRegistry.ServiceRank(5, 1)))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageStartingWith("cannot rerank plugin dup");
+    }
+
+    @Test
+    void aListenerThatThrowsKeepsNeitherTheOthersFromHearingNorTheRemovalFromEnding() {
+        MigrationPlugin p = named("p");
+        PluginRegistry registry = PluginRegistry.of(p);
+        registry.addListener(gone -> {
+            throw new IllegalStateException("a listener's bug");
+        });
+        List<MigrationPlugin> left = departures(registry);
+
+        assertThat(registry.remove(p)).isTrue();
+
+        assertThat(left).containsExactly(p);
+        assertThat(registry.snapshot()).isEmpty();
+    }
+
+    @Test
+    void removingAListenerRemovesThatInstanceOnlyNotOneItEquals() {
+        MigrationPlugin p = named("p");
+        PluginRegistry registry = PluginRegistry.of(p);
+        List<MigrationPlugin> left = departures(registry);
+        registry.removeListener(new PluginRegistry.Listener() {
+            @Override
+            public void removed(MigrationPlugin plugin) {}
+
+            @Override
+            public boolean equals(Object o) {
+                return true; // "equal" to every listener
+            }
+
+            @Override
+            public int hashCode() {
+                return 0;
+            }
+        });
+
+        registry.remove(p);
+
+        assertThat(left).containsExactly(p);
     }
 }

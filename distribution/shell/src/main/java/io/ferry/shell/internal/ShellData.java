@@ -88,7 +88,10 @@ final class ShellData {
         }
     }
 
-    /** The plugins in use, by name, then those held back (another of their name is in use), in arrival order. */
+    /**
+     * The plugins in use, by name, then those held back (another of their name is in use), in the
+     * order they would take over.
+     */
     static PluginTable plugins(PluginRegistry plugins, Function<MigrationPlugin, String> bundleOf) {
         List<PluginInfo> rows = new ArrayList<>();
         plugins.snapshot().forEach(p -> rows.add(info(p, false, bundleOf)));

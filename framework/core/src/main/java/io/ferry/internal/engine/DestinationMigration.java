@@ -15,7 +15,6 @@ import io.ferry.migration.SourceFailedException;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.pipeline.ChunkLoader;
 import io.ferry.pipeline.HandlerRegistration;
-import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
 import io.ferry.pipeline.SectionId;
@@ -57,7 +56,6 @@ final class DestinationMigration extends MigrationBase {
     private final PluginRegistry registry;
     private final MigrationParameters params;
     private final IncomingEndpoint endpoint;
-    private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private final InactivityWatchdog silence;
     private volatile MigrationChannel channel;
     private final Ticker ticker = Ticker.systemTicker();
@@ -215,10 +213,10 @@ final class DestinationMigration extends MigrationBase {
             throw new MalformedFrameException(
                     manifestAt, 0, "expected MANIFEST as the first frame, found " + first.type());
         }
-        List<MigrationPlugin> plugins = registry.snapshot();
-        pipeline = Pipeline.assemble(Side.DESTINATION, machine, plugins);
-        pin(pipeline, plugins);
-        checkStillRegistered(registry, plugins);
+        List<PluginRegistry.Entry> entries = registry.entriesInUse();
+        pipeline = Pipeline.assemble(Side.DESTINATION, machine, pluginsOf(entries));
+        pin(pipeline, entries);
+        checkStillRegistered(registry, entries);
         checkAborted();
         stages = StageRunner.destination(pipeline, machine, this, counters);
         HandlerRegistration[] routes = route(manifest.sections());

@@ -45,8 +45,25 @@ abstract class MigrationBase implements Migration {
 
     private volatile MigrationException failure;
     private volatile Pipeline pipeline;
-    /** The plugins {@link #pipeline} was assembled from: the instances, as another of a name may take one's place. */
-    private volatile List<MigrationPlugin> pinnedFrom = List.of();
+    /**
+     * The registry entries {@link #pipeline} was assembled from: not only the instances, as another
+     * of a name may take one's place, and the same instance may leave and be added again.
+     */
+    private volatile List<PluginRegistry.Entry> pinnedFrom = List.of();
+
+    /** Each side adds it to its registry while it runs: {@link #pluginLeft} hears the entries that end. */
+    final PluginRegistry.Listener leaveListener = new PluginRegistry.Listener() {
+        @Override
+        public void removed(MigrationPlugin plugin) {
+            // Not called: the registry calls ended, overridden below. The plugin alone cannot tell
+            // the late word of an earlier entry of it from the end of the one pinned.
+        }
+
+        @Override
+        public void ended(PluginRegistry.Entry ended) {
+            pluginLeft(ended);
+        }
+    };
 
     /** What this migration is, for messages: "migration to tcp:…", "incoming migration into dest". */
     abstract String what();
@@ -154,28 +171,36 @@ abstract class MigrationBase implements Migration {
     }
 
     /**
-     * Registry listener: aborts if a plugin of the pinned pipeline leaves. The instance, not the
-     * name: the word that one left may come after a held-back plugin of its name took its place
-     * and this migration was assembled with that one.
+     * Aborts if the registry entry of a plugin of the pinned pipeline ended. The entry, not the
+     * name nor the instance: the word that one ended may come after a held-back plugin of its name
+     * took its place, or after the same instance was added again, and this migration was assembled
+     * with that one.
      */
-    final void pluginLeft(MigrationPlugin plugin) {
-        if (pinnedFrom.stream().anyMatch(p -> p == plugin)) {
-            abort(new PluginLeftException(plugin.name(), duringWhat()));
+    private void pluginLeft(PluginRegistry.Entry ended) {
+        if (pinnedFrom.stream().anyMatch(e -> e.stamp() == ended.stamp())) { // stamps are unique in a registry
+            abort(new PluginLeftException(ended.plugin().name(), duringWhat()));
         }
     }
 
     /**
-     * Aborts for a plugin of the pinned pipeline that left while it was assembled from {@code
-     * assembledFrom} ({@link #pluginLeft} does not hear it then), or that was replaced meanwhile
-     * by another of the same name: the pipeline holds the one that left.
+     * Aborts for a plugin of the pinned pipeline whose entry ended while it was assembled from
+     * {@code assembledFrom} ({@link #pluginLeft} does not hear it then), even if another of its
+     * name, or itself added again, is in its place: the pipeline holds the entry that ended. One
+     * merely held back since (another ranked above it arrived) has not ended: this migration keeps
+     * it.
      */
-    final void checkStillRegistered(PluginRegistry registry, List<MigrationPlugin> assembledFrom) {
-        List<MigrationPlugin> now = registry.snapshot();
-        for (MigrationPlugin p : assembledFrom) {
-            if (pipeline.plugins().contains(p.name()) && now.stream().noneMatch(q -> q == p)) {
-                abort(new PluginLeftException(p.name(), duringWhat()));
+    final void checkStillRegistered(PluginRegistry registry, List<PluginRegistry.Entry> assembledFrom) {
+        for (PluginRegistry.Entry e : assembledFrom) {
+            String name = e.plugin().name();
+            if (pipeline.plugins().contains(name) && !registry.contains(e)) {
+                abort(new PluginLeftException(name, duringWhat()));
             }
         }
+    }
+
+    /** The plugins of {@code entries}, in their order. */
+    static List<MigrationPlugin> pluginsOf(List<PluginRegistry.Entry> entries) {
+        return entries.stream().map(PluginRegistry.Entry::plugin).toList();
     }
 
     /** "the migration" or "the incoming migration", for the plugin-left message. */
@@ -240,7 +265,7 @@ abstract class MigrationBase implements Migration {
     }
 
     /** Pins {@code p}, assembled from {@code from} (each of which it holds: assemble drops none). */
-    void pin(Pipeline p, List<MigrationPlugin> from) {
+    void pin(Pipeline p, List<PluginRegistry.Entry> from) {
         pinnedFrom = List.copyOf(from);
         pipeline = p;
     }

@@ -15,7 +15,6 @@ import io.ferry.migration.PassProgress;
 import io.ferry.migration.SwitchoverBreakdown;
 import io.ferry.migration.SwitchoverDecision;
 import io.ferry.migration.SwitchoverTimeoutException;
-import io.ferry.pipeline.MigrationPlugin;
 import io.ferry.pipeline.Outcome;
 import io.ferry.pipeline.Pipeline;
 import io.ferry.pipeline.PluginRegistry;
@@ -50,7 +49,6 @@ final class SourceMigration extends MigrationBase {
     private final String target;
     private final MigrationClaim claim;
     private final Ticker ticker;
-    private final PluginRegistry.Listener leaveListener = this::pluginLeft;
     private volatile MigrationChannel channel;
     /** Channels 1.. of a several-channel migration, closed with channel 0. */
     private final List<MigrationChannel> others = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -230,10 +228,10 @@ final class SourceMigration extends MigrationBase {
         openOthers(ch);
         writer = out.control();
         throttle = Throttle.of(params.maxBandwidth(), this::isAborted);
-        List<MigrationPlugin> plugins = registry.snapshot();
-        pipeline = Pipeline.assemble(Side.SOURCE, machine, plugins);
-        pin(pipeline, plugins);
-        checkStillRegistered(registry, plugins);
+        List<PluginRegistry.Entry> entries = registry.entriesInUse();
+        pipeline = Pipeline.assemble(Side.SOURCE, machine, pluginsOf(entries));
+        pin(pipeline, entries);
+        checkStillRegistered(registry, entries);
         checkAborted();
         writer.writeManifest(new Frame.Manifest(pipeline.sections()));
         awaitAccept();

@@ -7,6 +7,7 @@ import io.ferry.pipeline.PluginRegistry;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -22,8 +23,10 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * Tracks {@link MigrationPlugin} services as they come and go and keeps a {@link PluginRegistry}
  * of them. Arrival order does not matter: the registry sorts plugins by name and every pipeline
- * sorts handlers by Ferry's own priority. Only among plugins of one name does it count: the first
- * is used, the others wait. A plugin that leaves fails the migrations using it.
+ * sorts handlers by Ferry's own priority. Among plugins of one name, OSGi's order of services
+ * decides which is used (highest {@code service.ranking}, then lowest {@code service.id}), the
+ * others wait (not the first bound, which after a restart need not be the first deployed). A
+ * plugin that leaves fails the migrations using it.
  */
 @Component(service = MigrationService.class, immediate = true)
 public final class MigrationServiceComponent implements MigrationService {
@@ -45,9 +48,15 @@ public final class MigrationServiceComponent implements MigrationService {
             cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY,
-            unbind = "removePlugin")
-    void addPlugin(MigrationPlugin plugin) {
-        registry.add(plugin);
+            unbind = "removePlugin",
+            updated = "updatedPlugin")
+    void addPlugin(MigrationPlugin plugin, Map<String, Object> properties) {
+        registry.add(plugin, rankOf(properties));
+    }
+
+    /** A plugin service's properties changed: its ranking may have, which may change the plugin in use. */
+    void updatedPlugin(MigrationPlugin plugin, Map<String, Object> properties) {
+        registry.rerank(plugin, rankOf(properties));
     }
 
     /**
@@ -55,13 +64,29 @@ public final class MigrationServiceComponent implements MigrationService {
      * still running (a short script ends within its few seconds): the warm-up is stopped first, so
      * no round of it fails on a missing plugin, and the departures are not warnings then.
      */
-    void removePlugin(MigrationPlugin plugin) {
+    void removePlugin(MigrationPlugin plugin, Map<String, Object> properties) {
+        PluginRegistry.ServiceRank rank = rankOf(properties);
         if (frameworkStopping()) {
             stopWarmUps();
-            registry.removeAtShutdown(plugin);
+            registry.removeAtShutdown(plugin, rank);
         } else {
-            registry.remove(plugin);
+            registry.remove(plugin, rank);
         }
+    }
+
+    /**
+     * The service's place among those of its name, as OSGi orders services: a {@code
+     * service.ranking} that is no {@code Integer} counts as 0.
+     *
+     * @throws IllegalArgumentException if the properties have no {@code service.id} (SCR always passes it)
+     */
+    static PluginRegistry.ServiceRank rankOf(Map<String, ?> properties) {
+        if (!(properties.get(Constants.SERVICE_ID) instanceof Long id)) {
+            throw new IllegalArgumentException(
+                    "a plugin service's properties without a Long " + Constants.SERVICE_ID + ": " + properties);
+        }
+        int ranking = properties.get(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
+        return new PluginRegistry.ServiceRank(ranking, id);
     }
 
     private boolean frameworkStopping() {

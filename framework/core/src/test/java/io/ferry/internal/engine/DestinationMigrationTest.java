@@ -239,13 +239,172 @@ class DestinationMigrationTest {
         MigrationPlugin first = destinationPlugin("dup", r -> {});
         MigrationPlugin copy = destinationPlugin("dup", r -> {});
         PluginRegistry registry = PluginRegistry.of(first, copy);
-        CountDownLatch telling = new CountDownLatch(1);
-        CountDownLatch goOn = new CountDownLatch(1);
-        registry.addListener(
-                p -> { // ahead of the migration's listener: holds the word back
-                    telling.countDown();
-                    await(goOn);
-                });
+        HeldWord word = HeldWord.of(registry);
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            Migration in = incomingInSetup(registry, dest, pipes);
+            Thread leaving = word.whileHeld(() -> registry.remove(first));
+
+            assertCompletesWhenTheWordComesAfterThePin(in, pipes, word, leaving, 8);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    /**
+     * The plugin in use leaves and the same instance is added again (the embedding API, or a DS
+     * unbind and bind of a singleton) before the word of its departure is out: a migration that
+     * started with it, back in the registry, is not failed when that late word reaches it.
+     */
+    @Test
+    void aMigrationStartedWithAPluginAddedAgainIsNotFailedByTheLateWordOfItsEarlierDeparture() throws Exception {
+        MigrationPlugin plugin = destinationPlugin("again", r -> {});
+        PluginRegistry registry = PluginRegistry.of(plugin);
+        HeldWord word = HeldWord.of(registry);
+        InMemoryTransport pipes = InMemoryTransport.open();
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            Migration in = incomingInSetup(registry, dest, pipes);
+            Thread leaving = word.whileHeld(() -> registry.remove(plugin));
+            registry.add(plugin); // the remove is past its lock: this add makes another entry
+            assertThat(registry.snapshot()).containsExactly(plugin);
+
+            // before the fix: FAILED, PluginLeftException for 'again' during the incoming migration
+            assertCompletesWhenTheWordComesAfterThePin(in, pipes, word, leaving, 9);
+        } finally {
+            pipes.sourceEnd().close();
+        }
+    }
+
+    /**
+     * A plugin service ranked above the one in use arrives while a migration runs: that migration
+     * goes on with the plugin it started with, and the next one uses the newcomer.
+     */
+    @Test
+    void aHigherRankedPluginTakesOverOnlyForTheMigrationsThatStartAfterItArrives() throws Exception {
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        MigrationPlugin first = setupRecorder("first", ran);
+        MigrationPlugin higher = setupRecorder("higher", ran);
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, new PluginRegistry.ServiceRank(0, 1));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 10)) {
+            src.goOnAsFarAsTheDestinationLets(
+                    () -> {
+                        assertThat(src.answers().next()).isEqualTo(new Frame.Accept()); // pinned
+                        registry.add(higher, new PluginRegistry.ServiceRank(5, 2));
+                        return true;
+                    },
+                    0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first");
+        }
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 11)) {
+            src.goOnAsFarAsTheDestinationLets(() -> src.answers().next() instanceof Frame.Accept, 0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first", "higher");
+        }
+    }
+
+    /** Held back since a higher-ranked one arrived, the plugin a migration started with still fails it by leaving. */
+    @Test
+    void aPluginDisplacedByAHigherRankedOneFailsTheMigrationThatStartedWithItWhenItLeaves() throws Exception {
+        MigrationPlugin first = setupRecorder("first", new java.util.ArrayList<>());
+        MigrationPlugin higher = setupRecorder("higher", new java.util.ArrayList<>());
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, new PluginRegistry.ServiceRank(0, 1));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 12)) {
+            src.goOnAsFarAsTheDestinationLets(
+                    () -> {
+                        assertThat(src.answers().next()).isEqualTo(new Frame.Accept()); // pinned
+                        registry.add(higher, new PluginRegistry.ServiceRank(5, 2));
+                        assertThat(registry.heldBack()).containsExactly(first);
+                        assertThat(registry.remove(first, new PluginRegistry.ServiceRank(0, 1)))
+                                .isTrue();
+                        return true;
+                    },
+                    0);
+
+            assertFailedForPluginLeft(src.in(), dest);
+        }
+    }
+
+    /**
+     * A higher-ranked plugin that arrives while the pipeline is assembled, before it is pinned: the
+     * migration keeps the plugin it was assembled from, which is held back now but still here.
+     */
+    @Test
+    void aHigherRankedPluginArrivingWhileThePipelineIsAssembledDoesNotFailTheMigration() throws Exception {
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch registering = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        MigrationPlugin first = destinationPlugin("dup", r -> {
+            registering.countDown();
+            await(release);
+            r.on(Stage.LOAD_SETUP).id("dup.setup").priority(1).handler(ctx -> ran.add("first"));
+        });
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(first, new PluginRegistry.ServiceRank(0, 1));
+        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20));
+                HandWrittenSource src = HandWrittenSource.start(dest, registry, MigrationParameters.defaults(), 13)) {
+            assertThat(registering.await(30, TimeUnit.SECONDS)).isTrue();
+            registry.add(setupRecorder("higher", ran), new PluginRegistry.ServiceRank(5, 2));
+            release.countDown();
+            // before: FAILED, PluginLeftException, as if the plugin held back now had left
+            src.goOnAsFarAsTheDestinationLets(() -> src.answers().next() instanceof Frame.Accept, 0);
+
+            src.in().await(Duration.ofSeconds(30));
+            assertThat(src.in().status()).as("%s", src.in().failure()).isEqualTo(MigrationStatus.COMPLETED);
+            assertThat(ran).containsExactly("first");
+        }
+    }
+
+    /** A destination plugin named "dup" whose LOAD_SETUP handler records {@code label} in {@code ran}. */
+    private static MigrationPlugin setupRecorder(String label, List<String> ran) {
+        return destinationPlugin(
+                "dup", r -> r.on(Stage.LOAD_SETUP).id("dup.setup").priority(1).handler(ctx -> ran.add(label)));
+    }
+
+    /**
+     * Holds back the registry's word of a departure: a listener added ahead of the migrations'
+     * waits in it, so the word reaches them only when released.
+     */
+    private record HeldWord(CountDownLatch telling, CountDownLatch goOn) {
+        static HeldWord of(PluginRegistry registry) {
+            HeldWord word = new HeldWord(new CountDownLatch(1), new CountDownLatch(1));
+            registry.addListener(p -> {
+                word.telling().countDown();
+                await(word.goOn());
+            });
+            return word;
+        }
+
+        /** Starts {@code removal} on a thread of its own and returns it once its word is held. */
+        Thread whileHeld(Runnable removal) throws InterruptedException {
+            Thread leaving = new Thread(removal, "leaving");
+            leaving.start();
+            assertThat(telling.await(30, TimeUnit.SECONDS))
+                    .as("the word is out")
+                    .isTrue();
+            return leaving;
+        }
+
+        /** Lets the word on and waits until every listener has heard it. */
+        void release(Thread leaving) throws InterruptedException {
+            goOn.countDown();
+            leaving.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(leaving.isAlive()).as("the word still on its way").isFalse();
+        }
+    }
+
+    /** An incoming migration whose registry listener is in place (it is in SETUP), waiting for its source. */
+    private static Migration incomingInSetup(PluginRegistry registry, Machine dest, InMemoryTransport pipes)
+            throws InterruptedException {
         CountDownLatch listening = new CountDownLatch(1);
         io.ferry.migration.MigrationListener setup = new io.ferry.migration.MigrationListener() {
             @Override
@@ -253,37 +412,37 @@ class DestinationMigrationTest {
                 listening.countDown(); // SETUP: its registry listener is in place
             }
         };
-        InMemoryTransport pipes = InMemoryTransport.open();
-        try (Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
-            Migration in = new Migrator(registry)
-                    .incoming(dest, pipes.destinationEnd(), MigrationParameters.defaults(), setup);
-            assertThat(listening.await(30, TimeUnit.SECONDS)).isTrue();
-            Thread leaving = new Thread(() -> registry.remove(first));
-            leaving.start();
-            assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
-            FrameWriter out = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
-            out.writeHeader(StreamHeader.singleChannel(8));
-            out.writeManifest(new Frame.Manifest(List.of()));
-            io.ferry.stream.FrameReader answers =
-                    new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
-            assertThat(answers.next()).isEqualTo(new Frame.Accept()); // pinned, with the copy
-            goOn.countDown();
-            leaving.join(); // the migration has heard of the departure
-            try {
-                out.writePass(new Frame.Pass(0));
-                out.writeEnd();
-                if (answers.next() instanceof Frame.Ack) {
-                    out.writeCommit();
-                }
-            } catch (java.io.IOException cutByTheDestination) {
-                // it closed the connection as it failed
-            }
+        Migration in =
+                new Migrator(registry).incoming(dest, pipes.destinationEnd(), MigrationParameters.defaults(), setup);
+        assertThat(listening.await(30, TimeUnit.SECONDS)).isTrue();
+        return in;
+    }
 
-            in.await(Duration.ofSeconds(30));
-            assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
-        } finally {
-            pipes.sourceEnd().close();
+    /**
+     * Sends the MANIFEST, so the migration pins its pipeline, then lets the held word of a
+     * departure reach it, then PASS, END and COMMIT: it must complete.
+     */
+    private static void assertCompletesWhenTheWordComesAfterThePin(
+            Migration in, InMemoryTransport pipes, HeldWord word, Thread leaving, long stream) throws Exception {
+        FrameWriter out = new FrameWriter(pipes.sourceEnd().output(), 1 << 20);
+        out.writeHeader(StreamHeader.singleChannel(stream));
+        out.writeManifest(new Frame.Manifest(List.of()));
+        io.ferry.stream.FrameReader answers =
+                new io.ferry.stream.FrameReader(pipes.sourceEnd().input(), 1 << 16);
+        assertThat(answers.next()).isEqualTo(new Frame.Accept()); // pinned
+        word.release(leaving); // the migration has heard of the departure
+        try {
+            out.writePass(new Frame.Pass(0));
+            out.writeEnd();
+            if (answers.next() instanceof Frame.Ack) {
+                out.writeCommit();
+            }
+        } catch (java.io.IOException cutByTheDestination) {
+            // it closed the connection as it failed
         }
+
+        in.await(Duration.ofSeconds(30));
+        assertThat(in.status()).as("%s", in.failure()).isEqualTo(MigrationStatus.COMPLETED);
     }
 
     private static void await(CountDownLatch latch) {

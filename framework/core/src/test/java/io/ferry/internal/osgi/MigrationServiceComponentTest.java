@@ -13,16 +13,51 @@ import io.ferry.transport.InMemoryTransport;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Constants;
 
-/** The component outside OSGi: what its deactivation (a framework bundle stopping) leaves behind. */
+/** The component outside OSGi: how it orders plugin services, and what its deactivation (a framework bundle stopping) leaves behind. */
 class MigrationServiceComponentTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+    /** Of two plugin services of a name, OSGi's order decides: the higher ranking, then the lower id. */
+    @Test
+    void theHighestRankedPluginServiceOfANameIsInUseThenTheLowestServiceId() {
+        MigrationServiceComponent component = new MigrationServiceComponent();
+        MigrationPlugin byId = () -> "dup";
+        MigrationPlugin byRanking = () -> "dup";
+        MigrationPlugin notAnInteger = () -> "dup";
+
+        component.addPlugin(byId, Map.of(Constants.SERVICE_ID, 40L));
+        component.addPlugin(notAnInteger, Map.of(Constants.SERVICE_ID, 30L, Constants.SERVICE_RANKING, "7"));
+        assertThat(component.plugins().snapshot())
+                .as("a ranking that is no Integer counts as 0, as OSGi reads it")
+                .containsExactly(notAnInteger);
+        component.addPlugin(byRanking, Map.of(Constants.SERVICE_ID, 50L, Constants.SERVICE_RANKING, 1));
+        assertThat(component.plugins().snapshot()).containsExactly(byRanking);
+
+        component.updatedPlugin(byRanking, Map.of(Constants.SERVICE_ID, 50L, Constants.SERVICE_RANKING, -1));
+        assertThat(component.plugins().snapshot()).containsExactly(notAnInteger);
+        component.removePlugin(notAnInteger, Map.of(Constants.SERVICE_ID, 30L));
+        assertThat(component.plugins().snapshot()).containsExactly(byId);
+        assertThat(component.plugins().heldBack()).containsExactly(byRanking);
+    }
+
+    @Test
+    void aPluginServiceWithoutAServiceIdIsRefusedNamingTheProperty() {
+        MigrationServiceComponent component = new MigrationServiceComponent();
+
+        assertThatThrownBy(() -> component.addPlugin(() -> "odd", Map.of(Constants.SERVICE_RANKING, 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("without a Long service.id");
+        assertThat(component.plugins().snapshot()).isEmpty();
+    }
 
     @Test
     void deactivationUnregistersTheMXBeansOfItsMigrations() throws Exception {
@@ -55,7 +90,7 @@ class MigrationServiceComponentTest {
         MigrationServiceComponent component = new MigrationServiceComponent();
         MigrationPlugin ram = () -> "ram";
         MigrationPlugin its = () -> "its";
-        component.addPlugin(ram);
+        component.addPlugin(ram, Map.of(Constants.SERVICE_ID, 1L));
         PluginRegistry plugins = component.plugins();
 
         assertThatThrownBy(() -> plugins.add(its))
@@ -69,9 +104,9 @@ class MigrationServiceComponentTest {
 
         List<MigrationPlugin> left = new CopyOnWriteArrayList<>();
         plugins.addListener(left::add); // as a migration listens: through the view
-        component.addPlugin(its);
+        component.addPlugin(its, Map.of(Constants.SERVICE_ID, 2L));
         assertThat(plugins.snapshot()).containsExactly(its, ram);
-        component.removePlugin(ram);
+        component.removePlugin(ram, Map.of(Constants.SERVICE_ID, 1L));
         assertThat(plugins.snapshot()).containsExactly(its);
         assertThat(component.migrator().registry().snapshot()).containsExactly(its);
         assertThat(left).containsExactly(ram);
