@@ -25,7 +25,19 @@ final class ItsRestorer {
         saved = RegisterCodec.decode(payload, ramBytes);
     }
 
-    /** LOAD_REVERT: the attempt is void; the next one sends the registers again (and restores over this one). */
+    /**
+     * LOAD_REVERT: the attempt is void, so its register chunk is forgotten (the next attempt sends
+     * its own, which {@link #load} would otherwise refuse as a second one).
+     *
+     * <p>The device is deliberately not reset, though this attempt's LOAD_COMPLETE may already have
+     * restored it (VOID can come after the ACK). That is safe for two reasons, both shown by
+     * {@code ItsStepBackTest}: the ITS only acts when a vCPU writes CWRITER or raises an MSI, and the
+     * destination's vCPUs (its driver) do not run before COMMIT, so the void state is inert and
+     * nothing reads or changes it; and every attempt that reaches COMMIT ran LOAD_COMPLETE, whose
+     * {@link ItsDevice#restore} replaces the registers and the whole cache (rebuilt from the tables
+     * as the final attempt's RAM has them), so nothing of the void attempt survives. A restore that
+     * fails leaves the void state in place, but then the migration fails and the machine never runs.
+     */
     void discard(StageContext ctx) {
         saved = null;
     }

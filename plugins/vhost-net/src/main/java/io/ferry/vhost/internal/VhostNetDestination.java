@@ -32,8 +32,18 @@ final class VhostNetDestination {
 
     /**
      * LOAD_REVERT: the source voided the attempt; its state chunk is forgotten and the next
-     * attempt brings a new one. The backend stays idle (the machine does not run) until that one
-     * re-arms it.
+     * attempt brings a new one (which {@link #load} would otherwise refuse as a second one).
+     *
+     * <p>The backend is deliberately not reset, though this attempt's LOAD_COMPLETE may already have
+     * armed it at the void attempt's indices (VOID can come after the ACK). That is safe because the
+     * backend runs only while the machine runs ({@link VhostNetDevice} follows the run state) and the
+     * destination's machine does not run before COMMIT: armed, it writes no guest RAM while the
+     * following passes load. Every attempt that reaches COMMIT ran LOAD_COMPLETE, whose
+     * {@link VhostNetDevice#restore} re-arms the stopped backend with that attempt's indices, features
+     * and seed, replacing all of the void attempt's state. {@code VhostNetStepBackTest} shows both
+     * (the backend delivers nothing between the VOID and the next restart; the destination ends with
+     * the committing attempt's state). A backend that did run then would write packets into guest
+     * RAM as the passes load, leaving the used ring ahead of the state the committing attempt sends.
      */
     void discard(StageContext ctx) {
         loaded = null;
