@@ -405,19 +405,11 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         for (int run = 0; run < runs; run++) {
-            if (measuresBareTcp()) {
-                for (int n : channels) {
-                    results.bareTcp(size, n, false, run, wholeTrip(source, LoopbackWire.move(source, n)));
-                    LoopbackWire.Trip checked = wholeTrip(source, LoopbackWire.moveChecked(source, destination, n));
-                    if (!destination.contentEquals(source)) {
-                        throw new IllegalStateException("checked TCP left the destination's RAM unlike the source's");
-                    }
-                    results.bareTcp(size, n, true, run, checked);
-                }
-                results.leastWork(size, run, LeastWork.measure(source, destination));
-            }
             for (BenchCase.Content content : contents) {
                 fill(source, content);
+                if (content == BenchCase.Content.random && measuresBareTcp()) {
+                    measureWire(size, run, source, destination, results);
+                }
                 if (onQemu) {
                     onQemu = qemuStep(out, size, run, results, () -> {
                                 qemuPair.get().loadContent(source);
@@ -507,17 +499,39 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Whether bare TCP runs beside Ferry: asked for, with a case to compare (random contents) and
-     * no bandwidth limit (a limited stream is not compared with an unlimited wire).
+     * One run of the wire's figures, over the random pages the source holds now (the content its
+     * random cases move): bare and checked TCP on each channel count, and the least work. Before
+     * each checked trip every piece of the destination is made to differ from the source's, so the
+     * comparison after it fails if a piece was not applied.
      */
-    private static LoopbackWire.Trip wholeTrip(GuestMemory source, LoopbackWire.Trip trip) {
+    private void measureWire(long size, int run, GuestMemory source, GuestMemory destination, BenchResults results)
+            throws IOException, InterruptedException {
+        for (int n : channels) {
+            results.bareTcp(size, n, false, run, wholeTrip("bare TCP", source, LoopbackWire.move(source, n)));
+            LoopbackWire.spoil(source, destination);
+            LoopbackWire.Trip checked =
+                    wholeTrip("checked TCP", source, LoopbackWire.moveChecked(source, destination, n));
+            if (!destination.contentEquals(source)) {
+                throw new IllegalStateException("checked TCP left the destination's RAM unlike the source's");
+            }
+            results.bareTcp(size, n, true, run, checked);
+        }
+        results.leastWork(size, run, LeastWork.measure(source, destination));
+    }
+
+    /** {@code trip}, refused if it did not take every byte of {@code source}: then it is no figure to compare with. */
+    private static LoopbackWire.Trip wholeTrip(String name, GuestMemory source, LoopbackWire.Trip trip) {
         if (trip.bytes() != source.size()) {
             throw new IllegalStateException(
-                    "bare TCP moved " + trip.bytes() + " of " + source.size() + " bytes: no figure to compare with");
+                    name + " took " + trip.bytes() + " of " + source.size() + " bytes: no figure to compare with");
         }
         return trip;
     }
 
+    /**
+     * Whether bare TCP runs beside Ferry: asked for, with a case to compare (random contents) and
+     * no bandwidth limit (a limited stream is not compared with an unlimited wire).
+     */
     private boolean measuresBareTcp() {
         return bareTcp && maxBandwidth == 0 && contents.contains(BenchCase.Content.random);
     }

@@ -62,7 +62,8 @@ final class LoopbackWire {
     }
 
     /**
-     * One trip of a guest RAM: the bytes that arrived on each connection, how long they all took,
+     * One trip of a guest RAM: the bytes that arrived on each connection (for a checked trip, those
+     * checked and applied), how long they all took,
      * and the CPU time of this process meanwhile (the kernel's copies in and out of the sockets,
      * mostly).
      */
@@ -230,6 +231,20 @@ final class LoopbackWire {
             action.accept(page, views.view(page, count));
             page += count;
         }
+    }
+
+    /**
+     * Makes every piece of {@code into} differ from {@code from}'s (its first long inverted), so
+     * that a checked trip which skipped a piece leaves the two RAMs unequal.
+     */
+    static void spoil(GuestMemory from, GuestMemory into) {
+        checkArgument(from.layoutEquals(into), "the trip's target must have the source's layout: %s, %s", from, into);
+        MemoryAccess source = from.untracked();
+        MemoryAccess target = into.untracked();
+        forEachPiece(from, 0, from.pages(), (page, v) -> {
+            long address = page << GuestMemory.PAGE_SHIFT;
+            target.writeLong(address, ~source.readLong(address));
+        });
     }
 
     /** Reads until the sender closes; returns the bytes read. */

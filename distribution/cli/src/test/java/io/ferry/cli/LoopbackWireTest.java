@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,6 +63,25 @@ class LoopbackWireTest {
                 .containsExactlyElementsOf(LoopbackWire.shares(from.pages(), connections).stream()
                         .map(LoopbackWire.Share::bytes)
                         .toList());
+    }
+
+    @Test
+    void spoilingMakesEveryPieceOfTheTargetDifferSoASkippedPieceShows() throws Exception {
+        GuestMemory from = twoBlocks();
+        GuestMemory into = twoBlocks();
+        MemoryFill.random(from, 11, 0);
+        LoopbackWire.moveChecked(from, into, 2);
+        assertThat(into.contentEquals(from)).isTrue();
+
+        LoopbackWire.spoil(from, into);
+
+        List<Long> pieces = new ArrayList<>();
+        LoopbackWire.forEachPiece(from, 0, from.pages(), (page, v) -> pieces.add(page << GuestMemory.PAGE_SHIFT));
+        assertThat(pieces).hasSizeGreaterThan(2);
+        assertThat(pieces)
+                .allSatisfy(address -> assertThat(into.untracked().readLong(address))
+                        .as("piece at %s", address)
+                        .isNotEqualTo(from.untracked().readLong(address)));
     }
 
     @Test

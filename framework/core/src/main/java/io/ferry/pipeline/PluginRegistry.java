@@ -355,11 +355,17 @@ public final class PluginRegistry {
         return true;
     }
 
-    /** One listener's failure is logged: the others, migrations among them, must still hear it. */
+    /**
+     * One listener's failure is logged: the others, migrations among them, must still hear it. An
+     * {@code Error} too (a listener of a stopped bundle may throw a {@code LinkageError}), unless the
+     * JVM itself is failing.
+     */
     private static void tell(Listener listener, Entry ended) {
         try {
             listener.ended(ended);
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
             LOG.log(Level.WARNING, "a plugin registry listener failed on the departure of " + ended + ": " + e, e);
         }
     }
@@ -427,15 +433,16 @@ public final class PluginRegistry {
     }
 
     /**
-     * The latest entry of {@code plugin}, by identity ({@code equals} of a plugin could make one
-     * copy stand for another). The latest, so that an instance added twice and removed once stays
-     * in use under the entry the migrations already hold.
+     * The entry of {@code plugin} a plain remove undoes, by identity ({@code equals} of a plugin
+     * could make one copy stand for another): the latest of those not in use, or the one in use if
+     * it has no other. So an instance added twice and removed once stays in use under the entry the
+     * migrations already hold, even where a service add of it ranks above a plain one.
      */
     private Entry latestOf(MigrationPlugin plugin) {
-        return plugins.stream()
-                .filter(e -> e.plugin() == plugin)
-                .max(Comparator.comparingLong(Entry::stamp))
-                .orElse(null);
+        Entry inUse = inUse(plugin.name());
+        Comparator<Entry> order =
+                Comparator.comparing((Entry e) -> e == inUse).reversed().thenComparingLong(Entry::stamp);
+        return plugins.stream().filter(e -> e.plugin() == plugin).max(order).orElse(null);
     }
 
     /** The entry of {@code plugin} added as the service {@code rank} names, by its service id. */
@@ -474,7 +481,7 @@ public final class PluginRegistry {
     }
 
     /**
-     * The plugins in use now, one of each name (the first added), by name: the order the pipeline
+     * The plugins in use now, one of each name (see the class comment for which), by name: the order the pipeline
      * asks them to register in.
      */
     public List<MigrationPlugin> snapshot() {

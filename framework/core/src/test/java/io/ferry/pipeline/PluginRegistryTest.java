@@ -473,6 +473,49 @@ class PluginRegistryTest {
     }
 
     @Test
+    void aListenerOfAStoppedBundleThrowingALinkageErrorKeepsNoOtherFromHearing() {
+        MigrationPlugin p = named("p");
+        PluginRegistry registry = PluginRegistry.of(p);
+        registry.addListener(gone -> {
+            throw new NoClassDefFoundError("com/example/GoneWithItsBundle");
+        });
+        List<MigrationPlugin> left = departures(registry);
+
+        assertThat(registry.remove(p)).isTrue();
+
+        assertThat(left).containsExactly(p);
+    }
+
+    @Test
+    void aPlainRemoveOfAnInstanceAddedPlainAndAsAServiceLeavesTheEntryInUse() {
+        MigrationPlugin p = named("p");
+        PluginRegistry registry = new PluginRegistry();
+        registry.add(p); // plain: ranks after the services of ranking 0
+        registry.add(p, service(0, 5)); // in use now
+        PluginRegistry.Entry held = registry.entriesInUse().get(0); // as a migration starting now pins it
+        List<PluginRegistry.Entry> ended = new CopyOnWriteArrayList<>();
+        registry.addListener(new PluginRegistry.Listener() {
+            @Override
+            public void removed(MigrationPlugin plugin) {}
+
+            @Override
+            public void ended(PluginRegistry.Entry entry) {
+                ended.add(entry);
+            }
+        });
+
+        assertThat(registry.remove(p)).isTrue();
+
+        assertThat(registry.contains(held))
+                .as("the entry migrations hold is still here")
+                .isTrue();
+        assertThat(ended)
+                .as("what ended is the plain add (in use before the service came), not the entry held now")
+                .noneMatch(e -> e.stamp() == held.stamp());
+        assertThat(registry.snapshot()).containsExactly(p);
+    }
+
+    @Test
     void removingAListenerRemovesThatInstanceOnlyNotOneItEquals() {
         MigrationPlugin p = named("p");
         PluginRegistry registry = PluginRegistry.of(p);
