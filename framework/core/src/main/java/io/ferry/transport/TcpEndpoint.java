@@ -343,9 +343,22 @@ final class TcpEndpoint implements IncomingEndpoint {
             early.clear();
         }
 
+        /**
+         * Refuses a connection that is no missing channel of the stream being admitted. A channel
+         * 0 (another source, whose return path it is) is told the port is busy, on a thread of its
+         * own as the answer waits for the source to close; channels 1.., where nothing is read, are
+         * only closed.
+         */
         private void refuse(TcpChannel c, String why) {
-            Admissions.closeQuietly(c);
             LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting a migration: " + why);
+            if (c.header().orElseThrow().channelIndex() == 0) {
+                long deadline = TimedSocket.deadline(options.handshakeTimeout());
+                String busy = "incoming port " + address + " is busy admitting another stream; connection refused ("
+                        + why + ")";
+                admissions.thread(() -> answer(c, busy, deadline)).start();
+            } else {
+                Admissions.closeQuietly(c);
+            }
         }
     }
 

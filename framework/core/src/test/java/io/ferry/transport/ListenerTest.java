@@ -412,6 +412,53 @@ class ListenerTest {
     }
 
     /**
+     * Two several-channel sources whose channels 0 both arrive before either stream is whole: the
+     * one placed second is refused while the first waits for its channel 1, and must hear that the
+     * port is busy, not see its connection closed without a word. Whichever of the two is placed
+     * first, the other is the one answered; the first is then admitted with its channel 1.
+     */
+    @Test
+    void aSecondStreamsChannelZeroWhileTheFirstIsAdmittedHearsThePortIsBusy() throws Exception {
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+                Socket a = connect(endpoint);
+                Socket b = connect(endpoint)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            writer(a).writeHeader(StreamHeader.channel(0, 2, 0xA));
+            writer(b).writeHeader(StreamHeader.channel(0, 2, 0xB));
+            CompletableFuture<Frame> toA = firstFrame(a);
+            CompletableFuture<Frame> toB = firstFrame(b);
+            Frame answer = (Frame) CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS);
+            assertThat(answer)
+                    .isInstanceOfSatisfying(
+                            Frame.Error.class, e -> assertThat(e.message()).contains("busy admitting another stream"));
+            boolean aRefused = toA.isDone();
+            long admitted = aRefused ? 0xB : 0xA;
+            try (Socket one = connect(endpoint)) {
+                writer(one).writeHeader(StreamHeader.channel(1, 2, admitted));
+                try (MigrationChannel first = accepted.get(30, TimeUnit.SECONDS)) {
+                    assertThat(new FrameReader(first.input(), 1 << 16)
+                                    .readHeader()
+                                    .streamId())
+                            .isEqualTo(admitted);
+                    assertThat(first.companions()).hasSize(1);
+                }
+            }
+        }
+    }
+
+    /** The first frame {@code s} receives, read on another thread (bounded by a read timeout). */
+    private static CompletableFuture<Frame> firstFrame(Socket s) throws IOException {
+        s.setSoTimeout(30_000);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new FrameReader(Channels.newChannel(s.getInputStream()), 1 << 16).next();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
      * With every admission slot held by a peer that sends nothing, a new connection takes the slot
      * of the one that has waited longest: a source is admitted at once, not after the others'
      * handshake-timeout.
