@@ -9,6 +9,8 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,9 @@ import java.util.function.Consumer;
  * slot taken, the admission in flight longest gives its slot up: it has had the most time, so peers
  * that connect and send nothing keep a real source out only if they connect faster than its
  * handshake completes. Once a source is admitted ({@link #busy}), what is still admitted goes to
- * the busy answer instead of the queue.
+ * the busy answer instead of the queue. Besides the channels admitted, the queue carries the
+ * refused stream headers that name a stream ({@link #refused}), for a stream being admitted must
+ * fail when one of its channels is refused.
  */
 final class Admissions implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Admissions.class.getName());
@@ -34,6 +38,20 @@ final class Admissions implements AutoCloseable {
         TcpChannel admit(TimedSocket socket) throws IOException;
     }
 
+    /** What an admission came to, in the order they came: a channel admitted, or a header refused. */
+    sealed interface Arrival {
+        /** A connection admitted: its channel, with the stream header it sent. */
+        record Admitted(TcpChannel channel) implements Arrival {}
+
+        /**
+         * A connection whose stream header was refused and answered, as far as it tells which
+         * stream it belongs to: the {@code streamId} its header holds (taken only on an exact match
+         * with a stream being admitted, see {@link TcpEndpoint}), the channel index where the
+         * header can be trusted to say it, the peer's authenticated subject, and why it was refused.
+         */
+        record Refused(long streamId, OptionalInt channelIndex, Optional<String> peer, String why) implements Arrival {}
+    }
+
     /** What to do with a connection that was refused (the port goes on listening). */
     @FunctionalInterface
     interface Refused {
@@ -44,7 +62,7 @@ final class Admissions implements AutoCloseable {
     private final Refused refused;
     private final Deque<TimedSocket> inFlight = new ArrayDeque<>(); // guarded by this
     private final Set<TimedSocket> evicted = Collections.newSetFromMap(new IdentityHashMap<>()); // guarded by this
-    private final LinkedBlockingQueue<TcpChannel> admitted = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Arrival> admitted = new LinkedBlockingQueue<>();
     private boolean closed; // guarded by this
     private Consumer<TcpChannel> busy; // guarded by this
 
@@ -101,7 +119,7 @@ final class Admissions implements AutoCloseable {
             if (closed) {
                 answerBusy = null;
             } else if (busy == null) {
-                admitted.add(channel);
+                admitted.add(new Arrival.Admitted(channel));
                 return;
             } else {
                 answerBusy = busy;
@@ -114,8 +132,20 @@ final class Admissions implements AutoCloseable {
         }
     }
 
-    /** The next channel admitted, waiting at most {@code millis}; null if none yet. */
-    TcpChannel poll(long millis) throws IOException {
+    /**
+     * A stream header was refused (and is being answered): queued for {@link #poll}, unless a
+     * source was admitted already or admitting stopped, when no stream is waiting for its channels.
+     */
+    void refused(Arrival.Refused refusal) {
+        synchronized (this) {
+            if (!closed && busy == null) {
+                admitted.add(refusal);
+            }
+        }
+    }
+
+    /** The next admission's outcome, waiting at most {@code millis}; null if none yet. */
+    Arrival poll(long millis) throws IOException {
         try {
             return admitted.poll(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -129,7 +159,7 @@ final class Admissions implements AutoCloseable {
      * admitted, go to {@code answer} (each on a thread of its own) instead of the queue.
      */
     void busy(Consumer<TcpChannel> answer) {
-        List<TcpChannel> waiting = new ArrayList<>();
+        List<Arrival> waiting = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
@@ -137,8 +167,10 @@ final class Admissions implements AutoCloseable {
             busy = answer;
             admitted.drainTo(waiting);
         }
-        for (TcpChannel c : waiting) {
-            thread(() -> answer.accept(c)).start();
+        for (Arrival a : waiting) {
+            if (a instanceof Arrival.Admitted c) {
+                thread(() -> answer.accept(c.channel())).start();
+            } // a refused header was answered already
         }
     }
 
@@ -150,12 +182,14 @@ final class Admissions implements AutoCloseable {
             inFlight.forEach(Admissions::closeQuietly);
             inFlight.clear();
         }
-        for (TcpChannel c; (c = admitted.poll()) != null; ) {
-            closeQuietly(c);
+        for (Arrival a; (a = admitted.poll()) != null; ) {
+            if (a instanceof Arrival.Admitted c) {
+                closeQuietly(c.channel());
+            }
         }
     }
 
-    private Thread thread(Runnable r) {
+    Thread thread(Runnable r) {
         Thread t = new Thread(r, threadName);
         t.setDaemon(true);
         return t;

@@ -1,11 +1,13 @@
 package io.ferry.transport;
 
 import io.ferry.stream.BadMagicException;
+import io.ferry.stream.ChecksumMismatchException;
 import io.ferry.stream.Frame;
 import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamFormatException;
 import io.ferry.stream.StreamHeader;
+import io.ferry.transport.Admissions.Arrival;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,7 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * passed the TLS handshake (when configured) and sent a valid stream header, all within the
  * handshake timeout; anything else is logged and refused (a stream header with Ferry's magic that it
  * cannot read, for its format version, channel count, flags or checksum, it answers with an ERROR
- * frame saying why, as the source's return path expects), and the port keeps listening.
+ * frame saying why, as the source's return path expects), and the port keeps listening. A refused
+ * header that names a stream whose channel 0 was admitted fails that stream's admission at once,
+ * and channel 0 is told why: the source reads answers on channel 0 only.
  * Connections are admitted in parallel, a bounded number at a time ({@link Admissions}). Once a
  * source is admitted, every later connection gets an ERROR frame saying the port is busy.
  */
@@ -76,7 +81,9 @@ final class TcpEndpoint implements IncomingEndpoint {
      * Waits for a source and admits it: its channel 0, then (several channels) channels 1.. of its
      * stream, all within one handshake timeout of channel 0's admission. Connections are admitted
      * in parallel ({@link Admissions}), so peers that connect and send nothing do not keep a source
-     * waiting; one that fails admission is logged and closed, and the port keeps listening.
+     * waiting; one that fails admission is logged and closed, and the port keeps listening. If one
+     * of channels 1.. is refused for its stream header, channel 0 is answered with an ERROR saying
+     * so and this fails at once, naming the refusal.
      */
     @Override
     public MigrationChannel accept() throws IOException {
@@ -102,9 +109,11 @@ final class TcpEndpoint implements IncomingEndpoint {
                     throw new IOException("incoming " + address + ": cannot accept: " + failed.getMessage(), failed);
                 }
                 long wait = stream.millisLeft().orElse(POLL_MILLIS);
-                TcpChannel c = admissions.poll(Math.max(1, Math.min(wait, POLL_MILLIS)));
-                if (c != null) {
-                    stream.place(c);
+                Arrival a = admissions.poll(Math.max(1, Math.min(wait, POLL_MILLIS)));
+                if (a instanceof Arrival.Admitted c) {
+                    stream.place(c.channel());
+                } else if (a instanceof Arrival.Refused r) {
+                    stream.refused(r);
                 }
                 Optional<TcpChannel> whole = stream.whole();
                 if (whole.isPresent()) {
@@ -140,15 +149,38 @@ final class TcpEndpoint implements IncomingEndpoint {
      * (a port scan, an HTTP client, a mistyped port), a frame would mean nothing to it or be misread
      * as its own protocol, and waiting for it to close would hold an admission slot for nothing.
      */
-    private IOException answerRefusedHeader(Link link, StreamFormatException refused, long deadline) {
+    private IOException answerRefusedHeader(
+            Link link, byte[] header, StreamFormatException refused, long deadline, Admissions admissions) {
         if (refused instanceof BadMagicException) {
             return refused;
         }
         String why = "incoming " + address + " refused the stream: " + refused.getMessage();
         // Logged now: the answer waits for the peer to close, and an admission evicted meanwhile is not logged.
         LOG.log(Level.WARNING, why + " (answered with an ERROR)");
+        // Before the answer, which waits for the peer to close: a companion's source waits on channel 0.
+        admissions.refused(refusal(link, header, refused));
         answer(new TcpChannel(link, ByteBuffer.allocate(0)), why, deadline);
         return new AnsweredRefusal(refused);
+    }
+
+    /**
+     * Which stream a refused header belongs to, as far as it can be told. The stream id is taken
+     * from where versions 2 and 3 keep it, whatever the refusal: from a header whose checksum fails,
+     * or of a version whose layout this reader does not know, those bytes may be anything, but they
+     * are only ever compared with the id of a stream whose channel 0 was admitted ({@link
+     * AdmittedStream#refused}), a random 64-bit value that corrupt bytes match by chance once in
+     * 2^64. Bytes that match it are that stream's id: the connection is one of its channels, and
+     * the stream cannot be whole. The channel index is given only where the header is to be
+     * believed: its checksum holds and its version is one this reader knows (for another version,
+     * the index may not be where 2 and 3 keep it).
+     */
+    private static Arrival.Refused refusal(Link link, byte[] header, StreamFormatException refused) {
+        ByteBuffer b = ByteBuffer.wrap(header);
+        int version = Short.toUnsignedInt(b.getShort(8));
+        boolean trusted = !(refused instanceof ChecksumMismatchException)
+                && (version == StreamHeader.FORMAT_VERSION || version == StreamHeader.SEVERAL_CHANNELS_VERSION);
+        OptionalInt index = trusted ? OptionalInt.of(Short.toUnsignedInt(b.getShort(12))) : OptionalInt.empty();
+        return new Arrival.Refused(b.getLong(16), index, link.peer(), refused.getMessage());
     }
 
     /** A refused stream header that was logged and answered: the admission's failure, not logged again. */
@@ -180,23 +212,32 @@ final class TcpEndpoint implements IncomingEndpoint {
 
     /**
      * The channels admitted so far: channel 0 of the first stream to arrive, and its channels 1..;
-     * channels 1.. that arrive before their channel 0 wait for it.
+     * channels 1.. that arrive before their channel 0 wait for it, and so do refusals of headers
+     * (channel 0's stream fails if one of them names it).
      */
     private final class AdmittedStream {
         private TcpChannel first;
         private MigrationChannel[] got;
         private final List<TcpChannel> early = new ArrayList<>();
+        private final List<Arrival.Refused> earlyRefusals = new ArrayList<>();
 
-        void place(TcpChannel c) {
+        void place(TcpChannel c) throws PeerRefusedException {
             StreamHeader h = c.header().orElseThrow();
             if (first == null && h.channelIndex() == 0) {
                 first = c;
                 got = new MigrationChannel[h.channelCount()];
                 got[0] = c;
                 companionDeadline = TimedSocket.deadline(options.handshakeTimeout());
+                List<Arrival.Refused> refusals = new ArrayList<>(earlyRefusals);
+                earlyRefusals.clear();
+                for (Arrival.Refused r : refusals) {
+                    refused(r);
+                }
                 List<TcpChannel> waiting = new ArrayList<>(early);
                 early.clear();
-                waiting.forEach(this::place);
+                for (TcpChannel w : waiting) {
+                    place(w);
+                }
             } else if (first == null) {
                 early.add(c);
                 if (early.size() > Admissions.MAX_IN_FLIGHT) {
@@ -218,6 +259,38 @@ final class TcpEndpoint implements IncomingEndpoint {
             } else {
                 got[h.channelIndex()] = c;
             }
+        }
+
+        /**
+         * A stream header was refused (and its peer answered). If it names channel 0's stream, from
+         * channel 0's peer, and is not a channel 0 itself, the stream can never be whole: channel 0
+         * is told why (on a thread of its own, the answer waits for the source to close) and this
+         * fails at once, rather than at the handshake timeout saying a channel did not arrive.
+         */
+        void refused(Arrival.Refused r) throws PeerRefusedException {
+            if (first == null) {
+                earlyRefusals.add(r);
+                if (earlyRefusals.size() > Admissions.MAX_IN_FLIGHT) {
+                    earlyRefusals.remove(0);
+                }
+                return;
+            }
+            StreamHeader s = first.header().orElseThrow();
+            if (r.streamId() != s.streamId()
+                    || r.channelIndex().orElse(1) == 0
+                    || !r.peer().equals(first.peer())) {
+                return; // logged and answered as a peer of its own
+            }
+            String channel =
+                    r.channelIndex().isPresent() ? "channel " + r.channelIndex().getAsInt() : "a channel";
+            String why = channel + " of stream " + Long.toHexString(s.streamId()) + " was refused: " + r.why();
+            TcpChannel zero = first;
+            got[0] = null; // answered, not closed with the rest
+            long deadline = TimedSocket.deadline(options.handshakeTimeout());
+            admissions
+                    .thread(() -> answer(zero, "incoming " + address + " refused the stream: " + why, deadline))
+                    .start();
+            throw new PeerRefusedException("incoming " + address + ": " + why, null);
         }
 
         private boolean belongs(StreamHeader h) {
@@ -270,9 +343,22 @@ final class TcpEndpoint implements IncomingEndpoint {
             early.clear();
         }
 
+        /**
+         * Refuses a connection that is no missing channel of the stream being admitted. A channel
+         * 0 (another source, whose return path it is) is told the port is busy, on a thread of its
+         * own as the answer waits for the source to close; channels 1.., where nothing is read, are
+         * only closed.
+         */
         private void refuse(TcpChannel c, String why) {
-            Admissions.closeQuietly(c);
             LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting a migration: " + why);
+            if (c.header().orElseThrow().channelIndex() == 0) {
+                long deadline = TimedSocket.deadline(options.handshakeTimeout());
+                String busy = "incoming port " + address + " is busy admitting another stream; connection refused ("
+                        + why + ")";
+                admissions.thread(() -> answer(c, busy, deadline)).start();
+            } else {
+                Admissions.closeQuietly(c);
+            }
         }
     }
 
@@ -326,11 +412,12 @@ final class TcpEndpoint implements IncomingEndpoint {
         long own = TimedSocket.deadline(options.handshakeTimeout());
         long stream = companionDeadline;
         long deadline = stream != NO_DEADLINE && stream - own < 0 ? stream : own;
-        admissions.start(socket, sock -> admit(sock, deadline));
+        Admissions a = admissions;
+        a.start(socket, sock -> admit(sock, deadline, a));
     }
 
     /** TLS handshake (if configured) and a valid stream header, by {@code deadline}. */
-    private TcpChannel admit(TimedSocket socket, long deadline) throws IOException {
+    private TcpChannel admit(TimedSocket socket, long deadline, Admissions admissions) throws IOException {
         try {
             ByteBuffer header = ByteBuffer.allocate(StreamHeader.SIZE);
             Link link = openLink(socket, deadline, header);
@@ -345,7 +432,7 @@ final class TcpEndpoint implements IncomingEndpoint {
             try {
                 h = new FrameReader(Channels.newChannel(new ByteArrayInputStream(header.array())), 1024).readHeader();
             } catch (StreamFormatException e) {
-                throw answerRefusedHeader(link, e, deadline);
+                throw answerRefusedHeader(link, header.array(), e, deadline, admissions);
             }
             return new TcpChannel(link, ByteBuffer.wrap(header.array()), Optional.of(h));
         } catch (IOException | RuntimeException e) {

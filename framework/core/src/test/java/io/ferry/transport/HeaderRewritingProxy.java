@@ -13,19 +13,34 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.CRC32C;
 
 /**
- * A TCP proxy on loopback that forwards one source's connections to a destination with the format
- * version of each stream header replaced (its checksum recomputed), and everything else as it is,
- * both ways: a source of another format version, made from the current one.
+ * A TCP proxy on loopback that forwards one source's connections to a destination with each
+ * stream header rewritten (by default its format version replaced, its checksum recomputed), and
+ * everything else as it is, both ways: a source of another format version, made from the current
+ * one, or a middlebox that breaks the header of one channel.
  */
 final class HeaderRewritingProxy implements AutoCloseable {
+    /** Rewrites the 28 header bytes of a connection in place. */
+    @FunctionalInterface
+    interface Rewrite {
+        void rewrite(ByteBuffer header);
+    }
+
     private final ServerSocket server;
     private final MigrationUri.Tcp target;
-    private final int version;
+    private final Rewrite rewrite;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
+    /** Every header with {@code version} in place of its own, and the checksum to match. */
     HeaderRewritingProxy(MigrationUri target, int version) throws IOException {
+        this(target, b -> {
+            b.putShort(8, (short) version);
+            resign(b);
+        });
+    }
+
+    HeaderRewritingProxy(MigrationUri target, Rewrite rewrite) throws IOException {
         this.target = (MigrationUri.Tcp) target;
-        this.version = version;
+        this.rewrite = rewrite;
         this.server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
         daemon("proxy-accept", this::acceptLoop);
     }
@@ -64,16 +79,19 @@ final class HeaderRewritingProxy implements AutoCloseable {
         }
     }
 
-    /** {@code header} with {@link #version} in place of its own, and the checksum to match. */
+    /** {@code header} as {@link #rewrite} makes it; a connection closed before a whole header, as it is. */
     private byte[] rewritten(byte[] header) {
-        ByteBuffer b = ByteBuffer.wrap(header);
         if (header.length == StreamHeader.SIZE) {
-            b.putShort(8, (short) version);
-            CRC32C crc = new CRC32C();
-            crc.update(header, 0, 24);
-            b.putInt(24, (int) crc.getValue());
+            rewrite.rewrite(ByteBuffer.wrap(header));
         }
         return header;
+    }
+
+    /** Recomputes the checksum of {@code header} after a rewrite, so that it is a valid header again. */
+    static void resign(ByteBuffer header) {
+        CRC32C crc = new CRC32C();
+        crc.update(header.array(), 0, 24);
+        header.putInt(24, (int) crc.getValue());
     }
 
     private static void daemon(String name, Runnable body) {

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -122,6 +123,108 @@ class ListenerTest {
             assertThat(in.status()).isEqualTo(MigrationStatus.SETUP);
             assertValidSourceStillCompletes(src, dest, endpoint, in, MigrationParameters.defaults());
         }
+    }
+
+    /**
+     * A several-channel source whose channel 0 is admitted but whose channel 1's header the
+     * destination refuses (a middlebox broke it): both sides fail at once naming that refusal. The
+     * destination waited out the whole handshake-timeout and then said only that channel 1 "did
+     * not arrive"; the source, which reads answers on channel 0 alone, saw its connection closed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenCompanionHeaders")
+    void aRefusedCompanionChannelFailsBothSidesAtOnceSayingWhy(
+            String broken, HeaderRewritingProxy.Rewrite rewrite, boolean indexKnown, String why) throws Exception {
+        Duration handshake = Duration.ofSeconds(20);
+        MigrationParameters params = MigrationParameters.defaults()
+                .withChannels(2)
+                .with("handshake-timeout", Long.toString(handshake.toMillis()));
+        AtomicLong streamId = new AtomicLong();
+        try (Machine src = running("src");
+                Machine dest = Machine.incoming("dest", GuestMemory.of(1 << 20))) {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, params.transport());
+            Migration in = migrator.incoming(dest, endpoint, params);
+            try (HeaderRewritingProxy proxy = new HeaderRewritingProxy(endpoint.address(), header -> {
+                streamId.set(header.getLong(16));
+                if (header.getShort(12) != 0) { // channel 1: channel 0 goes through as it is
+                    rewrite.rewrite(header);
+                }
+            })) {
+                long start = System.nanoTime();
+                Migration out = migrator.migrate(src, proxy.address(), params);
+                out.await(LIMIT);
+                in.await(LIMIT);
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                String refused = (indexKnown ? "channel 1" : "a channel") + " of stream "
+                        + Long.toHexString(streamId.get()) + " was refused: ";
+                assertThat(out.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(out.failure().orElseThrow())
+                        .isInstanceOf(DestinationFailedException.class)
+                        .hasMessageContaining(refused)
+                        .hasMessageContaining(why);
+                assertThat(src.runState()).isEqualTo(RunState.RUNNING);
+                assertThat(in.status()).isEqualTo(MigrationStatus.FAILED);
+                assertThat(in.failure().orElseThrow())
+                        .hasMessageContaining(refused)
+                        .hasMessageContaining(why);
+                assertThat(took)
+                        .as("both failed at once, not at the handshake-timeout")
+                        .isLessThan(handshake);
+            }
+        }
+    }
+
+    /**
+     * A channel 1 refused before its channel 0 is admitted fails the stream when channel 0 comes,
+     * and channel 0 hears why; a refused header of another stream fails nothing.
+     */
+    @Test
+    void aChannelRefusedBeforeItsChannelZeroFailsTheStreamWhenChannelZeroComes() throws Exception {
+        long stream = 0x2222;
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            // the single-channel version for a channel of two: refused, with a checksum that holds
+            for (long id : new long[] {0x1111, stream}) {
+                try (Socket one = connect(endpoint)) {
+                    one.setSoTimeout(20_000);
+                    writer(one).writeHeader(new StreamHeader(2, 1, 2, id));
+                    assertThat(new FrameReader(Channels.newChannel(one.getInputStream()), 1 << 16).next())
+                            .as("answered: the refusal was queued before the answer was sent")
+                            .isInstanceOf(Frame.Error.class);
+                }
+            }
+            try (Socket zero = connect(endpoint)) {
+                zero.setSoTimeout(20_000);
+                writer(zero).writeHeader(StreamHeader.channel(0, 2, stream));
+                assertThatThrownBy(() -> accepted.get(30, TimeUnit.SECONDS))
+                        .hasRootCauseInstanceOf(PeerRefusedException.class)
+                        .hasMessageContaining("channel 1 of stream 2222 was refused: ")
+                        .hasMessageContaining("format version 2 with 2 channels")
+                        .hasMessageNotContaining("1111");
+                Frame answer = new FrameReader(Channels.newChannel(zero.getInputStream()), 1 << 16).next();
+                assertThat(answer)
+                        .isInstanceOfSatisfying(
+                                Frame.Error.class,
+                                e -> assertThat(e.message())
+                                        .contains("refused the stream", "channel 1 of stream 2222 was refused: "));
+            }
+        }
+    }
+
+    static Stream<Arguments> brokenCompanionHeaders() {
+        HeaderRewritingProxy.Rewrite badChecksum = h -> h.putInt(24, ~h.getInt(24));
+        HeaderRewritingProxy.Rewrite count17 = h -> {
+            h.putShort(14, (short) 17);
+            HeaderRewritingProxy.resign(h);
+        };
+        HeaderRewritingProxy.Rewrite version2 = h -> {
+            h.putShort(8, (short) 2);
+            HeaderRewritingProxy.resign(h);
+        };
+        return Stream.of(
+                Arguments.of("a checksum that does not match", badChecksum, false, "header checksum"),
+                Arguments.of("a channel count the reader does not support", count17, true, "a stream of 17 channels"),
+                Arguments.of("the single-channel format version", version2, true, "format version 2 with 2 channels"));
     }
 
     @Test
@@ -306,6 +409,53 @@ class ListenerTest {
                                 Frame.Error.class, e -> assertThat(e.message()).contains("busy"));
             }
         }
+    }
+
+    /**
+     * Two several-channel sources whose channels 0 both arrive before either stream is whole: the
+     * one placed second is refused while the first waits for its channel 1, and must hear that the
+     * port is busy, not see its connection closed without a word. Whichever of the two is placed
+     * first, the other is the one answered; the first is then admitted with its channel 1.
+     */
+    @Test
+    void aSecondStreamsChannelZeroWhileTheFirstIsAdmittedHearsThePortIsBusy() throws Exception {
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+                Socket a = connect(endpoint);
+                Socket b = connect(endpoint)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            writer(a).writeHeader(StreamHeader.channel(0, 2, 0xA));
+            writer(b).writeHeader(StreamHeader.channel(0, 2, 0xB));
+            CompletableFuture<Frame> toA = firstFrame(a);
+            CompletableFuture<Frame> toB = firstFrame(b);
+            Frame answer = (Frame) CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS);
+            assertThat(answer)
+                    .isInstanceOfSatisfying(
+                            Frame.Error.class, e -> assertThat(e.message()).contains("busy admitting another stream"));
+            boolean aRefused = toA.isDone();
+            long admitted = aRefused ? 0xB : 0xA;
+            try (Socket one = connect(endpoint)) {
+                writer(one).writeHeader(StreamHeader.channel(1, 2, admitted));
+                try (MigrationChannel first = accepted.get(30, TimeUnit.SECONDS)) {
+                    assertThat(new FrameReader(first.input(), 1 << 16)
+                                    .readHeader()
+                                    .streamId())
+                            .isEqualTo(admitted);
+                    assertThat(first.companions()).hasSize(1);
+                }
+            }
+        }
+    }
+
+    /** The first frame {@code s} receives, read on another thread (bounded by a read timeout). */
+    private static CompletableFuture<Frame> firstFrame(Socket s) throws IOException {
+        s.setSoTimeout(30_000);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new FrameReader(Channels.newChannel(s.getInputStream()), 1 << 16).next();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     /**
