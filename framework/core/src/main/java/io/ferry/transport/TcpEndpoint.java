@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -215,6 +216,9 @@ final class TcpEndpoint implements IncomingEndpoint {
      * channels 1.. that arrive before their channel 0 wait for it, and so do refusals of headers
      * (channel 0's stream fails if one of them names it).
      */
+    /** Busy answers to other streams' channel 0s that may be under way at once (see AdmittedStream.refuse). */
+    private final Semaphore busyAnswers = new Semaphore(Admissions.MAX_IN_FLIGHT);
+
     private final class AdmittedStream {
         private TcpChannel first;
         private MigrationChannel[] got;
@@ -351,11 +355,21 @@ final class TcpEndpoint implements IncomingEndpoint {
          */
         private void refuse(TcpChannel c, String why) {
             LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting a migration: " + why);
-            if (c.header().orElseThrow().channelIndex() == 0) {
+            // At most MAX_IN_FLIGHT answers at a time: each holds a thread and a socket until its peer
+            // closes, and a peer sending channel 0 headers in a loop must not exhaust either.
+            if (c.header().orElseThrow().channelIndex() == 0 && busyAnswers.tryAcquire()) {
                 long deadline = TimedSocket.deadline(options.handshakeTimeout());
-                String busy = "incoming port " + address + " is busy admitting another stream; connection refused ("
-                        + why + ")";
-                admissions.thread(() -> answer(c, busy, deadline)).start();
+                // Not why: that names the stream being admitted, whose id is all that ties its channels.
+                String busy = "incoming port " + address + " is busy admitting another stream; connection refused";
+                admissions
+                        .thread(() -> {
+                            try {
+                                answer(c, busy, deadline);
+                            } finally {
+                                busyAnswers.release();
+                            }
+                        })
+                        .start();
             } else {
                 Admissions.closeQuietly(c);
             }
