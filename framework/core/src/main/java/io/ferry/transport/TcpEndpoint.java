@@ -19,10 +19,12 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,6 +60,8 @@ final class TcpEndpoint implements IncomingEndpoint {
     private volatile boolean busy;
     /** Why the accepting thread stopped, other than the endpoint closing. */
     private volatile IOException acceptFailure;
+    /** The channels being answered ({@link #answer}), which {@link #close()} closes; guarded by itself. */
+    private final Set<TcpChannel> answering = new HashSet<>();
 
     private TcpEndpoint(
             ServerSocketChannel server, MigrationUri.Tcp address, TransportOptions options, Optional<TlsContext> tls) {
@@ -196,11 +200,21 @@ final class TcpEndpoint implements IncomingEndpoint {
     /**
      * Sends {@code message} as an ERROR frame, reads what the peer still sends until it closes or
      * {@code deadline} passes, and closes the channel: closing with unread data would reset the
-     * connection and could destroy the ERROR before the peer reads it.
+     * connection and could destroy the ERROR before the peer reads it. The endpoint's {@link
+     * #close()} ends that wait at once (it closes the channel), but not the ERROR, which is written
+     * first whether the endpoint is open or not: a destination whose {@code accept()} fails closes
+     * its endpoint at once, and channel 0's answer must still reach its source. (An ERROR of a few
+     * hundred bytes does not wait for the peer to read; if it did, progress-timeout would bound it.)
      */
     private void answer(TcpChannel c, String message, long deadline) {
         try (c) {
             new FrameWriter(c.output(), ERROR_FRAME_LIMIT).writeError(new Frame.Error(message));
+            synchronized (answering) {
+                if (closed) {
+                    return; // close() has run: no wait
+                }
+                answering.add(c);
+            }
             c.readsEndBy(deadline);
             ByteBuffer sink = ByteBuffer.allocate(4 << 10);
             while (c.input().read(sink.clear()) >= 0) {
@@ -208,6 +222,10 @@ final class TcpEndpoint implements IncomingEndpoint {
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, "incoming " + address + ": answering a refused peer: " + e.getMessage());
+        } finally {
+            synchronized (answering) {
+                answering.remove(c);
+            }
         }
     }
 
@@ -482,6 +500,10 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
+    /**
+     * Stops listening: closes the port, the admissions in flight, and the connections still being
+     * answered ({@link #answer}), whose threads then end at once rather than at their deadline.
+     */
     @Override
     public void close() throws IOException {
         closed = true;
@@ -492,6 +514,12 @@ final class TcpEndpoint implements IncomingEndpoint {
             if (a != null) {
                 a.close();
             }
+            List<TcpChannel> answers;
+            synchronized (answering) { // an answer that starts after this sees closed
+                answers = new ArrayList<>(answering);
+                answering.clear();
+            }
+            answers.forEach(Admissions::closeQuietly); // their drains, and threads, end at once
             TimedSocket p = pending;
             if (p != null) {
                 p.close();

@@ -451,6 +451,116 @@ class ListenerTest {
         }
     }
 
+    /**
+     * An answer to a refused peer (an ERROR, then a drain until the peer closes or
+     * handshake-timeout) ends when the endpoint closes: it outlived {@code close()} by up to
+     * handshake-timeout, its thread holding the socket and its selectors.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("answeredPeers")
+    void anAnswerToARefusedPeerEndsWhenTheEndpointCloses(String answer, AnsweredPeer peer) throws Exception {
+        Duration handshake = Duration.ofMinutes(2); // far beyond the read timeouts below
+        TransportOptions options =
+                TransportOptions.defaults().with("handshake-timeout", Long.toString(handshake.toMillis()));
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            IncomingEndpoint endpoint = Transports.listen(ANY_PORT, options);
+            open.add(endpoint);
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            Socket answered = peer.answered(endpoint, accepted, open);
+            assertThat(answered.isClosed()).as("the answered peer never closes").isFalse();
+            long start = System.nanoTime();
+            endpoint.close();
+            answered.setSoTimeout(10_000);
+            assertThat(answered.getInputStream().read())
+                    .as("the answer ended with the endpoint, not at handshake-timeout")
+                    .isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            String name = "ferry-admit-" + ((MigrationUri.Tcp) endpoint.address()).port();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().equals(name)) {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                }
+            }
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .as("answer threads alive after the endpoint closed")
+                    .noneMatch(t -> t.getName().equals(name) && t.isAlive());
+        } finally {
+            for (AutoCloseable c : open) {
+                c.close();
+            }
+        }
+    }
+
+    /** Makes the endpoint answer a peer that then never closes; returns that peer, its ERROR read. */
+    @FunctionalInterface
+    interface AnsweredPeer {
+        Socket answered(
+                IncomingEndpoint endpoint, CompletableFuture<MigrationChannel> accepted, List<AutoCloseable> open)
+                throws Exception;
+    }
+
+    static Stream<Arguments> answeredPeers() {
+        AnsweredPeer refusedHeader = (endpoint, accepted, open) -> {
+            Socket peer = opened(endpoint, open);
+            writer(peer).writeHeader(new StreamHeader(4, 0, 1, 7));
+            assertError(peer, "refused the stream");
+            return peer;
+        };
+        AnsweredPeer channelZeroOfARefusedCompanion = (endpoint, accepted, open) -> {
+            Socket zero = opened(endpoint, open);
+            writer(zero).writeHeader(StreamHeader.channel(0, 2, 0x2E));
+            Socket one = opened(endpoint, open);
+            writer(one).writeHeader(new StreamHeader(2, 1, 2, 0x2E));
+            assertError(zero, "channel 1 of stream 2e was refused");
+            assertThatThrownBy(() -> accepted.get(30, TimeUnit.SECONDS))
+                    .hasRootCauseInstanceOf(PeerRefusedException.class);
+            return zero;
+        };
+        AnsweredPeer anotherStreamsChannelZero = (endpoint, accepted, open) -> {
+            Socket a = opened(endpoint, open);
+            Socket b = opened(endpoint, open);
+            writer(a).writeHeader(StreamHeader.channel(0, 2, 0xA));
+            writer(b).writeHeader(StreamHeader.channel(0, 2, 0xB));
+            CompletableFuture<Frame> toA = firstFrame(a);
+            CompletableFuture<Frame> toB = firstFrame(b);
+            assertThat(CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(Frame.Error.class);
+            return toA.isDone() ? a : b;
+        };
+        AnsweredPeer theSourceNotTaken = (endpoint, accepted, open) -> {
+            Socket a = opened(endpoint, open);
+            Socket b = opened(endpoint, open);
+            writer(a).writeHeader(StreamHeader.singleChannel(0xA));
+            writer(b).writeHeader(StreamHeader.singleChannel(0xB));
+            MigrationChannel taken = accepted.get(30, TimeUnit.SECONDS);
+            open.add(taken);
+            Socket other = taken.describe().contains(":" + a.getLocalPort()) ? b : a;
+            assertError(other, "busy");
+            return other;
+        };
+        return Stream.of(
+                Arguments.of("a refused stream header", refusedHeader),
+                Arguments.of("channel 0 of a stream whose channel 1 was refused", channelZeroOfARefusedCompanion),
+                Arguments.of("another stream's channel 0 while one is admitted", anotherStreamsChannelZero),
+                Arguments.of("the source not taken of two admitted at once", theSourceNotTaken));
+    }
+
+    private static Socket opened(IncomingEndpoint endpoint, List<AutoCloseable> open) throws IOException {
+        Socket s = connect(endpoint);
+        open.add(s);
+        return s;
+    }
+
+    /** Reads {@code peer}'s first frame (bounded): an ERROR containing {@code text}. */
+    private static void assertError(Socket peer, String text) throws IOException {
+        peer.setSoTimeout(30_000);
+        assertThat(new FrameReader(Channels.newChannel(peer.getInputStream()), 1 << 16).next())
+                .isInstanceOfSatisfying(
+                        Frame.Error.class, e -> assertThat(e.message()).contains(text));
+    }
+
     /** The first frame {@code s} receives, read on another thread (bounded by a read timeout). */
     private static CompletableFuture<Frame> firstFrame(Socket s) throws IOException {
         s.setSoTimeout(30_000);
