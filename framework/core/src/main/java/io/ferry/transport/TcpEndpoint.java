@@ -367,22 +367,29 @@ final class TcpEndpoint implements IncomingEndpoint {
 
         /**
          * Refuses a connection that is no missing channel of the stream being admitted. A channel
-         * 0 (another source, whose return path it is) is told the port is busy, on a thread of its
-         * own as the answer waits for the source to close; channels 1.., where nothing is read, are
-         * only closed.
+         * 0 (another source, whose return path it is) is told the port is busy, or, if it names the
+         * stream being admitted, that this stream's channel 0 is being admitted already; on a thread
+         * of its own, as the answer waits for the source to close. Channels 1.., where nothing is
+         * read, are only closed.
          */
         private void refuse(TcpChannel c, String why) {
             LOG.log(Level.WARNING, "incoming " + address + ": refused a peer while admitting a migration: " + why);
             // At most MAX_IN_FLIGHT answers at a time: each holds a thread and a socket until its peer
             // closes, and a peer sending channel 0 headers in a loop must not exhaust either.
-            if (c.header().orElseThrow().channelIndex() == 0 && busyAnswers.tryAcquire()) {
+            StreamHeader h = c.header().orElseThrow();
+            if (h.channelIndex() == 0 && busyAnswers.tryAcquire()) {
                 long deadline = TimedSocket.deadline(options.handshakeTimeout());
                 // Not why: that names the stream being admitted, whose id is all that ties its channels.
-                String busy = "incoming port " + address + " is busy admitting another stream; connection refused";
+                // A channel 0 that sent that id already knows it, and is told what is so.
+                String answer = first != null
+                                && h.streamId() == first.header().orElseThrow().streamId()
+                        ? "incoming port " + address
+                                + " is already admitting channel 0 of this stream; a second channel 0 is refused"
+                        : "incoming port " + address + " is busy admitting another stream; connection refused";
                 admissions
                         .thread(() -> {
                             try {
-                                answer(c, busy, deadline);
+                                answer(c, answer, deadline);
                             } finally {
                                 busyAnswers.release();
                             }

@@ -452,6 +452,41 @@ class ListenerTest {
     }
 
     /**
+     * A second channel 0 of the stream being admitted (the same stream id) is refused; it was told
+     * the port is "busy admitting another stream", which is not so. It is told what is: the stream
+     * id it sent is no news to it. The first channel 0 is then admitted with its channel 1.
+     */
+    @Test
+    void aSecondChannelZeroOfTheStreamBeingAdmittedHearsThatNotThatThePortIsBusy() throws Exception {
+        long stream = 0x5A5A;
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT);
+                Socket a = connect(endpoint);
+                Socket b = connect(endpoint)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            writer(a).writeHeader(StreamHeader.channel(0, 2, stream));
+            writer(b).writeHeader(StreamHeader.channel(0, 2, stream));
+            CompletableFuture<Frame> toA = firstFrame(a);
+            CompletableFuture<Frame> toB = firstFrame(b);
+            Frame answer = (Frame) CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS);
+            assertThat(answer)
+                    .isInstanceOfSatisfying(
+                            Frame.Error.class,
+                            e -> assertThat(e.message())
+                                    .contains("is already admitting channel 0 of this stream")
+                                    .contains("a second channel 0 is refused")
+                                    .doesNotContain("another stream"));
+            Socket kept = toA.isDone() ? b : a;
+            try (Socket one = connect(endpoint)) {
+                writer(one).writeHeader(StreamHeader.channel(1, 2, stream));
+                try (MigrationChannel first = accepted.get(30, TimeUnit.SECONDS)) {
+                    assertThat(first.describe()).contains(":" + kept.getLocalPort());
+                    assertThat(first.companions()).hasSize(1);
+                }
+            }
+        }
+    }
+
+    /**
      * An answer to a refused peer (an ERROR, then a drain until the peer closes or
      * handshake-timeout) ends when the endpoint closes: it outlived {@code close()} by up to
      * handshake-timeout, its thread holding the socket and its selectors.
