@@ -452,6 +452,42 @@ class ListenerTest {
     }
 
     /**
+     * A header naming the admitted stream's channel 1, refused after {@code accept()} returned
+     * (its admission was in flight then), is answered on its own connection and leaves the stream
+     * alone: channel 0 is not answered with an ERROR, and both channels still carry bytes.
+     */
+    @Test
+    void aRefusalAfterTheStreamWasAdmittedLeavesItsChannelsAlone() throws Exception {
+        long stream = 0xAF7E;
+        TransportOptions options = TransportOptions.defaults().with("handshake-timeout", "60000");
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, options);
+                Socket late = connect(endpoint); // admitted before the stream is whole, its header sent after
+                Socket zero = connect(endpoint);
+                Socket one = connect(endpoint)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            writer(zero).writeHeader(StreamHeader.channel(0, 2, stream));
+            writer(one).writeHeader(StreamHeader.channel(1, 2, stream));
+            try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                writer(late).writeHeader(new StreamHeader(2, 1, 2, stream)); // refused: version 2 with 2 channels
+                assertError(late, "format version 2 with 2 channels");
+                FrameReader zeroIn = new FrameReader(in.input(), 1 << 16);
+                FrameReader oneIn = new FrameReader(in.companions().get(0).input(), 1 << 16);
+                assertThat(zeroIn.readHeader().streamId()).isEqualTo(stream);
+                assertThat(oneIn.readHeader().streamId()).isEqualTo(stream);
+                writer(zero).writeManifest(new Frame.Manifest(List.of()));
+                writer(one).writeVoid();
+                assertThat(zeroIn.next()).isInstanceOf(Frame.Manifest.class);
+                assertThat(oneIn.next()).isInstanceOf(Frame.Void.class);
+                new FrameWriter(in.output(), 1 << 16).writeAccept();
+                zero.setSoTimeout(30_000);
+                assertThat(new FrameReader(Channels.newChannel(zero.getInputStream()), 1 << 16).next())
+                        .as("channel 0 hears its destination, not the refusal")
+                        .isInstanceOf(Frame.Accept.class);
+            }
+        }
+    }
+
+    /**
      * A second channel 0 of the stream being admitted (the same stream id) is refused; it was told
      * the port is "busy admitting another stream", which is not so. It is told what is: the stream
      * id it sent is no news to it. The first channel 0 is then admitted with its channel 1.

@@ -11,6 +11,8 @@ import io.ferry.migration.MigrationParameters;
 import io.ferry.migration.MigrationStatus;
 import io.ferry.migration.Migrator;
 import io.ferry.pipeline.PluginRegistry;
+import io.ferry.stream.Frame;
+import io.ferry.stream.FrameReader;
 import io.ferry.stream.FrameWriter;
 import io.ferry.stream.StreamHeader;
 import java.io.ByteArrayOutputStream;
@@ -209,6 +211,43 @@ class TlsTransportTest {
                 try (MigrationChannel one = Transports.connect(endpoint.address(), source)) {
                     writeHeader(one, StreamHeader.channel(1, 2, stream));
                     try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                        assertThat(in.companions()).hasSize(1);
+                        assertThat(in.companions().get(0).describe()).contains("peer " + TlsFixture.SOURCE);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A refused stream header that names the stream being admitted fails it only if it comes from
+     * channel 0's TLS peer: one from another authorized peer, which may know the id, is answered
+     * on its own connection and the stream is admitted with its own channel 1.
+     */
+    @Test
+    void aRefusedHeaderFromAnotherAuthorizedPeerDoesNotFailTheStream() throws Exception {
+        TransportOptions destination = TlsFixture.options(
+                        tls.destination(), TlsFixture.SOURCE + ";" + TlsFixture.INTRUDER)
+                .with("handshake-timeout", "60000");
+        TransportOptions source = tls.sourceOptions();
+        TransportOptions intruder = TlsFixture.options(tls.intruder(), TlsFixture.DESTINATION);
+        long stream = 0x5EAD;
+        try (IncomingEndpoint endpoint = Transports.listen(ANY_PORT, destination)) {
+            CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
+            try (MigrationChannel zero = Transports.connect(endpoint.address(), source);
+                    MigrationChannel other = Transports.connect(endpoint.address(), intruder)) {
+                writeHeader(zero, StreamHeader.channel(0, 2, stream));
+                // refused (the single-channel version for a channel of two), with a checksum that holds
+                writeHeader(other, new StreamHeader(2, 1, 2, stream));
+                assertThat(new FrameReader(other.input(), 1 << 16).next())
+                        .as("answered: the refusal was queued before the answer was sent")
+                        .isInstanceOfSatisfying(
+                                Frame.Error.class,
+                                e -> assertThat(e.message()).contains("format version 2 with 2 channels"));
+                try (MigrationChannel one = Transports.connect(endpoint.address(), source)) {
+                    writeHeader(one, StreamHeader.channel(1, 2, stream));
+                    try (MigrationChannel in = accepted.get(30, TimeUnit.SECONDS)) {
+                        assertThat(in.describe()).contains("peer " + TlsFixture.SOURCE);
                         assertThat(in.companions()).hasSize(1);
                         assertThat(in.companions().get(0).describe()).contains("peer " + TlsFixture.SOURCE);
                     }
