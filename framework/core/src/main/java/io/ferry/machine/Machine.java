@@ -484,7 +484,7 @@ public final class Machine implements AutoCloseable {
 
     private void handOnMemory() {
         checkState(
-                vcpus.stream().allMatch(Vcpu::ended),
+                vcpusEnded(),
                 "machine %s cannot hand on its memory: a vCPU has not ended; the memory stays with it",
                 name);
         memory.unseal();
@@ -492,12 +492,13 @@ public final class Machine implements AutoCloseable {
         memory.disown(this);
     }
 
+    private boolean vcpusEnded() {
+        return vcpus.stream().allMatch(Vcpu::ended);
+    }
+
     private void releaseMemoryIfIdle() {
         synchronized (this) {
-            if (runState != RunState.SHUTDOWN
-                    || claim != null
-                    || memoryLetGo
-                    || !vcpus.stream().allMatch(Vcpu::ended)) {
+            if (runState != RunState.SHUTDOWN || claim != null || memoryLetGo || !vcpusEnded()) {
                 return; // still in use: freeing now could crash a reader; the collector frees it later
             }
             memoryLetGo = true;

@@ -293,7 +293,7 @@ public final class PluginRegistry {
     }
 
     /**
-     * Removes {@code plugin} (this instance; added more than once, its latest entry). If it was
+     * Removes {@code plugin} (this instance; added more than once, its latest entry not in use). If it was
      * in use, tells the listeners (the migrations that use it) which entry ended, and the next
      * plugin of its name held back, if any, takes its place; one held back since it was added
      * leaves without a word to them. If it has device models, a warning says that machines with

@@ -423,20 +423,13 @@ class ListenerTest {
                 Socket a = connect(endpoint);
                 Socket b = connect(endpoint)) {
             CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
-            writer(a).writeHeader(StreamHeader.channel(0, 2, 0xA));
-            writer(b).writeHeader(StreamHeader.channel(0, 2, 0xB));
-            CompletableFuture<Frame> toA = firstFrame(a);
-            CompletableFuture<Frame> toB = firstFrame(b);
-            Frame answer = (Frame) CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS);
-            assertThat(answer)
-                    .isInstanceOfSatisfying(
-                            Frame.Error.class,
-                            e -> assertThat(e.message())
-                                    .contains("busy admitting another stream")
-                                    .as("the admitted stream's id, which ties its channels, is not told")
-                                    .doesNotContainIgnoringCase("stream a")
-                                    .doesNotContainIgnoringCase("stream b"));
-            boolean aRefused = toA.isDone();
+            TwoChannelZeros answer = twoChannelZeros(a, 0xA, b, 0xB);
+            assertThat(answer.error().message())
+                    .contains("busy admitting another stream")
+                    .as("the admitted stream's id, which ties its channels, is not told")
+                    .doesNotContainIgnoringCase("stream a")
+                    .doesNotContainIgnoringCase("stream b");
+            boolean aRefused = answer.aRefused();
             long admitted = aRefused ? 0xB : 0xA;
             try (Socket one = connect(endpoint)) {
                 writer(one).writeHeader(StreamHeader.channel(1, 2, admitted));
@@ -499,19 +492,12 @@ class ListenerTest {
                 Socket a = connect(endpoint);
                 Socket b = connect(endpoint)) {
             CompletableFuture<MigrationChannel> accepted = RawPeer.acceptAsync(endpoint);
-            writer(a).writeHeader(StreamHeader.channel(0, 2, stream));
-            writer(b).writeHeader(StreamHeader.channel(0, 2, stream));
-            CompletableFuture<Frame> toA = firstFrame(a);
-            CompletableFuture<Frame> toB = firstFrame(b);
-            Frame answer = (Frame) CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS);
-            assertThat(answer)
-                    .isInstanceOfSatisfying(
-                            Frame.Error.class,
-                            e -> assertThat(e.message())
-                                    .contains("is already admitting channel 0 of this stream")
-                                    .contains("a second channel 0 is refused")
-                                    .doesNotContain("another stream"));
-            Socket kept = toA.isDone() ? b : a;
+            TwoChannelZeros answer = twoChannelZeros(a, stream, b, stream);
+            assertThat(answer.error().message())
+                    .contains("is already admitting channel 0 of this stream")
+                    .contains("a second channel 0 is refused")
+                    .doesNotContain("another stream");
+            Socket kept = answer.aRefused() ? b : a;
             try (Socket one = connect(endpoint)) {
                 writer(one).writeHeader(StreamHeader.channel(1, 2, stream));
                 try (MigrationChannel first = accepted.get(30, TimeUnit.SECONDS)) {
@@ -630,6 +616,23 @@ class ListenerTest {
         assertThat(new FrameReader(Channels.newChannel(peer.getInputStream()), 1 << 16).next())
                 .isInstanceOfSatisfying(
                         Frame.Error.class, e -> assertThat(e.message()).contains(text));
+    }
+
+    /** The ERROR one of two channel 0s got, and whether it was {@code a}'s. */
+    private record TwoChannelZeros(Frame.Error error, boolean aRefused) {}
+
+    /**
+     * Sends channel 0 headers of two-channel streams {@code idA} on {@code a} and {@code idB} on
+     * {@code b}, and waits (bounded) for the first answer, which must be an ERROR.
+     */
+    private static TwoChannelZeros twoChannelZeros(Socket a, long idA, Socket b, long idB) throws Exception {
+        writer(a).writeHeader(StreamHeader.channel(0, 2, idA));
+        writer(b).writeHeader(StreamHeader.channel(0, 2, idB));
+        CompletableFuture<Frame> toA = firstFrame(a);
+        CompletableFuture<Frame> toB = firstFrame(b);
+        Frame answer = (Frame) CompletableFuture.anyOf(toA, toB).get(30, TimeUnit.SECONDS);
+        assertThat(answer).isInstanceOf(Frame.Error.class);
+        return new TwoChannelZeros((Frame.Error) answer, toA.isDone());
     }
 
     /** The first frame {@code s} receives, read on another thread (bounded by a read timeout). */

@@ -73,18 +73,8 @@ class VhostNetStepBackTest {
             awaitReceived(src, 200);
             SwitchoverProbe probe = new SwitchoverProbe(src.layout());
             SlowFirstAttempt slow = new SlowFirstAttempt();
-            MigrationParameters guarded = MigrationParameters.defaults()
-                    .withDowntimeLimit(Duration.ofMillis(300))
-                    .withIterationCap(4)
-                    .withDowntimeGuard(true)
-                    .withSwitchoverAttempts(5);
-
-            MigrationOutcome out = Harness.between(source, dest)
-                    .plugins(new RamPlugin(), plugin, slow, probe)
-                    .parameters(guarded)
-                    .transport(TransportKind.TCP)
-                    .run(TIMEOUT)
-                    .assertCompleted();
+            MigrationOutcome out =
+                    guardedRun(source, dest, Duration.ofMillis(300), new RamPlugin(), plugin, slow, probe);
 
             // The first attempt always steps back; a loaded machine may step back once more on its own.
             int attempts = out.sourceFigures().switchover().attempts();
@@ -183,18 +173,7 @@ class VhostNetStepBackTest {
                                         destinationAtRevert.add(dst.stateFingerprint());
                                         deliveredOnDestination.add(dst.delivered());
                                     }));
-            MigrationParameters guarded = MigrationParameters.defaults()
-                    .withDowntimeLimit(limit)
-                    .withIterationCap(4)
-                    .withDowntimeGuard(true)
-                    .withSwitchoverAttempts(5);
-
-            MigrationOutcome out = Harness.between(source, dest)
-                    .plugins(new RamPlugin(), plugin, slowFirstAttempt, probe)
-                    .parameters(guarded)
-                    .transport(TransportKind.TCP)
-                    .run(TIMEOUT)
-                    .assertCompleted();
+            MigrationOutcome out = guardedRun(source, dest, limit, new RamPlugin(), plugin, slowFirstAttempt, probe);
 
             assertThat(out.sourceFigures().switchover().attempts()).isGreaterThanOrEqualTo(2);
             // Voided after the destination armed its backend (the ACK came too late), not during COMPLETE.
@@ -223,5 +202,21 @@ class VhostNetStepBackTest {
             assertIntact(awaitReceived(dst, atSwitchover.received() + 300));
             assertThat(dst.failure()).isEmpty();
         }
+    }
+
+    /** A TCP migration with the downtime guard on, up to 5 attempts and 4 passes each; it must complete. */
+    private static MigrationOutcome guardedRun(Machine source, Machine dest, Duration limit, MigrationPlugin... plugins)
+            throws Exception {
+        MigrationParameters guarded = MigrationParameters.defaults()
+                .withDowntimeLimit(limit)
+                .withIterationCap(4)
+                .withDowntimeGuard(true)
+                .withSwitchoverAttempts(5);
+        return Harness.between(source, dest)
+                .plugins(plugins)
+                .parameters(guarded)
+                .transport(TransportKind.TCP)
+                .run(TIMEOUT)
+                .assertCompleted();
     }
 }
