@@ -150,16 +150,17 @@ final class TcpEndpoint implements IncomingEndpoint {
      * a destination reports any failure on the return path, so the source fails naming the reason
      * rather than seeing its connection closed; then closes the connection ({@link #answer}) by the
      * admission's own {@code deadline}, so a refused peer holds its slot no longer than an admitted
-     * one could. Returns the admission's failure to throw. A header without Ferry's magic gets no answer and is only closed: that peer is no Ferry source
-     * (a port scan, an HTTP client, a mistyped port), a frame would mean nothing to it or be misread
-     * as its own protocol, and waiting for it to close would hold an admission slot for nothing.
+     * one could. Returns the admission's failure to throw. A header without Ferry's magic gets no
+     * answer and is only closed: that peer is no Ferry source (a port scan, an HTTP client, a
+     * mistyped port), a frame would mean nothing to it or be misread as its own protocol, and
+     * waiting for it to close would hold an admission slot for nothing.
      */
     private IOException answerRefusedHeader(
             Link link, byte[] header, StreamFormatException refused, long deadline, Admissions admissions) {
         if (refused instanceof BadMagicException) {
             return refused;
         }
-        String why = "incoming " + address + " refused the stream: " + refused.getMessage();
+        String why = refusedTheStream(refused.getMessage());
         // Logged now: the answer waits for the peer to close, and an admission evicted meanwhile is not logged.
         LOG.log(Level.WARNING, why + " (answered with an ERROR)");
         // Before the answer, which waits for the peer to close: a companion's source waits on channel 0.
@@ -186,6 +187,11 @@ final class TcpEndpoint implements IncomingEndpoint {
                 && (version == StreamHeader.FORMAT_VERSION || version == StreamHeader.SEVERAL_CHANNELS_VERSION);
         OptionalInt index = trusted ? OptionalInt.of(Short.toUnsignedInt(b.getShort(12))) : OptionalInt.empty();
         return new Arrival.Refused(b.getLong(16), index, link.peer(), refused.getMessage());
+    }
+
+    /** What a peer whose stream is refused is told, {@code why} after it. */
+    private String refusedTheStream(String why) {
+        return "incoming " + address + " refused the stream: " + why;
     }
 
     /** A refused stream header that was logged and answered: the admission's failure, not logged again. */
@@ -229,14 +235,14 @@ final class TcpEndpoint implements IncomingEndpoint {
         }
     }
 
+    /** Busy answers to other streams' channel 0s that may be under way at once (see AdmittedStream.refuse). */
+    private final Semaphore busyAnswers = new Semaphore(Admissions.MAX_IN_FLIGHT);
+
     /**
      * The channels admitted so far: channel 0 of the first stream to arrive, and its channels 1..;
      * channels 1.. that arrive before their channel 0 wait for it, and so do refusals of headers
      * (channel 0's stream fails if one of them names it).
      */
-    /** Busy answers to other streams' channel 0s that may be under way at once (see AdmittedStream.refuse). */
-    private final Semaphore busyAnswers = new Semaphore(Admissions.MAX_IN_FLIGHT);
-
     private final class AdmittedStream {
         private TcpChannel first;
         private MigrationChannel[] got;
@@ -310,7 +316,7 @@ final class TcpEndpoint implements IncomingEndpoint {
             got[0] = null; // answered, not closed with the rest
             long deadline = TimedSocket.deadline(options.handshakeTimeout());
             admissions
-                    .thread(() -> answer(zero, "incoming " + address + " refused the stream: " + why, deadline))
+                    .thread(() -> answer(zero, refusedTheStream(why), deadline))
                     .start();
             throw new PeerRefusedException("incoming " + address + ": " + why, null);
         }

@@ -310,7 +310,7 @@ final class FrameReceiver implements AutoCloseable {
         for (int i = 1; i < readers.size(); i++) {
             ChannelReader r = readers.get(i);
             Item head = r.filled.peek();
-            boolean chunkRead = head != null && head.failure == null && head.received.frame() instanceof Frame.Chunk;
+            boolean chunkRead = head != null && head.isVerifiedChunk();
             int n = r.chunksAfterSegment + (chunkRead ? 1 : 0);
             if (n > 0) {
                 throw new MalformedFrameException(
@@ -365,9 +365,7 @@ final class FrameReceiver implements AutoCloseable {
 
     /** Chunks read on {@code r}, verified and not taken. */
     private static long chunksRead(ChannelReader r) {
-        return r.filled.stream()
-                .filter(item -> item.failure == null && item.received.frame() instanceof Frame.Chunk)
-                .count();
+        return r.filled.stream().filter(Item::isVerifiedChunk).count();
     }
 
     private void releaseLast() {
@@ -452,6 +450,10 @@ final class FrameReceiver implements AutoCloseable {
             this.buffer = buffer;
             this.failure = failure;
             this.end = end;
+        }
+
+        boolean isVerifiedChunk() {
+            return failure == null && received.frame() instanceof Frame.Chunk;
         }
     }
 
